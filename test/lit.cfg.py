@@ -1,0 +1,38 @@
+# lit configuration for Grid. Substitutions bundle the flags so that a test's
+# RUN lines read like a user's command lines (STYLE.md 7):
+#   %grid-clang, %grid-clangxx  the drivers from build/bin
+#   %clang, %clangxx            plain clang-19, for comparisons
+#   %opt                        opt-19 with the Grid plugin loaded
+#   %gridctl                    build/bin/gridctl
+#   %mpirun                     mpirun, allowed as root and oversubscribed
+import os
+import lit.formats
+
+config.name = "Grid"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".ll", ".c", ".cpp", ".test", ".sh"]
+config.excludes = ["Inputs", "CMakeLists.txt", "runtime"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.grid_obj_root, "test")
+
+bindir = os.path.join(config.grid_obj_root, "bin")
+config.environment["PATH"] = os.pathsep.join(
+    [bindir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
+# Tests must not pick up the user's settings.
+for var in list(os.environ):
+    if var.startswith("GRID_"):
+        config.environment.pop(var, None)
+config.environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+config.environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+config.environment["XDG_CONFIG_HOME"] = os.path.join(config.test_exec_root, "xdg-config-none")
+
+config.substitutions.append(("%grid-clangxx", os.path.join(bindir, "grid-clang++")))
+config.substitutions.append(("%grid-clang", os.path.join(bindir, "grid-clang")))
+config.substitutions.append(("%clangxx", os.path.join(config.llvm_tools_dir, "clang++")))
+config.substitutions.append(("%clang", os.path.join(config.llvm_tools_dir, "clang")))
+config.substitutions.append(("%opt", "%s -load-pass-plugin=%s" % (
+    os.path.join(config.llvm_tools_dir, "opt"), config.grid_plugin)))
+config.substitutions.append(("%grid_plugin", config.grid_plugin))
+config.substitutions.append(("%gridctl", os.path.join(bindir, "gridctl")))
+config.substitutions.append(("%grid_src", config.grid_src_root))
+config.substitutions.append(("%mpirun", "%s --oversubscribe" % config.mpiexec))
