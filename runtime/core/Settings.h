@@ -1,0 +1,136 @@
+//===- core/Settings.h - Grid's settings, parsed in one place ---*- C++ -*-===//
+//
+// Every setting a Grid program takes (GRID_* environment variables, the TOML
+// config file, defaults embedded by -fgrid) is parsed and validated here and
+// nowhere else (STYLE.md 6). Precedence, strongest first (DESIGN.md §2):
+//   renice > environment > config [app."..."] > binary default
+//          > config [defaults] > built-in default.
+// Bad values raise SettingsError with a message that names the variable (or
+// file:line:column) and the accepted values; callers print it and stop.
+//===----------------------------------------------------------------------===//
+#ifndef GRID_CORE_SETTINGS_H
+#define GRID_CORE_SETTINGS_H
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace grid {
+
+/// Latency tolerance: how far a new thread or child process may go.
+enum class Tolerance : int { Local = 0, Machine = 1, Near = 2, Any = 3 };
+/// How a place is chosen among the allowed ones.
+enum class Strategy { Balance, Spread, Pack };
+/// GRID_LOG: Warn prints only warnings and errors (the default).
+enum class LogLevel { Warn, Info, Debug };
+/// Where an effective value came from (gridctl ps shows it).
+enum class SettingSource {
+  BuiltIn,
+  ConfigDefaults,
+  Binary,
+  ConfigApp,
+  Environment,
+  Renice
+};
+
+const char *toString(Tolerance T);     // "local", "machine", "near", "any"
+const char *toString(Strategy S);      // "balance", "spread", "pack"
+const char *toString(LogLevel L);      // "warn", "info", "debug"
+const char *toString(SettingSource S); // "built-in", "config defaults",
+                                       // "binary", "config app",
+                                       // "environment", "renice"
+
+/// "0".."3" or "local", "machine", "near", "any" (exactly these spellings).
+std::optional<Tolerance> parseTolerance(std::string_view Text);
+std::optional<Strategy> parseStrategy(std::string_view Text);
+std::optional<LogLevel> parseLogLevel(std::string_view Text);
+/// The accepted spellings, for error messages:
+/// "0-3 or local, machine, near, any".
+extern const char *const AcceptedTolerances;
+extern const char *const AcceptedStrategies; // "balance, spread, pack"
+extern const char *const AcceptedLogLevels;  // "warn, info, debug"
+
+class SettingsError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A value and where it came from. Origin is human-readable: the variable
+/// name ("GRID_THREAD_TOLERANCE"), "file:line:column" of a config entry,
+/// "-fgrid-thread-tolerance", or "built-in".
+template <class T> struct Sourced {
+  T Value;
+  SettingSource Source;
+  std::string Origin;
+};
+
+/// One table of the config file: [defaults] or [app."name-or-path"].
+/// Keys: thread_tolerance, process_tolerance (integer 0-3 or a name),
+/// placement (a strategy name). Each present value keeps its position.
+struct ConfigTable {
+  std::optional<Sourced<Tolerance>> ThreadTolerance;
+  std::optional<Sourced<Tolerance>> ProcessTolerance;
+  std::optional<Sourced<Strategy>> Placement;
+};
+
+struct ConfigFile {
+  std::string Path;
+  ConfigTable Defaults;
+  /// [app."key"] tables in file order. A key containing '/' matches the
+  /// program's path (as given, or after realpath); otherwise its basename.
+  std::vector<std::pair<std::string, ConfigTable>> Apps;
+};
+
+/// The process environment, or a fake one in tests.
+struct Environment {
+  std::map<std::string, std::string> Vars;
+  static Environment fromProcess();
+  std::optional<std::string> get(const std::string &Name) const;
+};
+
+/// Parses config text. Errors (TOML syntax, unknown table or key, bad value)
+/// raise SettingsError as "path:line:column: what".
+ConfigFile parseConfig(std::string_view Text, std::string_view Path);
+
+/// GRID_CONFIG if set (the file must exist), else
+/// $XDG_CONFIG_HOME/grid/grid.toml (XDG_CONFIG_HOME defaulting to
+/// $HOME/.config), else /etc/grid/grid.toml; nullopt if none exists.
+std::optional<std::string> findConfigFile(const Environment &Env);
+
+/// findConfigFile + read + parseConfig; nullopt when there is no file.
+std::optional<ConfigFile> loadConfig(const Environment &Env);
+
+/// The [app."..."] table that applies to the program at ExePath, if any
+/// (the last matching table wins).
+const ConfigTable *matchApp(const ConfigFile &Config, std::string_view ExePath);
+
+struct SettingsInputs {
+  Environment Env;
+  std::optional<ConfigFile> Config;
+  std::string ExePath;
+  /// Defaults embedded by -fgrid-thread-tolerance= / -fgrid-process-tolerance=.
+  std::optional<Tolerance> BinaryThread;
+  std::optional<Tolerance> BinaryProcess;
+};
+
+struct Settings {
+  Sourced<Tolerance> ThreadTolerance;
+  Sourced<Tolerance> ProcessTolerance;
+  Sourced<Strategy> Placement;
+  LogLevel Log = LogLevel::Warn; // GRID_LOG
+  bool Stats = false;            // GRID_STATS: 0 or 1
+  std::string ConfigPath;        // "" when no config file applies
+};
+
+/// Applies the precedence above. Environment variables read:
+/// GRID_THREAD_TOLERANCE, GRID_PROCESS_TOLERANCE, GRID_PLACEMENT, GRID_LOG,
+/// GRID_STATS. An empty value counts as unset.
+Settings resolveSettings(const SettingsInputs &In);
+
+} // namespace grid
+
+#endif // GRID_CORE_SETTINGS_H
