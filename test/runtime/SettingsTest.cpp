@@ -588,6 +588,17 @@ TEST_F(SettingsFiles, GridConfigMustNotBeADirectory) {
       << Message;
 }
 
+TEST_F(SettingsFiles, GridConfigDevNullMeansNoSettingsFromFiles) {
+  // Documented in docs/settings.md as the way to ignore every config file.
+  write("xdg/grid/grid.toml", "[defaults]\nthread_tolerance = 3\n");
+  Environment Env{{{"GRID_CONFIG", "/dev/null"},
+                   {"XDG_CONFIG_HOME", (Dir / "xdg").string()}}};
+  std::optional<ConfigFile> C = loadConfig(Env);
+  ASSERT_TRUE(C);
+  EXPECT_FALSE(C->Defaults.ThreadTolerance);
+  EXPECT_TRUE(C->Apps.empty());
+}
+
 TEST_F(SettingsFiles, GridConfigBeatsXdgConfigHome) {
   std::string Explicit = write("explicit.toml", "");
   write("xdg/grid/grid.toml", "");
