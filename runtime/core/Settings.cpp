@@ -386,27 +386,39 @@ std::optional<ConfigFile> loadConfig(const Environment &Env) {
   return parseConfig(Text.str(), *Path);
 }
 
+namespace {
+
+/// realpath(3) as a string; "" when the path does not resolve.
+std::string resolved(const std::string &Path) {
+  char Buffer[PATH_MAX];
+  if (Path.empty() || !::realpath(Path.c_str(), Buffer))
+    return "";
+  return Buffer;
+}
+
+} // namespace
+
 const ConfigTable *matchApp(const ConfigFile &Config,
                             std::string_view ExePath) {
   std::string Given(ExePath);
   size_t Slash = Given.rfind('/');
   std::string Base =
       Slash == std::string::npos ? Given : Given.substr(Slash + 1);
-  std::optional<std::string> Real; // computed on first use
-  auto RealPath = [&]() -> const std::string & {
-    if (!Real) {
-      char Buffer[PATH_MAX];
-      Real = ::realpath(Given.c_str(), Buffer) ? std::string(Buffer)
-                                               : std::string();
-    }
-    return *Real;
+  std::optional<std::string> Real; // resolved on first use
+  auto samePath = [&](const std::string &Key) {
+    if (Key == Given)
+      return true;
+    if (!Real)
+      Real = resolved(Given);
+    // The runtime may only know the resolved path (/proc/self/exe), and the
+    // user may have written a symlink: compare the files both name.
+    return !Real->empty() && (Key == *Real || resolved(Key) == *Real);
   };
 
   const ConfigTable *Match = nullptr;
   for (const auto &[Key, Table] : Config.Apps) {
     bool IsPath = Key.find('/') != std::string::npos;
-    if (IsPath ? (Key == Given || (!Given.empty() && Key == RealPath()))
-               : Key == Base)
+    if (IsPath ? samePath(Key) : Key == Base)
       Match = &Table;
   }
   return Match;

@@ -553,6 +553,18 @@ TEST_F(SettingsFiles, MatchAppByPathAsGivenOrResolved) {
   EXPECT_EQ(S.ThreadTolerance.Source, SettingSource::ConfigApp);
 }
 
+TEST_F(SettingsFiles, MatchAppPathKeyThroughASymlink) {
+  // The key names a symlink; the runtime may know only the resolved path.
+  std::string Real = write("bin/tool-1.2", "");
+  fs::create_symlink(Real, Dir / "bin" / "tool");
+  std::string Link = (Dir / "bin" / "tool").string();
+  ConfigFile C = parseConfig("[app.\"" + Link + "\"]\n", "g.toml");
+  EXPECT_EQ(matchApp(C, Real), &C.Apps[0].second);
+  EXPECT_EQ(matchApp(C, Link), &C.Apps[0].second);
+  write("bin/other", "");
+  EXPECT_EQ(matchApp(C, (Dir / "bin" / "other").string()), nullptr);
+}
+
 TEST(SettingsMatchApp, PathKeyMatchesAsGivenWhenTheFileDoesNotExist) {
   ConfigFile C = parseConfig("[app.\"/no/such/dir/app\"]\n", "g.toml");
   EXPECT_EQ(matchApp(C, "/no/such/dir/app"), &C.Apps[0].second);
