@@ -1,0 +1,145 @@
+//===- api/Dispatch.cpp - Placement decisions for each entry point --------===//
+//
+// The machine (topology, policy, live-thread counts) is built on the first
+// thread creation, so programs that only fork and exec never load hwloc.
+//===----------------------------------------------------------------------===//
+
+#include "api/Dispatch.h"
+
+#include "core/Core.h"
+#include "local/Threads.h"
+#include "placement/Placement.h"
+#include "topology/Topology.h"
+
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+namespace grid::api {
+
+namespace {
+struct Machine {
+  std::unique_ptr<topology::Topology> Topo;
+  placement::PlacementPolicy Policy;
+  local::LocalThreads Threads;
+
+  explicit Machine(std::unique_ptr<topology::Topology> T)
+      : Topo(std::move(T)), Policy(*Topo), Threads(*Topo) {}
+};
+
+// Never destroyed: detached threads may end after exit() has begun.
+Machine &machine() {
+  static Machine *M = [] {
+    try {
+      auto *Result = new Machine(topology::Topology::fromMachine());
+      core::log(LogLevel::Debug, "topology: " + Result->Topo->summary());
+      return Result;
+    } catch (const std::exception &E) {
+      core::fatal("", std::string("cannot read this machine's topology: ") +
+                          E.what(),
+                  "check that hwloc works here (lstopo-no-graphics)");
+    }
+  }();
+  return *M;
+}
+
+std::string placeName(unsigned Core) { return "core " + std::to_string(Core); }
+
+unsigned creatorNuma(const Machine &M) {
+  if (std::optional<unsigned> Core = local::LocalThreads::currentGridCore())
+    return M.Topo->cores()[*Core].Numa;
+  return M.Topo->numaOfCallingThread();
+}
+
+std::string loadsText(const std::vector<unsigned> &Loads) {
+  std::string Text = "live Grid threads per core [";
+  for (size_t I = 0; I < Loads.size(); ++I)
+    Text += (I ? ", " : "") + std::to_string(Loads[I]);
+  return Text + "]";
+}
+
+void *runStdThreadState(void *State) {
+  std::unique_ptr<std::thread::_State> Owned(
+      static_cast<std::thread::_State *>(State));
+  Owned->_M_run();
+  return nullptr;
+}
+} // namespace
+
+int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
+                 const pthread_attr_t *Attr, void *(*Start)(void *),
+                 void *Arg) {
+  std::optional<unsigned> Core;
+  std::string Place;
+  Machine *M;
+  {
+    core::ErrnoGuard Guard;
+    core::initialize();
+    M = &machine();
+    std::string Where = core::describeSite(Site) + ": " + core::kindName(Kind);
+    if (local::LocalThreads::hasOwnAffinity(Attr)) {
+      Place = "user affinity";
+      core::log(LogLevel::Info, Where + " -> the affinity set in its "
+                                        "pthread attributes (respected)");
+    } else {
+      Tolerance Tol = core::threadTolerance();
+      Strategy Strat = core::placementStrategy();
+      std::vector<unsigned> Loads = M->Threads.liveThreadsPerCore();
+      if (core::logEnabled(LogLevel::Debug))
+        core::log(LogLevel::Debug, Where + ": " + loadsText(Loads));
+      placement::Decision D = M->Policy.choose(
+          Tol, Strat, placement::Creator{creatorNuma(*M)}, Loads);
+      Core = D.Core;
+      Place = placeName(D.Core);
+      if (core::logEnabled(LogLevel::Info))
+        core::log(LogLevel::Info,
+                  Where + " -> " + Place + " (thread tolerance " +
+                      toString(Tol) + ", strategy " + toString(Strat) +
+                      "): " + D.Why);
+    }
+  }
+  int Result = M->Threads.create(Thread, Attr, Start, Arg, Core);
+  if (Result == 0) {
+    core::ErrnoGuard Guard;
+    core::recordCreation(Site, Place);
+  }
+  return Result;
+}
+
+int startStdThread(const __grid_site *Site, void *ThreadObject,
+                   void *StateOwner) {
+  // std::thread holds exactly its id, which holds exactly the native handle;
+  // libstdc++ itself creates the thread straight into that field.
+  static_assert(sizeof(std::thread) == sizeof(pthread_t));
+  static_assert(sizeof(std::thread::id) == sizeof(pthread_t));
+  auto *Owner = static_cast<std::unique_ptr<std::thread::_State> *>(StateOwner);
+  auto *Native = static_cast<pthread_t *>(ThreadObject);
+  int Err = createThread(Site, __grid_kind_StdThread, Native, nullptr,
+                         runStdThreadState, Owner->get());
+  if (Err == 0)
+    Owner->release();
+  return Err;
+}
+
+void placeProcess(const __grid_site *Site, uint32_t Kind) {
+  core::ErrnoGuard Guard;
+  core::initialize();
+  if (!core::logEnabled(LogLevel::Info))
+    return;
+  Tolerance Tol = core::processTolerance();
+  std::string Why = "local mode runs every process on this machine";
+  if (Tol == Tolerance::Near || Tol == Tolerance::Any)
+    Why = std::string("tolerance ") + toString(Tol) +
+          " permits other nodes, but local mode has no cluster; " + Why;
+  core::log(LogLevel::Info, core::describeSite(Site) + ": " +
+                                core::kindName(Kind) +
+                                " -> local (process tolerance " +
+                                toString(Tol) + "): " + Why);
+}
+
+void processCreated(const __grid_site *Site) {
+  core::ErrnoGuard Guard;
+  core::recordCreation(Site, "local");
+}
+
+} // namespace grid::api

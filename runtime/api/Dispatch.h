@@ -1,0 +1,37 @@
+//===- api/Dispatch.h - What each entry point does, in C++ ------*- C++ -*-===//
+//
+// The top layer: composes core (settings, logging, statistics), topology,
+// placement, local and process for each entry point of abi.def. The
+// extern "C" functions in EntryPoints.cpp only forward here; every errno a
+// caller sees is the one the real call set.
+//===----------------------------------------------------------------------===//
+#ifndef GRID_API_DISPATCH_H
+#define GRID_API_DISPATCH_H
+
+#include "grid/abi.h"
+
+#include <cstdint>
+
+namespace grid::api {
+
+/// A thread through Grid's placement: pthread_create's result, errno as it
+/// left it.
+int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
+                 const pthread_attr_t *Attr, void *(*Start)(void *),
+                 void *Arg);
+
+/// What libstdc++'s std::thread::_M_start_thread does, through createThread:
+/// on success releases *StateOwner (a std::unique_ptr<std::thread::_State>)
+/// and writes the native handle into *ThreadObject (a std::thread); on
+/// failure leaves both alone and returns pthread_create's error number.
+int startStdThread(const __grid_site *Site, void *ThreadObject,
+                   void *StateOwner);
+
+/// Logs the placement of a process creation (always "local" in local mode).
+void placeProcess(const __grid_site *Site, uint32_t Kind);
+/// Counts a process creation at Site as gone to "local"; errno untouched.
+void processCreated(const __grid_site *Site);
+
+} // namespace grid::api
+
+#endif // GRID_API_DISPATCH_H

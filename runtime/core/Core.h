@@ -1,0 +1,121 @@
+//===- core/Core.h - Start-up, logging, errors, sites and statistics -*- C++ -*-===//
+//
+// The bottom layer of libgridrt. It resolves the settings (through
+// core/Settings.h) at start and again when a module registers its defaults,
+// checks each module's ABI version, names call sites, logs to stderr with a
+// `grid:` prefix (GRID_LOG), stops the program with a clear message on fatal
+// errors, and keeps the per-site statistics that GRID_STATS=1 prints at exit.
+// Every other layer may use it; it uses none of them.
+//===----------------------------------------------------------------------===//
+#ifndef GRID_CORE_CORE_H
+#define GRID_CORE_CORE_H
+
+#include "core/Settings.h"
+#include "grid/abi.h"
+
+#include <cerrno>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace grid::core {
+
+// --- Errno ---------------------------------------------------------------
+/// Restores errno on scope exit, so Grid's bookkeeping around a real call
+/// leaves the caller's errno exactly as the real call alone would.
+class ErrnoGuard {
+public:
+  ErrnoGuard() : Saved(errno) {}
+  ~ErrnoGuard() { errno = Saved; }
+  ErrnoGuard(const ErrnoGuard &) = delete;
+  ErrnoGuard &operator=(const ErrnoGuard &) = delete;
+
+private:
+  int Saved;
+};
+
+// --- Call sites -------------------------------------------------------------
+/// "app.c:42 (worker)"; "worker" without debug info; "unknown site" for null.
+std::string describeSite(const __grid_site *Site);
+/// The user-visible name of a site kind ("pthread_create", "std::thread").
+const char *kindName(uint32_t Kind);
+/// True for the thread kinds of abi.def, false for the process kinds.
+bool isThreadKind(uint32_t Kind);
+
+// --- Logging and fatal errors ------------------------------------------------
+/// True when GRID_LOG asks for messages of this level.
+bool logEnabled(LogLevel Level);
+/// Writes "grid: <level>: <Message>\n" to stderr in one write, if enabled.
+void log(LogLevel Level, std::string_view Message);
+/// Writes "grid: warning: <Message>" to stderr (always).
+void warn(std::string_view Message);
+/// Writes "grid: error: <Where>: <What>; <ToDo>" (Where omitted when empty),
+/// flushes the program's streams and exits with status 1.
+[[noreturn]] void fatal(std::string_view Where, std::string_view What,
+                        std::string_view ToDo);
+[[noreturn]] void fatal(const __grid_site *Site, std::string_view What,
+                        std::string_view ToDo);
+
+// --- Start-up and settings -----------------------------------------------------
+/// Resolves the settings from this process (environment, config file,
+/// /proc/self/exe) once; on SettingsError prints "grid: error: <message>" and
+/// exits non-zero. Called from libgridrt's constructor and, defensively, from
+/// every entry that needs settings.
+void initialize();
+/// As initialize(), from given inputs; throws SettingsError (tests use it).
+void initializeFrom(SettingsInputs Inputs);
+/// Checks the module's ABI version (fatal on mismatch), records its call
+/// sites and its default tolerances, and re-resolves the settings.
+void registerModule(const __grid_module *Module);
+/// The modules registered so far, in registration order.
+std::vector<const __grid_module *> registeredModules();
+/// A copy of the settings in force.
+Settings currentSettings();
+/// The settings placement reads on every creation, without locking.
+Tolerance threadTolerance();
+Tolerance processTolerance();
+Strategy placementStrategy();
+
+// --- Statistics ------------------------------------------------------------------
+/// Per call site: what kind of creation, how many, and where they went.
+struct SiteRow {
+  std::string Site; // describeSite()
+  std::string Kind; // kindName()
+  bool Thread = false;
+  uint64_t Count = 0;
+  std::vector<std::pair<std::string, uint64_t>> Places; // sorted by place
+};
+
+/// Creations counted per call site, safe to update from any thread (oneTBB
+/// concurrent_hash_map; the per-site entry is updated under its accessor).
+class StatsTable {
+public:
+  StatsTable();
+  ~StatsTable();
+  StatsTable(const StatsTable &) = delete;
+  StatsTable &operator=(const StatsTable &) = delete;
+
+  /// Counts one creation at Site that went to Place ("core 1", "local").
+  void record(const __grid_site *Site, std::string_view Place);
+  /// The rows, ordered by site then kind. Call it once creations stop.
+  std::vector<SiteRow> rows() const;
+  /// The table GRID_STATS=1 prints, every line prefixed with "grid: ".
+  std::string format() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> P;
+};
+
+/// The process's table (never destroyed: detached threads may still count
+/// while the program exits).
+StatsTable &stats();
+/// stats().record, unless this process is a fork child that has not exec'd
+/// (its counts would never be printed, and locks may be held from the fork).
+void recordCreation(const __grid_site *Site, std::string_view Place);
+
+} // namespace grid::core
+
+#endif // GRID_CORE_CORE_H

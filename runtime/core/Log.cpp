@@ -1,0 +1,72 @@
+//===- core/Log.cpp - Logging to stderr and fatal errors ------------------===//
+//
+// Every message is one write(2) of a whole line, so lines from concurrent
+// threads never interleave, and errno is preserved around it.
+//===----------------------------------------------------------------------===//
+
+#include "core/Core.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace grid::core {
+
+namespace {
+void writeLine(std::string_view Line) {
+  ErrnoGuard Guard;
+  while (!Line.empty()) {
+    ssize_t N = ::write(STDERR_FILENO, Line.data(), Line.size());
+    if (N < 0) {
+      if (errno == EINTR)
+        continue;
+      return;
+    }
+    Line.remove_prefix(static_cast<size_t>(N));
+  }
+}
+} // namespace
+
+void log(LogLevel Level, std::string_view Message) {
+  if (!logEnabled(Level))
+    return;
+  std::string Line = "grid: ";
+  Line += toString(Level);
+  Line += ": ";
+  Line += Message;
+  Line += '\n';
+  writeLine(Line);
+}
+
+void warn(std::string_view Message) {
+  std::string Line = "grid: warning: ";
+  Line += Message;
+  Line += '\n';
+  writeLine(Line);
+}
+
+void fatal(std::string_view Where, std::string_view What,
+           std::string_view ToDo) {
+  std::string Line = "grid: error: ";
+  if (!Where.empty()) {
+    Line += Where;
+    Line += ": ";
+  }
+  Line += What;
+  if (!ToDo.empty()) {
+    Line += "; ";
+    Line += ToDo;
+  }
+  Line += '\n';
+  // The program's own buffered output comes first, as it would on exit().
+  std::fflush(nullptr);
+  writeLine(Line);
+  ::_exit(EXIT_FAILURE);
+}
+
+void fatal(const __grid_site *Site, std::string_view What,
+           std::string_view ToDo) {
+  fatal(describeSite(Site), What, ToDo);
+}
+
+} // namespace grid::core

@@ -1,0 +1,239 @@
+//===- core/Runtime.cpp - Start-up, ABI check, modules and settings -------===//
+//
+// Holds the process's resolved settings. They are resolved once at start
+// (libgridrt's constructor), then again each time a module registers the
+// defaults embedded by -fgrid-*-tolerance=. The values placement reads on
+// every creation are mirrored in atomics so that path takes no lock.
+//===----------------------------------------------------------------------===//
+
+#include "core/Core.h"
+
+#include <tbb/concurrent_vector.h>
+
+#include <atomic>
+#include <climits>
+#include <cstdlib>
+#include <mutex>
+#include <pthread.h>
+#include <unistd.h>
+
+namespace grid::core {
+
+namespace {
+struct State {
+  std::once_flag ProcessInit;
+  std::once_flag ExitHooks;
+  std::mutex Mutex; // guards Inputs and Current
+  SettingsInputs Inputs;
+  Settings Current{{Tolerance::Local, SettingSource::BuiltIn, "built-in"},
+                   {Tolerance::Local, SettingSource::BuiltIn, "built-in"},
+                   {Strategy::Balance, SettingSource::BuiltIn, "built-in"},
+                   LogLevel::Warn,
+                   false,
+                   ""};
+  tbb::concurrent_vector<const __grid_module *> Modules;
+  std::atomic<Tolerance> Thread{Tolerance::Local};
+  std::atomic<Tolerance> Process{Tolerance::Local};
+  std::atomic<Strategy> Placement{Strategy::Balance};
+  std::atomic<LogLevel> Log{LogLevel::Warn};
+  std::atomic<bool> Stats{false};
+  std::atomic<bool> ForkChild{false};
+};
+
+// Never destroyed: threads the program leaves running may still create
+// threads while exit() runs the destructors of static objects.
+State &state() {
+  static State *S = new State;
+  return *S;
+}
+
+void printStatsAtExit() {
+  State &S = state();
+  if (!S.Stats.load() || S.ForkChild.load())
+    return;
+  std::string Table = stats().format();
+  ErrnoGuard Guard;
+  const char *Data = Table.data();
+  size_t Left = Table.size();
+  while (Left) {
+    ssize_t N = ::write(STDERR_FILENO, Data, Left);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      return;
+    Data += N;
+    Left -= static_cast<size_t>(N);
+  }
+}
+
+void markForkChild() { state().ForkChild.store(true); }
+
+std::string describeSettings(const Settings &S) {
+  auto Part = [](const char *Name, const char *Value, const auto &Sourced) {
+    return std::string(Name) + " " + Value + " (" + toString(Sourced.Source) +
+           ": " + Sourced.Origin + ")";
+  };
+  std::string Text =
+      "settings: " +
+      Part("thread tolerance", toString(S.ThreadTolerance.Value),
+           S.ThreadTolerance) +
+      ", " +
+      Part("process tolerance", toString(S.ProcessTolerance.Value),
+           S.ProcessTolerance) +
+      ", " + Part("placement", toString(S.Placement.Value), S.Placement) +
+      ", log " + toString(S.Log) + ", stats " + (S.Stats ? "on" : "off") +
+      ", config " + (S.ConfigPath.empty() ? "none" : S.ConfigPath);
+  return Text;
+}
+
+// Caller holds S.Mutex.
+void publish(State &S, Settings Resolved) {
+  S.Current = std::move(Resolved);
+  S.Thread.store(S.Current.ThreadTolerance.Value);
+  S.Process.store(S.Current.ProcessTolerance.Value);
+  S.Placement.store(S.Current.Placement.Value);
+  S.Log.store(S.Current.Log);
+  S.Stats.store(S.Current.Stats);
+}
+
+std::string exePath() {
+  char Buf[PATH_MAX];
+  ssize_t N = ::readlink("/proc/self/exe", Buf, sizeof(Buf) - 1);
+  return N > 0 ? std::string(Buf, static_cast<size_t>(N)) : std::string();
+}
+
+const char *moduleName(const __grid_module *M) {
+  return M->name && *M->name ? M->name : "a module compiled with -fgrid";
+}
+
+/// The lowest of the modules' embedded defaults for one tolerance; logs the
+/// disagreement when modules differ (the lowest is the safe choice: it never
+/// sends work further than any module's author allowed).
+std::optional<Tolerance>
+binaryDefault(const tbb::concurrent_vector<const __grid_module *> &Modules,
+              int32_t __grid_module::*Field, const char *What) {
+  std::optional<int32_t> Lowest;
+  bool Disagree = false;
+  std::string Listing;
+  for (const __grid_module *M : Modules) {
+    int32_t Value = M->*Field;
+    if (Value == GRID_TOLERANCE_UNSET)
+      continue;
+    if (Lowest && *Lowest != Value)
+      Disagree = true;
+    if (!Lowest || Value < *Lowest)
+      Lowest = Value;
+    if (!Listing.empty())
+      Listing += ", ";
+    Listing += std::string(moduleName(M)) + ": " +
+               toString(static_cast<Tolerance>(Value));
+  }
+  if (!Lowest)
+    return std::nullopt;
+  Tolerance Result = static_cast<Tolerance>(*Lowest);
+  if (Disagree)
+    log(LogLevel::Info, std::string("modules disagree on the ") + What +
+                            " default (" + Listing + "); using the lowest, " +
+                            toString(Result));
+  return Result;
+}
+} // namespace
+
+bool logEnabled(LogLevel Level) {
+  return static_cast<int>(Level) <= static_cast<int>(state().Log.load());
+}
+
+Tolerance threadTolerance() { return state().Thread.load(); }
+Tolerance processTolerance() { return state().Process.load(); }
+Strategy placementStrategy() { return state().Placement.load(); }
+
+Settings currentSettings() {
+  State &S = state();
+  std::lock_guard<std::mutex> Lock(S.Mutex);
+  return S.Current;
+}
+
+void initializeFrom(SettingsInputs Inputs) {
+  State &S = state();
+  Settings Resolved = resolveSettings(Inputs);
+  std::string Description = describeSettings(Resolved);
+  {
+    std::lock_guard<std::mutex> Lock(S.Mutex);
+    S.Inputs = std::move(Inputs);
+    publish(S, std::move(Resolved));
+  }
+  std::call_once(S.ExitHooks, [] {
+    std::atexit(printStatsAtExit);
+    ::pthread_atfork(nullptr, nullptr, markForkChild);
+  });
+  log(LogLevel::Debug, Description);
+}
+
+void initialize() {
+  std::call_once(state().ProcessInit, [] {
+    try {
+      SettingsInputs In;
+      In.Env = Environment::fromProcess();
+      In.Config = loadConfig(In.Env);
+      In.ExePath = exePath();
+      initializeFrom(std::move(In));
+    } catch (const SettingsError &E) {
+      fatal("", E.what(), "");
+    }
+  });
+}
+
+void registerModule(const __grid_module *Module) {
+  initialize();
+  if (!Module)
+    fatal("", "__grid_register_module was called without a module record",
+          "rebuild the program with grid-clang -fgrid");
+  const char *Name = moduleName(Module);
+  if (Module->abi_version != GRID_ABI_VERSION)
+    fatal(Name,
+          "was built for Grid ABI " + std::to_string(Module->abi_version) +
+              " and this runtime (libgridrt.so) implements ABI " +
+              std::to_string(GRID_ABI_VERSION),
+          "rebuild it with this Grid's grid-clang -fgrid");
+  for (int32_t Value : {Module->thread_tolerance, Module->process_tolerance})
+    if (Value != GRID_TOLERANCE_UNSET && (Value < 0 || Value > 3))
+      fatal(Name,
+            "carries an embedded tolerance of " + std::to_string(Value) +
+                ", accepted values are " + AcceptedTolerances,
+            "rebuild it with this Grid's grid-clang -fgrid");
+
+  State &S = state();
+  S.Modules.push_back(Module);
+  log(LogLevel::Debug, std::string("registered module ") + Name + " (" +
+                           std::to_string(Module->num_sites) +
+                           " call sites)");
+
+  std::string Description;
+  {
+    std::lock_guard<std::mutex> Lock(S.Mutex);
+    S.Inputs.BinaryThread =
+        binaryDefault(S.Modules, &__grid_module::thread_tolerance, "thread");
+    S.Inputs.BinaryProcess = binaryDefault(
+        S.Modules, &__grid_module::process_tolerance, "process");
+    try {
+      publish(S, resolveSettings(S.Inputs));
+    } catch (const SettingsError &E) {
+      fatal(Name, E.what(), "fix the setting named above");
+    }
+    Description = describeSettings(S.Current);
+  }
+  log(LogLevel::Debug, Description);
+}
+
+std::vector<const __grid_module *> registeredModules() {
+  const auto &Modules = state().Modules;
+  return {Modules.begin(), Modules.end()};
+}
+
+void recordCreation(const __grid_site *Site, std::string_view Place) {
+  if (state().ForkChild.load())
+    return;
+  stats().record(Site, Place);
+}
+
+} // namespace grid::core

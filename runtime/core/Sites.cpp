@@ -1,0 +1,49 @@
+//===- core/Sites.cpp - Names of call sites and site kinds ----------------===//
+//
+// Turns the constant call-site records the plugin emits into the text that
+// errors, logs and statistics show ("app.c:42 (worker)").
+//===----------------------------------------------------------------------===//
+
+#include "core/Core.h"
+
+namespace grid::core {
+
+namespace {
+struct KindInfo {
+  const char *Name;
+  bool Thread;
+};
+
+constexpr bool Thread = true;
+constexpr bool Process = false;
+
+constexpr KindInfo Kinds[] = {
+#define GRID_SITE_KIND(Kind, Text, Category) {Text, Category},
+#include "grid/abi.def"
+};
+static_assert(sizeof(Kinds) / sizeof(Kinds[0]) == __grid_kind_count);
+} // namespace
+
+std::string describeSite(const __grid_site *Site) {
+  if (!Site)
+    return "unknown site";
+  std::string Function = Site->function ? Site->function : "";
+  if (!Site->file || !*Site->file)
+    return Function.empty() ? "unknown site" : Function;
+  std::string Text = Site->file;
+  if (Site->line)
+    Text += ":" + std::to_string(Site->line);
+  if (!Function.empty())
+    Text += " (" + Function + ")";
+  return Text;
+}
+
+const char *kindName(uint32_t Kind) {
+  return Kind < __grid_kind_count ? Kinds[Kind].Name : "unknown kind";
+}
+
+bool isThreadKind(uint32_t Kind) {
+  return Kind < __grid_kind_count && Kinds[Kind].Thread;
+}
+
+} // namespace grid::core

@@ -1,0 +1,123 @@
+//===- core/Stats.cpp - Per-call-site creation statistics -----------------===//
+//
+// One entry per call-site record (keyed by its address, which is constant),
+// in a oneTBB concurrent_hash_map: creators at different sites never
+// contend, and creators at one site serialise only on that site's entry.
+//===----------------------------------------------------------------------===//
+
+#include "core/Core.h"
+
+#include <tbb/concurrent_hash_map.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <tuple>
+#include <unistd.h>
+
+namespace grid::core {
+
+namespace {
+struct Entry {
+  uint32_t Kind = __grid_kind_count;
+  uint64_t Count = 0;
+  std::map<std::string, uint64_t, std::less<>> Places;
+};
+
+// Counts made with no site record (never emitted by the plugin, but a direct
+// caller of the ABI may pass null) share one entry.
+const __grid_site UnknownSite = {"", "", 0, 0, __grid_kind_count, 0};
+} // namespace
+
+struct StatsTable::Impl {
+  tbb::concurrent_hash_map<const __grid_site *, Entry> Sites;
+};
+
+StatsTable::StatsTable() : P(std::make_unique<Impl>()) {}
+StatsTable::~StatsTable() = default;
+
+void StatsTable::record(const __grid_site *Site, std::string_view Place) {
+  if (!Site)
+    Site = &UnknownSite;
+  decltype(P->Sites)::accessor Access;
+  P->Sites.insert(Access, Site);
+  Entry &E = Access->second;
+  E.Kind = Site->kind;
+  ++E.Count;
+  auto It = E.Places.find(Place);
+  if (It == E.Places.end())
+    E.Places.emplace(std::string(Place), 1);
+  else
+    ++It->second;
+}
+
+// Iterating a concurrent_hash_map is not safe against concurrent inserts;
+// rows() runs at exit, when the program has stopped creating threads.
+std::vector<SiteRow> StatsTable::rows() const {
+  std::vector<SiteRow> Rows;
+  for (auto It = P->Sites.begin(); It != P->Sites.end(); ++It) {
+    decltype(P->Sites)::const_accessor Access;
+    if (!P->Sites.find(Access, It->first))
+      continue;
+    SiteRow Row;
+    Row.Site = describeSite(Access->first);
+    Row.Kind = kindName(Access->second.Kind);
+    Row.Thread = isThreadKind(Access->second.Kind);
+    Row.Count = Access->second.Count;
+    Row.Places.assign(Access->second.Places.begin(),
+                      Access->second.Places.end());
+    Rows.push_back(std::move(Row));
+  }
+  std::sort(Rows.begin(), Rows.end(), [](const SiteRow &A, const SiteRow &B) {
+    return std::tie(A.Site, A.Kind) < std::tie(B.Site, B.Kind);
+  });
+  return Rows;
+}
+
+std::string StatsTable::format() const {
+  std::vector<SiteRow> Rows = rows();
+  const std::string Headers[] = {"site", "kind", "count", "places"};
+  std::vector<std::array<std::string, 4>> Cells;
+  uint64_t Threads = 0, Processes = 0;
+  for (const SiteRow &Row : Rows) {
+    std::string Places;
+    for (const auto &[Place, Count] : Row.Places) {
+      if (!Places.empty())
+        Places += ", ";
+      Places += Place + ": " + std::to_string(Count);
+    }
+    Cells.push_back({Row.Site, Row.Kind, std::to_string(Row.Count), Places});
+    (Row.Thread ? Threads : Processes) += Row.Count;
+  }
+
+  size_t Width[3] = {Headers[0].size(), Headers[1].size(), Headers[2].size()};
+  for (const auto &Row : Cells)
+    for (size_t I = 0; I < 3; ++I)
+      Width[I] = std::max(Width[I], Row[I].size());
+  auto Line = [&](const std::string *Cell) {
+    std::string Text = "grid:   ";
+    for (size_t I = 0; I < 3; ++I) {
+      Text += Cell[I];
+      Text.append(Width[I] - Cell[I].size() + 2, ' ');
+    }
+    Text += Cell[3];
+    while (!Text.empty() && Text.back() == ' ')
+      Text.pop_back();
+    return Text + "\n";
+  };
+
+  std::string Out = "grid: statistics for pid " + std::to_string(::getpid()) +
+                    ": " + std::to_string(Threads) + " threads and " +
+                    std::to_string(Processes) + " processes created\n";
+  Out += Line(Headers);
+  for (const auto &Row : Cells)
+    Out += Line(Row.data());
+  return Out;
+}
+
+StatsTable &stats() {
+  static StatsTable *Table = new StatsTable;
+  return *Table;
+}
+
+} // namespace grid::core

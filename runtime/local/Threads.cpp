@@ -1,0 +1,108 @@
+//===- local/Threads.cpp - The thread trampoline --------------------------===//
+//
+// The new thread runs trampoline(): bind, run the program's start routine,
+// return its value untouched. The live count is released by a cleanup
+// handler, which runs on return, on pthread_exit and on cancellation alike
+// (glibc runs it during the forced unwind of both).
+//===----------------------------------------------------------------------===//
+
+#include "local/Threads.h"
+
+#include <cerrno>
+#include <cstring>
+#include <new>
+#include <sched.h>
+
+namespace grid::local {
+
+namespace {
+// -1 in threads Grid did not start, or started with the user's affinity.
+thread_local int CurrentCore = -1;
+} // namespace
+
+struct LocalThreads::Launch {
+  LocalThreads *Owner;
+  void *(*Start)(void *);
+  void *Arg;
+  int Core; // -1: not counted, not bound (the attr's own affinity)
+};
+
+LocalThreads::LocalThreads(const topology::Topology &Topo)
+    : Topo(Topo), Live(new std::atomic<unsigned>[Topo.cores().size()]) {
+  for (size_t I = 0; I < Topo.cores().size(); ++I)
+    Live[I].store(0);
+}
+
+std::vector<unsigned> LocalThreads::liveThreadsPerCore() const {
+  std::vector<unsigned> Loads(Topo.cores().size());
+  for (size_t I = 0; I < Loads.size(); ++I)
+    Loads[I] = Live[I].load(std::memory_order_relaxed);
+  return Loads;
+}
+
+bool LocalThreads::hasOwnAffinity(const pthread_attr_t *Attr) {
+  if (!Attr)
+    return false;
+  // glibc reports every CPU as set when the attr has no affinity of its own.
+  cpu_set_t Set;
+  if (pthread_attr_getaffinity_np(Attr, sizeof(Set), &Set) != 0)
+    return false;
+  cpu_set_t All;
+  std::memset(&All, 0xff, sizeof(All));
+  return !CPU_EQUAL(&Set, &All);
+}
+
+std::optional<unsigned> LocalThreads::currentGridCore() {
+  if (CurrentCore < 0)
+    return std::nullopt;
+  return static_cast<unsigned>(CurrentCore);
+}
+
+void LocalThreads::release(void *Box) {
+  auto *L = static_cast<Launch *>(Box);
+  if (L->Core >= 0)
+    L->Owner->Live[L->Core].fetch_sub(1, std::memory_order_relaxed);
+  delete L;
+}
+
+void *LocalThreads::trampoline(void *Box) {
+  auto *L = static_cast<Launch *>(Box);
+  void *(*Start)(void *) = L->Start;
+  void *Arg = L->Arg;
+  void *Result;
+  // A new thread starts with errno 0; binding must not change what the
+  // start routine sees.
+  int SavedErrno = errno;
+  if (L->Core >= 0) {
+    CurrentCore = L->Core;
+    // If binding fails (a cpuset changed under us) the thread still runs,
+    // unbound, as it would without Grid.
+    L->Owner->Topo.bindCallingThread(static_cast<unsigned>(L->Core));
+  }
+  errno = SavedErrno;
+  pthread_cleanup_push(release, L);
+  Result = Start(Arg);
+  pthread_cleanup_pop(1);
+  return Result;
+}
+
+int LocalThreads::create(pthread_t *Thread, const pthread_attr_t *Attr,
+                         void *(*Start)(void *), void *Arg,
+                         std::optional<unsigned> Core) {
+  auto *L = new (std::nothrow) Launch{this, Start, Arg, -1};
+  if (!L)
+    return EAGAIN; // what pthread_create reports when it lacks resources
+  if (Core && *Core < Topo.cores().size()) {
+    L->Core = static_cast<int>(*Core);
+    Live[*Core].fetch_add(1, std::memory_order_relaxed);
+  }
+  int Result = pthread_create(Thread, Attr, trampoline, L);
+  if (Result != 0) {
+    int SavedErrno = errno;
+    release(L);
+    errno = SavedErrno;
+  }
+  return Result;
+}
+
+} // namespace grid::local

@@ -1,0 +1,54 @@
+//===- local/Threads.h - Pinned pthreads on this machine -------*- C++ -*-===//
+//
+// Starts real pthreads, with the program's own attributes, through a
+// trampoline that binds the new thread to its core with hwloc and keeps the
+// count of live Grid threads per core (the load placement reads). The count
+// is taken when the thread is created, so a burst of creations sees the
+// earlier ones, and released when the thread ends: by returning, by
+// pthread_exit or by cancellation.
+//===----------------------------------------------------------------------===//
+#ifndef GRID_LOCAL_THREADS_H
+#define GRID_LOCAL_THREADS_H
+
+#include "topology/Topology.h"
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <pthread.h>
+#include <vector>
+
+namespace grid::local {
+
+class LocalThreads {
+public:
+  explicit LocalThreads(const topology::Topology &Topo);
+
+  /// Live Grid threads per core (a snapshot; index = core index).
+  std::vector<unsigned> liveThreadsPerCore() const;
+
+  /// pthread_create(Thread, Attr, Start, Arg), the new thread bound to Core
+  /// (or left where Attr's own affinity puts it when Core is empty). Returns
+  /// exactly what pthread_create returns; errno is left as it set it.
+  int create(pthread_t *Thread, const pthread_attr_t *Attr,
+             void *(*Start)(void *), void *Arg, std::optional<unsigned> Core);
+
+  /// True if Attr carries a CPU affinity of its own
+  /// (pthread_attr_setaffinity_np), which Grid then respects.
+  static bool hasOwnAffinity(const pthread_attr_t *Attr);
+
+  /// The core of the calling thread if Grid started it on one.
+  static std::optional<unsigned> currentGridCore();
+
+private:
+  struct Launch;
+  static void *trampoline(void *Box);
+  static void release(void *Box);
+
+  const topology::Topology &Topo;
+  std::unique_ptr<std::atomic<unsigned>[]> Live;
+};
+
+} // namespace grid::local
+
+#endif // GRID_LOCAL_THREADS_H

@@ -1,0 +1,56 @@
+//===- placement/Placement.h - Tolerance + strategy + load -> a place -*- C++ -*-===//
+//
+// PlacementPolicy::choose decides which core a new thread runs on, within
+// what its latency tolerance permits (DESIGN.md §2):
+//   local (0)    a core of the creator's NUMA node
+//   machine (1)  any allowed core of the machine
+//   near/any (2, 3) as machine: local mode has no cluster yet
+// and, among those, by strategy:
+//   balance  the least loaded (live Grid threads), preferring the creator's
+//            NUMA node, then the lowest index
+//   spread   round-robin over the permitted cores
+//   pack     the first permitted core with a free PU (load < its PUs),
+//            else the least loaded
+// It only decides; it neither counts nor binds.
+//===----------------------------------------------------------------------===//
+#ifndef GRID_PLACEMENT_PLACEMENT_H
+#define GRID_PLACEMENT_PLACEMENT_H
+
+#include "core/Settings.h"
+#include "topology/Topology.h"
+
+#include <atomic>
+#include <span>
+#include <string>
+
+namespace grid::placement {
+
+/// Where the creating thread runs.
+struct Creator {
+  unsigned Numa = 0;
+};
+
+struct Decision {
+  unsigned Core = 0;
+  /// The tolerance actually applied (near and any become machine locally).
+  Tolerance Applied = Tolerance::Local;
+  /// Why this core, in words, for GRID_LOG ("least loaded ...").
+  std::string Why;
+};
+
+class PlacementPolicy {
+public:
+  explicit PlacementPolicy(const topology::Topology &Topo) : Topo(Topo) {}
+
+  /// LivePerCore[i] is the number of live Grid threads on core i.
+  Decision choose(Tolerance Tol, Strategy Strat, const Creator &From,
+                  std::span<const unsigned> LivePerCore);
+
+private:
+  const topology::Topology &Topo;
+  std::atomic<unsigned> SpreadNext{0};
+};
+
+} // namespace grid::placement
+
+#endif // GRID_PLACEMENT_PLACEMENT_H
