@@ -107,8 +107,8 @@ std::string StatsTable::format() const {
   };
 
   std::string Out = "grid: statistics for pid " + std::to_string(::getpid()) +
-                    ": " + std::to_string(Threads) + " threads and " +
-                    std::to_string(Processes) + " processes created\n";
+                    ": threads created " + std::to_string(Threads) +
+                    ", processes created " + std::to_string(Processes) + "\n";
   Out += Line(Headers);
   for (const auto &Row : Cells)
     Out += Line(Row.data());

@@ -1,0 +1,114 @@
+//===- PlacementTest.cpp - PlacementPolicy on a fake two-node machine -----===//
+//
+// A machine with 2 NUMA nodes of 3 cores, 2 PUs each: every tolerance and
+// strategy, against given loads (live Grid threads per core).
+//===----------------------------------------------------------------------===//
+
+#include "placement/Placement.h"
+
+#include <gtest/gtest.h>
+
+using namespace grid;
+using grid::placement::Creator;
+using grid::placement::PlacementPolicy;
+
+namespace {
+topology::Topology twoNodes() {
+  std::vector<topology::Core> Cores;
+  for (unsigned I = 0; I < 6; ++I)
+    Cores.push_back({I, I / 3, {2 * I, 2 * I + 1}});
+  return topology::Topology(std::move(Cores), 2);
+}
+
+using Loads = std::vector<unsigned>;
+
+unsigned choose(Tolerance T, Strategy S, unsigned Numa, const Loads &L) {
+  static topology::Topology Topo = twoNodes();
+  PlacementPolicy Policy(Topo);
+  return Policy.choose(T, S, Creator{Numa}, L).Core;
+}
+} // namespace
+
+TEST(PlacementLocal, BalancePicksAFreeCoreOfTheCreatorsNode) {
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Balance, 0, {0, 0, 0, 0, 0, 0}), 0u);
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Balance, 1, {0, 0, 0, 0, 0, 0}), 3u);
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Balance, 1, {0, 0, 0, 1, 0, 0}), 4u);
+}
+
+TEST(PlacementLocal, BalanceStaysOnTheNodeWhenItIsFull) {
+  // Node 1 is busy and node 0 idle: tolerance local still keeps it on node 1.
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Balance, 1, {0, 0, 0, 2, 1, 3}), 4u);
+}
+
+TEST(PlacementLocal, SpreadGoesRoundRobinOverTheNode) {
+  topology::Topology Topo = twoNodes();
+  PlacementPolicy Policy(Topo);
+  Loads L(6, 0);
+  std::vector<unsigned> Got;
+  for (int I = 0; I < 4; ++I)
+    Got.push_back(Policy.choose(Tolerance::Local, Strategy::Spread, Creator{1}, L).Core);
+  EXPECT_EQ(Got, (std::vector<unsigned>{3, 4, 5, 3}));
+}
+
+TEST(PlacementLocal, PackFillsOneCoreBeforeTheNext) {
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 0, {1, 0, 0, 0, 0, 0}), 0u);
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 0, {2, 0, 0, 0, 0, 0}), 1u);
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 1, {0, 0, 0, 2, 2, 1}), 5u);
+  // All full: the least loaded of the node.
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 0, {3, 2, 4, 0, 0, 0}), 1u);
+}
+
+TEST(PlacementMachine, BalancePicksTheLeastLoadedCoreAnywhere) {
+  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Balance, 0, {1, 1, 1, 1, 0, 1}), 4u);
+  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Balance, 1, {0, 2, 2, 2, 2, 2}), 0u);
+}
+
+TEST(PlacementMachine, BalancePrefersTheCreatorsNodeOnTies) {
+  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Balance, 1, {1, 1, 1, 1, 1, 1}), 3u);
+  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Balance, 0, {1, 1, 1, 1, 1, 1}), 0u);
+  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Balance, 1, {0, 0, 0, 0, 0, 0}), 3u);
+}
+
+TEST(PlacementMachine, SpreadGoesRoundRobinOverEveryCore) {
+  topology::Topology Topo = twoNodes();
+  PlacementPolicy Policy(Topo);
+  Loads L(6, 0);
+  std::vector<unsigned> Got;
+  for (int I = 0; I < 7; ++I)
+    Got.push_back(Policy.choose(Tolerance::Machine, Strategy::Spread, Creator{1}, L).Core);
+  EXPECT_EQ(Got, (std::vector<unsigned>{0, 1, 2, 3, 4, 5, 0}));
+}
+
+TEST(PlacementMachine, PackCrossesNodesWhenTheFirstIsFull) {
+  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Pack, 0, {2, 2, 2, 1, 0, 0}), 3u);
+  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Pack, 0, {2, 2, 2, 2, 2, 2}), 0u);
+}
+
+TEST(PlacementRemote, NearAndAnyBehaveAsMachineAndSaySo) {
+  topology::Topology Topo = twoNodes();
+  for (Tolerance T : {Tolerance::Near, Tolerance::Any}) {
+    PlacementPolicy Policy(Topo);
+    placement::Decision D = Policy.choose(T, Strategy::Balance, Creator{0},
+                                          Loads{1, 1, 1, 1, 0, 1});
+    EXPECT_EQ(D.Core, 4u);
+    EXPECT_EQ(D.Applied, Tolerance::Machine);
+    EXPECT_NE(D.Why.find("no cluster"), std::string::npos) << D.Why;
+    EXPECT_NE(D.Why.find(toString(T)), std::string::npos) << D.Why;
+  }
+}
+
+TEST(PlacementDecision, SaysWhy) {
+  topology::Topology Topo = twoNodes();
+  PlacementPolicy Policy(Topo);
+  placement::Decision D = Policy.choose(Tolerance::Local, Strategy::Balance,
+                                        Creator{1}, Loads{0, 0, 0, 2, 1, 3});
+  EXPECT_EQ(D.Applied, Tolerance::Local);
+  EXPECT_NE(D.Why.find("least loaded core 4 (1 live Grid thread)"),
+            std::string::npos)
+      << D.Why;
+  EXPECT_NE(D.Why.find("NUMA node 1"), std::string::npos) << D.Why;
+}
+
+TEST(PlacementLoads, MissingLoadsCountAsIdle) {
+  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Balance, 0, {3, 3}), 2u);
+}

@@ -1,0 +1,124 @@
+//===- ThreadsTest.cpp - Pinned threads and their live counts -------------===//
+//
+// LocalThreads on the real machine: a thread runs on the core it was given,
+// counts as live there until it ends however it ends (return, pthread_exit,
+// cancellation), returns its value, and starts with errno 0.
+//===----------------------------------------------------------------------===//
+
+#include "local/Threads.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <sched.h>
+#include <semaphore.h>
+
+using grid::local::LocalThreads;
+using grid::topology::Topology;
+
+namespace {
+struct Probe {
+  const Topology *Topo;
+  LocalThreads *Threads;
+  unsigned Core;
+  bool OnCore = false;
+  unsigned LiveInside = 0;
+  int ErrnoAtStart = -1;
+  std::optional<unsigned> GridCore = std::nullopt;
+};
+
+void *probe(void *P) {
+  auto *Pr = static_cast<Probe *>(P);
+  Pr->ErrnoAtStart = errno;
+  cpu_set_t Set;
+  sched_getaffinity(0, sizeof(Set), &Set);
+  const auto &Pus = Pr->Topo->cores()[Pr->Core].Pus;
+  Pr->OnCore = static_cast<size_t>(CPU_COUNT(&Set)) == Pus.size();
+  for (unsigned Pu : Pus)
+    Pr->OnCore = Pr->OnCore && CPU_ISSET(Pu, &Set);
+  Pr->LiveInside = Pr->Threads->liveThreadsPerCore()[Pr->Core];
+  Pr->GridCore = LocalThreads::currentGridCore();
+  return reinterpret_cast<void *>(static_cast<intptr_t>(42));
+}
+
+void *exitsEarly(void *) {
+  pthread_exit(reinterpret_cast<void *>(static_cast<intptr_t>(7)));
+}
+
+void *waitsForCancel(void *P) {
+  sem_post(static_cast<sem_t *>(P));
+  for (;;)
+    pause(); // a cancellation point
+}
+} // namespace
+
+TEST(LocalThreads, RunsOnItsCoreAndCountsWhileLive) {
+  std::unique_ptr<Topology> T = Topology::fromMachine();
+  LocalThreads Threads(*T);
+  Probe P{T.get(), &Threads, static_cast<unsigned>(T->cores().size() - 1)};
+  pthread_t Th;
+  errno = 1234;
+  ASSERT_EQ(Threads.create(&Th, nullptr, probe, &P, P.Core), 0);
+  void *Result = nullptr;
+  ASSERT_EQ(pthread_join(Th, &Result), 0);
+  EXPECT_EQ(Result, reinterpret_cast<void *>(static_cast<intptr_t>(42)));
+  EXPECT_TRUE(P.OnCore);
+  EXPECT_EQ(P.LiveInside, 1u);
+  EXPECT_EQ(P.ErrnoAtStart, 0);
+  EXPECT_EQ(P.GridCore, P.Core);
+  EXPECT_EQ(Threads.liveThreadsPerCore()[P.Core], 0u);
+}
+
+TEST(LocalThreads, PthreadExitReleasesTheCount) {
+  std::unique_ptr<Topology> T = Topology::fromMachine();
+  LocalThreads Threads(*T);
+  pthread_t Th;
+  ASSERT_EQ(Threads.create(&Th, nullptr, exitsEarly, nullptr, 0u), 0);
+  void *Result = nullptr;
+  ASSERT_EQ(pthread_join(Th, &Result), 0);
+  EXPECT_EQ(Result, reinterpret_cast<void *>(static_cast<intptr_t>(7)));
+  EXPECT_EQ(Threads.liveThreadsPerCore()[0], 0u);
+}
+
+TEST(LocalThreads, CancellationReleasesTheCount) {
+  std::unique_ptr<Topology> T = Topology::fromMachine();
+  LocalThreads Threads(*T);
+  sem_t Started;
+  sem_init(&Started, 0, 0);
+  pthread_t Th;
+  ASSERT_EQ(Threads.create(&Th, nullptr, waitsForCancel, &Started, 0u), 0);
+  sem_wait(&Started);
+  EXPECT_EQ(Threads.liveThreadsPerCore()[0], 1u);
+  ASSERT_EQ(pthread_cancel(Th), 0);
+  void *Result = nullptr;
+  ASSERT_EQ(pthread_join(Th, &Result), 0);
+  EXPECT_EQ(Result, PTHREAD_CANCELED);
+  EXPECT_EQ(Threads.liveThreadsPerCore()[0], 0u);
+  sem_destroy(&Started);
+}
+
+TEST(LocalThreads, FailedCreateReturnsTheRealErrorAndLeavesNoCount) {
+  std::unique_ptr<Topology> T = Topology::fromMachine();
+  LocalThreads Threads(*T);
+  pthread_attr_t Attr;
+  pthread_attr_init(&Attr);
+  // A 1 PiB stack cannot be mapped: pthread_create itself fails (EAGAIN).
+  ASSERT_EQ(pthread_attr_setstacksize(&Attr, size_t(1) << 50), 0);
+  pthread_t Th;
+  EXPECT_EQ(Threads.create(&Th, &Attr, exitsEarly, nullptr, 0u), EAGAIN);
+  EXPECT_EQ(Threads.liveThreadsPerCore()[0], 0u);
+  pthread_attr_destroy(&Attr);
+}
+
+TEST(LocalThreads, RecognisesAnAttrWithItsOwnAffinity) {
+  pthread_attr_t Attr;
+  pthread_attr_init(&Attr);
+  EXPECT_FALSE(LocalThreads::hasOwnAffinity(nullptr));
+  EXPECT_FALSE(LocalThreads::hasOwnAffinity(&Attr));
+  cpu_set_t Set;
+  CPU_ZERO(&Set);
+  CPU_SET(0, &Set);
+  ASSERT_EQ(pthread_attr_setaffinity_np(&Attr, sizeof(Set), &Set), 0);
+  EXPECT_TRUE(LocalThreads::hasOwnAffinity(&Attr));
+  pthread_attr_destroy(&Attr);
+}
