@@ -70,8 +70,11 @@ void markForkChild() { state().ForkChild.store(true); }
 
 std::string describeSettings(const Settings &S) {
   auto Part = [](const char *Name, const char *Value, const auto &Sourced) {
-    return std::string(Name) + " " + Value + " (" + toString(Sourced.Source) +
-           ": " + Sourced.Origin + ")";
+    std::string Text = std::string(Name) + " " + Value + " (" +
+                       toString(Sourced.Source);
+    if (Sourced.Source != SettingSource::BuiltIn)
+      Text += ": " + Sourced.Origin;
+    return Text + ")";
   };
   std::string Text =
       "settings: " +
