@@ -1,0 +1,360 @@
+//===- RewritePass.cpp - Route thread and process creation to Grid --------===//
+//
+// For every GRID_REWRITE(Original, Name, Kind) of abi.def:
+//  - each call or invoke of Original becomes a call or invoke of
+//    __grid_<Name> with a constant __grid_site record first; attributes,
+//    calling convention, operand bundles, the unwind edge and the debug
+//    location are kept;
+//  - each other use of Original's address (stored, passed, in a global's
+//    initializer) is replaced by an internal thunk with Original's type that
+//    calls __grid_<Name> with a site naming where the address was taken; a
+//    variadic Original (execl, execlp, execle) gets a variadic thunk that
+//    forwards its va_list to __grid_v<Name>.
+// -Rpass=grid prints one remark per rewrite at the user's line.
+//
+//   opt -load-pass-plugin=GridPlugin-19.so -passes=grid-rewrite
+//===----------------------------------------------------------------------===//
+#include "Compat.h"
+#include "Diagnostics.h"
+#include "GridABI.h"
+#include "GridPasses.h"
+#include "GridSite.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/Analysis/OptimizationRemarkEmitter.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/DiagnosticInfo.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/Module.h"
+#include "llvm/TargetParser/Triple.h"
+
+#include <memory>
+
+using namespace llvm;
+
+namespace grid {
+namespace {
+
+class Rewriter {
+public:
+  explicit Rewriter(Module &M) : M(M), Ctx(M.getContext()), ABI(M) {}
+
+  bool run();
+
+private:
+  bool rewriteOriginal(Function &Original, const RewriteRule &Rule);
+  bool rewriteCall(CallBase &CB, const RewriteRule &Rule);
+  Function *makeThunk(Function &Original, const RewriteRule &Rule,
+                      const SiteInfo &Site);
+  bool isLibraryLinkReference(const Use &U) const;
+  OptimizationRemarkEmitter &remarks(Function &F);
+  void remarkMissed(Instruction &I, const RewriteRule &Rule,
+                    const Twine &Why);
+
+  Module &M;
+  LLVMContext &Ctx;
+  RuntimeABI ABI;
+  DenseMap<Function *, std::unique_ptr<OptimizationRemarkEmitter>> ORE;
+};
+
+// Whether the call's arguments and result fit the entry point after its
+// leading Site parameter.
+bool fitsEntry(const CallBase &CB, FunctionType *Entry) {
+  unsigned Fixed = Entry->getNumParams() - 1;
+  if (CB.arg_size() < Fixed || (!Entry->isVarArg() && CB.arg_size() != Fixed))
+    return false;
+  for (unsigned I = 0; I != Fixed; ++I)
+    if (CB.getArgOperand(I)->getType() != Entry->getParamType(I + 1))
+      return false;
+  return CB.getType() == Entry->getReturnType();
+}
+
+bool fitsEntry(const FunctionType *Original, FunctionType *Entry) {
+  if (Original->getNumParams() + 1 != Entry->getNumParams() ||
+      Original->getReturnType() != Entry->getReturnType())
+    return false;
+  for (unsigned I = 0; I != Original->getNumParams(); ++I)
+    if (Original->getParamType(I) != Entry->getParamType(I + 1))
+      return false;
+  return true;
+}
+
+// Call attributes with an empty slot for the Site parameter in front.
+AttributeList shiftedAttributes(LLVMContext &Ctx, const AttributeList &AL,
+                                unsigned NumArgs) {
+  SmallVector<AttributeSet, 8> Params{AttributeSet()};
+  for (unsigned I = 0; I != NumArgs; ++I)
+    Params.push_back(AL.getParamAttrs(I));
+  return AttributeList::get(Ctx, AL.getFnAttrs(), AL.getRetAttrs(), Params);
+}
+
+// Attributes the entry's callers need whatever the original call carried.
+void addSemanticAttributes(CallBase &Call, StringRef Name) {
+  if (Name == "pthread_exit")
+    Call.addFnAttr(Attribute::NoReturn);
+  if (Name == "fork" || Name == "vfork")
+    Call.addFnAttr(Attribute::ReturnsTwice);
+}
+
+} // namespace
+
+OptimizationRemarkEmitter &Rewriter::remarks(Function &F) {
+  auto &Slot = ORE[&F];
+  if (!Slot)
+    Slot = std::make_unique<OptimizationRemarkEmitter>(&F);
+  return *Slot;
+}
+
+void Rewriter::remarkMissed(Instruction &I, const RewriteRule &Rule,
+                            const Twine &Why) {
+  std::string Text = Why.str();
+  remarks(*I.getFunction()).emit([&] {
+    return OptimizationRemarkMissed("grid", "NotRewritten", &I)
+           << "did not rewrite use of " << Rule.Original << ": " << Text;
+  });
+}
+
+bool Rewriter::run() {
+  bool Changed = false;
+  for (const RewriteRule &Rule : rewriteRules()) {
+    Function *Original = M.getFunction(Rule.Original);
+    // A definition is the program's own function of that name, not libc's.
+    if (Original && Original->isDeclaration())
+      Changed |= rewriteOriginal(*Original, Rule);
+  }
+  return Changed;
+}
+
+// libstdc++'s std::thread constructor passes &pthread_create to
+// _M_start_thread only so that pthread_create gets linked; such references
+// in library code are not the user taking an address.
+bool Rewriter::isLibraryLinkReference(const Use &U) const {
+  auto *I = dyn_cast<Instruction>(U.getUser());
+  if (!I)
+    return false;
+  if (auto *CB = dyn_cast<CallBase>(I)) {
+    if (const Function *Callee = CB->getCalledFunction()) {
+      StringRef Name = Callee->getName();
+      if (Name == stdThreadStartName() || Name == "__grid_std_thread_start")
+        return true;
+    }
+  }
+  return isLibraryCode(*I);
+}
+
+bool Rewriter::rewriteOriginal(Function &Original, const RewriteRule &Rule) {
+  bool Changed = false;
+  SmallVector<CallBase *, 8> Calls;
+  SmallVector<Use *, 8> AddressUses;
+  SmallVector<Constant *, 4> ConstantUsers;
+  for (Use &U : Original.uses()) {
+    User *Usr = U.getUser();
+    if (auto *CB = dyn_cast<CallBase>(Usr); CB && CB->isCallee(&U))
+      Calls.push_back(CB);
+    else if (isa<Instruction>(Usr) || isa<GlobalVariable>(Usr))
+      AddressUses.push_back(&U);
+    else if (auto *C = dyn_cast<Constant>(Usr); C && !isa<GlobalValue>(C))
+      ConstantUsers.push_back(C);
+  }
+
+  for (CallBase *CB : Calls)
+    Changed |= rewriteCall(*CB, Rule);
+
+  for (Use *U : AddressUses) {
+    if (isLibraryLinkReference(*U))
+      continue;
+    SiteInfo Site;
+    if (auto *I = dyn_cast<Instruction>(U->getUser())) {
+      Site = siteForInstruction(*I, Rule.Kind);
+    } else {
+      auto *GV = cast<GlobalVariable>(U->getUser());
+      if (GV->getName().starts_with("llvm."))
+        continue;
+      Site = siteForGlobal(*GV, Rule.Kind);
+    }
+    if (Function *Thunk = makeThunk(Original, Rule, Site)) {
+      U->set(Thunk);
+      Changed = true;
+      if (auto *I = dyn_cast<Instruction>(U->getUser())) {
+        remarks(*I->getFunction()).emit([&] {
+          DiagnosticLocation Loc = Site.UserLoc
+                                       ? DiagnosticLocation(Site.UserLoc)
+                                       : DiagnosticLocation(I->getDebugLoc());
+          return OptimizationRemark("grid", "Thunk", Loc, I->getParent())
+                 << "replaced address of " << Rule.Original
+                 << " with a thunk into __grid_" << Rule.Name;
+        });
+      }
+    }
+  }
+
+  // Aggregates and constant expressions (a table of function pointers): one
+  // thunk per constant, attributed to the global or instruction using it.
+  for (Constant *C : ConstantUsers) {
+    SiteInfo Site;
+    Site.Kind = Rule.Kind;
+    bool InLLVMUsed = false;
+    SmallVector<const User *, 8> Work{C};
+    bool Found = false;
+    while (!Work.empty() && !Found) {
+      const User *Cur = Work.pop_back_val();
+      for (const User *Up : Cur->users()) {
+        if (const auto *GV = dyn_cast<GlobalVariable>(Up)) {
+          InLLVMUsed |= GV->getName().starts_with("llvm.");
+          Site = siteForGlobal(*GV, Rule.Kind);
+          Found = true;
+        } else if (const auto *I = dyn_cast<Instruction>(Up)) {
+          Site = siteForInstruction(*I, Rule.Kind);
+          Found = true;
+        } else {
+          Work.push_back(Up);
+        }
+        if (Found)
+          break;
+      }
+    }
+    if (InLLVMUsed)
+      continue;
+    if (Function *Thunk = makeThunk(Original, Rule, Site)) {
+      C->handleOperandChange(&Original, Thunk);
+      Changed = true;
+    }
+  }
+  return Changed;
+}
+
+bool Rewriter::rewriteCall(CallBase &CB, const RewriteRule &Rule) {
+  FunctionCallee Entry = ABI.entry(Rule.Name);
+  if (!Entry) {
+    remarkMissed(CB, Rule, "abi.def has no entry __grid_" + Rule.Name);
+    return false;
+  }
+  if (!fitsEntry(CB, Entry.getFunctionType())) {
+    remarkMissed(CB, Rule,
+                 "its arguments do not match __grid_" + Rule.Name);
+    return false;
+  }
+
+  SiteInfo Site = siteForInstruction(CB, Rule.Kind);
+  GlobalVariable *Record = emitSiteRecord(M, ABI, Site);
+  SmallVector<Value *, 8> Args{Record};
+  Args.append(CB.arg_begin(), CB.arg_end());
+  SmallVector<OperandBundleDef, 1> Bundles;
+  CB.getOperandBundlesAsDefs(Bundles);
+
+  IRBuilder<> B(&CB);
+  CallBase *New;
+  if (auto *II = dyn_cast<InvokeInst>(&CB)) {
+    New = B.CreateInvoke(Entry, II->getNormalDest(), II->getUnwindDest(), Args,
+                         Bundles);
+  } else if (auto *CI = dyn_cast<CallInst>(&CB)) {
+    auto *Call = B.CreateCall(Entry, Args, Bundles);
+    Call->setTailCallKind(CI->getTailCallKind());
+    New = Call;
+  } else {
+    remarkMissed(CB, Rule, "callbr is not supported");
+    return false;
+  }
+  New->setAttributes(
+      shiftedAttributes(Ctx, CB.getAttributes(), CB.arg_size()));
+  addSemanticAttributes(*New, Rule.Name);
+  New->setCallingConv(CB.getCallingConv());
+  New->copyMetadata(CB);
+  New->takeName(&CB);
+
+  remarks(*CB.getFunction()).emit([&] {
+    DiagnosticLocation Loc = Site.UserLoc ? DiagnosticLocation(Site.UserLoc)
+                                          : DiagnosticLocation(CB.getDebugLoc());
+    return OptimizationRemark("grid", "Rewrite", Loc, CB.getParent())
+           << "rewrote call to " << siteKindName(Rule.Kind) << " into __grid_"
+           << Rule.Name;
+  });
+
+  CB.replaceAllUsesWith(New);
+  CB.eraseFromParent();
+  return true;
+}
+
+Function *Rewriter::makeThunk(Function &Original, const RewriteRule &Rule,
+                              const SiteInfo &Site) {
+  FunctionType *FT = Original.getFunctionType();
+  bool VarArg = FT->isVarArg();
+  FunctionCallee Entry = ABI.entry(VarArg ? ("v" + Rule.Name).str()
+                                          : Rule.Name.str());
+  if (!Entry) {
+    diagnose(Ctx, "the address of " + Rule.Original +
+            " is taken, but abi.def has no entry to forward it to",
+        DS_Error);
+    return nullptr;
+  }
+  Triple TT(M.getTargetTriple());
+  if (VarArg && TT.getArch() != Triple::x86_64) {
+    diagnose(Ctx, "taking the address of the variadic " + Rule.Original +
+            " is supported on x86_64 only (abi.def passes a va_list as "
+            "struct __va_list_tag *), not on " + TT.str(),
+        DS_Error);
+    return nullptr;
+  }
+
+  // Check the thunk can forward its parameters (the va_list aside).
+  Type *Ptr = PointerType::getUnqual(Ctx);
+  FunctionType *EntryTy = Entry.getFunctionType();
+  SmallVector<Type *, 8> Forwarded(FT->params());
+  if (VarArg)
+    Forwarded.push_back(Ptr);
+  if (!fitsEntry(FunctionType::get(FT->getReturnType(), Forwarded, false),
+                 EntryTy)) {
+    diagnose(Ctx, "the address of " + Rule.Original +
+            " is taken with a type that does not match __grid_" +
+            (VarArg ? "v" : "") + Rule.Name,
+        DS_Warning);
+    return nullptr;
+  }
+
+  Function *Thunk =
+      Function::Create(FT, GlobalValue::InternalLinkage,
+                       "__grid_thunk." + Original.getName(), M);
+  Thunk->setAttributes(Original.getAttributes());
+  Thunk->removeFnAttr(Attribute::Builtin);
+  BasicBlock *Entry_ = BasicBlock::Create(Ctx, "entry", Thunk);
+  IRBuilder<> B(Entry_);
+
+  GlobalVariable *Record = emitSiteRecord(M, ABI, Site);
+  SmallVector<Value *, 8> Args{Record};
+  for (Argument &A : Thunk->args())
+    Args.push_back(&A);
+
+  Value *VaList = nullptr;
+  if (VarArg) {
+    // x86-64 SysV: va_list is __va_list_tag[1], { i32, i32, ptr, ptr }.
+    Type *I32 = Type::getInt32Ty(Ctx);
+    Type *Tag = StructType::get(Ctx, {I32, I32, Ptr, Ptr});
+    AllocaInst *AP = B.CreateAlloca(ArrayType::get(Tag, 1), nullptr, "ap");
+    AP->setAlignment(Align(16));
+    B.CreateCall(compat::getIntrinsic(M, Intrinsic::vastart, {Ptr}), {AP});
+    Args.push_back(AP);
+    VaList = AP;
+  }
+  CallInst *Call = B.CreateCall(Entry, Args);
+  addSemanticAttributes(*Call, Rule.Name);
+  if (VaList)
+    B.CreateCall(compat::getIntrinsic(M, Intrinsic::vaend, {Ptr}), {VaList});
+  if (Rule.Name == "pthread_exit")
+    B.CreateUnreachable();
+  else if (FT->getReturnType()->isVoidTy())
+    B.CreateRetVoid();
+  else
+    B.CreateRet(Call);
+  return Thunk;
+}
+
+PreservedAnalyses RewritePass::run(Module &M, ModuleAnalysisManager &) {
+  return Rewriter(M).run() ? PreservedAnalyses::none()
+                           : PreservedAnalyses::all();
+}
+
+} // namespace grid
