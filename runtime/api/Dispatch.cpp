@@ -27,12 +27,17 @@ struct Machine {
       : Topo(std::move(T)), Policy(*Topo), Threads(*Topo) {}
 };
 
+Machine &machine();
+
+void forgetParentThreads() { machine().Threads.forgetThreadsAfterFork(); }
+
 // Never destroyed: detached threads may end after exit() has begun.
 Machine &machine() {
   static Machine *M = [] {
     try {
       auto *Result = new Machine(topology::Topology::fromMachine());
       core::log(LogLevel::Debug, "topology: " + Result->Topo->summary());
+      ::pthread_atfork(nullptr, nullptr, forgetParentThreads);
       return Result;
     } catch (const std::exception &E) {
       core::fatal("", std::string("cannot read this machine's topology: ") +
@@ -119,6 +124,20 @@ int startStdThread(const __grid_site *Site, void *ThreadObject,
   if (Err == 0)
     Owner->release();
   return Err;
+}
+
+// Only a thread Grid pinned needs unpinning, and such a thread exists only
+// once the machine has been built.
+ChildAffinityScope::ChildAffinityScope() {
+  if (local::LocalThreads::currentGridCore()) {
+    machine().Threads.unpinCallingThread();
+    Unpinned = true;
+  }
+}
+
+ChildAffinityScope::~ChildAffinityScope() {
+  if (Unpinned)
+    machine().Threads.repinCallingThread();
 }
 
 void placeProcess(const __grid_site *Site, uint32_t Kind) {

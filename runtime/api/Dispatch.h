@@ -27,6 +27,21 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
 int startStdThread(const __grid_site *Site, void *ThreadObject,
                    void *StateOwner);
 
+/// For the duration of a process creation (system, popen, posix_spawn,
+/// exec), a caller Grid pinned to a core is unpinned, so the child inherits
+/// the CPU affinity it would have without Grid. A fork child is unpinned by
+/// a pthread_atfork handler instead. errno is preserved.
+class ChildAffinityScope {
+public:
+  ChildAffinityScope();
+  ~ChildAffinityScope();
+  ChildAffinityScope(const ChildAffinityScope &) = delete;
+  ChildAffinityScope &operator=(const ChildAffinityScope &) = delete;
+
+private:
+  bool Unpinned = false;
+};
+
 /// Logs the placement of a process creation (always "local" in local mode).
 void placeProcess(const __grid_site *Site, uint32_t Kind);
 /// Counts a process creation at Site as gone to "local"; errno untouched.

@@ -72,6 +72,7 @@ int execFromList(const __grid_site *Site, uint32_t Kind,
                  process::ExecKind How, const char *Path, const ExecList &L) {
   api::placeProcess(Site, Kind);
   api::processCreated(Site);
+  api::ChildAffinityScope Affinity;
   return process::execLocal(How, Path, L.Argv.data(), L.Env);
 }
 
@@ -79,6 +80,7 @@ int execVector(const __grid_site *Site, uint32_t Kind, process::ExecKind How,
                const char *Path, char *const *Argv, char *const *Env) {
   api::placeProcess(Site, Kind);
   api::processCreated(Site);
+  api::ChildAffinityScope Affinity;
   return process::execLocal(How, Path, Argv, Env);
 }
 } // namespace
@@ -242,6 +244,7 @@ GRID_EXPORT int __grid_fexecve(const __grid_site *Site, int Fd,
   return boundary(Site, "fexecve", [&] {
     api::placeProcess(Site, __grid_kind_Fexecve);
     api::processCreated(Site);
+    api::ChildAffinityScope Affinity;
     return process::fexecveLocal(Fd, Argv, Env);
   });
 }
@@ -253,8 +256,10 @@ GRID_EXPORT int __grid_posix_spawn(const __grid_site *Site, pid_t *Pid,
                                    char *const *Argv, char *const *Env) {
   return boundary(Site, "posix_spawn", [&] {
     api::placeProcess(Site, __grid_kind_PosixSpawn);
-    int Result =
-        process::spawnLocal(false, Pid, Path, Actions, Attr, Argv, Env);
+    int Result = [&] {
+      api::ChildAffinityScope Affinity;
+      return process::spawnLocal(false, Pid, Path, Actions, Attr, Argv, Env);
+    }();
     if (Result == 0)
       api::processCreated(Site);
     return Result;
@@ -268,7 +273,10 @@ GRID_EXPORT int __grid_posix_spawnp(const __grid_site *Site, pid_t *Pid,
                                     char *const *Argv, char *const *Env) {
   return boundary(Site, "posix_spawnp", [&] {
     api::placeProcess(Site, __grid_kind_PosixSpawnp);
-    int Result = process::spawnLocal(true, Pid, File, Actions, Attr, Argv, Env);
+    int Result = [&] {
+      api::ChildAffinityScope Affinity;
+      return process::spawnLocal(true, Pid, File, Actions, Attr, Argv, Env);
+    }();
     if (Result == 0)
       api::processCreated(Site);
     return Result;
@@ -278,7 +286,10 @@ GRID_EXPORT int __grid_posix_spawnp(const __grid_site *Site, pid_t *Pid,
 GRID_EXPORT int __grid_system(const __grid_site *Site, const char *Command) {
   return boundary(Site, "system", [&] {
     api::placeProcess(Site, __grid_kind_System);
-    int Result = process::systemLocal(Command);
+    int Result = [&] {
+      api::ChildAffinityScope Affinity;
+      return process::systemLocal(Command);
+    }();
     // system(NULL) only asks whether a shell exists; -1 means no child ran.
     if (Command && Result != -1)
       api::processCreated(Site);
@@ -290,7 +301,10 @@ GRID_EXPORT FILE *__grid_popen(const __grid_site *Site, const char *Command,
                                const char *Mode) {
   return boundary(Site, "popen", [&] {
     api::placeProcess(Site, __grid_kind_Popen);
-    FILE *Stream = process::popenLocal(Command, Mode);
+    FILE *Stream = [&] {
+      api::ChildAffinityScope Affinity;
+      return process::popenLocal(Command, Mode);
+    }();
     if (Stream)
       api::processCreated(Site);
     return Stream;

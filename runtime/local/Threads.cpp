@@ -25,10 +25,38 @@ struct LocalThreads::Launch {
   void *(*Start)(void *);
   void *Arg;
   int Core; // -1: not counted, not bound (the attr's own affinity)
+  unsigned Generation;
 };
 
 LocalThreads::LocalThreads(const topology::Topology &Topo)
     : Topo(Topo), Live(new std::atomic<unsigned>[Topo.cores().size()]) {
+  for (size_t I = 0; I < Topo.cores().size(); ++I)
+    Live[I].store(0);
+  CPU_ZERO(&Unpinned);
+  if (sched_getaffinity(0, sizeof(Unpinned), &Unpinned) != 0)
+    std::memset(&Unpinned, 0xff, sizeof(Unpinned));
+}
+
+void LocalThreads::unpinCallingThread() const {
+  if (CurrentCore < 0)
+    return;
+  int SavedErrno = errno;
+  pthread_setaffinity_np(pthread_self(), sizeof(Unpinned), &Unpinned);
+  errno = SavedErrno;
+}
+
+void LocalThreads::repinCallingThread() const {
+  if (CurrentCore < 0)
+    return;
+  int SavedErrno = errno;
+  Topo.bindCallingThread(static_cast<unsigned>(CurrentCore));
+  errno = SavedErrno;
+}
+
+void LocalThreads::forgetThreadsAfterFork() {
+  unpinCallingThread();
+  CurrentCore = -1;
+  Generation.fetch_add(1);
   for (size_t I = 0; I < Topo.cores().size(); ++I)
     Live[I].store(0);
 }
@@ -60,7 +88,7 @@ std::optional<unsigned> LocalThreads::currentGridCore() {
 
 void LocalThreads::release(void *Box) {
   auto *L = static_cast<Launch *>(Box);
-  if (L->Core >= 0)
+  if (L->Core >= 0 && L->Generation == L->Owner->Generation.load())
     L->Owner->Live[L->Core].fetch_sub(1, std::memory_order_relaxed);
   delete L;
 }
@@ -89,7 +117,7 @@ void *LocalThreads::trampoline(void *Box) {
 int LocalThreads::create(pthread_t *Thread, const pthread_attr_t *Attr,
                          void *(*Start)(void *), void *Arg,
                          std::optional<unsigned> Core) {
-  auto *L = new (std::nothrow) Launch{this, Start, Arg, -1};
+  auto *L = new (std::nothrow) Launch{this, Start, Arg, -1, Generation.load()};
   if (!L)
     return EAGAIN; // what pthread_create reports when it lacks resources
   if (Core && *Core < Topo.cores().size()) {

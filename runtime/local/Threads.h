@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <pthread.h>
+#include <sched.h>
 #include <vector>
 
 namespace grid::local {
@@ -40,6 +41,18 @@ public:
   /// The core of the calling thread if Grid started it on one.
   static std::optional<unsigned> currentGridCore();
 
+  /// A child process must inherit the CPU affinity it would have without
+  /// Grid (the mask the process had when this object was made), not the pin
+  /// of the thread that creates it. Around system, popen, posix_spawn and
+  /// exec, the creator is unpinned, then pinned again; both are no-ops in
+  /// threads Grid did not pin. errno is preserved.
+  void unpinCallingThread() const;
+  void repinCallingThread() const;
+
+  /// In a fork child only the forking thread exists: forget every live
+  /// count and unpin that thread, which is no longer one Grid placed.
+  void forgetThreadsAfterFork();
+
 private:
   struct Launch;
   static void *trampoline(void *Box);
@@ -47,6 +60,10 @@ private:
 
   const topology::Topology &Topo;
   std::unique_ptr<std::atomic<unsigned>[]> Live;
+  /// Bumped by forgetThreadsAfterFork: threads of an older generation were
+  /// the parent's, and their counts are not ours to release.
+  std::atomic<unsigned> Generation{0};
+  cpu_set_t Unpinned;
 };
 
 } // namespace grid::local
