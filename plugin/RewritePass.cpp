@@ -27,6 +27,7 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/Module.h"
@@ -46,7 +47,7 @@ public:
   bool run();
 
 private:
-  bool rewriteOriginal(Function &Original, const RewriteRule &Rule);
+  bool rewriteAddressUses(Function &Original, const RewriteRule &Rule);
   bool rewriteCall(CallBase &CB, const RewriteRule &Rule);
   Function *makeThunk(Function &Original, const RewriteRule &Rule,
                       const SiteInfo &Site);
@@ -119,13 +120,31 @@ void Rewriter::remarkMissed(Instruction &I, const RewriteRule &Rule,
 }
 
 bool Rewriter::run() {
-  bool Changed = false;
+  DenseMap<const Value *, const RewriteRule *> Originals;
   for (const RewriteRule &Rule : rewriteRules()) {
     Function *Original = M.getFunction(Rule.Original);
     // A definition is the program's own function of that name, not libc's.
     if (Original && Original->isDeclaration())
-      Changed |= rewriteOriginal(*Original, Rule);
+      Originals[Original] = &Rule;
   }
+  if (Originals.empty())
+    return false;
+
+  // Calls first, in source order, so the site table reads like the program.
+  bool Changed = false;
+  SmallVector<std::pair<CallBase *, const RewriteRule *>, 16> Calls;
+  for (Function &F : M)
+    for (Instruction &I : instructions(F))
+      if (auto *CB = dyn_cast<CallBase>(&I))
+        if (const RewriteRule *Rule = Originals.lookup(CB->getCalledOperand()))
+          Calls.emplace_back(CB, Rule);
+  for (auto [CB, Rule] : Calls)
+    Changed |= rewriteCall(*CB, *Rule);
+
+  for (const RewriteRule &Rule : rewriteRules())
+    if (Function *Original = M.getFunction(Rule.Original);
+        Original && Originals.count(Original))
+      Changed |= rewriteAddressUses(*Original, Rule);
   return Changed;
 }
 
@@ -146,23 +165,19 @@ bool Rewriter::isLibraryLinkReference(const Use &U) const {
   return isLibraryCode(*I);
 }
 
-bool Rewriter::rewriteOriginal(Function &Original, const RewriteRule &Rule) {
+bool Rewriter::rewriteAddressUses(Function &Original, const RewriteRule &Rule) {
   bool Changed = false;
-  SmallVector<CallBase *, 8> Calls;
   SmallVector<Use *, 8> AddressUses;
   SmallVector<Constant *, 4> ConstantUsers;
   for (Use &U : Original.uses()) {
     User *Usr = U.getUser();
     if (auto *CB = dyn_cast<CallBase>(Usr); CB && CB->isCallee(&U))
-      Calls.push_back(CB);
-    else if (isa<Instruction>(Usr) || isa<GlobalVariable>(Usr))
+      continue; // a call rewriteCall could not rewrite
+    if (isa<Instruction>(Usr) || isa<GlobalVariable>(Usr))
       AddressUses.push_back(&U);
     else if (auto *C = dyn_cast<Constant>(Usr); C && !isa<GlobalValue>(C))
       ConstantUsers.push_back(C);
   }
-
-  for (CallBase *CB : Calls)
-    Changed |= rewriteCall(*CB, Rule);
 
   for (Use *U : AddressUses) {
     if (isLibraryLinkReference(*U))
@@ -185,8 +200,9 @@ bool Rewriter::rewriteOriginal(Function &Original, const RewriteRule &Rule) {
                                        ? DiagnosticLocation(Site.UserLoc)
                                        : DiagnosticLocation(I->getDebugLoc());
           return OptimizationRemark("grid", "Thunk", Loc, I->getParent())
-                 << "replaced address of " << Rule.Original
-                 << " with a thunk into __grid_" << Rule.Name;
+                 << "replaced address of " << siteKindName(Rule.Kind)
+                 << " with a thunk into __grid_"
+                 << (Original.isVarArg() ? "v" : "") << Rule.Name;
         });
       }
     }

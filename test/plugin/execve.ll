@@ -1,0 +1,25 @@
+; Every call of execve becomes a call of __grid_execve with a constant
+; call-site record first, at -O0 (the `grid` pipeline) and in the -O2
+; pipeline; the module's site table and grid_meta frame list the site.
+; RUN: %opt -passes=grid -S %s | FileCheck %s
+; RUN: %opt -passes='default<O2>' -S %s | FileCheck %s
+
+target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
+target triple = "x86_64-pc-linux-gnu"
+
+declare i32 @execve(ptr, ptr, ptr)
+
+define i32 @caller(ptr %a, ptr %b, i64 %t) {
+  %r = call i32 @execve(ptr %a, ptr %b, ptr null)
+  ret i32 %r
+}
+
+; No debug info: file "" and line 0, the enclosing function by name.
+; CHECK: c"caller\00"
+; CHECK: @__grid_sites = private constant [1 x { ptr, ptr, i32, i32, i32, i32 }] [{ ptr, ptr, i32, i32, i32, i32 } { ptr @{{[^,]+}}, ptr @{{[^,]+}}, i32 0, i32 0, i32 12, i32 0 }]
+; CHECK: @__grid_module = private constant {{.*}} { i32 1, i32 -1, i32 -1, i32 1, ptr @__grid_sites,
+; CHECK: @__grid_meta = {{.*}}\22kind\22:\22execve\22{{.*}} section "grid_meta", align 1
+; CHECK-LABEL: define {{.*}} @caller(
+; CHECK-NOT: @execve(
+; CHECK: call i32 @__grid_execve(ptr @__grid_sites, ptr %{{.*}}, ptr %{{.*}}, ptr null)
+; CHECK: declare i32 @__grid_execve(ptr, ptr, ptr, ptr)

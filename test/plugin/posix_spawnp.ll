@@ -1,0 +1,25 @@
+; Every call of posix_spawnp becomes a call of __grid_posix_spawnp with a constant
+; call-site record first, at -O0 (the `grid` pipeline) and in the -O2
+; pipeline; the module's site table and grid_meta frame list the site.
+; RUN: %opt -passes=grid -S %s | FileCheck %s
+; RUN: %opt -passes='default<O2>' -S %s | FileCheck %s
+
+target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
+target triple = "x86_64-pc-linux-gnu"
+
+declare i32 @posix_spawnp(ptr, ptr, ptr, ptr, ptr, ptr)
+
+define i32 @caller(ptr %a, ptr %b, i64 %t) {
+  %r = call i32 @posix_spawnp(ptr %a, ptr %b, ptr null, ptr null, ptr %a, ptr null)
+  ret i32 %r
+}
+
+; No debug info: file "" and line 0, the enclosing function by name.
+; CHECK: c"caller\00"
+; CHECK: @__grid_sites = private constant [1 x { ptr, ptr, i32, i32, i32, i32 }] [{ ptr, ptr, i32, i32, i32, i32 } { ptr @{{[^,]+}}, ptr @{{[^,]+}}, i32 0, i32 0, i32 16, i32 0 }]
+; CHECK: @__grid_module = private constant {{.*}} { i32 1, i32 -1, i32 -1, i32 1, ptr @__grid_sites,
+; CHECK: @__grid_meta = {{.*}}\22kind\22:\22posix_spawnp\22{{.*}} section "grid_meta", align 1
+; CHECK-LABEL: define {{.*}} @caller(
+; CHECK-NOT: @posix_spawnp(
+; CHECK: call i32 @__grid_posix_spawnp(ptr @__grid_sites, ptr %{{.*}}, ptr %{{.*}}, ptr null, ptr null, ptr %{{.*}}, ptr null)
+; CHECK: declare i32 @__grid_posix_spawnp(ptr, ptr, ptr, ptr, ptr, ptr, ptr)
