@@ -68,12 +68,11 @@ const StringRef KindNames[] = {
 
 Type *typeForToken(StringRef Token, Module &M) {
   LLVMContext &Ctx = M.getContext();
-  const auto *It = find_if(TypeTokens, [&](const TypeToken &T) {
-    return T.Token == Token;
-  });
+  const auto *It =
+      find_if(TypeTokens, [&](const TypeToken &T) { return T.Token == Token; });
   if (It == std::end(TypeTokens))
-    report_fatal_error("grid/abi.def uses the undeclared type token '" +
-                       Token + "'");
+    report_fatal_error("grid/abi.def uses the undeclared type token '" + Token +
+                       "'");
   if (It->CType.contains('*'))
     return PointerType::getUnqual(Ctx);
   Type *Scalar = StringSwitch<Type *>(It->CType)

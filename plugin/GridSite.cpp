@@ -126,9 +126,9 @@ GlobalVariable *emitSiteRecord(Module &M, const RuntimeABI &ABI,
        ConstantInt::get(I32, S.Line), ConstantInt::get(I32, S.Column),
        ConstantInt::get(I32, static_cast<uint32_t>(S.Kind)),
        ConstantInt::get(I32, 0)});
-  auto *Site = new GlobalVariable(M, ABI.siteType(), /*isConstant=*/true,
-                                  GlobalValue::PrivateLinkage, Init,
-                                  "__grid_site");
+  auto *Site =
+      new GlobalVariable(M, ABI.siteType(), /*isConstant=*/true,
+                         GlobalValue::PrivateLinkage, Init, "__grid_site");
   Site->setAlignment(Align(8));
   Site->setMetadata(SiteRecordTag, MDNode::get(Ctx, {}));
   return Site;

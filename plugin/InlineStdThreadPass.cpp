@@ -44,8 +44,7 @@ static void tagLibraryReferences(Function &F) {
   }
 }
 
-PreservedAnalyses InlineStdThreadPass::run(Module &M,
-                                           ModuleAnalysisManager &) {
+PreservedAnalyses InlineStdThreadPass::run(Module &M, ModuleAnalysisManager &) {
   Function *Start = M.getFunction(stdThreadStartName());
   if (!Start)
     return PreservedAnalyses::all();

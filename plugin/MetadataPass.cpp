@@ -36,11 +36,11 @@
 
 using namespace llvm;
 
-static cl::opt<std::string> ThreadTolerance(
-    "grid-thread-tolerance",
-    cl::desc("Default thread tolerance embedded in the module "
-             "(0-3 or local, machine, near, any)"),
-    cl::value_desc("tolerance"), cl::init(""));
+static cl::opt<std::string>
+    ThreadTolerance("grid-thread-tolerance",
+                    cl::desc("Default thread tolerance embedded in the module "
+                             "(0-3 or local, machine, near, any)"),
+                    cl::value_desc("tolerance"), cl::init(""));
 
 static cl::opt<std::string> ProcessTolerance(
     "grid-process-tolerance",
@@ -108,7 +108,7 @@ PreservedAnalyses MetadataPass::run(Module &M, ModuleAnalysisManager &) {
     if (Parsed)
       continue;
     diagnose(Ctx, "invalid value '" + *Opt + "' for -" + Opt->ArgStr +
-            ": expected 0, 1, 2, 3, local, machine, near or any");
+                      ": expected 0, 1, 2, 3, local, machine, near or any");
     Bad = true;
   }
   if (Bad)
@@ -176,10 +176,9 @@ PreservedAnalyses MetadataPass::run(Module &M, ModuleAnalysisManager &) {
 
   // The module record and its constructor.
   Constant *NameData = ConstantDataArray::getString(Ctx, ModuleName);
-  auto *NameGV =
-      new GlobalVariable(M, NameData->getType(), /*isConstant=*/true,
-                         GlobalValue::PrivateLinkage, NameData,
-                         "__grid_module.name");
+  auto *NameGV = new GlobalVariable(M, NameData->getType(), /*isConstant=*/true,
+                                    GlobalValue::PrivateLinkage, NameData,
+                                    "__grid_module.name");
   NameGV->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
   NameGV->setAlignment(Align(1));
   auto *Record = new GlobalVariable(
@@ -210,9 +209,9 @@ PreservedAnalyses MetadataPass::run(Module &M, ModuleAnalysisManager &) {
   Frame += JSON;
   Constant *FrameData =
       ConstantDataArray::getString(Ctx, Frame, /*AddNull=*/false);
-  auto *Meta = new GlobalVariable(M, FrameData->getType(), /*isConstant=*/true,
-                                  GlobalValue::PrivateLinkage, FrameData,
-                                  "__grid_meta");
+  auto *Meta =
+      new GlobalVariable(M, FrameData->getType(), /*isConstant=*/true,
+                         GlobalValue::PrivateLinkage, FrameData, "__grid_meta");
   Meta->setSection(GRID_META_SECTION);
   Meta->setAlignment(Align(1));
   appendToUsed(M, {Meta});

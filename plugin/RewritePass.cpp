@@ -53,8 +53,7 @@ private:
                       const SiteInfo &Site);
   bool isLibraryLinkReference(const Use &U) const;
   OptimizationRemarkEmitter &remarks(Function &F);
-  void remarkMissed(Instruction &I, const RewriteRule &Rule,
-                    const Twine &Why);
+  void remarkMissed(Instruction &I, const RewriteRule &Rule, const Twine &Why);
 
   Module &M;
   LLVMContext &Ctx;
@@ -250,8 +249,7 @@ bool Rewriter::rewriteCall(CallBase &CB, const RewriteRule &Rule) {
     return false;
   }
   if (!fitsEntry(CB, Entry.getFunctionType())) {
-    remarkMissed(CB, Rule,
-                 "its arguments do not match __grid_" + Rule.Name);
+    remarkMissed(CB, Rule, "its arguments do not match __grid_" + Rule.Name);
     return false;
   }
 
@@ -275,16 +273,16 @@ bool Rewriter::rewriteCall(CallBase &CB, const RewriteRule &Rule) {
     remarkMissed(CB, Rule, "callbr is not supported");
     return false;
   }
-  New->setAttributes(
-      shiftedAttributes(Ctx, CB.getAttributes(), CB.arg_size()));
+  New->setAttributes(shiftedAttributes(Ctx, CB.getAttributes(), CB.arg_size()));
   addSemanticAttributes(*New, Rule.Name);
   New->setCallingConv(CB.getCallingConv());
   New->copyMetadata(CB);
   New->takeName(&CB);
 
   remarks(*CB.getFunction()).emit([&] {
-    DiagnosticLocation Loc = Site.UserLoc ? DiagnosticLocation(Site.UserLoc)
-                                          : DiagnosticLocation(CB.getDebugLoc());
+    DiagnosticLocation Loc = Site.UserLoc
+                                 ? DiagnosticLocation(Site.UserLoc)
+                                 : DiagnosticLocation(CB.getDebugLoc());
     return OptimizationRemark("grid", "Rewrite", Loc, CB.getParent())
            << "rewrote call to " << siteKindName(Rule.Kind) << " into __grid_"
            << Rule.Name;
@@ -299,20 +297,23 @@ Function *Rewriter::makeThunk(Function &Original, const RewriteRule &Rule,
                               const SiteInfo &Site) {
   FunctionType *FT = Original.getFunctionType();
   bool VarArg = FT->isVarArg();
-  FunctionCallee Entry = ABI.entry(VarArg ? ("v" + Rule.Name).str()
-                                          : Rule.Name.str());
+  FunctionCallee Entry =
+      ABI.entry(VarArg ? ("v" + Rule.Name).str() : Rule.Name.str());
   if (!Entry) {
-    diagnose(Ctx, "the address of " + Rule.Original +
-            " is taken, but abi.def has no entry to forward it to",
-        DS_Error);
+    diagnose(Ctx,
+             "the address of " + Rule.Original +
+                 " is taken, but abi.def has no entry to forward it to",
+             DS_Error);
     return nullptr;
   }
   Triple TT(M.getTargetTriple());
   if (VarArg && TT.getArch() != Triple::x86_64) {
-    diagnose(Ctx, "taking the address of the variadic " + Rule.Original +
-            " is supported on x86_64 only (abi.def passes a va_list as "
-            "struct __va_list_tag *), not on " + TT.str(),
-        DS_Error);
+    diagnose(Ctx,
+             "taking the address of the variadic " + Rule.Original +
+                 " is supported on x86_64 only (abi.def passes a va_list as "
+                 "struct __va_list_tag *), not on " +
+                 TT.str(),
+             DS_Error);
     return nullptr;
   }
 
@@ -324,16 +325,16 @@ Function *Rewriter::makeThunk(Function &Original, const RewriteRule &Rule,
     Forwarded.push_back(Ptr);
   if (!fitsEntry(FunctionType::get(FT->getReturnType(), Forwarded, false),
                  EntryTy)) {
-    diagnose(Ctx, "the address of " + Rule.Original +
-            " is taken with a type that does not match __grid_" +
-            (VarArg ? "v" : "") + Rule.Name,
-        DS_Warning);
+    diagnose(Ctx,
+             "the address of " + Rule.Original +
+                 " is taken with a type that does not match __grid_" +
+                 (VarArg ? "v" : "") + Rule.Name,
+             DS_Warning);
     return nullptr;
   }
 
-  Function *Thunk =
-      Function::Create(FT, GlobalValue::InternalLinkage,
-                       "__grid_thunk." + Original.getName(), M);
+  Function *Thunk = Function::Create(FT, GlobalValue::InternalLinkage,
+                                     "__grid_thunk." + Original.getName(), M);
   Thunk->setAttributes(Original.getAttributes());
   Thunk->removeFnAttr(Attribute::Builtin);
   BasicBlock *Entry_ = BasicBlock::Create(Ctx, "entry", Thunk);
