@@ -40,9 +40,9 @@ Machine &machine() {
       ::pthread_atfork(nullptr, nullptr, forgetParentThreads);
       return Result;
     } catch (const std::exception &E) {
-      core::fatal("", std::string("cannot read this machine's topology: ") +
-                          E.what(),
-                  "check that hwloc works here (lstopo-no-graphics)");
+      core::fatal(
+          "", std::string("cannot read this machine's topology: ") + E.what(),
+          "check that hwloc works here (lstopo-no-graphics)");
     }
   }();
   return *M;
@@ -97,10 +97,10 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
       Core = D.Core;
       Place = placeName(D.Core);
       if (core::logEnabled(LogLevel::Info))
-        core::log(LogLevel::Info,
-                  Where + " -> " + Place + " (thread tolerance " +
-                      toString(Tol) + ", strategy " + toString(Strat) +
-                      "): " + D.Why);
+        core::log(LogLevel::Info, Where + " -> " + Place +
+                                      " (thread tolerance " + toString(Tol) +
+                                      ", strategy " + toString(Strat) +
+                                      "): " + D.Why);
     }
   }
   int Result = M->Threads.create(Thread, Attr, Start, Arg, Core);
@@ -150,10 +150,9 @@ void placeProcess(const __grid_site *Site, uint32_t Kind) {
   if (Tol == Tolerance::Near || Tol == Tolerance::Any)
     Why = std::string("tolerance ") + toString(Tol) +
           " permits other nodes, but local mode has no cluster; " + Why;
-  core::log(LogLevel::Info, core::describeSite(Site) + ": " +
-                                core::kindName(Kind) +
-                                " -> local (process tolerance " +
-                                toString(Tol) + "): " + Why);
+  core::log(LogLevel::Info,
+            core::describeSite(Site) + ": " + core::kindName(Kind) +
+                " -> local (process tolerance " + toString(Tol) + "): " + Why);
 }
 
 void processCreated(const __grid_site *Site) {

@@ -17,8 +17,7 @@ namespace grid::api {
 /// A thread through Grid's placement: pthread_create's result, errno as it
 /// left it.
 int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
-                 const pthread_attr_t *Attr, void *(*Start)(void *),
-                 void *Arg);
+                 const pthread_attr_t *Attr, void *(*Start)(void *), void *Arg);
 
 /// What libstdc++'s std::thread::_M_start_thread does, through createThread:
 /// on success releases *StateOwner (a std::unique_ptr<std::thread::_State>)

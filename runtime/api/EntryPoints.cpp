@@ -68,8 +68,8 @@ ExecList gatherExecList(const char *Arg0, __grid_type_VaList GridArgs,
   return L;
 }
 
-int execFromList(const __grid_site *Site, uint32_t Kind,
-                 process::ExecKind How, const char *Path, const ExecList &L) {
+int execFromList(const __grid_site *Site, uint32_t Kind, process::ExecKind How,
+                 const char *Path, const ExecList &L) {
   api::placeProcess(Site, Kind);
   api::processCreated(Site);
   api::ChildAffinityScope Affinity;
@@ -218,8 +218,8 @@ GRID_EXPORT int __grid_execv(const __grid_site *Site, const char *Path,
 GRID_EXPORT int __grid_execvp(const __grid_site *Site, const char *File,
                               char *const *Argv) {
   return boundary(Site, "execvp", [&] {
-    return execVector(Site, __grid_kind_Execvp, process::ExecKind::Search,
-                      File, Argv, nullptr);
+    return execVector(Site, __grid_kind_Execvp, process::ExecKind::Search, File,
+                      Argv, nullptr);
   });
 }
 
@@ -312,6 +312,5 @@ GRID_EXPORT FILE *__grid_popen(const __grid_site *Site, const char *Command,
 }
 
 GRID_EXPORT int __grid_pclose(const __grid_site *Site, FILE *Stream) {
-  return boundary(Site, "pclose",
-                  [&] { return process::pcloseLocal(Stream); });
+  return boundary(Site, "pclose", [&] { return process::pcloseLocal(Stream); });
 }

@@ -1,4 +1,4 @@
-//===- api/Startup.cpp - libgridrt's constructor ---------------------------===//
+//===- api/Startup.cpp - libgridrt's constructor --------------------------===//
 //
 // Runs before the program's own constructors (the loader initialises a
 // library before the objects that depend on it), so a bad GRID_* value or

@@ -1,4 +1,4 @@
-//===- core/Core.h - Start-up, logging, errors, sites and statistics -*- C++ -*-===//
+//===- core/Core.h - Start-up, logging, errors, sites and statistics ------===//
 //
 // The bottom layer of libgridrt. It resolves the settings (through
 // core/Settings.h) at start and again when a module registers its defaults,
@@ -58,7 +58,7 @@ void warn(std::string_view Message);
 [[noreturn]] void fatal(const __grid_site *Site, std::string_view What,
                         std::string_view ToDo);
 
-// --- Start-up and settings -----------------------------------------------------
+// --- Start-up and settings ---------------------------------------------------
 /// Resolves the settings from this process (environment, config file,
 /// /proc/self/exe) once; on SettingsError prints "grid: error: <message>" and
 /// exits non-zero. Called from libgridrt's constructor and, defensively, from
@@ -78,7 +78,7 @@ Tolerance threadTolerance();
 Tolerance processTolerance();
 Strategy placementStrategy();
 
-// --- Statistics ------------------------------------------------------------------
+// --- Statistics --------------------------------------------------------------
 /// Per call site: what kind of creation, how many, and where they went.
 struct SiteRow {
   std::string Site; // describeSite()

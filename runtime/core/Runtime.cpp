@@ -70,8 +70,8 @@ void markForkChild() { state().ForkChild.store(true); }
 
 std::string describeSettings(const Settings &S) {
   auto Part = [](const char *Name, const char *Value, const auto &Sourced) {
-    std::string Text = std::string(Name) + " " + Value + " (" +
-                       toString(Sourced.Source);
+    std::string Text =
+        std::string(Name) + " " + Value + " (" + toString(Sourced.Source);
     if (Sourced.Source != SettingSource::BuiltIn)
       Text += ": " + Sourced.Origin;
     return Text + ")";
@@ -208,16 +208,15 @@ void registerModule(const __grid_module *Module) {
   State &S = state();
   S.Modules.push_back(Module);
   log(LogLevel::Debug, std::string("registered module ") + Name + " (" +
-                           std::to_string(Module->num_sites) +
-                           " call sites)");
+                           std::to_string(Module->num_sites) + " call sites)");
 
   std::string Description;
   {
     std::lock_guard<std::mutex> Lock(S.Mutex);
     S.Inputs.BinaryThread =
         binaryDefault(S.Modules, &__grid_module::thread_tolerance, "thread");
-    S.Inputs.BinaryProcess = binaryDefault(
-        S.Modules, &__grid_module::process_tolerance, "process");
+    S.Inputs.BinaryProcess =
+        binaryDefault(S.Modules, &__grid_module::process_tolerance, "process");
     try {
       publish(S, resolveSettings(S.Inputs));
     } catch (const SettingsError &E) {

@@ -68,8 +68,9 @@ Decision PlacementPolicy::choose(Tolerance Tol, Strategy Strat,
   switch (Strat) {
   case Strategy::Balance: {
     D.Core = LeastLoaded();
-    D.Why = (LoadOf(D.Core) == 0 ? "balance: free " : "balance: least loaded ") +
-            coreText(D.Core, LoadOf(D.Core)) + " of " + Scope;
+    D.Why =
+        (LoadOf(D.Core) == 0 ? "balance: free " : "balance: least loaded ") +
+        coreText(D.Core, LoadOf(D.Core)) + " of " + Scope;
     break;
   }
   case Strategy::Spread: {

@@ -1,4 +1,4 @@
-//===- placement/Placement.h - Tolerance + strategy + load -> a place -*- C++ -*-===//
+//===- placement/Placement.h - Tolerance + strategy + load -> a place -----===//
 //
 // PlacementPolicy::choose decides which core a new thread runs on, within
 // what its latency tolerance permits (DESIGN.md §2):

@@ -48,7 +48,8 @@ std::unique_ptr<Topology> Topology::fromMachine() {
 
   // The process's own affinity at start narrows hwloc's allowed set (which
   // reflects cgroups), so `taskset` and `mpirun --bind-to` are respected.
-  hwloc_bitmap_t Allowed = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(Topo));
+  hwloc_bitmap_t Allowed =
+      hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(Topo));
   cpu_set_t Affinity;
   CPU_ZERO(&Affinity);
   if (sched_getaffinity(0, sizeof(Affinity), &Affinity) == 0) {
@@ -60,9 +61,9 @@ std::unique_ptr<Topology> Topology::fromMachine() {
     hwloc_bitmap_free(Mask);
   }
 
-  hwloc_obj_type_t CoreType =
-      hwloc_get_nbobjs_by_type(Topo, HWLOC_OBJ_CORE) > 0 ? HWLOC_OBJ_CORE
-                                                          : HWLOC_OBJ_PU;
+  hwloc_obj_type_t CoreType = hwloc_get_nbobjs_by_type(Topo, HWLOC_OBJ_CORE) > 0
+                                  ? HWLOC_OBJ_CORE
+                                  : HWLOC_OBJ_PU;
   int NumNuma = hwloc_get_nbobjs_by_type(Topo, HWLOC_OBJ_NUMANODE);
   std::map<unsigned, unsigned> NumaIndex; // hwloc logical -> ours
   std::vector<Core> Cores;
@@ -88,8 +89,8 @@ std::unique_ptr<Topology> Topology::fromMachine() {
         break;
       }
     }
-    auto [It, New] = NumaIndex.emplace(
-        HwlocNuma, static_cast<unsigned>(NumaIndex.size()));
+    auto [It, New] =
+        NumaIndex.emplace(HwlocNuma, static_cast<unsigned>(NumaIndex.size()));
     (void)New;
     C.Numa = It->second;
     Cores.push_back(std::move(C));

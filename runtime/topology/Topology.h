@@ -1,4 +1,4 @@
-//===- topology/Topology.h - Cores and NUMA nodes the process may use -*- C++ -*-===//
+//===- topology/Topology.h - Cores and NUMA nodes the process may use -----===//
 //
 // The machine as placement sees it: the cores within the process's allowed
 // cpuset (hwloc's allowed set intersected with sched_getaffinity at start),

@@ -30,14 +30,18 @@ unsigned choose(Tolerance T, Strategy S, unsigned Numa, const Loads &L) {
 } // namespace
 
 TEST(PlacementLocal, BalancePicksAFreeCoreOfTheCreatorsNode) {
-  EXPECT_EQ(choose(Tolerance::Local, Strategy::Balance, 0, {0, 0, 0, 0, 0, 0}), 0u);
-  EXPECT_EQ(choose(Tolerance::Local, Strategy::Balance, 1, {0, 0, 0, 0, 0, 0}), 3u);
-  EXPECT_EQ(choose(Tolerance::Local, Strategy::Balance, 1, {0, 0, 0, 1, 0, 0}), 4u);
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Balance, 0, {0, 0, 0, 0, 0, 0}),
+            0u);
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Balance, 1, {0, 0, 0, 0, 0, 0}),
+            3u);
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Balance, 1, {0, 0, 0, 1, 0, 0}),
+            4u);
 }
 
 TEST(PlacementLocal, BalanceStaysOnTheNodeWhenItIsFull) {
   // Node 1 is busy and node 0 idle: tolerance local still keeps it on node 1.
-  EXPECT_EQ(choose(Tolerance::Local, Strategy::Balance, 1, {0, 0, 0, 2, 1, 3}), 4u);
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Balance, 1, {0, 0, 0, 2, 1, 3}),
+            4u);
 }
 
 TEST(PlacementLocal, SpreadGoesRoundRobinOverTheNode) {
@@ -46,27 +50,37 @@ TEST(PlacementLocal, SpreadGoesRoundRobinOverTheNode) {
   Loads L(6, 0);
   std::vector<unsigned> Got;
   for (int I = 0; I < 4; ++I)
-    Got.push_back(Policy.choose(Tolerance::Local, Strategy::Spread, Creator{1}, L).Core);
+    Got.push_back(
+        Policy.choose(Tolerance::Local, Strategy::Spread, Creator{1}, L).Core);
   EXPECT_EQ(Got, (std::vector<unsigned>{3, 4, 5, 3}));
 }
 
 TEST(PlacementLocal, PackFillsOneCoreBeforeTheNext) {
-  EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 0, {1, 0, 0, 0, 0, 0}), 0u);
-  EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 0, {2, 0, 0, 0, 0, 0}), 1u);
-  EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 1, {0, 0, 0, 2, 2, 1}), 5u);
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 0, {1, 0, 0, 0, 0, 0}),
+            0u);
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 0, {2, 0, 0, 0, 0, 0}),
+            1u);
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 1, {0, 0, 0, 2, 2, 1}),
+            5u);
   // All full: the least loaded of the node.
-  EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 0, {3, 2, 4, 0, 0, 0}), 1u);
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 0, {3, 2, 4, 0, 0, 0}),
+            1u);
 }
 
 TEST(PlacementMachine, BalancePicksTheLeastLoadedCoreAnywhere) {
-  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Balance, 0, {1, 1, 1, 1, 0, 1}), 4u);
-  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Balance, 1, {0, 2, 2, 2, 2, 2}), 0u);
+  EXPECT_EQ(
+      choose(Tolerance::Machine, Strategy::Balance, 0, {1, 1, 1, 1, 0, 1}), 4u);
+  EXPECT_EQ(
+      choose(Tolerance::Machine, Strategy::Balance, 1, {0, 2, 2, 2, 2, 2}), 0u);
 }
 
 TEST(PlacementMachine, BalancePrefersTheCreatorsNodeOnTies) {
-  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Balance, 1, {1, 1, 1, 1, 1, 1}), 3u);
-  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Balance, 0, {1, 1, 1, 1, 1, 1}), 0u);
-  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Balance, 1, {0, 0, 0, 0, 0, 0}), 3u);
+  EXPECT_EQ(
+      choose(Tolerance::Machine, Strategy::Balance, 1, {1, 1, 1, 1, 1, 1}), 3u);
+  EXPECT_EQ(
+      choose(Tolerance::Machine, Strategy::Balance, 0, {1, 1, 1, 1, 1, 1}), 0u);
+  EXPECT_EQ(
+      choose(Tolerance::Machine, Strategy::Balance, 1, {0, 0, 0, 0, 0, 0}), 3u);
 }
 
 TEST(PlacementMachine, SpreadGoesRoundRobinOverEveryCore) {
@@ -75,13 +89,17 @@ TEST(PlacementMachine, SpreadGoesRoundRobinOverEveryCore) {
   Loads L(6, 0);
   std::vector<unsigned> Got;
   for (int I = 0; I < 7; ++I)
-    Got.push_back(Policy.choose(Tolerance::Machine, Strategy::Spread, Creator{1}, L).Core);
+    Got.push_back(
+        Policy.choose(Tolerance::Machine, Strategy::Spread, Creator{1}, L)
+            .Core);
   EXPECT_EQ(Got, (std::vector<unsigned>{0, 1, 2, 3, 4, 5, 0}));
 }
 
 TEST(PlacementMachine, PackCrossesNodesWhenTheFirstIsFull) {
-  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Pack, 0, {2, 2, 2, 1, 0, 0}), 3u);
-  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Pack, 0, {2, 2, 2, 2, 2, 2}), 0u);
+  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Pack, 0, {2, 2, 2, 1, 0, 0}),
+            3u);
+  EXPECT_EQ(choose(Tolerance::Machine, Strategy::Pack, 0, {2, 2, 2, 2, 2, 2}),
+            0u);
 }
 
 TEST(PlacementRemote, NearAndAnyBehaveAsMachineAndSaySo) {

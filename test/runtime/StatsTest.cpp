@@ -1,4 +1,4 @@
-//===- StatsTest.cpp - Per-call-site statistics ----------------------------===//
+//===- StatsTest.cpp - Per-call-site statistics ---------------------------===//
 //
 // The counts GRID_STATS=1 prints: per site, its kind, how many creations and
 // where each went, also when many threads count at once.
@@ -15,7 +15,8 @@ using grid::core::SiteRow;
 using grid::core::StatsTable;
 
 namespace {
-const __grid_site Worker = {"app.c", "main", 12, 3, __grid_kind_PthreadCreate, 0};
+const __grid_site Worker = {"app.c", "main", 12, 3, __grid_kind_PthreadCreate,
+                            0};
 const __grid_site Spawn = {"app.c", "run", 40, 5, __grid_kind_PosixSpawn, 1};
 const __grid_site NoDebugInfo = {"", "helper", 0, 0, __grid_kind_StdThread, 2};
 } // namespace
@@ -32,9 +33,8 @@ TEST(Stats, CountsPerSiteAndPlace) {
   EXPECT_EQ(Rows[0].Kind, "pthread_create");
   EXPECT_TRUE(Rows[0].Thread);
   EXPECT_EQ(Rows[0].Count, 3u);
-  EXPECT_EQ(Rows[0].Places,
-            (std::vector<std::pair<std::string, uint64_t>>{{"core 0", 1},
-                                                           {"core 1", 2}}));
+  EXPECT_EQ(Rows[0].Places, (std::vector<std::pair<std::string, uint64_t>>{
+                                {"core 0", 1}, {"core 1", 2}}));
   EXPECT_EQ(Rows[1].Site, "app.c:40 (run)");
   EXPECT_EQ(Rows[1].Kind, "posix_spawn");
   EXPECT_FALSE(Rows[1].Thread);
@@ -65,9 +65,8 @@ TEST(Stats, ConcurrentCountsAreAllKept) {
   std::vector<SiteRow> Rows = T.rows();
   ASSERT_EQ(Rows.size(), 1u);
   EXPECT_EQ(Rows[0].Count, 4000u);
-  EXPECT_EQ(Rows[0].Places,
-            (std::vector<std::pair<std::string, uint64_t>>{{"core 0", 2000},
-                                                           {"core 1", 2000}}));
+  EXPECT_EQ(Rows[0].Places, (std::vector<std::pair<std::string, uint64_t>>{
+                                {"core 0", 2000}, {"core 1", 2000}}));
 }
 
 TEST(Stats, FormatsTheTable) {
@@ -76,7 +75,8 @@ TEST(Stats, FormatsTheTable) {
   T.record(&Worker, "core 0");
   T.record(&Spawn, "local");
   std::string Text = T.format();
-  EXPECT_NE(Text.find("threads created 2, processes created 1"), std::string::npos)
+  EXPECT_NE(Text.find("threads created 2, processes created 1"),
+            std::string::npos)
       << Text;
   EXPECT_NE(Text.find("grid:   site"), std::string::npos) << Text;
   EXPECT_NE(Text.find("app.c:12 (main)  pthread_create  2      core 0: 1, "
