@@ -57,32 +57,37 @@ std::string describe(const ToleranceSummary &Summary) {
     return "unset";
   if (Summary.Values.size() == 1)
     return describe(*Summary.Values.begin());
-  std::string Text = "conflicting:";
+  std::string Text;
   for (int V : Summary.Values)
-    Text += " " + describe(V);
-  return Text + " (modules disagree; see below)";
+    Text += (Text.empty() ? "" : " or ") + describe(V);
+  return Text + ": the modules disagree (see Modules)";
 }
 
-nlohmann::json toJson(std::optional<int> Value) {
+nlohmann::ordered_json toJson(std::optional<int> Value) {
   if (!Value)
     return nullptr;
   return {{"value", *Value}, {"name", toleranceName(*Value)}};
 }
 
-nlohmann::json toJson(const ToleranceSummary &Summary) {
+nlohmann::ordered_json toJson(const ToleranceSummary &Summary) {
   if (Summary.Values.size() == 1)
     return toJson(*Summary.Values.begin());
   if (Summary.Values.empty())
     return nullptr;
-  nlohmann::json Conflict = {{"value", nullptr}, {"name", "conflicting"}};
-  Conflict["values"] = nlohmann::json::array();
+  nlohmann::ordered_json Conflict = {{"value", nullptr}, {"name", "conflicting"}};
+  Conflict["values"] = nlohmann::ordered_json::array();
   for (int V : Summary.Values)
     Conflict["values"].push_back(toJson(V));
   return Conflict;
 }
 
+/// A site's source file; the module's when it was built without debug info.
+const std::string &siteFile(const MetaSite &S) {
+  return S.File.empty() ? S.Module : S.File;
+}
+
 std::string siteLocation(const MetaSite &S) {
-  std::string File = S.File.empty() ? S.Module : S.File;
+  const std::string &File = siteFile(S);
   if (S.Line == 0)
     return File;
   return File + ":" + std::to_string(S.Line);
@@ -107,8 +112,9 @@ int inspect(const std::string &Path, bool Json) {
     AbiVersions.insert(M.AbiVersion);
   }
   std::sort(Sites.begin(), Sites.end(), [](const MetaSite &A, const MetaSite &B) {
-    return std::tie(A.File, A.Line, A.Column, A.Function, A.Kind, A.Module) <
-           std::tie(B.File, B.Line, B.Column, B.Function, B.Kind, B.Module);
+    return std::tie(siteFile(A), A.Line, A.Column, A.Function, A.Kind,
+                    A.Module) < std::tie(siteFile(B), B.Line, B.Column,
+                                         B.Function, B.Kind, B.Module);
   });
   ToleranceSummary Threads =
       summarize(Modules, &MetaModule::ThreadTolerance);
@@ -116,20 +122,20 @@ int inspect(const std::string &Path, bool Json) {
       summarize(Modules, &MetaModule::ProcessTolerance);
 
   if (Json) {
-    nlohmann::json Doc;
+    nlohmann::ordered_json Doc;
     Doc["binary"] = Path;
     Doc["abi_versions"] = AbiVersions;
     Doc["runtime_abi_version"] = GRID_ABI_VERSION;
     Doc["thread_tolerance"] = toJson(Threads);
     Doc["process_tolerance"] = toJson(Processes);
-    Doc["modules"] = nlohmann::json::array();
+    Doc["modules"] = nlohmann::ordered_json::array();
     for (const MetaModule &M : Modules)
       Doc["modules"].push_back({{"name", M.Name},
                                 {"abi_version", M.AbiVersion},
                                 {"thread_tolerance", toJson(M.ThreadTolerance)},
                                 {"process_tolerance", toJson(M.ProcessTolerance)},
                                 {"sites", M.Sites.size()}});
-    Doc["sites"] = nlohmann::json::array();
+    Doc["sites"] = nlohmann::ordered_json::array();
     for (const MetaSite &S : Sites)
       Doc["sites"].push_back({{"file", S.File},
                               {"line", S.Line},
@@ -152,9 +158,13 @@ int inspect(const std::string &Path, bool Json) {
   std::cout << "\n";
   std::cout << "Thread tolerance:  " << describe(Threads) << "\n";
   std::cout << "Process tolerance: " << describe(Processes) << "\n";
+  size_t NameWidth = 0;
+  for (const MetaModule &M : Modules)
+    NameWidth = std::max(NameWidth, M.Name.size());
   std::cout << "Modules (" << Modules.size() << "):\n";
   for (const MetaModule &M : Modules)
-    std::cout << "  " << M.Name << "  abi " << M.AbiVersion << ", thread "
+    std::cout << "  " << M.Name << std::string(NameWidth - M.Name.size(), ' ')
+              << "  abi " << M.AbiVersion << ", thread "
               << describe(M.ThreadTolerance) << ", process "
               << describe(M.ProcessTolerance) << ", " << M.Sites.size()
               << (M.Sites.size() == 1 ? " site" : " sites") << "\n";
