@@ -100,7 +100,7 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
         core::log(LogLevel::Info, Where + " -> " + Place +
                                       " (thread tolerance " + toString(Tol) +
                                       ", strategy " + toString(Strat) +
-                                      "): " + D.Why);
+                                      "): " + D.why());
     }
   }
   int Result = M->Threads.create(Thread, Attr, Start, Arg, Core);

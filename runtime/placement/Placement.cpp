@@ -6,7 +6,7 @@
 
 #include "placement/Placement.h"
 
-#include <vector>
+#include <optional>
 
 namespace grid::placement {
 
@@ -17,6 +17,37 @@ std::string coreText(unsigned Core, unsigned Load) {
 }
 } // namespace
 
+std::string Decision::why() const {
+  std::string Text;
+  if (Requested != Applied)
+    Text = std::string("tolerance ") + toString(Requested) +
+           " permits other nodes, but local mode has no cluster: placed as "
+           "machine; ";
+  std::string Scope = Applied == Tolerance::Local
+                          ? "the creator's NUMA node " + std::to_string(Numa)
+                          : std::string("the machine");
+  switch (By) {
+  case Rule::Balance:
+    Text += (Load == 0 ? "balance: free " : "balance: least loaded ") +
+            coreText(Core, Load) + " of " + Scope;
+    break;
+  case Rule::Spread:
+    Text += "spread: round-robin turn " + std::to_string(Turn) + " over the " +
+            std::to_string(Permitted) + " cores of " + Scope + " -> " +
+            coreText(Core, Load);
+    break;
+  case Rule::PackFree:
+    Text += "pack: first core of " + Scope + " with a free PU, " +
+            coreText(Core, Load) + " of " + std::to_string(Pus) + " PUs";
+    break;
+  case Rule::PackFull:
+    Text += "pack: every core of " + Scope + " is full; least loaded " +
+            coreText(Core, Load);
+    break;
+  }
+  return Text;
+}
+
 Decision PlacementPolicy::choose(Tolerance Tol, Strategy Strat,
                                  const Creator &From,
                                  std::span<const unsigned> LivePerCore) {
@@ -26,27 +57,25 @@ Decision PlacementPolicy::choose(Tolerance Tol, Strategy Strat,
   };
 
   Decision D;
-  std::string Prefix;
-  if (Tol == Tolerance::Near || Tol == Tolerance::Any) {
-    Prefix = std::string("tolerance ") + toString(Tol) +
-             " permits other nodes, but local mode has no cluster: placed "
-             "as machine; ";
+  D.Requested = Tol;
+  if (Tol == Tolerance::Near || Tol == Tolerance::Any)
     Tol = Tolerance::Machine;
-  }
   D.Applied = Tol;
-
   unsigned Numa = From.Numa < Topo.numaNodes() ? From.Numa : 0;
-  std::vector<unsigned> Permitted;
-  std::string Scope;
-  if (Tol == Tolerance::Local) {
-    Permitted = Topo.coresOfNuma(Numa);
-    Scope = "the creator's NUMA node " + std::to_string(Numa);
+  D.Numa = Numa;
+
+  // The permitted cores: those of the creator's node, or all of them.
+  auto IsPermitted = [&](unsigned C) {
+    return Tol != Tolerance::Local || Cores[C].Numa == Numa;
+  };
+  unsigned Permitted = 0;
+  for (const topology::Core &C : Cores)
+    Permitted += IsPermitted(C.Index);
+  if (Permitted == 0) { // a node without allowed cores: the whole machine
+    D.Applied = Tol = Tolerance::Machine;
+    Permitted = static_cast<unsigned>(Cores.size());
   }
-  if (Permitted.empty()) {
-    for (const topology::Core &C : Cores)
-      Permitted.push_back(C.Index);
-    Scope = "the machine";
-  }
+  D.Permitted = Permitted;
 
   auto Better = [&](unsigned A, unsigned B) {
     // True if core A is a better balance choice than core B.
@@ -58,50 +87,44 @@ Decision PlacementPolicy::choose(Tolerance Tol, Strategy Strat,
     return A < B;
   };
   auto LeastLoaded = [&] {
-    unsigned Best = Permitted.front();
-    for (unsigned C : Permitted)
-      if (Better(C, Best))
-        Best = C;
-    return Best;
+    std::optional<unsigned> Best;
+    for (const topology::Core &C : Cores)
+      if (IsPermitted(C.Index) && (!Best || Better(C.Index, *Best)))
+        Best = C.Index;
+    return *Best;
   };
 
   switch (Strat) {
-  case Strategy::Balance: {
+  case Strategy::Balance:
+    D.By = Decision::Rule::Balance;
     D.Core = LeastLoaded();
-    D.Why =
-        (LoadOf(D.Core) == 0 ? "balance: free " : "balance: least loaded ") +
-        coreText(D.Core, LoadOf(D.Core)) + " of " + Scope;
     break;
-  }
   case Strategy::Spread: {
-    unsigned Turn = SpreadNext.fetch_add(1, std::memory_order_relaxed);
-    D.Core = Permitted[Turn % Permitted.size()];
-    D.Why = "spread: round-robin turn " + std::to_string(Turn) + " over the " +
-            std::to_string(Permitted.size()) + " cores of " + Scope + " -> " +
-            coreText(D.Core, LoadOf(D.Core));
+    D.By = Decision::Rule::Spread;
+    D.Turn = SpreadNext.fetch_add(1, std::memory_order_relaxed);
+    unsigned Nth = D.Turn % Permitted;
+    for (const topology::Core &C : Cores)
+      if (IsPermitted(C.Index) && Nth-- == 0) {
+        D.Core = C.Index;
+        break;
+      }
     break;
   }
   case Strategy::Pack: {
-    bool Found = false;
-    for (unsigned C : Permitted)
-      if (LoadOf(C) < Cores[C].Pus.size()) {
-        D.Core = C;
-        Found = true;
+    D.By = Decision::Rule::PackFull;
+    for (const topology::Core &C : Cores)
+      if (IsPermitted(C.Index) && LoadOf(C.Index) < C.Pus.size()) {
+        D.By = Decision::Rule::PackFree;
+        D.Core = C.Index;
         break;
       }
-    if (Found) {
-      D.Why = "pack: first core of " + Scope + " with a free PU, " +
-              coreText(D.Core, LoadOf(D.Core)) + " of " +
-              std::to_string(Cores[D.Core].Pus.size()) + " PUs";
-    } else {
+    if (D.By == Decision::Rule::PackFull)
       D.Core = LeastLoaded();
-      D.Why = "pack: every core of " + Scope + " is full; least loaded " +
-              coreText(D.Core, LoadOf(D.Core));
-    }
     break;
   }
   }
-  D.Why = Prefix + D.Why;
+  D.Load = LoadOf(D.Core);
+  D.Pus = static_cast<unsigned>(Cores[D.Core].Pus.size());
   return D;
 }
 

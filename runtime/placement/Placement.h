@@ -30,12 +30,23 @@ struct Creator {
   unsigned Numa = 0;
 };
 
+/// A choice and what it was based on; why() puts it in words only when
+/// GRID_LOG asks, so the creation path builds no strings.
 struct Decision {
+  enum class Rule { Balance, Spread, PackFree, PackFull };
   unsigned Core = 0;
+  Tolerance Requested = Tolerance::Local;
   /// The tolerance actually applied (near and any become machine locally).
   Tolerance Applied = Tolerance::Local;
-  /// Why this core, in words, for GRID_LOG ("least loaded ...").
-  std::string Why;
+  Rule By = Rule::Balance;
+  unsigned Load = 0;      // live Grid threads on Core when chosen
+  unsigned Pus = 0;       // PUs of Core
+  unsigned Numa = 0;      // the creator's NUMA node
+  unsigned Permitted = 0; // how many cores the tolerance permitted
+  unsigned Turn = 0;      // spread: the round-robin turn
+
+  /// Why this core, in words, for GRID_LOG ("balance: least loaded ...").
+  std::string why() const;
 };
 
 class PlacementPolicy {

@@ -110,8 +110,8 @@ TEST(PlacementRemote, NearAndAnyBehaveAsMachineAndSaySo) {
                                           Loads{1, 1, 1, 1, 0, 1});
     EXPECT_EQ(D.Core, 4u);
     EXPECT_EQ(D.Applied, Tolerance::Machine);
-    EXPECT_NE(D.Why.find("no cluster"), std::string::npos) << D.Why;
-    EXPECT_NE(D.Why.find(toString(T)), std::string::npos) << D.Why;
+    EXPECT_NE(D.why().find("no cluster"), std::string::npos) << D.why();
+    EXPECT_NE(D.why().find(toString(T)), std::string::npos) << D.why();
   }
 }
 
@@ -121,10 +121,10 @@ TEST(PlacementDecision, SaysWhy) {
   placement::Decision D = Policy.choose(Tolerance::Local, Strategy::Balance,
                                         Creator{1}, Loads{0, 0, 0, 2, 1, 3});
   EXPECT_EQ(D.Applied, Tolerance::Local);
-  EXPECT_NE(D.Why.find("least loaded core 4 (1 live Grid thread)"),
+  EXPECT_NE(D.why().find("least loaded core 4 (1 live Grid thread)"),
             std::string::npos)
-      << D.Why;
-  EXPECT_NE(D.Why.find("NUMA node 1"), std::string::npos) << D.Why;
+      << D.why();
+  EXPECT_NE(D.why().find("NUMA node 1"), std::string::npos) << D.why();
 }
 
 TEST(PlacementLoads, MissingLoadsCountAsIdle) {
