@@ -107,8 +107,8 @@ enum class Kind {
 };
 
 struct OptionSpelling {
-  std::string Spelling;  // with its prefix, e.g. "-o", "--output"
-  std::string_view Id;       // the option (or the option it aliases)
+  std::string Spelling; // with its prefix, e.g. "-o", "--output"
+  std::string_view Id;  // the option (or the option it aliases)
   Kind OptKind;
   unsigned NumValues; // MultiArg only
 };
@@ -157,9 +157,9 @@ const std::vector<OptionSpelling> &clangSpellings() {
       std::string_view Name =
           std::string_view(O.PrefixedName).substr(O.Prefixes[0].size());
       for (const llvm::StringLiteral &Prefix : O.Prefixes)
-        List.push_back({std::string(Prefix.data(), Prefix.size()) +
-                            std::string(Name),
-                        Id, O.OptKind, O.Param});
+        List.push_back(
+            {std::string(Prefix.data(), Prefix.size()) + std::string(Name), Id,
+             O.OptKind, O.Param});
     }
     std::stable_sort(List.begin(), List.end(),
                      [](const OptionSpelling &A, const OptionSpelling &B) {
@@ -172,8 +172,8 @@ const std::vector<OptionSpelling> &clangSpellings() {
 
 /// How many arguments, starting at Args[I], option O takes if it accepts
 /// Args[I]; 0 if it does not.
-size_t acceptedArgs(const OptionSpelling &O, const std::vector<std::string> &Args,
-                    size_t I) {
+size_t acceptedArgs(const OptionSpelling &O,
+                    const std::vector<std::string> &Args, size_t I) {
   const std::string &Arg = Args[I];
   bool Exact = Arg.size() == O.Spelling.size();
   switch (O.OptKind) {
@@ -207,21 +207,32 @@ bool isSourceSuffix(std::string_view Path) {
   if (Dot == std::string_view::npos || Path.find('/', Dot) != Path.npos)
     return false;
   static const char *const Suffixes[] = {
-      "c",   "i",   "m",   "mi",  "M",    "mm",  "mii", "cc",  "cp",  "cxx",
-      "cpp", "CPP", "c++", "C",   "CC",   "ii",  "h",   "hh",  "hpp", "hxx",
-      "H",   "inc", "s",   "S",   "sx",   "ll",  "bc",  "cl",  "clcpp",
-      "cu",  "hip", "cppm", "ixx", "cui", "hipi", "pcm", "ast", "ifs"};
+      "c",   "i",    "m",   "mi",  "M",    "mm",  "mii", "cc", "cp",    "cxx",
+      "cpp", "CPP",  "c++", "C",   "CC",   "ii",  "h",   "hh", "hpp",   "hxx",
+      "H",   "inc",  "s",   "S",   "sx",   "ll",  "bc",  "cl", "clcpp", "cu",
+      "hip", "cppm", "ixx", "cui", "hipi", "pcm", "ast", "ifs"};
   std::string_view Suffix = Path.substr(Dot + 1);
   return std::any_of(std::begin(Suffixes), std::end(Suffixes),
                      [&](const char *S) { return Suffix == S; });
 }
 
 bool stopsBeforeLink(std::string_view Id) {
-  static const char *const Actions[] = {
-      "c",       "S",         "E",        "fsyntax_only",
-      "emit_llvm", "M",       "MM",       "emit_ast",
-      "_precompile", "_analyze", "emit_interface_stubs", "extract_api",
-      "module_file_info", "rewrite_objc", "rewrite_legacy_objc", "fdriver_only"};
+  static const char *const Actions[] = {"c",
+                                        "S",
+                                        "E",
+                                        "fsyntax_only",
+                                        "emit_llvm",
+                                        "M",
+                                        "MM",
+                                        "emit_ast",
+                                        "_precompile",
+                                        "_analyze",
+                                        "emit_interface_stubs",
+                                        "extract_api",
+                                        "module_file_info",
+                                        "rewrite_objc",
+                                        "rewrite_legacy_objc",
+                                        "fdriver_only"};
   return std::any_of(std::begin(Actions), std::end(Actions),
                      [&](const char *A) { return Id == A; });
 }

@@ -1,4 +1,5 @@
-//===- ClangCommandLine.h - What a clang command line will do ----*- C++ -*-===//
+//===- ClangCommandLine.h - What a clang command line will do ----*- C++
+//-*-===//
 //
 // The driver must know whether a clang-19 command line compiles sources and
 // whether it links, without running clang. This reads the command line the
@@ -24,7 +25,8 @@ std::vector<std::string> tokenizeResponseFile(std::string_view Text);
 /// Expands `@file` arguments recursively (nested names relative to the
 /// including file, as clang does). An @file that cannot be read stays as it
 /// is, as in clang.
-std::vector<std::string> expandResponseFiles(const std::vector<std::string> &Args);
+std::vector<std::string>
+expandResponseFiles(const std::vector<std::string> &Args);
 
 struct CommandLineFacts {
   /// Positional inputs (files, `-` for stdin), whatever their type.

@@ -100,8 +100,8 @@ GridOptions parseGridFlags(const std::vector<std::string> &Args) {
     std::string Value = Arg.substr(Flag.size());
     *Target = parseTolerance(Value);
     if (!*Target)
-      fail("invalid value '" + Value + "' in '" + Arg + "' (accepted: " +
-           AcceptedTolerances + ")");
+      fail("invalid value '" + Value + "' in '" + Arg +
+           "' (accepted: " + AcceptedTolerances + ")");
     if (Options.FirstToleranceFlag.empty())
       Options.FirstToleranceFlag = Arg;
   }
@@ -236,11 +236,11 @@ int main(int Argc, char **Argv) {
   if (!Options.Enabled)
     execClang(ClangArgs);
 
-  CommandLineFacts Facts = analyzeClangCommandLine(expandResponseFiles(ClangArgs));
+  CommandLineFacts Facts =
+      analyzeClangCommandLine(expandResponseFiles(ClangArgs));
   std::vector<std::string> Added;
-  std::string Plugin =
-      findLibraryFile(GRID_PLUGIN_FILE, "the Grid plugin") + "/" +
-      GRID_PLUGIN_FILE;
+  std::string Plugin = findLibraryFile(GRID_PLUGIN_FILE, "the Grid plugin") +
+                       "/" + GRID_PLUGIN_FILE;
   // -load registers the plugin's options (for -mllvm); -fpass-plugin adds its
   // passes to the pipeline.
   Added.insert(Added.end(), {"-Xclang", "-load", "-Xclang", Plugin,

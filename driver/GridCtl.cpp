@@ -13,10 +13,10 @@ int main(int Argc, char **Argv) {
   CLI::App App("gridctl: inspect and (later) control programs built with "
                "grid-clang -fgrid",
                "gridctl");
-  App.set_version_flag("--version",
-                       std::string("gridctl (Grid) ") + GRID_VERSION_STRING +
-                           "\nGrid ABI version " +
-                           std::to_string(GRID_ABI_VERSION));
+  App.set_version_flag("--version", std::string("gridctl (Grid) ") +
+                                        GRID_VERSION_STRING +
+                                        "\nGrid ABI version " +
+                                        std::to_string(GRID_ABI_VERSION));
   App.footer("See gridctl(1). The commands that control running programs "
              "come with the cluster runtime.");
   App.require_subcommand(1);

@@ -42,7 +42,8 @@ std::vector<uint8_t> findSection(const std::string &Path,
     return Section;
   };
   if (Header.e_shoff == 0)
-    throw MetaError("'" + Path + "' has no section headers (stripped with "
+    throw MetaError("'" + Path +
+                    "' has no section headers (stripped with "
                     "--strip-sections?); its Grid metadata cannot be read");
   // Extended numbering: the real counts live in section 0 (ELF gABI).
   if (NumSections == 0)
@@ -91,8 +92,8 @@ T require(const nlohmann::json &Object, const char *Key, const char *Where) {
   try {
     return It->get<T>();
   } catch (const nlohmann::json::exception &) {
-    throw MetaError(std::string(Where) + ": \"" + Key + "\" has the wrong type (" +
-                    It->dump() + ")");
+    throw MetaError(std::string(Where) + ": \"" + Key +
+                    "\" has the wrong type (" + It->dump() + ")");
   }
 }
 
@@ -140,10 +141,12 @@ std::vector<uint8_t> readElfSection(const std::string &Path,
   std::vector<uint8_t> Image((std::istreambuf_iterator<char>(In)),
                              std::istreambuf_iterator<char>());
   if (Image.size() < EI_NIDENT || std::memcmp(Image.data(), ELFMAG, SELFMAG))
-    throw MetaError("'" + Path + "' is not an ELF file (executable, shared "
+    throw MetaError("'" + Path +
+                    "' is not an ELF file (executable, shared "
                     "object or object file)");
   if (Image[EI_DATA] != ELFDATA2LSB)
-    throw MetaError("'" + Path + "' is a big-endian ELF file; Grid binaries "
+    throw MetaError("'" + Path +
+                    "' is a big-endian ELF file; Grid binaries "
                     "are little-endian");
   if (Image[EI_CLASS] == ELFCLASS64)
     return findSection<Elf64_Ehdr, Elf64_Shdr>(Path, Image, SectionName);

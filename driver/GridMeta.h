@@ -1,4 +1,5 @@
-//===- GridMeta.h - Read the grid_meta section of a binary -------*- C++ -*-===//
+//===- GridMeta.h - Read the grid_meta section of a binary -------*- C++
+//-*-===//
 //
 // The metadata the Grid plugin embeds in every module it compiles (format in
 // runtime/include/grid/abi.h): frames of "GRIDMETA", a 4-byte little-endian

@@ -74,7 +74,8 @@ nlohmann::ordered_json toJson(const ToleranceSummary &Summary) {
     return toJson(*Summary.Values.begin());
   if (Summary.Values.empty())
     return nullptr;
-  nlohmann::ordered_json Conflict = {{"value", nullptr}, {"name", "conflicting"}};
+  nlohmann::ordered_json Conflict = {{"value", nullptr},
+                                     {"name", "conflicting"}};
   Conflict["values"] = nlohmann::ordered_json::array();
   for (int V : Summary.Values)
     Conflict["values"].push_back(toJson(V));
@@ -101,23 +102,22 @@ int inspect(const std::string &Path, bool Json) {
     std::fprintf(stderr, "gridctl: error: %s\n", E.what());
     return 1;
   }
-  std::sort(Modules.begin(), Modules.end(),
-            [](const MetaModule &A, const MetaModule &B) {
-              return A.Name < B.Name;
-            });
+  std::sort(
+      Modules.begin(), Modules.end(),
+      [](const MetaModule &A, const MetaModule &B) { return A.Name < B.Name; });
   std::vector<MetaSite> Sites;
   std::set<uint32_t> AbiVersions;
   for (const MetaModule &M : Modules) {
     Sites.insert(Sites.end(), M.Sites.begin(), M.Sites.end());
     AbiVersions.insert(M.AbiVersion);
   }
-  std::sort(Sites.begin(), Sites.end(), [](const MetaSite &A, const MetaSite &B) {
-    return std::tie(siteFile(A), A.Line, A.Column, A.Function, A.Kind,
-                    A.Module) < std::tie(siteFile(B), B.Line, B.Column,
-                                         B.Function, B.Kind, B.Module);
-  });
-  ToleranceSummary Threads =
-      summarize(Modules, &MetaModule::ThreadTolerance);
+  std::sort(
+      Sites.begin(), Sites.end(), [](const MetaSite &A, const MetaSite &B) {
+        return std::tie(siteFile(A), A.Line, A.Column, A.Function, A.Kind,
+                        A.Module) < std::tie(siteFile(B), B.Line, B.Column,
+                                             B.Function, B.Kind, B.Module);
+      });
+  ToleranceSummary Threads = summarize(Modules, &MetaModule::ThreadTolerance);
   ToleranceSummary Processes =
       summarize(Modules, &MetaModule::ProcessTolerance);
 
@@ -130,11 +130,12 @@ int inspect(const std::string &Path, bool Json) {
     Doc["process_tolerance"] = toJson(Processes);
     Doc["modules"] = nlohmann::ordered_json::array();
     for (const MetaModule &M : Modules)
-      Doc["modules"].push_back({{"name", M.Name},
-                                {"abi_version", M.AbiVersion},
-                                {"thread_tolerance", toJson(M.ThreadTolerance)},
-                                {"process_tolerance", toJson(M.ProcessTolerance)},
-                                {"sites", M.Sites.size()}});
+      Doc["modules"].push_back(
+          {{"name", M.Name},
+           {"abi_version", M.AbiVersion},
+           {"thread_tolerance", toJson(M.ThreadTolerance)},
+           {"process_tolerance", toJson(M.ProcessTolerance)},
+           {"sites", M.Sites.size()}});
     Doc["sites"] = nlohmann::ordered_json::array();
     for (const MetaSite &S : Sites)
       Doc["sites"].push_back({{"file", S.File},
@@ -170,8 +171,8 @@ int inspect(const std::string &Path, bool Json) {
               << (M.Sites.size() == 1 ? " site" : " sites") << "\n";
   std::cout << "Call sites (" << Sites.size() << "):\n";
   for (const MetaSite &S : Sites)
-    std::cout << "  " << siteLocation(S) << " (" << S.Function << ") "
-              << S.Kind << "\n";
+    std::cout << "  " << siteLocation(S) << " (" << S.Function << ") " << S.Kind
+              << "\n";
   return 0;
 }
 
@@ -184,12 +185,13 @@ void addInspectCommand(CLI::App &App, int &ExitCode) {
                  "modules and call sites");
   auto Path = std::make_shared<std::string>();
   auto Json = std::make_shared<bool>(false);
-  Inspect->add_option("BINARY", *Path,
-                      "Executable, shared object or object file")
+  Inspect
+      ->add_option("BINARY", *Path, "Executable, shared object or object file")
       ->required();
   Inspect->add_flag("--json", *Json,
                     "Print a JSON document (described in gridctl(1))");
-  Inspect->callback([Path, Json, &ExitCode] { ExitCode = inspect(*Path, *Json); });
+  Inspect->callback(
+      [Path, Json, &ExitCode] { ExitCode = inspect(*Path, *Json); });
 }
 
 } // namespace grid::driver

@@ -1,4 +1,5 @@
-//===- InspectCommand.h - gridctl inspect -------------------------*- C++ -*-===//
+//===- InspectCommand.h - gridctl inspect -------------------------*- C++
+//-*-===//
 //
 // `gridctl inspect BINARY [--json]`: the Grid metadata embedded in a binary.
 //===----------------------------------------------------------------------===//
