@@ -52,9 +52,10 @@ struct __grid_site {
 
 // One per module compiled with -fgrid; constant.
 struct __grid_module {
-  uint32_t abi_version;      // GRID_ABI_VERSION the module was built for
-  int32_t thread_tolerance;  // -fgrid-thread-tolerance=, or GRID_TOLERANCE_UNSET
-  int32_t process_tolerance; // -fgrid-process-tolerance=, or GRID_TOLERANCE_UNSET
+  uint32_t abi_version;     // GRID_ABI_VERSION the module was built for
+  int32_t thread_tolerance; // -fgrid-thread-tolerance=, or GRID_TOLERANCE_UNSET
+  int32_t
+      process_tolerance; // -fgrid-process-tolerance=, or GRID_TOLERANCE_UNSET
   uint32_t num_sites;
   const struct __grid_site *sites; // the module's call sites, in index order
   const char *name;                // the module's source file name
