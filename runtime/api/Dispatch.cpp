@@ -50,10 +50,12 @@ Machine &machine() {
 
 std::string placeName(unsigned Core) { return "core " + std::to_string(Core); }
 
-unsigned creatorNuma(const Machine &M) {
+placement::Creator creator(const Machine &M) {
   if (std::optional<unsigned> Core = local::LocalThreads::currentGridCore())
-    return M.Topo->cores()[*Core].Numa;
-  return M.Topo->numaOfCallingThread();
+    return {M.Topo->cores()[*Core].Numa, std::nullopt}; // counted in Live
+  std::optional<unsigned> Core = M.Topo->coreOfCallingThread();
+  return {Core ? M.Topo->cores()[*Core].Numa : M.Topo->numaOfCallingThread(),
+          Core};
 }
 
 std::string loadsText(const std::vector<unsigned> &Loads) {
@@ -81,23 +83,25 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
     core::ErrnoGuard Guard;
     core::initialize();
     M = &machine();
-    std::string Where = core::describeSite(Site) + ": " + core::kindName(Kind);
+    // Formatted only when a log line will use it: creation is a hot path.
+    auto Where = [&] {
+      return core::describeSite(Site) + ": " + core::kindName(Kind);
+    };
     if (local::LocalThreads::hasOwnAffinity(Attr)) {
       Place = "user affinity";
-      core::log(LogLevel::Info, Where + " -> the affinity set in its "
-                                        "pthread attributes (respected)");
+      core::log(LogLevel::Info, Where() + " -> the affinity set in its "
+                                          "pthread attributes (respected)");
     } else {
       Tolerance Tol = core::threadTolerance();
       Strategy Strat = core::placementStrategy();
       std::vector<unsigned> Loads = M->Threads.liveThreadsPerCore();
       if (core::logEnabled(LogLevel::Debug))
-        core::log(LogLevel::Debug, Where + ": " + loadsText(Loads));
-      placement::Decision D = M->Policy.choose(
-          Tol, Strat, placement::Creator{creatorNuma(*M)}, Loads);
+        core::log(LogLevel::Debug, Where() + ": " + loadsText(Loads));
+      placement::Decision D = M->Policy.choose(Tol, Strat, creator(*M), Loads);
       Core = D.Core;
       Place = placeName(D.Core);
       if (core::logEnabled(LogLevel::Info))
-        core::log(LogLevel::Info, Where + " -> " + Place +
+        core::log(LogLevel::Info, Where() + " -> " + Place +
                                       " (thread tolerance " + toString(Tol) +
                                       ", strategy " + toString(Strat) +
                                       "): " + D.why());

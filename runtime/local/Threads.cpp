@@ -26,6 +26,7 @@ struct LocalThreads::Launch {
   void *Arg;
   int Core; // -1: not counted, not bound (the attr's own affinity)
   unsigned Generation;
+  bool BindInThread; // false when the attributes already carry the core
 };
 
 LocalThreads::LocalThreads(const topology::Topology &Topo)
@@ -35,6 +36,21 @@ LocalThreads::LocalThreads(const topology::Topology &Topo)
   CPU_ZERO(&Unpinned);
   if (sched_getaffinity(0, sizeof(Unpinned), &Unpinned) != 0)
     std::memset(&Unpinned, 0xff, sizeof(Unpinned));
+  CoreAttrs.resize(Topo.cores().size());
+  for (size_t I = 0; I < CoreAttrs.size(); ++I) {
+    cpu_set_t Set;
+    CPU_ZERO(&Set);
+    for (unsigned Pu : Topo.cores()[I].Pus)
+      if (Pu < CPU_SETSIZE)
+        CPU_SET(Pu, &Set);
+    pthread_attr_init(&CoreAttrs[I]);
+    pthread_attr_setaffinity_np(&CoreAttrs[I], sizeof(Set), &Set);
+  }
+}
+
+LocalThreads::~LocalThreads() {
+  for (pthread_attr_t &A : CoreAttrs)
+    pthread_attr_destroy(&A);
 }
 
 void LocalThreads::unpinCallingThread() const {
@@ -105,7 +121,8 @@ void *LocalThreads::trampoline(void *Box) {
     CurrentCore = L->Core;
     // If binding fails (a cpuset changed under us) the thread still runs,
     // unbound, as it would without Grid.
-    L->Owner->Topo.bindCallingThread(static_cast<unsigned>(L->Core));
+    if (L->BindInThread)
+      L->Owner->Topo.bindCallingThread(static_cast<unsigned>(L->Core));
   }
   errno = SavedErrno;
   pthread_cleanup_push(release, L);
@@ -117,14 +134,23 @@ void *LocalThreads::trampoline(void *Box) {
 int LocalThreads::create(pthread_t *Thread, const pthread_attr_t *Attr,
                          void *(*Start)(void *), void *Arg,
                          std::optional<unsigned> Core) {
-  auto *L = new (std::nothrow) Launch{this, Start, Arg, -1, Generation.load()};
+  auto *L = new (std::nothrow)
+      Launch{this, Start, Arg, -1, Generation.load(), Attr != nullptr};
   if (!L)
     return EAGAIN; // what pthread_create reports when it lacks resources
   if (Core && *Core < Topo.cores().size()) {
     L->Core = static_cast<int>(*Core);
     Live[*Core].fetch_add(1, std::memory_order_relaxed);
+    if (!Attr)
+      Attr = &CoreAttrs[*Core];
   }
   int Result = pthread_create(Thread, Attr, trampoline, L);
+  if (Result == EINVAL && !L->BindInThread && L->Core >= 0) {
+    // The core's affinity no longer fits the process's cpuset (it changed
+    // under us): start the thread as the program asked, binding best-effort.
+    L->BindInThread = true;
+    Result = pthread_create(Thread, nullptr, trampoline, L);
+  }
   if (Result != 0) {
     int SavedErrno = errno;
     release(L);

@@ -1,8 +1,12 @@
 //===- local/Threads.h - Pinned pthreads on this machine -------*- C++ -*-===//
 //
 // Starts real pthreads, with the program's own attributes, through a
-// trampoline that binds the new thread to its core with hwloc and keeps the
-// count of live Grid threads per core (the load placement reads). The count
+// trampoline that keeps the count of live Grid threads per core (the load
+// placement reads). A thread created without attributes gets its core's
+// affinity in the attributes Grid passes (the kernel then starts it there:
+// no migration after start, which costs more than the creation itself); a
+// thread with the program's own attributes binds itself with hwloc first
+// thing in the trampoline. The count
 // is taken when the thread is created, so a burst of creations sees the
 // earlier ones, and released when the thread ends: by returning, by
 // pthread_exit or by cancellation.
@@ -24,6 +28,7 @@ namespace grid::local {
 class LocalThreads {
 public:
   explicit LocalThreads(const topology::Topology &Topo);
+  ~LocalThreads();
 
   /// Live Grid threads per core (a snapshot; index = core index).
   std::vector<unsigned> liveThreadsPerCore() const;
@@ -64,6 +69,9 @@ private:
   /// the parent's, and their counts are not ours to release.
   std::atomic<unsigned> Generation{0};
   cpu_set_t Unpinned;
+  /// Default attributes plus one core's affinity, per core; read-only after
+  /// construction, so concurrent creations share them.
+  std::vector<pthread_attr_t> CoreAttrs;
 };
 
 } // namespace grid::local

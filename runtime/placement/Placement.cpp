@@ -53,7 +53,8 @@ Decision PlacementPolicy::choose(Tolerance Tol, Strategy Strat,
                                  std::span<const unsigned> LivePerCore) {
   const auto &Cores = Topo.cores();
   auto LoadOf = [&](unsigned C) {
-    return C < LivePerCore.size() ? LivePerCore[C] : 0u;
+    unsigned Live = C < LivePerCore.size() ? LivePerCore[C] : 0u;
+    return Live + (From.UncountedOnCore == C ? 1u : 0u);
   };
 
   Decision D;

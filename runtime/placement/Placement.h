@@ -20,14 +20,19 @@
 #include "topology/Topology.h"
 
 #include <atomic>
+#include <optional>
 #include <span>
 #include <string>
 
 namespace grid::placement {
 
-/// Where the creating thread runs.
+/// Where the creating thread runs. A creator that Grid did not start (main,
+/// or a thread of a library) occupies its core without being counted in the
+/// live loads; the policy counts it there, so that balance does not put the
+/// new thread on the one busy core and leave the others idle.
 struct Creator {
   unsigned Numa = 0;
+  std::optional<unsigned> UncountedOnCore;
 };
 
 /// A choice and what it was based on; why() puts it in words only when

@@ -25,7 +25,7 @@ using Loads = std::vector<unsigned>;
 unsigned choose(Tolerance T, Strategy S, unsigned Numa, const Loads &L) {
   static topology::Topology Topo = twoNodes();
   PlacementPolicy Policy(Topo);
-  return Policy.choose(T, S, Creator{Numa}, L).Core;
+  return Policy.choose(T, S, Creator{Numa, std::nullopt}, L).Core;
 }
 } // namespace
 
@@ -50,8 +50,10 @@ TEST(PlacementLocal, SpreadGoesRoundRobinOverTheNode) {
   Loads L(6, 0);
   std::vector<unsigned> Got;
   for (int I = 0; I < 4; ++I)
-    Got.push_back(
-        Policy.choose(Tolerance::Local, Strategy::Spread, Creator{1}, L).Core);
+    Got.push_back(Policy
+                      .choose(Tolerance::Local, Strategy::Spread,
+                              Creator{1, std::nullopt}, L)
+                      .Core);
   EXPECT_EQ(Got, (std::vector<unsigned>{3, 4, 5, 3}));
 }
 
@@ -89,9 +91,10 @@ TEST(PlacementMachine, SpreadGoesRoundRobinOverEveryCore) {
   Loads L(6, 0);
   std::vector<unsigned> Got;
   for (int I = 0; I < 7; ++I)
-    Got.push_back(
-        Policy.choose(Tolerance::Machine, Strategy::Spread, Creator{1}, L)
-            .Core);
+    Got.push_back(Policy
+                      .choose(Tolerance::Machine, Strategy::Spread,
+                              Creator{1, std::nullopt}, L)
+                      .Core);
   EXPECT_EQ(Got, (std::vector<unsigned>{0, 1, 2, 3, 4, 5, 0}));
 }
 
@@ -106,8 +109,9 @@ TEST(PlacementRemote, NearAndAnyBehaveAsMachineAndSaySo) {
   topology::Topology Topo = twoNodes();
   for (Tolerance T : {Tolerance::Near, Tolerance::Any}) {
     PlacementPolicy Policy(Topo);
-    placement::Decision D = Policy.choose(T, Strategy::Balance, Creator{0},
-                                          Loads{1, 1, 1, 1, 0, 1});
+    placement::Decision D =
+        Policy.choose(T, Strategy::Balance, Creator{0, std::nullopt},
+                      Loads{1, 1, 1, 1, 0, 1});
     EXPECT_EQ(D.Core, 4u);
     EXPECT_EQ(D.Applied, Tolerance::Machine);
     EXPECT_NE(D.why().find("no cluster"), std::string::npos) << D.why();
@@ -118,8 +122,9 @@ TEST(PlacementRemote, NearAndAnyBehaveAsMachineAndSaySo) {
 TEST(PlacementDecision, SaysWhy) {
   topology::Topology Topo = twoNodes();
   PlacementPolicy Policy(Topo);
-  placement::Decision D = Policy.choose(Tolerance::Local, Strategy::Balance,
-                                        Creator{1}, Loads{0, 0, 0, 2, 1, 3});
+  placement::Decision D =
+      Policy.choose(Tolerance::Local, Strategy::Balance,
+                    Creator{1, std::nullopt}, Loads{0, 0, 0, 2, 1, 3});
   EXPECT_EQ(D.Applied, Tolerance::Local);
   EXPECT_NE(D.why().find("least loaded core 4 (1 live Grid thread)"),
             std::string::npos)
@@ -129,4 +134,27 @@ TEST(PlacementDecision, SaysWhy) {
 
 TEST(PlacementLoads, MissingLoadsCountAsIdle) {
   EXPECT_EQ(choose(Tolerance::Machine, Strategy::Balance, 0, {3, 3}), 2u);
+}
+
+// main (not a Grid thread) runs on core 0 of node 0: the new thread goes to
+// another free core of that node, not onto main's; with every other core of
+// the node busier than main's, main's core is the least loaded.
+TEST(PlacementCreator, BalanceCountsAnUncountedCreatorOnItsCore) {
+  topology::Topology Topo = twoNodes();
+  PlacementPolicy Policy(Topo);
+  EXPECT_EQ(Policy
+                .choose(Tolerance::Local, Strategy::Balance, Creator{0, 0},
+                        Loads{0, 0, 0, 0, 0, 0})
+                .Core,
+            1u);
+  EXPECT_EQ(Policy
+                .choose(Tolerance::Local, Strategy::Balance, Creator{0, 0},
+                        Loads{0, 2, 2, 0, 0, 0})
+                .Core,
+            0u);
+  EXPECT_EQ(Policy
+                .choose(Tolerance::Machine, Strategy::Pack, Creator{0, 0},
+                        Loads{1, 0, 0, 0, 0, 0})
+                .Core,
+            1u);
 }
