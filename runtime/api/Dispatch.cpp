@@ -52,7 +52,7 @@ std::string placeName(unsigned Core) { return "core " + std::to_string(Core); }
 
 placement::Creator creator(const Machine &M) {
   if (std::optional<unsigned> Core = local::LocalThreads::currentGridCore())
-    return {M.Topo->cores()[*Core].Numa, std::nullopt}; // counted in Live
+    return {M.Topo->cores()[*Core].Numa, std::nullopt}; // counted in loads
   std::optional<unsigned> Core = M.Topo->coreOfCallingThread();
   return {Core ? M.Topo->cores()[*Core].Numa : M.Topo->numaOfCallingThread(),
           Core};

@@ -1,7 +1,8 @@
 //===- placement/Placement.cpp - The local placement policy ---------------===//
 //
 // See Placement.h for the rules. Ties always break towards the creator's NUMA
-// node, then the lowest core index, so decisions are reproducible.
+// node, then away from the core an uncounted creator runs on, then towards
+// the lowest core index, so decisions are reproducible.
 //===----------------------------------------------------------------------===//
 
 #include "placement/Placement.h"
@@ -53,8 +54,7 @@ Decision PlacementPolicy::choose(Tolerance Tol, Strategy Strat,
                                  std::span<const unsigned> LivePerCore) {
   const auto &Cores = Topo.cores();
   auto LoadOf = [&](unsigned C) {
-    unsigned Live = C < LivePerCore.size() ? LivePerCore[C] : 0u;
-    return Live + (From.UncountedOnCore == C ? 1u : 0u);
+    return C < LivePerCore.size() ? LivePerCore[C] : 0u;
   };
 
   Decision D;
@@ -85,6 +85,9 @@ Decision PlacementPolicy::choose(Tolerance Tol, Strategy Strat,
     bool ALocal = Cores[A].Numa == Numa, BLocal = Cores[B].Numa == Numa;
     if (ALocal != BLocal)
       return ALocal;
+    bool ACreator = From.OnCore == A, BCreator = From.OnCore == B;
+    if (ACreator != BCreator)
+      return BCreator;
     return A < B;
   };
   auto LeastLoaded = [&] {

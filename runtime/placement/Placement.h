@@ -26,13 +26,14 @@
 
 namespace grid::placement {
 
-/// Where the creating thread runs. A creator that Grid did not start (main,
-/// or a thread of a library) occupies its core without being counted in the
-/// live loads; the policy counts it there, so that balance does not put the
-/// new thread on the one busy core and leave the others idle.
+/// Where the creating thread runs. OnCore is the core of a creator that Grid
+/// did not start (main, or a library's thread): balance breaks ties away from
+/// it, so that a new thread starts beside its creator rather than queued
+/// behind it. It is not counted as load: such a creator usually goes on to
+/// wait (join) while its threads work.
 struct Creator {
   unsigned Numa = 0;
-  std::optional<unsigned> UncountedOnCore;
+  std::optional<unsigned> OnCore;
 };
 
 /// A choice and what it was based on; why() puts it in words only when

@@ -136,25 +136,17 @@ TEST(PlacementLoads, MissingLoadsCountAsIdle) {
   EXPECT_EQ(choose(Tolerance::Machine, Strategy::Balance, 0, {3, 3}), 2u);
 }
 
-// main (not a Grid thread) runs on core 0 of node 0: the new thread goes to
-// another free core of that node, not onto main's; with every other core of
-// the node busier than main's, main's core is the least loaded.
-TEST(PlacementCreator, BalanceCountsAnUncountedCreatorOnItsCore) {
+// main (not a Grid thread) runs on core 0 of node 0: among equally loaded
+// cores a new thread goes beside it, not onto its core; load still decides
+// first, and main itself is not counted as load.
+TEST(PlacementCreator, BalanceBreaksTiesAwayFromAnUncountedCreator) {
   topology::Topology Topo = twoNodes();
   PlacementPolicy Policy(Topo);
-  EXPECT_EQ(Policy
-                .choose(Tolerance::Local, Strategy::Balance, Creator{0, 0},
-                        Loads{0, 0, 0, 0, 0, 0})
-                .Core,
-            1u);
-  EXPECT_EQ(Policy
-                .choose(Tolerance::Local, Strategy::Balance, Creator{0, 0},
-                        Loads{0, 2, 2, 0, 0, 0})
-                .Core,
-            0u);
-  EXPECT_EQ(Policy
-                .choose(Tolerance::Machine, Strategy::Pack, Creator{0, 0},
-                        Loads{1, 0, 0, 0, 0, 0})
-                .Core,
-            1u);
+  auto Choose = [&](Creator From, Loads L) {
+    return Policy.choose(Tolerance::Local, Strategy::Balance, From, L).Core;
+  };
+  EXPECT_EQ(Choose(Creator{0, 0}, Loads{0, 0, 0, 0, 0, 0}), 1u);
+  EXPECT_EQ(Choose(Creator{0, 1}, Loads{1, 1, 1, 0, 0, 0}), 0u);
+  EXPECT_EQ(Choose(Creator{0, 0}, Loads{0, 1, 1, 0, 0, 0}), 0u);
+  EXPECT_EQ(Choose(Creator{0, std::nullopt}, Loads{0, 0, 0, 0, 0, 0}), 0u);
 }
