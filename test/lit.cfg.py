@@ -5,6 +5,7 @@
 #   %opt                        opt-19 with the Grid plugin loaded
 #   %gridctl                    build/bin/gridctl
 #   %mpirun                     mpirun, allowed as root and oversubscribed
+#   %grid_src, %grid_build      the source and build trees
 import os
 import lit.formats
 
@@ -35,4 +36,5 @@ config.substitutions.append(("%opt", "%s -load-pass-plugin=%s" % (
 config.substitutions.append(("%grid_plugin", config.grid_plugin))
 config.substitutions.append(("%gridctl", os.path.join(bindir, "gridctl")))
 config.substitutions.append(("%grid_src", config.grid_src_root))
+config.substitutions.append(("%grid_build", config.grid_obj_root))
 config.substitutions.append(("%mpirun", "%s --oversubscribe" % config.mpiexec))
