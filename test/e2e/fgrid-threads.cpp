@@ -2,6 +2,7 @@
 // std::jthread and std::async go through libgridrt, print what the plain
 // build prints, and are counted per source line.
 //
+//
 // RUN: %clangxx -std=c++20 -O1 -pthread %s -o %t.plain
 // RUN: %grid-clangxx -fgrid -std=c++20 -O1 -g -pthread %s -o %t.grid
 // RUN: %t.plain > %t.plain.out
