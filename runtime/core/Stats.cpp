@@ -52,25 +52,39 @@ void StatsTable::record(const __grid_site *Site, std::string_view Place) {
 }
 
 // Iterating a concurrent_hash_map is not safe against concurrent inserts;
-// rows() runs at exit, when the program has stopped creating threads.
+// rows() runs at exit, when the program has stopped creating threads. The
+// walk reads the entries in place: a find() during it would rehash buckets
+// lazily and the walk could then visit an entry twice.
+//
+// Records that name the same source line and kind are one row: a single
+// line of source can hold several calls (vector::emplace_back inlines both
+// of its std::thread constructions), and the user wrote one.
 std::vector<SiteRow> StatsTable::rows() const {
-  std::vector<SiteRow> Rows;
+  std::map<std::pair<std::string, std::string>, SiteRow> ByName;
   for (auto It = P->Sites.begin(); It != P->Sites.end(); ++It) {
-    decltype(P->Sites)::const_accessor Access;
-    if (!P->Sites.find(Access, It->first))
-      continue;
-    SiteRow Row;
-    Row.Site = describeSite(Access->first);
-    Row.Kind = kindName(Access->second.Kind);
-    Row.Thread = isThreadKind(Access->second.Kind);
-    Row.Count = Access->second.Count;
-    Row.Places.assign(Access->second.Places.begin(),
-                      Access->second.Places.end());
+    const Entry &E = It->second;
+    std::string Name = describeSite(It->first);
+    std::string Kind = kindName(E.Kind);
+    SiteRow &Row = ByName[{Name, Kind}];
+    Row.Site = std::move(Name);
+    Row.Kind = std::move(Kind);
+    Row.Thread = isThreadKind(E.Kind);
+    Row.Count += E.Count;
+    for (const auto &[Place, Count] : E.Places) {
+      auto Found =
+          std::find_if(Row.Places.begin(), Row.Places.end(),
+                       [&](const auto &P) { return P.first == Place; });
+      if (Found == Row.Places.end())
+        Row.Places.emplace_back(Place, Count);
+      else
+        Found->second += Count;
+    }
+  }
+  std::vector<SiteRow> Rows;
+  for (auto &[Key, Row] : ByName) {
+    std::sort(Row.Places.begin(), Row.Places.end());
     Rows.push_back(std::move(Row));
   }
-  std::sort(Rows.begin(), Rows.end(), [](const SiteRow &A, const SiteRow &B) {
-    return std::tie(A.Site, A.Kind) < std::tie(B.Site, B.Kind);
-  });
   return Rows;
 }
 

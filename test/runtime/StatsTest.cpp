@@ -87,3 +87,43 @@ TEST(Stats, FormatsTheTable) {
             std::string::npos)
       << Text;
 }
+
+// Two call records on one source line (as vector::emplace_back makes) are
+// the one line the user wrote.
+TEST(Stats, RecordsOfOneSourceLineAreOneRow) {
+  const __grid_site FastPath = {"app.cpp", "main", 9, 7, __grid_kind_StdThread,
+                                3};
+  const __grid_site GrowPath = {"app.cpp", "main", 9, 7, __grid_kind_StdThread,
+                                4};
+  StatsTable T;
+  T.record(&FastPath, "core 0");
+  T.record(&GrowPath, "core 1");
+  T.record(&GrowPath, "core 0");
+  std::vector<SiteRow> Rows = T.rows();
+  ASSERT_EQ(Rows.size(), 1u);
+  EXPECT_EQ(Rows[0].Count, 3u);
+  EXPECT_EQ(Rows[0].Places, (std::vector<std::pair<std::string, uint64_t>>{
+                                {"core 0", 2}, {"core 1", 1}}));
+}
+
+// Enough sites that the table grows: every site is listed once, with its
+// count, and the totals add up (a walk that met an entry twice would not).
+TEST(Stats, EverySiteOnceAfterTheTableGrows) {
+  std::vector<__grid_site> Sites;
+  std::vector<std::string> Files;
+  for (uint32_t I = 0; I < 300; ++I)
+    Files.push_back("f" + std::to_string(1000 + I) + ".c");
+  for (uint32_t I = 0; I < 300; ++I)
+    Sites.push_back(
+        {Files[I].c_str(), "main", 1, 1, __grid_kind_PthreadCreate, I});
+  StatsTable T;
+  for (const __grid_site &S : Sites)
+    T.record(&S, "core 0");
+  std::vector<SiteRow> Rows = T.rows();
+  ASSERT_EQ(Rows.size(), Sites.size());
+  for (size_t I = 0; I < Rows.size(); ++I) {
+    EXPECT_EQ(Rows[I].Site, Files[I] + ":1 (main)");
+    EXPECT_EQ(Rows[I].Count, 1u);
+  }
+  EXPECT_NE(T.format().find("threads created 300,"), std::string::npos);
+}
