@@ -84,7 +84,10 @@ def measure_create(bench, build_dir, rounds, verbose):
     return Figure("create", float(r["baseline_ns"]) / 1e3,
                   float(r["subject_ns"]) / 1e3, ratios, "us",
                   "500 threads per round, one at a time; raw path "
-                  "through dlsym(libc.so.6) in the same -fgrid process")
+                  "through dlsym(libc.so.6) in the same -fgrid process; "
+                  "glibc's own create+join with a one-core affinity (the "
+                  "floor for any bound thread) measured "
+                  f"{float(r['pinned_ratio']):.3f}x raw in the same rounds")
 
 
 def measure_kernel(bench, build_dir, rounds, verbose):

@@ -14,6 +14,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <chrono>
@@ -107,6 +108,35 @@ int main(int Argc, char **Argv) {
         [&](pthread_t *T) { return RawCreate(T, nullptr, emptyBody, nullptr); },
         [&](pthread_t T) { return RawJoin(T, nullptr); });
   };
+  // The floor for any bound thread: glibc's own pthread_create given an
+  // affinity (each core in turn), which makes the kernel hand the new thread
+  // over to its core before it runs. Grid binds every thread it places, so
+  // it cannot be cheaper than this.
+  std::vector<pthread_attr_t> CoreAttrs;
+  for (int Cpu = 0; Cpu < CPU_SETSIZE; ++Cpu) {
+    cpu_set_t Allowed;
+    if (sched_getaffinity(0, sizeof(Allowed), &Allowed) != 0)
+      fail("sched_getaffinity failed");
+    if (!CPU_ISSET(Cpu, &Allowed))
+      continue;
+    cpu_set_t One;
+    CPU_ZERO(&One);
+    CPU_SET(Cpu, &One);
+    CoreAttrs.emplace_back();
+    pthread_attr_init(&CoreAttrs.back());
+    pthread_attr_setaffinity_np(&CoreAttrs.back(), sizeof(One), &One);
+  }
+  size_t NextCore = 0;
+  auto Pinned = [&] {
+    return timeCreateJoin(
+        Threads,
+        [&](pthread_t *T) {
+          const pthread_attr_t *Attr =
+              &CoreAttrs[NextCore++ % CoreAttrs.size()];
+          return RawCreate(T, Attr, emptyBody, nullptr);
+        },
+        [&](pthread_t T) { return RawJoin(T, nullptr); });
+  };
   auto Grid = [&] {
     return timeCreateJoin(
         Threads,
@@ -120,7 +150,8 @@ int main(int Argc, char **Argv) {
   // runtime's per-site tables.
   Raw();
   Grid();
-  std::vector<double> RawNs, GridNs, Ratios;
+  Pinned();
+  std::vector<double> RawNs, GridNs, Ratios, PinnedRatios;
   for (int R = 0; R < Rounds; ++R) {
     // Alternate which path goes first so neither always runs on a warmer
     // machine.
@@ -132,13 +163,18 @@ int main(int Argc, char **Argv) {
       A = Raw();
       B = Grid();
     }
+    double P = Pinned();
     RawNs.push_back(A);
     GridNs.push_back(B);
     Ratios.push_back(B / A);
-    std::printf("round %2d  raw %9.0f ns  grid %9.0f ns  ratio %.3f\n", R, A, B,
-                B / A);
+    PinnedRatios.push_back(P / A);
+    std::printf("round %2d  raw %9.0f ns  grid %9.0f ns  pinned raw %9.0f ns  "
+                "ratio %.3f\n",
+                R, A, B, P, B / A);
   }
-  std::printf("RESULT baseline_ns=%.0f subject_ns=%.0f ratio=%.4f\n",
-              median(RawNs), median(GridNs), median(Ratios));
+  std::printf("RESULT baseline_ns=%.0f subject_ns=%.0f ratio=%.4f "
+              "pinned_ratio=%.4f\n",
+              median(RawNs), median(GridNs), median(Ratios),
+              median(PinnedRatios));
   return 0;
 }
