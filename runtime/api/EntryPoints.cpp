@@ -71,7 +71,6 @@ ExecList gatherExecList(const char *Arg0, __grid_type_VaList GridArgs,
 int execFromList(const __grid_site *Site, uint32_t Kind, process::ExecKind How,
                  const char *Path, const ExecList &L) {
   api::placeProcess(Site, Kind);
-  api::processCreated(Site);
   api::ChildAffinityScope Affinity;
   return process::execLocal(How, Path, L.Argv.data(), L.Env);
 }
@@ -79,7 +78,6 @@ int execFromList(const __grid_site *Site, uint32_t Kind, process::ExecKind How,
 int execVector(const __grid_site *Site, uint32_t Kind, process::ExecKind How,
                const char *Path, char *const *Argv, char *const *Env) {
   api::placeProcess(Site, Kind);
-  api::processCreated(Site);
   api::ChildAffinityScope Affinity;
   return process::execLocal(How, Path, Argv, Env);
 }
@@ -243,7 +241,6 @@ GRID_EXPORT int __grid_fexecve(const __grid_site *Site, int Fd,
                                char *const *Argv, char *const *Env) {
   return boundary(Site, "fexecve", [&] {
     api::placeProcess(Site, __grid_kind_Fexecve);
-    api::processCreated(Site);
     api::ChildAffinityScope Affinity;
     return process::fexecveLocal(Fd, Argv, Env);
   });

@@ -172,8 +172,32 @@ void initializeFrom(SettingsInputs Inputs) {
   log(LogLevel::Debug, Description);
 }
 
+// Children inherit their parent's tolerances through the environment, as
+// they inherit a nice value (DESIGN.md §2), whatever level the parent's came
+// from. Settings are re-resolved from the environment captured at start, so
+// what is exported here never counts as the user's own environment. Called
+// before main (start-up and module constructors), while setenv is safe.
+// A built-in default is not exported: a parent nobody configured leaves its
+// children to their own settings.
+static void exportTolerancesForChildren(const Settings &S) {
+  auto Export = [](const char *Name, const Sourced<Tolerance> &T) {
+    if (T.Source == SettingSource::Environment ||
+        T.Source == SettingSource::BuiltIn)
+      return; // the user's own value, already there; or nobody's
+    std::string Value = std::to_string(static_cast<int>(T.Value));
+    const char *Now = ::getenv(Name);
+    if (!Now || Value != Now)
+      ::setenv(Name, Value.c_str(), 1);
+  };
+  Export("GRID_THREAD_TOLERANCE", S.ThreadTolerance);
+  Export("GRID_PROCESS_TOLERANCE", S.ProcessTolerance);
+}
+
 void initialize() {
   std::call_once(state().ProcessInit, [] {
+    // Start-up looks for config files that need not exist; main must still
+    // begin with the errno a plain build has.
+    ErrnoGuard Guard;
     try {
       SettingsInputs In;
       In.Env = Environment::fromProcess();
@@ -183,10 +207,12 @@ void initialize() {
     } catch (const SettingsError &E) {
       fatal("", E.what(), "");
     }
+    exportTolerancesForChildren(currentSettings());
   });
 }
 
 void registerModule(const __grid_module *Module) {
+  ErrnoGuard Guard;
   initialize();
   if (!Module)
     fatal("", "__grid_register_module was called without a module record",
@@ -223,6 +249,7 @@ void registerModule(const __grid_module *Module) {
       fatal(Name, E.what(), "fix the setting named above");
     }
     Description = describeSettings(S.Current);
+    exportTolerancesForChildren(S.Current);
   }
   log(LogLevel::Debug, Description);
 }

@@ -20,10 +20,13 @@ std::string coreText(unsigned Core, unsigned Load) {
 
 std::string Decision::why() const {
   std::string Text;
-  if (Requested != Applied)
+  if (Requested != Applied && !NodeFull)
     Text = std::string("tolerance ") + toString(Requested) +
            " permits other nodes, but local mode has no cluster: placed as "
            "machine; ";
+  if (NodeFull)
+    Text += "the creator's NUMA node " + std::to_string(Numa) +
+            " has no free PU: placed as machine; ";
   std::string Scope = Applied == Tolerance::Local
                           ? "the creator's NUMA node " + std::to_string(Numa)
                           : std::string("the machine");
@@ -75,6 +78,22 @@ Decision PlacementPolicy::choose(Tolerance Tol, Strategy Strat,
   if (Permitted == 0) { // a node without allowed cores: the whole machine
     D.Applied = Tol = Tolerance::Machine;
     Permitted = static_cast<unsigned>(Cores.size());
+  }
+  // Tolerance 0 means the creator's node *if it has room* (DESIGN.md §2): a
+  // core with a PU no Grid thread runs on. When the node has none and the
+  // machine has, the thread goes to the machine as at tolerance 1.
+  if (Tol == Tolerance::Local) {
+    bool NodeHasRoom = false, MachineHasRoom = false;
+    for (const topology::Core &C : Cores) {
+      bool Room = LoadOf(C.Index) < C.Pus.size();
+      MachineHasRoom |= Room;
+      NodeHasRoom |= Room && IsPermitted(C.Index);
+    }
+    if (!NodeHasRoom && MachineHasRoom) {
+      D.NodeFull = true;
+      D.Applied = Tol = Tolerance::Machine;
+      Permitted = static_cast<unsigned>(Cores.size());
+    }
   }
   D.Permitted = Permitted;
 

@@ -50,6 +50,7 @@ struct Decision {
   unsigned Numa = 0;      // the creator's NUMA node
   unsigned Permitted = 0; // how many cores the tolerance permitted
   unsigned Turn = 0;      // spread: the round-robin turn
+  bool NodeFull = false;  // local: the node had no room, machine used
 
   /// Why this core, in words, for GRID_LOG ("balance: least loaded ...").
   std::string why() const;

@@ -38,9 +38,24 @@ TEST(PlacementLocal, BalancePicksAFreeCoreOfTheCreatorsNode) {
             4u);
 }
 
-TEST(PlacementLocal, BalanceStaysOnTheNodeWhenItIsFull) {
-  // Node 1 is busy and node 0 idle: tolerance local still keeps it on node 1.
-  EXPECT_EQ(choose(Tolerance::Local, Strategy::Balance, 1, {0, 0, 0, 2, 1, 3}),
+TEST(PlacementLocal, BalanceLeavesAFullNodeForAFreeCore) {
+  // Every PU of node 1 runs a Grid thread and node 0 has room: tolerance
+  // local means the node only if it has room, so node 0.
+  topology::Topology Topo = twoNodes();
+  PlacementPolicy Policy(Topo);
+  placement::Decision D =
+      Policy.choose(Tolerance::Local, Strategy::Balance,
+                    Creator{1, std::nullopt}, Loads{1, 0, 0, 2, 2, 3});
+  EXPECT_EQ(D.Core, 1u);
+  EXPECT_EQ(D.Applied, Tolerance::Machine);
+  EXPECT_NE(D.why().find("NUMA node 1 has no free PU"), std::string::npos)
+      << D.why();
+}
+
+TEST(PlacementLocal, BalanceStaysOnTheNodeWhenNoCoreHasRoom) {
+  // No room anywhere: stay near the creator, on its node's least loaded
+  // core.
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Balance, 1, {2, 2, 2, 3, 2, 4}),
             4u);
 }
 
@@ -64,8 +79,11 @@ TEST(PlacementLocal, PackFillsOneCoreBeforeTheNext) {
             1u);
   EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 1, {0, 0, 0, 2, 2, 1}),
             5u);
-  // All full: the least loaded of the node.
+  // The node full and the other free: the first free core of the machine.
   EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 0, {3, 2, 4, 0, 0, 0}),
+            3u);
+  // Every core full: the least loaded of the node.
+  EXPECT_EQ(choose(Tolerance::Local, Strategy::Pack, 0, {3, 2, 4, 2, 2, 2}),
             1u);
 }
 
