@@ -272,6 +272,9 @@ CommandLineFacts analyzeClangCommandLine(const std::vector<std::string> &Args) {
                        : (I + 1 < Args.size() ? Args[I + 1] : "");
       } else if (stopsBeforeLink(O.Id)) {
         Facts.StopsBeforeLink = true;
+      } else if ((O.Id == "static" || O.Id == "static_pie") &&
+                 Facts.StaticFlag.empty()) {
+        Facts.StaticFlag = Arg;
       }
       break;
     }

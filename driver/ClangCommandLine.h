@@ -40,6 +40,9 @@ struct CommandLineFacts {
   /// Index in the argument list of `--` (after which everything is an
   /// input), or -1.
   int DashDashIndex = -1;
+  /// The first -static or -static-pie (as spelt, e.g. `--static`), or "":
+  /// a static link cannot take libgridrt.so.
+  std::string StaticFlag;
 
   bool links() const { return NumInputs > 0 && !StopsBeforeLink; }
 };

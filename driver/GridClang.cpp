@@ -238,6 +238,15 @@ int main(int Argc, char **Argv) {
 
   CommandLineFacts Facts =
       analyzeClangCommandLine(expandResponseFiles(ClangArgs));
+  // The runtime exists only as a shared library (its globals must stay apart
+  // from the program's, which the DSM shares; DESIGN.md §3), so a static link
+  // would end in a bare "cannot find -lgridrt" from the linker. Say why
+  // before running anything; compile-only commands may keep -static.
+  if (Facts.links() && !Facts.StaticFlag.empty())
+    fail("-fgrid needs dynamic linking (" + std::string(GRID_RUNTIME_FILE) +
+         "); " + Facts.StaticFlag +
+         " is not supported (drop it from the link command; compiling with "
+         "-c may keep it)");
   std::vector<std::string> Added;
   std::string Plugin = findLibraryFile(GRID_PLUGIN_FILE, "the Grid plugin") +
                        "/" + GRID_PLUGIN_FILE;
