@@ -92,19 +92,11 @@ SiteInfo siteForInstruction(const Instruction &I, SiteKind Kind) {
   return S;
 }
 
-SiteInfo siteForGlobal(const GlobalVariable &GV, SiteKind Kind) {
+SiteInfo siteForAddress(const Module &M, StringRef Original, SiteKind Kind) {
   SiteInfo S;
   S.Kind = Kind;
-  SmallVector<DIGlobalVariableExpression *, 1> GVEs;
-  GV.getDebugInfo(GVEs);
-  if (!GVEs.empty()) {
-    const DIGlobalVariable *Var = GVEs.front()->getVariable();
-    S.File = Var->getFilename().str();
-    S.Line = Var->getLine();
-    S.Function = Var->getName().str();
-    return S;
-  }
-  S.Function = demangle(GV.getName());
+  S.File = M.getSourceFileName();
+  S.Function = ("address of " + Original).str();
   return S;
 }
 

@@ -42,8 +42,11 @@ bool isLibraryCode(const llvm::Instruction &I);
 /// Where the user wrote the call or address use I.
 SiteInfo siteForInstruction(const llvm::Instruction &I, SiteKind Kind);
 
-/// Where the user took an address in the initializer of GV.
-SiteInfo siteForGlobal(const llvm::GlobalVariable &GV, SiteKind Kind);
+/// The one site of a module's thunk for Original: every use of Original's
+/// address in the module calls through it, so the record names the module
+/// (its source file, line 0) and "address of <Original>", not one use.
+SiteInfo siteForAddress(const llvm::Module &M, llvm::StringRef Original,
+                        SiteKind Kind);
 
 /// Emits a private constant __grid_site for S, tagged !grid.site so that
 /// the metadata pass gathers it into the module's site table.

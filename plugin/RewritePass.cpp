@@ -6,11 +6,14 @@
 //    calling convention, operand bundles, the unwind edge and the debug
 //    location are kept;
 //  - each other use of Original's address (stored, passed, in a global's
-//    initializer) is replaced by an internal thunk with Original's type that
-//    calls __grid_<Name> with a site naming where the address was taken; a
-//    variadic Original (execl, execlp, execle) gets a variadic thunk that
-//    forwards its va_list to __grid_v<Name>.
-// -Rpass=grid prints one remark per rewrite at the user's line.
+//    initializer) is replaced by the module's one thunk for Original, a
+//    linkonce_odr function __grid_thunk.<Original> of Original's type that
+//    calls __grid_<Name> with the site "address of <Original>"; one thunk
+//    keeps &Original a single pointer, as without Grid. A variadic Original
+//    (execl, execlp, execle) gets a variadic thunk that forwards its va_list
+//    to __grid_v<Name>.
+// -Rpass=grid prints one remark per rewrite at the user's line (for a
+// global's initializer, at the global's line when debug info has it).
 //
 //   opt -load-pass-plugin=GridPlugin-19.so -passes=grid-rewrite
 //===----------------------------------------------------------------------===//
@@ -21,10 +24,14 @@
 #include "GridSite.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
+#include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/Constants.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
@@ -49,8 +56,10 @@ public:
 private:
   bool rewriteAddressUses(Function &Original, const RewriteRule &Rule);
   bool rewriteCall(CallBase &CB, const RewriteRule &Rule);
-  Function *makeThunk(Function &Original, const RewriteRule &Rule,
-                      const SiteInfo &Site);
+  Function *thunkFor(Function &Original, const RewriteRule &Rule);
+  Function *makeThunk(Function &Original, const RewriteRule &Rule);
+  void remarkThunk(User &Usr, Function &Thunk, Function &Original,
+                   const RewriteRule &Rule);
   bool isLibraryLinkReference(const Use &U) const;
   OptimizationRemarkEmitter &remarks(Function &F);
   void remarkMissed(Instruction &I, const RewriteRule &Rule, const Twine &Why);
@@ -59,6 +68,7 @@ private:
   LLVMContext &Ctx;
   RuntimeABI ABI;
   DenseMap<Function *, std::unique_ptr<OptimizationRemarkEmitter>> ORE;
+  DenseMap<Function *, Function *> Thunks; // original -> its thunk, or null
 };
 
 // Whether the call's arguments and result fit the entry point after its
@@ -164,80 +174,130 @@ bool Rewriter::isLibraryLinkReference(const Use &U) const {
   return isLibraryCode(*I);
 }
 
+// The source name of a global, for a remark: debug info's, else the
+// demangled symbol (a function's static variable is then "run.table").
+static std::string globalName(const GlobalVariable &GV) {
+  SmallVector<DIGlobalVariableExpression *, 1> GVEs;
+  GV.getDebugInfo(GVEs);
+  if (!GVEs.empty() && !GVEs.front()->getVariable()->getName().empty())
+    return GVEs.front()->getVariable()->getName().str();
+  return demangle(GV.getName());
+}
+
+// Where a global's initializer takes an address, for a remark. A
+// DiagnosticLocation is made from a DebugLoc or a DISubprogram only, and a
+// global has neither; a declaration-only subprogram at the DIGlobalVariable's
+// file and line carries the same location. It is not attached to the module.
+static DiagnosticLocation globalLocation(const GlobalVariable &GV) {
+  SmallVector<DIGlobalVariableExpression *, 1> GVEs;
+  GV.getDebugInfo(GVEs);
+  if (GVEs.empty())
+    return DiagnosticLocation();
+  DIGlobalVariable *Var = GVEs.front()->getVariable();
+  if (!Var->getFile() || !Var->getLine())
+    return DiagnosticLocation();
+  return DiagnosticLocation(DISubprogram::get(
+      GV.getContext(), Var->getFile(), Var->getName(), "", Var->getFile(),
+      Var->getLine(), nullptr, Var->getLine(), nullptr, 0, 0, DINode::FlagZero,
+      DISubprogram::SPFlagZero, nullptr));
+}
+
+void Rewriter::remarkThunk(User &Usr, Function &Thunk, Function &Original,
+                           const RewriteRule &Rule) {
+  std::string Entry =
+      ("__grid_" + Twine(Original.isVarArg() ? "v" : "") + Rule.Name).str();
+  if (auto *I = dyn_cast<Instruction>(&Usr)) {
+    SiteInfo Site = siteForInstruction(*I, Rule.Kind);
+    remarks(*I->getFunction()).emit([&] {
+      DiagnosticLocation Loc = Site.UserLoc
+                                   ? DiagnosticLocation(Site.UserLoc)
+                                   : DiagnosticLocation(I->getDebugLoc());
+      return OptimizationRemark("grid", "Thunk", Loc, I->getParent())
+             << "replaced address of " << siteKindName(Rule.Kind)
+             << " with a thunk into " << Entry;
+    });
+    return;
+  }
+  // A global's initializer is in no function: the remark belongs to the
+  // thunk, at the global's line when debug info has one.
+  auto &GV = cast<GlobalVariable>(Usr);
+  remarks(Thunk).emit([&] {
+    return OptimizationRemark("grid", "Thunk", globalLocation(GV),
+                              &Thunk.getEntryBlock())
+           << "replaced address of " << siteKindName(Rule.Kind)
+           << " in the initializer of " << globalName(GV)
+           << " with a thunk into " << Entry;
+  });
+}
+
 bool Rewriter::rewriteAddressUses(Function &Original, const RewriteRule &Rule) {
   bool Changed = false;
   SmallVector<Use *, 8> AddressUses;
-  SmallVector<Constant *, 4> ConstantUsers;
   for (Use &U : Original.uses()) {
     User *Usr = U.getUser();
     if (auto *CB = dyn_cast<CallBase>(Usr); CB && CB->isCallee(&U))
       continue; // a call rewriteCall could not rewrite
     if (isa<Instruction>(Usr) || isa<GlobalVariable>(Usr))
       AddressUses.push_back(&U);
-    else if (auto *C = dyn_cast<Constant>(Usr); C && !isa<GlobalValue>(C))
-      ConstantUsers.push_back(C);
   }
 
   for (Use *U : AddressUses) {
     if (isLibraryLinkReference(*U))
       continue;
-    SiteInfo Site;
-    if (auto *I = dyn_cast<Instruction>(U->getUser())) {
-      Site = siteForInstruction(*I, Rule.Kind);
-    } else {
-      auto *GV = cast<GlobalVariable>(U->getUser());
-      if (GV->getName().starts_with("llvm."))
-        continue;
-      Site = siteForGlobal(*GV, Rule.Kind);
-    }
-    if (Function *Thunk = makeThunk(Original, Rule, Site)) {
-      U->set(Thunk);
-      Changed = true;
-      if (auto *I = dyn_cast<Instruction>(U->getUser())) {
-        remarks(*I->getFunction()).emit([&] {
-          DiagnosticLocation Loc = Site.UserLoc
-                                       ? DiagnosticLocation(Site.UserLoc)
-                                       : DiagnosticLocation(I->getDebugLoc());
-          return OptimizationRemark("grid", "Thunk", Loc, I->getParent())
-                 << "replaced address of " << siteKindName(Rule.Kind)
-                 << " with a thunk into __grid_"
-                 << (Original.isVarArg() ? "v" : "") << Rule.Name;
-        });
-      }
-    }
+    if (auto *GV = dyn_cast<GlobalVariable>(U->getUser());
+        GV && GV->getName().starts_with("llvm."))
+      continue;
+    Function *Thunk = thunkFor(Original, Rule);
+    if (!Thunk)
+      return Changed;
+    U->set(Thunk);
+    Changed = true;
+    remarkThunk(*U->getUser(), *Thunk, Original, Rule);
   }
 
-  // Aggregates and constant expressions (a table of function pointers): one
-  // thunk per constant, attributed to the global or instruction using it.
-  for (Constant *C : ConstantUsers) {
-    SiteInfo Site;
-    Site.Kind = Rule.Kind;
-    bool InLLVMUsed = false;
-    SmallVector<const User *, 8> Work{C};
-    bool Found = false;
-    while (!Work.empty() && !Found) {
-      const User *Cur = Work.pop_back_val();
-      for (const User *Up : Cur->users()) {
-        if (const auto *GV = dyn_cast<GlobalVariable>(Up)) {
-          InLLVMUsed |= GV->getName().starts_with("llvm.");
-          Site = siteForGlobal(*GV, Rule.Kind);
-          Found = true;
-        } else if (const auto *I = dyn_cast<Instruction>(Up)) {
-          Site = siteForInstruction(*I, Rule.Kind);
-          Found = true;
-        } else {
-          Work.push_back(Up);
-        }
-        if (Found)
+  // Aggregates and constant expressions (a table of function pointers).
+  // Replacing the original in one constant makes a new constant and destroys
+  // the old one, which may be a user of another constant on the list; so take
+  // the users afresh after each replacement.
+  SmallPtrSet<const Constant *, 4> Kept;
+  for (;;) {
+    Constant *C = nullptr;
+    for (User *Usr : Original.users())
+      if (auto *UC = dyn_cast<Constant>(Usr);
+          UC && !isa<GlobalValue>(UC) && !Kept.count(UC)) {
+        C = UC;
+        break;
+      }
+    if (!C)
+      break;
+
+    // The global or instruction the constant belongs to, for the remark.
+    User *Owner = nullptr;
+    SmallVector<User *, 8> Work{C};
+    while (!Work.empty() && !Owner) {
+      User *Cur = Work.pop_back_val();
+      for (User *Up : Cur->users()) {
+        if (isa<GlobalVariable>(Up) || isa<Instruction>(Up)) {
+          Owner = Up;
           break;
+        }
+        Work.push_back(Up);
       }
     }
-    if (InLLVMUsed)
+    if (auto *GV = dyn_cast_or_null<GlobalVariable>(Owner);
+        GV && GV->getName().starts_with("llvm.")) {
+      Kept.insert(C);
       continue;
-    if (Function *Thunk = makeThunk(Original, Rule, Site)) {
-      C->handleOperandChange(&Original, Thunk);
-      Changed = true;
     }
+    Function *Thunk = thunkFor(Original, Rule);
+    if (!Thunk)
+      return Changed;
+    unsigned Uses = count(C->operands(), &Original);
+    C->handleOperandChange(&Original, Thunk);
+    Changed = true;
+    if (Owner)
+      for (unsigned I = 0; I != Uses; ++I)
+        remarkThunk(*Owner, *Thunk, Original, Rule);
   }
   return Changed;
 }
@@ -293,8 +353,15 @@ bool Rewriter::rewriteCall(CallBase &CB, const RewriteRule &Rule) {
   return true;
 }
 
-Function *Rewriter::makeThunk(Function &Original, const RewriteRule &Rule,
-                              const SiteInfo &Site) {
+Function *Rewriter::thunkFor(Function &Original, const RewriteRule &Rule) {
+  // A failed thunk is remembered too, so its error is reported once.
+  auto [It, Inserted] = Thunks.try_emplace(&Original, nullptr);
+  if (Inserted)
+    It->second = makeThunk(Original, Rule);
+  return It->second;
+}
+
+Function *Rewriter::makeThunk(Function &Original, const RewriteRule &Rule) {
   FunctionType *FT = Original.getFunctionType();
   bool VarArg = FT->isVarArg();
   FunctionCallee Entry =
@@ -333,14 +400,23 @@ Function *Rewriter::makeThunk(Function &Original, const RewriteRule &Rule,
     return nullptr;
   }
 
-  Function *Thunk = Function::Create(FT, GlobalValue::InternalLinkage,
-                                     "__grid_thunk." + Original.getName(), M);
+  // linkonce_odr in a comdat of its fixed name: the linker keeps one
+  // __grid_thunk.<original> per executable or shared object, so &fork is the
+  // same pointer in every module of it, as it is without Grid. The copies
+  // differ only in which module's "address of" site they pass, and the
+  // program cannot tell one from another.
+  std::string Name = ("__grid_thunk." + Original.getName()).str();
+  Function *Thunk =
+      Function::Create(FT, GlobalValue::LinkOnceODRLinkage, Name, M);
+  if (Triple(M.getTargetTriple()).supportsCOMDAT())
+    Thunk->setComdat(M.getOrInsertComdat(Thunk->getName()));
   Thunk->setAttributes(Original.getAttributes());
   Thunk->removeFnAttr(Attribute::Builtin);
   BasicBlock *Entry_ = BasicBlock::Create(Ctx, "entry", Thunk);
   IRBuilder<> B(Entry_);
 
-  GlobalVariable *Record = emitSiteRecord(M, ABI, Site);
+  GlobalVariable *Record =
+      emitSiteRecord(M, ABI, siteForAddress(M, Original.getName(), Rule.Kind));
   SmallVector<Value *, 8> Args{Record};
   for (Argument &A : Thunk->args())
     Args.push_back(&A);
