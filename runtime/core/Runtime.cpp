@@ -31,6 +31,7 @@ struct State {
                    LogLevel::Warn,
                    false,
                    ""};
+  std::string LoggedSettings; // the last settings line GRID_LOG=debug printed
   tbb::concurrent_vector<const __grid_module *> Modules;
   std::atomic<Tolerance> Thread{Tolerance::Local};
   std::atomic<Tolerance> Process{Tolerance::Local};
@@ -162,6 +163,7 @@ void initializeFrom(SettingsInputs Inputs) {
   std::string Description = describeSettings(Resolved);
   {
     std::lock_guard<std::mutex> Lock(S.Mutex);
+    S.LoggedSettings = Description;
     S.Inputs = std::move(Inputs);
     publish(S, std::move(Resolved));
   }
@@ -250,8 +252,14 @@ void registerModule(const __grid_module *Module) {
     }
     Description = describeSettings(S.Current);
     exportTolerancesForChildren(S.Current);
+    // Said once at start; again only when a module's defaults changed it.
+    if (Description == S.LoggedSettings)
+      Description.clear();
+    else
+      S.LoggedSettings = Description;
   }
-  log(LogLevel::Debug, Description);
+  if (!Description.empty())
+    log(LogLevel::Debug, Description);
 }
 
 std::vector<const __grid_module *> registeredModules() {
