@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "ClangCommandLine.h"
 #include "DriverConfig.h"
+#include "grid/tolerance.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -40,7 +41,6 @@ constexpr const char *ClangEnvVar = "GRID_CLANG";
 
 constexpr const char *ThreadToleranceFlag = "-fgrid-thread-tolerance=";
 constexpr const char *ProcessToleranceFlag = "-fgrid-process-tolerance=";
-constexpr const char *AcceptedTolerances = "0-3 or local, machine, near, any";
 
 [[noreturn]] void fail(const std::string &Message) {
   std::fprintf(stderr, "%s: error: %s\n", ToolName, Message.c_str());
@@ -59,11 +59,8 @@ bool isGridFlag(std::string_view Arg) {
 
 /// "0".."3" or a tolerance name (DESIGN.md §2), as the number to pass on.
 std::optional<int> parseTolerance(std::string_view Text) {
-  static const char *const Names[] = {"local", "machine", "near", "any"};
-  for (int Level = 0; Level < 4; ++Level)
-    if (Text == Names[Level] ||
-        (Text.size() == 1 && Text[0] == static_cast<char>('0' + Level)))
-      return Level;
+  if (std::optional<grid::Tolerance> T = grid::parseToleranceText(Text))
+    return static_cast<int>(*T);
   return std::nullopt;
 }
 
@@ -101,7 +98,7 @@ GridOptions parseGridFlags(const std::vector<std::string> &Args) {
     *Target = parseTolerance(Value);
     if (!*Target)
       fail("invalid value '" + Value + "' in '" + Arg +
-           "' (accepted: " + AcceptedTolerances + ")");
+           "' (accepted: " + grid::AcceptedToleranceSpellings + ")");
     if (Options.FirstToleranceFlag.empty())
       Options.FirstToleranceFlag = Arg;
   }

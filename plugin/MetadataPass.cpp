@@ -20,9 +20,9 @@
 #include "GridSite.h"
 
 #include "grid/abi.h"
+#include "grid/tolerance.h"
 
 #include "llvm/ADT/SmallVector.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/IRBuilder.h"
@@ -61,15 +61,10 @@ constexpr const char *ModuleRecordTag = "grid.module";
 std::optional<int32_t> parseTolerance(StringRef Value) {
   if (Value.empty())
     return GRID_TOLERANCE_UNSET;
-  int V = StringSwitch<int>(Value.lower())
-              .Cases("0", "local", 0)
-              .Cases("1", "machine", 1)
-              .Cases("2", "near", 2)
-              .Cases("3", "any", 3)
-              .Default(-1);
-  if (V < 0)
-    return std::nullopt;
-  return V;
+  if (std::optional<grid::Tolerance> T = grid::parseToleranceText(
+          std::string_view(Value.data(), Value.size())))
+    return static_cast<int32_t>(*T);
+  return std::nullopt;
 }
 
 StringRef cString(Constant *C) {

@@ -24,23 +24,11 @@ extern char **environ;
 
 namespace grid {
 
-const char *const AcceptedTolerances = "0-3 or local, machine, near, any";
+const char *const AcceptedTolerances = AcceptedToleranceSpellings;
 const char *const AcceptedStrategies = "balance, spread, pack";
 const char *const AcceptedLogLevels = "warn, info, debug";
 
-const char *toString(Tolerance T) {
-  switch (T) {
-  case Tolerance::Local:
-    return "local";
-  case Tolerance::Machine:
-    return "machine";
-  case Tolerance::Near:
-    return "near";
-  case Tolerance::Any:
-    return "any";
-  }
-  return "?";
-}
+const char *toString(Tolerance T) { return toleranceName(T); }
 
 const char *toString(Strategy S) {
   switch (S) {
@@ -85,14 +73,7 @@ const char *toString(SettingSource S) {
 }
 
 std::optional<Tolerance> parseTolerance(std::string_view Text) {
-  static constexpr Tolerance All[] = {Tolerance::Local, Tolerance::Machine,
-                                      Tolerance::Near, Tolerance::Any};
-  for (Tolerance T : All) {
-    const char Digit[2] = {char('0' + static_cast<int>(T)), '\0'};
-    if (Text == Digit || Text == toString(T))
-      return T;
-  }
-  return std::nullopt;
+  return parseToleranceText(Text);
 }
 
 std::optional<Strategy> parseStrategy(std::string_view Text) {

@@ -11,6 +11,8 @@
 #ifndef GRID_CORE_SETTINGS_H
 #define GRID_CORE_SETTINGS_H
 
+#include "grid/tolerance.h"
+
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -21,8 +23,6 @@
 
 namespace grid {
 
-/// Latency tolerance: how far a new thread or child process may go.
-enum class Tolerance : int { Local = 0, Machine = 1, Near = 2, Any = 3 };
 /// How a place is chosen among the allowed ones.
 enum class Strategy { Balance, Spread, Pack };
 /// GRID_LOG: Warn prints only warnings and errors (the default).
