@@ -17,4 +17,4 @@ echo "== mpirun -np 1 (one local rank: local placement; cluster ranks come with 
 GRID_STATS=1 GRID_LOG=info mpirun --oversubscribe --bind-to none -np 1 \
   "$GRID_BUILD_DIR/examples/mandelbrot" --output "$out/mandelbrot.png" "$@"
 echo
-echo "== wrote $out/mandelbrot.png (each tile tinted by the core that computed it)"
+echo "== in the image, each tile is tinted by the core that computed it"

@@ -47,6 +47,9 @@ configure_and_build() {
   if [ ! -f "$GRID_BUILD_DIR/build.ninja" ]; then
     cmake -S "$GRID_ROOT" -B "$GRID_BUILD_DIR" -G Ninja \
       -DCMAKE_BUILD_TYPE="${GRID_BUILD_TYPE:-RelWithDebInfo}"
+  elif [ -n "${GRID_BUILD_TYPE:-}" ]; then
+    # An existing build keeps its type unless one is asked for.
+    cmake -S "$GRID_ROOT" -B "$GRID_BUILD_DIR" -DCMAKE_BUILD_TYPE="$GRID_BUILD_TYPE" >/dev/null
   fi
   cmake --build "$GRID_BUILD_DIR" -j "$jobs"
 }

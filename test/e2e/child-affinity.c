@@ -10,10 +10,10 @@
 // RUN: FileCheck %s < %t.grid.out
 // RUN: FileCheck --check-prefix=PINNED %s < %t.grid.err
 // Built with grid-clang -fgrid, the plain calls are rewritten by the plugin:
-// RUN: %if grid-driver %{ %grid-clang -fgrid -pthread -I%S/Inputs %s -o %t.fgrid %}
-// RUN: %if grid-driver %{ %t.fgrid > %t.fgrid.out 2> %t.fgrid.err %}
-// RUN: %if grid-driver %{ diff %t.plain.out %t.fgrid.out %}
-// RUN: %if grid-driver %{ FileCheck --check-prefix=PINNED %s < %t.fgrid.err %}
+// RUN: %grid-clang -fgrid -pthread -I%S/Inputs %s -o %t.fgrid
+// RUN: %t.fgrid > %t.fgrid.out 2> %t.fgrid.err
+// RUN: diff %t.plain.out %t.fgrid.out
+// RUN: FileCheck --check-prefix=PINNED %s < %t.fgrid.err
 
 #define _GNU_SOURCE
 #include "grid-or-plain.h"

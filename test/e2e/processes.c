@@ -12,9 +12,9 @@
 // RUN: env GRID_PROCESS_TOLERANCE=any %t.grid > %t.any.out
 // RUN: diff %t.plain.out %t.any.out
 // Built with grid-clang -fgrid, the plain calls are rewritten by the plugin:
-// RUN: %if grid-driver %{ %grid-clang -fgrid -I%S/Inputs %s -o %t.fgrid %}
-// RUN: %if grid-driver %{ %t.fgrid > %t.fgrid.out %}
-// RUN: %if grid-driver %{ diff %t.plain.out %t.fgrid.out %}
+// RUN: %grid-clang -fgrid -I%S/Inputs %s -o %t.fgrid
+// RUN: %t.fgrid > %t.fgrid.out
+// RUN: diff %t.plain.out %t.fgrid.out
 
 #define _GNU_SOURCE
 #include "grid-or-plain.h"

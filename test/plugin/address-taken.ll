@@ -5,7 +5,7 @@
 ; a pointer passed as an argument and a global initializer all get the same
 ; thunk, so &fork == &fork holds as without Grid. A variadic exec*l gets a
 ; variadic thunk forwarding its va_list to __grid_v<name>.
-; RUN: %opt -passes=grid -S %s | FileCheck %s
+; RUN: %opt -passes='default<O0>' -S %s | FileCheck %s
 ; RUN: %opt -passes='default<O2>' -S %s | FileCheck %s --check-prefix=O2
 
 source_filename = "app.c"

@@ -1,6 +1,6 @@
 ; A call of the variadic execl becomes a call of the variadic __grid_execl with
 ; the site first and every argument, the variadic ones included, after it.
-; RUN: %opt -passes=grid -S %s | FileCheck %s
+; RUN: %opt -passes='default<O0>' -S %s | FileCheck %s
 ; RUN: %opt -passes='default<O2>' -S %s | FileCheck %s
 
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"

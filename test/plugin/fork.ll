@@ -1,6 +1,6 @@
 ; fork becomes __grid_fork; call and entry keep returns_twice, which stops the
 ; optimizer from moving code across the second return.
-; RUN: %opt -passes=grid -S %s | FileCheck %s
+; RUN: %opt -passes='default<O0>' -S %s | FileCheck %s
 ; RUN: %opt -passes='default<O2>' -S %s | FileCheck %s
 
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"

@@ -1,7 +1,7 @@
 ; An invoke stays an invoke: the rewritten call keeps its normal and unwind
 ; destinations (C++ code calling pthread_join inside a try, or std::thread's
 ; constructor, which cleans up its state if the start throws).
-; RUN: %opt -passes=grid -S %s | FileCheck %s
+; RUN: %opt -passes='default<O0>' -S %s | FileCheck %s
 ; RUN: %opt -passes='default<O2>' -S %s | FileCheck %s
 
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"

@@ -2,7 +2,7 @@
 ; &pthread_create to _M_start_thread only so that pthread_create is linked.
 ; That reference is library code, not the user taking an address: no thunk
 ; and no site for it, at -O0 (the reference is a store to a local) and -O2.
-; RUN: %opt -passes=grid -S %s | FileCheck %s
+; RUN: %opt -passes='default<O0>' -S %s | FileCheck %s
 ; RUN: %opt -passes='default<O2>' -S %s | FileCheck %s
 
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"

@@ -3,7 +3,7 @@
 ; little-endian JSON length, the JSON), kept by llvm.used, alignment 1, so
 ; gridctl inspect shows the ABI version and tolerances of every -fgrid
 ; object. The object file carries the section.
-; RUN: %opt -passes=grid -S %s | FileCheck %s
+; RUN: %opt -passes='default<O0>' -S %s | FileCheck %s
 ; RUN: %opt -passes=grid %s -o %t.bc && %clang -c %t.bc -o %t.o
 ; RUN: llvm-readelf -S %t.o | FileCheck %s --check-prefix=ELF
 ; RUN: llvm-objcopy --dump-section=grid_meta=%t.meta %t.o && FileCheck %s --check-prefix=FRAME --input-file=%t.meta

@@ -1,7 +1,7 @@
 ; Every call of system becomes a call of __grid_system with a constant
 ; call-site record first, at -O0 (the `grid` pipeline) and in the -O2
 ; pipeline; the module's site table and grid_meta frame list the site.
-; RUN: %opt -passes=grid -S %s | FileCheck %s
+; RUN: %opt -passes='default<O0>' -S %s | FileCheck %s
 ; RUN: %opt -passes='default<O2>' -S %s | FileCheck %s
 
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
