@@ -455,10 +455,18 @@ Settings resolveSettings(const SettingsInputs &In) {
       resolveTolerance(In.Env, "GRID_THREAD_TOLERANCE", App, Defaults,
                        &ConfigTable::ThreadTolerance, In.BinaryThread,
                        "-fgrid-thread-tolerance");
+  // gridrun stands in for -fgrid-process-tolerance= in programs it preloads.
+  std::optional<Tolerance> BinaryProcess = In.BinaryProcess;
+  const char *BinaryProcessFlag = "-fgrid-process-tolerance";
+  if (!BinaryProcess)
+    if (auto FromRun = envTolerance(In.Env, "GRID_DEFAULT_PROCESS_TOLERANCE")) {
+      BinaryProcess = FromRun->Value;
+      BinaryProcessFlag = "gridrun (GRID_DEFAULT_PROCESS_TOLERANCE)";
+    }
   S.ProcessTolerance =
       resolveTolerance(In.Env, "GRID_PROCESS_TOLERANCE", App, Defaults,
-                       &ConfigTable::ProcessTolerance, In.BinaryProcess,
-                       "-fgrid-process-tolerance");
+                       &ConfigTable::ProcessTolerance, BinaryProcess,
+                       BinaryProcessFlag);
   S.Placement = {Strategy::Balance, SettingSource::BuiltIn, "built-in"};
 
   // The binary embeds no strategy, so placement has one level fewer.
@@ -489,6 +497,31 @@ Settings resolveSettings(const SettingsInputs &In) {
       throw SettingsError("GRID_STATS='" + *Text +
                           "' is not a switch; accepted: 0, 1");
     S.Stats = *Text == "1";
+  }
+
+  if (std::optional<std::string> Text =
+          nonEmpty(In.Env, "GRID_NEAR_THRESHOLD_US")) {
+    char *End = nullptr;
+    errno = 0;
+    unsigned long Value = std::strtoul(Text->c_str(), &End, 10);
+    if (*End || errno || Value == 0 || Value > 60'000'000 ||
+        !std::isdigit(static_cast<unsigned char>((*Text)[0])))
+      throw SettingsError("GRID_NEAR_THRESHOLD_US='" + *Text +
+                          "' is not a round-trip threshold; accepted: a "
+                          "whole number of microseconds from 1 to 60000000");
+    S.NearThresholdUs = static_cast<unsigned>(Value);
+  }
+
+  if (std::optional<std::string> Text = nonEmpty(In.Env, "GRID_NODE_TIMEOUT")) {
+    char *End = nullptr;
+    errno = 0;
+    double Value = std::strtod(Text->c_str(), &End);
+    if (*End || errno || !(Value >= 0.1 && Value <= 3600) ||
+        !std::isdigit(static_cast<unsigned char>((*Text)[0])))
+      throw SettingsError("GRID_NODE_TIMEOUT='" + *Text +
+                          "' is not a time-out; accepted: seconds from 0.1 "
+                          "to 3600, decimals allowed");
+    S.NodeTimeoutSeconds = Value;
   }
 
   if (In.Config)

@@ -124,11 +124,19 @@ struct Settings {
   LogLevel Log = LogLevel::Warn; // GRID_LOG
   bool Stats = false;            // GRID_STATS: 0 or 1
   std::string ConfigPath;        // "" when no config file applies
+  /// GRID_NEAR_THRESHOLD_US: a node whose round trip to home is below this
+  /// many microseconds is "near" (DESIGN.md §2). Positive integer.
+  unsigned NearThresholdUs = 50;
+  /// GRID_NODE_TIMEOUT: seconds without a message before home declares a
+  /// node lost and ends the job. Positive number, decimals allowed.
+  double NodeTimeoutSeconds = 5.0;
 };
 
 /// Applies the precedence above. Environment variables read:
 /// GRID_THREAD_TOLERANCE, GRID_PROCESS_TOLERANCE, GRID_PLACEMENT, GRID_LOG,
-/// GRID_STATS. An empty value counts as unset.
+/// GRID_STATS, GRID_NEAR_THRESHOLD_US, GRID_NODE_TIMEOUT, and
+/// GRID_DEFAULT_PROCESS_TOLERANCE (set by gridrun: ranks as a binary default
+/// for a program that embeds none). An empty value counts as unset.
 Settings resolveSettings(const SettingsInputs &In);
 
 } // namespace grid
