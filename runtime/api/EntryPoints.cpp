@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "api/Dispatch.h"
+#include "api/Launch.h"
 #include "core/Core.h"
 #include "grid/abi.h"
 #include "process/Processes.h"
@@ -70,16 +71,12 @@ ExecList gatherExecList(const char *Arg0, __grid_type_VaList GridArgs,
 
 int execFromList(const __grid_site *Site, uint32_t Kind, process::ExecKind How,
                  const char *Path, const ExecList &L) {
-  api::placeProcess(Site, Kind);
-  api::ChildAffinityScope Affinity;
-  return process::execLocal(How, Path, L.Argv.data(), L.Env);
+  return api::execProcess(Site, Kind, How, Path, L.Argv.data(), L.Env);
 }
 
 int execVector(const __grid_site *Site, uint32_t Kind, process::ExecKind How,
                const char *Path, char *const *Argv, char *const *Env) {
-  api::placeProcess(Site, Kind);
-  api::ChildAffinityScope Affinity;
-  return process::execLocal(How, Path, Argv, Env);
+  return api::execProcess(Site, Kind, How, Path, Argv, Env);
 }
 } // namespace
 
@@ -126,23 +123,13 @@ GRID_EXPORT void __grid_std_thread_start(const __grid_site *Site,
 
 // --- Processes ---------------------------------------------------------------
 GRID_EXPORT pid_t __grid_fork(const __grid_site *Site) {
-  return boundary(Site, "fork", [&] {
-    api::placeProcess(Site, __grid_kind_Fork);
-    pid_t Pid = process::forkLocal();
-    if (Pid > 0)
-      api::processCreated(Site);
-    return Pid;
-  });
+  return boundary(Site, "fork",
+                  [&] { return api::forkProcess(Site, __grid_kind_Fork); });
 }
 
 GRID_EXPORT pid_t __grid_vfork(const __grid_site *Site) {
-  return boundary(Site, "vfork", [&] {
-    api::placeProcess(Site, __grid_kind_Vfork);
-    pid_t Pid = process::forkLocal();
-    if (Pid > 0)
-      api::processCreated(Site);
-    return Pid;
-  });
+  return boundary(Site, "vfork",
+                  [&] { return api::forkProcess(Site, __grid_kind_Vfork); });
 }
 
 extern "C" char **environ;
@@ -240,9 +227,7 @@ GRID_EXPORT int __grid_execvpe(const __grid_site *Site, const char *File,
 GRID_EXPORT int __grid_fexecve(const __grid_site *Site, int Fd,
                                char *const *Argv, char *const *Env) {
   return boundary(Site, "fexecve", [&] {
-    api::placeProcess(Site, __grid_kind_Fexecve);
-    api::ChildAffinityScope Affinity;
-    return process::fexecveLocal(Fd, Argv, Env);
+    return api::fexecveProcess(Site, Fd, Argv, Env);
   });
 }
 
@@ -252,14 +237,8 @@ GRID_EXPORT int __grid_posix_spawn(const __grid_site *Site, pid_t *Pid,
                                    const posix_spawnattr_t *Attr,
                                    char *const *Argv, char *const *Env) {
   return boundary(Site, "posix_spawn", [&] {
-    api::placeProcess(Site, __grid_kind_PosixSpawn);
-    int Result = [&] {
-      api::ChildAffinityScope Affinity;
-      return process::spawnLocal(false, Pid, Path, Actions, Attr, Argv, Env);
-    }();
-    if (Result == 0)
-      api::processCreated(Site);
-    return Result;
+    return api::spawnProcess(Site, __grid_kind_PosixSpawn, false, Pid, Path,
+                             Actions, Attr, Argv, Env);
   });
 }
 
@@ -269,45 +248,23 @@ GRID_EXPORT int __grid_posix_spawnp(const __grid_site *Site, pid_t *Pid,
                                     const posix_spawnattr_t *Attr,
                                     char *const *Argv, char *const *Env) {
   return boundary(Site, "posix_spawnp", [&] {
-    api::placeProcess(Site, __grid_kind_PosixSpawnp);
-    int Result = [&] {
-      api::ChildAffinityScope Affinity;
-      return process::spawnLocal(true, Pid, File, Actions, Attr, Argv, Env);
-    }();
-    if (Result == 0)
-      api::processCreated(Site);
-    return Result;
+    return api::spawnProcess(Site, __grid_kind_PosixSpawnp, true, Pid, File,
+                             Actions, Attr, Argv, Env);
   });
 }
 
 GRID_EXPORT int __grid_system(const __grid_site *Site, const char *Command) {
-  return boundary(Site, "system", [&] {
-    api::placeProcess(Site, __grid_kind_System);
-    int Result = [&] {
-      api::ChildAffinityScope Affinity;
-      return process::systemLocal(Command);
-    }();
-    // system(NULL) only asks whether a shell exists; -1 means no child ran.
-    if (Command && Result != -1)
-      api::processCreated(Site);
-    return Result;
-  });
+  return boundary(Site, "system",
+                  [&] { return api::systemProcess(Site, Command); });
 }
 
 GRID_EXPORT FILE *__grid_popen(const __grid_site *Site, const char *Command,
                                const char *Mode) {
-  return boundary(Site, "popen", [&] {
-    api::placeProcess(Site, __grid_kind_Popen);
-    FILE *Stream = [&] {
-      api::ChildAffinityScope Affinity;
-      return process::popenLocal(Command, Mode);
-    }();
-    if (Stream)
-      api::processCreated(Site);
-    return Stream;
-  });
+  return boundary(Site, "popen",
+                  [&] { return api::popenProcess(Site, Command, Mode); });
 }
 
 GRID_EXPORT int __grid_pclose(const __grid_site *Site, FILE *Stream) {
-  return boundary(Site, "pclose", [&] { return process::pcloseLocal(Stream); });
+  return boundary(Site, "pclose",
+                  [&] { return api::pcloseProcess(Site, Stream); });
 }

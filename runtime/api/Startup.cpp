@@ -3,12 +3,45 @@
 // Runs before the program's own constructors (the loader initialises a
 // library before the objects that depend on it), so a bad GRID_* value or
 // config file stops the program before main and before any module
-// registers. Only libgridrt.so contains it; unit tests linking gridrt_impl
-// do not.
+// registers. Under mpirun it also gives the process its role: an agent
+// never returns from here; home starts its progress thread and the home
+// socket before main. Only libgridrt.so contains it; unit tests linking
+// gridrt_impl do not.
 //===----------------------------------------------------------------------===//
 
+#include "cluster/Cluster.h"
 #include "core/Core.h"
+#include "process/Remote.h"
+
+#include <sched.h>
 
 namespace {
-__attribute__((constructor)) void gridStartup() { grid::core::initialize(); }
+
+unsigned allowedCores() {
+  cpu_set_t Set;
+  if (::sched_getaffinity(0, sizeof Set, &Set) != 0)
+    return 1;
+  int Count = CPU_COUNT(&Set);
+  return Count > 0 ? static_cast<unsigned>(Count) : 1;
+}
+
+__attribute__((constructor)) void gridStartup() {
+  using namespace grid;
+  cluster::Role Role = cluster::startRole();
+  core::initialize();
+  if (Role == cluster::Role::Local)
+    return;
+  // Resolved now: a forked child must not be the first to ask.
+  process::deputyPath();
+  if (Role == cluster::Role::Descendant)
+    return;
+  Settings S = core::currentSettings();
+  cluster::Cluster &C = cluster::Cluster::open(
+      {S.NearThresholdUs, S.NodeTimeoutSeconds, allowedCores()});
+  if (Role == cluster::Role::Agent)
+    process::runAgent(C);
+  process::startHomeService(C);
+  C.startHome();
+}
+
 } // namespace

@@ -51,6 +51,9 @@ bool logEnabled(LogLevel Level);
 void log(LogLevel Level, std::string_view Message);
 /// Writes "grid: warning: <Message>" to stderr (always).
 void warn(std::string_view Message);
+/// Writes "grid: error: <Message>" to stderr (always) and goes on; for an
+/// error the caller handles by ending in its own way.
+void error(std::string_view Message);
 /// Writes "grid: error: <Where>: <What>; <ToDo>" (Where omitted when empty),
 /// flushes the program's streams and exits with status 1.
 [[noreturn]] void fatal(std::string_view Where, std::string_view What,
@@ -73,6 +76,9 @@ void registerModule(const __grid_module *Module);
 std::vector<const __grid_module *> registeredModules();
 /// A copy of the settings in force.
 Settings currentSettings();
+/// True in a child made by fork() (or vfork) that has not exec'd yet: the
+/// first exec* there is where a forked child's process is placed.
+bool isForkChild();
 /// The settings placement reads on every creation, without locking.
 Tolerance threadTolerance();
 Tolerance processTolerance();

@@ -45,6 +45,13 @@ void warn(std::string_view Message) {
   writeLine(Line);
 }
 
+void error(std::string_view Message) {
+  std::string Line = "grid: error: ";
+  Line += Message;
+  Line += '\n';
+  writeLine(Line);
+}
+
 void fatal(std::string_view Where, std::string_view What,
            std::string_view ToDo) {
   std::string Line = "grid: error: ";

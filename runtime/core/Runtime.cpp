@@ -267,6 +267,8 @@ std::vector<const __grid_module *> registeredModules() {
   return {Modules.begin(), Modules.end()};
 }
 
+bool isForkChild() { return state().ForkChild.load(); }
+
 void recordCreation(const __grid_site *Site, std::string_view Place) {
   if (state().ForkChild.load())
     return;

@@ -1,0 +1,384 @@
+//===- api/Launch.cpp - Every way a program starts a process --------------===//
+
+#include "api/Launch.h"
+
+#include "api/Dispatch.h"
+#include "core/Core.h"
+#include "process/Remote.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <map>
+#include <mutex>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace grid::api {
+
+namespace {
+
+/// Where a child went, as statistics name it: "local", "node 2",
+/// "local (cannot move: ...)"; empty when no child was created.
+struct Where {
+  process::PlaceResult Placed;
+  std::string Place = "local";
+  bool remote() const { return Placed.Outcome == wire::Outcome::Started; }
+  bool failed() const { return Placed.Outcome == wire::Outcome::ExecFailed; }
+};
+
+std::vector<std::string> toStrings(char *const List[]) {
+  std::vector<std::string> Out;
+  for (size_t I = 0; List && List[I]; ++I)
+    Out.emplace_back(List[I]);
+  return Out;
+}
+
+std::vector<char *> toPointers(std::vector<std::string> &List) {
+  std::vector<char *> Out;
+  for (std::string &S : List)
+    Out.push_back(S.data());
+  Out.push_back(nullptr);
+  return Out;
+}
+
+// popen streams whose child is a deputy: pclose must wait for it.
+std::mutex PipesMutex;
+std::map<FILE *, pid_t> DeputyPipes;
+
+std::vector<int> deputyPipeFds() {
+  std::lock_guard<std::mutex> Lock(PipesMutex);
+  std::vector<int> Fds;
+  for (const auto &[Stream, Pid] : DeputyPipes)
+    Fds.push_back(::fileno(Stream));
+  return Fds;
+}
+
+/// Asks where a child runs. Local mode, or a tolerance that keeps children
+/// on this machine, answers at once without asking anybody.
+Where decide(const __grid_site *Site, uint32_t Kind, bool Search,
+             const char *File, char *const Argv[], char *const Env[],
+             const std::vector<int> &ClosedInChild = {}) {
+  core::ErrnoGuard Guard;
+  core::initialize();
+  Where W;
+  Tolerance Tol = core::processTolerance();
+  auto Describe = [&] {
+    return core::describeSite(Site) + ": " + core::kindName(Kind);
+  };
+  if (!process::clusterPresent() || Tol < Tolerance::Near) {
+    if (core::logEnabled(LogLevel::Info)) {
+      std::string Why = process::clusterPresent()
+                            ? "it keeps processes on this machine"
+                            : "local mode runs every process on this machine";
+      if (!process::clusterPresent() && Tol >= Tolerance::Near)
+        Why = std::string("tolerance ") + toString(Tol) +
+              " permits other nodes, but local mode has no cluster; " + Why;
+      core::log(LogLevel::Info, Describe() + " -> local (process tolerance " +
+                                    toString(Tol) + "): " + Why);
+    }
+    return W;
+  }
+  if (std::optional<std::string> Why =
+          process::inheritedDescriptor(ClosedInChild)) {
+    W.Placed.Outcome = wire::Outcome::CannotMove;
+    W.Placed.Reason = *Why;
+  } else {
+    process::LaunchSpec Spec;
+    Spec.Kind = Kind;
+    Spec.Site = core::describeSite(Site);
+    Spec.Tol = Tol;
+    Spec.Strat = core::placementStrategy();
+    Spec.Search = Search;
+    Spec.File = File ? File : "";
+    Spec.Argv = toStrings(Argv);
+    Spec.Env = toStrings(Env ? Env : environ);
+    W.Placed = process::placeProcess(Spec);
+  }
+  switch (W.Placed.Outcome) {
+  case wire::Outcome::LocalByChoice:
+    break;
+  case wire::Outcome::CannotMove:
+    W.Place = "local (cannot move: " + W.Placed.Reason + ")";
+    core::log(LogLevel::Info, Describe() + " -> " + W.Place);
+    break;
+  case wire::Outcome::Started:
+    W.Place = "node " + std::to_string(W.Placed.Node);
+    break;
+  case wire::Outcome::ExecFailed:
+    W.Place.clear();
+    break;
+  }
+  return W;
+}
+
+void record(const __grid_site *Site, const Where &W) {
+  core::ErrnoGuard Guard;
+  core::recordCreation(Site, W.Place);
+}
+
+/// posix_spawn of the deputy for a started job, with the program's own file
+/// actions and attributes; on failure home kills the remote process.
+int spawnDeputy(const Where &W, pid_t *Pid,
+                const posix_spawn_file_actions_t *Actions,
+                const posix_spawnattr_t *Attr, char *const Env[]) {
+  std::vector<std::string> Args = process::deputyArgs(W.Placed);
+  std::vector<char *> Argv = toPointers(Args);
+  pid_t Ignored;
+  int Rc = process::spawnLocal(false, Pid ? Pid : &Ignored,
+                               process::deputyPath().c_str(), Actions, Attr,
+                               Argv.data(), Env ? Env : environ);
+  if (Rc != 0)
+    process::cancelRemote(W.Placed.Job);
+  return Rc;
+}
+
+} // namespace
+
+pid_t forkProcess(const __grid_site *Site, uint32_t Kind) {
+  if (process::clusterPresent()) {
+    if (core::logEnabled(LogLevel::Info))
+      core::log(LogLevel::Info, core::describeSite(Site) + ": " +
+                                    core::kindName(Kind) +
+                                    " -> local: a forked child is placed by "
+                                    "its exec, if it calls one");
+  } else {
+    placeProcess(Site, Kind);
+  }
+  pid_t Pid = process::forkLocal();
+  if (Pid > 0)
+    processCreated(Site);
+  return Pid;
+}
+
+int execProcess(const __grid_site *Site, uint32_t Kind, process::ExecKind How,
+                const char *File, char *const Argv[], char *const Env[]) {
+  bool Search =
+      How == process::ExecKind::Search || How == process::ExecKind::SearchEnv;
+  // Only the first exec of a forked child is a new process being placed; a
+  // program replacing itself stays where it is.
+  if (core::isForkChild()) {
+    Where W = decide(Site, Kind, Search, File, Argv, Env);
+    if (W.failed()) {
+      errno = W.Placed.Errno;
+      return -1;
+    }
+    if (W.remote()) {
+      std::vector<std::string> Args = process::deputyArgs(W.Placed);
+      std::vector<char *> DeputyArgv = toPointers(Args);
+      process::execLocal(process::ExecKind::PathEnv,
+                         process::deputyPath().c_str(), DeputyArgv.data(),
+                         Env ? Env : environ);
+      int Err = errno;
+      process::cancelRemote(W.Placed.Job);
+      errno = Err;
+      return -1;
+    }
+  } else if (process::clusterPresent()) {
+    if (core::logEnabled(LogLevel::Info))
+      core::log(LogLevel::Info, core::describeSite(Site) + ": " +
+                                    core::kindName(Kind) +
+                                    " -> here: the program replaces itself "
+                                    "and stays where it is");
+  } else {
+    placeProcess(Site, Kind);
+  }
+  ChildAffinityScope Affinity;
+  if (!Env && How == process::ExecKind::PathEnv)
+    Env = environ;
+  return process::execLocal(How, File, Argv, Env);
+}
+
+int fexecveProcess(const __grid_site *Site, int Fd, char *const Argv[],
+                   char *const Env[]) {
+  // A descriptor names no file another node could open: always local.
+  if (process::clusterPresent())
+    core::log(LogLevel::Info, core::describeSite(Site) +
+                                  ": fexecve -> local (cannot move: it "
+                                  "executes a descriptor)");
+  else
+    placeProcess(Site, __grid_kind_Fexecve);
+  ChildAffinityScope Affinity;
+  return process::fexecveLocal(Fd, Argv, Env);
+}
+
+int spawnProcess(const __grid_site *Site, uint32_t Kind, bool Search,
+                 pid_t *Pid, const char *File,
+                 const posix_spawn_file_actions_t *Actions,
+                 const posix_spawnattr_t *Attr, char *const Argv[],
+                 char *const Env[]) {
+  Where W = decide(Site, Kind, Search, File, Argv, Env);
+  if (W.failed())
+    return W.Placed.Errno;
+  int Rc;
+  if (W.remote()) {
+    Rc = spawnDeputy(W, Pid, Actions, Attr, Env);
+  } else {
+    ChildAffinityScope Affinity;
+    Rc = process::spawnLocal(Search, Pid, File, Actions, Attr, Argv, Env);
+  }
+  if (Rc == 0)
+    record(Site, W);
+  return Rc;
+}
+
+int systemProcess(const __grid_site *Site, const char *Command) {
+  // system(NULL) only asks whether a shell exists.
+  Where W;
+  if (Command) {
+    const char *Argv[] = {"sh", "-c", Command, nullptr};
+    W = decide(Site, __grid_kind_System, false, "/bin/sh",
+               const_cast<char *const *>(Argv), nullptr);
+  }
+  if (!W.remote() && !W.failed()) {
+    int Result;
+    {
+      ChildAffinityScope Affinity;
+      Result = process::systemLocal(Command);
+    }
+    if (Command && Result != -1)
+      record(Site, W);
+    return Result;
+  }
+  if (W.failed())
+    return W_EXITCODE(127, 0); // as a shell that could not be executed
+
+  // As glibc's system(): the caller ignores SIGINT and SIGQUIT and blocks
+  // SIGCHLD while it waits; the child gets them back.
+  struct sigaction Ignore {}, OldInt{}, OldQuit{};
+  Ignore.sa_handler = SIG_IGN;
+  sigemptyset(&Ignore.sa_mask);
+  ::sigaction(SIGINT, &Ignore, &OldInt);
+  ::sigaction(SIGQUIT, &Ignore, &OldQuit);
+  sigset_t Chld, OldMask;
+  sigemptyset(&Chld);
+  sigaddset(&Chld, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &Chld, &OldMask);
+  posix_spawnattr_t Attr;
+  posix_spawnattr_init(&Attr);
+  sigset_t Defaults;
+  sigemptyset(&Defaults);
+  if (OldInt.sa_handler != SIG_IGN)
+    sigaddset(&Defaults, SIGINT);
+  if (OldQuit.sa_handler != SIG_IGN)
+    sigaddset(&Defaults, SIGQUIT);
+  posix_spawnattr_setsigdefault(&Attr, &Defaults);
+  posix_spawnattr_setsigmask(&Attr, &OldMask);
+  posix_spawnattr_setflags(&Attr, POSIX_SPAWN_SETSIGDEF |
+                                      POSIX_SPAWN_SETSIGMASK);
+  pid_t Pid = 0;
+  int Rc = spawnDeputy(W, &Pid, nullptr, &Attr, nullptr);
+  posix_spawnattr_destroy(&Attr);
+  int Status = -1;
+  if (Rc == 0) {
+    record(Site, W);
+    while (::waitpid(Pid, &Status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  ::sigaction(SIGINT, &OldInt, nullptr);
+  ::sigaction(SIGQUIT, &OldQuit, nullptr);
+  ::sigprocmask(SIG_SETMASK, &OldMask, nullptr);
+  if (Rc != 0) {
+    errno = Rc;
+    return -1;
+  }
+  return Status;
+}
+
+FILE *popenProcess(const __grid_site *Site, const char *Command,
+                   const char *Mode) {
+  bool Read = Mode && Mode[0] == 'r';
+  bool Write = Mode && Mode[0] == 'w';
+  bool CloseOnExec = Mode && std::strchr(Mode, 'e');
+  Where W;
+  std::vector<int> OtherPipes = deputyPipeFds();
+  if (Command && (Read || Write)) {
+    const char *Argv[] = {"sh", "-c", Command, nullptr};
+    W = decide(Site, __grid_kind_Popen, false, "/bin/sh",
+               const_cast<char *const *>(Argv), nullptr, OtherPipes);
+  }
+  if (!W.remote() && !W.failed()) {
+    FILE *Stream;
+    {
+      ChildAffinityScope Affinity;
+      Stream = process::popenLocal(Command, Mode);
+    }
+    if (Stream)
+      record(Site, W);
+    return Stream;
+  }
+  if (W.failed()) {
+    errno = W.Placed.Errno;
+    return nullptr;
+  }
+  int Fds[2];
+  if (::pipe2(Fds, O_CLOEXEC) != 0) {
+    int Err = errno;
+    process::cancelRemote(W.Placed.Job);
+    errno = Err;
+    return nullptr;
+  }
+  int Parent = Read ? Fds[0] : Fds[1];
+  int Child = Read ? Fds[1] : Fds[0];
+  int Target = Read ? 1 : 0;
+  posix_spawn_file_actions_t Actions;
+  posix_spawn_file_actions_init(&Actions);
+  // As POSIX asks of popen: the streams of earlier popen calls are closed
+  // in the new child.
+  for (int Fd : OtherPipes)
+    posix_spawn_file_actions_addclose(&Actions, Fd);
+  posix_spawn_file_actions_adddup2(&Actions, Child, Target);
+  pid_t Pid = 0;
+  int Rc = spawnDeputy(W, &Pid, &Actions, nullptr, nullptr);
+  posix_spawn_file_actions_destroy(&Actions);
+  ::close(Child);
+  if (Rc != 0) {
+    ::close(Parent);
+    errno = Rc;
+    return nullptr;
+  }
+  if (!CloseOnExec)
+    ::fcntl(Parent, F_SETFD, 0);
+  FILE *Stream = ::fdopen(Parent, Read ? "r" : "w");
+  if (!Stream) {
+    int Err = errno;
+    ::close(Parent);
+    ::kill(Pid, SIGKILL);
+    while (::waitpid(Pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    errno = Err;
+    return nullptr;
+  }
+  {
+    std::lock_guard<std::mutex> Lock(PipesMutex);
+    DeputyPipes[Stream] = Pid;
+  }
+  record(Site, W);
+  return Stream;
+}
+
+int pcloseProcess(const __grid_site *, FILE *Stream) {
+  pid_t Pid = -1;
+  {
+    std::lock_guard<std::mutex> Lock(PipesMutex);
+    auto It = DeputyPipes.find(Stream);
+    if (It != DeputyPipes.end()) {
+      Pid = It->second;
+      DeputyPipes.erase(It);
+    }
+  }
+  if (Pid < 0)
+    return process::pcloseLocal(Stream);
+  ::fclose(Stream);
+  int Status = -1;
+  pid_t Got;
+  do
+    Got = ::waitpid(Pid, &Status, 0);
+  while (Got < 0 && errno == EINTR);
+  return Got == Pid ? Status : -1;
+}
+
+} // namespace grid::api

@@ -1,0 +1,608 @@
+//===- cluster/Cluster.cpp - Ranks, nodes and the progress thread ---------===//
+
+#include "cluster/Cluster.h"
+
+#include "core/Core.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <fstream>
+#include <link.h>
+#include <poll.h>
+#include <sstream>
+#include <sys/eventfd.h>
+#include <sys/personality.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace grid::cluster {
+
+//===----------------------------------------------------------------------===//
+// Role and address-space layout
+//===----------------------------------------------------------------------===//
+
+namespace {
+std::atomic<Role> TheRole{Role::Local};
+
+std::optional<long> envNumber(const char *Name) {
+  const char *Text = ::getenv(Name);
+  if (!Text || !*Text)
+    return std::nullopt;
+  char *End = nullptr;
+  long Value = std::strtol(Text, &End, 10);
+  if (*End)
+    return std::nullopt;
+  return Value;
+}
+
+Role detectRole() {
+  std::optional<long> Size = envNumber("OMPI_COMM_WORLD_SIZE");
+  std::optional<long> Rank = envNumber("OMPI_COMM_WORLD_RANK");
+  std::optional<long> RankPid = envNumber("GRID_RANK_PID");
+  bool IsRank = Size && Rank && *Size > 1 &&
+                (!RankPid || *RankPid == static_cast<long>(::getpid()));
+  if (IsRank)
+    return *Rank == 0 ? Role::Home : Role::Agent;
+  const char *Socket = ::getenv("GRID_HOME_SOCKET");
+  if (Socket && *Socket)
+    return Role::Descendant;
+  return Role::Local;
+}
+
+std::vector<std::string> commandLine() {
+  std::ifstream In("/proc/self/cmdline", std::ios::binary);
+  std::vector<std::string> Args;
+  std::string Arg;
+  while (std::getline(In, Arg, '\0'))
+    Args.push_back(Arg);
+  return Args;
+}
+
+// Code, globals and libraries at the same addresses on every rank
+// (DESIGN.md §4): the kernel lays out an image without randomisation the
+// same way each time. The flag is cleared again in the new image, after its
+// layout is fixed, so that the program's own children get ASLR back.
+void reexecWithoutRandomisation() {
+  int Persona = ::personality(0xffffffff);
+  if (Persona == -1)
+    return core::warn("cannot read the process personality; addresses may "
+                      "differ between ranks");
+  if (::getenv("GRID_REEXEC")) {
+    ::unsetenv("GRID_REEXEC");
+    if (!(Persona & ADDR_NO_RANDOMIZE))
+      return core::warn("address-space randomisation is still on after "
+                        "re-executing; addresses may differ between ranks");
+    ::personality(Persona & ~ADDR_NO_RANDOMIZE);
+    return;
+  }
+  if (Persona & ADDR_NO_RANDOMIZE)
+    return; // already so (setarch -R); leave the user's setting alone
+  if (::personality(Persona | ADDR_NO_RANDOMIZE) == -1)
+    return core::warn(std::string("cannot turn address-space randomisation "
+                                  "off: ") +
+                      std::strerror(errno) +
+                      "; addresses may differ between ranks");
+  std::vector<std::string> Args = commandLine();
+  std::vector<char *> Argv;
+  for (std::string &A : Args)
+    Argv.push_back(A.data());
+  Argv.push_back(nullptr);
+  ::setenv("GRID_REEXEC", "1", 1);
+  // The system call itself: libgridrt's own execve is an interposer.
+  ::syscall(SYS_execve, "/proc/self/exe", Argv.data(), environ);
+  int Err = errno;
+  ::unsetenv("GRID_REEXEC");
+  ::personality(Persona);
+  core::warn(std::string("cannot re-execute the program with address-space "
+                         "randomisation off: ") +
+             std::strerror(Err) + "; addresses may differ between ranks");
+}
+
+std::string hex(uintptr_t V) {
+  std::ostringstream Out;
+  Out << "0x" << std::hex << V;
+  return Out.str();
+}
+} // namespace
+
+const char *toString(Role R) {
+  switch (R) {
+  case Role::Local:
+    return "local";
+  case Role::Descendant:
+    return "descendant";
+  case Role::Home:
+    return "home";
+  case Role::Agent:
+    return "agent";
+  }
+  return "?";
+}
+
+Role startRole() {
+  static std::once_flag Once;
+  std::call_once(Once, [] {
+    Role R = detectRole();
+    if (R == Role::Home || R == Role::Agent) {
+      reexecWithoutRandomisation();
+      ::setenv("GRID_RANK_PID", std::to_string(::getpid()).c_str(), 1);
+    }
+    TheRole.store(R);
+  });
+  return TheRole.load();
+}
+
+Role role() { return TheRole.load(); }
+
+std::string layoutText() {
+  struct Bases {
+    uintptr_t Exe = 0, Runtime = 0, Libc = 0;
+  } B;
+  Dl_info Self{};
+  ::dladdr(reinterpret_cast<void *>(&layoutText), &Self);
+  B.Runtime = reinterpret_cast<uintptr_t>(Self.dli_fbase);
+  ::dl_iterate_phdr(
+      [](dl_phdr_info *Info, size_t, void *Data) {
+        auto *Out = static_cast<Bases *>(Data);
+        std::string_view Name = Info->dlpi_name ? Info->dlpi_name : "";
+        if (Name.empty() && !Out->Exe)
+          Out->Exe = Info->dlpi_addr;
+        else if (Name.find("/libc.so") != std::string_view::npos)
+          Out->Libc = Info->dlpi_addr;
+        return 0;
+      },
+      &B);
+  return "exe=" + hex(B.Exe) + " libgridrt=" + hex(B.Runtime) +
+         " libc=" + hex(B.Libc) +
+         " brk=" + hex(reinterpret_cast<uintptr_t>(::sbrk(0)));
+}
+
+//===----------------------------------------------------------------------===//
+// EventLoop
+//===----------------------------------------------------------------------===//
+
+EventLoop::EventLoop(Transport &T) : T(T) {
+  WakeFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (WakeFd < 0)
+    core::fatal("", std::string("cannot create an eventfd: ") +
+                        std::strerror(errno),
+                "");
+}
+
+EventLoop::~EventLoop() { ::close(WakeFd); }
+
+void EventLoop::onMessage(wire::Msg Type, MessageHandler Handler) {
+  Handlers[Type] = std::move(Handler);
+}
+
+void EventLoop::onAnyMessage(std::function<void(int)> Handler) {
+  AnyMessage = std::move(Handler);
+}
+
+void EventLoop::watch(int Fd, short Events, FdHandler Handler) {
+  Watches[Fd] = {Events, std::make_shared<FdHandler>(std::move(Handler))};
+}
+
+void EventLoop::setEvents(int Fd, short Events) {
+  auto It = Watches.find(Fd);
+  if (It != Watches.end())
+    It->second.Events = Events;
+}
+
+void EventLoop::unwatch(int Fd) { Watches.erase(Fd); }
+
+void EventLoop::every(double Seconds, std::function<void()> Tick) {
+  auto Period = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(Seconds));
+  Timers.push_back({Period, Clock::now() + Period, std::move(Tick)});
+}
+
+void EventLoop::send(int Dest, const wire::Writer &Message) {
+  T.send(Dest, Message.body());
+}
+
+void EventLoop::post(std::function<void()> Work) {
+  {
+    std::lock_guard<std::mutex> Lock(PostMutex);
+    Posted.push_back(std::move(Work));
+  }
+  wake();
+}
+
+void EventLoop::stop() {
+  Stopping.store(true);
+  wake();
+}
+
+bool EventLoop::onLoopThread() const {
+  return LoopThread.load() == std::this_thread::get_id();
+}
+
+void EventLoop::wake() {
+  uint64_t One = 1;
+  [[maybe_unused]] ssize_t N = ::write(WakeFd, &One, sizeof One);
+}
+
+void EventLoop::dispatch(int Source, std::string_view Body) {
+  wire::Reader R(Body);
+  if (AnyMessage)
+    AnyMessage(Source);
+  auto It = Handlers.find(R.type());
+  if (It == Handlers.end()) {
+    core::log(LogLevel::Debug, "cluster: ignored a message of type " +
+                                   std::to_string(static_cast<int>(R.type())) +
+                                   " from rank " + std::to_string(Source));
+    return;
+  }
+  It->second(Source, R);
+}
+
+// Open MPI's blocking calls spin a core (DESIGN.md §4), so the loop sleeps in
+// poll(2) between non-blocking looks at the transport: not at all while
+// there was work in the last 2 ms, then from 20 µs doubling to 2 ms. Sends
+// still in flight cap the sleep at 50 µs, since only polling progresses them.
+void EventLoop::run() {
+  using namespace std::chrono;
+  LoopThread.store(std::this_thread::get_id());
+  constexpr auto BusyWindow = milliseconds(2);
+  constexpr long MinSleepUs = 20, MaxSleepUs = 2000, SendingSleepUs = 50;
+  long SleepUs = 0;
+  Clock::time_point LastActive = Clock::now();
+  std::vector<pollfd> Fds;
+  std::vector<int> Order;
+  while (!Stopping.load()) {
+    Fds.clear();
+    Fds.push_back({WakeFd, POLLIN, 0});
+    for (const auto &[Fd, W] : Watches)
+      Fds.push_back({Fd, W.Events, 0});
+    timespec Timeout{SleepUs / 1000000, (SleepUs % 1000000) * 1000};
+    int Ready = ::ppoll(Fds.data(), Fds.size(), &Timeout, nullptr);
+    bool Active = false;
+    if (Ready > 0) {
+      if (Fds[0].revents) {
+        uint64_t Count;
+        [[maybe_unused]] ssize_t N = ::read(WakeFd, &Count, sizeof Count);
+      }
+      for (size_t I = 1; I < Fds.size(); ++I) {
+        if (!Fds[I].revents)
+          continue;
+        // A handler may unwatch any descriptor, its own included.
+        auto It = Watches.find(Fds[I].fd);
+        if (It == Watches.end())
+          continue;
+        std::shared_ptr<FdHandler> Handler = It->second.Handler;
+        (*Handler)(Fds[I].revents);
+        Active = true;
+      }
+    }
+    std::vector<std::function<void()>> Work;
+    {
+      std::lock_guard<std::mutex> Lock(PostMutex);
+      Work.swap(Posted);
+    }
+    for (auto &W : Work)
+      W();
+    Active |= !Work.empty();
+    Active |= T.poll([this](int Source, std::string_view Body) {
+                dispatch(Source, Body);
+              }) > 0;
+    Clock::time_point Now = Clock::now();
+    for (size_t I = 0; I < Timers.size(); ++I)
+      if (Now >= Timers[I].Next) {
+        Timers[I].Next = Now + Timers[I].Period;
+        Timers[I].Tick();
+      }
+    if (Active)
+      LastActive = Now;
+    if (Now - LastActive < BusyWindow)
+      SleepUs = 0;
+    else
+      SleepUs = std::clamp(SleepUs * 2, MinSleepUs, MaxSleepUs);
+    if (T.pendingSends())
+      SleepUs = std::min(SleepUs, SendingSleepUs);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Cluster
+//===----------------------------------------------------------------------===//
+
+namespace {
+Cluster *TheCluster = nullptr;
+constexpr int PingRounds = 9;
+constexpr double LoadPeriodSeconds = 0.25;
+constexpr double HomePingPeriodSeconds = 1.0;
+
+std::string runtimeDirectory() {
+  Dl_info Self{};
+  if (!::dladdr(reinterpret_cast<void *>(&layoutText), &Self) ||
+      !Self.dli_fname)
+    return ".";
+  std::string Path = Self.dli_fname;
+  size_t Slash = Path.rfind('/');
+  return Slash == std::string::npos ? "." : Path.substr(0, Slash);
+}
+
+Transport *loadTransport() {
+  std::string Path = runtimeDirectory() + "/libgridrt-cluster.so";
+  // RTLD_GLOBAL: Open MPI's components, loaded later, need libmpi's symbols.
+  void *Handle = ::dlopen(Path.c_str(), RTLD_NOW | RTLD_GLOBAL);
+  if (!Handle)
+    core::fatal("", std::string("cannot load Grid's MPI transport: ") +
+                        ::dlerror(),
+                "check that libgridrt-cluster.so is installed beside "
+                "libgridrt.so and that Open MPI's libmpi is present");
+  auto Open = reinterpret_cast<OpenTransportFn>(
+      ::dlsym(Handle, OpenTransportSymbol));
+  if (!Open)
+    core::fatal("", std::string("libgridrt-cluster.so lacks ") +
+                        OpenTransportSymbol,
+                "reinstall Grid");
+  std::string Error;
+  Transport *T = Open(&Error);
+  if (!T)
+    core::fatal("", "cannot start MPI: " + Error,
+                "run the program under Open MPI's mpirun");
+  return T;
+}
+
+std::vector<int> openDescriptors() {
+  std::vector<int> Fds;
+  if (DIR *Dir = ::opendir("/proc/self/fd")) {
+    int Own = ::dirfd(Dir);
+    while (dirent *Entry = ::readdir(Dir)) {
+      int Fd = std::atoi(Entry->d_name);
+      if (Entry->d_name[0] != '.' && Fd != Own)
+        Fds.push_back(Fd);
+    }
+    ::closedir(Dir);
+  }
+  return Fds;
+}
+
+void send(EventLoop &Loop, int Dest, const wire::Writer &W) {
+  Loop.send(Dest, W);
+}
+} // namespace
+
+Cluster::Cluster(Transport *Tr, const ClusterOptions &Options)
+    : Owned(Tr), T(*Tr), Loop(*Tr), Options(Options) {}
+
+Cluster &Cluster::open(const ClusterOptions &Options) {
+  if (!TheCluster) {
+    // Open MPI leaves its descriptors inheritable; the program's children
+    // must not hold them (nor be kept from moving by them).
+    std::vector<int> Before = openDescriptors();
+    Transport *T = loadTransport();
+    for (int Fd : openDescriptors())
+      if (Fd > 2 && std::find(Before.begin(), Before.end(), Fd) == Before.end())
+        ::fcntl(Fd, F_SETFD, ::fcntl(Fd, F_GETFD) | FD_CLOEXEC);
+    TheCluster = new Cluster(T, Options); // lives until exit
+  }
+  return *TheCluster;
+}
+
+Cluster *Cluster::current() { return TheCluster; }
+
+void Cluster::startHome() {
+  Nodes.resize(static_cast<size_t>(size()));
+  Clock::time_point Now = Clock::now();
+  for (int R = 0; R < size(); ++R) {
+    Nodes[R].Rank = R;
+    Nodes[R].LastHeard = Now;
+  }
+  Nodes[0].Host = T.host();
+  Nodes[0].Pid = ::getpid();
+  Nodes[0].Cores = Options.LocalCores;
+  Nodes[0].HelloSeen = true;
+  Nodes[0].RoundTripUs = 0;
+
+  Loop.onAnyMessage([this](int Source) {
+    if (Source > 0 && Source < static_cast<int>(Nodes.size()))
+      Nodes[Source].LastHeard = Clock::now();
+  });
+  Loop.onMessage(wire::Msg::Hello, [this](int Source, wire::Reader &R) {
+    std::string Host(R.str());
+    int32_t Pid = R.i32();
+    uint32_t Cores = R.u32();
+    if (!R.ok() || Source <= 0 || Source >= size())
+      return;
+    NodeInfo &N = Nodes[Source];
+    N.Host = Host;
+    N.Pid = Pid;
+    N.Cores = Cores;
+    N.HelloSeen = true;
+    core::log(LogLevel::Debug, "cluster: node " + std::to_string(Source) +
+                                   " (host " + Host + ", pid " +
+                                   std::to_string(Pid) + ", " +
+                                   std::to_string(Cores) + " cores) joined");
+    if (!Ready && Measuring == 0 &&
+        std::all_of(Nodes.begin(), Nodes.end(),
+                    [](const NodeInfo &N) { return N.HelloSeen; }))
+      measureNext();
+  });
+  Loop.onMessage(wire::Msg::Load, [this](int Source, wire::Reader &R) {
+    uint32_t Processes = R.u32();
+    uint32_t Cores = R.u32();
+    if (R.ok() && Source > 0 && Source < size()) {
+      Nodes[Source].Processes = Processes;
+      Nodes[Source].Cores = Cores;
+    }
+  });
+  Loop.onMessage(wire::Msg::Pong, [this](int Source, wire::Reader &R) {
+    uint32_t Seq = R.u32();
+    if (!R.ok() || Ready || Source != Measuring || Seq != PingSeq)
+      return; // a heartbeat's answer; LastHeard is already updated
+    Samples.push_back(
+        std::chrono::duration<double, std::micro>(Clock::now() - PingSent)
+            .count());
+    if (static_cast<int>(Samples.size()) < PingRounds) {
+      PingSent = Clock::now();
+      send(Loop, Measuring, wire::Writer(wire::Msg::Ping).u32(++PingSeq));
+      return;
+    }
+    std::sort(Samples.begin(), Samples.end());
+    NodeInfo &N = Nodes[Measuring];
+    N.RoundTripUs = Samples[Samples.size() / 2];
+    N.Near = N.RoundTripUs < Options.NearThresholdUs;
+    if (core::logEnabled(LogLevel::Info)) {
+      std::ostringstream Text;
+      Text.precision(1);
+      Text << std::fixed << "node " << Measuring << " (host " << N.Host
+           << "): round trip " << N.RoundTripUs << " us, "
+           << (N.Near ? "near" : "far") << " (threshold "
+           << Options.NearThresholdUs << " us)";
+      core::log(LogLevel::Info, Text.str());
+    }
+    Samples.clear();
+    measureNext();
+  });
+  Loop.every(HomePingPeriodSeconds, [this] {
+    for (const NodeInfo &N : Nodes)
+      if (N.Rank > 0 && !N.Lost && Ready)
+        send(Loop, N.Rank, wire::Writer(wire::Msg::Ping).u32(0));
+  });
+  Loop.every(0.1, [this] { checkLost(); });
+
+  core::log(LogLevel::Debug, "cluster: home of " + std::to_string(size()) +
+                                 " ranks on host " + T.host() + "; layout " +
+                                 layoutText());
+  Progress = std::thread([this] { Loop.run(); });
+  std::atexit([] {
+    if (TheCluster)
+      TheCluster->shutdown();
+  });
+}
+
+// Round trips are measured one node at a time so that they do not queue
+// behind each other.
+void Cluster::measureNext() {
+  ++Measuring;
+  if (Measuring >= size()) {
+    Ready = true;
+    std::vector<std::function<void()>> Work;
+    Work.swap(ReadyWork);
+    for (auto &W : Work)
+      W();
+    return;
+  }
+  Samples.clear();
+  PingSent = Clock::now();
+  send(Loop, Measuring, wire::Writer(wire::Msg::Ping).u32(++PingSeq));
+}
+
+void Cluster::whenReady(std::function<void()> Work) {
+  Loop.post([this, Work = std::move(Work)]() mutable {
+    if (Ready)
+      Work();
+    else
+      ReadyWork.push_back(std::move(Work));
+  });
+}
+
+void Cluster::onNodeLost(std::function<void(const NodeInfo &)> Handler) {
+  NodeLost = std::move(Handler);
+}
+
+void Cluster::checkLost() {
+  auto Limit = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(Options.NodeTimeoutSeconds));
+  Clock::time_point Now = Clock::now();
+  for (NodeInfo &N : Nodes) {
+    if (N.Rank == 0 || N.Lost || Now - N.LastHeard < Limit)
+      continue;
+    N.Lost = true;
+    std::ostringstream Text;
+    Text.precision(1);
+    Text << std::fixed << "node " << N.Rank << " (host "
+         << (N.Host.empty() ? "unknown" : N.Host) << ", rank " << N.Rank
+         << ") stopped answering: nothing heard for "
+         << std::chrono::duration<double>(Now - N.LastHeard).count() << " s";
+    core::error(Text.str());
+    if (NodeLost)
+      NodeLost(N);
+    else
+      abortJob(1);
+  }
+}
+
+void Cluster::abortJob(int Status) {
+  std::fflush(nullptr);
+  // MPI_Abort would wait for the lost node's daemon; ending home ends the
+  // job (mpirun kills every rank when one exits without MPI_Finalize).
+  std::_Exit(Status);
+}
+
+void Cluster::shutdown() {
+  std::call_once(ShutdownOnce, [this] {
+    auto SendShutdown = [this] {
+      for (const NodeInfo &N : Nodes)
+        if (N.Rank > 0 && !N.Lost)
+          send(Loop, N.Rank, wire::Writer(wire::Msg::Shutdown));
+    };
+    if (Loop.onLoopThread() || !Progress.joinable()) {
+      SendShutdown();
+    } else {
+      Loop.post(SendShutdown);
+      Loop.stop();
+      Progress.join();
+    }
+    T.finalize(2.0);
+  });
+}
+
+void Cluster::runAgent(std::function<unsigned()> ProcessesNow,
+                       std::function<void()> OnShutdown) {
+  Clock::time_point HeardFromHome = Clock::now();
+  Loop.onAnyMessage([&](int Source) {
+    if (Source == 0)
+      HeardFromHome = Clock::now();
+  });
+  Loop.onMessage(wire::Msg::Ping, [this](int, wire::Reader &R) {
+    uint32_t Seq = R.u32();
+    if (R.ok())
+      send(Loop, 0, wire::Writer(wire::Msg::Pong).u32(Seq));
+  });
+  bool ShutdownSeen = false;
+  Loop.onMessage(wire::Msg::Shutdown, [&](int, wire::Reader &) {
+    ShutdownSeen = true;
+    Loop.stop();
+  });
+  Loop.every(LoadPeriodSeconds, [&] {
+    send(Loop, 0,
+         wire::Writer(wire::Msg::Load)
+             .u32(ProcessesNow())
+             .u32(Options.LocalCores));
+    auto Silent = std::chrono::duration<double>(Clock::now() - HeardFromHome);
+    // Home pings every second once ready; allow for the start-up too.
+    if (Silent.count() > Options.NodeTimeoutSeconds + 5.0) {
+      core::error("node " + std::to_string(rank()) +
+                  ": home (rank 0) stopped answering; this agent ends");
+      OnShutdown();
+      std::_Exit(1);
+    }
+  });
+  send(Loop, 0,
+       wire::Writer(wire::Msg::Hello)
+           .str(T.host())
+           .i32(::getpid())
+           .u32(Options.LocalCores));
+  core::log(LogLevel::Debug, "cluster: agent rank " + std::to_string(rank()) +
+                                 " on host " + T.host() + "; layout " +
+                                 layoutText());
+  Loop.run();
+  OnShutdown();
+  (void)ShutdownSeen;
+  T.finalize(2.0);
+  std::fflush(nullptr);
+  std::_Exit(0);
+}
+
+} // namespace grid::cluster

@@ -1,0 +1,198 @@
+//===- cluster/Cluster.h - Ranks, nodes and the progress thread -*- C++ -*-===//
+//
+// The cluster layer (DESIGN.md §4, docs/design/cluster.md §1-4):
+//  - decides this process's role from the environment (home, agent,
+//    descendant of home, or local) and, for the ranks of a job, re-executes
+//    it once with address-space randomisation off;
+//  - loads the MPI transport (libgridrt-cluster.so) in ranks only;
+//  - runs the event loop: one thread per rank polls descriptors and the
+//    transport with a backoff, so an idle rank does not burn a core;
+//  - keeps the node table at home: hello, load reports (the heartbeat),
+//    measured round trips and their near/far class, lost nodes.
+// It knows nothing of processes or placement: the process layer registers
+// message handlers and descriptors with the loop.
+//===----------------------------------------------------------------------===//
+#ifndef GRID_CLUSTER_CLUSTER_H
+#define GRID_CLUSTER_CLUSTER_H
+
+#include "cluster/Transport.h"
+#include "cluster/Wire.h"
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <thread>
+#include <vector>
+
+namespace grid::cluster {
+
+enum class Role {
+  Local,      // no job of several ranks: local placement only
+  Descendant, // started by home (or its descendants): asks home to place
+  Home,       // rank 0: runs main
+  Agent,      // rank > 0: serves home, never runs main
+};
+const char *toString(Role R);
+
+/// Decides the role (once) from OMPI_COMM_WORLD_SIZE/RANK, GRID_RANK_PID and
+/// GRID_HOME_SOCKET. For a rank it first re-executes the program with
+/// address-space randomisation off unless that is already so (this call then
+/// does not return), and sets GRID_RANK_PID in the environment so children
+/// do not take themselves for ranks. Call it first thing at start.
+Role startRole();
+/// The role startRole() decided (Local before it ran).
+Role role();
+/// "exe=0x... libgridrt=0x... libc=0x... brk=0x...": where the program's
+/// code, the runtime, libc and the heap start. Equal on every rank of a job.
+std::string layoutText();
+
+using Clock = std::chrono::steady_clock;
+
+/// The event loop of a rank. Handlers run on the loop's thread; only post()
+/// and stop() may be called from other threads.
+class EventLoop {
+public:
+  explicit EventLoop(Transport &T);
+  ~EventLoop();
+  EventLoop(const EventLoop &) = delete;
+  EventLoop &operator=(const EventLoop &) = delete;
+
+  using MessageHandler = std::function<void(int Source, wire::Reader &)>;
+  void onMessage(wire::Msg Type, MessageHandler Handler);
+  /// Called for every message before its handler (the heartbeat).
+  void onAnyMessage(std::function<void(int Source)> Handler);
+
+  using FdHandler = std::function<void(short Revents)>;
+  void watch(int Fd, short Events, FdHandler Handler);
+  void setEvents(int Fd, short Events);
+  void unwatch(int Fd);
+  void every(double Seconds, std::function<void()> Tick);
+
+  void send(int Dest, const wire::Writer &Message);
+  Transport &transport() { return T; }
+
+  /// Runs Work on the loop's thread; callable from any thread.
+  void post(std::function<void()> Work);
+  /// Runs until stop().
+  void run();
+  void stop();
+  bool onLoopThread() const;
+
+private:
+  void dispatch(int Source, std::string_view Body);
+  void wake();
+
+  Transport &T;
+  int WakeFd = -1;
+  std::atomic<bool> Stopping{false};
+  std::atomic<std::thread::id> LoopThread{};
+  std::map<wire::Msg, MessageHandler> Handlers;
+  std::function<void(int)> AnyMessage;
+  struct Watch {
+    short Events;
+    std::shared_ptr<FdHandler> Handler;
+  };
+  std::map<int, Watch> Watches;
+  struct Timer {
+    Clock::duration Period;
+    Clock::time_point Next;
+    std::function<void()> Tick;
+  };
+  std::vector<Timer> Timers;
+  std::mutex PostMutex;
+  std::vector<std::function<void()>> Posted;
+};
+
+/// What home knows of a node (node n is rank n; node 0 is home itself).
+struct NodeInfo {
+  int Rank = 0;
+  std::string Host;
+  pid_t Pid = 0;
+  unsigned Cores = 0;
+  unsigned Processes = 0;  // Grid processes it runs, as last reported
+  double RoundTripUs = 0;  // median measured round trip to home
+  bool Near = true;        // RoundTripUs below the near threshold
+  bool HelloSeen = false;
+  bool Lost = false;
+  Clock::time_point LastHeard;
+};
+
+struct ClusterOptions {
+  unsigned NearThresholdUs = 50;
+  double NodeTimeoutSeconds = 5.0;
+  unsigned LocalCores = 1;
+};
+
+/// A rank's membership in the job: the transport, the loop, and at home the
+/// node table.
+class Cluster {
+public:
+  /// Loads libgridrt-cluster.so and initialises MPI; a failure is fatal
+  /// with a message. Only for Role::Home and Role::Agent.
+  static Cluster &open(const ClusterOptions &Options);
+  /// The cluster opened by this process, or null.
+  static Cluster *current();
+
+  int rank() const { return T.rank(); }
+  int size() const { return T.size(); }
+  EventLoop &loop() { return Loop; }
+
+  // --- Home ------------------------------------------------------------------
+  /// Starts the loop on its own thread (the progress thread), greets the
+  /// agents and measures their round trips; registers the shutdown of every
+  /// rank at exit.
+  void startHome();
+  /// Runs Work on the loop thread once every node has said hello and its
+  /// round trip is measured (at once if that is done).
+  void whenReady(std::function<void()> Work);
+  /// The node table; loop thread only.
+  const std::vector<NodeInfo> &nodes() const { return Nodes; }
+  /// Called on the loop thread when a node stops answering. The default
+  /// prints the error and ends the job.
+  void onNodeLost(std::function<void(const NodeInfo &)> Handler);
+  /// Sends Shutdown to every agent, stops the loop, finalises MPI. Called at
+  /// exit; idempotent.
+  void shutdown();
+  /// Ends the job now: every rank exits (used after a node is lost).
+  [[noreturn]] void abortJob(int Status);
+
+  // --- Agent -----------------------------------------------------------------
+  /// Greets home, reports load every 250 ms (ProcessesNow()), answers pings,
+  /// and on Shutdown calls OnShutdown, finalises MPI and exits 0. If home
+  /// is silent for the node time-out, exits 1 with a message.
+  [[noreturn]] void runAgent(std::function<unsigned()> ProcessesNow,
+                             std::function<void()> OnShutdown);
+
+private:
+  Cluster(Transport *T, const ClusterOptions &Options);
+  void measureNext();
+  void checkLost();
+
+  std::unique_ptr<Transport> Owned;
+  Transport &T;
+  EventLoop Loop;
+  ClusterOptions Options;
+  std::thread Progress;
+  std::once_flag ShutdownOnce;
+
+  // Home, loop thread only.
+  std::vector<NodeInfo> Nodes;
+  bool Ready = false;
+  std::vector<std::function<void()>> ReadyWork;
+  std::function<void(const NodeInfo &)> NodeLost;
+  // Round-trip measurement: node being measured, its samples, ping sent at.
+  int Measuring = 0;
+  uint32_t PingSeq = 0;
+  Clock::time_point PingSent;
+  std::vector<double> Samples;
+};
+
+} // namespace grid::cluster
+
+#endif // GRID_CLUSTER_CLUSTER_H
