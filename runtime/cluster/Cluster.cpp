@@ -159,9 +159,16 @@ std::string layoutText() {
         return 0;
       },
       &B);
+  // Where the heap begins (its current end depends on what was allocated).
+  uintptr_t Heap = 0;
+  std::ifstream Maps("/proc/self/maps");
+  for (std::string Line; std::getline(Maps, Line);)
+    if (Line.find("[heap]") != std::string::npos) {
+      Heap = std::stoull(Line.substr(0, Line.find('-')), nullptr, 16);
+      break;
+    }
   return "exe=" + hex(B.Exe) + " libgridrt=" + hex(B.Runtime) +
-         " libc=" + hex(B.Libc) +
-         " brk=" + hex(reinterpret_cast<uintptr_t>(::sbrk(0)));
+         " libc=" + hex(B.Libc) + " heap=" + hex(Heap);
 }
 
 //===----------------------------------------------------------------------===//
@@ -308,6 +315,14 @@ void EventLoop::run() {
     if (T.pendingSends())
       SleepUs = std::min(SleepUs, SendingSleepUs);
   }
+  // Work posted together with stop() (home's Shutdown messages) still runs.
+  std::vector<std::function<void()>> Work;
+  {
+    std::lock_guard<std::mutex> Lock(PostMutex);
+    Work.swap(Posted);
+  }
+  for (auto &W : Work)
+    W();
 }
 
 //===----------------------------------------------------------------------===//
@@ -542,6 +557,7 @@ void Cluster::abortJob(int Status) {
 
 void Cluster::shutdown() {
   std::call_once(ShutdownOnce, [this] {
+    core::log(LogLevel::Debug, "cluster: home exits; ending every rank");
     auto SendShutdown = [this] {
       for (const NodeInfo &N : Nodes)
         if (N.Rank > 0 && !N.Lost)
@@ -598,6 +614,8 @@ void Cluster::runAgent(std::function<unsigned()> ProcessesNow,
                                  " on host " + T.host() + "; layout " +
                                  layoutText());
   Loop.run();
+  core::log(LogLevel::Debug,
+            "cluster: agent rank " + std::to_string(rank()) + " shuts down");
   OnShutdown();
   (void)ShutdownSeen;
   T.finalize(2.0);

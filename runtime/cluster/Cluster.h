@@ -48,7 +48,7 @@ const char *toString(Role R);
 Role startRole();
 /// The role startRole() decided (Local before it ran).
 Role role();
-/// "exe=0x... libgridrt=0x... libc=0x... brk=0x...": where the program's
+/// "exe=0x... libgridrt=0x... libc=0x... heap=0x...": where the program's
 /// code, the runtime, libc and the heap start. Equal on every rank of a job.
 std::string layoutText();
 

@@ -15,7 +15,7 @@
 // preloads libgridrt) cannot load anything into it.
 //===----------------------------------------------------------------------===//
 
-#include "process/Wire.h"
+#include "cluster/Wire.h"
 
 #include <cerrno>
 #include <csignal>

@@ -8,7 +8,7 @@
 // rather than hanging.
 //===----------------------------------------------------------------------===//
 
-#include "process/Wire.h"
+#include "cluster/Wire.h"
 
 #include <gtest/gtest.h>
 
