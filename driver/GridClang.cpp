@@ -7,11 +7,12 @@
 // when the command links, adds libgridrt.so with an rpath.
 //
 // Built twice from this file: GRID_DRIVER_CXX selects clang++. The plugin and
-// the runtime are found relative to the executable itself (/proc/self/exe),
-// so the tools work through symlinks and from an installed prefix.
+// the runtime are found relative to the executable itself (ToolPaths.h), so
+// the tools work through symlinks and from an installed prefix.
 //===----------------------------------------------------------------------===//
 #include "ClangCommandLine.h"
 #include "DriverConfig.h"
+#include "ToolPaths.h"
 #include "grid/tolerance.h"
 
 #include <cerrno>
@@ -21,7 +22,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -134,43 +134,12 @@ void printGridHelp() {
       ClangEnvVar, DefaultClang);
 }
 
-bool isFile(const std::string &Path) {
-  struct stat St;
-  return ::stat(Path.c_str(), &St) == 0 && S_ISREG(St.st_mode);
-}
-
-/// The directory of this executable, symlinks resolved.
-std::string toolDirectory() {
-  char *Self = ::realpath("/proc/self/exe", nullptr);
-  if (!Self)
-    fail(std::string("cannot locate this program (/proc/self/exe): ") +
-         std::strerror(errno));
-  std::string Path(Self);
-  std::free(Self);
-  return Path.substr(0, Path.rfind('/'));
-}
-
-/// Finds File in the library directory beside the tools; fails with a message
-/// naming where it looked.
+/// The directory beside the tools that holds File (ToolPaths.h).
 std::string findLibraryFile(const char *File, const char *What) {
-  std::string ToolDir = toolDirectory();
-  std::string Parent = ToolDir.substr(0, ToolDir.rfind('/'));
-  std::vector<std::string> Dirs = {Parent + "/lib"};
-  std::string Installed = ToolDir + "/" + GRID_INSTALL_RELATIVE_LIBDIR;
-  if (char *Resolved = ::realpath(Installed.c_str(), nullptr)) {
-    if (Resolved != Dirs[0])
-      Dirs.push_back(Resolved);
-    std::free(Resolved);
-  }
-  for (const std::string &Dir : Dirs)
-    if (isFile(Dir + "/" + File))
-      return Dir;
-  std::string Looked;
-  for (const std::string &Dir : Dirs)
-    Looked += (Looked.empty() ? "" : ", ") + Dir;
-  fail(std::string(What) + " " + File + " is not in " + Looked +
-       " (Grid's library directory beside " + ToolDir +
-       "); build or install Grid completely");
+  std::string Error;
+  if (std::optional<std::string> Dir = findLibraryDirectory(File, What, Error))
+    return *Dir;
+  fail(Error);
 }
 
 [[noreturn]] void execClang(const std::vector<std::string> &Args) {

@@ -16,7 +16,7 @@ GRID_PACKAGES=(
   libopenmpi-dev openmpi-bin libhwloc-dev libtbb-dev
   libgtest-dev libbenchmark-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libpng-dev
-  cmake ninja-build pkg-config g++ python3 binutils file autoconf automake
+  cmake ninja-build pkg-config g++ python3 binutils file autoconf automake make
 )
 
 missing_packages() {

@@ -4,6 +4,7 @@
 #   %clang, %clangxx            plain clang-19, for comparisons
 #   %opt                        opt-19 with the Grid plugin loaded
 #   %gridctl                    build/bin/gridctl
+#   %gridrun                    build/bin/gridrun
 #   %mpirun                     mpirun, allowed as root and oversubscribed
 #   %grid_src, %grid_build      the source and build trees
 import os
@@ -35,6 +36,7 @@ config.substitutions.append(("%opt", "%s -load-pass-plugin=%s" % (
     os.path.join(config.llvm_tools_dir, "opt"), config.grid_plugin)))
 config.substitutions.append(("%grid_plugin", config.grid_plugin))
 config.substitutions.append(("%gridctl", os.path.join(bindir, "gridctl")))
+config.substitutions.append(("%gridrun", os.path.join(bindir, "gridrun")))
 config.substitutions.append(("%grid_src", config.grid_src_root))
 config.substitutions.append(("%grid_build", config.grid_obj_root))
 config.substitutions.append(("%mpirun", "%s --oversubscribe" % config.mpiexec))

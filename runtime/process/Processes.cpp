@@ -5,6 +5,8 @@
 
 #include "process/Processes.h"
 
+#include "process/RealLibc.h"
+
 #include <cstdlib>
 #include <unistd.h>
 
@@ -18,15 +20,15 @@ int execLocal(ExecKind Kind, const char *Path, char *const Argv[],
               char *const Env[]) {
   switch (Kind) {
   case ExecKind::Path:
-    return ::execv(Path, Argv);
+    return real::execv(Path, Argv);
   case ExecKind::Search:
-    return ::execvp(Path, Argv);
+    return real::execvp(Path, Argv);
   case ExecKind::PathEnv:
-    return ::execve(Path, Argv, Env);
+    return real::execve(Path, Argv, Env);
   case ExecKind::SearchEnv:
-    return ::execvpe(Path, Argv, Env);
+    return real::execvpe(Path, Argv, Env);
   }
-  return ::execve(Path, Argv, environ);
+  return real::execve(Path, Argv, environ);
 }
 
 int fexecveLocal(int Fd, char *const Argv[], char *const Env[]) {
@@ -37,16 +39,16 @@ int spawnLocal(bool SearchPath, pid_t *Pid, const char *Path,
                const posix_spawn_file_actions_t *Actions,
                const posix_spawnattr_t *Attr, char *const Argv[],
                char *const Env[]) {
-  return SearchPath ? ::posix_spawnp(Pid, Path, Actions, Attr, Argv, Env)
-                    : ::posix_spawn(Pid, Path, Actions, Attr, Argv, Env);
+  return SearchPath ? real::posix_spawnp(Pid, Path, Actions, Attr, Argv, Env)
+                    : real::posix_spawn(Pid, Path, Actions, Attr, Argv, Env);
 }
 
-int systemLocal(const char *Command) { return ::system(Command); }
+int systemLocal(const char *Command) { return real::system(Command); }
 
 FILE *popenLocal(const char *Command, const char *Mode) {
-  return ::popen(Command, Mode);
+  return real::popen(Command, Mode);
 }
 
-int pcloseLocal(FILE *Stream) { return ::pclose(Stream); }
+int pcloseLocal(FILE *Stream) { return real::pclose(Stream); }
 
 } // namespace grid::process
