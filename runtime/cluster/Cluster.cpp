@@ -134,6 +134,10 @@ Role startRole() {
       reexecWithoutRandomisation();
       ::setenv("GRID_RANK_PID", std::to_string(::getpid()).c_str(), 1);
     }
+    // A job of one rank is one node: its children see GRID_NODE=0 as home's
+    // do. (A process an agent started keeps the node it was given.)
+    if (R == Role::Local && envNumber("OMPI_COMM_WORLD_SIZE"))
+      ::setenv("GRID_NODE", "0", 0);
     TheRole.store(R);
   });
   return TheRole.load();
