@@ -15,6 +15,7 @@
 #ifndef GRID_CLUSTER_WIRE_H
 #define GRID_CLUSTER_WIRE_H
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -22,6 +23,11 @@
 #include <vector>
 
 namespace grid::wire {
+
+// Integers are copied in the machine's order, which the format fixes as
+// little-endian: a big-endian port must swap them here.
+static_assert(std::endian::native == std::endian::little,
+              "the wire format is little-endian");
 
 enum class Msg : uint16_t {
   // Requester / deputy <-> home (the home socket).
