@@ -207,13 +207,17 @@ bool listsLibrary(const std::string &List, const std::string &Library) {
 /// Appends the runtime to LD_PRELOAD: a library the user preloads (a
 /// sanitizer runtime, another interposer) stays first, and its calls of
 /// the interposed names still reach Grid through RTLD_NEXT.
-void preloadRuntime() {
+std::string runtimeDirectory() {
   std::string Error;
   std::optional<std::string> Dir = grid::driver::findLibraryDirectory(
       GRID_RUNTIME_FILE, "the Grid runtime", Error);
   if (!Dir)
     exitWith(ExitGridMissing, "error: " + Error);
-  std::string Library = *Dir + "/" + GRID_RUNTIME_FILE;
+  return *Dir;
+}
+
+void preloadRuntime() {
+  std::string Library = runtimeDirectory() + "/" + GRID_RUNTIME_FILE;
   if (Library.find_first_of(" :") != std::string::npos)
     exitWith(ExitGridMissing,
              "error: cannot preload " + Library +
@@ -227,6 +231,15 @@ void preloadRuntime() {
     Value += ":";
   Value += Library;
   ::setenv("LD_PRELOAD", Value.c_str(), 1);
+}
+
+/// True in a process mpirun started as a rank of a job of several ranks
+/// (not in a child of such a rank, which inherits OMPI_* too).
+bool isMpiRank() {
+  const char *Size = std::getenv("OMPI_COMM_WORLD_SIZE");
+  const char *RankPid = std::getenv("GRID_RANK_PID");
+  return Size && std::atoi(Size) > 1 &&
+         (!RankPid || std::atol(RankPid) == static_cast<long>(::getpid()));
 }
 
 /// CLI11's usage line knows nothing of the command after the options.
@@ -315,11 +328,17 @@ int main(int Argc, char **Argv) {
   warnIfSecureExec(Name, Found.Path);
   preloadRuntime();
 
+  // Under mpirun every rank runs grid-rank, which becomes home (and runs
+  // CMD as its child) or an agent: CMD itself is never a rank.
+  if (isMpiRank()) {
+    std::string Rank = runtimeDirectory() + "/../libexec/grid/grid-rank";
+    Command.insert(Command.begin(), Rank);
+  }
   std::vector<char *> Args;
   for (std::string &Arg : Command)
     Args.push_back(Arg.data());
   Args.push_back(nullptr);
-  ::execvp(Name.c_str(), Args.data());
+  ::execvp(Args[0], Args.data());
   int Error = errno;
   exitWith(Error == ENOENT ? ExitNotFound : ExitCannotRun,
            Name + ": " + std::strerror(Error));

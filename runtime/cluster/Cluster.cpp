@@ -32,7 +32,7 @@ namespace {
 std::atomic<Role> TheRole{Role::Local};
 
 std::optional<long> envNumber(const char *Name) {
-  const char *Text = ::getenv(Name);
+  const char *Text = core::getEnv(Name);
   if (!Text || !*Text)
     return std::nullopt;
   char *End = nullptr;
@@ -50,7 +50,7 @@ Role detectRole() {
                 (!RankPid || *RankPid == static_cast<long>(::getpid()));
   if (IsRank)
     return *Rank == 0 ? Role::Home : Role::Agent;
-  const char *Socket = ::getenv("GRID_HOME_SOCKET");
+  const char *Socket = core::getEnv("GRID_HOME_SOCKET");
   if (Socket && *Socket)
     return Role::Descendant;
   return Role::Local;
@@ -74,8 +74,8 @@ void reexecWithoutRandomisation() {
   if (Persona == -1)
     return core::warn("cannot read the process personality; addresses may "
                       "differ between ranks");
-  if (::getenv("GRID_REEXEC")) {
-    ::unsetenv("GRID_REEXEC");
+  if (core::getEnv("GRID_REEXEC")) {
+    core::unsetEnv("GRID_REEXEC");
     if (!(Persona & ADDR_NO_RANDOMIZE))
       return core::warn("address-space randomisation is still on after "
                         "re-executing; addresses may differ between ranks");
@@ -94,11 +94,11 @@ void reexecWithoutRandomisation() {
   for (std::string &A : Args)
     Argv.push_back(A.data());
   Argv.push_back(nullptr);
-  ::setenv("GRID_REEXEC", "1", 1);
+  core::setEnv("GRID_REEXEC", "1", true);
   // The system call itself: libgridrt's own execve is an interposer.
   ::syscall(SYS_execve, "/proc/self/exe", Argv.data(), environ);
   int Err = errno;
-  ::unsetenv("GRID_REEXEC");
+  core::unsetEnv("GRID_REEXEC");
   ::personality(Persona);
   core::warn(std::string("cannot re-execute the program with address-space "
                          "randomisation off: ") +
@@ -132,12 +132,12 @@ Role startRole() {
     Role R = detectRole();
     if (R == Role::Home || R == Role::Agent) {
       reexecWithoutRandomisation();
-      ::setenv("GRID_RANK_PID", std::to_string(::getpid()).c_str(), 1);
+      core::setEnv("GRID_RANK_PID", std::to_string(::getpid()).c_str(), true);
     }
     // A job of one rank is one node: its children see GRID_NODE=0 as home's
     // do. (A process an agent started keeps the node it was given.)
     if (R == Role::Local && envNumber("OMPI_COMM_WORLD_SIZE"))
-      ::setenv("GRID_NODE", "0", 0);
+      core::setEnv("GRID_NODE", "0", false);
     TheRole.store(R);
   });
   return TheRole.load();

@@ -36,6 +36,13 @@ private:
   int Saved;
 };
 
+// --- The environment ---------------------------------------------------------
+/// getenv, setenv and unsetenv of the C library, never the program's own
+/// (bash defines its own, which fail before its main). getEnv reads environ.
+const char *getEnv(const char *Name);
+void setEnv(const char *Name, const char *Value, bool Overwrite);
+void unsetEnv(const char *Name);
+
 // --- Call sites -------------------------------------------------------------
 /// "app.c:42 (worker)"; "worker" without debug info; "unknown site" for null.
 std::string describeSite(const __grid_site *Site);

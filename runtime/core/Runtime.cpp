@@ -38,7 +38,9 @@ struct State {
   std::atomic<Strategy> Placement{Strategy::Balance};
   std::atomic<LogLevel> Log{LogLevel::Warn};
   std::atomic<bool> Stats{false};
-  std::atomic<bool> ForkChild{false};
+  // The pid a fork child had when its atfork handler ran; 0 in the parent.
+  // A vfork child runs no atfork handler, so it never matches.
+  std::atomic<pid_t> ForkChild{0};
 };
 
 // Never destroyed: threads the program leaves running may still create
@@ -50,7 +52,12 @@ State &state() {
 
 void printStatsAtExit() {
   State &S = state();
-  if (!S.Stats.load() || S.ForkChild.load())
+  if (!S.Stats.load() || isForkChild())
+    return;
+  // A program under gridrun that started nothing (ls, cat, a compiler's
+  // helpers...) says nothing: only a program built with -fgrid, which asked
+  // for Grid, always prints its table.
+  if (S.Modules.empty() && stats().rows().empty())
     return;
   std::string Table = stats().format();
   ErrnoGuard Guard;
@@ -67,7 +74,7 @@ void printStatsAtExit() {
   }
 }
 
-void markForkChild() { state().ForkChild.store(true); }
+void markForkChild() { state().ForkChild.store(::getpid()); }
 
 std::string describeSettings(const Settings &S) {
   auto Part = [](const char *Name, const char *Value, const auto &Sourced) {
@@ -187,9 +194,9 @@ static void exportTolerancesForChildren(const Settings &S) {
         T.Source == SettingSource::BuiltIn)
       return; // the user's own value, already there; or nobody's
     std::string Value = std::to_string(static_cast<int>(T.Value));
-    const char *Now = ::getenv(Name);
+    const char *Now = getEnv(Name);
     if (!Now || Value != Now)
-      ::setenv(Name, Value.c_str(), 1);
+      setEnv(Name, Value.c_str(), true);
   };
   Export("GRID_THREAD_TOLERANCE", S.ThreadTolerance);
   Export("GRID_PROCESS_TOLERANCE", S.ProcessTolerance);
@@ -267,10 +274,10 @@ std::vector<const __grid_module *> registeredModules() {
   return {Modules.begin(), Modules.end()};
 }
 
-bool isForkChild() { return state().ForkChild.load(); }
+bool isForkChild() { return state().ForkChild.load() == ::getpid(); }
 
 void recordCreation(const __grid_site *Site, std::string_view Place) {
-  if (state().ForkChild.load())
+  if (isForkChild())
     return;
   stats().record(Site, Place);
 }

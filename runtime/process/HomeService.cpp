@@ -102,7 +102,7 @@ private:
 };
 
 std::string socketDirectory() {
-  const char *Xdg = ::getenv("XDG_RUNTIME_DIR");
+  const char *Xdg = core::getEnv("XDG_RUNTIME_DIR");
   std::string Dir = Xdg && *Xdg ? std::string(Xdg) + "/grid"
                                 : "/tmp/grid-" + std::to_string(::getuid());
   if (::mkdir(Dir.c_str(), 0700) != 0 && errno != EEXIST)
@@ -132,8 +132,8 @@ void HomeService::start() {
       ::bind(Listen, reinterpret_cast<sockaddr *>(&Addr), sizeof Addr) != 0 ||
       ::listen(Listen, 128) != 0)
     core::fatal("", "cannot serve " + Path + ": " + std::strerror(errno), "");
-  ::setenv("GRID_HOME_SOCKET", Path.c_str(), 1);
-  ::setenv("GRID_NODE", "0", 1);
+  core::setEnv("GRID_HOME_SOCKET", Path.c_str(), true);
+  core::setEnv("GRID_NODE", "0", true);
   std::atexit([] {
     if (TheService)
       ::unlink(TheService->Path.c_str());

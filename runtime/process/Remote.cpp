@@ -63,7 +63,7 @@ std::optional<std::string> readMessage(int Fd) {
 }
 
 int connectHome(std::string *Why) {
-  const char *Path = ::getenv("GRID_HOME_SOCKET");
+  const char *Path = core::getEnv("GRID_HOME_SOCKET");
   if (!Path || !*Path) {
     *Why = "GRID_HOME_SOCKET is not set";
     return -1;
@@ -212,7 +212,7 @@ const std::string &deputyPath() {
 }
 
 std::vector<std::string> deputyArgs(const PlaceResult &Placed) {
-  const char *Socket = ::getenv("GRID_HOME_SOCKET");
+  const char *Socket = core::getEnv("GRID_HOME_SOCKET");
   return {"grid-deputy",
           "--socket",
           Socket ? Socket : "",

@@ -1,0 +1,50 @@
+//===- core/Environment.cpp - The C library's environment functions -------===//
+//
+// A program may define getenv, setenv and unsetenv itself, and calls from
+// libgridrt (and from libraries it loads) then bind to those: bash's do not
+// work before its main has set up its variables (a setenv there leaves every
+// later getenv returning null). The runtime reads `environ` directly and
+// changes it through the C library's own setenv/unsetenv.
+//===----------------------------------------------------------------------===//
+
+#include "core/Core.h"
+
+#include <cstring>
+#include <dlfcn.h>
+#include <gnu/lib-names.h>
+
+extern char **environ;
+
+namespace grid::core {
+
+namespace {
+template <class Fn> Fn libcFunction(const char *Name) {
+  static void *Libc = ::dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
+  void *Address = Libc ? ::dlsym(Libc, Name) : nullptr;
+  if (!Address)
+    Address = ::dlsym(RTLD_DEFAULT, Name); // no libc.so.6: a static test
+  return reinterpret_cast<Fn>(Address);
+}
+} // namespace
+
+const char *getEnv(const char *Name) {
+  size_t Len = std::strlen(Name);
+  for (char **Entry = environ; Entry && *Entry; ++Entry)
+    if (!std::strncmp(*Entry, Name, Len) && (*Entry)[Len] == '=')
+      return *Entry + Len + 1;
+  return nullptr;
+}
+
+void setEnv(const char *Name, const char *Value, bool Overwrite) {
+  using SetEnv = int (*)(const char *, const char *, int);
+  static SetEnv Set = libcFunction<SetEnv>("setenv");
+  Set(Name, Value, Overwrite ? 1 : 0);
+}
+
+void unsetEnv(const char *Name) {
+  using UnsetEnv = int (*)(const char *);
+  static UnsetEnv Unset = libcFunction<UnsetEnv>("unsetenv");
+  Unset(Name);
+}
+
+} // namespace grid::core
