@@ -3,16 +3,25 @@
 // An ordinary threaded program that knows nothing about Grid. A pool of
 // std::threads pulls tiles of the image from a shared counter and computes
 // them; each tile is tinted by the CPU core that computed it (sched_getcpu()
-// in the worker), so the picture shows where the threads ran. Built with
-// `grid-clang++ -fgrid` its threads are placed and bound by Grid; built with
-// plain clang++ they float wherever the kernel puts them. See docs/demo.md.
+// in the worker), so the picture shows where the threads ran. Then a second
+// pool checksums the image one row of tiles at a time, each row piped through
+// `cksum` in a child process, and compares every child's answer with the CRC
+// computed here, so each row's bytes are shown to have made the round trip.
+// Built with `grid-clang++ -fgrid` its threads are placed and bound by Grid,
+// and under mpirun its children may run on the other ranks; built with plain
+// clang++ the threads float wherever the kernel puts them and the children
+// run here. See docs/demo.md.
 //
 //   mandelbrot [--width N] [--height N] [--tile N] [--iterations N]
 //              [--threads N] [--output FILE.png]
 //===----------------------------------------------------------------------===//
 
+#include <fcntl.h>
 #include <png.h>
 #include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +38,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+extern char **environ;
 
 namespace {
 
@@ -48,14 +59,18 @@ void printHelp(const char *Argv0) {
       "Renders the Mandelbrot set with a pool of std::threads that pull\n"
       "tiles from a shared counter. Each tile is tinted by the CPU core that\n"
       "computed it, one hue per core, and a placement summary is printed.\n"
-      "Build it with `grid-clang++ -fgrid` to see Grid place the threads.\n"
+      "Then each row of tiles is checksummed by `cksum` in a child process\n"
+      "and checked against the CRC computed in-process. Build it with\n"
+      "`grid-clang++ -fgrid` to see Grid place the threads, and run it under\n"
+      "mpirun on several ranks to see the children run on other nodes.\n"
       "\n"
       "Options (also accepted as --name=value):\n"
       "  --width N        image width in pixels (default 1200)\n"
       "  --height N       image height in pixels (default 800)\n"
       "  --tile N         tile edge in pixels (default 50)\n"
       "  --iterations N   escape-time iterations per pixel (default 1000)\n"
-      "  --threads N      worker threads (default 2 x hardware threads = %u)\n"
+      "  --threads N      worker threads, for rendering and then for\n"
+      "                   checksumming (default 2 x hardware threads = %u)\n"
       "  --output FILE    PNG file to write (default mandelbrot.png)\n"
       "  --help           show this help and exit\n",
       Argv0, 2 * std::max(1u, std::thread::hardware_concurrency()));
@@ -263,6 +278,247 @@ bool writePng(const std::string &Path, int Width, int Height,
   return false;
 }
 
+// The CRC of POSIX `cksum` (without options): CRC-32 with the polynomial
+// 0x04C11DB7, most significant bit first, over the data and then over its
+// length (least significant byte first, as few bytes as it takes), and
+// complemented. Computed here to check what a child's cksum reports.
+class PosixCrc {
+public:
+  PosixCrc() {
+    for (uint32_t I = 0; I < 256; ++I) {
+      uint32_t C = I << 24;
+      for (int Bit = 0; Bit < 8; ++Bit)
+        C = (C & 0x80000000u) ? (C << 1) ^ 0x04C11DB7u : C << 1;
+      Table[I] = C;
+    }
+  }
+
+  uint32_t operator()(const uint8_t *Data, size_t Size) const {
+    uint32_t Crc = 0;
+    for (size_t I = 0; I < Size; ++I)
+      Crc = (Crc << 8) ^ Table[(Crc >> 24) ^ Data[I]];
+    for (size_t N = Size; N != 0; N >>= 8)
+      Crc = (Crc << 8) ^ Table[((Crc >> 24) ^ N) & 0xFF];
+    return ~Crc;
+  }
+
+private:
+  uint32_t Table[256];
+};
+
+// One row of tiles of the image, checksummed by a child process.
+struct RowCheck {
+  int FirstLine = 0, EndLine = 0; // pixel rows [FirstLine, EndLine)
+  size_t Bytes = 0;
+  uint32_t Expected = 0; // the CRC computed in this process
+  uint32_t Crc = 0;      // what the child's cksum printed
+  unsigned long long Length = 0;
+  std::string Node;  // the child's GRID_NODE; "-" when it was not set
+  std::string Error; // why the child gave no checksum, when it gave none
+
+  bool verified() const {
+    return Error.empty() && Crc == Expected && Length == Bytes;
+  }
+};
+
+// The child: cksum reads the row's bytes on stdin and prints "CRC LENGTH",
+// then the shell prints the node it ran on. Grid's runtime sets GRID_NODE
+// in a cluster job (0 at home, the rank on another node); elsewhere it is
+// unset.
+constexpr const char *ChecksumScript = "cksum && echo \"node ${GRID_NODE:--}\"";
+
+bool writeAll(int Fd, const uint8_t *Data, size_t Size) {
+  while (Size > 0) {
+    ssize_t N = write(Fd, Data, Size);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      return false;
+    Data += N;
+    Size -= static_cast<size_t>(N);
+  }
+  return true;
+}
+
+std::string describeStatus(int Status) {
+  if (WIFEXITED(Status))
+    return "exited with status " + std::to_string(WEXITSTATUS(Status));
+  if (WIFSIGNALED(Status))
+    return std::string("was killed by ") + strsignal(WTERMSIG(Status));
+  return "ended with wait status " + std::to_string(Status);
+}
+
+// Pipes the bytes through `sh -c ChecksumScript` and records what the child
+// printed. Both pipes are close-on-exec and reach the child only as its stdin
+// and stdout, so the child holds nothing of this process but those two
+// streams and Grid may start it on another node.
+void checksumInChild(const uint8_t *Data, RowCheck &Check) {
+  int In[2], Out[2];
+  if (pipe2(In, O_CLOEXEC) != 0) {
+    Check.Error = std::string("pipe: ") + std::strerror(errno);
+    return;
+  }
+  if (pipe2(Out, O_CLOEXEC) != 0) {
+    Check.Error = std::string("pipe: ") + std::strerror(errno);
+    close(In[0]);
+    close(In[1]);
+    return;
+  }
+  posix_spawn_file_actions_t Actions;
+  posix_spawn_file_actions_init(&Actions);
+  posix_spawn_file_actions_adddup2(&Actions, In[0], 0);
+  posix_spawn_file_actions_adddup2(&Actions, Out[1], 1);
+  // main() ignores SIGPIPE, so that a child which stops reading is an error
+  // reported here; the child gets the default action back.
+  posix_spawnattr_t Attr;
+  posix_spawnattr_init(&Attr);
+  sigset_t Default;
+  sigemptyset(&Default);
+  sigaddset(&Default, SIGPIPE);
+  posix_spawnattr_setsigdefault(&Attr, &Default);
+  posix_spawnattr_setflags(&Attr, POSIX_SPAWN_SETSIGDEF);
+  char Sh[] = "sh", Dash[] = "-c";
+  std::string Script = ChecksumScript;
+  char *Argv[] = {Sh, Dash, Script.data(), nullptr};
+  pid_t Pid = -1;
+  int Rc = posix_spawnp(&Pid, "sh", &Actions, &Attr, Argv, environ);
+  posix_spawnattr_destroy(&Attr);
+  posix_spawn_file_actions_destroy(&Actions);
+  close(In[0]);
+  close(Out[1]);
+  if (Rc != 0) {
+    Check.Error = std::string("cannot start sh: ") + std::strerror(Rc);
+    close(In[1]);
+    close(Out[0]);
+    return;
+  }
+
+  // cksum reads all of its input before it prints, so writing everything
+  // first and reading afterwards cannot deadlock.
+  bool Wrote = writeAll(In[1], Data, Check.Bytes);
+  int WriteErrno = errno;
+  close(In[1]);
+  std::string Text;
+  char Buf[256];
+  for (;;) {
+    ssize_t N = read(Out[0], Buf, sizeof Buf);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      break;
+    Text.append(Buf, static_cast<size_t>(N));
+  }
+  close(Out[0]);
+  int Status = 0;
+  pid_t Waited;
+  while ((Waited = waitpid(Pid, &Status, 0)) < 0 && errno == EINTR) {
+  }
+
+  unsigned long Crc = 0;
+  char Node[32] = "";
+  if (Waited != Pid)
+    Check.Error = std::string("waitpid: ") + std::strerror(errno);
+  else if (!WIFEXITED(Status) || WEXITSTATUS(Status) != 0)
+    Check.Error = "the child " + describeStatus(Status);
+  else if (!Wrote)
+    Check.Error =
+        std::string("writing to the child: ") + std::strerror(WriteErrno);
+  else if (std::sscanf(Text.c_str(), "%lu %llu node %31s", &Crc, &Check.Length,
+                       Node) != 3)
+    Check.Error = "the child printed '" + Text + "'";
+  else {
+    Check.Crc = static_cast<uint32_t>(Crc);
+    Check.Node = Node;
+  }
+}
+
+int rowsOfTiles(const Options &Opts) {
+  return (Opts.Height + Opts.Tile - 1) / Opts.Tile;
+}
+
+// Checksums the image one row of tiles at a time: a pool of Workers threads
+// takes rows from a shared counter, and each row goes through its own child.
+std::vector<RowCheck>
+checksumRows(const Options &Opts, const std::vector<Rgb> &Pixels, int Workers) {
+  static_assert(sizeof(Rgb) == 3, "the image is packed RGB, as in the PNG");
+  const auto *Bytes = reinterpret_cast<const uint8_t *>(Pixels.data());
+  const size_t LineBytes = static_cast<size_t>(Opts.Width) * sizeof(Rgb);
+  std::vector<RowCheck> Checks(rowsOfTiles(Opts));
+  for (size_t Row = 0; Row < Checks.size(); ++Row) {
+    RowCheck &C = Checks[Row];
+    C.FirstLine = static_cast<int>(Row) * Opts.Tile;
+    C.EndLine = std::min(C.FirstLine + Opts.Tile, Opts.Height);
+    C.Bytes = LineBytes * (C.EndLine - C.FirstLine);
+  }
+
+  const PosixCrc Crc;
+  std::atomic<size_t> Next{0};
+  auto Work = [&] {
+    for (;;) {
+      size_t Row = Next.fetch_add(1, std::memory_order_relaxed);
+      if (Row >= Checks.size())
+        return;
+      RowCheck &C = Checks[Row];
+      const uint8_t *Data = Bytes + LineBytes * C.FirstLine;
+      checksumInChild(Data, C);
+      C.Expected = Crc(Data, C.Bytes);
+    }
+  };
+  std::vector<std::thread> Pool;
+  Pool.reserve(Workers);
+  for (int W = 0; W < Workers; ++W)
+    Pool.emplace_back(Work);
+  for (std::thread &T : Pool)
+    T.join();
+  return Checks;
+}
+
+std::string nodeName(const std::string &Node) {
+  return Node == "-" ? "no cluster (GRID_NODE unset)" : "node " + Node;
+}
+
+// Prints one line per row of tiles and the rows per node; returns how many
+// checksums did not match the in-process CRC.
+int printChecks(const std::vector<RowCheck> &Checks, int Workers,
+                double Seconds) {
+  std::printf("\nchecksums: %zu rows of tiles, each piped through cksum in a "
+              "child process (%d at a time), in %.3f s\n",
+              Checks.size(), Workers, Seconds);
+  std::printf("row  pixel rows     bytes       cksum  node  check\n");
+  std::map<std::string, int> PerNode;
+  int Bad = 0;
+  for (size_t Row = 0; Row < Checks.size(); ++Row) {
+    const RowCheck &C = Checks[Row];
+    std::string Range =
+        std::to_string(C.FirstLine) + "-" + std::to_string(C.EndLine - 1);
+    std::printf("%3zu  %10s  %8zu  ", Row, Range.c_str(), C.Bytes);
+    if (!C.Error.empty()) {
+      std::printf("%10s  %4s  FAILED: %s\n", "-", "-", C.Error.c_str());
+      ++Bad;
+      continue;
+    }
+    std::printf("%10u  %4s  ", C.Crc, C.Node.c_str());
+    ++PerNode[C.Node];
+    if (C.verified()) {
+      std::printf("ok\n");
+    } else {
+      std::printf("WRONG: expected %u for %zu bytes; cksum counted %llu\n",
+                  C.Expected, C.Bytes, C.Length);
+      ++Bad;
+    }
+  }
+  std::printf("rows checksummed per node:");
+  const char *Sep = " ";
+  for (const auto &[Node, Count] : PerNode) {
+    std::printf("%s%s: %d", Sep, nodeName(Node).c_str(), Count);
+    Sep = ", ";
+  }
+  std::printf("%s\n", PerNode.empty() ? " none" : "");
+  std::printf("checksums equal to the in-process CRC: %d of %zu\n",
+              static_cast<int>(Checks.size()) - Bad, Checks.size());
+  return Bad;
+}
+
 const char *colourName(double Hue) {
   static const char *Names[] = {"red",   "orange", "yellow",  "lime",
                                 "green", "teal",   "cyan",    "azure",
@@ -340,8 +596,28 @@ int main(int Argc, char **Argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - Start)
           .count();
 
-  if (!writePng(Opts.Output, Opts.Width, Opts.Height, R.image(NumCpus)))
+  std::vector<Rgb> Pixels = R.image(NumCpus);
+  if (!writePng(Opts.Output, Opts.Width, Opts.Height, Pixels))
     return 1;
   printSummary(Opts, R, NumCpus, Seconds);
+  std::fflush(stdout);
+
+  // A child that dies before it has read its row must not end the program
+  // with SIGPIPE: the write fails instead, and the row is reported.
+  signal(SIGPIPE, SIG_IGN);
+  Start = std::chrono::steady_clock::now();
+  int Workers = std::min(Opts.Threads, rowsOfTiles(Opts));
+  std::vector<RowCheck> Checks = checksumRows(Opts, Pixels, Workers);
+  Seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - Start)
+          .count();
+  if (int Bad = printChecks(Checks, Workers, Seconds)) {
+    std::fflush(stdout);
+    std::fprintf(stderr,
+                 "mandelbrot: %d of %zu rows did not come back with the "
+                 "checksum computed here\n",
+                 Bad, Checks.size());
+    return 1;
+  }
   return 0;
 }
