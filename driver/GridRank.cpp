@@ -43,17 +43,18 @@ int main(int Argc, char **Argv) {
     return 2;
   }
   // libgridrt interposes posix_spawnp; CMD is started here, not placed.
-  using Spawn = int (*)(pid_t *, const char *, const posix_spawn_file_actions_t *,
-                        const posix_spawnattr_t *, char *const[], char *const[]);
+  using Spawn =
+      int (*)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+              const posix_spawnattr_t *, char *const[], char *const[]);
   void *Libc = ::dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
-  auto RealSpawn = Libc ? reinterpret_cast<Spawn>(::dlsym(Libc, "posix_spawnp"))
-                        : nullptr;
+  auto RealSpawn =
+      Libc ? reinterpret_cast<Spawn>(::dlsym(Libc, "posix_spawnp")) : nullptr;
   if (!RealSpawn) {
     std::fprintf(stderr, "grid-rank: cannot find the C library's "
                          "posix_spawnp\n");
     return 1;
   }
-  struct sigaction Forward {};
+  struct sigaction Forward{};
   Forward.sa_handler = forward;
   sigemptyset(&Forward.sa_mask);
   Forward.sa_flags = SA_RESTART;

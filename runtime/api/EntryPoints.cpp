@@ -226,9 +226,8 @@ GRID_EXPORT int __grid_execvpe(const __grid_site *Site, const char *File,
 
 GRID_EXPORT int __grid_fexecve(const __grid_site *Site, int Fd,
                                char *const *Argv, char *const *Env) {
-  return boundary(Site, "fexecve", [&] {
-    return api::fexecveProcess(Site, Fd, Argv, Env);
-  });
+  return boundary(Site, "fexecve",
+                  [&] { return api::fexecveProcess(Site, Fd, Argv, Env); });
 }
 
 GRID_EXPORT int __grid_posix_spawn(const __grid_site *Site, pid_t *Pid,

@@ -248,7 +248,7 @@ int systemProcess(const __grid_site *Site, const char *Command) {
 
   // As glibc's system(): the caller ignores SIGINT and SIGQUIT and blocks
   // SIGCHLD while it waits; the child gets them back.
-  struct sigaction Ignore {}, OldInt{}, OldQuit{};
+  struct sigaction Ignore{}, OldInt{}, OldQuit{};
   Ignore.sa_handler = SIG_IGN;
   sigemptyset(&Ignore.sa_mask);
   ::sigaction(SIGINT, &Ignore, &OldInt);
@@ -267,8 +267,8 @@ int systemProcess(const __grid_site *Site, const char *Command) {
     sigaddset(&Defaults, SIGQUIT);
   posix_spawnattr_setsigdefault(&Attr, &Defaults);
   posix_spawnattr_setsigmask(&Attr, &OldMask);
-  posix_spawnattr_setflags(&Attr, POSIX_SPAWN_SETSIGDEF |
-                                      POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setflags(&Attr,
+                           POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   pid_t Pid = 0;
   int Rc = spawnDeputy(W, &Pid, nullptr, &Attr, nullptr);
   posix_spawnattr_destroy(&Attr);

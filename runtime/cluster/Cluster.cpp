@@ -182,9 +182,9 @@ std::string layoutText() {
 EventLoop::EventLoop(Transport &T) : T(T) {
   WakeFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (WakeFd < 0)
-    core::fatal("", std::string("cannot create an eventfd: ") +
-                        std::strerror(errno),
-                "");
+    core::fatal(
+        "", std::string("cannot create an eventfd: ") + std::strerror(errno),
+        "");
 }
 
 EventLoop::~EventLoop() { ::close(WakeFd); }
@@ -302,8 +302,8 @@ void EventLoop::run() {
       W();
     Active |= !Work.empty();
     Active |= T.poll([this](int Source, std::string_view Body) {
-                dispatch(Source, Body);
-              }) > 0;
+      dispatch(Source, Body);
+    }) > 0;
     Clock::time_point Now = Clock::now();
     for (size_t I = 0; I < Timers.size(); ++I)
       if (Now >= Timers[I].Next) {
@@ -354,16 +354,16 @@ Transport *loadTransport() {
   // RTLD_GLOBAL: Open MPI's components, loaded later, need libmpi's symbols.
   void *Handle = ::dlopen(Path.c_str(), RTLD_NOW | RTLD_GLOBAL);
   if (!Handle)
-    core::fatal("", std::string("cannot load Grid's MPI transport: ") +
-                        ::dlerror(),
+    core::fatal("",
+                std::string("cannot load Grid's MPI transport: ") + ::dlerror(),
                 "check that libgridrt-cluster.so is installed beside "
                 "libgridrt.so and that Open MPI's libmpi is present");
-  auto Open = reinterpret_cast<OpenTransportFn>(
-      ::dlsym(Handle, OpenTransportSymbol));
+  auto Open =
+      reinterpret_cast<OpenTransportFn>(::dlsym(Handle, OpenTransportSymbol));
   if (!Open)
-    core::fatal("", std::string("libgridrt-cluster.so lacks ") +
-                        OpenTransportSymbol,
-                "reinstall Grid");
+    core::fatal(
+        "", std::string("libgridrt-cluster.so lacks ") + OpenTransportSymbol,
+        "reinstall Grid");
   std::string Error;
   Transport *T = Open(&Error);
   if (!T)

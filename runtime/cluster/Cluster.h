@@ -115,9 +115,9 @@ struct NodeInfo {
   std::string Host;
   pid_t Pid = 0;
   unsigned Cores = 0;
-  unsigned Processes = 0;  // Grid processes it runs, as last reported
-  double RoundTripUs = 0;  // median measured round trip to home
-  bool Near = true;        // RoundTripUs below the near threshold
+  unsigned Processes = 0; // Grid processes it runs, as last reported
+  double RoundTripUs = 0; // median measured round trip to home
+  bool Near = true;       // RoundTripUs below the near threshold
   bool HelloSeen = false;
   bool Lost = false;
   Clock::time_point LastHeard;

@@ -1,4 +1,5 @@
-//===- cluster/Transport.h - Messages between the ranks of a job -*- C++ -*-===//
+//===- cluster/Transport.h - Messages between the ranks of a job -*- C++
+//-*-===//
 //
 // The cluster layer's view of MPI: reliable, ordered messages between ranks,
 // never blocking. The MPI implementation lives in libgridrt-cluster.so

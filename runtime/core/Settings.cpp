@@ -463,10 +463,9 @@ Settings resolveSettings(const SettingsInputs &In) {
       BinaryProcess = FromRun->Value;
       BinaryProcessFlag = "gridrun (GRID_DEFAULT_PROCESS_TOLERANCE)";
     }
-  S.ProcessTolerance =
-      resolveTolerance(In.Env, "GRID_PROCESS_TOLERANCE", App, Defaults,
-                       &ConfigTable::ProcessTolerance, BinaryProcess,
-                       BinaryProcessFlag);
+  S.ProcessTolerance = resolveTolerance(
+      In.Env, "GRID_PROCESS_TOLERANCE", App, Defaults,
+      &ConfigTable::ProcessTolerance, BinaryProcess, BinaryProcessFlag);
   S.Placement = {Strategy::Balance, SettingSource::BuiltIn, "built-in"};
 
   // The binary embeds no strategy, so placement has one level fewer.

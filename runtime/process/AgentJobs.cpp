@@ -193,17 +193,17 @@ void AgentJobs::start(wire::Reader &R) {
   // Cannot move: the child would not find its place here (DESIGN.md §5).
   struct stat St;
   if (Cwd.empty() || ::stat(Cwd.c_str(), &St) != 0 || !S_ISDIR(St.st_mode)) {
-    Loop.send(0, wire::Writer(Msg::CantMove)
-                     .u64(Id)
-                     .str("its working directory " + Cwd + " is not on " +
-                          Here));
+    Loop.send(0,
+              wire::Writer(Msg::CantMove)
+                  .u64(Id)
+                  .str("its working directory " + Cwd + " is not on " + Here));
     return;
   }
   std::string Exe = resolve(File, Search, Env, Cwd);
   if (Exe.empty()) {
-    Loop.send(0, wire::Writer(Msg::CantMove)
-                     .u64(Id)
-                     .str(File + " is not on " + Here));
+    Loop.send(
+        0,
+        wire::Writer(Msg::CantMove).u64(Id).str(File + " is not on " + Here));
     return;
   }
 
@@ -252,7 +252,7 @@ void AgentJobs::start(wire::Reader &R) {
   mode_t Saved = ::umask(Umask);
   pid_t Pid = 0;
   int Rc = real::posix_spawn(&Pid, Exe.c_str(), &Actions, &Attr, ArgvP.data(),
-                         EnvP.data());
+                             EnvP.data());
   ::umask(Saved);
   posix_spawn_file_actions_destroy(&Actions);
   posix_spawnattr_destroy(&Attr);

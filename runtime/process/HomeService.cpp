@@ -11,10 +11,10 @@
 #include "placement/NodePolicy.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <fcntl.h>
-#include <cstdio>
 #include <map>
 #include <poll.h>
 #include <sys/socket.h>
@@ -46,8 +46,8 @@ struct Out {
 struct Conn {
   wire::FrameBuffer In;
   std::deque<Out> Queue;
-  size_t Offset = 0;     // into Queue.front().Data
-  uint64_t Deputy = 0;   // the job this connection is the deputy of
+  size_t Offset = 0;   // into Queue.front().Data
+  uint64_t Deputy = 0; // the job this connection is the deputy of
   bool CloseAfter = false;
 };
 
@@ -165,8 +165,8 @@ void HomeService::start() {
     auto It = Jobs.find(Id);
     if (!R.ok() || It == Jobs.end())
       return;
-    answer(It->second.Requester, wire::Outcome::ExecFailed, It->second.Node,
-           Id, Err, "");
+    answer(It->second.Requester, wire::Outcome::ExecFailed, It->second.Node, Id,
+           Err, "");
     finish(Id);
   });
   Loop.onMessage(Msg::CantMove, [this](int, wire::Reader &R) {
@@ -189,13 +189,13 @@ void HomeService::start() {
     if (It == Jobs.end() || It->second.Deputy < 0) {
       // Nobody to deliver to (the deputy died): acknowledge, so the agent
       // does not stall before it is told to kill.
-      Loop.send(Source, wire::Writer(Msg::OutputCredit).u64(Id).u64(
-                            Bytes.size()));
+      Loop.send(Source,
+                wire::Writer(Msg::OutputCredit).u64(Id).u64(Bytes.size()));
       return;
     }
     queue(It->second.Deputy,
-          wire::Writer(Msg::Output).u64(Id).u32(Stream).str(Bytes).framed(),
-          Id, Bytes.size());
+          wire::Writer(Msg::Output).u64(Id).u32(Stream).str(Bytes).framed(), Id,
+          Bytes.size());
   });
   Loop.onMessage(Msg::StdinCredit, [this](int, wire::Reader &R) {
     uint64_t Id = R.u64();
@@ -214,8 +214,8 @@ void HomeService::start() {
     if (It->second.Deputy >= 0)
       queue(It->second.Deputy,
             wire::Writer(Msg::Exited).u64(Id).i32(Status).framed());
-    core::log(LogLevel::Debug, It->second.What + ": job " +
-                                   std::to_string(Id) + " on node " +
+    core::log(LogLevel::Debug, It->second.What + ": job " + std::to_string(Id) +
+                                   " on node " +
                                    std::to_string(It->second.Node) +
                                    " ended, status " + std::to_string(Status));
     finish(Id);
@@ -295,8 +295,8 @@ void HomeService::writable(int Fd) {
   Conn &Cn = It->second;
   while (!Cn.Queue.empty()) {
     Out &O = Cn.Queue.front();
-    ssize_t N = ::send(Fd, O.Data.data() + Cn.Offset,
-                       O.Data.size() - Cn.Offset, MSG_NOSIGNAL);
+    ssize_t N = ::send(Fd, O.Data.data() + Cn.Offset, O.Data.size() - Cn.Offset,
+                       MSG_NOSIGNAL);
     if (N < 0 && errno == EINTR)
       continue;
     if (N < 0 && errno == EAGAIN)
@@ -436,8 +436,8 @@ std::vector<placement::NodeView> HomeService::nodeViews() const {
     ::close(Fd);
     double A, B, Cc;
     unsigned Runnable = 0;
-    if (N > 0 && std::sscanf(Text, "%lf %lf %lf %u/", &A, &B, &Cc,
-                             &Runnable) == 4)
+    if (N > 0 &&
+        std::sscanf(Text, "%lf %lf %lf %u/", &A, &B, &Cc, &Runnable) == 4)
       Views[0].Load = Runnable > 0 ? Runnable - 1 : 0;
   }
   return Views;
@@ -461,14 +461,14 @@ void HomeService::place(int Fd, std::string Body) {
     return answer(Fd, wire::Outcome::CannotMove, 0, 0, 0, EndingWhy);
 
   std::string What = Site + ": " + core::kindName(Kind);
-  placement::NodeDecision D =
-      Policy.choose(static_cast<Tolerance>(Tol), static_cast<Strategy>(Strat),
-                    nodeViews());
+  placement::NodeDecision D = Policy.choose(
+      static_cast<Tolerance>(Tol), static_cast<Strategy>(Strat), nodeViews());
   core::log(LogLevel::Info,
-            What + " -> " + (D.Node ? "node " + std::to_string(D.Node) : "home") +
-                " (process tolerance " +
-                toString(static_cast<Tolerance>(Tol)) + ", strategy " +
-                toString(static_cast<Strategy>(Strat)) + "): " + D.Why);
+            What + " -> " +
+                (D.Node ? "node " + std::to_string(D.Node) : "home") +
+                " (process tolerance " + toString(static_cast<Tolerance>(Tol)) +
+                ", strategy " + toString(static_cast<Strategy>(Strat)) +
+                "): " + D.Why);
   if (D.Node == 0)
     return answer(Fd, wire::Outcome::LocalByChoice, 0, 0, 0, D.Why);
 
@@ -542,8 +542,9 @@ void HomeService::nodeLost(const cluster::NodeInfo &N) {
 }
 
 void HomeService::flushAndEnd() {
-  auto Deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                     std::chrono::duration<double>(FlushSeconds));
+  auto Deadline =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                         std::chrono::duration<double>(FlushSeconds));
   for (;;) {
     bool Left = false;
     for (auto &[Fd, Cn] : Conns)

@@ -27,8 +27,8 @@ namespace {
 bool writeAll(int Fd, const std::string &Data) {
   size_t Done = 0;
   while (Done < Data.size()) {
-    ssize_t N = ::send(Fd, Data.data() + Done, Data.size() - Done,
-                       MSG_NOSIGNAL);
+    ssize_t N =
+        ::send(Fd, Data.data() + Done, Data.size() - Done, MSG_NOSIGNAL);
     if (N < 0 && errno == EINTR)
       continue;
     if (N <= 0)
@@ -126,8 +126,7 @@ bool clusterPresent() {
   return R == cluster::Role::Home || R == cluster::Role::Descendant;
 }
 
-std::optional<std::string>
-inheritedDescriptor(const std::vector<int> &Except) {
+std::optional<std::string> inheritedDescriptor(const std::vector<int> &Except) {
   DIR *Dir = ::opendir("/proc/self/fd");
   if (!Dir)
     return std::nullopt;
@@ -200,10 +199,11 @@ void cancelRemote(uint64_t Job) {
 const std::string &deputyPath() {
   static const std::string Path = [] {
     Dl_info Self{};
-    std::string Lib = ::dladdr(reinterpret_cast<void *>(&cancelRemote), &Self) &&
-                              Self.dli_fname
-                          ? Self.dli_fname
-                          : "";
+    std::string Lib =
+        ::dladdr(reinterpret_cast<void *>(&cancelRemote), &Self) &&
+                Self.dli_fname
+            ? Self.dli_fname
+            : "";
     size_t Slash = Lib.rfind('/');
     std::string Dir = Slash == std::string::npos ? "." : Lib.substr(0, Slash);
     return Dir + "/../libexec/grid/grid-deputy";

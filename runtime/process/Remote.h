@@ -23,16 +23,17 @@
 
 namespace grid::process {
 
-// --- Requester -----------------------------------------------------------------
+// --- Requester
+// -----------------------------------------------------------------
 
 /// What to run, as the program asked for it.
 struct LaunchSpec {
-  uint32_t Kind = 0;           // the call site's kind (abi.def)
-  std::string Site;            // describeSite(), for home's log
+  uint32_t Kind = 0; // the call site's kind (abi.def)
+  std::string Site;  // describeSite(), for home's log
   Tolerance Tol = Tolerance::Local;
   Strategy Strat = Strategy::Balance;
-  bool Search = false;         // search PATH for File (execvp, posix_spawnp)
-  std::string File;            // the path or the name to search
+  bool Search = false; // search PATH for File (execvp, posix_spawnp)
+  std::string File;    // the path or the name to search
   std::vector<std::string> Argv;
   std::vector<std::string> Env;
 };
@@ -64,7 +65,8 @@ const std::string &deputyPath();
 /// grid-deputy's argv for a started job (argv[0] included).
 std::vector<std::string> deputyArgs(const PlaceResult &Placed);
 
-// --- Home and agents -----------------------------------------------------------
+// --- Home and agents
+// -----------------------------------------------------------
 
 /// Creates the home socket, exports GRID_HOME_SOCKET and GRID_NODE=0, and
 /// serves it on the cluster's loop (call before Cluster::startHome).

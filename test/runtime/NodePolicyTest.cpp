@@ -64,43 +64,43 @@ TEST(NodePolicy, LostAndUnknownNodesAreNeverChosen) {
 
 TEST(NodePolicy, BalanceStaysHomeWhileHomeHasAFreeCore) {
   NodePolicy Policy;
-  EXPECT_EQ(Policy.choose(Tolerance::Any, Strategy::Balance,
-                          fourNodes({1, 0, 0, 0}))
-                .Node,
-            0u);
+  EXPECT_EQ(
+      Policy.choose(Tolerance::Any, Strategy::Balance, fourNodes({1, 0, 0, 0}))
+          .Node,
+      0u);
 }
 
 TEST(NodePolicy, BalanceGoesToTheLeastLoadedPermittedNodeWhenHomeIsBusy) {
   NodePolicy Policy;
-  EXPECT_EQ(Policy.choose(Tolerance::Any, Strategy::Balance,
-                          fourNodes({2, 1, 0, 1}))
-                .Node,
-            2u);
+  EXPECT_EQ(
+      Policy.choose(Tolerance::Any, Strategy::Balance, fourNodes({2, 1, 0, 1}))
+          .Node,
+      2u);
   // The far node is not permitted at near.
-  EXPECT_EQ(Policy.choose(Tolerance::Near, Strategy::Balance,
-                          fourNodes({2, 1, 0, 1}))
-                .Node,
-            1u);
+  EXPECT_EQ(
+      Policy.choose(Tolerance::Near, Strategy::Balance, fourNodes({2, 1, 0, 1}))
+          .Node,
+      1u);
   // Nobody is less loaded than home: home.
-  EXPECT_EQ(Policy.choose(Tolerance::Any, Strategy::Balance,
-                          fourNodes({2, 3, 4, 2}))
-                .Node,
-            0u);
+  EXPECT_EQ(
+      Policy.choose(Tolerance::Any, Strategy::Balance, fourNodes({2, 3, 4, 2}))
+          .Node,
+      0u);
 }
 
 TEST(NodePolicy, PackFillsTheFirstNodeWithAFreeCore) {
   NodePolicy Policy;
-  EXPECT_EQ(Policy.choose(Tolerance::Any, Strategy::Pack,
-                          fourNodes({1, 0, 0, 0}))
-                .Node,
-            0u);
-  EXPECT_EQ(Policy.choose(Tolerance::Any, Strategy::Pack,
-                          fourNodes({2, 2, 1, 0}))
-                .Node,
-            2u);
+  EXPECT_EQ(
+      Policy.choose(Tolerance::Any, Strategy::Pack, fourNodes({1, 0, 0, 0}))
+          .Node,
+      0u);
+  EXPECT_EQ(
+      Policy.choose(Tolerance::Any, Strategy::Pack, fourNodes({2, 2, 1, 0}))
+          .Node,
+      2u);
   // All full: the least loaded per core.
-  EXPECT_EQ(Policy.choose(Tolerance::Any, Strategy::Pack,
-                          fourNodes({4, 3, 2, 5}))
-                .Node,
-            2u);
+  EXPECT_EQ(
+      Policy.choose(Tolerance::Any, Strategy::Pack, fourNodes({4, 3, 2, 5}))
+          .Node,
+      2u);
 }
