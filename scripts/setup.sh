@@ -17,6 +17,7 @@ GRID_PACKAGES=(
   libgtest-dev libbenchmark-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libpng-dev
   cmake ninja-build pkg-config g++ python3 binutils file autoconf automake make
+  iproute2 util-linux
 )
 
 missing_packages() {
