@@ -15,7 +15,9 @@
 #include <link.h>
 #include <poll.h>
 #include <sstream>
+#include <csignal>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -396,19 +398,25 @@ Cluster::Cluster(Transport *Tr, const ClusterOptions &Options)
 
 Cluster &Cluster::open(const ClusterOptions &Options) {
   if (!TheCluster) {
-    // Open MPI leaves its descriptors inheritable; the program's children
-    // must not hold them (nor be kept from moving by them).
     std::vector<int> Before = openDescriptors();
-    Transport *T = loadTransport();
-    for (int Fd : openDescriptors())
-      if (Fd > 2 && std::find(Before.begin(), Before.end(), Fd) == Before.end())
-        ::fcntl(Fd, F_SETFD, ::fcntl(Fd, F_GETFD) | FD_CLOEXEC);
-    TheCluster = new Cluster(T, Options); // lives until exit
+    TheCluster = new Cluster(loadTransport(), Options); // lives until exit
+    TheCluster->FdsBeforeMpi = std::move(Before);
+    TheCluster->closeMpiDescriptorsOnExec();
   }
   return *TheCluster;
 }
 
 Cluster *Cluster::current() { return TheCluster; }
+
+// Open MPI leaves its descriptors inheritable; the program's children must
+// not hold them (nor be kept from moving by them). Called before main runs,
+// when every descriptor opened since MPI started is the runtime's or MPI's.
+void Cluster::closeMpiDescriptorsOnExec() {
+  for (int Fd : openDescriptors())
+    if (Fd > 2 && std::find(FdsBeforeMpi.begin(), FdsBeforeMpi.end(), Fd) ==
+                      FdsBeforeMpi.end())
+      ::fcntl(Fd, F_SETFD, ::fcntl(Fd, F_GETFD) | FD_CLOEXEC);
+}
 
 void Cluster::startHome() {
   Nodes.resize(static_cast<size_t>(size()));
@@ -498,6 +506,17 @@ void Cluster::startHome() {
     if (TheCluster)
       TheCluster->shutdown();
   });
+  // MPI opens its connections to the agents lazily (the TCP transport at
+  // the first message): wait, before main runs, until every agent has
+  // answered, so those descriptors exist now and are made close-on-exec.
+  {
+    std::unique_lock<std::mutex> Lock(ReadyMutex);
+    ReadyChanged.wait_for(
+        Lock,
+        std::chrono::duration<double>(Options.NodeTimeoutSeconds + 5.0),
+        [this] { return ReadyForMain; });
+  }
+  closeMpiDescriptorsOnExec();
 }
 
 // Round trips are measured one node at a time so that they do not queue
@@ -506,6 +525,11 @@ void Cluster::measureNext() {
   ++Measuring;
   if (Measuring >= size()) {
     Ready = true;
+    {
+      std::lock_guard<std::mutex> Lock(ReadyMutex);
+      ReadyForMain = true;
+    }
+    ReadyChanged.notify_all();
     std::vector<std::function<void()>> Work;
     Work.swap(ReadyWork);
     for (auto &W : Work)
@@ -552,10 +576,33 @@ void Cluster::checkLost() {
   }
 }
 
+// After a node is lost, neither MPI_Abort nor home's exit ends the job in
+// bounded time: mpirun then waits for the lost host's daemon to acknowledge
+// the kill, which takes until TCP gives up (about 16 minutes with Linux's
+// defaults; test/cluster/README.md). So when home is mpirun's own child (rank
+// 0 on the host where mpirun runs, the usual set-up), home waits until mpirun
+// has read everything home wrote, then kills mpirun; the daemons of the
+// surviving hosts see it go and end their ranks. Otherwise home can only
+// exit and leave the rest to mpirun.
 void Cluster::abortJob(int Status) {
   std::fflush(nullptr);
-  // MPI_Abort would wait for the lost node's daemon; ending home ends the
-  // job (mpirun kills every rank when one exits without MPI_Finalize).
+  pid_t Parent = ::getppid();
+  std::string Comm;
+  std::ifstream("/proc/" + std::to_string(Parent) + "/comm") >> Comm;
+  if (Comm == "mpirun" || Comm == "mpiexec" || Comm == "orterun" ||
+      Comm == "prterun") {
+    core::error("ending mpirun (pid " + std::to_string(Parent) +
+                "): it would wait for the lost node until TCP gives up");
+    for (int Waited = 0; Waited < 200; ++Waited) {
+      int Out = 0, Err = 0;
+      if ((::ioctl(1, FIONREAD, &Out) != 0 || Out == 0) &&
+          (::ioctl(2, FIONREAD, &Err) != 0 || Err == 0))
+        break;
+      ::usleep(10000);
+    }
+    ::usleep(200000); // mpirun writes out what it has just read
+    ::kill(Parent, SIGKILL);
+  }
   std::_Exit(Status);
 }
 

@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -171,6 +172,7 @@ public:
 
 private:
   Cluster(Transport *T, const ClusterOptions &Options);
+  void closeMpiDescriptorsOnExec();
   void measureNext();
   void checkLost();
 
@@ -180,6 +182,10 @@ private:
   ClusterOptions Options;
   std::thread Progress;
   std::once_flag ShutdownOnce;
+  std::vector<int> FdsBeforeMpi; // the process's own, before MPI started
+  std::mutex ReadyMutex;
+  std::condition_variable ReadyChanged;
+  bool ReadyForMain = false; // guarded by ReadyMutex
 
   // Home, loop thread only.
   std::vector<NodeInfo> Nodes;

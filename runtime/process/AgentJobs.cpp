@@ -15,7 +15,9 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <atomic>
 #include <fcntl.h>
+#include <initializer_list>
 #include <map>
 #include <poll.h>
 #include <spawn.h>
@@ -75,6 +77,36 @@ private:
   std::map<uint64_t, RemoteJob> Jobs;
 };
 
+// The process groups of the running jobs, for a signal handler: when mpirun
+// or the agent's daemon ends the agent (SIGTERM, SIGINT, SIGHUP), the remote
+// processes, each in its own group, go with it instead of living on.
+constexpr size_t MaxTracked = 4096;
+std::atomic<pid_t> Groups[MaxTracked];
+
+void track(pid_t Group) {
+  for (std::atomic<pid_t> &Slot : Groups) {
+    pid_t Free = 0;
+    if (Slot.compare_exchange_strong(Free, Group))
+      return;
+  }
+}
+
+void untrack(pid_t Group) {
+  for (std::atomic<pid_t> &Slot : Groups) {
+    pid_t Expected = Group;
+    if (Slot.compare_exchange_strong(Expected, 0))
+      return;
+  }
+}
+
+void killGroupsAndDie(int Signal) {
+  for (std::atomic<pid_t> &Slot : Groups)
+    if (pid_t Group = Slot.load())
+      ::kill(-Group, SIGKILL);
+  ::signal(Signal, SIG_DFL);
+  ::raise(Signal);
+}
+
 /// PATH search as execvp does it, with the child's PATH; "" if not found.
 std::string resolve(const std::string &File, bool Search,
                     const std::vector<std::string> &Env,
@@ -119,6 +151,8 @@ void AgentJobs::closeFd(int &Fd) {
 void AgentJobs::install() {
   // Writing to the stdin of a child that has gone must not kill the agent.
   ::signal(SIGPIPE, SIG_IGN);
+  for (int Signal : {SIGTERM, SIGINT, SIGHUP})
+    ::signal(Signal, killGroupsAndDie);
   Loop.onMessage(Msg::Start, [this](int, wire::Reader &R) { start(R); });
   Loop.onMessage(Msg::Attached, [this](int, wire::Reader &R) {
     uint64_t Id = R.u64();
@@ -236,6 +270,8 @@ void AgentJobs::start(wire::Reader &R) {
   posix_spawn_file_actions_adddup2(&Actions, Out[1], 1);
   posix_spawn_file_actions_adddup2(&Actions, Err[1], 2);
   posix_spawn_file_actions_addchdir_np(&Actions, Cwd.c_str());
+  // Nothing of the agent's (MPI's sockets) leaks into the child.
+  posix_spawn_file_actions_addclosefrom_np(&Actions, 3);
   posix_spawnattr_t Attr;
   posix_spawnattr_init(&Attr);
   sigset_t Empty, All;
@@ -266,6 +302,7 @@ void AgentJobs::start(wire::Reader &R) {
     Loop.send(0, wire::Writer(Msg::StartFailed).u64(Id).i32(Rc));
     return;
   }
+  track(Pid);
   RemoteJob &J = Jobs[Id];
   J.Pid = Pid;
   J.Stdin = In[1];
@@ -392,6 +429,7 @@ void AgentJobs::exited(uint64_t Id) {
   while (Got < 0 && errno == EINTR);
   if (Got != J.Pid)
     return;
+  untrack(J.Pid);
   J.Exited = true;
   J.Status = Status;
   closeFd(J.PidFd);
