@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
@@ -15,7 +16,6 @@
 #include <link.h>
 #include <poll.h>
 #include <sstream>
-#include <csignal>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
@@ -512,8 +512,7 @@ void Cluster::startHome() {
   {
     std::unique_lock<std::mutex> Lock(ReadyMutex);
     ReadyChanged.wait_for(
-        Lock,
-        std::chrono::duration<double>(Options.NodeTimeoutSeconds + 5.0),
+        Lock, std::chrono::duration<double>(Options.NodeTimeoutSeconds + 5.0),
         [this] { return ReadyForMain; });
   }
   closeMpiDescriptorsOnExec();

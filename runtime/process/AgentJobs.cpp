@@ -12,10 +12,10 @@
 #include "core/Core.h"
 #include "process/RealLibc.h"
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <atomic>
 #include <fcntl.h>
 #include <initializer_list>
 #include <map>
