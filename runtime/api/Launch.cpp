@@ -45,15 +45,20 @@ std::vector<char *> toPointers(std::vector<std::string> &List) {
   return Out;
 }
 
-// popen streams whose child is a deputy: pclose must wait for it.
+// popen streams whose child is a deputy: pclose must wait for it. And the
+// streams of glibc's popen (local children): a deputy's child closes them,
+// as POSIX asks of popen, and they do not keep a later child from moving.
 std::mutex PipesMutex;
 std::map<FILE *, pid_t> DeputyPipes;
+std::map<FILE *, int> LocalPipes;
 
-std::vector<int> deputyPipeFds() {
+std::vector<int> popenFds() {
   std::lock_guard<std::mutex> Lock(PipesMutex);
   std::vector<int> Fds;
   for (const auto &[Stream, Pid] : DeputyPipes)
     Fds.push_back(::fileno(Stream));
+  for (const auto &[Stream, Fd] : LocalPipes)
+    Fds.push_back(Fd);
   return Fds;
 }
 
@@ -135,6 +140,38 @@ int spawnDeputy(const Where &W, pid_t *Pid,
     process::cancelRemote(W.Placed.Job);
   return Rc;
 }
+
+/// SIGINT and SIGQUIT ignored while any remote system() waits, and restored
+/// when the last concurrent one returns, as glibc counts its own calls.
+class SystemSignals {
+public:
+  SystemSignals() {
+    std::lock_guard<std::mutex> Lock(M);
+    if (Depth++ == 0) {
+      struct sigaction Ignore{};
+      Ignore.sa_handler = SIG_IGN;
+      sigemptyset(&Ignore.sa_mask);
+      ::sigaction(SIGINT, &Ignore, &Int);
+      ::sigaction(SIGQUIT, &Ignore, &Quit);
+    }
+  }
+  ~SystemSignals() {
+    std::lock_guard<std::mutex> Lock(M);
+    if (--Depth == 0) {
+      ::sigaction(SIGINT, &Int, nullptr);
+      ::sigaction(SIGQUIT, &Quit, nullptr);
+    }
+  }
+  SystemSignals(const SystemSignals &) = delete;
+  SystemSignals &operator=(const SystemSignals &) = delete;
+  const struct sigaction &savedInt() const { return Int; }
+  const struct sigaction &savedQuit() const { return Quit; }
+
+private:
+  static inline std::mutex M;
+  static inline int Depth = 0;
+  static inline struct sigaction Int{}, Quit{};
+};
 
 } // namespace
 
@@ -247,12 +284,11 @@ int systemProcess(const __grid_site *Site, const char *Command) {
     return W_EXITCODE(127, 0); // as a shell that could not be executed
 
   // As glibc's system(): the caller ignores SIGINT and SIGQUIT and blocks
-  // SIGCHLD while it waits; the child gets them back.
-  struct sigaction Ignore{}, OldInt{}, OldQuit{};
-  Ignore.sa_handler = SIG_IGN;
-  sigemptyset(&Ignore.sa_mask);
-  ::sigaction(SIGINT, &Ignore, &OldInt);
-  ::sigaction(SIGQUIT, &Ignore, &OldQuit);
+  // SIGCHLD while it waits; the child gets them back. Concurrent calls
+  // share one saved disposition, restored when the last one returns.
+  SystemSignals Signals;
+  const struct sigaction &OldInt = Signals.savedInt();
+  const struct sigaction &OldQuit = Signals.savedQuit();
   sigset_t Chld, OldMask;
   sigemptyset(&Chld);
   sigaddset(&Chld, SIGCHLD);
@@ -278,8 +314,6 @@ int systemProcess(const __grid_site *Site, const char *Command) {
     while (::waitpid(Pid, &Status, 0) < 0 && errno == EINTR) {
     }
   }
-  ::sigaction(SIGINT, &OldInt, nullptr);
-  ::sigaction(SIGQUIT, &OldQuit, nullptr);
   ::sigprocmask(SIG_SETMASK, &OldMask, nullptr);
   if (Rc != 0) {
     errno = Rc;
@@ -292,9 +326,8 @@ FILE *popenProcess(const __grid_site *Site, const char *Command,
                    const char *Mode) {
   bool Read = Mode && Mode[0] == 'r';
   bool Write = Mode && Mode[0] == 'w';
-  bool CloseOnExec = Mode && std::strchr(Mode, 'e');
   Where W;
-  std::vector<int> OtherPipes = deputyPipeFds();
+  std::vector<int> OtherPipes = popenFds();
   if (Command && (Read || Write)) {
     const char *Argv[] = {"sh", "-c", Command, nullptr};
     W = decide(Site, __grid_kind_Popen, false, "/bin/sh",
@@ -306,8 +339,12 @@ FILE *popenProcess(const __grid_site *Site, const char *Command,
       ChildAffinityScope Affinity;
       Stream = process::popenLocal(Command, Mode);
     }
-    if (Stream)
+    if (Stream) {
       record(Site, W);
+      core::ErrnoGuard Guard;
+      std::lock_guard<std::mutex> Lock(PipesMutex);
+      LocalPipes[Stream] = ::fileno(Stream);
+    }
     return Stream;
   }
   if (W.failed()) {
@@ -340,8 +377,9 @@ FILE *popenProcess(const __grid_site *Site, const char *Command,
     errno = Rc;
     return nullptr;
   }
-  if (!CloseOnExec)
-    ::fcntl(Parent, F_SETFD, 0);
+  // The parent's end stays close-on-exec even without "e": glibc's popen
+  // closes only its own streams in its children, so a later local popen
+  // child would otherwise hold this pipe open (and pclose wait for it).
   FILE *Stream = ::fdopen(Parent, Read ? "r" : "w");
   if (!Stream) {
     int Err = errno;
@@ -369,6 +407,7 @@ int pcloseProcess(const __grid_site *, FILE *Stream) {
       Pid = It->second;
       DeputyPipes.erase(It);
     }
+    LocalPipes.erase(Stream);
   }
   if (Pid < 0)
     return process::pcloseLocal(Stream);

@@ -97,8 +97,18 @@ void reexecWithoutRandomisation() {
     Argv.push_back(A.data());
   Argv.push_back(nullptr);
   core::setEnv("GRID_REEXEC", "1", true);
-  // The system call itself: libgridrt's own execve is an interposer.
-  ::syscall(SYS_execve, "/proc/self/exe", Argv.data(), environ);
+  // The program's own path, so that the process keeps its name (ps, pgrep);
+  // /proc/self/exe if it cannot be read. The system call itself:
+  // libgridrt's own execve is an interposer.
+  char Exe[4096];
+  ssize_t Len = ::readlink("/proc/self/exe", Exe, sizeof Exe - 1);
+  const char *Path = "/proc/self/exe";
+  if (Len > 0) {
+    Exe[Len] = '\0';
+    if (::access(Exe, X_OK) == 0)
+      Path = Exe;
+  }
+  ::syscall(SYS_execve, Path, Argv.data(), environ);
   int Err = errno;
   core::unsetEnv("GRID_REEXEC");
   ::personality(Persona);
@@ -502,8 +512,11 @@ void Cluster::startHome() {
                                  " ranks on host " + T.host() + "; layout " +
                                  layoutText());
   Progress = std::thread([this] { Loop.run(); });
+  // Only home itself ends the job: a forked child of home that calls exit()
+  // runs the same handlers, on a copy of MPI's state it must not touch.
+  static pid_t Home = ::getpid();
   std::atexit([] {
-    if (TheCluster)
+    if (TheCluster && ::getpid() == Home)
       TheCluster->shutdown();
   });
   // MPI opens its connections to the agents lazily (the TCP transport at

@@ -301,10 +301,19 @@ private:
   static void *forwardSignals(void *Self) {
     auto &D = *static_cast<Deputy *>(Self);
     for (;;) {
-      int Sig = sigwaitinfo(&D.Forwarded, nullptr);
+      siginfo_t Info;
+      int Sig = sigwaitinfo(&D.Forwarded, &Info);
       if (Sig < 0)
         continue; // EINTR after a stop and continue
-      D.Home.send(D.SignalFrames[Sig]);
+      // A signal meant for a process group reaches the remote process's
+      // group, children included: one the terminal sent (Ctrl-C), or any
+      // signal when the deputy leads its own group (the program made the
+      // child a group of its own, so killpg is how it signals it). Sent as
+      // the negative signal number.
+      if (Info.si_code == SI_KERNEL || getpgrp() == getpid())
+        D.Home.send(Writer(Msg::Signal).u64(D.Job).i32(-Sig).framed());
+      else
+        D.Home.send(D.SignalFrames[Sig]);
       // The terminal stopped the deputy's process group; the remote process
       // is stopped by the forwarded SIGTSTP and the deputy stops with it, so
       // the shell sees the job stopped.

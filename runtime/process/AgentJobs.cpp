@@ -194,9 +194,10 @@ void AgentJobs::install() {
     uint64_t Id = R.u64();
     int32_t Sig = R.i32();
     auto It = Jobs.find(Id);
-    if (R.ok() && It != Jobs.end() && !It->second.Exited && Sig > 0 &&
-        Sig < NSIG)
-      ::kill(It->second.Pid, Sig);
+    // A negative number is for the process group (the deputy's rule).
+    if (R.ok() && It != Jobs.end() && !It->second.Exited && Sig != 0 &&
+        Sig > -NSIG && Sig < NSIG)
+      ::kill(Sig > 0 ? It->second.Pid : -It->second.Pid, Sig > 0 ? Sig : -Sig);
   });
   Loop.onMessage(Msg::Kill, [this](int, wire::Reader &R) {
     uint64_t Id = R.u64();

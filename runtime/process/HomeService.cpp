@@ -49,6 +49,7 @@ struct Conn {
   size_t Offset = 0;   // into Queue.front().Data
   uint64_t Deputy = 0; // the job this connection is the deputy of
   bool CloseAfter = false;
+  uint64_t Generation = 0; // tells reuses of one descriptor apart
 };
 
 struct Job {
@@ -95,6 +96,7 @@ private:
   std::map<uint64_t, Job> Jobs;
   std::vector<unsigned> LivePerNode;
   uint64_t NextJob = 1;
+  uint64_t Accepted = 0;
   placement::NodePolicy Policy;
   bool Ending = false;
   std::string EndingWhy;
@@ -134,8 +136,10 @@ void HomeService::start() {
     core::fatal("", "cannot serve " + Path + ": " + std::strerror(errno), "");
   core::setEnv("GRID_HOME_SOCKET", Path.c_str(), true);
   core::setEnv("GRID_NODE", "0", true);
+  // Home's socket goes with home, not with a forked child that exits.
+  static pid_t Home = ::getpid();
   std::atexit([] {
-    if (TheService)
+    if (TheService && ::getpid() == Home)
       ::unlink(TheService->Path.c_str());
   });
 
@@ -254,7 +258,7 @@ void HomeService::accept() {
     int Fd = ::accept4(Listen, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (Fd < 0)
       return;
-    Conns[Fd];
+    Conns[Fd].Generation = ++Accepted;
     Loop.watch(Fd, POLLIN, [this, Fd](short Revents) {
       if (Revents & POLLOUT)
         writable(Fd);
@@ -343,6 +347,19 @@ void HomeService::close(int Fd) {
   Loop.unwatch(Fd);
   ::close(Fd);
   Conns.erase(It);
+  // A requester that went away before its answer: the descriptor number may
+  // be reused by another connection, which must not get that answer. Its
+  // process, if it starts, is killed then (nobody will run its deputy).
+  std::vector<uint64_t> Orphans;
+  for (auto &[Id, J] : Jobs)
+    if (J.Requester == Fd) {
+      J.Requester = -1;
+      Orphans.push_back(Id);
+    }
+  for (uint64_t Id : Orphans) {
+    Loop.send(static_cast<int>(Jobs[Id].Node), wire::Writer(Msg::Kill).u64(Id));
+    finish(Id);
+  }
   if (!Deputy)
     return;
   auto J = Jobs.find(Deputy);
@@ -371,9 +388,12 @@ void HomeService::handle(int Fd, const std::string &Body) {
   Conn &Cn = Conns[Fd];
   switch (R.type()) {
   case Msg::Place:
-    // Placement waits until every node has said hello and been measured.
-    return C.whenReady([this, Fd, Body] {
-      if (Conns.count(Fd))
+    // Placement waits until every node has said hello and been measured
+    // (home's start-up waits for that too, so this is rare). The connection
+    // is named by its generation: its descriptor may be reused meanwhile.
+    return C.whenReady([this, Fd, Body, Generation = Cn.Generation] {
+      auto It = Conns.find(Fd);
+      if (It != Conns.end() && It->second.Generation == Generation)
         place(Fd, Body);
     });
   case Msg::Cancel: {
@@ -528,7 +548,9 @@ void HomeService::nodeLost(const cluster::NodeInfo &N) {
     if (J.Node == static_cast<unsigned>(N.Rank))
       Gone.push_back(Id);
   for (uint64_t Id : Gone) {
-    Job &J = Jobs[Id];
+    // Copied: queue() and answer() may close a connection and finish jobs.
+    Job J = Jobs[Id];
+    finish(Id);
     core::error(J.What + ": its process on node " + std::to_string(N.Rank) +
                 " is lost with the node");
     if (J.Deputy >= 0)
@@ -537,7 +559,6 @@ void HomeService::nodeLost(const cluster::NodeInfo &N) {
                                N.Host + ") was lost")
                           .framed());
     answer(J.Requester, wire::Outcome::CannotMove, J.Node, 0, 0, EndingWhy);
-    finish(Id);
   }
 }
 

@@ -104,9 +104,20 @@ std::string currentDirectory() {
   return Dir;
 }
 
+/// The umask, from /proc/self/status: reading it with umask() would set it,
+/// and another thread may be creating a file at that instant.
 mode_t currentUmask() {
-  // umask can only be read by setting it; no other thread creates files in
-  // the instant between the two calls that matters here.
+  int Fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (Fd >= 0) {
+    char Text[4096];
+    ssize_t N = ::read(Fd, Text, sizeof Text - 1);
+    ::close(Fd);
+    if (N > 0) {
+      Text[N] = '\0';
+      if (const char *Line = std::strstr(Text, "\nUmask:"))
+        return static_cast<mode_t>(std::strtol(Line + 7, nullptr, 8));
+    }
+  }
   mode_t Mask = ::umask(022);
   ::umask(Mask);
   return Mask;
