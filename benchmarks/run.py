@@ -358,9 +358,12 @@ def git_revision():
         rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short",
                               "HEAD"], capture_output=True, text=True,
                              check=True).stdout.strip()
+        # RESULTS.md itself (rewritten by the previous --record) is not a
+        # change to what is measured.
         dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain",
-                                "--untracked-files=no"], capture_output=True,
-                               text=True).stdout.strip()
+                                "--untracked-files=no", "--", ".",
+                                ":!benchmarks/RESULTS.md"],
+                               capture_output=True, text=True).stdout.strip()
         return rev + (" (with uncommitted changes)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -493,7 +496,7 @@ READING_REMOTE = [
     "then spawns a `grid-deputy`, which attaches; home tells the agent,",
     "which relays the exit back through home to the deputy), so its",
     "floor is a local spawn of the deputy plus the agent's spawn of the",
-    "shell plus the hops, about 2x a local `system()` before any waiting.",
+    "shell plus the hops: near 2x a local `system()` before any waiting.",
     "An MPI message wakes no one: the receiving event loop sees it at its",
     "next look at the transport (`EventLoop::run` backs off to 2 ms), and",
     "Open MPI's probe reports a message only on the look after the one",
