@@ -19,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -268,23 +269,32 @@ void EventLoop::dispatch(int Source, std::string_view Body) {
 }
 
 // Open MPI's blocking calls spin a core (DESIGN.md §4), so the loop sleeps in
-// poll(2) between non-blocking looks at the transport: not at all while
-// there was work in the last 2 ms, then from 20 µs doubling to 2 ms. Sends
-// still in flight cap the sleep at 50 µs, since only polling progresses them.
+// poll(2) between non-blocking looks at the transport. When MPI's messages
+// travel over TCP connections the loop knows (wake hints), it sleeps until
+// one of them, or one of its own descriptors, is readable, or the next timer
+// is due: a message wakes it at once and an idle rank costs nothing. Without
+// hints (shared-memory transports have no descriptor) it polls on a backoff:
+// not at all while there was work in the last 2 ms, then from 20 us doubling
+// to 2 ms. Either way one more look follows any activity (a send may have
+// taken a message in), and sends still in flight cap the sleep at 50 us,
+// since only polling progresses them.
 void EventLoop::run() {
   using namespace std::chrono;
   LoopThread.store(std::this_thread::get_id());
   constexpr auto BusyWindow = milliseconds(2);
   constexpr long MinSleepUs = 20, MaxSleepUs = 2000, SendingSleepUs = 50;
+  constexpr long HintedSleepUs = 100000;
   long SleepUs = 0;
   Clock::time_point LastActive = Clock::now();
   std::vector<pollfd> Fds;
-  std::vector<int> Order;
   while (!Stopping.load()) {
     Fds.clear();
     Fds.push_back({WakeFd, POLLIN, 0});
     for (const auto &[Fd, W] : Watches)
       Fds.push_back({Fd, W.Events, 0});
+    size_t Watched = Fds.size();
+    for (int Fd : WakeHints)
+      Fds.push_back({Fd, POLLIN, 0});
     timespec Timeout{SleepUs / 1000000, (SleepUs % 1000000) * 1000};
     int Ready = ::ppoll(Fds.data(), Fds.size(), &Timeout, nullptr);
     bool Active = false;
@@ -293,7 +303,7 @@ void EventLoop::run() {
         uint64_t Count;
         [[maybe_unused]] ssize_t N = ::read(WakeFd, &Count, sizeof Count);
       }
-      for (size_t I = 1; I < Fds.size(); ++I) {
+      for (size_t I = 1; I < Watched; ++I) {
         if (!Fds[I].revents)
           continue;
         // A handler may unwatch any descriptor, its own included.
@@ -317,14 +327,24 @@ void EventLoop::run() {
       dispatch(Source, Body);
     }) > 0;
     Clock::time_point Now = Clock::now();
-    for (size_t I = 0; I < Timers.size(); ++I)
+    Clock::time_point NextTimer = Now + hours(1);
+    for (size_t I = 0; I < Timers.size(); ++I) {
       if (Now >= Timers[I].Next) {
         Timers[I].Next = Now + Timers[I].Period;
         Timers[I].Tick();
+        Active = true;
       }
+      NextTimer = std::min(NextTimer, Timers[I].Next);
+    }
     if (Active)
       LastActive = Now;
-    if (Now - LastActive < BusyWindow)
+    if (Active)
+      SleepUs = 0;
+    else if (!WakeHints.empty())
+      SleepUs =
+          std::clamp<long>(duration_cast<microseconds>(NextTimer - Now).count(),
+                           0, HintedSleepUs);
+    else if (Now - LastActive < BusyWindow)
       SleepUs = 0;
     else
       SleepUs = std::clamp(SleepUs * 2, MinSleepUs, MaxSleepUs);
@@ -408,6 +428,10 @@ Cluster::Cluster(Transport *Tr, const ClusterOptions &Options)
 
 Cluster &Cluster::open(const ClusterOptions &Options) {
   if (!TheCluster) {
+    // MPI over TCP unless the user chose otherwise: the event loop then
+    // sleeps until a connection is readable (a shared-memory transport
+    // gives it nothing to wait on, and it must poll).
+    core::setEnv("OMPI_MCA_btl", "self,tcp", false);
     std::vector<int> Before = openDescriptors();
     TheCluster = new Cluster(loadTransport(), Options); // lives until exit
     TheCluster->FdsBeforeMpi = std::move(Before);
@@ -417,6 +441,29 @@ Cluster &Cluster::open(const ClusterOptions &Options) {
 }
 
 Cluster *Cluster::current() { return TheCluster; }
+
+// MPI's TCP connections (made since MPI started; not listening sockets):
+// readable when a message comes in.
+std::vector<int> Cluster::mpiConnections() const {
+  std::vector<int> Sockets;
+  for (int Fd : openDescriptors()) {
+    if (Fd <= 2 || std::find(FdsBeforeMpi.begin(), FdsBeforeMpi.end(), Fd) !=
+                       FdsBeforeMpi.end())
+      continue;
+    int Domain = 0, Type = 0, Listening = 0;
+    socklen_t Len = sizeof(int);
+    if (::getsockopt(Fd, SOL_SOCKET, SO_DOMAIN, &Domain, &Len) != 0)
+      continue; // not a socket
+    Len = sizeof(int);
+    ::getsockopt(Fd, SOL_SOCKET, SO_TYPE, &Type, &Len);
+    Len = sizeof(int);
+    ::getsockopt(Fd, SOL_SOCKET, SO_ACCEPTCONN, &Listening, &Len);
+    if ((Domain == AF_INET || Domain == AF_INET6) && Type == SOCK_STREAM &&
+        !Listening)
+      Sockets.push_back(Fd);
+  }
+  return Sockets;
+}
 
 // Open MPI leaves its descriptors inheritable; the program's children must
 // not hold them (nor be kept from moving by them). Called before main runs,
@@ -529,6 +576,11 @@ void Cluster::startHome() {
         [this] { return ReadyForMain; });
   }
   closeMpiDescriptorsOnExec();
+  // Every connection to an agent exists now; later descriptors may be the
+  // program's, so the hints are taken here, before main, and only here.
+  Loop.post([this, Sockets = mpiConnections()]() mutable {
+    Loop.setWakeHints(std::move(Sockets));
+  });
 }
 
 // Round trips are measured one node at a time so that they do not queue
@@ -655,6 +707,8 @@ void Cluster::runAgent(std::function<unsigned()> ProcessesNow,
     Loop.stop();
   });
   Loop.every(LoadPeriodSeconds, [&] {
+    // No program code runs on an agent: every socket MPI opened counts.
+    Loop.setWakeHints(mpiConnections());
     send(Loop, 0,
          wire::Writer(wire::Msg::Load)
              .u32(ProcessesNow())

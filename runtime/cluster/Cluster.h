@@ -78,6 +78,11 @@ public:
   void send(int Dest, const wire::Writer &Message);
   Transport &transport() { return T; }
 
+  /// Descriptors whose readability means a message may have arrived (MPI's
+  /// TCP connections): the loop then sleeps until one is readable instead
+  /// of polling MPI on a backoff. Loop thread only.
+  void setWakeHints(std::vector<int> Fds) { WakeHints = std::move(Fds); }
+
   /// Runs Work on the loop's thread; callable from any thread.
   void post(std::function<void()> Work);
   /// Runs until stop().
@@ -106,6 +111,7 @@ private:
     std::function<void()> Tick;
   };
   std::vector<Timer> Timers;
+  std::vector<int> WakeHints;
   std::mutex PostMutex;
   std::vector<std::function<void()>> Posted;
 };
@@ -173,6 +179,7 @@ public:
 private:
   Cluster(Transport *T, const ClusterOptions &Options);
   void closeMpiDescriptorsOnExec();
+  std::vector<int> mpiConnections() const;
   void measureNext();
   void checkLost();
 

@@ -45,13 +45,19 @@ public:
   size_t poll(const Deliver &To) override {
     progressSends();
     size_t Delivered = 0;
-    for (;;) {
+    // Open MPI's probe looks for a matched message before it progresses the
+    // transports, and answers "none" even when that progress has just taken
+    // one in: only two misses in a row mean nothing has arrived.
+    for (int Misses = 0; Misses < 2;) {
       int Flag = 0;
       MPI_Message Msg;
       MPI_Status Status;
       MPI_Improbe(MPI_ANY_SOURCE, Tag, MPI_COMM_WORLD, &Flag, &Msg, &Status);
-      if (!Flag)
-        break;
+      if (!Flag) {
+        ++Misses;
+        continue;
+      }
+      Misses = 0;
       int Count = 0;
       MPI_Get_count(&Status, MPI_BYTE, &Count);
       Buffer.resize(static_cast<size_t>(Count));

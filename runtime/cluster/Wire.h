@@ -75,6 +75,17 @@ inline constexpr uint32_t OutputChunk = 256u << 10;
 inline constexpr uint64_t OutputWindow = 4u << 20;
 inline constexpr uint64_t StdinWindow = 1u << 20;
 
+/// Body with its u32 length in front: a message received over MPI passed on
+/// over the home socket as it is, in one copy.
+inline std::string frame(std::string_view Body) {
+  uint32_t Len = static_cast<uint32_t>(Body.size());
+  std::string Out;
+  Out.reserve(sizeof Len + Body.size());
+  Out.append(reinterpret_cast<const char *>(&Len), sizeof Len);
+  Out.append(Body);
+  return Out;
+}
+
 class Writer {
 public:
   explicit Writer(Msg Type) { u16(static_cast<uint16_t>(Type)); }
@@ -101,11 +112,7 @@ public:
   /// The message without framing (MPI).
   const std::string &body() const { return Buf; }
   /// The message with its u32 length in front (the home socket).
-  std::string framed() const {
-    uint32_t Len = static_cast<uint32_t>(Buf.size());
-    std::string Out(reinterpret_cast<const char *>(&Len), sizeof Len);
-    return Out + Buf;
-  }
+  std::string framed() const;
 
 private:
   Writer &raw(const void *Data, size_t Size) {
@@ -115,10 +122,12 @@ private:
   std::string Buf;
 };
 
+inline std::string Writer::framed() const { return frame(Buf); }
+
 class Reader {
 public:
   Reader(const void *Data, size_t Size)
-      : P(static_cast<const char *>(Data)), End(P + Size) {
+      : Begin(static_cast<const char *>(Data)), P(Begin), End(P + Size) {
     uint16_t T = u16();
     Type = (T >= 1 && T <= static_cast<uint16_t>(Msg::Last))
                ? static_cast<Msg>(T)
@@ -127,6 +136,10 @@ public:
   explicit Reader(std::string_view Body) : Reader(Body.data(), Body.size()) {}
 
   Msg type() const { return Type; }
+  /// The whole message, type included (to pass it on unchanged).
+  std::string_view whole() const {
+    return std::string_view(Begin, static_cast<size_t>(End - Begin));
+  }
   /// Every read succeeded and nothing is left over.
   bool ok() const { return !Failed && P == End; }
 
@@ -170,6 +183,7 @@ private:
     return V;
   }
 
+  const char *Begin;
   const char *P;
   const char *End;
   Msg Type = Msg::Error;

@@ -46,7 +46,9 @@ constexpr int MaxForwarded = 32; // every forwarded signal number is below
 
 /// Reads from the socket and fd 0 go through one buffer of this size; it is
 /// also the largest Stdin message.
-constexpr size_t ReadChunk = 64 << 10;
+// Large reads of the socket: output arrives in chunks of up to 256 KiB, and
+// fewer, larger reads cut the relay's cost, within the memory target.
+constexpr size_t ReadChunk = 128 << 10;
 char ReadBuffer[ReadChunk];
 
 constexpr const char *Usage =

@@ -311,6 +311,10 @@ void AgentJobs::start(wire::Reader &R) {
   J.Out[1].Fd = Err[0];
   for (int Fd : {In[1], Out[0], Err[0]})
     ::fcntl(Fd, F_SETFL, ::fcntl(Fd, F_GETFL) | O_NONBLOCK);
+  // Larger output pipes: each read then fills a whole chunk, and fewer,
+  // larger messages cross to home (a 64 KiB pipe caps every read at that).
+  for (int Fd : {Out[0], Err[0]})
+    ::fcntl(Fd, F_SETPIPE_SZ, static_cast<int>(wire::OutputChunk));
   J.PidFd = static_cast<int>(::syscall(SYS_pidfd_open, Pid, 0));
   if (J.PidFd >= 0)
     Loop.watch(J.PidFd, POLLIN, [this, Id](short) { exited(Id); });
@@ -357,11 +361,14 @@ void AgentJobs::forget(uint64_t Id) {
   Jobs.erase(It);
 }
 
-/// Reads what the pipe holds, within the window, and sends it home.
+/// Reads what the pipe holds, within the window, and sends it home. Each
+/// read goes straight into the Output message that carries it.
 void AgentJobs::drain(RemoteJob &J, uint64_t Id, int S) {
-  static std::string Buf(wire::OutputChunk, '\0');
+  // Output{job, stream, bytes}: u16 type, u64, u32, u32 length, the bytes.
+  constexpr size_t Header = 2 + 8 + 4 + 4;
   while (J.Out[S].Fd >= 0 && J.Unacked < wire::OutputWindow) {
-    ssize_t N = ::read(J.Out[S].Fd, Buf.data(), Buf.size());
+    std::string Message(Header + wire::OutputChunk, '\0');
+    ssize_t N = ::read(J.Out[S].Fd, Message.data() + Header, wire::OutputChunk);
     if (N < 0 && errno == EINTR)
       continue;
     if (N < 0 && errno == EAGAIN)
@@ -372,10 +379,14 @@ void AgentJobs::drain(RemoteJob &J, uint64_t Id, int S) {
       break;
     }
     J.Unacked += static_cast<uint64_t>(N);
-    Loop.send(0, wire::Writer(Msg::Output)
-                     .u64(Id)
-                     .u32(static_cast<uint32_t>(S + 1))
-                     .bytes(Buf.data(), static_cast<size_t>(N)));
+    std::string Head = wire::Writer(Msg::Output)
+                           .u64(Id)
+                           .u32(static_cast<uint32_t>(S + 1))
+                           .u32(static_cast<uint32_t>(N))
+                           .body();
+    Message.replace(0, Header, Head);
+    Message.resize(Header + static_cast<size_t>(N));
+    Loop.transport().send(0, std::move(Message));
   }
 }
 
