@@ -185,7 +185,7 @@ void HomeService::start() {
   });
   Loop.onMessage(Msg::Output, [this](int Source, wire::Reader &R) {
     uint64_t Id = R.u64();
-    uint32_t Stream = R.u32();
+    R.u32(); // the stream: the deputy reads it
     std::string_view Bytes = R.str();
     if (!R.ok())
       return;
@@ -197,9 +197,8 @@ void HomeService::start() {
                 wire::Writer(Msg::OutputCredit).u64(Id).u64(Bytes.size()));
       return;
     }
-    queue(It->second.Deputy,
-          wire::Writer(Msg::Output).u64(Id).u32(Stream).str(Bytes).framed(), Id,
-          Bytes.size());
+    // The agent's message is the deputy's as it is: framed in one copy.
+    queue(It->second.Deputy, wire::frame(R.whole()), Id, Bytes.size());
   });
   Loop.onMessage(Msg::StdinCredit, [this](int, wire::Reader &R) {
     uint64_t Id = R.u64();
