@@ -66,7 +66,7 @@ std::vector<int> popenFds() {
 /// on this machine, answers at once without asking anybody.
 Where decide(const __grid_site *Site, uint32_t Kind, bool Search,
              const char *File, char *const Argv[], char *const Env[],
-             const std::vector<int> &ClosedInChild = {}) {
+             const std::vector<int> &ClosedInChild = {}, bool Early = false) {
   core::ErrnoGuard Guard;
   core::initialize();
   Where W;
@@ -101,6 +101,7 @@ Where decide(const __grid_site *Site, uint32_t Kind, bool Search,
     Spec.File = File ? File : "";
     Spec.Argv = toStrings(Argv);
     Spec.Env = toStrings(Env ? Env : environ);
+    Spec.Early = Early;
     W.Placed = process::placeProcess(Spec);
   }
   switch (W.Placed.Outcome) {
@@ -267,8 +268,9 @@ int systemProcess(const __grid_site *Site, const char *Command) {
   Where W;
   if (Command) {
     const char *Argv[] = {"sh", "-c", Command, nullptr};
+    // Early: the deputy starts while the node starts the shell.
     W = decide(Site, __grid_kind_System, false, "/bin/sh",
-               const_cast<char *const *>(Argv), nullptr);
+               const_cast<char *const *>(Argv), nullptr, {}, true);
   }
   if (!W.remote() && !W.failed()) {
     int Result;
@@ -331,7 +333,7 @@ FILE *popenProcess(const __grid_site *Site, const char *Command,
   if (Command && (Read || Write)) {
     const char *Argv[] = {"sh", "-c", Command, nullptr};
     W = decide(Site, __grid_kind_Popen, false, "/bin/sh",
-               const_cast<char *const *>(Argv), nullptr, OtherPipes);
+               const_cast<char *const *>(Argv), nullptr, OtherPipes, true);
   }
   if (!W.remote() && !W.failed()) {
     FILE *Stream;

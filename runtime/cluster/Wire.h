@@ -56,7 +56,9 @@ enum class Msg : uint16_t {
   OutputCredit,
   Kill,
   Shutdown,
-  Last = Shutdown
+  // Home -> deputy, for a child placed before its node accepted it.
+  RunLocal,
+  Last = RunLocal
 };
 
 /// Placed.outcome.

@@ -259,9 +259,9 @@ public:
       sigaddset(&Forwarded, Sig);
       SignalFrames[Sig] = Writer(Msg::Signal).u64(Job).i32(Sig).framed();
     }
-    pthread_sigmask(SIG_BLOCK, &Forwarded, nullptr);
+    pthread_sigmask(SIG_BLOCK, &Forwarded, &OriginalMask);
     // A write to a closed pipe must fail with EPIPE, which is relayed.
-    signal(SIGPIPE, SIG_IGN);
+    PipeWasIgnored = signal(SIGPIPE, SIG_IGN) == SIG_IGN;
   }
 
   void start(const char *SocketPath) {
@@ -386,6 +386,19 @@ private:
         malformed("a malformed Exited");
       exitAs(Status);
     }
+    case Msg::RunLocal: {
+      // The node could not take the child after all (its cwd is not
+      // there): it runs here, in the deputy's place, with everything the
+      // program gave it (pid, descriptors, process group).
+      uint64_t J = R.u64();
+      bool Search = R.u32() != 0;
+      std::string File(R.str());
+      std::vector<std::string> Argv = R.strings();
+      std::vector<std::string> Env = R.strings();
+      if (!R.ok() || J != Job)
+        malformed("a malformed RunLocal");
+      runLocally(Search, File, Argv, Env);
+    }
     case Msg::Error: {
       std::string_view Text = R.str();
       if (!R.ok())
@@ -397,6 +410,26 @@ private:
       malformed(std::string("an unexpected message of type ")
                     .append(std::to_string(static_cast<int>(R.type()))));
     }
+  }
+
+  [[noreturn]] void runLocally(bool Search, const std::string &File,
+                               std::vector<std::string> &Argv,
+                               std::vector<std::string> &Env) {
+    std::vector<char *> ArgvP, EnvP;
+    for (std::string &A : Argv)
+      ArgvP.push_back(A.data());
+    ArgvP.push_back(nullptr);
+    for (std::string &E : Env)
+      EnvP.push_back(E.data());
+    EnvP.push_back(nullptr);
+    ::close(Home.fd());
+    signal(SIGPIPE, PipeWasIgnored ? SIG_IGN : SIG_DFL);
+    pthread_sigmask(SIG_SETMASK, &OriginalMask, nullptr);
+    if (Search)
+      ::execvpe(File.c_str(), ArgvP.data(), EnvP.data());
+    else
+      ::execve(File.c_str(), ArgvP.data(), EnvP.data());
+    _exit(errno == ENOENT ? 127 : 126);
   }
 
   /// Output for a stream that met EPIPE or another error is dropped, as the
@@ -441,6 +474,8 @@ private:
   const uint64_t Job;
   HomeSocket Home;
   sigset_t Forwarded;
+  sigset_t OriginalMask; // the mask the deputy started with
+  bool PipeWasIgnored = false;
   std::string SignalFrames[MaxForwarded];
   FrameBuffer Frames;
   std::string Body;

@@ -58,6 +58,13 @@ struct Job {
   int Deputy = -1;
   bool Started = false;
   bool Done = false;
+  // An early job (Place.early): Started was answered at once; what the node
+  // says later goes to the deputy, or waits for it to attach.
+  bool Early = false;
+  std::string Pending; // a framed Exited or RunLocal for the deputy
+  bool Search = false;
+  std::string File;
+  std::vector<std::string> Argv, Env;
   Clock::time_point Since;
   std::string What; // for logs: "app.c:12: system"
 };
@@ -85,6 +92,7 @@ private:
               const std::string &Reason);
   std::vector<placement::NodeView> nodeViews() const;
   void finish(uint64_t Id);
+  void earlyOutcome(uint64_t Id, std::string Framed);
   void nodeLost(const cluster::NodeInfo &N);
   void flushAndEnd();
 
@@ -156,6 +164,12 @@ void HomeService::start() {
     Job &J = It->second;
     J.Started = true;
     J.Since = Clock::now();
+    if (J.Early) {
+      if (J.Deputy >= 0)
+        Loop.send(static_cast<int>(J.Node),
+                  wire::Writer(Msg::Attached).u64(Id));
+      return;
+    }
     core::log(LogLevel::Debug, J.What + ": started on node " +
                                    std::to_string(J.Node) + " as pid " +
                                    std::to_string(Pid) + ", job " +
@@ -179,6 +193,19 @@ void HomeService::start() {
     auto It = Jobs.find(Id);
     if (!R.ok() || It == Jobs.end())
       return;
+    if (It->second.Early) {
+      Job &J = It->second;
+      core::log(LogLevel::Info, J.What + ": node " + std::to_string(J.Node) +
+                                    " cannot take it (" + Reason +
+                                    "); its deputy runs it here");
+      return earlyOutcome(Id, wire::Writer(Msg::RunLocal)
+                                  .u64(Id)
+                                  .u32(J.Search ? 1 : 0)
+                                  .str(J.File)
+                                  .strings(J.Argv)
+                                  .strings(J.Env)
+                                  .framed());
+    }
     answer(It->second.Requester, wire::Outcome::CannotMove, It->second.Node, 0,
            0, Reason);
     finish(Id);
@@ -408,14 +435,22 @@ void HomeService::handle(int Fd, const std::string &Body) {
   case Msg::Attach: {
     uint64_t Id = R.u64();
     auto It = Jobs.find(Id);
-    if (!R.ok() || It == Jobs.end() || !It->second.Started ||
-        It->second.Deputy >= 0 || Cn.Deputy)
+    if (!R.ok() || It == Jobs.end() ||
+        !(It->second.Started || It->second.Early) || It->second.Deputy >= 0 ||
+        Cn.Deputy)
       return refuse(Fd, "no remote process with job " + std::to_string(Id) +
                             " is waiting for its deputy");
     It->second.Deputy = Fd;
     Cn.Deputy = Id;
-    Loop.send(static_cast<int>(It->second.Node),
-              wire::Writer(Msg::Attached).u64(Id));
+    if (!It->second.Pending.empty()) { // the node has already answered
+      std::string Pending = std::move(It->second.Pending);
+      finish(Id);
+      queue(Fd, std::move(Pending));
+      return;
+    }
+    if (It->second.Started)
+      Loop.send(static_cast<int>(It->second.Node),
+                wire::Writer(Msg::Attached).u64(Id));
     return;
   }
   case Msg::Stdin:
@@ -474,6 +509,7 @@ void HomeService::place(int Fd, std::string Body) {
   std::vector<std::string> Env = R.strings();
   std::string Cwd(R.str());
   uint32_t Umask = R.u32();
+  bool Early = R.u32() != 0;
   if (!R.ok() || Tol > 3 || Strat > 2)
     return refuse(Fd, "a malformed placement request");
   if (Ending)
@@ -498,6 +534,15 @@ void HomeService::place(int Fd, std::string Body) {
   J.Since = Clock::now();
   J.What = What;
   ++LivePerNode[D.Node];
+  if (Early) {
+    J.Early = true;
+    J.Search = Search != 0;
+    J.File = File;
+    J.Argv = Argv;
+    J.Env = Env;
+    J.Requester = -1;
+    answer(Fd, wire::Outcome::Started, D.Node, Id, 0, "");
+  }
   Loop.send(static_cast<int>(D.Node), wire::Writer(Msg::Start)
                                           .u64(Id)
                                           .u32(Kind)
@@ -531,6 +576,22 @@ void HomeService::finish(uint64_t Id) {
   if (It->second.Deputy >= 0 && Conns.count(It->second.Deputy))
     Conns[It->second.Deputy].Deputy = 0; // its closing no longer kills
   Jobs.erase(It);
+}
+
+/// What the node said of an early job, for its deputy: delivered now, or
+/// when the deputy attaches.
+void HomeService::earlyOutcome(uint64_t Id, std::string Framed) {
+  auto It = Jobs.find(Id);
+  if (It == Jobs.end())
+    return;
+  int Deputy = It->second.Deputy;
+  if (Deputy < 0) {
+    It->second.Pending = std::move(Framed);
+    It->second.Started = true; // no longer starting: the deputy may attach
+    return;
+  }
+  finish(Id);
+  queue(Deputy, std::move(Framed));
 }
 
 // A lost node ends the job (DESIGN.md §4): the survivors' output that is on

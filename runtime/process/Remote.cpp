@@ -175,7 +175,8 @@ PlaceResult placeProcess(const LaunchSpec &Spec) {
       .strings(Spec.Argv)
       .strings(Spec.Env)
       .str(currentDirectory())
-      .u32(currentUmask());
+      .u32(currentUmask())
+      .u32(Spec.Early ? 1 : 0);
   std::optional<std::string> Body;
   if (writeAll(Fd, W.framed()))
     Body = readMessage(Fd);

@@ -36,6 +36,11 @@ struct LaunchSpec {
   std::string File;    // the path or the name to search
   std::vector<std::string> Argv;
   std::vector<std::string> Env;
+  /// Answer Started as soon as a node is chosen, so the deputy starts while
+  /// the node starts the child. Only where the deputy can report what the
+  /// node then says: an exec failure as exit status 127 (system, popen: the
+  /// shell), a child the node cannot take by running it itself, locally.
+  bool Early = false;
 };
 
 struct PlaceResult {

@@ -825,3 +825,22 @@ INSTANTIATE_TEST_SUITE_P(
     [](const testing::TestParamInfo<CommandLine> &I) { return I.param.Name; });
 
 } // namespace
+
+// A child placed early that its node could not take: the deputy runs it
+// itself, with its own descriptors and the environment it is given, and
+// the program sees that child's output and exit status.
+TEST_F(DeputyTest, RunsTheChildItselfOnRunLocal) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  ASSERT_NO_FATAL_FAILURE(
+      send(Writer(Msg::RunLocal)
+               .u64(Job)
+               .u32(1)
+               .str("sh")
+               .strings({"sh", "-c", "echo ran here $WHERE; exit 4"})
+               .strings({"WHERE=locally", "PATH=/usr/bin:/bin"})));
+  int Status = waitDeputy();
+  ASSERT_TRUE(WIFEXITED(Status)) << Status;
+  EXPECT_EQ(WEXITSTATUS(Status), 4);
+  EXPECT_EQ(Out->all(), "ran here locally\n");
+  EXPECT_EQ(Err->all(), "");
+}
