@@ -160,6 +160,12 @@ int main(int Argc, char **Argv) {
   alarm(0);
   // CHECK: 5
   // CHECK: pclose of the first stream: exit 0
+
+  // The child gets the caller's umask (system's shell, on a node).
+  mode_t Old = umask(027);
+  system("umask");
+  umask(Old);
+  // CHECK: 0027
   return 0;
 }
 // REMOTE: edges.c:{{[0-9]+}} (main): system -> node {{[12]}}
