@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
@@ -21,6 +22,7 @@
 #include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -230,6 +232,50 @@ void EventLoop::every(double Seconds, std::function<void()> Tick) {
 
 void EventLoop::send(int Dest, const wire::Writer &Message) {
   T.send(Dest, Message.body());
+  ring(Dest);
+}
+
+void EventLoop::send(int Dest, std::string Body) {
+  T.send(Dest, std::move(Body));
+  ring(Dest);
+}
+
+void EventLoop::openDoorbell() {
+  const char *Job = core::getEnv("PMIX_NAMESPACE");
+  if (!Job)
+    Job = core::getEnv("OMPI_MCA_ess_base_jobid");
+  DoorbellPrefix =
+      std::string(1, '\0') + "grid-bell-" + (Job ? Job : "0") + "-";
+  Doorbell = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (Doorbell < 0)
+    return;
+  std::string Name = DoorbellPrefix + std::to_string(T.rank());
+  sockaddr_un Addr{};
+  Addr.sun_family = AF_UNIX;
+  size_t Len = std::min(Name.size(), sizeof Addr.sun_path);
+  std::memcpy(Addr.sun_path, Name.data(), Len);
+  if (::bind(Doorbell, reinterpret_cast<sockaddr *>(&Addr),
+             static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + Len)) !=
+      0) {
+    ::close(Doorbell);
+    Doorbell = -1;
+  }
+}
+
+// A rank on another host has no such address here: the datagram is lost,
+// which is fine (its messages come over TCP, whose connection wakes it).
+void EventLoop::ring(int Dest) {
+  if (Doorbell < 0)
+    return;
+  std::string Name = DoorbellPrefix + std::to_string(Dest);
+  sockaddr_un Addr{};
+  Addr.sun_family = AF_UNIX;
+  size_t Len = std::min(Name.size(), sizeof Addr.sun_path);
+  std::memcpy(Addr.sun_path, Name.data(), Len);
+  char One = 1;
+  ::sendto(Doorbell, &One, 1, MSG_DONTWAIT | MSG_NOSIGNAL,
+           reinterpret_cast<sockaddr *>(&Addr),
+           static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + Len));
 }
 
 void EventLoop::post(std::function<void()> Work) {
@@ -269,15 +315,15 @@ void EventLoop::dispatch(int Source, std::string_view Body) {
 }
 
 // Open MPI's blocking calls spin a core (DESIGN.md §4), so the loop sleeps in
-// poll(2) between non-blocking looks at the transport. When MPI's messages
-// travel over TCP connections the loop knows (wake hints), it sleeps until
-// one of them, or one of its own descriptors, is readable, or the next timer
-// is due: a message wakes it at once and an idle rank costs nothing. Without
-// hints (shared-memory transports have no descriptor) it polls on a backoff:
-// not at all while there was work in the last 2 ms, then from 20 us doubling
-// to 2 ms. Either way one more look follows any activity (a send may have
-// taken a message in), and sends still in flight cap the sleep at 50 us,
-// since only polling progresses them.
+// poll(2) between non-blocking looks at the transport. Once its wake-ups are
+// known (setWakeHints) it sleeps until something is readable or its next
+// timer is due: MPI's TCP connections (a message from another host), the
+// doorbell (rung by a rank on this host after each message it sends through
+// shared memory), its own descriptors. Before that, while connections are
+// still being made, it polls on a backoff: not at all while there was work
+// in the last 2 ms, then from 20 us doubling to 2 ms. Either way one more
+// look follows any activity (a send may have taken a message in), and sends
+// still in flight cap the sleep at 50 us, since only polling progresses them.
 void EventLoop::run() {
   using namespace std::chrono;
   LoopThread.store(std::this_thread::get_id());
@@ -293,6 +339,8 @@ void EventLoop::run() {
     for (const auto &[Fd, W] : Watches)
       Fds.push_back({Fd, W.Events, 0});
     size_t Watched = Fds.size();
+    if (Doorbell >= 0)
+      Fds.push_back({Doorbell, POLLIN, 0});
     for (int Fd : WakeHints)
       Fds.push_back({Fd, POLLIN, 0});
     timespec Timeout{SleepUs / 1000000, (SleepUs % 1000000) * 1000};
@@ -302,6 +350,11 @@ void EventLoop::run() {
       if (Fds[0].revents) {
         uint64_t Count;
         [[maybe_unused]] ssize_t N = ::read(WakeFd, &Count, sizeof Count);
+      }
+      if (Doorbell >= 0 && Fds[Watched].revents) {
+        char Bells[64];
+        while (::recv(Doorbell, Bells, sizeof Bells, MSG_DONTWAIT) > 0) {
+        }
       }
       for (size_t I = 1; I < Watched; ++I) {
         if (!Fds[I].revents)
@@ -340,7 +393,7 @@ void EventLoop::run() {
       LastActive = Now;
     if (Active)
       SleepUs = 0;
-    else if (!WakeHints.empty())
+    else if (Hinted)
       SleepUs =
           std::clamp<long>(duration_cast<microseconds>(NextTimer - Now).count(),
                            0, HintedSleepUs);
@@ -424,14 +477,12 @@ void send(EventLoop &Loop, int Dest, const wire::Writer &W) {
 } // namespace
 
 Cluster::Cluster(Transport *Tr, const ClusterOptions &Options)
-    : Owned(Tr), T(*Tr), Loop(*Tr), Options(Options) {}
+    : Owned(Tr), T(*Tr), Loop(*Tr), Options(Options) {
+  Loop.openDoorbell();
+}
 
 Cluster &Cluster::open(const ClusterOptions &Options) {
   if (!TheCluster) {
-    // MPI over TCP unless the user chose otherwise: the event loop then
-    // sleeps until a connection is readable (a shared-memory transport
-    // gives it nothing to wait on, and it must poll).
-    core::setEnv("OMPI_MCA_btl", "self,tcp", false);
     std::vector<int> Before = openDescriptors();
     TheCluster = new Cluster(loadTransport(), Options); // lives until exit
     TheCluster->FdsBeforeMpi = std::move(Before);

@@ -76,12 +76,26 @@ public:
   void every(double Seconds, std::function<void()> Tick);
 
   void send(int Dest, const wire::Writer &Message);
+  /// A message already encoded (a Writer's body, or one passed on).
+  void send(int Dest, std::string Body);
   Transport &transport() { return T; }
+
+  /// A datagram socket per rank on which others "ring" after each message
+  /// they send it: the wake-up for ranks on one host, whose messages travel
+  /// through shared memory and make no descriptor readable. Its address is
+  /// abstract (per network namespace), named by the job and the rank.
+  void openDoorbell();
 
   /// Descriptors whose readability means a message may have arrived (MPI's
   /// TCP connections): the loop then sleeps until one is readable instead
   /// of polling MPI on a backoff. Loop thread only.
-  void setWakeHints(std::vector<int> Fds) { WakeHints = std::move(Fds); }
+  /// Until the first call the loop polls on a backoff (connections are
+  /// still being made); from then on it sleeps until a descriptor, the
+  /// doorbell or a timer wakes it.
+  void setWakeHints(std::vector<int> Fds) {
+    WakeHints = std::move(Fds);
+    Hinted = true;
+  }
 
   /// Runs Work on the loop's thread; callable from any thread.
   void post(std::function<void()> Work);
@@ -112,6 +126,10 @@ private:
   };
   std::vector<Timer> Timers;
   std::vector<int> WakeHints;
+  bool Hinted = false;
+  int Doorbell = -1;
+  std::string DoorbellPrefix; // "\0grid-bell-<job>-"; the rank follows
+  void ring(int Dest);
   std::mutex PostMutex;
   std::vector<std::function<void()>> Posted;
 };

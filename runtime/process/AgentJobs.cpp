@@ -386,7 +386,7 @@ void AgentJobs::drain(RemoteJob &J, uint64_t Id, int S) {
                            .body();
     Message.replace(0, Header, Head);
     Message.resize(Header + static_cast<size_t>(N));
-    Loop.transport().send(0, std::move(Message));
+    Loop.send(0, std::move(Message));
   }
 }
 

@@ -460,7 +460,7 @@ void HomeService::handle(int Fd, const std::string &Body) {
     auto It = Jobs.find(Id);
     if (Id != Cn.Deputy || It == Jobs.end())
       return; // a late message for a process that has ended
-    Loop.transport().send(static_cast<int>(It->second.Node), Body);
+    Loop.send(static_cast<int>(It->second.Node), Body);
     return;
   }
   default:
