@@ -585,7 +585,9 @@ void Cluster::startHome() {
     }
     std::sort(Samples.begin(), Samples.end());
     NodeInfo &N = Nodes[Measuring];
-    N.RoundTripUs = Samples[Samples.size() / 2];
+    // The fastest of the rounds: the link's latency. A slower round only
+    // says that a rank waited for a core (the machine may be busy).
+    N.RoundTripUs = Samples.front();
     N.Near = N.RoundTripUs < Options.NearThresholdUs;
     if (core::logEnabled(LogLevel::Info)) {
       std::ostringstream Text;

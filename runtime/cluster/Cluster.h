@@ -141,7 +141,7 @@ struct NodeInfo {
   pid_t Pid = 0;
   unsigned Cores = 0;
   unsigned Processes = 0; // Grid processes it runs, as last reported
-  double RoundTripUs = 0; // median measured round trip to home
+  double RoundTripUs = 0; // fastest measured round trip to home
   bool Near = true;       // RoundTripUs below the near threshold
   bool HelloSeen = false;
   bool Lost = false;
