@@ -154,6 +154,16 @@ void AgentJobs::install() {
   for (int Signal : {SIGTERM, SIGINT, SIGHUP})
     ::signal(Signal, killGroupsAndDie);
   Loop.onMessage(Msg::Start, [this](int, wire::Reader &R) { start(R); });
+  // Where pidfd_open is missing (kernels before 5.3, or a seccomp profile),
+  // children are reaped by looking every 20 ms instead.
+  Loop.every(0.02, [this] {
+    std::vector<uint64_t> Unwatched;
+    for (const auto &[Id, J] : Jobs)
+      if (J.PidFd < 0 && !J.Exited)
+        Unwatched.push_back(Id);
+    for (uint64_t Id : Unwatched)
+      exited(Id);
+  });
   Loop.onMessage(Msg::Attached, [this](int, wire::Reader &R) {
     uint64_t Id = R.u64();
     auto It = Jobs.find(Id);
@@ -318,8 +328,6 @@ void AgentJobs::start(wire::Reader &R) {
   J.PidFd = static_cast<int>(::syscall(SYS_pidfd_open, Pid, 0));
   if (J.PidFd >= 0)
     Loop.watch(J.PidFd, POLLIN, [this, Id](short) { exited(Id); });
-  else
-    core::warn("pidfd_open failed: " + std::string(std::strerror(errno)));
   core::log(LogLevel::Debug, Here + ": job " + std::to_string(Id) + " is pid " +
                                  std::to_string(Pid) + ": " + Exe);
   Loop.send(0, wire::Writer(Msg::Started).u64(Id).i32(Pid));
