@@ -4,6 +4,7 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,5 +23,22 @@ int main(int Argc, char **Argv) {
   }
   for (int I = 0; I < 3; ++I)
     system("echo system on node $GRID_NODE");
+
+  // An executable only h1 has, run from a directory every host has.
+  char Program[4096];
+  snprintf(Program, sizeof Program, "%s/program", Argv[1]);
+  FILE *Script = fopen(Program, "w");
+  fputs("#!/bin/sh\necho program on node $GRID_NODE\n", Script);
+  fclose(Script);
+  chmod(Program, 0755);
+  if (chdir("/") != 0)
+    return 2;
+  char *Direct[] = {Program, NULL};
+  for (int I = 0; I < 3; ++I) {
+    pid_t Pid;
+    int Status;
+    if (posix_spawn(&Pid, Program, NULL, NULL, Direct, environ) == 0)
+      waitpid(Pid, &Status, 0);
+  }
   return 0;
 }
