@@ -58,7 +58,11 @@ enum class Msg : uint16_t {
   Shutdown,
   // Home -> deputy, for a child placed before its node accepted it.
   RunLocal,
-  Last = RunLocal
+  // Agent -> home -> deputy: the child waits to read its stdin; the deputy
+  // starts relaying it (until then it reads nothing, so a child that never
+  // reads stdin takes nothing from a stdin it shares with its parent).
+  StdinWanted,
+  Last = StdinWanted
 };
 
 /// Placed.outcome.

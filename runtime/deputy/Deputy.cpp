@@ -289,7 +289,8 @@ public:
 
     for (;;) {
       pollfd Fds[2] = {{Home.fd(), POLLIN, 0}, {0, POLLIN, 0}};
-      nfds_t Count = ReadingStdin && StdinUnacked < StdinWindow ? 2 : 1;
+      nfds_t Count =
+          ReadingStdin && StdinWanted && StdinUnacked < StdinWindow ? 2 : 1;
       if (::poll(Fds, Count, -1) < 0)
         continue; // EINTR after a stop and continue
       if (Fds[0].revents)
@@ -369,6 +370,13 @@ private:
       if (!R.ok() || J != Job || (Stream != 1 && Stream != 2))
         malformed("a malformed Output");
       writeOutput(static_cast<int>(Stream), Data);
+      return;
+    }
+    case Msg::StdinWanted: {
+      uint64_t J = R.u64();
+      if (!R.ok() || J != Job)
+        malformed("a malformed StdinWanted");
+      StdinWanted = true;
       return;
     }
     case Msg::StdinCredit: {
@@ -480,6 +488,7 @@ private:
   FrameBuffer Frames;
   std::string Body;
   uint64_t StdinUnacked = 0;
+  bool StdinWanted = false; // the remote child has tried to read stdin
   bool Dropped[3] = {false, false, false};
 };
 

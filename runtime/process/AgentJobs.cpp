@@ -13,9 +13,13 @@
 #include "process/RealLibc.h"
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <initializer_list>
 #include <map>
@@ -47,7 +51,9 @@ struct RemoteJob {
   bool Attached = false;
   uint64_t Unacked = 0;
   bool Exited = false;
-  bool Killed = false; // home gave up on it: no more messages about it
+  bool StdinWanted = false; // told home that the child reads its stdin
+  ino_t StdinPipe = 0;      // the inode of the child's stdin pipe
+  bool Killed = false;      // home gave up on it: no more messages about it
   int Status = 0;
 };
 
@@ -61,6 +67,7 @@ public:
   void killAll();
 
 private:
+  void watchStdinReaders(bool ScanGroups);
   void start(wire::Reader &R);
   void watchOutput(uint64_t Id);
   void readOutput(uint64_t Id, int Stream);
@@ -105,6 +112,83 @@ void killGroupsAndDie(int Signal) {
       ::kill(-Group, SIGKILL);
   ::signal(Signal, SIG_DFL);
   ::raise(Signal);
+}
+
+/// True if process Pid waits to read from the pipe whose inode is Pipe on
+/// its fd 0: blocked in read(0) or readv(0), or waiting in a poll or select
+/// with that pipe as its stdin. A process Grid may not inspect counts as
+/// reading (the relay then starts, as it always did before on-demand).
+bool readsStdinPipe(pid_t Pid, ino_t Pipe) {
+  std::string Proc = "/proc/" + std::to_string(Pid);
+  struct stat St;
+  if (::stat((Proc + "/fd/0").c_str(), &St) != 0 || St.st_ino != Pipe)
+    return false; // gone, or its stdin is something else now
+  int Fd = ::open((Proc + "/syscall").c_str(), O_RDONLY | O_CLOEXEC);
+  if (Fd < 0)
+    return errno == EACCES || errno == EPERM;
+  char Text[256] = {};
+  ssize_t N = ::read(Fd, Text, sizeof Text - 1);
+  ::close(Fd);
+  // "running" for a process on a CPU, "-1 ..." for one blocked outside a
+  // system call: neither waits for stdin.
+  if (N <= 0 || !std::isdigit(static_cast<unsigned char>(Text[0])))
+    return false;
+  char *End = nullptr;
+  long Nr = std::strtol(Text, &End, 10);
+  unsigned long Arg0 = std::strtoul(End, nullptr, 16);
+  if (Nr == SYS_read || Nr == SYS_readv)
+    return Arg0 == 0;
+  switch (Nr) {
+  case SYS_ppoll:
+  case SYS_pselect6:
+  case SYS_epoll_pwait:
+#ifdef SYS_poll
+  case SYS_poll:
+#endif
+#ifdef SYS_select
+  case SYS_select:
+#endif
+#ifdef SYS_epoll_wait
+  case SYS_epoll_wait:
+#endif
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// The processes of process group Group (a /proc scan).
+std::vector<pid_t> groupMembers(pid_t Group) {
+  std::vector<pid_t> Members;
+  DIR *Dir = ::opendir("/proc");
+  if (!Dir)
+    return Members;
+  while (dirent *Entry = ::readdir(Dir)) {
+    char *End = nullptr;
+    long Pid = std::strtol(Entry->d_name, &End, 10);
+    if (*End || Pid <= 0)
+      continue;
+    char Path[64], Text[512];
+    std::snprintf(Path, sizeof Path, "/proc/%ld/stat", Pid);
+    int Fd = ::open(Path, O_RDONLY | O_CLOEXEC);
+    if (Fd < 0)
+      continue;
+    ssize_t N = ::read(Fd, Text, sizeof Text - 1);
+    ::close(Fd);
+    if (N <= 0)
+      continue;
+    Text[N] = '\0';
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+    const char *Close = std::strrchr(Text, ')');
+    char State;
+    long Ppid, Pgrp;
+    if (Close &&
+        std::sscanf(Close + 1, " %c %ld %ld", &State, &Ppid, &Pgrp) == 3 &&
+        Pgrp == Group)
+      Members.push_back(static_cast<pid_t>(Pid));
+  }
+  ::closedir(Dir);
+  return Members;
 }
 
 /// PATH search as execvp does it, with the child's PATH; "" if not found.
@@ -154,6 +238,11 @@ void AgentJobs::install() {
   for (int Signal : {SIGTERM, SIGINT, SIGHUP})
     ::signal(Signal, killGroupsAndDie);
   Loop.onMessage(Msg::Start, [this](int, wire::Reader &R) { start(R); });
+  // stdin on demand: every 20 ms a look at each child that has not read its
+  // stdin yet (and at the rest of its process group every 200 ms).
+  Loop.every(0.02, [this, Tick = 0u]() mutable {
+    watchStdinReaders(++Tick % 10 == 0);
+  });
   // Where pidfd_open is missing (kernels before 5.3, or a seccomp profile),
   // children are reaped by looking every 20 ms instead.
   Loop.every(0.02, [this] {
@@ -316,6 +405,9 @@ void AgentJobs::start(wire::Reader &R) {
   track(Pid);
   RemoteJob &J = Jobs[Id];
   J.Pid = Pid;
+  struct stat PipeSt;
+  if (::fstat(In[1], &PipeSt) == 0)
+    J.StdinPipe = PipeSt.st_ino;
   J.Stdin = In[1];
   J.Out[0].Fd = Out[0];
   J.Out[1].Fd = Err[0];
@@ -476,6 +568,29 @@ void AgentJobs::maybeFinish(uint64_t Id) {
   }
   Loop.send(0, wire::Writer(Msg::Exited).u64(Id).i32(J.Status));
   forget(Id);
+}
+
+// A deputy relays stdin only once its remote child reads it: until then a
+// child that never reads stdin takes nothing from a stdin its parent shares
+// (`while read x; do cmd; done`). Once wanted, stdin flows as through a
+// local pipe's buffer.
+void AgentJobs::watchStdinReaders(bool ScanGroups) {
+  std::vector<pid_t> Members;
+  for (auto &[Id, J] : Jobs) {
+    if (J.StdinWanted || J.Exited || J.Stdin < 0 || !J.StdinPipe)
+      continue;
+    bool Wants = readsStdinPipe(J.Pid, J.StdinPipe);
+    if (!Wants && ScanGroups)
+      for (pid_t Member : groupMembers(J.Pid))
+        if (Member != J.Pid && readsStdinPipe(Member, J.StdinPipe)) {
+          Wants = true;
+          break;
+        }
+    if (!Wants)
+      continue;
+    J.StdinWanted = true;
+    Loop.send(0, wire::Writer(Msg::StdinWanted).u64(Id));
+  }
 }
 
 void AgentJobs::killAll() {

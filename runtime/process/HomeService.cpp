@@ -61,7 +61,8 @@ struct Job {
   // An early job (Place.early): Started was answered at once; what the node
   // says later goes to the deputy, or waits for it to attach.
   bool Early = false;
-  std::string Pending; // a framed Exited or RunLocal for the deputy
+  bool StdinWanted = false; // the child reads stdin; the deputy is not here
+  std::string Pending;      // a framed Exited or RunLocal for the deputy
   bool Search = false;
   std::string File;
   std::vector<std::string> Argv, Env;
@@ -226,6 +227,16 @@ void HomeService::start() {
     }
     // The agent's message is the deputy's as it is: framed in one copy.
     queue(It->second.Deputy, wire::frame(R.whole()), Id, Bytes.size());
+  });
+  Loop.onMessage(Msg::StdinWanted, [this](int, wire::Reader &R) {
+    uint64_t Id = R.u64();
+    auto It = Jobs.find(Id);
+    if (!R.ok() || It == Jobs.end())
+      return;
+    if (It->second.Deputy >= 0)
+      queue(It->second.Deputy, wire::Writer(Msg::StdinWanted).u64(Id).framed());
+    else
+      It->second.StdinWanted = true; // told when the deputy attaches
   });
   Loop.onMessage(Msg::StdinCredit, [this](int, wire::Reader &R) {
     uint64_t Id = R.u64();
@@ -448,6 +459,8 @@ void HomeService::handle(int Fd, const std::string &Body) {
       queue(Fd, std::move(Pending));
       return;
     }
+    if (It->second.StdinWanted)
+      queue(Fd, wire::Writer(Msg::StdinWanted).u64(Id).framed());
     if (It->second.Started)
       Loop.send(static_cast<int>(It->second.Node),
                 wire::Writer(Msg::Attached).u64(Id));

@@ -613,6 +613,7 @@ TEST_F(DeputyTest, RelaysStdinWithinTheWindow) {
   ASSERT_NO_FATAL_FAILURE(start());
   std::string In = pattern(3 * StdinWindow + 12345, 4);
   feedStdin(In);
+  ASSERT_NO_FATAL_FAILURE(send(Writer(Msg::StdinWanted).u64(Job)));
 
   std::string Got;
   uint64_t Credited = 0;
@@ -658,6 +659,7 @@ TEST_F(DeputyTest, RelaysStdinWithinTheWindow) {
 
 TEST_F(DeputyTest, SendsStdinEofForAnEmptyStdin) {
   ASSERT_NO_FATAL_FAILURE(start({.In = Stdio::DevNull}));
+  ASSERT_NO_FATAL_FAILURE(send(Writer(Msg::StdinWanted).u64(Job)));
   ASSERT_NO_FATAL_FAILURE(expectStdinEof());
   ASSERT_NO_FATAL_FAILURE(exited(0));
   ASSERT_TRUE(WIFEXITED(waitDeputy()));
@@ -843,4 +845,25 @@ TEST_F(DeputyTest, RunsTheChildItselfOnRunLocal) {
   EXPECT_EQ(WEXITSTATUS(Status), 4);
   EXPECT_EQ(Out->all(), "ran here locally\n");
   EXPECT_EQ(Err->all(), "");
+}
+
+// Until home says the remote child wants its stdin, the deputy reads none
+// of it: a child that never reads stdin takes nothing from a stdin it
+// shares with its parent (`while read x; do cmd; done`).
+TEST_F(DeputyTest, ReadsNoStdinUntilTheChildWantsIt) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const std::string Line = "a line the parent will read\n";
+  ASSERT_EQ(::write(StdinWrite, Line.data(), Line.size()),
+            static_cast<ssize_t>(Line.size()));
+  ::close(StdinWrite);
+  StdinWrite = -1;
+  ASSERT_NO_FATAL_FAILURE(output(1, "done\n"));
+  ASSERT_NO_FATAL_FAILURE(exited(0));
+  int Status = waitDeputy();
+  ASSERT_TRUE(WIFEXITED(Status)) << Status;
+  while (std::optional<std::string> M = receive()) {
+    Reader R(*M);
+    EXPECT_NE(R.type(), Msg::Stdin) << "the deputy read stdin unasked";
+    EXPECT_NE(R.type(), Msg::StdinEof) << "the deputy read stdin unasked";
+  }
 }
