@@ -234,7 +234,8 @@ void preloadRuntime() {
 }
 
 /// True in a process mpirun started as a rank of a job of several ranks
-/// (not in a child of such a rank, which inherits OMPI_* too).
+/// (not in a child of such a rank, which inherits OMPI_* too): the rule of
+/// cluster::startRole in the runtime, which gridrun does not link.
 bool isMpiRank() {
   const char *Size = std::getenv("OMPI_COMM_WORLD_SIZE");
   const char *RankPid = std::getenv("GRID_RANK_PID");

@@ -144,24 +144,4 @@ ChildAffinityScope::~ChildAffinityScope() {
     machine().Threads.repinCallingThread();
 }
 
-void placeProcess(const __grid_site *Site, uint32_t Kind) {
-  core::ErrnoGuard Guard;
-  core::initialize();
-  if (!core::logEnabled(LogLevel::Info))
-    return;
-  Tolerance Tol = core::processTolerance();
-  std::string Why = "local mode runs every process on this machine";
-  if (Tol == Tolerance::Near || Tol == Tolerance::Any)
-    Why = std::string("tolerance ") + toString(Tol) +
-          " permits other nodes, but local mode has no cluster; " + Why;
-  core::log(LogLevel::Info,
-            core::describeSite(Site) + ": " + core::kindName(Kind) +
-                " -> local (process tolerance " + toString(Tol) + "): " + Why);
-}
-
-void processCreated(const __grid_site *Site) {
-  core::ErrnoGuard Guard;
-  core::recordCreation(Site, "local");
-}
-
 } // namespace grid::api

@@ -41,11 +41,6 @@ private:
   bool Unpinned = false;
 };
 
-/// Logs the placement of a process creation (always "local" in local mode).
-void placeProcess(const __grid_site *Site, uint32_t Kind);
-/// Counts a process creation at Site as gone to "local"; errno untouched.
-void processCreated(const __grid_site *Site);
-
 } // namespace grid::api
 
 #endif // GRID_API_DISPATCH_H

@@ -62,6 +62,26 @@ std::vector<int> popenFds() {
   return Fds;
 }
 
+/// Logs (GRID_LOG=info) that a creation at Site stays on this machine, and
+/// why: in a cluster, InCluster; in local mode, that there is no cluster.
+void logLocal(const __grid_site *Site, uint32_t Kind, const char *InCluster) {
+  core::ErrnoGuard Guard;
+  core::initialize();
+  if (!core::logEnabled(LogLevel::Info))
+    return;
+  Tolerance Tol = core::processTolerance();
+  std::string Why = InCluster;
+  if (!process::clusterPresent()) {
+    Why = "local mode runs every process on this machine";
+    if (Tol >= Tolerance::Near)
+      Why = std::string("tolerance ") + toString(Tol) +
+            " permits other nodes, but local mode has no cluster; " + Why;
+  }
+  core::log(LogLevel::Info,
+            core::describeSite(Site) + ": " + core::kindName(Kind) +
+                " -> local (process tolerance " + toString(Tol) + "): " + Why);
+}
+
 /// Asks where a child runs. Local mode, or a tolerance that keeps children
 /// on this machine, answers at once without asking anybody.
 Where decide(const __grid_site *Site, uint32_t Kind, bool Search,
@@ -75,16 +95,7 @@ Where decide(const __grid_site *Site, uint32_t Kind, bool Search,
     return core::describeSite(Site) + ": " + core::kindName(Kind);
   };
   if (!process::clusterPresent() || Tol < Tolerance::Near) {
-    if (core::logEnabled(LogLevel::Info)) {
-      std::string Why = process::clusterPresent()
-                            ? "it keeps processes on this machine"
-                            : "local mode runs every process on this machine";
-      if (!process::clusterPresent() && Tol >= Tolerance::Near)
-        Why = std::string("tolerance ") + toString(Tol) +
-              " permits other nodes, but local mode has no cluster; " + Why;
-      core::log(LogLevel::Info, Describe() + " -> local (process tolerance " +
-                                    toString(Tol) + "): " + Why);
-    }
+    logLocal(Site, Kind, "it keeps processes on this machine");
     return W;
   }
   if (std::optional<std::string> Why =
@@ -177,18 +188,10 @@ private:
 } // namespace
 
 pid_t forkProcess(const __grid_site *Site, uint32_t Kind) {
-  if (process::clusterPresent()) {
-    if (core::logEnabled(LogLevel::Info))
-      core::log(LogLevel::Info, core::describeSite(Site) + ": " +
-                                    core::kindName(Kind) +
-                                    " -> local: a forked child is placed by "
-                                    "its exec, if it calls one");
-  } else {
-    placeProcess(Site, Kind);
-  }
+  logLocal(Site, Kind, "a forked child is placed by its exec, if it calls one");
   pid_t Pid = process::forkLocal();
   if (Pid > 0)
-    processCreated(Site);
+    record(Site, Where{});
   return Pid;
 }
 
@@ -215,14 +218,8 @@ int execProcess(const __grid_site *Site, uint32_t Kind, process::ExecKind How,
       errno = Err;
       return -1;
     }
-  } else if (process::clusterPresent()) {
-    if (core::logEnabled(LogLevel::Info))
-      core::log(LogLevel::Info, core::describeSite(Site) + ": " +
-                                    core::kindName(Kind) +
-                                    " -> here: the program replaces itself "
-                                    "and stays where it is");
   } else {
-    placeProcess(Site, Kind);
+    logLocal(Site, Kind, "the program replaces itself and stays where it is");
   }
   ChildAffinityScope Affinity;
   if (!Env && How == process::ExecKind::PathEnv)
@@ -233,12 +230,7 @@ int execProcess(const __grid_site *Site, uint32_t Kind, process::ExecKind How,
 int fexecveProcess(const __grid_site *Site, int Fd, char *const Argv[],
                    char *const Env[]) {
   // A descriptor names no file another node could open: always local.
-  if (process::clusterPresent())
-    core::log(LogLevel::Info, core::describeSite(Site) +
-                                  ": fexecve -> local (cannot move: it "
-                                  "executes a descriptor)");
-  else
-    placeProcess(Site, __grid_kind_Fexecve);
+  logLocal(Site, __grid_kind_Fexecve, "cannot move: it executes a descriptor");
   ChildAffinityScope Affinity;
   return process::fexecveLocal(Fd, Argv, Env);
 }

@@ -10,7 +10,6 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <fstream>
@@ -424,18 +423,8 @@ constexpr int PingRounds = 9;
 constexpr double LoadPeriodSeconds = 0.25;
 constexpr double HomePingPeriodSeconds = 1.0;
 
-std::string runtimeDirectory() {
-  Dl_info Self{};
-  if (!::dladdr(reinterpret_cast<void *>(&layoutText), &Self) ||
-      !Self.dli_fname)
-    return ".";
-  std::string Path = Self.dli_fname;
-  size_t Slash = Path.rfind('/');
-  return Slash == std::string::npos ? "." : Path.substr(0, Slash);
-}
-
 Transport *loadTransport() {
-  std::string Path = runtimeDirectory() + "/libgridrt-cluster.so";
+  std::string Path = core::runtimeDirectory() + "/libgridrt-cluster.so";
   // RTLD_GLOBAL: Open MPI's components, loaded later, need libmpi's symbols.
   void *Handle = ::dlopen(Path.c_str(), RTLD_NOW | RTLD_GLOBAL);
   if (!Handle)
@@ -457,20 +446,6 @@ Transport *loadTransport() {
   return T;
 }
 
-std::vector<int> openDescriptors() {
-  std::vector<int> Fds;
-  if (DIR *Dir = ::opendir("/proc/self/fd")) {
-    int Own = ::dirfd(Dir);
-    while (dirent *Entry = ::readdir(Dir)) {
-      int Fd = std::atoi(Entry->d_name);
-      if (Entry->d_name[0] != '.' && Fd != Own)
-        Fds.push_back(Fd);
-    }
-    ::closedir(Dir);
-  }
-  return Fds;
-}
-
 void send(EventLoop &Loop, int Dest, const wire::Writer &W) {
   Loop.send(Dest, W);
 }
@@ -483,7 +458,7 @@ Cluster::Cluster(Transport *Tr, const ClusterOptions &Options)
 
 Cluster &Cluster::open(const ClusterOptions &Options) {
   if (!TheCluster) {
-    std::vector<int> Before = openDescriptors();
+    std::vector<int> Before = core::openDescriptors();
     TheCluster = new Cluster(loadTransport(), Options); // lives until exit
     TheCluster->FdsBeforeMpi = std::move(Before);
     TheCluster->closeMpiDescriptorsOnExec();
@@ -497,7 +472,7 @@ Cluster *Cluster::current() { return TheCluster; }
 // readable when a message comes in.
 std::vector<int> Cluster::mpiConnections() const {
   std::vector<int> Sockets;
-  for (int Fd : openDescriptors()) {
+  for (int Fd : core::openDescriptors()) {
     if (Fd <= 2 || std::find(FdsBeforeMpi.begin(), FdsBeforeMpi.end(), Fd) !=
                        FdsBeforeMpi.end())
       continue;
@@ -520,7 +495,7 @@ std::vector<int> Cluster::mpiConnections() const {
 // not hold them (nor be kept from moving by them). Called before main runs,
 // when every descriptor opened since MPI started is the runtime's or MPI's.
 void Cluster::closeMpiDescriptorsOnExec() {
-  for (int Fd : openDescriptors())
+  for (int Fd : core::openDescriptors())
     if (Fd > 2 && std::find(FdsBeforeMpi.begin(), FdsBeforeMpi.end(), Fd) ==
                       FdsBeforeMpi.end())
       ::fcntl(Fd, F_SETFD, ::fcntl(Fd, F_GETFD) | FD_CLOEXEC);

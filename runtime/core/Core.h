@@ -43,6 +43,13 @@ const char *getEnv(const char *Name);
 void setEnv(const char *Name, const char *Value, bool Overwrite);
 void unsetEnv(const char *Name);
 
+/// The process's open file descriptors (from /proc/self/fd).
+std::vector<int> openDescriptors();
+/// The directory libgridrt.so was loaded from (build/lib, or an installed
+/// libdir): its MPI transport is beside it, its internal programs in
+/// ../libexec/grid.
+const std::string &runtimeDirectory();
+
 // --- Call sites -------------------------------------------------------------
 /// "app.c:42 (worker)"; "worker" without debug info; "unknown site" for null.
 std::string describeSite(const __grid_site *Site);

@@ -1,4 +1,4 @@
-//===- core/Environment.cpp - The C library's environment functions -------===//
+//===- core/Environment.cpp - The environment and the runtime's place -----===//
 //
 // A program may define getenv, setenv and unsetenv itself, and calls from
 // libgridrt (and from libraries it loads) then bind to those: bash's do not
@@ -9,9 +9,13 @@
 
 #include "core/Core.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <dlfcn.h>
 #include <gnu/lib-names.h>
+#include <string>
+#include <vector>
 
 extern char **environ;
 
@@ -45,6 +49,34 @@ void unsetEnv(const char *Name) {
   using UnsetEnv = int (*)(const char *);
   static UnsetEnv Unset = libcFunction<UnsetEnv>("unsetenv");
   Unset(Name);
+}
+
+std::vector<int> openDescriptors() {
+  std::vector<int> Fds;
+  if (DIR *Dir = ::opendir("/proc/self/fd")) {
+    int Own = ::dirfd(Dir);
+    while (dirent *Entry = ::readdir(Dir)) {
+      char *End = nullptr;
+      long Fd = std::strtol(Entry->d_name, &End, 10);
+      if (Entry->d_name[0] != '.' && !*End && Fd != Own)
+        Fds.push_back(static_cast<int>(Fd));
+    }
+    ::closedir(Dir);
+  }
+  return Fds;
+}
+
+const std::string &runtimeDirectory() {
+  static const std::string Dir = [] {
+    Dl_info Self{};
+    if (!::dladdr(reinterpret_cast<void *>(&getEnv), &Self) || !Self.dli_fname)
+      return std::string(".");
+    std::string Path = Self.dli_fname;
+    size_t Slash = Path.rfind('/');
+    return Slash == std::string::npos ? std::string(".")
+                                      : Path.substr(0, Slash);
+  }();
+  return Dir;
 }
 
 } // namespace grid::core

@@ -12,8 +12,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <dirent.h>
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -138,25 +136,14 @@ bool clusterPresent() {
 }
 
 std::optional<std::string> inheritedDescriptor(const std::vector<int> &Except) {
-  DIR *Dir = ::opendir("/proc/self/fd");
-  if (!Dir)
-    return std::nullopt;
-  int Own = ::dirfd(Dir);
-  std::optional<std::string> Found;
-  while (dirent *Entry = ::readdir(Dir)) {
-    char *End = nullptr;
-    long Fd = std::strtol(Entry->d_name, &End, 10);
-    if (*End || Entry->d_name[0] == '.' || Fd <= 2 || Fd == Own ||
-        std::find(Except.begin(), Except.end(), Fd) != Except.end())
+  for (int Fd : core::openDescriptors()) {
+    if (Fd <= 2 || std::find(Except.begin(), Except.end(), Fd) != Except.end())
       continue;
-    int Flags = ::fcntl(static_cast<int>(Fd), F_GETFD);
-    if (Flags >= 0 && !(Flags & FD_CLOEXEC)) {
-      Found = "fd " + std::to_string(Fd) + " is inherited";
-      break;
-    }
+    int Flags = ::fcntl(Fd, F_GETFD);
+    if (Flags >= 0 && !(Flags & FD_CLOEXEC))
+      return "fd " + std::to_string(Fd) + " is inherited";
   }
-  ::closedir(Dir);
-  return Found;
+  return std::nullopt;
 }
 
 PlaceResult placeProcess(const LaunchSpec &Spec) {
@@ -209,17 +196,8 @@ void cancelRemote(uint64_t Job) {
 }
 
 const std::string &deputyPath() {
-  static const std::string Path = [] {
-    Dl_info Self{};
-    std::string Lib =
-        ::dladdr(reinterpret_cast<void *>(&cancelRemote), &Self) &&
-                Self.dli_fname
-            ? Self.dli_fname
-            : "";
-    size_t Slash = Lib.rfind('/');
-    std::string Dir = Slash == std::string::npos ? "." : Lib.substr(0, Slash);
-    return Dir + "/../libexec/grid/grid-deputy";
-  }();
+  static const std::string Path =
+      core::runtimeDirectory() + "/../libexec/grid/grid-deputy";
   return Path;
 }
 
