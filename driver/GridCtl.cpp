@@ -4,6 +4,7 @@
 // the command line, runs the chosen subcommand, and reports usage errors as
 // "gridctl: error: ..." with exit status 2.
 //===----------------------------------------------------------------------===//
+#include "ControlCommands.h"
 #include "DriverConfig.h"
 #include "InspectCommand.h"
 #include "grid/abi.h"
@@ -69,17 +70,23 @@ int topLevelUsageError(CLI::App &App, int Argc, char **Argv) {
 } // namespace
 
 int main(int Argc, char **Argv) {
-  CLI::App App("gridctl: inspect and (later) control programs built with "
-               "grid-clang -fgrid",
+  CLI::App App("gridctl: watch and steer running Grid programs (ps, nodes, "
+               "top, renice), check settings files, inspect binaries",
                "gridctl");
   App.set_version_flag("--version", std::string("gridctl (Grid) ") +
                                         GRID_VERSION_STRING +
                                         "\nGrid ABI version " +
                                         std::to_string(GRID_ABI_VERSION));
-  App.footer("See gridctl(1). The commands that control running programs "
-             "come with the cluster runtime.");
+  App.footer("See gridctl(1). gridctl talks to your own programs only, "
+             "through their sockets in $XDG_RUNTIME_DIR/grid (else "
+             "/tmp/grid-$UID).");
   App.require_subcommand(1);
   int ExitCode = 0;
+  grid::driver::addPsCommand(App, ExitCode);
+  grid::driver::addNodesCommand(App, ExitCode);
+  grid::driver::addTopCommand(App, ExitCode);
+  grid::driver::addReniceCommand(App, ExitCode);
+  grid::driver::addConfigCommand(App, ExitCode);
   grid::driver::addInspectCommand(App, ExitCode);
   try {
     App.parse(Argc, Argv);

@@ -79,6 +79,10 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
   std::optional<unsigned> Core;
   std::string Place;
   Machine *M;
+  core::WorkItem Work;
+  Work.Thread = true;
+  Work.Kind = Kind;
+  Work.Site = Site;
   {
     core::ErrnoGuard Guard;
     core::initialize();
@@ -92,13 +96,18 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
       core::log(LogLevel::Info, Where() + " -> the affinity set in its "
                                           "pthread attributes (respected)");
     } else {
-      Tolerance Tol = core::threadTolerance();
+      Tolerance Tol = core::threadTolerance(Site);
       Strategy Strat = core::placementStrategy();
       std::vector<unsigned> Loads = M->Threads.liveThreadsPerCore();
       if (core::logEnabled(LogLevel::Debug))
         core::log(LogLevel::Debug, Where() + ": " + loadsText(Loads));
-      placement::Decision D = M->Policy.choose(Tol, Strat, creator(*M), Loads);
+      placement::Creator From = creator(*M);
+      placement::Decision D = M->Policy.choose(Tol, Strat, From, Loads);
       Core = D.Core;
+      Work.Core = static_cast<int>(D.Core);
+      Work.Distance = M->Topo->cores()[D.Core].Numa == From.Numa
+                          ? Tolerance::Local
+                          : Tolerance::Machine;
       Place = placeName(D.Core);
       if (core::logEnabled(LogLevel::Info))
         core::log(LogLevel::Info, Where() + " -> " + Place +
@@ -107,7 +116,12 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
                                       "): " + D.why());
     }
   }
-  int Result = M->Threads.create(Thread, Attr, Start, Arg, Core);
+  uint64_t WorkId;
+  {
+    core::ErrnoGuard Guard;
+    WorkId = core::addWork(std::move(Work));
+  }
+  int Result = M->Threads.create(Thread, Attr, Start, Arg, Core, WorkId);
   if (Result == 0) {
     core::ErrnoGuard Guard;
     core::recordCreation(Site, Place);

@@ -13,6 +13,7 @@
 
 #include "api/Dispatch.h"
 #include "api/Launch.h"
+#include "control/Server.h"
 #include "core/Core.h"
 #include "grid/abi.h"
 #include "process/Processes.h"
@@ -82,8 +83,11 @@ int execVector(const __grid_site *Site, uint32_t Kind, process::ExecKind How,
 
 // --- Start-up ----------------------------------------------------------------
 GRID_EXPORT void __grid_register_module(const __grid_module *Module) {
-  boundary(nullptr, "__grid_register_module",
-           [&] { core::registerModule(Module); });
+  boundary(nullptr, "__grid_register_module", [&] {
+    core::registerModule(Module);
+    // A program built with -fgrid can be reniced and watched.
+    control::startServer();
+  });
 }
 
 // --- Threads -----------------------------------------------------------------

@@ -50,15 +50,19 @@ std::vector<char *> toPointers(std::vector<std::string> &List) {
 // as POSIX asks of popen, and they do not keep a later child from moving.
 std::mutex PipesMutex;
 std::map<FILE *, pid_t> DeputyPipes;
-std::map<FILE *, int> LocalPipes;
+struct LocalPipe {
+  int Fd;
+  uint64_t Work; // its gridctl ps entry
+};
+std::map<FILE *, LocalPipe> LocalPipes;
 
 std::vector<int> popenFds() {
   std::lock_guard<std::mutex> Lock(PipesMutex);
   std::vector<int> Fds;
   for (const auto &[Stream, Pid] : DeputyPipes)
     Fds.push_back(::fileno(Stream));
-  for (const auto &[Stream, Fd] : LocalPipes)
-    Fds.push_back(Fd);
+  for (const auto &[Stream, Pipe] : LocalPipes)
+    Fds.push_back(Pipe.Fd);
   return Fds;
 }
 
@@ -69,7 +73,7 @@ void logLocal(const __grid_site *Site, uint32_t Kind, const char *InCluster) {
   core::initialize();
   if (!core::logEnabled(LogLevel::Info))
     return;
-  Tolerance Tol = core::processTolerance();
+  Tolerance Tol = core::processTolerance(Site);
   std::string Why = InCluster;
   if (!process::clusterPresent()) {
     Why = "local mode runs every process on this machine";
@@ -90,7 +94,7 @@ Where decide(const __grid_site *Site, uint32_t Kind, bool Search,
   core::ErrnoGuard Guard;
   core::initialize();
   Where W;
-  Tolerance Tol = core::processTolerance();
+  Tolerance Tol = core::processTolerance(Site);
   auto Describe = [&] {
     return core::describeSite(Site) + ": " + core::kindName(Kind);
   };
@@ -135,6 +139,20 @@ Where decide(const __grid_site *Site, uint32_t Kind, bool Search,
 void record(const __grid_site *Site, const Where &W) {
   core::ErrnoGuard Guard;
   core::recordCreation(Site, W.Place);
+}
+
+/// A child started on this machine, for gridctl ps: with its pid, it stays
+/// listed until the control layer finds it gone; without, until the caller
+/// removes it. A remote child is listed by home's service instead.
+uint64_t trackLocal(const __grid_site *Site, uint32_t Kind, pid_t Pid) {
+  core::ErrnoGuard Guard;
+  if (core::isForkChild())
+    return 0;
+  core::WorkItem Item;
+  Item.Kind = Kind;
+  Item.Site = Site;
+  Item.Pid = Pid;
+  return core::addWork(std::move(Item));
 }
 
 /// posix_spawn of the deputy for a started job, with the program's own file
@@ -190,8 +208,10 @@ private:
 pid_t forkProcess(const __grid_site *Site, uint32_t Kind) {
   logLocal(Site, Kind, "a forked child is placed by its exec, if it calls one");
   pid_t Pid = process::forkLocal();
-  if (Pid > 0)
+  if (Pid > 0) {
     record(Site, Where{});
+    trackLocal(Site, Kind, Pid);
+  }
   return Pid;
 }
 
@@ -247,8 +267,16 @@ int spawnProcess(const __grid_site *Site, uint32_t Kind, bool Search,
   if (W.remote()) {
     Rc = spawnDeputy(W, Pid, Actions, Attr, Env);
   } else {
-    ChildAffinityScope Affinity;
-    Rc = process::spawnLocal(Search, Pid, File, Actions, Attr, Argv, Env);
+    pid_t Child = 0;
+    {
+      ChildAffinityScope Affinity;
+      Rc = process::spawnLocal(Search, &Child, File, Actions, Attr, Argv, Env);
+    }
+    if (Rc == 0) {
+      if (Pid)
+        *Pid = Child;
+      trackLocal(Site, Kind, Child);
+    }
   }
   if (Rc == 0)
     record(Site, W);
@@ -266,9 +294,14 @@ int systemProcess(const __grid_site *Site, const char *Command) {
   }
   if (!W.remote() && !W.failed()) {
     int Result;
+    uint64_t Work = Command ? trackLocal(Site, __grid_kind_System, 0) : 0;
     {
       ChildAffinityScope Affinity;
       Result = process::systemLocal(Command);
+    }
+    if (Work) {
+      core::ErrnoGuard Guard;
+      core::removeWork(Work);
     }
     if (Command && Result != -1)
       record(Site, W);
@@ -335,9 +368,10 @@ FILE *popenProcess(const __grid_site *Site, const char *Command,
     }
     if (Stream) {
       record(Site, W);
+      uint64_t Work = trackLocal(Site, __grid_kind_Popen, 0);
       core::ErrnoGuard Guard;
       std::lock_guard<std::mutex> Lock(PipesMutex);
-      LocalPipes[Stream] = ::fileno(Stream);
+      LocalPipes[Stream] = {::fileno(Stream), Work};
     }
     return Stream;
   }
@@ -401,7 +435,12 @@ int pcloseProcess(const __grid_site *, FILE *Stream) {
       Pid = It->second;
       DeputyPipes.erase(It);
     }
-    LocalPipes.erase(Stream);
+    auto Local = LocalPipes.find(Stream);
+    if (Local != LocalPipes.end()) {
+      if (Local->second.Work)
+        core::removeWork(Local->second.Work);
+      LocalPipes.erase(Local);
+    }
   }
   if (Pid < 0)
     return process::pcloseLocal(Stream);

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "cluster/Cluster.h"
+#include "control/Server.h"
 #include "core/Core.h"
 #include "process/Remote.h"
 
@@ -42,6 +43,7 @@ __attribute__((constructor)) void gridStartup() {
     process::runAgent(C);
   process::startHomeService(C);
   C.startHome();
+  control::startServer();
 }
 
 } // namespace

@@ -541,9 +541,11 @@ void Cluster::startHome() {
   Loop.onMessage(wire::Msg::Load, [this](int Source, wire::Reader &R) {
     uint32_t Processes = R.u32();
     uint32_t Cores = R.u32();
+    int32_t LoadHundredths = R.i32();
     if (R.ok() && Source > 0 && Source < size()) {
       Nodes[Source].Processes = Processes;
       Nodes[Source].Cores = Cores;
+      Nodes[Source].LoadAverage = LoadHundredths / 100.0;
     }
   });
   Loop.onMessage(wire::Msg::Pong, [this](int Source, wire::Reader &R) {
@@ -640,6 +642,37 @@ void Cluster::whenReady(std::function<void()> Work) {
     else
       ReadyWork.push_back(std::move(Work));
   });
+}
+
+std::vector<NodeInfo> Cluster::nodesSnapshot(double Seconds) {
+  struct Shared {
+    std::mutex M;
+    std::condition_variable Done;
+    bool Ready = false;
+    std::vector<NodeInfo> Nodes;
+  };
+  auto S = std::make_shared<Shared>();
+  auto Copy = [this, S] {
+    std::lock_guard<std::mutex> Lock(S->M);
+    S->Nodes = Nodes;
+    S->Ready = true;
+    S->Done.notify_all();
+  };
+  if (Loop.onLoopThread())
+    Copy();
+  else
+    Loop.post(Copy);
+  std::vector<NodeInfo> Result;
+  {
+    std::unique_lock<std::mutex> Lock(S->M);
+    if (!S->Done.wait_for(Lock, std::chrono::duration<double>(Seconds),
+                          [&] { return S->Ready; }))
+      return {};
+    Result = std::move(S->Nodes);
+  }
+  if (!Result.empty())
+    Result[0].LoadAverage = core::loadAverage();
+  return Result;
 }
 
 void Cluster::onNodeLost(std::function<void(const NodeInfo &)> Handler) {
@@ -740,7 +773,8 @@ void Cluster::runAgent(std::function<unsigned()> ProcessesNow,
     send(Loop, 0,
          wire::Writer(wire::Msg::Load)
              .u32(ProcessesNow())
-             .u32(Options.LocalCores));
+             .u32(Options.LocalCores)
+             .i32(static_cast<int32_t>(core::loadAverage() * 100)));
     auto Silent = std::chrono::duration<double>(Clock::now() - HeardFromHome);
     // Home pings every second once ready; allow for the start-up too.
     if (Silent.count() > Options.NodeTimeoutSeconds + 5.0) {

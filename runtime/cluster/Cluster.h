@@ -141,6 +141,7 @@ struct NodeInfo {
   pid_t Pid = 0;
   unsigned Cores = 0;
   unsigned Processes = 0; // Grid processes it runs, as last reported
+  double LoadAverage = 0; // its 1-minute load average, as last reported
   double RoundTripUs = 0; // fastest measured round trip to home
   bool Near = true;       // RoundTripUs below the near threshold
   bool HelloSeen = false;
@@ -178,6 +179,10 @@ public:
   void whenReady(std::function<void()> Work);
   /// The node table; loop thread only.
   const std::vector<NodeInfo> &nodes() const { return Nodes; }
+  /// A copy of the node table, from any thread (through the loop); empty if
+  /// the loop does not answer within Seconds. Home's own entry carries this
+  /// machine's load average now.
+  std::vector<NodeInfo> nodesSnapshot(double Seconds);
   /// Called on the loop thread when a node stops answering. The default
   /// prints the error and ends the job.
   void onNodeLost(std::function<void(const NodeInfo &)> Handler);

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,13 @@ const char *getEnv(const char *Name);
 void setEnv(const char *Name, const char *Value, bool Overwrite);
 void unsetEnv(const char *Name);
 
+/// The per-user directory of Grid's sockets (control sockets, the home
+/// socket): $XDG_RUNTIME_DIR/grid, else /tmp/grid-<uid>, created mode 0700.
+/// Empty, with Problem set, when it cannot be made or is not private (not a
+/// directory, another owner, open to others).
+std::optional<std::string> socketDirectory(std::string &Problem);
+/// This machine's 1-minute load average (/proc/loadavg), -1 if unreadable.
+double loadAverage();
 /// The process's open file descriptors (from /proc/self/fd).
 std::vector<int> openDescriptors();
 /// The directory libgridrt.so was loaded from (build/lib, or an installed
@@ -97,6 +105,57 @@ bool isForkChild();
 Tolerance threadTolerance();
 Tolerance processTolerance();
 Strategy placementStrategy();
+
+// --- Renice (gridctl renice) -------------------------------------------------
+/// Sets the program's thread and/or process tolerance as the strongest level
+/// of the precedence (source "renice"); an empty value is left as it is.
+/// The very next placement sees it.
+void renice(std::optional<Tolerance> Thread, std::optional<Tolerance> Process);
+/// A tolerance for the creations at one call site only; it overrides the
+/// program's. An empty value leaves that one as it is.
+void reniceSite(const __grid_site *Site, std::optional<Tolerance> Thread,
+                std::optional<Tolerance> Process);
+struct SiteRenice {
+  const __grid_site *Site = nullptr;
+  std::optional<Tolerance> Thread;
+  std::optional<Tolerance> Process;
+};
+/// The call sites reniced so far, in the order they were first reniced.
+std::vector<SiteRenice> siteRenices();
+/// The tolerance for a creation at Site: its site's renice, else the
+/// program's. One atomic load while no site was ever reniced.
+Tolerance threadTolerance(const __grid_site *Site);
+Tolerance processTolerance(const __grid_site *Site);
+/// The call sites of the registered modules written at File:Line. File
+/// and the site's file name match when one is the other's last path
+/// components ("app.c" matches a site in "src/app.c", and
+/// "/home/u/src/app.c" one in "src/app.c").
+std::vector<const __grid_site *> findSites(std::string_view File,
+                                           uint32_t Line);
+
+// --- Work: what this program runs where (gridctl ps) -------------------------
+/// A thread or a child process Grid placed and that still runs.
+struct WorkItem {
+  bool Thread = false;
+  uint32_t Kind = 0;
+  const __grid_site *Site = nullptr;
+  /// The site as text when there is no record (home's jobs for another
+  /// program of the job).
+  std::string SiteText;
+  unsigned Node = 0; // 0: home (this machine)
+  /// Where it runs, as the least tolerance that permits it there: local on
+  /// the creator's NUMA node, machine elsewhere on this machine, near or
+  /// any on another node by its latency class.
+  Tolerance Distance = Tolerance::Local;
+  int Core = -1;        // a thread: the core Grid placed it on
+  pid_t Pid = 0;        // a local child process
+  pid_t ForProgram = 0; // placed by home for this other program of the job
+};
+/// Adds Item; returns its id for removeWork. Any thread.
+uint64_t addWork(WorkItem Item);
+void removeWork(uint64_t Id);
+/// The live items with their ids.
+std::vector<std::pair<uint64_t, WorkItem>> workSnapshot();
 
 // --- Statistics --------------------------------------------------------------
 /// Per call site: what kind of creation, how many, and where they went.

@@ -9,12 +9,17 @@
 
 #include "core/Core.h"
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <gnu/lib-names.h>
 #include <string>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 extern char **environ;
@@ -77,6 +82,39 @@ const std::string &runtimeDirectory() {
                                       : Path.substr(0, Slash);
   }();
   return Dir;
+}
+
+std::optional<std::string> socketDirectory(std::string &Problem) {
+  std::string Dir = controlDirectory(Environment::fromProcess(), ::getuid());
+  if (::mkdir(Dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    Problem = "cannot create " + Dir + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  struct stat St;
+  if (::lstat(Dir.c_str(), &St) != 0 || !S_ISDIR(St.st_mode) ||
+      St.st_uid != ::getuid() || (St.st_mode & 077)) {
+    Problem = Dir +
+              " is not a private directory of this user (it must be "
+              "a directory owned by uid " +
+              std::to_string(::getuid()) + " with mode 0700)";
+    return std::nullopt;
+  }
+  return Dir;
+}
+
+double loadAverage() {
+  // Close-on-exec: a child spawned meanwhile by another thread must not
+  // inherit it (it would not move).
+  int Fd = ::open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+  if (Fd < 0)
+    return -1;
+  char Text[128] = {};
+  ssize_t N = ::read(Fd, Text, sizeof Text - 1);
+  ::close(Fd);
+  double One;
+  if (N <= 0 || std::sscanf(Text, "%lf", &One) != 1)
+    return -1;
+  return One;
 }
 
 } // namespace grid::core

@@ -10,11 +10,13 @@
 
 #include <tbb/concurrent_vector.h>
 
+#include <algorithm>
 #include <atomic>
 #include <climits>
 #include <cstdlib>
 #include <mutex>
 #include <pthread.h>
+#include <shared_mutex>
 #include <unistd.h>
 
 namespace grid::core {
@@ -41,6 +43,11 @@ struct State {
   // The pid a fork child had when its atfork handler ran; 0 in the parent.
   // A vfork child runs no atfork handler, so it never matches.
   std::atomic<pid_t> ForkChild{0};
+  // gridctl renice --site: few entries, read under the shared lock only
+  // once AnySite is set.
+  std::shared_mutex SiteMutex;
+  std::vector<SiteRenice> Sites;
+  std::atomic<bool> AnySite{false};
 };
 
 // Never destroyed: threads the program leaves running may still create
@@ -157,6 +164,107 @@ bool logEnabled(LogLevel Level) {
 Tolerance threadTolerance() { return state().Thread.load(); }
 Tolerance processTolerance() { return state().Process.load(); }
 Strategy placementStrategy() { return state().Placement.load(); }
+
+void renice(std::optional<Tolerance> Thread, std::optional<Tolerance> Process) {
+  State &S = state();
+  std::string Description;
+  {
+    std::lock_guard<std::mutex> Lock(S.Mutex);
+    if (Thread)
+      S.Inputs.ReniceThread =
+          Sourced<Tolerance>{*Thread, SettingSource::Renice, "gridctl renice"};
+    if (Process)
+      S.Inputs.ReniceProcess =
+          Sourced<Tolerance>{*Process, SettingSource::Renice, "gridctl renice"};
+    try {
+      publish(S, resolveSettings(S.Inputs));
+    } catch (const SettingsError &) {
+      // The other inputs were valid at start and have not changed; a renice
+      // alone cannot make them invalid. Set the reniced values directly.
+      if (Thread)
+        S.Thread.store(*Thread);
+      if (Process)
+        S.Process.store(*Process);
+    }
+    Description = describeSettings(S.Current);
+    S.LoggedSettings = Description;
+  }
+  log(LogLevel::Info, "reniced; " + Description);
+}
+
+void reniceSite(const __grid_site *Site, std::optional<Tolerance> Thread,
+                std::optional<Tolerance> Process) {
+  State &S = state();
+  {
+    std::unique_lock<std::shared_mutex> Lock(S.SiteMutex);
+    auto It = std::find_if(S.Sites.begin(), S.Sites.end(),
+                           [&](const SiteRenice &R) { return R.Site == Site; });
+    if (It == S.Sites.end())
+      It = S.Sites.insert(S.Sites.end(), SiteRenice{Site, {}, {}});
+    if (Thread)
+      It->Thread = Thread;
+    if (Process)
+      It->Process = Process;
+    S.AnySite.store(true);
+  }
+  log(LogLevel::Info,
+      "reniced call site " + describeSite(Site) + ": thread tolerance " +
+          (Thread ? toString(*Thread) : "unchanged") + ", process tolerance " +
+          (Process ? toString(*Process) : "unchanged"));
+}
+
+std::vector<SiteRenice> siteRenices() {
+  State &S = state();
+  std::shared_lock<std::shared_mutex> Lock(S.SiteMutex);
+  return S.Sites;
+}
+
+namespace {
+template <class Field>
+Tolerance siteTolerance(const __grid_site *Site, Field F,
+                        const std::atomic<Tolerance> &Program) {
+  State &S = state();
+  if (Site && S.AnySite.load(std::memory_order_acquire)) {
+    std::shared_lock<std::shared_mutex> Lock(S.SiteMutex);
+    for (const SiteRenice &R : S.Sites)
+      if (R.Site == Site && R.*F)
+        return *(R.*F);
+  }
+  return Program.load();
+}
+
+/// True when Suffix is Path or its last path components.
+bool pathEndsWith(std::string_view Path, std::string_view Suffix) {
+  if (Suffix.empty() || Path.size() < Suffix.size() ||
+      Path.substr(Path.size() - Suffix.size()) != Suffix)
+    return false;
+  return Path.size() == Suffix.size() ||
+         Path[Path.size() - Suffix.size() - 1] == '/';
+}
+} // namespace
+
+Tolerance threadTolerance(const __grid_site *Site) {
+  return siteTolerance(Site, &SiteRenice::Thread, state().Thread);
+}
+
+Tolerance processTolerance(const __grid_site *Site) {
+  return siteTolerance(Site, &SiteRenice::Process, state().Process);
+}
+
+std::vector<const __grid_site *> findSites(std::string_view File,
+                                           uint32_t Line) {
+  std::vector<const __grid_site *> Found;
+  while (File.substr(0, 2) == "./")
+    File.remove_prefix(2);
+  for (const __grid_module *M : state().Modules)
+    for (uint32_t I = 0; I < M->num_sites; ++I) {
+      const __grid_site &Site = M->sites[I];
+      if (Site.line == Line && Site.file &&
+          (pathEndsWith(Site.file, File) || pathEndsWith(File, Site.file)))
+        Found.push_back(&Site);
+    }
+  return Found;
+}
 
 Settings currentSettings() {
   State &S = state();

@@ -405,6 +405,12 @@ const ConfigTable *matchApp(const ConfigFile &Config,
   return Match;
 }
 
+std::string controlDirectory(const Environment &Env, uid_t Uid) {
+  if (std::optional<std::string> Runtime = nonEmpty(Env, "XDG_RUNTIME_DIR"))
+    return *Runtime + "/grid";
+  return "/tmp/grid-" + std::to_string(Uid);
+}
+
 //===----------------------------------------------------------------------===//
 // Precedence
 //===----------------------------------------------------------------------===//
@@ -428,7 +434,10 @@ Sourced<Tolerance>
 resolveTolerance(const Environment &Env, const std::string &Variable,
                  const ConfigTable *App, const ConfigTable *Defaults,
                  std::optional<Sourced<Tolerance>> ConfigTable::*Field,
-                 std::optional<Tolerance> Binary, const char *BinaryFlag) {
+                 std::optional<Tolerance> Binary, const char *BinaryFlag,
+                 const std::optional<Sourced<Tolerance>> &Reniced) {
+  if (Reniced)
+    return *Reniced;
   if (auto FromEnv = envTolerance(Env, Variable))
     return *FromEnv;
   if (App && App->*Field)
@@ -454,7 +463,7 @@ Settings resolveSettings(const SettingsInputs &In) {
   S.ThreadTolerance =
       resolveTolerance(In.Env, "GRID_THREAD_TOLERANCE", App, Defaults,
                        &ConfigTable::ThreadTolerance, In.BinaryThread,
-                       "-fgrid-thread-tolerance");
+                       "-fgrid-thread-tolerance", In.ReniceThread);
   // gridrun stands in for -fgrid-process-tolerance= in programs it preloads.
   std::optional<Tolerance> BinaryProcess = In.BinaryProcess;
   const char *BinaryProcessFlag = "-fgrid-process-tolerance";
@@ -463,9 +472,10 @@ Settings resolveSettings(const SettingsInputs &In) {
       BinaryProcess = FromRun->Value;
       BinaryProcessFlag = "gridrun (GRID_DEFAULT_PROCESS_TOLERANCE)";
     }
-  S.ProcessTolerance = resolveTolerance(
-      In.Env, "GRID_PROCESS_TOLERANCE", App, Defaults,
-      &ConfigTable::ProcessTolerance, BinaryProcess, BinaryProcessFlag);
+  S.ProcessTolerance =
+      resolveTolerance(In.Env, "GRID_PROCESS_TOLERANCE", App, Defaults,
+                       &ConfigTable::ProcessTolerance, BinaryProcess,
+                       BinaryProcessFlag, In.ReniceProcess);
   S.Placement = {Strategy::Balance, SettingSource::BuiltIn, "built-in"};
 
   // The binary embeds no strategy, so placement has one level fewer.

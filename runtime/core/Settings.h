@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 #include <utility>
 #include <vector>
 
@@ -115,6 +116,9 @@ struct SettingsInputs {
   /// Defaults embedded by -fgrid-thread-tolerance= / -fgrid-process-tolerance=.
   std::optional<Tolerance> BinaryThread;
   std::optional<Tolerance> BinaryProcess;
+  /// gridctl renice on the running program: the strongest level.
+  std::optional<Sourced<Tolerance>> ReniceThread;
+  std::optional<Sourced<Tolerance>> ReniceProcess;
 };
 
 struct Settings {
@@ -131,6 +135,10 @@ struct Settings {
   /// node lost and ends the job. Positive number, decimals allowed.
   double NodeTimeoutSeconds = 5.0;
 };
+
+/// The directory of the control sockets (DESIGN.md §8): $XDG_RUNTIME_DIR/grid
+/// when XDG_RUNTIME_DIR is set, else /tmp/grid-<uid>.
+std::string controlDirectory(const Environment &Env, uid_t Uid);
 
 /// Applies the precedence above. Environment variables read:
 /// GRID_THREAD_TOLERANCE, GRID_PROCESS_TOLERANCE, GRID_PLACEMENT, GRID_LOG,

@@ -8,6 +8,8 @@
 
 #include "local/Threads.h"
 
+#include "core/Core.h"
+
 #include <cerrno>
 #include <cstring>
 #include <new>
@@ -27,6 +29,7 @@ struct LocalThreads::Launch {
   int Core; // -1: not counted, not bound (the attr's own affinity)
   unsigned Generation;
   bool BindInThread; // false when the attributes already carry the core
+  uint64_t WorkId;   // gridctl ps's entry, 0 if none
 };
 
 LocalThreads::LocalThreads(const topology::Topology &Topo)
@@ -106,6 +109,8 @@ void LocalThreads::release(void *Box) {
   auto *L = static_cast<Launch *>(Box);
   if (L->Core >= 0 && L->Generation == L->Owner->Generation.load())
     L->Owner->Live[L->Core].fetch_sub(1, std::memory_order_relaxed);
+  if (L->WorkId)
+    core::removeWork(L->WorkId);
   delete L;
 }
 
@@ -133,11 +138,14 @@ void *LocalThreads::trampoline(void *Box) {
 
 int LocalThreads::create(pthread_t *Thread, const pthread_attr_t *Attr,
                          void *(*Start)(void *), void *Arg,
-                         std::optional<unsigned> Core) {
+                         std::optional<unsigned> Core, uint64_t WorkId) {
   auto *L = new (std::nothrow)
-      Launch{this, Start, Arg, -1, Generation.load(), Attr != nullptr};
-  if (!L)
+      Launch{this, Start, Arg, -1, Generation.load(), Attr != nullptr, WorkId};
+  if (!L) {
+    if (WorkId)
+      core::removeWork(WorkId);
     return EAGAIN; // what pthread_create reports when it lacks resources
+  }
   if (Core && *Core < Topo.cores().size()) {
     L->Core = static_cast<int>(*Core);
     Live[*Core].fetch_add(1, std::memory_order_relaxed);

@@ -17,6 +17,7 @@
 #include "topology/Topology.h"
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <pthread.h>
@@ -36,8 +37,11 @@ public:
   /// pthread_create(Thread, Attr, Start, Arg), the new thread bound to Core
   /// (or left where Attr's own affinity puts it when Core is empty). Returns
   /// exactly what pthread_create returns; errno is left as it set it.
+  /// WorkId (core::addWork), if not 0, is removed when the thread ends or
+  /// if it cannot be created.
   int create(pthread_t *Thread, const pthread_attr_t *Attr,
-             void *(*Start)(void *), void *Arg, std::optional<unsigned> Core);
+             void *(*Start)(void *), void *Arg, std::optional<unsigned> Core,
+             uint64_t WorkId = 0);
 
   /// True if Attr carries a CPU affinity of its own
   /// (pthread_attr_setaffinity_np), which Grid then respects.

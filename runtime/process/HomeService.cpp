@@ -50,6 +50,7 @@ struct Conn {
   uint64_t Deputy = 0; // the job this connection is the deputy of
   bool CloseAfter = false;
   uint64_t Generation = 0; // tells reuses of one descriptor apart
+  pid_t Peer = 0;          // the connected process (SO_PEERCRED)
 };
 
 struct Job {
@@ -67,7 +68,8 @@ struct Job {
   std::string File;
   std::vector<std::string> Argv, Env;
   Clock::time_point Since;
-  std::string What; // for logs: "app.c:12: system"
+  std::string What;  // for logs: "app.c:12: system"
+  uint64_t Work = 0; // its gridctl ps entry
 };
 
 class HomeService {
@@ -112,25 +114,15 @@ private:
   Clock::time_point EndingSince;
 };
 
-std::string socketDirectory() {
-  const char *Xdg = core::getEnv("XDG_RUNTIME_DIR");
-  std::string Dir = Xdg && *Xdg ? std::string(Xdg) + "/grid"
-                                : "/tmp/grid-" + std::to_string(::getuid());
-  if (::mkdir(Dir.c_str(), 0700) != 0 && errno != EEXIST)
-    core::fatal("", "cannot create " + Dir + ": " + std::strerror(errno),
-                "set XDG_RUNTIME_DIR to a writable directory");
-  struct stat St;
-  if (::lstat(Dir.c_str(), &St) != 0 || !S_ISDIR(St.st_mode) ||
-      St.st_uid != ::getuid() || (St.st_mode & 077))
-    core::fatal("", Dir + " is not a private directory of this user",
-                "remove it, or set XDG_RUNTIME_DIR to a private directory");
-  return Dir;
-}
-
 HomeService *TheService = nullptr;
 
 void HomeService::start() {
-  Path = socketDirectory() + "/home-" + std::to_string(::getpid()) + ".sock";
+  std::string Problem;
+  std::optional<std::string> Dir = core::socketDirectory(Problem);
+  if (!Dir)
+    core::fatal("", Problem,
+                "remove it, or set XDG_RUNTIME_DIR to a private directory");
+  Path = *Dir + "/home-" + std::to_string(::getpid()) + ".sock";
   sockaddr_un Addr{};
   Addr.sun_family = AF_UNIX;
   if (Path.size() >= sizeof Addr.sun_path)
@@ -296,6 +288,10 @@ void HomeService::accept() {
     if (Fd < 0)
       return;
     Conns[Fd].Generation = ++Accepted;
+    ucred Cred{};
+    socklen_t Len = sizeof Cred;
+    if (::getsockopt(Fd, SOL_SOCKET, SO_PEERCRED, &Cred, &Len) == 0)
+      Conns[Fd].Peer = Cred.pid;
     Loop.watch(Fd, POLLIN, [this, Fd](short Revents) {
       if (Revents & POLLOUT)
         writable(Fd);
@@ -528,6 +524,17 @@ void HomeService::place(int Fd, std::string Body) {
   if (Ending)
     return answer(Fd, wire::Outcome::CannotMove, 0, 0, 0, EndingWhy);
 
+  // A renice of home bounds the whole job: the requests of the other
+  // programs it started carry the tolerance they inherited at their start.
+  pid_t Peer = Conns.count(Fd) ? Conns[Fd].Peer : 0;
+  pid_t ForProgram = Peer != ::getpid() ? Peer : 0;
+  if (ForProgram) {
+    Sourced<Tolerance> Home = core::currentSettings().ProcessTolerance;
+    if (Home.Source == SettingSource::Renice &&
+        static_cast<uint32_t>(Home.Value) < Tol)
+      Tol = static_cast<uint32_t>(Home.Value);
+  }
+
   std::string What = Site + ": " + core::kindName(Kind);
   placement::NodeDecision D = Policy.choose(
       static_cast<Tolerance>(Tol), static_cast<Strategy>(Strat), nodeViews());
@@ -547,6 +554,15 @@ void HomeService::place(int Fd, std::string Body) {
   J.Since = Clock::now();
   J.What = What;
   ++LivePerNode[D.Node];
+  {
+    core::WorkItem Item;
+    Item.Kind = Kind;
+    Item.SiteText = Site;
+    Item.Node = D.Node;
+    Item.Distance = C.nodes()[D.Node].Near ? Tolerance::Near : Tolerance::Any;
+    Item.ForProgram = ForProgram;
+    J.Work = core::addWork(std::move(Item));
+  }
   if (Early) {
     J.Early = true;
     J.Search = Search != 0;
@@ -586,6 +602,7 @@ void HomeService::finish(uint64_t Id) {
     return;
   if (LivePerNode[It->second.Node])
     --LivePerNode[It->second.Node];
+  core::removeWork(It->second.Work);
   if (It->second.Deputy >= 0 && Conns.count(It->second.Deputy))
     Conns[It->second.Deputy].Deputy = 0; // its closing no longer kills
   Jobs.erase(It);

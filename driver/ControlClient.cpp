@@ -1,0 +1,212 @@
+//===- ControlClient.cpp - gridctl's side of the control socket -----------===//
+
+#include "ControlClient.h"
+
+#include "core/Settings.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <poll.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace grid::driver {
+
+using nlohmann::json;
+
+std::string controlDirectory() {
+  return grid::controlDirectory(Environment::fromProcess(), ::getuid());
+}
+
+namespace {
+
+/// A connected socket, closed on scope exit.
+struct Socket {
+  int Fd = -1;
+  ~Socket() {
+    if (Fd >= 0)
+      ::close(Fd);
+  }
+};
+
+/// Connects to Path; returns the errno of a failure, 0 on success.
+int connectTo(const std::string &Path, Socket &S) {
+  sockaddr_un Addr{};
+  Addr.sun_family = AF_UNIX;
+  if (Path.size() >= sizeof Addr.sun_path)
+    return ENAMETOOLONG;
+  std::strcpy(Addr.sun_path, Path.c_str());
+  S.Fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (S.Fd < 0)
+    return errno;
+  if (::connect(S.Fd, reinterpret_cast<sockaddr *>(&Addr), sizeof Addr) != 0)
+    return errno;
+  return 0;
+}
+
+/// Removes the socket at Path if nobody listens on it (its program died).
+bool removeIfStale(const std::string &Path) {
+  Socket S;
+  if (connectTo(Path, S) != ECONNREFUSED)
+    return false;
+  return ::unlink(Path.c_str()) == 0;
+}
+
+std::string userName(uid_t Uid) {
+  if (passwd *P = ::getpwuid(Uid))
+    return P->pw_name;
+  return "uid " + std::to_string(Uid);
+}
+
+/// Why there is no socket for Pid, in words.
+std::string whyNoProgram(pid_t Pid, const std::string &Dir) {
+  std::string Proc = "/proc/" + std::to_string(Pid);
+  struct stat St;
+  if (::stat(Proc.c_str(), &St) != 0)
+    return "no process has pid " + std::to_string(Pid);
+  std::ifstream CommFile(Proc + "/comm");
+  std::string Comm;
+  std::getline(CommFile, Comm);
+  std::string Who = "pid " + std::to_string(Pid) + " (" + Comm + ")";
+  if (St.st_uid != ::getuid())
+    return Who + " belongs to " + userName(St.st_uid) +
+           "; gridctl sees only the programs of " + userName(::getuid());
+  return Who + " is not a Grid program: it serves no control socket in " + Dir +
+         " (build it with grid-clang -fgrid, or run it under mpirun)";
+}
+
+} // namespace
+
+std::vector<pid_t> runningPrograms() {
+  std::string Dir = controlDirectory();
+  std::vector<pid_t> Pids;
+  DIR *D = ::opendir(Dir.c_str());
+  if (!D)
+    return Pids;
+  while (dirent *E = ::readdir(D)) {
+    std::string Name = E->d_name;
+    std::string Path = Dir + "/" + Name;
+    if (std::optional<pid_t> Pid = control::pidOfSocketName(Name)) {
+      if (!removeIfStale(Path))
+        Pids.push_back(*Pid);
+    } else if (Name.rfind("home-", 0) == 0 &&
+               control::pidOfSocketName(Name.substr(5))) {
+      removeIfStale(Path); // a killed job's home socket
+    }
+  }
+  ::closedir(D);
+  std::sort(Pids.begin(), Pids.end());
+  return Pids;
+}
+
+pid_t parsePid(const std::string &Text) {
+  pid_t Pid = 0;
+  auto [End, Err] =
+      std::from_chars(Text.data(), Text.data() + Text.size(), Pid);
+  if (Err != std::errc() || End != Text.data() + Text.size() || Pid <= 0)
+    throw ControlError("'" + Text + "' is not a process id (a positive number)",
+                       2);
+  return Pid;
+}
+
+json request(pid_t Pid, const control::Request &R, double TimeoutSeconds) {
+  std::string Dir = controlDirectory();
+  std::string Path = Dir + "/" + control::socketName(Pid);
+  Socket S;
+  int Err = connectTo(Path, S);
+  if (Err == ECONNREFUSED) {
+    ::unlink(Path.c_str()); // its program died without removing it
+    Err = ENOENT;
+  }
+  if (Err == ENOENT || Err == ENOTDIR || Err == EACCES)
+    throw ControlError(whyNoProgram(Pid, Dir));
+  if (Err != 0)
+    throw ControlError("cannot reach pid " + std::to_string(Pid) + " at " +
+                       Path + ": " + std::strerror(Err));
+
+  std::string Line = control::encodeRequest(R);
+  for (size_t Sent = 0; Sent < Line.size();) {
+    ssize_t N =
+        ::send(S.Fd, Line.data() + Sent, Line.size() - Sent, MSG_NOSIGNAL);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N < 0)
+      break; // a refusal closes early; its reason is still to be read
+    Sent += static_cast<size_t>(N);
+  }
+
+  auto Deadline = std::chrono::steady_clock::now() +
+                  std::chrono::duration<double>(TimeoutSeconds);
+  std::string Reply;
+  for (;;) {
+    size_t Newline = Reply.find('\n');
+    if (Newline != std::string::npos) {
+      Reply.resize(Newline);
+      break;
+    }
+    auto Left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        Deadline - std::chrono::steady_clock::now());
+    pollfd P{S.Fd, POLLIN, 0};
+    int Ready =
+        Left.count() > 0 ? ::poll(&P, 1, static_cast<int>(Left.count())) : 0;
+    if (Ready < 0 && errno == EINTR)
+      continue;
+    if (Ready == 0)
+      throw ControlError(
+          "pid " + std::to_string(Pid) + " did not answer within " +
+          std::to_string(static_cast<int>(TimeoutSeconds)) + " s");
+    char Buf[64 * 1024];
+    ssize_t N = ::read(S.Fd, Buf, sizeof Buf);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      throw ControlError("pid " + std::to_string(Pid) +
+                         " closed the connection without answering (it may "
+                         "have ended)");
+    Reply.append(Buf, static_cast<size_t>(N));
+  }
+  json Doc = json::parse(Reply, nullptr, false);
+  if (Doc.is_discarded() || !Doc.is_object())
+    throw ControlError("pid " + std::to_string(Pid) +
+                       " sent a reply that is not a JSON object");
+  if (Doc.value("version", 0) != control::ProtocolVersion)
+    throw ControlError("pid " + std::to_string(Pid) + " speaks control " +
+                       "protocol version " +
+                       Doc.value("version", json()).dump() + ", this gridctl " +
+                       std::to_string(control::ProtocolVersion) +
+                       "; use the gridctl of the Grid it was built with");
+  if (!Doc.value("ok", false))
+    throw ControlError("pid " + std::to_string(Pid) + ": " +
+                       Doc.value("error", std::string("unexplained error")));
+  return Doc;
+}
+
+json requestIfRunning(pid_t Pid, const control::Request &R) {
+  try {
+    return request(Pid, R);
+  } catch (const ControlError &) {
+    // Gone between the listing and the request (its socket removed, or
+    // the process ended): a listing shows what runs now.
+    std::string Path = controlDirectory() + "/" + control::socketName(Pid);
+    std::ifstream Stat("/proc/" + std::to_string(Pid) + "/stat");
+    std::string Text((std::istreambuf_iterator<char>(Stat)),
+                     std::istreambuf_iterator<char>());
+    size_t Paren = Text.rfind(')');
+    bool Zombie = Paren != std::string::npos && Paren + 2 < Text.size() &&
+                  (Text[Paren + 2] == 'Z' || Text[Paren + 2] == 'X');
+    struct stat St;
+    if (::stat(Path.c_str(), &St) != 0 || Text.empty() || Zombie)
+      return nullptr;
+    throw;
+  }
+}
+
+} // namespace grid::driver
