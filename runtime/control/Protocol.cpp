@@ -33,9 +33,20 @@ namespace {
 
 const char *const AcceptedRequests = "ps, nodes, renice";
 
-/// A value as JSON text for a message; never throws.
+/// A value as JSON text for a message, cut to a readable length; never
+/// throws. A nested value is not dumped: dump() recurses once per level, and
+/// a request line may nest 32 Ki levels, enough to overflow a small stack.
 std::string show(const json &Value) {
-  return Value.dump(-1, ' ', true, json::error_handler_t::replace);
+  if (Value.is_array())
+    return Value.empty() ? "[]" : "[...]";
+  if (Value.is_object())
+    return Value.empty() ? "{}" : "{...}";
+  // ASCII only (escapes), so the cut never splits a character.
+  std::string Text = Value.dump(-1, ' ', true, json::error_handler_t::replace);
+  constexpr size_t Longest = 64;
+  if (Text.size() > Longest)
+    Text = Text.substr(0, Longest - 3) + "...";
+  return Text;
 }
 
 /// A tolerance given as 0-3 or as a name; the error names the field.
@@ -161,6 +172,9 @@ std::optional<pid_t> pidOfSocketName(std::string_view Name) {
       Name.substr(Name.size() - Suffix.size()) != Suffix)
     return std::nullopt;
   std::string_view Digits = Name.substr(0, Name.size() - Suffix.size());
+  // Only the name socketName makes: "012.sock" is not pid 12's socket.
+  if (Digits.front() < '1' || Digits.front() > '9')
+    return std::nullopt;
   pid_t Pid = 0;
   auto [End, Err] =
       std::from_chars(Digits.data(), Digits.data() + Digits.size(), Pid);

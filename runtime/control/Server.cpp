@@ -380,6 +380,7 @@ public:
   bool open();
   void run();
   const std::string &path() const { return Path; }
+  int listenFd() const { return Listen; }
 
 private:
   void accept();
@@ -552,6 +553,16 @@ void Server::run() {
 std::once_flag Started;
 pid_t ServerPid = 0;
 std::string SocketPath;
+int ListenFd = -1;
+
+/// A forked child has no server thread: it must not hold the listening
+/// socket, or connections to a program that died would hang instead of
+/// being refused (and gridctl could not tell its socket is stale).
+void closeInForkChild() {
+  if (ListenFd >= 0)
+    ::close(ListenFd);
+  ListenFd = -1;
+}
 
 void removeSocket() {
   // A forked child runs the same exit handlers: the socket is its parent's.
@@ -571,7 +582,9 @@ void startServer() {
     }
     ServerPid = ::getpid();
     SocketPath = S->path();
+    ListenFd = S->listenFd();
     std::atexit(removeSocket);
+    ::pthread_atfork(nullptr, nullptr, closeInForkChild);
     // The program's signals are for its own threads, never this one.
     sigset_t All, Old;
     sigfillset(&All);
