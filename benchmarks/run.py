@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Grid's benchmark runner: measures the three figures of RESULTS.md.
+"""Grid's benchmark runner: measures the figures of RESULTS.md.
 
 Each figure is a ratio of a subject to its baseline measured in the same run,
 baseline and subject interleaved round by round (the order alternating), and
@@ -30,30 +30,60 @@ names the node it ran on, so each call is classified by where it really ran:
                  the CPU time (utime+stime) of the idle agent rank over 10 s
                  windows while home sleeps (-np 2); two absolute figures
 
+The control-plane figures (issue 4) time build/bin/gridctl against
+build/benchmarks/control_plane, as a user runs gridctl; the runner's clock,
+time.monotonic(), is the CLOCK_MONOTONIC the program stamps its events with:
+
+  renice   control_plane spawn, home of `mpirun -np 2` with process
+           tolerance any and strategy spread, starts children one after
+           another; the runner alternates `gridctl renice --processes any`
+           and `--processes local`, and per local renice takes the time from
+           gridctl's exit to the start of the first child after it (which
+           must run at home, as must every later one until the next renice);
+           baseline for context: the loop's own period between children
+  ps       `gridctl ps PID --json` of a program with 1,000 live threads
+           (control_plane threads) vs the same of a program with 1 thread,
+           interleaved; an absolute figure, with its ratio
+  top      the throughput of kernel-grid (the kernel figure's program, more
+           frames) while the live ncurses `gridctl top` runs in a
+           pseudo-terminal vs without it, interleaved rounds
+
 Run through benchmarks/run.sh after building the target grid-benchmarks.
 """
 import argparse
 import datetime
+import fcntl
+import json
 import os
 import platform
+import pty
+import random
+import re
 import shlex
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
+import termios
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 # What --only accepts; "idle" measures two figures in one run.
 FIGURES = ("create", "kernel", "compile", "remote-system", "remote-jobs",
-           "relay", "idle")
+           "relay", "idle", "renice", "ps", "top")
 LOCAL_FIGURES = ("create", "kernel", "compile")
+CONTROL_FIGURES = ("renice", "ps", "top")
+# Figures that need no mpirun.
+WITHOUT_MPI = LOCAL_FIGURES + ("ps", "top")
 # Targets: a ratio or value at most this, except those in AT_LEAST.
 TARGETS = {"create": 1.20, "kernel": 1.03, "compile": 1.10,
            "remote-system": 2.0, "remote-jobs": 1.5, "relay": 0.25,
-           "deputy-rss": 2048, "agent-cpu": 2.0}
-AT_LEAST = ("relay",)
+           "deputy-rss": 2048, "agent-cpu": 2.0, "renice": 50.0,
+           "ps": 20.0, "top": 0.98}
+AT_LEAST = ("relay", "top")
 TITLES = {
     "create": "thread create+join: Grid vs raw pthread",
     "kernel": "thread-heavy kernel: -fgrid vs plain",
@@ -64,11 +94,21 @@ TITLES = {
     "relay": "stdout relay of a 256 MiB cat: node 1 vs local (throughput)",
     "deputy-rss": "grid-deputy resident memory while its remote child runs",
     "agent-cpu": "idle agent rank CPU time (utime+stime), 10 s windows",
+    "renice": "renice to effect: gridctl renice returned -> next child "
+              "placed at home",
+    "ps": "gridctl ps PID --json round trip, 1,000 live threads",
+    "top": "program throughput (kernel-grid) while gridctl top runs vs "
+           "without",
 }
 DEFAULT_ROUNDS = {"create": 31, "kernel": 11, "compile": 7,
                   "remote-system": 15, "remote-jobs": 7, "relay": 7,
-                  "idle": 3}
+                  "idle": 3, "renice": 31, "ps": 51, "top": 11}
 RELAY_BYTES = 256 << 20
+PS_THREADS = 1000
+# kernel-grid's frames per run for the top figure: about 1.5-2.5 s here
+# (later frames cost more), so the live view (refresh 1 s) asks the program
+# once or twice per run.
+TOP_FRAMES = 20
 
 
 class Figure:
@@ -100,6 +140,22 @@ class Amount:
 
     def verdict(self):
         return "meets" if self.value <= TARGETS[self.name] else "misses"
+
+
+class Absolute:
+    """An absolute figure (a latency) with an upper bound, and beside it a
+    baseline measured in the same run for context; Broken says why the
+    figure fails whatever its value (wrong behaviour seen while measuring)."""
+
+    def __init__(self, name, value, shown, baseline_shown, target_shown,
+                 rounds, note, broken=""):
+        self.name, self.value, self.shown = name, value, shown
+        self.baseline_shown, self.target_shown = baseline_shown, target_shown
+        self.rounds, self.note, self.broken = rounds, note, broken
+
+    def verdict(self):
+        return ("meets" if not self.broken and self.value <= TARGETS[self.name]
+                else "misses")
 
 
 def die(message):
@@ -339,6 +395,367 @@ def measure_idle(bench, build_dir, rounds, verbose, mpirun):
     ]
 
 
+# --- Control plane (issue 4) -------------------------------------------------
+
+
+def gridctl_path(build_dir):
+    return need(os.path.join(build_dir, "bin", "gridctl"), build_dir)
+
+
+def run_timed(argv, timeout=30):
+    """Runs argv; (its stdout, time.monotonic() when it started, when it
+    had exited). A failure ends the runner with its output."""
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        die(f"`{shlex.join(argv)}` did not finish in {timeout} s")
+    end = time.monotonic()
+    if proc.returncode != 0:
+        die(f"`{shlex.join(argv)}` exited with {proc.returncode}:\n"
+            f"{proc.stdout}{proc.stderr}")
+    return proc.stdout, start, end
+
+
+def read_ready(proc, what):
+    """The pid of a program's "ready PID" line; what it printed before is
+    kept for the error message should it end instead."""
+    seen = []
+    for line in proc.stdout:
+        if line.startswith("ready "):
+            return int(line.split()[1])
+        seen.append(line)
+    proc.wait()
+    die(f"{what} ended (status {proc.returncode}) before it was ready:\n"
+        + "".join(seen))
+
+
+def ms(seconds):
+    return f"{seconds * 1e3:.2f} ms"
+
+
+def measure_renice(bench, build_dir, rounds, verbose, mpirun):
+    program = need(os.path.join(bench, "control_plane"), build_dir)
+    gridctl = gridctl_path(build_dir)
+    stop = os.path.join(bench, "control_plane.stop")
+    if os.path.exists(stop):
+        os.remove(stop)
+    argv = remote_command(mpirun, 2, program, ["spawn", "--stop", stop])
+    if verbose:
+        print("$ " + shlex.join(argv), flush=True)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True,
+                            env=mpirun_env())
+    pid = str(read_ready(proc, "control_plane spawn"))
+    # Per trial: [any started, any returned, local started, local returned].
+    trials = []
+    try:
+        for _ in range(rounds):
+            _, any_start, any_end = run_timed(
+                [gridctl, "renice", "--processes", "any", pid])
+            time.sleep(random.uniform(0.1, 0.2))
+            _, local_start, local_end = run_timed(
+                [gridctl, "renice", "--processes", "local", pid])
+            # A random pause: the renice falls anywhere in a child's life.
+            time.sleep(random.uniform(0.1, 0.2))
+            trials.append((any_start, any_end, local_start, local_end))
+    finally:
+        stopped = time.monotonic()
+        open(stop, "w").close()
+    try:
+        out, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        die("control_plane spawn did not stop within 60 s of its stop file")
+    os.remove(stop)
+    if proc.returncode != 0:
+        die(f"`{shlex.join(argv)}` exited with {proc.returncode}:\n{out}")
+    children = sorted((int(a) / 1e9, int(b) / 1e9, int(n)) for _, a, b, n in
+                      (line.split() for line in out.splitlines()
+                       if line.startswith("child ")))
+    if not children:
+        die(f"control_plane spawn reported no children:\n{out}")
+
+    latencies, walls, violations = [], [], 0
+    for i, (any_start, any_end, local_start, local_end) in enumerate(trials):
+        window_end = trials[i + 1][0] if i + 1 < len(trials) else stopped
+        spread = [c for c in children if any_end < c[0] < local_start]
+        if not any(node for _, _, node in spread):
+            die(f"trial {i}: no child ran on node 1 between `renice "
+                "--processes any` and the next renice; the spread did not "
+                "resume, so the trial would prove nothing")
+        after = [c for c in children if local_end < c[0] < window_end]
+        remote = [c for c in after if c[2] != 0]
+        violations += len(remote)
+        home = [c for c in after if c[2] == 0]
+        if not home:
+            die(f"trial {i}: no child started within "
+                f"{window_end - local_end:.3f} s of `renice --processes "
+                "local`")
+        latencies.append(home[0][0] - local_end)
+        walls.append(local_end - local_start)
+        if verbose:
+            print(f"renice trial {i}: gridctl {ms(walls[-1])}, next child "
+                  f"{ms(latencies[-1])} after it returned, "
+                  f"{len(after)} children at home before the next renice, "
+                  f"{len(remote)} remote")
+    periods = [b[0] - a[0] for a, b in zip(children, children[1:])]
+    durations = {0: [], 1: []}
+    for start, end, node in children:
+        durations[1 if node else 0].append(end - start)
+    period = statistics.median(periods)
+    median, worst = statistics.median(latencies), max(latencies)
+    broken = (f"{violations} children started after a renice to local "
+              "had returned ran on node 1" if violations else "")
+    shown = f"median {ms(median)}, max {ms(worst)}"
+    if broken:
+        shown += f"; {broken}"
+    command = shlex.join(remote_command(
+        "mpirun", 2, "build/benchmarks/control_plane",
+        ["spawn", "--stop", "build/benchmarks/control_plane.stop"]))
+    return [Absolute(
+        "renice", worst, shown, f"loop period {ms(period)}", "max <= 50 ms",
+        len(latencies),
+        f"{len(latencies)} renices to local, each after a renice to any and "
+        "100-200 ms of children spread over home and node 1, then 100-200 "
+        "ms of children that must all run at home "
+        f"({violations} did not); the program's loop starts its next child "
+        "(posix_spawnp of `sh -c 'exit $GRID_NODE'`, then waitpid) as soon "
+        "as the last one is reaped, so the figure is the wait from "
+        "gridctl's exit to the loop's next posix_spawnp: the rest of the "
+        "child in flight then (at home or on node 1), since the program "
+        "publishes the new tolerance before it replies and the next "
+        "placement reads it; loop period (start to "
+        f"start, median of {len(periods)}) {ms(period)}, a child "
+        f"{ms(statistics.median(durations[0]))} at home and "
+        f"{ms(statistics.median(durations[1] or [0]))} on node 1 "
+        "(spawn to reaped, medians); `gridctl renice` itself took "
+        f"{ms(statistics.median(walls))} from start to exit "
+        f"(max {ms(max(walls))}); `{command}`", broken)]
+
+
+def ps_thread_total(reply, what):
+    """The threads the one program of a `gridctl ps PID --json` reply lists,
+    summed over its nodes."""
+    try:
+        programs = json.loads(reply)["programs"]
+        return sum(t["count"] for p in programs for n in p["nodes"]
+                   for t in n["threads"])
+    except (ValueError, KeyError, TypeError) as e:
+        die(f"{what}: `gridctl ps --json` printed no valid document ({e}):\n"
+            f"{reply[:2000]}")
+
+
+def measure_ps(bench, build_dir, rounds, verbose):
+    program = need(os.path.join(bench, "control_plane"), build_dir)
+    gridctl = gridctl_path(build_dir)
+    procs, pids = {}, {}
+    try:
+        for kind, threads in (("base", 1), ("subject", PS_THREADS)):
+            procs[kind] = subprocess.Popen(
+                [program, "threads", "--threads", str(threads)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            pids[kind] = str(read_ready(procs[kind],
+                                        f"control_plane threads {threads}"))
+        commands = {kind: [gridctl, "ps", pid, "--json"]
+                    for kind, pid in pids.items()}
+        commands["version"] = [gridctl, "--version"]
+        expected = {"base": 1, "subject": PS_THREADS}
+        for kind in ("base", "subject", "version"):  # warm-up
+            run_timed(commands[kind])
+        times = {"base": [], "subject": [], "version": []}
+        ratios = []
+        for i in range(rounds):
+            order = (("base", "subject", "version") if i % 2 == 0
+                     else ("subject", "base", "version"))
+            for kind in order:
+                out, start, end = run_timed(commands[kind])
+                times[kind].append(end - start)
+                if kind != "version":
+                    total = ps_thread_total(out, f"pid {pids[kind]}")
+                    if total != expected[kind]:
+                        die(f"`gridctl ps {pids[kind]} --json` lists {total} "
+                            f"threads; the program runs {expected[kind]}")
+            ratios.append(times["subject"][-1] / times["base"][-1])
+            if verbose:
+                print(f"ps round {i}: 1 thread {ms(times['base'][-1])}  "
+                      f"{PS_THREADS} threads {ms(times['subject'][-1])}  "
+                      f"ratio {ratios[-1]:.3f}  --version "
+                      f"{ms(times['version'][-1])}")
+    finally:
+        for proc in procs.values():
+            proc.stdin.close()
+        for proc in procs.values():
+            proc.wait(timeout=60)
+    for kind, proc in procs.items():
+        if proc.returncode != 0:
+            die(f"control_plane threads ({kind}) exited with "
+                f"{proc.returncode}")
+    median = statistics.median(times["subject"])
+    ratio = statistics.median(ratios)
+    return [Absolute(
+        "ps", median, f"median {ms(median)} ({ratio:.3f}x)",
+        f"{ms(statistics.median(times['base']))} (1 thread)",
+        "median <= 20 ms", rounds,
+        f"{rounds} rounds, the 1-thread and {PS_THREADS}-thread programs "
+        "alternating first, each `gridctl ps PID --json` timed from spawn "
+        "to exit by the runner (as a user runs it) and its reply checked: "
+        f"the threads it lists sum to {PS_THREADS} (and 1); "
+        f"max {ms(max(times['subject']))}; per-round ratios "
+        f"{min(ratios):.3f}x to {max(ratios):.3f}x; `gridctl --version` "
+        "(starting gridctl, no socket) took "
+        f"{ms(statistics.median(times['version']))}; both programs are "
+        "`build/benchmarks/control_plane threads --threads N`, local "
+        "(no mpirun), threads waiting on a condition variable")]
+
+
+class LiveTop:
+    """`gridctl top`'s live view in a pseudo-terminal of 50x160, its output
+    drained (and kept) by a thread so the view never blocks on it."""
+
+    def __init__(self, gridctl):
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ,
+                    struct.pack("HHHH", 50, 160, 0, 0))
+        env = dict(os.environ, TERM="xterm")
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen([gridctl, "top"], stdin=slave,
+                                     stdout=slave, stderr=slave, env=env,
+                                     start_new_session=True)
+        os.close(slave)
+        self.master, self.output = master, bytearray()
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self.drain, daemon=True)
+        self.reader.start()
+
+    def drain(self):
+        while True:
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:  # EIO: the view has closed the terminal
+                return
+            if not data:
+                return
+            with self.lock:
+                self.output += data
+
+    def text(self):
+        """The output so far, escape sequences removed."""
+        with self.lock:
+            raw = bytes(self.output)
+        return re.sub(rb"\x1b(\[[0-9;?]*[A-Za-z@]|[()][0-9A-Za-z]|.)", b" ",
+                      raw).decode(errors="replace")
+
+    def wait_for(self, needle, seconds):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if needle in self.text():
+                return True
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        return False
+
+    def quit(self):
+        """Quits the view; its CPU time (utime+stime, from wait4) and its
+        lifetime, in seconds."""
+        os.write(self.master, b"q")
+        deadline = time.monotonic() + 10
+        while True:
+            pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                self.proc.kill()
+                self.proc.wait()
+                die("gridctl top did not quit within 10 s of `q`")
+            time.sleep(0.01)
+        life = time.monotonic() - self.started
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.reader.join(timeout=5)
+        os.close(self.master)
+        if self.proc.returncode != 0:
+            die(f"gridctl top exited with {self.proc.returncode}:\n"
+                + self.text()[-2000:])
+        return usage.ru_utime + usage.ru_stime, life
+
+
+def run_kernel(argv):
+    """kernel-grid's (seconds, checksum)."""
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    if proc.returncode != 0:
+        die(f"`{shlex.join(argv)}` exited with {proc.returncode}:\n"
+            f"{proc.stdout}{proc.stderr}")
+    r = parse_result(proc.stdout, argv[0])
+    return float(r["seconds"]), r["checksum"]
+
+
+def measure_top(bench, build_dir, rounds, verbose):
+    kernel = need(os.path.join(bench, "kernel-grid"), build_dir)
+    gridctl = gridctl_path(build_dir)
+    argv = [kernel, "--frames", str(TOP_FRAMES)]
+    run_kernel(argv)  # warm-up
+    base, subj, ratios, seen, shown = [], [], [], 0, False
+    # gridctl top's CPU time and lifetime, summed over rounds.
+    top_cpu = top_life = 0.0
+    checksums = set()
+    for i in range(rounds):
+        seconds = {}
+        for kind in (("without", "with") if i % 2 == 0
+                     else ("with", "without")):
+            if kind == "without":
+                seconds[kind], checksum = run_kernel(argv)
+                checksums.add(checksum)
+                continue
+            top = LiveTop(gridctl)
+            if not top.wait_for("gridctl top", 10):
+                top.quit()
+                die("gridctl top drew no screen within 10 s:\n"
+                    + top.text()[-2000:])
+            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+            out = proc.communicate()[0]
+            if proc.returncode != 0:
+                top.quit()
+                die(f"`{shlex.join(argv)}` exited with {proc.returncode}")
+            r = parse_result(out, kernel)
+            seconds[kind] = float(r["seconds"])
+            checksums.add(r["checksum"])
+            # The view showed the program ("pid N  kernel-grid ...").
+            shown = f"pid {proc.pid}" in top.text()
+            seen += shown
+            cpu, life = top.quit()
+            top_cpu += cpu
+            top_life += life
+        if len(checksums) != 1:
+            die(f"kernel-grid checksums differ: {sorted(checksums)}")
+        # Throughput is frames per second: with / without = the inverse of
+        # the times' ratio.
+        base.append(TOP_FRAMES / seconds["without"])
+        subj.append(TOP_FRAMES / seconds["with"])
+        ratios.append(seconds["without"] / seconds["with"])
+        if verbose:
+            print(f"top round {i}: without {seconds['without']:.3f} s  "
+                  f"with {seconds['with']:.3f} s  ratio {ratios[-1]:.3f}"
+                  + ("" if shown else "  (gridctl top did not show the "
+                     "program)"))
+    if not seen:
+        die("gridctl top never showed kernel-grid in any round; the "
+            "figure would not measure a watched program")
+    return [Figure("top", statistics.median(base), statistics.median(subj),
+                   ratios, "frames/s",
+                   f"kernel-grid --frames {TOP_FRAMES} ({2 * os.cpu_count()} "
+                   "threads per frame here), in-process wall "
+                   "time, with the live ncurses view of `gridctl top` "
+                   "(refresh 1 s) started before the program in a "
+                   "pseudo-terminal of 50x160 and quit with `q` after it, "
+                   "vs without; the view showed the program in "
+                   f"{seen} of {rounds} rounds, and used "
+                   f"{100 * top_cpu / top_life:.2f}% of a core over its "
+                   "life (utime+stime from wait4, start to quit, all "
+                   "rounds); checksums equal")]
+
+
 def machine_note():
     model = "unknown CPU"
     try:
@@ -384,8 +801,15 @@ def amount_rows(figures):
             for f in figures if isinstance(f, Amount)]
 
 
+def absolute_rows(figures):
+    return [(TITLES[f.name], f.baseline_shown, f.shown, f.target_shown,
+             f.verdict()) for f in figures if isinstance(f, Absolute)]
+
+
 HEAD = ("figure", "baseline", "subject", "ratio", "target", "verdict")
 AMOUNT_HEAD = ("figure", "measured", "target", "verdict")
+ABSOLUTE_HEAD = ("figure", "baseline (same run)", "measured", "target",
+                 "verdict")
 
 
 def print_rows(head, rows):
@@ -396,12 +820,15 @@ def print_rows(head, rows):
 
 
 def print_table(figures):
-    if table_rows(figures):
-        print_rows(HEAD, table_rows(figures))
-    if amount_rows(figures):
-        if table_rows(figures):
-            print()
-        print_rows(AMOUNT_HEAD, amount_rows(figures))
+    first = True
+    for head, rows in ((HEAD, table_rows(figures)),
+                       (AMOUNT_HEAD, amount_rows(figures)),
+                       (ABSOLUTE_HEAD, absolute_rows(figures))):
+        if rows:
+            if not first:
+                print()
+            print_rows(head, rows)
+            first = False
 
 
 def markdown_table(head, rows):
@@ -422,7 +849,8 @@ def method_lines(figures):
 
 def record(figures, command, machine, started, revision):
     local = [f for f in figures if f.name in LOCAL_FIGURES]
-    remote = [f for f in figures if f.name not in LOCAL_FIGURES]
+    control = [f for f in figures if f.name in CONTROL_FIGURES]
+    remote = [f for f in figures if f not in local and f not in control]
     lines = [
         "# Benchmark results",
         "",
@@ -480,7 +908,26 @@ def record(figures, command, machine, started, revision):
     lines += markdown_table(AMOUNT_HEAD, amount_rows(remote))
     lines += ["", "Rounds and method:", ""]
     lines += method_lines(remote)
-    lines += [""] + READING_REMOTE + [""]
+    lines += [""] + READING_REMOTE
+    lines += [
+        "",
+        "## Control plane",
+        "",
+        "`gridctl` against running Grid programs (issue 4; gridctl(1)).",
+        "The runner times `build/bin/gridctl` from spawn to exit, as a user",
+        "runs it, against `benchmarks/control_plane` (and `kernel-grid`);",
+        "the programs stamp their events with CLOCK_MONOTONIC, the clock of",
+        "the runner's time.monotonic(). The latencies are absolute figures,",
+        "each with a baseline measured in the same run beside it for",
+        "context. Same run, command and machine as above.",
+        "",
+    ]
+    lines += markdown_table(HEAD, table_rows(control))
+    lines += [""]
+    lines += markdown_table(ABSOLUTE_HEAD, absolute_rows(control))
+    lines += ["", "Rounds and method:", ""]
+    lines += method_lines(control)
+    lines += [""]
     with open(os.path.join(HERE, "RESULTS.md"), "w") as out:
         out.write("\n".join(lines))
 
@@ -520,9 +967,13 @@ def measure_figures(name, bench, build_dir, rounds, verbose, mpirun):
              "compile": measure_compile}
     remote = {"remote-system": measure_remote_system,
               "remote-jobs": measure_remote_jobs, "relay": measure_relay,
-              "idle": measure_idle}
+              "idle": measure_idle, "renice": measure_renice}
     if name in local:
         return [local[name](bench, build_dir, rounds, verbose)]
+    if name == "ps":
+        return measure_ps(bench, build_dir, rounds, verbose)
+    if name == "top":
+        return measure_top(bench, build_dir, rounds, verbose)
     return remote[name](bench, build_dir, rounds, verbose, mpirun)
 
 
@@ -562,11 +1013,12 @@ def main():
     build_dir = os.path.abspath(args.build_dir)
     bench = os.path.join(build_dir, "benchmarks")
     mpirun = args.mpirun
-    if any(name not in LOCAL_FIGURES for name in chosen):
+    if any(name not in WITHOUT_MPI for name in chosen):
         mpirun = shutil.which(args.mpirun)
         if not mpirun:
             die(f"cannot find '{args.mpirun}', needed by the remote-process "
-                "figures; install Open MPI or name it with --mpirun")
+                "and renice figures; install Open MPI or name it with "
+                "--mpirun")
 
     command = shlex.join(["benchmarks/run.sh"] + sys.argv[1:])
     started = datetime.datetime.now(datetime.timezone.utc)
