@@ -148,9 +148,15 @@ void addConfigCommand(CLI::App &App, int &ExitCode) {
                              "[app] tables")
                   << ")\n";
       } else {
-        std::cout << "no config file (GRID_CONFIG unset; none at "
-                     "$XDG_CONFIG_HOME/grid/grid.toml or "
-                     "/etc/grid/grid.toml)\n";
+        // The places findConfigFile looked, as it looked.
+        std::string User = "$XDG_CONFIG_HOME/grid/grid.toml";
+        if (auto Home = In.Env.get("XDG_CONFIG_HOME"); Home && !Home->empty())
+          User = *Home + "/grid/grid.toml";
+        else if (auto HomeDir = In.Env.get("HOME");
+                 HomeDir && !HomeDir->empty())
+          User = *HomeDir + "/.config/grid/grid.toml";
+        std::cout << "no config file (GRID_CONFIG unset; none at " << User
+                  << " or /etc/grid/grid.toml)\n";
       }
       std::cout << "effective settings for "
                 << (A->App.empty() ? std::string("a program without an [app] "

@@ -31,6 +31,12 @@ namespace {
 /// A connected socket, closed on scope exit.
 struct Socket {
   int Fd = -1;
+  Socket() = default;
+  Socket(const Socket &) = delete;
+  Socket &operator=(Socket &&Other) {
+    std::swap(Fd, Other.Fd);
+    return *this;
+  }
   ~Socket() {
     if (Fd >= 0)
       ::close(Fd);
@@ -66,21 +72,64 @@ std::string userName(uid_t Uid) {
   return "uid " + std::to_string(Uid);
 }
 
-/// Why there is no socket for Pid, in words.
-std::string whyNoProgram(pid_t Pid, const std::string &Dir) {
+std::string readFile(const std::string &Path) {
+  std::ifstream In(Path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(In)),
+                     std::istreambuf_iterator<char>());
+}
+
+/// The control directories where Pid's socket may be: ours, then the one
+/// its own environment names. The second finds a program started with
+/// another XDG_RUNTIME_DIR (from cron, or another login), and lets root
+/// reach another user's program.
+std::vector<std::string> candidateDirectories(pid_t Pid) {
+  std::vector<std::string> Dirs{controlDirectory()};
+  std::string Proc = "/proc/" + std::to_string(Pid);
+  struct stat St;
+  if (::stat(Proc.c_str(), &St) != 0)
+    return Dirs;
+  Environment Theirs;
+  std::string Environ = readFile(Proc + "/environ");
+  for (size_t Start = 0; Start < Environ.size();) {
+    size_t End = Environ.find('\0', Start);
+    if (End == std::string::npos)
+      End = Environ.size();
+    std::string Entry = Environ.substr(Start, End - Start);
+    size_t Eq = Entry.find('=');
+    if (Eq != std::string::npos && Entry.compare(0, Eq, "XDG_RUNTIME_DIR") == 0)
+      Theirs.Vars["XDG_RUNTIME_DIR"] = Entry.substr(Eq + 1);
+    Start = End + 1;
+  }
+  std::string Dir = grid::controlDirectory(Theirs, St.st_uid);
+  if (Dir != Dirs.front())
+    Dirs.push_back(Dir);
+  return Dirs;
+}
+
+/// Why no socket of Pid answers, in words.
+std::string whyNoProgram(pid_t Pid, const std::vector<std::string> &Dirs) {
   std::string Proc = "/proc/" + std::to_string(Pid);
   struct stat St;
   if (::stat(Proc.c_str(), &St) != 0)
     return "no process has pid " + std::to_string(Pid);
-  std::ifstream CommFile(Proc + "/comm");
-  std::string Comm;
-  std::getline(CommFile, Comm);
+  std::string Comm = readFile(Proc + "/comm");
+  while (!Comm.empty() && Comm.back() == '\n')
+    Comm.pop_back();
   std::string Who = "pid " + std::to_string(Pid) + " (" + Comm + ")";
-  if (St.st_uid != ::getuid())
+  std::string Stat = readFile(Proc + "/stat");
+  size_t Paren = Stat.rfind(')');
+  if (Paren != std::string::npos && Paren + 2 < Stat.size() &&
+      Stat[Paren + 2] == 'Z')
+    return Who + " has ended (its parent has not reaped it yet)";
+  if (St.st_uid != ::getuid() && ::getuid() != 0)
     return Who + " belongs to " + userName(St.st_uid) +
            "; gridctl sees only the programs of " + userName(::getuid());
-  return Who + " is not a Grid program: it serves no control socket in " + Dir +
-         " (build it with grid-clang -fgrid, or run it under mpirun)";
+  std::string Where;
+  for (const std::string &Dir : Dirs)
+    Where += (Where.empty() ? "" : " or ") + Dir;
+  return Who + " serves no control socket in " + Where +
+         ": it is not a Grid program (one built with grid-clang -fgrid, or " +
+         "home of an mpirun job)";
 }
 
 } // namespace
@@ -118,16 +167,21 @@ pid_t parsePid(const std::string &Text) {
 }
 
 json request(pid_t Pid, const control::Request &R, double TimeoutSeconds) {
-  std::string Dir = controlDirectory();
-  std::string Path = Dir + "/" + control::socketName(Pid);
+  std::vector<std::string> Dirs = candidateDirectories(Pid);
   Socket S;
-  int Err = connectTo(Path, S);
-  if (Err == ECONNREFUSED) {
-    ::unlink(Path.c_str()); // its program died without removing it
-    Err = ENOENT;
+  int Err = ENOENT;
+  std::string Path;
+  for (const std::string &Dir : Dirs) {
+    Path = Dir + "/" + control::socketName(Pid);
+    S = Socket();
+    Err = connectTo(Path, S);
+    if (Err == ECONNREFUSED)
+      ::unlink(Path.c_str()); // its program died without removing it
+    if (Err == 0)
+      break;
   }
-  if (Err == ENOENT || Err == ENOTDIR || Err == EACCES)
-    throw ControlError(whyNoProgram(Pid, Dir));
+  if (Err == ENOENT || Err == ENOTDIR || Err == EACCES || Err == ECONNREFUSED)
+    throw ControlError(whyNoProgram(Pid, Dirs));
   if (Err != 0)
     throw ControlError("cannot reach pid " + std::to_string(Pid) + " at " +
                        Path + ": " + std::strerror(Err));

@@ -2,7 +2,7 @@
 //
 // Each asks the running programs over their control sockets
 // (ControlClient.h) and prints the replies as text, or with --json as one
-// document whose schema docs/control.md gives.
+// document whose schema is in docs/schema/ (protocol: docs/design/control.md).
 //===----------------------------------------------------------------------===//
 #include "ControlCommands.h"
 #include "ControlClient.h"
@@ -47,17 +47,25 @@ std::string pad(std::string Text, size_t Width) {
 }
 
 /// The programs to show: the one given, or all running ones; with each, its
-/// reply to R (programs that ended meanwhile are left out).
-std::vector<json> ask(const std::string &PidText, const control::Request &R) {
+/// reply to R (programs that ended meanwhile are left out). In a listing, a
+/// program that does not answer is reported on stderr and sets Status to
+/// 1; the others are still shown.
+std::vector<json> ask(const std::string &PidText, const control::Request &R,
+                      int &Status) {
   std::vector<json> Replies;
   if (!PidText.empty()) {
     Replies.push_back(request(parsePid(PidText), R));
     return Replies;
   }
   for (pid_t Pid : runningPrograms()) {
-    json Reply = requestIfRunning(Pid, R);
-    if (!Reply.is_null())
-      Replies.push_back(std::move(Reply));
+    try {
+      json Reply = requestIfRunning(Pid, R);
+      if (!Reply.is_null())
+        Replies.push_back(std::move(Reply));
+    } catch (const ControlError &E) {
+      std::cerr << "gridctl: error: " << E.what() << "\n";
+      Status = 1;
+    }
   }
   return Replies;
 }
@@ -163,27 +171,28 @@ void addPsCommand(CLI::App &App, int &ExitCode) {
   Cmd->add_flag("--json", *Json, "One JSON document (schema in gridctl(1))");
   Cmd->callback([&ExitCode, Pid, Json] {
     ExitCode = guarded([&] {
-      std::vector<json> Replies =
-          ask(*Pid, control::Request{control::Request::Op::Ps, {}, {}, {}});
+      int Status = 0;
+      std::vector<json> Replies = ask(
+          *Pid, control::Request{control::Request::Op::Ps, {}, {}, {}}, Status);
       if (*Json) {
         json Doc = {{"version", control::ProtocolVersion},
                     {"programs", json::array()}};
         for (json &Reply : Replies)
           Doc["programs"].push_back(std::move(Reply["program"]));
         std::cout << Doc.dump(2) << "\n";
-        return 0;
+        return Status;
       }
       if (Replies.empty()) {
         std::cout << "no running Grid programs (control sockets in "
                   << controlDirectory() << ")\n";
-        return 0;
+        return Status;
       }
       bool First = true;
       for (const json &Reply : Replies) {
         std::cout << (First ? "" : "\n") << formatProgram(Reply["program"]);
         First = false;
       }
-      return 0;
+      return Status;
     });
   });
 }
@@ -198,8 +207,10 @@ void addNodesCommand(CLI::App &App, int &ExitCode) {
   Cmd->add_flag("--json", *Json, "One JSON document (schema in gridctl(1))");
   Cmd->callback([&ExitCode, Pid, Json] {
     ExitCode = guarded([&] {
+      int Status = 0;
       std::vector<json> Replies =
-          ask(*Pid, control::Request{control::Request::Op::Nodes, {}, {}, {}});
+          ask(*Pid, control::Request{control::Request::Op::Nodes, {}, {}, {}},
+              Status);
       if (*Json) {
         json Doc = {{"version", control::ProtocolVersion},
                     {"jobs", json::array()}};
@@ -207,12 +218,12 @@ void addNodesCommand(CLI::App &App, int &ExitCode) {
           Doc["jobs"].push_back(
               {{"pid", Reply["pid"]}, {"nodes", std::move(Reply["nodes"])}});
         std::cout << Doc.dump(2) << "\n";
-        return 0;
+        return Status;
       }
       if (Replies.empty()) {
         std::cout << "no running Grid programs (control sockets in "
                   << controlDirectory() << ")\n";
-        return 0;
+        return Status;
       }
       bool First = true;
       for (const json &Reply : Replies) {
@@ -221,7 +232,7 @@ void addNodesCommand(CLI::App &App, int &ExitCode) {
                   << formatNodes(Reply["nodes"]);
         First = false;
       }
-      return 0;
+      return Status;
     });
   });
 }

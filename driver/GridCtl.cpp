@@ -97,10 +97,21 @@ int main(int Argc, char **Argv) {
     if (Parsed.empty())
       if (int Status = topLevelUsageError(App, Argc, Argv); Status >= 0)
         return Status;
+    // Name the innermost subcommand given ("gridctl config check").
     std::string HelpCommand = "gridctl";
-    if (!Parsed.empty())
-      HelpCommand += " " + Parsed.front()->get_name();
-    return usageError(E.what(), HelpCommand);
+    CLI::App *Deepest = nullptr;
+    for (std::vector<CLI::App *> Level = Parsed; !Level.empty();
+         Level = Level.front()->get_subcommands()) {
+      Deepest = Level.front();
+      HelpCommand += " " + Deepest->get_name();
+    }
+    std::string Message = E.what();
+    // "A subcommand is required" does not say which ones there are.
+    if (Deepest && Deepest->get_subcommands().empty() &&
+        !Deepest->get_subcommands({}).empty() &&
+        Message.find("subcommand") != std::string::npos)
+      Message = "no subcommand given; accepted: " + subcommandNames(*Deepest);
+    return usageError(Message, HelpCommand);
   }
   return ExitCode;
 }

@@ -588,7 +588,10 @@ void Cluster::startHome() {
   core::log(LogLevel::Debug, "cluster: home of " + std::to_string(size()) +
                                  " ranks on host " + T.host() + "; layout " +
                                  layoutText());
-  Progress = std::thread([this] { Loop.run(); });
+  Progress = std::thread([this] {
+    core::runtimeThreadStarted();
+    Loop.run();
+  });
   // Only home itself ends the job: a forked child of home that calls exit()
   // runs the same handlers, on a copy of MPI's state it must not touch.
   static pid_t Home = ::getpid();

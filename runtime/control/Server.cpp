@@ -281,7 +281,8 @@ std::string listSites(size_t Most) {
   for (const __grid_module *M : core::registeredModules())
     for (uint32_t I = 0; I < M->num_sites; ++I) {
       const __grid_site &Site = M->sites[I];
-      if (Site.file && *Site.file && Site.line)
+      if (Site.file && *Site.file && Site.line &&
+          core::isPlacementKind(Site.kind))
         Sites.emplace(Site.file, Site.line);
     }
   if (Sites.empty())
@@ -309,25 +310,28 @@ std::string renice(const Request &R) {
   if (Sites.empty())
     return errorReply("no call site at " + Named + " in this program; " +
                       listSites(12));
-  for (const __grid_site *Site : Sites) {
-    // Only the tolerance that governs what the site creates applies.
-    bool Thread = core::isThreadKind(Site->kind);
-    std::optional<Tolerance> T = Thread ? R.Threads : std::nullopt;
-    std::optional<Tolerance> P = Thread ? std::nullopt : R.Processes;
-    if (T || P)
-      core::reniceSite(Site, T, P);
-  }
-  bool AnyApplies = std::any_of(Sites.begin(), Sites.end(), [&](auto *Site) {
-    return core::isThreadKind(Site->kind) ? R.Threads.has_value()
-                                          : R.Processes.has_value();
-  });
-  if (!AnyApplies)
+  // Each tolerance given must govern some site there: a thread tolerance
+  // a thread site, a process tolerance a process site.
+  const __grid_site *ThreadSite = nullptr, *ProcessSite = nullptr;
+  for (const __grid_site *Site : Sites)
+    (core::isThreadKind(Site->kind) ? ThreadSite : ProcessSite) = Site;
+  auto Mismatch = [&](const __grid_site *Other, const char *Drop) {
     return errorReply(
         Named + " creates " +
-        (core::isThreadKind(Sites.front()->kind) ? "threads" : "processes") +
-        " (" + core::kindName(Sites.front()->kind) + "); give " +
-        (core::isThreadKind(Sites.front()->kind) ? "--threads"
-                                                 : "--processes"));
+        (core::isThreadKind(Other->kind) ? "threads" : "processes") + " (" +
+        core::kindName(Other->kind) + "), not " +
+        (ThreadSite ? "processes" : "threads") + "; drop " + Drop);
+  };
+  if (R.Threads && !ThreadSite)
+    return Mismatch(ProcessSite, "--threads");
+  if (R.Processes && !ProcessSite)
+    return Mismatch(ThreadSite, "--processes");
+  for (const __grid_site *Site : Sites) {
+    bool Thread = core::isThreadKind(Site->kind);
+    if (Thread ? R.Threads.has_value() : R.Processes.has_value())
+      core::reniceSite(Site, Thread ? R.Threads : std::nullopt,
+                       Thread ? std::nullopt : R.Processes);
+  }
   return okReply({{"program", programJson()}});
 }
 
@@ -388,6 +392,7 @@ private:
   bool writeTo(int Fd, Client &C);
 
   int Listen = -1;
+  int Wake = -1; // written when the main thread ends by pthread_exit
   std::string Path;
   std::map<int, Client> Clients;
 };
@@ -423,6 +428,8 @@ bool Server::open() {
     Listen = -1;
     return false;
   }
+  Wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  core::watchMainThread(Wake);
   return true;
 }
 
@@ -519,20 +526,33 @@ bool Server::writeTo(int Fd, Client &C) {
 }
 
 void Server::run() {
+  core::runtimeThreadStarted();
   std::vector<pollfd> Fds;
   for (;;) {
+    // A program whose main thread ended by pthread_exit ends with its last
+    // thread; this one must not keep it alive (glibc's exit(0) is ours to
+    // make then).
+    if (core::programThreadsGone())
+      std::exit(0);
     Fds.clear();
+    Fds.push_back({Wake, POLLIN, 0});
     Fds.push_back({Listen, POLLIN, 0});
     for (auto &[Fd, C] : Clients)
       Fds.push_back({Fd,
                      static_cast<short>((C.CloseAfter ? 0 : POLLIN) |
                                         (C.Out.empty() ? 0 : POLLOUT)),
                      0});
-    int Ready = ::poll(Fds.data(), Fds.size(), 1000);
+    // Once main is gone, look for the last thread's end often.
+    int Ready =
+        ::poll(Fds.data(), Fds.size(), core::mainThreadGone() ? 20 : 1000);
     if (Ready < 0 && errno != EINTR)
       return;
+    if (Fds[0].revents & POLLIN) {
+      uint64_t Count;
+      [[maybe_unused]] ssize_t N = ::read(Wake, &Count, sizeof Count);
+    }
     auto Now = std::chrono::steady_clock::now();
-    for (size_t I = 1; I < Fds.size(); ++I) {
+    for (size_t I = 2; I < Fds.size(); ++I) {
       int Fd = Fds[I].fd;
       Client &C = Clients[Fd];
       if (Fds[I].revents & (POLLIN | POLLHUP | POLLERR))
@@ -545,44 +565,57 @@ void Server::run() {
       ::close(Fd);
       Clients.erase(Fd);
     }
-    if (Fds[0].revents & POLLIN)
+    if (Fds[1].revents & POLLIN)
       accept();
   }
 }
 
-std::once_flag Started;
-pid_t ServerPid = 0;
-std::string SocketPath;
-int ListenFd = -1;
+/// What the exit handler and the fork handler need. On the heap and reached
+/// through a function: startServer may run from libgridrt's constructor,
+/// before this file's own static objects are constructed.
+struct ServerState {
+  std::once_flag Started;
+  pid_t Pid = 0;
+  std::string Path;
+  int ListenFd = -1;
+};
+
+ServerState &serverState() {
+  static ServerState *S = new ServerState;
+  return *S;
+}
 
 /// A forked child has no server thread: it must not hold the listening
 /// socket, or connections to a program that died would hang instead of
 /// being refused (and gridctl could not tell its socket is stale).
 void closeInForkChild() {
-  if (ListenFd >= 0)
-    ::close(ListenFd);
-  ListenFd = -1;
+  ServerState &St = serverState();
+  if (St.ListenFd >= 0)
+    ::close(St.ListenFd);
+  St.ListenFd = -1;
 }
 
 void removeSocket() {
   // A forked child runs the same exit handlers: the socket is its parent's.
-  if (::getpid() == ServerPid)
-    ::unlink(SocketPath.c_str());
+  ServerState &St = serverState();
+  if (::getpid() == St.Pid)
+    ::unlink(St.Path.c_str());
 }
 
 } // namespace
 
 void startServer() {
-  std::call_once(Started, [] {
+  std::call_once(serverState().Started, [] {
+    ServerState &St = serverState();
     core::ErrnoGuard Guard;
     auto *S = new Server; // lives as long as the process
     if (!S->open()) {
       delete S;
       return;
     }
-    ServerPid = ::getpid();
-    SocketPath = S->path();
-    ListenFd = S->listenFd();
+    St.Pid = ::getpid();
+    St.Path = S->path();
+    St.ListenFd = S->listenFd();
     std::atexit(removeSocket);
     ::pthread_atfork(nullptr, nullptr, closeInForkChild);
     // The program's signals are for its own threads, never this one.
@@ -593,10 +626,10 @@ void startServer() {
       std::thread([S] { S->run(); }).detach();
     } catch (const std::system_error &E) {
       core::warn(std::string("no control socket for gridctl: ") + E.what());
-      ::unlink(SocketPath.c_str());
+      ::unlink(St.Path.c_str());
     }
     ::pthread_sigmask(SIG_SETMASK, &Old, nullptr);
-    core::log(LogLevel::Debug, "control socket " + SocketPath);
+    core::log(LogLevel::Debug, "control socket " + St.Path);
   });
 }
 

@@ -65,6 +65,10 @@ std::string describeSite(const __grid_site *Site);
 const char *kindName(uint32_t Kind);
 /// True for the thread kinds of abi.def, false for the process kinds.
 bool isThreadKind(uint32_t Kind);
+/// True for the kinds whose call creates a thread or a process that Grid
+/// places (not pthread_join, pthread_detach, pthread_exit, pclose): the
+/// call sites a renice --site can name.
+bool isPlacementKind(uint32_t Kind);
 
 // --- Logging and fatal errors ------------------------------------------------
 /// True when GRID_LOG asks for messages of this level.
@@ -106,6 +110,21 @@ Tolerance threadTolerance();
 Tolerance processTolerance();
 Strategy placementStrategy();
 
+// --- The runtime's own threads ----------------------------------------------
+/// A program whose main thread ends with pthread_exit ends when its last
+/// thread does (glibc then calls exit(0)); the runtime's own threads (the
+/// control server, the cluster's progress thread) must not keep it alive.
+/// Each of them calls runtimeThreadStarted() first thing.
+void runtimeThreadStarted();
+/// From the main thread: be told (Wake is written to, if not -1) when it
+/// ends by pthread_exit. Later calls do nothing.
+void watchMainThread(int Wake);
+/// True once the main thread has ended by pthread_exit.
+bool mainThreadGone();
+/// True when, besides, only the runtime's own threads are left: the
+/// program is over, and the caller should exit(0) as glibc would have.
+bool programThreadsGone();
+
 // --- Renice (gridctl renice) -------------------------------------------------
 /// Sets the program's thread and/or process tolerance as the strongest level
 /// of the precedence (source "renice"); an empty value is left as it is.
@@ -126,7 +145,8 @@ std::vector<SiteRenice> siteRenices();
 /// program's. One atomic load while no site was ever reniced.
 Tolerance threadTolerance(const __grid_site *Site);
 Tolerance processTolerance(const __grid_site *Site);
-/// The call sites of the registered modules written at File:Line. File
+/// The placement call sites of the registered modules written at
+/// File:Line (isPlacementKind). File
 /// and the site's file name match when one is the other's last path
 /// components ("app.c" matches a site in "src/app.c", and
 /// "/home/u/src/app.c" one in "src/app.c").

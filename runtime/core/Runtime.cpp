@@ -14,6 +14,9 @@
 #include <atomic>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
 #include <mutex>
 #include <pthread.h>
 #include <shared_mutex>
@@ -165,6 +168,71 @@ Tolerance threadTolerance() { return state().Thread.load(); }
 Tolerance processTolerance() { return state().Process.load(); }
 Strategy placementStrategy() { return state().Placement.load(); }
 
+namespace {
+std::atomic<int> RuntimeThreads{0};
+std::atomic<bool> MainGone{false};
+std::atomic<int> MainWake{-1};
+pthread_key_t MainKey;
+
+void mainThreadEnded(void *) {
+  MainGone.store(true);
+  int Fd = MainWake.load();
+  if (Fd >= 0) {
+    uint64_t One = 1;
+    [[maybe_unused]] ssize_t N = ::write(Fd, &One, sizeof One);
+  }
+}
+
+/// Threads of this process that have not ended (zombie leader excluded).
+int liveThreads() {
+  DIR *Tasks = ::opendir("/proc/self/task");
+  if (!Tasks)
+    return -1;
+  int Live = 0;
+  while (dirent *E = ::readdir(Tasks)) {
+    if (E->d_name[0] == '.')
+      continue;
+    std::string Path = std::string("/proc/self/task/") + E->d_name + "/stat";
+    int Fd = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (Fd < 0)
+      continue;
+    char Text[512];
+    ssize_t N = ::read(Fd, Text, sizeof Text - 1);
+    ::close(Fd);
+    if (N <= 0)
+      continue;
+    Text[N] = '\0';
+    const char *Paren = std::strrchr(Text, ')');
+    if (Paren && Paren[1] == ' ' && Paren[2] != 'Z' && Paren[2] != 'X')
+      ++Live;
+  }
+  ::closedir(Tasks);
+  return Live;
+}
+} // namespace
+
+void runtimeThreadStarted() { RuntimeThreads.fetch_add(1); }
+
+void watchMainThread(int Wake) {
+  static std::once_flag Once;
+  if (::gettid() != ::getpid())
+    return;
+  std::call_once(Once, [Wake] {
+    MainWake.store(Wake);
+    if (::pthread_key_create(&MainKey, mainThreadEnded) == 0)
+      ::pthread_setspecific(MainKey, &MainKey);
+  });
+}
+
+bool mainThreadGone() { return MainGone.load(); }
+
+bool programThreadsGone() {
+  if (!MainGone.load())
+    return false;
+  int Live = liveThreads();
+  return Live >= 0 && Live <= RuntimeThreads.load();
+}
+
 void renice(std::optional<Tolerance> Thread, std::optional<Tolerance> Process) {
   State &S = state();
   std::string Description;
@@ -259,7 +327,7 @@ std::vector<const __grid_site *> findSites(std::string_view File,
   for (const __grid_module *M : state().Modules)
     for (uint32_t I = 0; I < M->num_sites; ++I) {
       const __grid_site &Site = M->sites[I];
-      if (Site.line == Line && Site.file &&
+      if (Site.line == Line && Site.file && isPlacementKind(Site.kind) &&
           (pathEndsWith(Site.file, File) || pathEndsWith(File, Site.file)))
         Found.push_back(&Site);
     }

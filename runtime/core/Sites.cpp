@@ -46,4 +46,16 @@ bool isThreadKind(uint32_t Kind) {
   return Kind < __grid_kind_count && Kinds[Kind].Thread;
 }
 
+bool isPlacementKind(uint32_t Kind) {
+  switch (Kind) {
+  case __grid_kind_PthreadJoin:
+  case __grid_kind_PthreadDetach:
+  case __grid_kind_PthreadExit:
+  case __grid_kind_Pclose:
+    return false;
+  default:
+    return Kind < __grid_kind_count;
+  }
+}
+
 } // namespace grid::core
