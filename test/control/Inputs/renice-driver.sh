@@ -39,6 +39,8 @@ gridctl ps "$pid" > "$dir/ps-site"
 
 touch "$dir/STOP"
 wait "$PROGRAM_JOB"
+# The job removed its sockets (home's control socket and its job socket).
+echo "sockets left: $(ls "$XDG_RUNTIME_DIR/grid" | wc -l)"
 
 # Only children whose phase was the same before they started and after
 # they ended count: they certainly ran in that phase.
