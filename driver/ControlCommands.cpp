@@ -10,6 +10,7 @@
 #include "grid/tolerance.h"
 
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -161,80 +162,71 @@ std::string formatNodes(const json &Nodes) {
   return Out.str();
 }
 
-void addPsCommand(CLI::App &App, int &ExitCode) {
-  CLI::App *Cmd = App.add_subcommand(
-      "ps", "List running Grid programs: tolerances and where each value "
-            "comes from, and their threads and processes per node");
+namespace {
+
+/// A listing subcommand (ps, nodes): asks each program (or the one given)
+/// Op, then prints one JSON document whose array Key holds ToJson(reply)
+/// per program, or the programs' ToText(reply) separated by blank lines.
+void addListing(CLI::App &App, int &ExitCode, const char *Name,
+                const char *Help, const char *PidHelp, control::Request::Op Op,
+                const char *Key, std::function<json(json &)> ToJson,
+                std::function<std::string(const json &)> ToText) {
+  CLI::App *Cmd = App.add_subcommand(Name, Help);
   auto Pid = std::make_shared<std::string>();
   auto Json = std::make_shared<bool>(false);
-  Cmd->add_option("PID", *Pid, "Only this program (default: all of yours)");
-  Cmd->add_flag("--json", *Json, "One JSON document (schema in gridctl(1))");
-  Cmd->callback([&ExitCode, Pid, Json] {
+  Cmd->add_option("PID", *Pid, PidHelp);
+  Cmd->add_flag("--json", *Json,
+                "One JSON document (schema in share/grid/schema)");
+  Cmd->callback([&ExitCode, Pid, Json, Op, Key, ToJson, ToText] {
     ExitCode = guarded([&] {
       int Status = 0;
-      std::vector<json> Replies = ask(
-          *Pid, control::Request{control::Request::Op::Ps, {}, {}, {}}, Status);
+      std::vector<json> Replies =
+          ask(*Pid, control::Request{Op, {}, {}, {}}, Status);
       if (*Json) {
         json Doc = {{"version", control::ProtocolVersion},
-                    {"programs", json::array()}};
+                    {Key, json::array()}};
         for (json &Reply : Replies)
-          Doc["programs"].push_back(std::move(Reply["program"]));
+          Doc[Key].push_back(ToJson(Reply));
         std::cout << Doc.dump(2) << "\n";
         return Status;
       }
-      if (Replies.empty()) {
+      if (Replies.empty())
         std::cout << "no running Grid programs (control sockets in "
                   << controlDirectory() << ")\n";
-        return Status;
-      }
-      bool First = true;
-      for (const json &Reply : Replies) {
-        std::cout << (First ? "" : "\n") << formatProgram(Reply["program"]);
-        First = false;
-      }
+      for (size_t I = 0; I < Replies.size(); ++I)
+        std::cout << (I ? "\n" : "") << ToText(Replies[I]);
       return Status;
     });
   });
 }
 
+} // namespace
+
+void addPsCommand(CLI::App &App, int &ExitCode) {
+  addListing(
+      App, ExitCode, "ps",
+      "List running Grid programs: tolerances and where each value comes "
+      "from, and their threads and processes per node",
+      "Only this program (default: all of yours)", control::Request::Op::Ps,
+      "programs", [](json &Reply) { return std::move(Reply["program"]); },
+      [](const json &Reply) { return formatProgram(Reply["program"]); });
+}
+
 void addNodesCommand(CLI::App &App, int &ExitCode) {
-  CLI::App *Cmd = App.add_subcommand(
-      "nodes", "List the nodes of each running Grid program's job: host, "
-               "rank, cores, load, latency class and measured round trip");
-  auto Pid = std::make_shared<std::string>();
-  auto Json = std::make_shared<bool>(false);
-  Cmd->add_option("PID", *Pid, "Only this program's job (default: all)");
-  Cmd->add_flag("--json", *Json, "One JSON document (schema in gridctl(1))");
-  Cmd->callback([&ExitCode, Pid, Json] {
-    ExitCode = guarded([&] {
-      int Status = 0;
-      std::vector<json> Replies =
-          ask(*Pid, control::Request{control::Request::Op::Nodes, {}, {}, {}},
-              Status);
-      if (*Json) {
-        json Doc = {{"version", control::ProtocolVersion},
-                    {"jobs", json::array()}};
-        for (json &Reply : Replies)
-          Doc["jobs"].push_back(
-              {{"pid", Reply["pid"]}, {"nodes", std::move(Reply["nodes"])}});
-        std::cout << Doc.dump(2) << "\n";
-        return Status;
-      }
-      if (Replies.empty()) {
-        std::cout << "no running Grid programs (control sockets in "
-                  << controlDirectory() << ")\n";
-        return Status;
-      }
-      bool First = true;
-      for (const json &Reply : Replies) {
-        std::cout << (First ? "" : "\n") << "job of pid "
-                  << Reply.value("pid", 0) << ":\n"
-                  << formatNodes(Reply["nodes"]);
-        First = false;
-      }
-      return Status;
-    });
-  });
+  addListing(
+      App, ExitCode, "nodes",
+      "List the nodes of each running Grid program's job: host, rank, "
+      "cores, load, latency class and measured round trip",
+      "Only this program's job (default: all)", control::Request::Op::Nodes,
+      "jobs",
+      [](json &Reply) {
+        return json{{"pid", Reply["pid"]},
+                    {"nodes", std::move(Reply["nodes"])}};
+      },
+      [](const json &Reply) {
+        return "job of pid " + std::to_string(Reply.value("pid", 0)) + ":\n" +
+               formatNodes(Reply["nodes"]);
+      });
 }
 
 void addReniceCommand(CLI::App &App, int &ExitCode) {

@@ -14,17 +14,7 @@
 #include "core/Core.h"
 #include "process/Remote.h"
 
-#include <sched.h>
-
 namespace {
-
-unsigned allowedCores() {
-  cpu_set_t Set;
-  if (::sched_getaffinity(0, sizeof Set, &Set) != 0)
-    return 1;
-  int Count = CPU_COUNT(&Set);
-  return Count > 0 ? static_cast<unsigned>(Count) : 1;
-}
 
 __attribute__((constructor)) void gridStartup() {
   using namespace grid;
@@ -38,7 +28,7 @@ __attribute__((constructor)) void gridStartup() {
     return;
   Settings S = core::currentSettings();
   cluster::Cluster &C = cluster::Cluster::open(
-      {S.NearThresholdUs, S.NodeTimeoutSeconds, allowedCores()});
+      {S.NearThresholdUs, S.NodeTimeoutSeconds, core::allowedCores()});
   if (Role == cluster::Role::Agent)
     process::runAgent(C);
   process::startHomeService(C);

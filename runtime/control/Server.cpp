@@ -131,14 +131,6 @@ const char *stateName(const cluster::NodeInfo &N) {
   return N.HelloSeen ? "up" : "joining";
 }
 
-unsigned allowedCores() {
-  cpu_set_t Set;
-  if (::sched_getaffinity(0, sizeof Set, &Set) != 0)
-    return 1;
-  int Count = CPU_COUNT(&Set);
-  return Count > 0 ? static_cast<unsigned>(Count) : 1;
-}
-
 /// The job's node table; for a program without a cluster, this machine.
 std::vector<cluster::NodeInfo> nodeTable() {
   if (cluster::role() == cluster::Role::Home)
@@ -150,7 +142,7 @@ std::vector<cluster::NodeInfo> nodeTable() {
   cluster::NodeInfo Self;
   Self.Host = hostName();
   Self.Pid = ::getpid();
-  Self.Cores = allowedCores();
+  Self.Cores = core::allowedCores();
   Self.LoadAverage = core::loadAverage();
   Self.HelloSeen = true;
   return {Self};

@@ -49,6 +49,8 @@ void unsetEnv(const char *Name);
 /// Empty, with Problem set, when it cannot be made or is not private (not a
 /// directory, another owner, open to others).
 std::optional<std::string> socketDirectory(std::string &Problem);
+/// How many CPUs this process may run on (its affinity mask), at least 1.
+unsigned allowedCores();
 /// This machine's 1-minute load average (/proc/loadavg), -1 if unreadable.
 double loadAverage();
 /// The process's open file descriptors (from /proc/self/fd).

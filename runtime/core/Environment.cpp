@@ -17,6 +17,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <gnu/lib-names.h>
+#include <sched.h>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -100,6 +101,14 @@ std::optional<std::string> socketDirectory(std::string &Problem) {
     return std::nullopt;
   }
   return Dir;
+}
+
+unsigned allowedCores() {
+  cpu_set_t Set;
+  if (::sched_getaffinity(0, sizeof Set, &Set) != 0)
+    return 1;
+  int Count = CPU_COUNT(&Set);
+  return Count > 0 ? static_cast<unsigned>(Count) : 1;
 }
 
 double loadAverage() {

@@ -15,34 +15,7 @@
 #include <unistd.h>
 
 extern char **environ;
-static const char *Dir;
-
-static int exists(const char *Name) {
-  char Path[4096];
-  snprintf(Path, sizeof Path, "%s/%s", Dir, Name);
-  return access(Path, F_OK) == 0;
-}
-
-// The highest N for which DIR/<Prefix><N> exists, 0 if none.
-static int highest(const char *Prefix) {
-  int P = 0;
-  char Name[32];
-  for (int I = 1; I < 10; ++I) {
-    snprintf(Name, sizeof Name, "%s%d", Prefix, I);
-    if (exists(Name))
-      P = I;
-  }
-  return P;
-}
-
-// The driver creates BEGIN<N> before renice N and PHASE<N> once it has
-// returned: a creation that saw phase N before it started and phase N
-// after it ended ran wholly between two renices.
-static int phase(void) { return highest("PHASE"); }
-static int phaseAfter(void) {
-  int Begun = highest("BEGIN"), Done = highest("PHASE");
-  return Begun > Done ? Begun : Done;
-}
+#include "phases.h"
 
 static void report(FILE *Child, int Before, const char *Site) {
   char Node[64] = "?";
