@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets Grid up on this machine if needed (scripts/setup.sh), then runs every
-# test: GoogleTest units and the lit suites (plugin, driver, end-to-end), via
-# ctest, and checks the formatting of our sources.
+# test: GoogleTest units, the lit suites (plugin, driver, end-to-end) and a
+# bounded run of the control protocol's fuzzer (fuzz-control-protocol, about
+# 15 s), via ctest, and checks the formatting of our sources.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 

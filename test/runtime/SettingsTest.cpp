@@ -3,7 +3,8 @@
 // Unit tests of core/Settings: every accepted spelling, every bad input with
 // the message a user sees (variable or file:line:column, accepted values),
 // the precedence of DESIGN.md §2, [app."..."] matching and where the config
-// file is looked for. Files go to a fresh temporary directory per test.
+// file is looked for, and the directory of the control sockets. Files go to a
+// fresh temporary directory per test.
 //===----------------------------------------------------------------------===//
 
 #include "core/Settings.h"
@@ -430,7 +431,7 @@ TEST(SettingsConfigErrors, TablesOfTheWrongShape) {
 }
 
 //===----------------------------------------------------------------------===//
-// Precedence (DESIGN.md §2): environment > config app > binary
+// Precedence (DESIGN.md §2): renice > environment > config app > binary
 //                            > config defaults > built-in
 //===----------------------------------------------------------------------===//
 
@@ -511,6 +512,71 @@ TEST(SettingsPrecedence, EachSettingFallsThroughOnItsOwn) {
   EXPECT_EQ(S.ProcessTolerance.Source, SettingSource::Environment);
   EXPECT_EQ(S.Placement.Source, SettingSource::ConfigDefaults);
   EXPECT_EQ(S.Placement.Value, Strategy::Pack);
+}
+
+TEST(SettingsPrecedence, ReniceBeatsEverything) {
+  // Every other level sets both tolerances; renice wins over all of them.
+  SettingsInputs In;
+  In.Env.Vars = {{"GRID_THREAD_TOLERANCE", "any"},
+                 {"GRID_PROCESS_TOLERANCE", "any"}};
+  In.Config = parseConfig(FullConfig, "g.toml");
+  In.ExePath = "/usr/bin/app";
+  In.BinaryThread = Tolerance::Any;
+  In.BinaryProcess = Tolerance::Any;
+  In.ReniceThread = {Tolerance::Local, SettingSource::Renice, "gridctl renice"};
+  In.ReniceProcess = {Tolerance::Machine, SettingSource::Renice,
+                      "gridctl renice"};
+  Settings S = resolveSettings(In);
+  EXPECT_EQ(S.ThreadTolerance.Value, Tolerance::Local);
+  EXPECT_EQ(S.ThreadTolerance.Source, SettingSource::Renice);
+  EXPECT_EQ(S.ThreadTolerance.Origin, "gridctl renice");
+  EXPECT_EQ(S.ProcessTolerance.Value, Tolerance::Machine);
+  EXPECT_EQ(S.ProcessTolerance.Source, SettingSource::Renice);
+  EXPECT_EQ(S.ProcessTolerance.Origin, "gridctl renice");
+  // Renice carries no strategy.
+  EXPECT_EQ(S.Placement.Source, SettingSource::ConfigApp);
+}
+
+TEST(SettingsPrecedence, ReniceOfOneToleranceLeavesTheOther) {
+  SettingsInputs In;
+  In.Env.Vars = {{"GRID_PROCESS_TOLERANCE", "near"}};
+  In.Config = parseConfig(FullConfig, "g.toml");
+  In.ExePath = "/usr/bin/other";
+  In.BinaryThread = Tolerance::Machine;
+  In.ReniceThread = {Tolerance::Any, SettingSource::Renice, "gridctl renice"};
+  Settings S = resolveSettings(In);
+  EXPECT_EQ(S.ThreadTolerance.Value, Tolerance::Any);
+  EXPECT_EQ(S.ThreadTolerance.Source, SettingSource::Renice);
+  EXPECT_EQ(S.ProcessTolerance.Value, Tolerance::Near);
+  EXPECT_EQ(S.ProcessTolerance.Source, SettingSource::Environment);
+
+  // The same with the renice on processes: the binary default rules threads.
+  In.ReniceThread.reset();
+  In.ReniceProcess = {Tolerance::Local, SettingSource::Renice,
+                      "gridctl renice"};
+  S = resolveSettings(In);
+  EXPECT_EQ(S.ThreadTolerance.Value, Tolerance::Machine);
+  EXPECT_EQ(S.ThreadTolerance.Source, SettingSource::Binary);
+  EXPECT_EQ(S.ProcessTolerance.Value, Tolerance::Local);
+  EXPECT_EQ(S.ProcessTolerance.Source, SettingSource::Renice);
+}
+
+//===----------------------------------------------------------------------===//
+// The control sockets' directory (DESIGN.md §8)
+//===----------------------------------------------------------------------===//
+
+TEST(SettingsControlDirectory, XdgRuntimeDirWhenSet) {
+  Environment Env{{{"XDG_RUNTIME_DIR", "/run/user/1000"}}};
+  EXPECT_EQ(controlDirectory(Env, 1000), "/run/user/1000/grid");
+  // The uid does not matter then: the directory is already the user's.
+  EXPECT_EQ(controlDirectory(Env, 0), "/run/user/1000/grid");
+}
+
+TEST(SettingsControlDirectory, TmpPerUidWhenUnsetOrEmpty) {
+  EXPECT_EQ(controlDirectory(Environment{}, 1000), "/tmp/grid-1000");
+  EXPECT_EQ(controlDirectory(Environment{}, 0), "/tmp/grid-0");
+  Environment Empty{{{"XDG_RUNTIME_DIR", ""}}};
+  EXPECT_EQ(controlDirectory(Empty, 4242), "/tmp/grid-4242");
 }
 
 //===----------------------------------------------------------------------===//
