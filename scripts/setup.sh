@@ -15,9 +15,9 @@ GRID_PACKAGES=(
   clang-19 llvm-19-dev llvm-19-tools libclang-19-dev clang-format-19
   libopenmpi-dev openmpi-bin libhwloc-dev libtbb-dev
   libgtest-dev libbenchmark-dev libclang-rt-19-dev
-  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libpng-dev
+  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libpng-dev libncurses-dev
   cmake ninja-build pkg-config g++ python3 binutils file autoconf automake make
-  iproute2 util-linux
+  iproute2 util-linux python3-jsonschema
 )
 
 missing_packages() {
