@@ -13,7 +13,7 @@ import lit.formats
 config.name = "Grid"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".ll", ".c", ".cpp", ".test", ".sh"]
-config.excludes = ["Inputs", "CMakeLists.txt", "runtime"]
+config.excludes = ["Inputs", "CMakeLists.txt", "runtime", "fuzz"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.grid_obj_root, "test")
 
