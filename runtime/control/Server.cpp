@@ -379,7 +379,8 @@ public:
   int listenFd() const { return Listen; }
 
 private:
-  void accept();
+  /// False when the listening socket is gone.
+  bool accept();
   void readFrom(int Fd, Client &C);
   bool writeTo(int Fd, Client &C);
 
@@ -425,11 +426,12 @@ bool Server::open() {
   return true;
 }
 
-void Server::accept() {
+bool Server::accept() {
   for (;;) {
     int Fd = ::accept4(Listen, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (Fd < 0)
-      return;
+      // The program closed our socket (and perhaps reused its number).
+      return errno != EBADF && errno != ENOTSOCK && errno != EINVAL;
     ucred Cred{};
     socklen_t Len = sizeof Cred;
     if (::getsockopt(Fd, SOL_SOCKET, SO_PEERCRED, &Cred, &Len) != 0) {
@@ -539,6 +541,18 @@ void Server::run() {
         ::poll(Fds.data(), Fds.size(), core::mainThreadGone() ? 20 : 1000);
     if (Ready < 0 && errno != EINTR)
       return;
+    // A program may close descriptors it did not open (closefrom, a
+    // daemon's clean-up). Ours are then forgotten, never closed: their
+    // numbers may already be the program's again. Without the listening
+    // socket there is nothing left to serve (gridctl will find the socket
+    // stale and remove it).
+    if (Fds[1].revents & POLLNVAL) {
+      core::warn("the program closed its control socket; gridctl can no "
+                 "longer reach it");
+      return;
+    }
+    if (Fds[0].revents & POLLNVAL)
+      Wake = -1;
     if (Fds[0].revents & POLLIN) {
       uint64_t Count;
       [[maybe_unused]] ssize_t N = ::read(Wake, &Count, sizeof Count);
@@ -546,6 +560,10 @@ void Server::run() {
     auto Now = std::chrono::steady_clock::now();
     for (size_t I = 2; I < Fds.size(); ++I) {
       int Fd = Fds[I].fd;
+      if (Fds[I].revents & POLLNVAL) {
+        Clients.erase(Fd);
+        continue;
+      }
       Client &C = Clients[Fd];
       if (Fds[I].revents & (POLLIN | POLLHUP | POLLERR))
         readFrom(Fd, C);
@@ -557,8 +575,11 @@ void Server::run() {
       ::close(Fd);
       Clients.erase(Fd);
     }
-    if (Fds[1].revents & POLLIN)
-      accept();
+    if ((Fds[1].revents & POLLIN) && !accept()) {
+      core::warn("the program closed its control socket; gridctl can no "
+                 "longer reach it");
+      return;
+    }
   }
 }
 
