@@ -245,7 +245,9 @@ json request(pid_t Pid, const control::Request &R, double TimeoutSeconds) {
 
 json requestIfRunning(pid_t Pid, const control::Request &R) {
   try {
-    return request(Pid, R);
+    // A listing (and each refresh of top) must not stall long on one
+    // program that cannot answer (stopped, say): 2 s, not 5.
+    return request(Pid, R, 2.0);
   } catch (const ControlError &) {
     // Gone between the listing and the request (its socket removed, or
     // the process ended): a listing shows what runs now.

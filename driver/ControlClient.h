@@ -41,8 +41,8 @@ std::vector<pid_t> runningPrograms();
 nlohmann::json request(pid_t Pid, const control::Request &R,
                        double TimeoutSeconds = 5.0);
 
-/// As request(), but a program that is gone (it ended meanwhile) gives
-/// null instead of an error.
+/// As request() with a 2 s time-out, for listings; a program that is gone
+/// (it ended meanwhile) gives null instead of an error.
 nlohmann::json requestIfRunning(pid_t Pid, const control::Request &R);
 
 /// PID as given on the command line; ControlError (status 2) otherwise.

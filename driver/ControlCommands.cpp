@@ -190,7 +190,7 @@ void addListing(CLI::App &App, int &ExitCode, const char *Name,
         std::cout << Doc.dump(2) << "\n";
         return Status;
       }
-      if (Replies.empty())
+      if (Replies.empty() && Status == 0)
         std::cout << "no running Grid programs (control sockets in "
                   << controlDirectory() << ")\n";
       for (size_t I = 0; I < Replies.size(); ++I)
