@@ -21,10 +21,6 @@ namespace {
 using Page = std::vector<std::byte>;
 using Runs = std::vector<std::pair<size_t, size_t>>;
 
-// The bound Diff.cpp states: at most PageSize / 2 runs, each with a 4-byte
-// header, carrying at most PageSize + 1 - runs bytes.
-constexpr size_t MaxDiffSize = PageSize + 1 + 3 * PageSize / 2;
-
 Page randomPage(std::mt19937_64 &Rng) {
   Page P(PageSize);
   for (std::byte &B : P)
