@@ -1,0 +1,144 @@
+//===- dsm/Coherence.h - Home-based release consistency ---------*- C++ -*-===//
+//
+// One node's view of the shared range (DESIGN.md §6, docs/design/dsm.md):
+// home-based lazy release consistency at page granularity, with multiple
+// writers through twins and diffs (dsm/Diff.h).
+//
+//  - Every page has a home node; the home's own copy is the master, and the
+//    home reads and writes its home pages directly, never faulting on them.
+//  - Another node caches a page on its first access: a read fault fetches
+//    the home's copy and maps it read-only; a write fault (first write since
+//    the last release) keeps a twin and maps it read-write.
+//  - release() sends home the diff of every page written since the last
+//    release (its bytes that differ from the twin) and maps those pages
+//    read-only again; the cached copies stay valid for reading.
+//  - acquire() first releases, then invalidates every cached page of another
+//    home, so the next access fetches it afresh and sees every write released
+//    before this acquire.
+// A data-race-free program therefore reads what a sequentially consistent
+// machine would give it, at the synchronisation points the sync layer maps to
+// acquire (lock, join, barrier exit, thread start) and release (unlock,
+// thread exit, barrier entry, thread create).
+//
+// The layer knows nothing of MPI or signals: HomeStore moves page contents
+// and diffs (one-sided MPI in a job; memory in one process for tests), and
+// PageAccess sets a page's protection (mprotect) and gives its address. The
+// fault mechanism (dsm/Faults.h) calls fault().
+//===----------------------------------------------------------------------===//
+#ifndef GRID_DSM_COHERENCE_H
+#define GRID_DSM_COHERENCE_H
+
+#include "dsm/Diff.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+namespace grid::dsm {
+
+/// The protection of one page in one node's view.
+enum class Access : uint8_t { None, Read, ReadWrite };
+
+/// Where pages live: each page's home, and the two transfers with it.
+class HomeStore {
+public:
+  virtual ~HomeStore();
+  /// The node that is home of Page.
+  virtual unsigned homeOf(size_t Page) const = 0;
+  /// Copies the home's current contents of Page into Out (PageSize bytes).
+  virtual void fetch(size_t Page, std::byte *Out) = 0;
+  /// Applies Diff (dsm/Diff.h) to the home's copy of Page. Diffs of
+  /// different writers of one page touch disjoint bytes in a data-race-free
+  /// program, so their order does not matter.
+  virtual void sendDiff(size_t Page, std::string_view Diff) = 0;
+};
+
+/// One node's mapping of the range.
+class PageAccess {
+public:
+  virtual ~PageAccess();
+  /// The first byte of Page in this node's mapping, as the program sees it.
+  virtual std::byte *address(size_t Page) = 0;
+  /// The same page through a mapping that is always writable (a second
+  /// mapping of the same memory): a fetched page is installed there while
+  /// the program's view still has no access, so that no other thread of the
+  /// node can see it half copied.
+  virtual std::byte *writable(size_t Page) = 0;
+  virtual void protect(size_t Page, Access A) = 0;
+};
+
+/// What a node's cache did, for tests, statistics and benchmarks.
+struct CacheCounts {
+  uint64_t Fetches = 0;     // pages fetched from their home
+  uint64_t Twins = 0;       // first writes since a release
+  uint64_t Diffs = 0;       // non-empty diffs sent home
+  uint64_t DiffBytes = 0;   // their encoded size
+  uint64_t Invalidated = 0; // cached pages dropped by acquire
+};
+
+class NodeCache {
+public:
+  /// The cache of node Node over Pages pages. The node's home pages are
+  /// made read-write at once; every other page starts invalid (no access).
+  NodeCache(unsigned Node, size_t Pages, HomeStore &Homes, PageAccess &View);
+  ~NodeCache();
+  NodeCache(const NodeCache &) = delete;
+  NodeCache &operator=(const NodeCache &) = delete;
+
+  /// A thread of this node touched Page (a write if Write) without the
+  /// access it needs. Makes the access possible and returns true; false if
+  /// Page is outside the range or is one of this node's home pages (which
+  /// never fault: the fault is not the cache's).
+  bool fault(size_t Page, bool Write);
+  /// Sends home the diffs of the pages written since the last release.
+  void release();
+  /// Releases, then drops every cached page of another home.
+  void acquire();
+
+  unsigned node() const { return Node; }
+  Access access(size_t Page) const;
+  CacheCounts counts() const;
+
+private:
+  struct PageState {
+    Access Now = Access::None;
+    std::unique_ptr<std::byte[]> Twin; // while written since the last release
+  };
+  void releaseLocked();
+
+  unsigned Node;
+  HomeStore &Homes;
+  PageAccess &View;
+  mutable std::mutex Mutex; // guards everything below
+  std::vector<PageState> Pages;
+  std::vector<size_t> Dirty; // pages with a twin, in first-write order
+  CacheCounts Counts;
+};
+
+/// A HomeStore for one process: the home copy of each page is the home
+/// node's own view of it (so node N's writes to its home pages are the
+/// master copy, as in a job). Homes are assigned in equal contiguous slices
+/// (node n homes pages [n*Pages/Nodes, (n+1)*Pages/Nodes)).
+class LocalHomeStore : public HomeStore {
+public:
+  LocalHomeStore(size_t Pages, unsigned Nodes);
+  /// Node's view, where its home pages are the master copies.
+  void attach(unsigned Node, PageAccess &View);
+
+  unsigned homeOf(size_t Page) const override;
+  void fetch(size_t Page, std::byte *Out) override;
+  void sendDiff(size_t Page, std::string_view Diff) override;
+
+private:
+  size_t Pages;
+  unsigned Nodes;
+  std::vector<PageAccess *> Views;
+  std::mutex Mutex; // serialises diffs applied to one home copy
+};
+
+} // namespace grid::dsm
+
+#endif // GRID_DSM_COHERENCE_H
