@@ -50,7 +50,9 @@ int connectTo(const std::string &Path, Socket &S) {
   if (Path.size() >= sizeof Addr.sun_path)
     return ENAMETOOLONG;
   std::strcpy(Addr.sun_path, Path.c_str());
-  S.Fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // Non-blocking: a program that does not accept (stopped) and whose
+  // backlog is full answers EAGAIN at once instead of hanging gridctl.
+  S.Fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (S.Fd < 0)
     return errno;
   if (::connect(S.Fd, reinterpret_cast<sockaddr *>(&Addr), sizeof Addr) != 0)
@@ -58,10 +60,17 @@ int connectTo(const std::string &Path, Socket &S) {
   return 0;
 }
 
+/// True if Path is a socket (not a file or a link somebody put there):
+/// only sockets are ever removed as stale.
+bool isSocket(const std::string &Path) {
+  struct stat St;
+  return ::lstat(Path.c_str(), &St) == 0 && S_ISSOCK(St.st_mode);
+}
+
 /// Removes the socket at Path if nobody listens on it (its program died).
 bool removeIfStale(const std::string &Path) {
   Socket S;
-  if (connectTo(Path, S) != ECONNREFUSED)
+  if (connectTo(Path, S) != ECONNREFUSED || !isSocket(Path))
     return false;
   return ::unlink(Path.c_str()) == 0;
 }
@@ -175,13 +184,17 @@ json request(pid_t Pid, const control::Request &R, double TimeoutSeconds) {
     Path = Dir + "/" + control::socketName(Pid);
     S = Socket();
     Err = connectTo(Path, S);
-    if (Err == ECONNREFUSED)
+    if (Err == ECONNREFUSED && isSocket(Path))
       ::unlink(Path.c_str()); // its program died without removing it
     if (Err == 0)
       break;
   }
   if (Err == ENOENT || Err == ENOTDIR || Err == EACCES || Err == ECONNREFUSED)
     throw ControlError(whyNoProgram(Pid, Dirs));
+  if (Err == EAGAIN)
+    throw ControlError("pid " + std::to_string(Pid) +
+                       " does not accept connections (it may be stopped, or "
+                       "too busy)");
   if (Err != 0)
     throw ControlError("cannot reach pid " + std::to_string(Pid) + " at " +
                        Path + ": " + std::strerror(Err));
@@ -219,7 +232,7 @@ json request(pid_t Pid, const control::Request &R, double TimeoutSeconds) {
           std::to_string(static_cast<int>(TimeoutSeconds)) + " s");
     char Buf[64 * 1024];
     ssize_t N = ::read(S.Fd, Buf, sizeof Buf);
-    if (N < 0 && errno == EINTR)
+    if (N < 0 && (errno == EINTR || errno == EAGAIN))
       continue;
     if (N <= 0)
       throw ControlError("pid " + std::to_string(Pid) +
@@ -231,15 +244,23 @@ json request(pid_t Pid, const control::Request &R, double TimeoutSeconds) {
   if (Doc.is_discarded() || !Doc.is_object())
     throw ControlError("pid " + std::to_string(Pid) +
                        " sent a reply that is not a JSON object");
-  if (Doc.value("version", 0) != control::ProtocolVersion)
+  const json *Version = Doc.contains("version") ? &Doc["version"] : nullptr;
+  if (!Version || !Version->is_number_integer() ||
+      Version->get<int64_t>() != control::ProtocolVersion)
     throw ControlError("pid " + std::to_string(Pid) + " speaks control " +
                        "protocol version " +
-                       Doc.value("version", json()).dump() + ", this gridctl " +
+                       (Version ? Version->dump() : std::string("(none)")) +
+                       ", this gridctl " +
                        std::to_string(control::ProtocolVersion) +
                        "; use the gridctl of the Grid it was built with");
-  if (!Doc.value("ok", false))
+  const json *Ok = Doc.contains("ok") ? &Doc["ok"] : nullptr;
+  if (!Ok || !Ok->is_boolean() || !Ok->get<bool>()) {
+    const json *Error = Doc.contains("error") ? &Doc["error"] : nullptr;
     throw ControlError("pid " + std::to_string(Pid) + ": " +
-                       Doc.value("error", std::string("unexplained error")));
+                       (Error && Error->is_string()
+                            ? Error->get<std::string>()
+                            : std::string("unexplained error")));
+  }
   return Doc;
 }
 

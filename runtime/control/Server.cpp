@@ -21,13 +21,13 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <poll.h>
 #include <pwd.h>
 #include <set>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -40,8 +40,9 @@ using nlohmann::json;
 
 namespace {
 
-/// Clients served at once; one more is told to come back later.
-constexpr size_t MaxClients = 512;
+/// Clients served at once; one more is told to come back later. Each holds
+/// one of the program's descriptors.
+constexpr size_t MaxClients = 32;
 /// A client whose replies pile up unread beyond this is disconnected.
 constexpr size_t MaxPendingReply = 32u << 20;
 /// A client silent this long is disconnected (it holds a slot).
@@ -49,12 +50,68 @@ constexpr auto IdleLimit = std::chrono::seconds(60);
 /// How long a ps or nodes request waits for the cluster's loop.
 constexpr double NodesWaitSeconds = 0.5;
 
+/// A /proc file's text. Opened close-on-exec: a child a program thread
+/// spawns meanwhile must not inherit it (it would not move).
 std::string readText(const std::string &Path) {
-  std::ifstream In(Path, std::ios::binary);
-  std::string Text((std::istreambuf_iterator<char>(In)),
-                   std::istreambuf_iterator<char>());
+  std::string Text;
+  int Fd = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (Fd < 0)
+    return Text;
+  char Buf[4096];
+  for (;;) {
+    ssize_t N = ::read(Fd, Buf, sizeof Buf);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      break;
+    Text.append(Buf, static_cast<size_t>(N));
+  }
+  ::close(Fd);
   return Text;
 }
+
+/// The server's descriptors live at high numbers, away from the ones the
+/// program allocates (lowest free first), and are checked by identity: a
+/// program may close descriptors it did not open (closefrom) and reuse the
+/// numbers, and the server must never act on the program's descriptors.
+struct OwnFd {
+  int Fd = -1;
+  dev_t Dev = 0;
+  ino_t Ino = 0;
+  /// Fd moved to a high number (close-on-exec) and remembered; the low
+  /// one closed. -1 if that fails (Fd closed).
+  static OwnFd adopt(int Fd) {
+    OwnFd Own;
+    if (Fd < 0)
+      return Own;
+    rlimit Limit{};
+    long Floor = 256;
+    if (::getrlimit(RLIMIT_NOFILE, &Limit) == 0 &&
+        Limit.rlim_cur != RLIM_INFINITY)
+      Floor =
+          std::clamp<long>(static_cast<long>(Limit.rlim_cur) * 3 / 4, 3, 1000);
+    int High = ::fcntl(Fd, F_DUPFD_CLOEXEC, static_cast<int>(Floor));
+    if (High < 0)
+      High = ::fcntl(Fd, F_DUPFD_CLOEXEC, 3);
+    ::close(Fd);
+    struct stat St;
+    if (High < 0 || ::fstat(High, &St) != 0) {
+      if (High >= 0)
+        ::close(High);
+      return Own;
+    }
+    Own.Fd = High;
+    Own.Dev = St.st_dev;
+    Own.Ino = St.st_ino;
+    return Own;
+  }
+  /// True while Fd is still the file we opened. Async-signal-safe.
+  bool stillOurs() const {
+    struct stat St;
+    return Fd >= 0 && ::fstat(Fd, &St) == 0 && St.st_dev == Dev &&
+           St.st_ino == Ino;
+  }
+};
 
 std::string hostName() {
   char Host[256] = {};
@@ -363,6 +420,7 @@ std::string answer(std::string_view Line, uid_t PeerUid) {
 namespace {
 
 struct Client {
+  OwnFd Own;
   uid_t Uid = 0;
   std::string In;
   std::string Out;
@@ -376,18 +434,25 @@ public:
   bool open();
   void run();
   const std::string &path() const { return Path; }
-  int listenFd() const { return Listen; }
+  const OwnFd &listening() const { return Listen; }
 
 private:
   /// False when the listening socket is gone.
   bool accept();
   void readFrom(int Fd, Client &C);
   bool writeTo(int Fd, Client &C);
+  /// One round of poll and service; false when there is nothing left to
+  /// serve.
+  bool serveOnce();
+  void stopServing();
 
-  int Listen = -1;
-  int Wake = -1; // written when the main thread ends by pthread_exit
+  OwnFd Listen;
+  OwnFd Wake; // written when the main thread ends by pthread_exit
   std::string Path;
   std::map<int, Client> Clients;
+  std::chrono::steady_clock::time_point LastPrune;
+  bool AcceptPaused = false; // out of descriptors: accept again later
+  std::chrono::steady_clock::time_point AcceptAgain;
 };
 
 bool Server::open() {
@@ -405,40 +470,64 @@ bool Server::open() {
                " is too long; set XDG_RUNTIME_DIR to a shorter directory");
     return false;
   }
-  std::strcpy(Addr.sun_path, Path.c_str());
-  Listen = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (Listen < 0) {
+  // Bound under a temporary name and renamed once it listens, so that a
+  // gridctl listing at that moment never finds it refusing (and removes it).
+  std::string Temporary = Path + ".new";
+  if (Temporary.size() >= sizeof Addr.sun_path)
+    Temporary = Path;
+  std::strcpy(Addr.sun_path, Temporary.c_str());
+  Listen = OwnFd::adopt(
+      ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (Listen.Fd < 0) {
     core::warn(std::string("no control socket for gridctl: socket: ") +
                std::strerror(errno));
     return false;
   }
-  ::unlink(Path.c_str()); // a dead program's that had our pid
-  if (::bind(Listen, reinterpret_cast<sockaddr *>(&Addr), sizeof Addr) != 0 ||
-      ::chmod(Path.c_str(), 0600) != 0 || ::listen(Listen, 128) != 0) {
+  ::unlink(Temporary.c_str());
+  if (::bind(Listen.Fd, reinterpret_cast<sockaddr *>(&Addr), sizeof Addr) !=
+          0 ||
+      ::chmod(Temporary.c_str(), 0600) != 0 || ::listen(Listen.Fd, 64) != 0 ||
+      (Temporary != Path && ::rename(Temporary.c_str(), Path.c_str()) != 0)) {
     core::warn("no control socket for gridctl: " + Path + ": " +
                std::strerror(errno));
-    ::close(Listen);
-    Listen = -1;
+    ::unlink(Temporary.c_str());
+    ::close(Listen.Fd);
+    Listen = OwnFd();
     return false;
   }
-  Wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  core::watchMainThread(Wake);
+  Wake = OwnFd::adopt(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  core::watchMainThread(Wake.Fd);
   return true;
 }
 
 bool Server::accept() {
   for (;;) {
-    int Fd = ::accept4(Listen, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (Fd < 0)
+    int Raw =
+        ::accept4(Listen.Fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (Raw < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
+          errno == ENOBUFS) {
+        // The program is at its descriptor limit: leave the connection
+        // waiting rather than spin on it.
+        AcceptPaused = true;
+        AcceptAgain =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+        return true;
+      }
       // The program closed our socket (and perhaps reused its number).
       return errno != EBADF && errno != ENOTSOCK && errno != EINVAL;
+    }
+    OwnFd Own = OwnFd::adopt(Raw);
+    if (Own.Fd < 0)
+      continue;
     ucred Cred{};
     socklen_t Len = sizeof Cred;
-    if (::getsockopt(Fd, SOL_SOCKET, SO_PEERCRED, &Cred, &Len) != 0) {
-      ::close(Fd);
+    if (::getsockopt(Own.Fd, SOL_SOCKET, SO_PEERCRED, &Cred, &Len) != 0) {
+      ::close(Own.Fd);
       continue;
     }
-    Client &C = Clients[Fd];
+    Client &C = Clients[Own.Fd] = Client{};
+    C.Own = Own;
     C.Uid = Cred.uid;
     C.LastHeard = std::chrono::steady_clock::now();
     if (Clients.size() > MaxClients) {
@@ -519,68 +608,118 @@ bool Server::writeTo(int Fd, Client &C) {
   return !C.CloseAfter;
 }
 
+void Server::stopServing() {
+  core::warn("the program closed its control socket; gridctl can no longer "
+             "reach it");
+  // Forgotten, never closed: the numbers may be the program's now.
+  Clients.clear();
+  Listen = OwnFd();
+  Wake = OwnFd();
+  core::watchMainThread(-1);
+}
+
+bool Server::serveOnce() {
+  // A program whose main thread ended by pthread_exit ends with its last
+  // thread; this one must not keep it alive (glibc's exit(0) is ours to
+  // make then).
+  if (core::programThreadsGone())
+    std::exit(0);
+  // A program may close descriptors it did not open (closefrom, a daemon's
+  // clean-up) and reuse the numbers. Ours are then forgotten, never closed
+  // or used. Without the listening socket there is nothing left to serve
+  // (gridctl will find the socket stale and remove it).
+  if (!Listen.stillOurs()) {
+    stopServing();
+    return false;
+  }
+  if (Wake.Fd >= 0 && !Wake.stillOurs()) {
+    Wake = OwnFd();
+    core::watchMainThread(-1);
+  }
+  std::erase_if(
+      Clients, [](const auto &Entry) { return !Entry.second.Own.stillOurs(); });
+
+  auto Now = std::chrono::steady_clock::now();
+  if (AcceptPaused && Now >= AcceptAgain)
+    AcceptPaused = false;
+  std::vector<pollfd> Fds;
+  Fds.push_back({Wake.Fd, POLLIN, 0});
+  Fds.push_back({AcceptPaused ? -1 : Listen.Fd, POLLIN, 0});
+  for (auto &[Fd, C] : Clients)
+    // A client's next request is read only once its replies are sent.
+    Fds.push_back({Fd,
+                   static_cast<short>(
+                       C.Out.empty() ? (C.CloseAfter ? 0 : POLLIN) : POLLOUT),
+                   0});
+  // Once main is gone, look for the last thread's end often.
+  int Timeout = core::mainThreadGone() ? 20 : AcceptPaused ? 100 : 1000;
+  int Ready = ::poll(Fds.data(), Fds.size(), Timeout);
+  if (Ready < 0 && errno != EINTR) {
+    stopServing();
+    return false;
+  }
+  if (Fds[1].revents & POLLNVAL) {
+    stopServing();
+    return false;
+  }
+  if ((Fds[0].revents & POLLIN) && Wake.stillOurs()) {
+    uint64_t Count;
+    [[maybe_unused]] ssize_t N = ::read(Wake.Fd, &Count, sizeof Count);
+  }
+  Now = std::chrono::steady_clock::now();
+  for (size_t I = 2; I < Fds.size(); ++I) {
+    int Fd = Fds[I].fd;
+    auto It = Clients.find(Fd);
+    if (It == Clients.end())
+      continue;
+    Client &C = It->second;
+    if ((Fds[I].revents & POLLNVAL) || !C.Own.stillOurs()) {
+      Clients.erase(It); // forgotten, never closed
+      continue;
+    }
+    if (Fds[I].revents & (POLLIN | POLLHUP | POLLERR))
+      readFrom(Fd, C);
+    bool Keep = writeTo(Fd, C);
+    if (!C.Out.empty() && (Fds[I].revents & (POLLHUP | POLLERR)))
+      Keep = false; // the peer is gone: nobody reads what is left
+    if (Keep && Now - C.LastHeard < IdleLimit)
+      continue;
+    ::close(Fd);
+    Clients.erase(It);
+  }
+  if ((Fds[1].revents & POLLIN) && !accept()) {
+    stopServing();
+    return false;
+  }
+  // Local children that ended leave the registry even when nobody asks.
+  if (Now - LastPrune > std::chrono::seconds(5)) {
+    LastPrune = Now;
+    liveWork();
+  }
+  return true;
+}
+
 void Server::run() {
   core::runtimeThreadStarted();
-  std::vector<pollfd> Fds;
   for (;;) {
-    // A program whose main thread ended by pthread_exit ends with its last
-    // thread; this one must not keep it alive (glibc's exit(0) is ours to
-    // make then).
-    if (core::programThreadsGone())
-      std::exit(0);
-    Fds.clear();
-    Fds.push_back({Wake, POLLIN, 0});
-    Fds.push_back({Listen, POLLIN, 0});
-    for (auto &[Fd, C] : Clients)
-      Fds.push_back({Fd,
-                     static_cast<short>((C.CloseAfter ? 0 : POLLIN) |
-                                        (C.Out.empty() ? 0 : POLLOUT)),
-                     0});
-    // Once main is gone, look for the last thread's end often.
-    int Ready =
-        ::poll(Fds.data(), Fds.size(), core::mainThreadGone() ? 20 : 1000);
-    if (Ready < 0 && errno != EINTR)
-      return;
-    // A program may close descriptors it did not open (closefrom, a
-    // daemon's clean-up). Ours are then forgotten, never closed: their
-    // numbers may already be the program's again. Without the listening
-    // socket there is nothing left to serve (gridctl will find the socket
-    // stale and remove it).
-    if (Fds[1].revents & POLLNVAL) {
-      core::warn("the program closed its control socket; gridctl can no "
-                 "longer reach it");
-      return;
-    }
-    if (Fds[0].revents & POLLNVAL)
-      Wake = -1;
-    if (Fds[0].revents & POLLIN) {
-      uint64_t Count;
-      [[maybe_unused]] ssize_t N = ::read(Wake, &Count, sizeof Count);
-    }
-    auto Now = std::chrono::steady_clock::now();
-    for (size_t I = 2; I < Fds.size(); ++I) {
-      int Fd = Fds[I].fd;
-      if (Fds[I].revents & POLLNVAL) {
-        Clients.erase(Fd);
-        continue;
-      }
-      Client &C = Clients[Fd];
-      if (Fds[I].revents & (POLLIN | POLLHUP | POLLERR))
-        readFrom(Fd, C);
-      bool Keep = writeTo(Fd, C);
-      if (!C.Out.empty() && (Fds[I].revents & (POLLHUP | POLLERR)))
-        Keep = false; // the peer is gone: nobody reads what is left
-      if (Keep && Now - C.LastHeard < IdleLimit)
-        continue;
-      ::close(Fd);
-      Clients.erase(Fd);
-    }
-    if ((Fds[1].revents & POLLIN) && !accept()) {
-      core::warn("the program closed its control socket; gridctl can no "
-                 "longer reach it");
-      return;
+    try {
+      if (!serveOnce())
+        break;
+    } catch (const std::exception &E) {
+      // Out of memory, most likely: drop the clients, never the program.
+      for (auto &[Fd, C] : Clients)
+        if (C.Own.stillOurs())
+          ::close(Fd);
+      Clients.clear();
+      core::warn(std::string("control socket: ") + E.what() +
+                 "; its clients were dropped");
     }
   }
+  // Nothing left to serve; the program may still need its end seen to.
+  while (!core::programThreadsGone())
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(core::mainThreadGone() ? 20 : 1000));
+  std::exit(0);
 }
 
 /// What the exit handler and the fork handler need. On the heap and reached
@@ -590,7 +729,7 @@ struct ServerState {
   std::once_flag Started;
   pid_t Pid = 0;
   std::string Path;
-  int ListenFd = -1;
+  OwnFd Listening;
 };
 
 ServerState &serverState() {
@@ -603,9 +742,11 @@ ServerState &serverState() {
 /// being refused (and gridctl could not tell its socket is stale).
 void closeInForkChild() {
   ServerState &St = serverState();
-  if (St.ListenFd >= 0)
-    ::close(St.ListenFd);
-  St.ListenFd = -1;
+  // Only if the number is still our socket: the program may have closed it
+  // and reused the number. fstat is async-signal-safe.
+  if (St.Listening.stillOurs())
+    ::close(St.Listening.Fd);
+  St.Listening = OwnFd();
 }
 
 void removeSocket() {
@@ -628,7 +769,8 @@ void startServer() {
     }
     St.Pid = ::getpid();
     St.Path = S->path();
-    St.ListenFd = S->listenFd();
+    St.Listening = S->listening();
+    core::keepWork();
     std::atexit(removeSocket);
     ::pthread_atfork(nullptr, nullptr, closeInForkChild);
     // The program's signals are for its own threads, never this one.

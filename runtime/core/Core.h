@@ -118,8 +118,9 @@ Strategy placementStrategy();
 /// control server, the cluster's progress thread) must not keep it alive.
 /// Each of them calls runtimeThreadStarted() first thing.
 void runtimeThreadStarted();
-/// From the main thread: be told (Wake is written to, if not -1) when it
-/// ends by pthread_exit. Later calls do nothing.
+/// Be told (Wake, an eventfd, is written to, unless it is -1) when the main
+/// thread ends by pthread_exit. Watching starts with the first call from
+/// the main thread; later calls only change Wake.
 void watchMainThread(int Wake);
 /// True once the main thread has ended by pthread_exit.
 bool mainThreadGone();
@@ -173,7 +174,11 @@ struct WorkItem {
   pid_t Pid = 0;        // a local child process
   pid_t ForProgram = 0; // placed by home for this other program of the job
 };
-/// Adds Item; returns its id for removeWork. Any thread.
+/// Keeps the registry from now on (the control server calls it when it
+/// starts): a program nobody can ask pays nothing and keeps nothing.
+void keepWork();
+/// Adds Item; returns its id for removeWork, or 0 when nothing is kept
+/// (before keepWork, or in a fork child). Any thread.
 uint64_t addWork(WorkItem Item);
 void removeWork(uint64_t Id);
 /// The live items with their ids.

@@ -15,7 +15,6 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
 #include <fcntl.h>
 #include <mutex>
 #include <pthread.h>
@@ -85,6 +84,16 @@ void printStatsAtExit() {
 }
 
 void markForkChild() { state().ForkChild.store(::getpid()); }
+
+void lockSettingsForFork() {
+  state().Mutex.lock();
+  state().SiteMutex.lock();
+}
+
+void unlockSettingsAfterFork() {
+  state().SiteMutex.unlock();
+  state().Mutex.unlock();
+}
 
 std::string describeSettings(const Settings &S) {
   auto Part = [](const char *Name, const char *Value, const auto &Sourced) {
@@ -183,31 +192,22 @@ void mainThreadEnded(void *) {
   }
 }
 
-/// Threads of this process that have not ended (zombie leader excluded).
-int liveThreads() {
-  DIR *Tasks = ::opendir("/proc/self/task");
-  if (!Tasks)
+/// Threads of this process that have not ended, from one atomic count
+/// ("Threads:" of /proc/self/status, which still counts a main thread that
+/// ended by pthread_exit while the process lives: the caller subtracts it).
+/// -1 if unreadable.
+int threadCount() {
+  int Fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (Fd < 0)
     return -1;
-  int Live = 0;
-  while (dirent *E = ::readdir(Tasks)) {
-    if (E->d_name[0] == '.')
-      continue;
-    std::string Path = std::string("/proc/self/task/") + E->d_name + "/stat";
-    int Fd = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (Fd < 0)
-      continue;
-    char Text[512];
-    ssize_t N = ::read(Fd, Text, sizeof Text - 1);
-    ::close(Fd);
-    if (N <= 0)
-      continue;
-    Text[N] = '\0';
-    const char *Paren = std::strrchr(Text, ')');
-    if (Paren && Paren[1] == ' ' && Paren[2] != 'Z' && Paren[2] != 'X')
-      ++Live;
-  }
-  ::closedir(Tasks);
-  return Live;
+  char Text[4096];
+  ssize_t N = ::read(Fd, Text, sizeof Text - 1);
+  ::close(Fd);
+  if (N <= 0)
+    return -1;
+  Text[N] = '\0';
+  const char *Line = std::strstr(Text, "\nThreads:");
+  return Line ? std::atoi(Line + 9) : -1;
 }
 } // namespace
 
@@ -215,10 +215,10 @@ void runtimeThreadStarted() { RuntimeThreads.fetch_add(1); }
 
 void watchMainThread(int Wake) {
   static std::once_flag Once;
+  MainWake.store(Wake);
   if (::gettid() != ::getpid())
     return;
-  std::call_once(Once, [Wake] {
-    MainWake.store(Wake);
+  std::call_once(Once, [] {
     if (::pthread_key_create(&MainKey, mainThreadEnded) == 0)
       ::pthread_setspecific(MainKey, &MainKey);
   });
@@ -229,8 +229,10 @@ bool mainThreadGone() { return MainGone.load(); }
 bool programThreadsGone() {
   if (!MainGone.load())
     return false;
-  int Live = liveThreads();
-  return Live >= 0 && Live <= RuntimeThreads.load();
+  int Count = threadCount();
+  // Less the main thread, which ended but is counted until the process
+  // ends.
+  return Count > 0 && Count - 1 <= RuntimeThreads.load();
 }
 
 void renice(std::optional<Tolerance> Thread, std::optional<Tolerance> Process) {
@@ -352,6 +354,10 @@ void initializeFrom(SettingsInputs Inputs) {
   }
   std::call_once(S.ExitHooks, [] {
     std::atexit(printStatsAtExit);
+    // fork() while the control server holds a settings lock (a renice)
+    // would leave it locked for ever in the child: fork waits for it.
+    ::pthread_atfork(lockSettingsForFork, unlockSettingsAfterFork,
+                     unlockSettingsAfterFork);
     ::pthread_atfork(nullptr, nullptr, markForkChild);
   });
   log(LogLevel::Debug, Description);

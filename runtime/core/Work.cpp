@@ -8,7 +8,9 @@
 
 #include "core/Core.h"
 
+#include <atomic>
 #include <mutex>
+#include <pthread.h>
 #include <unordered_map>
 
 namespace grid::core {
@@ -25,9 +27,27 @@ Registry &registry() {
   static Registry *R = new Registry;
   return *R;
 }
+
+std::atomic<bool> Keeping{false};
+
+// fork() while another thread holds the registry's mutex would leave it
+// locked for ever in the child: fork waits for it instead.
+void lockForFork() { registry().Mutex.lock(); }
+void unlockAfterFork() { registry().Mutex.unlock(); }
 } // namespace
 
+void keepWork() {
+  static std::once_flag Once;
+  std::call_once(Once, [] {
+    registry();
+    ::pthread_atfork(lockForFork, unlockAfterFork, unlockAfterFork);
+    Keeping.store(true);
+  });
+}
+
 uint64_t addWork(WorkItem Item) {
+  if (!Keeping.load(std::memory_order_relaxed) || isForkChild())
+    return 0;
   Registry &R = registry();
   std::lock_guard<std::mutex> Lock(R.Mutex);
   uint64_t Id = R.Next++;
@@ -36,6 +56,8 @@ uint64_t addWork(WorkItem Item) {
 }
 
 void removeWork(uint64_t Id) {
+  if (!Id)
+    return;
   Registry &R = registry();
   std::lock_guard<std::mutex> Lock(R.Mutex);
   R.Items.erase(Id);

@@ -70,6 +70,7 @@ void registerModule() {
           "GRID_LOG", "GRID_STATS", "GRID_DEFAULT_PROCESS_TOLERANCE"})
       ::unsetenv(Name);
     core::registerModule(&Module);
+    core::keepWork(); // as the control server does when it starts
     return true;
   }();
   (void)Done;
@@ -554,7 +555,17 @@ TEST_F(ControlServer, ReniceSiteOverridesTheProgramForThatSiteOnly) {
 // The work registry
 //===----------------------------------------------------------------------===//
 
+TEST(WorkRegistry, NothingIsKeptUntilAServerRuns) {
+  // Run first in its own process by ctest: no server has started here.
+  core::WorkItem Thread;
+  Thread.Thread = true;
+  EXPECT_EQ(core::addWork(Thread), 0u);
+  core::removeWork(0); // harmless
+  EXPECT_TRUE(core::workSnapshot().empty());
+}
+
 TEST(WorkRegistry, AddRemoveAndSnapshot) {
+  core::keepWork();
   size_t Before = core::workSnapshot().size();
   core::WorkItem Thread;
   Thread.Thread = true;
