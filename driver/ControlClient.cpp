@@ -115,6 +115,15 @@ std::vector<std::string> candidateDirectories(pid_t Pid) {
   return Dirs;
 }
 
+/// True if Pid is a process that has not ended (it exists and is no
+/// zombie waiting for its parent).
+bool processRuns(pid_t Pid) {
+  std::string Stat = readFile("/proc/" + std::to_string(Pid) + "/stat");
+  size_t Paren = Stat.rfind(')');
+  return Paren != std::string::npos && Paren + 2 < Stat.size() &&
+         Stat[Paren + 2] != 'Z' && Stat[Paren + 2] != 'X';
+}
+
 /// Why no socket of Pid answers, in words.
 std::string whyNoProgram(pid_t Pid, const std::vector<std::string> &Dirs) {
   std::string Proc = "/proc/" + std::to_string(Pid);
@@ -125,10 +134,7 @@ std::string whyNoProgram(pid_t Pid, const std::vector<std::string> &Dirs) {
   while (!Comm.empty() && Comm.back() == '\n')
     Comm.pop_back();
   std::string Who = "pid " + std::to_string(Pid) + " (" + Comm + ")";
-  std::string Stat = readFile(Proc + "/stat");
-  size_t Paren = Stat.rfind(')');
-  if (Paren != std::string::npos && Paren + 2 < Stat.size() &&
-      Stat[Paren + 2] == 'Z')
+  if (!processRuns(Pid))
     return Who + " has ended (its parent has not reaped it yet)";
   if (St.st_uid != ::getuid() && ::getuid() != 0)
     return Who + " belongs to " + userName(St.st_uid) +
@@ -273,14 +279,8 @@ json requestIfRunning(pid_t Pid, const control::Request &R) {
     // Gone between the listing and the request (its socket removed, or
     // the process ended): a listing shows what runs now.
     std::string Path = controlDirectory() + "/" + control::socketName(Pid);
-    std::ifstream Stat("/proc/" + std::to_string(Pid) + "/stat");
-    std::string Text((std::istreambuf_iterator<char>(Stat)),
-                     std::istreambuf_iterator<char>());
-    size_t Paren = Text.rfind(')');
-    bool Zombie = Paren != std::string::npos && Paren + 2 < Text.size() &&
-                  (Text[Paren + 2] == 'Z' || Text[Paren + 2] == 'X');
     struct stat St;
-    if (::stat(Path.c_str(), &St) != 0 || Text.empty() || Zombie)
+    if (::stat(Path.c_str(), &St) != 0 || !processRuns(Pid))
       return nullptr;
     throw;
   }

@@ -674,7 +674,7 @@ std::vector<NodeInfo> Cluster::nodesSnapshot(double Seconds) {
     Result = std::move(S->Nodes);
   }
   if (!Result.empty())
-    Result[0].LoadAverage = core::loadAverage();
+    Result[0].LoadAverage = core::machineLoad().OneMinute;
   return Result;
 }
 
@@ -777,7 +777,7 @@ void Cluster::runAgent(std::function<unsigned()> ProcessesNow,
          wire::Writer(wire::Msg::Load)
              .u32(ProcessesNow())
              .u32(Options.LocalCores)
-             .i32(static_cast<int32_t>(core::loadAverage() * 100)));
+             .i32(static_cast<int32_t>(core::machineLoad().OneMinute * 100)));
     auto Silent = std::chrono::duration<double>(Clock::now() - HeardFromHome);
     // Home pings every second once ready; allow for the start-up too.
     if (Silent.count() > Options.NodeTimeoutSeconds + 5.0) {

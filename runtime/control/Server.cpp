@@ -50,26 +50,6 @@ constexpr auto IdleLimit = std::chrono::seconds(60);
 /// How long a ps or nodes request waits for the cluster's loop.
 constexpr double NodesWaitSeconds = 0.5;
 
-/// A /proc file's text. Opened close-on-exec: a child a program thread
-/// spawns meanwhile must not inherit it (it would not move).
-std::string readText(const std::string &Path) {
-  std::string Text;
-  int Fd = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (Fd < 0)
-    return Text;
-  char Buf[4096];
-  for (;;) {
-    ssize_t N = ::read(Fd, Buf, sizeof Buf);
-    if (N < 0 && errno == EINTR)
-      continue;
-    if (N <= 0)
-      break;
-    Text.append(Buf, static_cast<size_t>(N));
-  }
-  ::close(Fd);
-  return Text;
-}
-
 /// The server's descriptors live at high numbers, away from the ones the
 /// program allocates (lowest free first), and are checked by identity: a
 /// program may close descriptors it did not open (closefrom) and reuse the
@@ -122,7 +102,7 @@ std::string hostName() {
 
 /// The program's command line, arguments joined by spaces.
 std::string commandLine() {
-  std::string Raw = readText("/proc/self/cmdline");
+  std::string Raw = core::readProcFile("/proc/self/cmdline");
   while (!Raw.empty() && Raw.back() == '\0')
     Raw.pop_back();
   std::replace(Raw.begin(), Raw.end(), '\0', ' ');
@@ -130,12 +110,6 @@ std::string commandLine() {
   if (Raw.size() > Longest)
     Raw = Raw.substr(0, Longest) + "...";
   return Raw;
-}
-
-std::string exePath() {
-  char Buf[4096];
-  ssize_t N = ::readlink("/proc/self/exe", Buf, sizeof Buf - 1);
-  return N > 0 ? std::string(Buf, static_cast<size_t>(N)) : std::string();
 }
 
 std::string baseName(const std::string &Path) {
@@ -146,13 +120,9 @@ std::string baseName(const std::string &Path) {
 /// A local child is listed while it runs: it exists, is ours, and is not a
 /// zombie waiting to be reaped.
 bool childRuns(pid_t Pid) {
-  std::string Stat = readText("/proc/" + std::to_string(Pid) + "/stat");
-  size_t Paren = Stat.rfind(')');
-  if (Paren == std::string::npos || Paren + 4 > Stat.size())
-    return false;
-  char State = Stat[Paren + 2];
-  long Parent = std::strtol(Stat.c_str() + Paren + 4, nullptr, 10);
-  return State != 'Z' && State != 'X' && Parent == ::getpid();
+  std::optional<core::ProcStat> Stat = core::readProcStat(Pid);
+  return Stat && Stat->State != 'Z' && Stat->State != 'X' &&
+         Stat->Parent == ::getpid();
 }
 
 /// The work registry, less the local children that have ended (nobody
@@ -200,7 +170,7 @@ std::vector<cluster::NodeInfo> nodeTable() {
   Self.Host = hostName();
   Self.Pid = ::getpid();
   Self.Cores = core::allowedCores();
-  Self.LoadAverage = core::loadAverage();
+  Self.LoadAverage = core::machineLoad().OneMinute;
   Self.HelloSeen = true;
   return {Self};
 }
@@ -232,7 +202,7 @@ json nodesJson(const std::vector<cluster::NodeInfo> &Nodes) {
 json programJson() {
   Settings S = core::currentSettings();
   std::vector<cluster::NodeInfo> Nodes = nodeTable();
-  std::string Exe = exePath();
+  std::string Exe = core::exePath();
   json Program = {
       {"pid", ::getpid()},
       {"uid", ::getuid()},

@@ -51,8 +51,30 @@ void unsetEnv(const char *Name);
 std::optional<std::string> socketDirectory(std::string &Problem);
 /// How many CPUs this process may run on (its affinity mask), at least 1.
 unsigned allowedCores();
-/// This machine's 1-minute load average (/proc/loadavg), -1 if unreadable.
-double loadAverage();
+// --- /proc
+// -------------------------------------------------------------------- Each
+// read opens the file close-on-exec: a child another thread spawns at that
+// moment must not inherit the descriptor (it would not move).
+/// The text of a small /proc file; "" if it cannot be read.
+std::string readProcFile(const std::string &Path);
+/// A numeric field of /proc/self/status ("Threads", "Umask"), in Base.
+std::optional<long> selfStatusField(const char *Name, int Base);
+/// Fields of /proc/PID/stat: state ('R', 'S', 'Z'...), parent, group.
+struct ProcStat {
+  char State = '?';
+  pid_t Parent = 0;
+  pid_t Group = 0;
+};
+std::optional<ProcStat> readProcStat(pid_t Pid);
+/// /proc/loadavg: the 1-minute load average (-1 if unreadable) and the
+/// tasks runnable now.
+struct MachineLoad {
+  double OneMinute = -1;
+  unsigned Runnable = 0;
+};
+MachineLoad machineLoad();
+/// This program's executable (/proc/self/exe resolved); "" if unknown.
+std::string exePath();
 /// The process's open file descriptors (from /proc/self/fd).
 std::vector<int> openDescriptors();
 /// The directory libgridrt.so was loaded from (build/lib, or an installed

@@ -10,6 +10,7 @@
 #include "core/Core.h"
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -111,19 +112,65 @@ unsigned allowedCores() {
   return Count > 0 ? static_cast<unsigned>(Count) : 1;
 }
 
-double loadAverage() {
-  // Close-on-exec: a child spawned meanwhile by another thread must not
-  // inherit it (it would not move).
-  int Fd = ::open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+std::string readProcFile(const std::string &Path) {
+  std::string Text;
+  int Fd = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
   if (Fd < 0)
-    return -1;
-  char Text[128] = {};
-  ssize_t N = ::read(Fd, Text, sizeof Text - 1);
+    return Text;
+  char Buf[4096];
+  for (;;) {
+    ssize_t N = ::read(Fd, Buf, sizeof Buf);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      break;
+    Text.append(Buf, static_cast<size_t>(N));
+  }
   ::close(Fd);
-  double One;
-  if (N <= 0 || std::sscanf(Text, "%lf", &One) != 1)
-    return -1;
-  return One;
+  return Text;
+}
+
+std::optional<long> selfStatusField(const char *Name, int Base) {
+  std::string Text = readProcFile("/proc/self/status");
+  std::string Key = std::string("\n") + Name + ":";
+  size_t At = Text.find(Key);
+  if (At == std::string::npos)
+    return std::nullopt;
+  return std::strtol(Text.c_str() + At + Key.size(), nullptr, Base);
+}
+
+std::optional<ProcStat> readProcStat(pid_t Pid) {
+  std::string Text = readProcFile("/proc/" + std::to_string(Pid) + "/stat");
+  // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+  size_t Close = Text.rfind(')');
+  ProcStat Stat;
+  long Parent, Group;
+  if (Close == std::string::npos ||
+      std::sscanf(Text.c_str() + Close + 1, " %c %ld %ld", &Stat.State, &Parent,
+                  &Group) != 3)
+    return std::nullopt;
+  Stat.Parent = static_cast<pid_t>(Parent);
+  Stat.Group = static_cast<pid_t>(Group);
+  return Stat;
+}
+
+MachineLoad machineLoad() {
+  MachineLoad Load;
+  std::string Text = readProcFile("/proc/loadavg");
+  double Five, Fifteen;
+  unsigned Runnable;
+  if (std::sscanf(Text.c_str(), "%lf %lf %lf %u/", &Load.OneMinute, &Five,
+                  &Fifteen, &Runnable) == 4)
+    Load.Runnable = Runnable;
+  else
+    Load.OneMinute = -1;
+  return Load;
+}
+
+std::string exePath() {
+  char Buf[PATH_MAX];
+  ssize_t N = ::readlink("/proc/self/exe", Buf, sizeof(Buf) - 1);
+  return N > 0 ? std::string(Buf, static_cast<size_t>(N)) : std::string();
 }
 
 } // namespace grid::core

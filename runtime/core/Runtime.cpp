@@ -126,12 +126,6 @@ void publish(State &S, Settings Resolved) {
   S.Stats.store(S.Current.Stats);
 }
 
-std::string exePath() {
-  char Buf[PATH_MAX];
-  ssize_t N = ::readlink("/proc/self/exe", Buf, sizeof(Buf) - 1);
-  return N > 0 ? std::string(Buf, static_cast<size_t>(N)) : std::string();
-}
-
 const char *moduleName(const __grid_module *M) {
   return M->name && *M->name ? M->name : "a module compiled with -fgrid";
 }
@@ -192,23 +186,6 @@ void mainThreadEnded(void *) {
   }
 }
 
-/// Threads of this process that have not ended, from one atomic count
-/// ("Threads:" of /proc/self/status, which still counts a main thread that
-/// ended by pthread_exit while the process lives: the caller subtracts it).
-/// -1 if unreadable.
-int threadCount() {
-  int Fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-  if (Fd < 0)
-    return -1;
-  char Text[4096];
-  ssize_t N = ::read(Fd, Text, sizeof Text - 1);
-  ::close(Fd);
-  if (N <= 0)
-    return -1;
-  Text[N] = '\0';
-  const char *Line = std::strstr(Text, "\nThreads:");
-  return Line ? std::atoi(Line + 9) : -1;
-}
 } // namespace
 
 void runtimeThreadStarted() { RuntimeThreads.fetch_add(1); }
@@ -229,10 +206,10 @@ bool mainThreadGone() { return MainGone.load(); }
 bool programThreadsGone() {
   if (!MainGone.load())
     return false;
-  int Count = threadCount();
-  // Less the main thread, which ended but is counted until the process
-  // ends.
-  return Count > 0 && Count - 1 <= RuntimeThreads.load();
+  // "Threads:" is one atomic count. It still counts the main thread, which
+  // ended but stays until the process ends: less that one.
+  std::optional<long> Count = selfStatusField("Threads", 10);
+  return Count && *Count > 0 && *Count - 1 <= RuntimeThreads.load();
 }
 
 void renice(std::optional<Tolerance> Thread, std::optional<Tolerance> Process) {

@@ -168,23 +168,9 @@ std::vector<pid_t> groupMembers(pid_t Group) {
     long Pid = std::strtol(Entry->d_name, &End, 10);
     if (*End || Pid <= 0)
       continue;
-    char Path[64], Text[512];
-    std::snprintf(Path, sizeof Path, "/proc/%ld/stat", Pid);
-    int Fd = ::open(Path, O_RDONLY | O_CLOEXEC);
-    if (Fd < 0)
-      continue;
-    ssize_t N = ::read(Fd, Text, sizeof Text - 1);
-    ::close(Fd);
-    if (N <= 0)
-      continue;
-    Text[N] = '\0';
-    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
-    const char *Close = std::strrchr(Text, ')');
-    char State;
-    long Ppid, Pgrp;
-    if (Close &&
-        std::sscanf(Close + 1, " %c %ld %ld", &State, &Ppid, &Pgrp) == 3 &&
-        Pgrp == Group)
+    std::optional<core::ProcStat> Stat =
+        core::readProcStat(static_cast<pid_t>(Pid));
+    if (Stat && Stat->Group == Group)
       Members.push_back(static_cast<pid_t>(Pid));
   }
   ::closedir(Dir);

@@ -489,20 +489,9 @@ std::vector<placement::NodeView> HomeService::nodeViews() const {
     Views.push_back(V);
   }
   // Home's own load is what runs on it now, Grid's or not: the runnable
-  // tasks of /proc/loadavg, less the one reading it. Opened close-on-exec:
-  // a child spawned meanwhile by another thread must not see it as an
-  // inherited descriptor (it would not move).
-  int Fd = ::open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
-  if (Fd >= 0) {
-    char Text[128] = {};
-    ssize_t N = ::read(Fd, Text, sizeof Text - 1);
-    ::close(Fd);
-    double A, B, Cc;
-    unsigned Runnable = 0;
-    if (N > 0 &&
-        std::sscanf(Text, "%lf %lf %lf %u/", &A, &B, &Cc, &Runnable) == 4)
-      Views[0].Load = Runnable > 0 ? Runnable - 1 : 0;
-  }
+  // tasks, less the one reading them.
+  if (core::MachineLoad Load = core::machineLoad(); Load.OneMinute >= 0)
+    Views[0].Load = Load.Runnable > 0 ? Load.Runnable - 1 : 0;
   return Views;
 }
 

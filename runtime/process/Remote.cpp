@@ -105,17 +105,8 @@ std::string currentDirectory() {
 /// The umask, from /proc/self/status: reading it with umask() would set it,
 /// and another thread may be creating a file at that instant.
 mode_t currentUmask() {
-  int Fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-  if (Fd >= 0) {
-    char Text[4096];
-    ssize_t N = ::read(Fd, Text, sizeof Text - 1);
-    ::close(Fd);
-    if (N > 0) {
-      Text[N] = '\0';
-      if (const char *Line = std::strstr(Text, "\nUmask:"))
-        return static_cast<mode_t>(std::strtol(Line + 7, nullptr, 8));
-    }
-  }
+  if (std::optional<long> Mask = core::selfStatusField("Umask", 8))
+    return static_cast<mode_t>(*Mask);
   mode_t Mask = ::umask(022);
   ::umask(Mask);
   return Mask;
