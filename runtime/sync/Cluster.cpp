@@ -1,7 +1,7 @@
 //===- sync/Cluster.cpp - The cluster path of synchronisation -------------===//
 //
-// Placeholder until remote threads land: there is no other node to ask, so
-// the cluster path performs the operation here.
+// The flags the entry points test, and the hand-over to the layer that
+// carries out the cluster path (threads/, registered at start in a job).
 //===----------------------------------------------------------------------===//
 
 #include "sync/Sync.h"
@@ -13,10 +13,24 @@ thread_local unsigned InRuntime = 0;
 thread_local pthread_t HomeSelf{};
 std::atomic<bool> HomeCaching{false};
 
-Result clusterCall(const __grid_site *, Op O, const Args &A) {
+namespace {
+std::atomic<ClusterPath *> Path{nullptr};
+} // namespace
+
+ClusterPath::~ClusterPath() = default;
+
+void setClusterPath(ClusterPath *P) { Path.store(P); }
+
+Result clusterCall(const __grid_site *Site, Op O, const Args &A) {
+  if (ClusterPath *P = Path.load(std::memory_order_acquire))
+    return P->call(Site, O, A);
   return perform(O, A);
 }
 
-AtomicResult clusterAtomic(const AtomicArgs &A) { return performAtomic(A); }
+AtomicResult clusterAtomic(const AtomicArgs &A) {
+  if (ClusterPath *P = Path.load(std::memory_order_acquire))
+    return P->atomic(A);
+  return performAtomic(A);
+}
 
 } // namespace grid::sync

@@ -142,6 +142,17 @@ struct AtomicResult {
 AtomicResult performAtomic(const AtomicArgs &A);
 AtomicResult clusterAtomic(const AtomicArgs &A);
 
+/// Who carries out the cluster path: the remote-threads layer registers
+/// itself at start in a job. Without one, the cluster path performs the
+/// operation here.
+class ClusterPath {
+public:
+  virtual ~ClusterPath();
+  virtual Result call(const __grid_site *Site, Op O, const Args &A) = 0;
+  virtual AtomicResult atomic(const AtomicArgs &A) = 0;
+};
+void setClusterPath(ClusterPath *Path);
+
 } // namespace grid::sync
 
 #endif // GRID_SYNC_SYNC_H
