@@ -23,15 +23,19 @@
 
 namespace grid::sync {
 
+// The thread-locals are read on every entry point's fast path. libgridrt.so
+// is loaded with the program (never dlopen'ed alone), so they are
+// initial-exec: one %fs-relative load, no __tls_get_addr.
+
 /// True on a Grid thread that runs on an agent for home (set by the agent
 /// before the start routine). Its synchronisation and atomics go home.
-extern thread_local bool RemoteThread;
+[[gnu::tls_model("initial-exec")]] extern thread_local bool RemoteThread;
 /// On such a thread, the pthread_t home knows it by (what pthread_self
 /// answers, equal on every node).
-extern thread_local pthread_t HomeSelf;
+[[gnu::tls_model("initial-exec")]] extern thread_local pthread_t HomeSelf;
 /// True on such a thread while runtime code runs on it: its allocations
 /// stay on the agent instead of going home.
-extern thread_local unsigned InRuntime;
+[[gnu::tls_model("initial-exec")]] extern thread_local unsigned InRuntime;
 /// True once home caches pages of another node: home threads then take the
 /// cluster path too (for its acquire/release).
 extern std::atomic<bool> HomeCaching;
@@ -67,18 +71,35 @@ enum class Op : uint16_t {
   SemPost,
   SemGetvalue,
   Futex, // syscall(SYS_futex, Object, A, B, Time or C, Object2, D)
-  Last = Futex
+  // The clock variants (libstdc++'s timed waits use them): C is the clockid_t.
+  MutexClocklock,
+  CondClockwait,
+  RwClockrdlock,
+  RwClockwrlock,
+  SemClockwait,
+  Last = SemClockwait
 };
 
 /// Whether the operation ends a critical section (its writes must be home
 /// before it), begins one (writes released before it must be seen after),
-/// or both.
+/// or both. A try or timed operation acquires only when it succeeds (see
+/// acquired()); a condition wait does both, also when it times out (it
+/// reacquires the mutex). Futex counts as both here; the forms with Args
+/// tell a wait (acquires) from a wake (releases).
 bool releases(Op O);
 bool acquires(Op O);
 
 /// An operation's arguments, by value: everything another node needs to
 /// perform it. Pointers are addresses in the shared range (valid on every
 /// node); a timeout is copied.
+///   every Op       Object: the mutex, cond, rwlock, barrier, spinlock or sem
+///   timed Ops      HasTime/Time: the absolute timeout (HasTime false for a
+///                  null pointer); clock Ops: C is the clockid_t
+///   Cond*wait      Object2: the mutex
+///   Futex          Object: uaddr; A: futex_op; B: val; for the commands
+///                  that take a timeout (futexTakesTimeout) HasTime/Time, the
+///                  timeout as the command reads it (FUTEX_WAIT: relative),
+///                  else C: val2; Object2: uaddr2; D: val3
 struct Args {
   void *Object = nullptr;  // the mutex, cond, rwlock, barrier, spinlock, sem, futex word
   void *Object2 = nullptr; // the mutex of a cond wait; futex's second word
@@ -89,10 +110,27 @@ struct Args {
 
 /// The result of an operation: the call's return value, and errno after it
 /// (0 unless the call reports failure through errno, as sem_wait does).
+/// SemGetvalue's Value is the semaphore's value when it succeeds (the call
+/// itself returns 0), -1 when it fails.
 struct Result {
   int64_t Value = 0;
   int Errno = 0;
 };
+
+/// Whether the futex command of futex_op (FUTEX_PRIVATE_FLAG and
+/// FUTEX_CLOCK_REALTIME aside) takes a timeout pointer as its fourth
+/// argument (FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_LOCK_PI...) rather than
+/// val2 (FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP).
+bool futexTakesTimeout(uint64_t FutexOp);
+
+/// As releases(Op)/acquires(Op); of a Futex, a wait only acquires and a
+/// wake only releases (FUTEX_WAKE_OP does both).
+bool releases(Op O, const Args &A);
+bool acquires(Op O, const Args &A);
+
+/// Whether the operation, performed with these arguments and this result,
+/// acquired: acquires(O, A), and for a try or timed operation, it succeeded.
+bool acquired(Op O, const Args &A, const Result &R);
 
 /// Runs the operation natively on this node's memory.
 Result perform(Op O, const Args &A);
@@ -139,6 +177,10 @@ struct AtomicResult {
   bool Success = false;
 };
 
+/// Runs the atomic natively (the __atomic builtins) on this node's memory.
+/// Load, Store and Fence use the order given (consume as acquire); the
+/// read-modify-writes and CmpXchg are sequentially consistent whatever the
+/// order (at least as strong, and on x86-64 the same instructions).
 AtomicResult performAtomic(const AtomicArgs &A);
 AtomicResult clusterAtomic(const AtomicArgs &A);
 
