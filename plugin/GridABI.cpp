@@ -3,7 +3,8 @@
 // abi.def names types by token (GRID_TYPE(Token, CType)); a token whose C type
 // is a pointer becomes `ptr`, the scalar ones are mapped below. Entry points
 // are declared with the attributes their originals need to stay correct
-// (pthread_exit never returns; fork and vfork return twice).
+// (pthread_exit never returns; fork and vfork return twice), and with zeroext
+// on 8- and 16-bit integers, as clang declares unsigned char and short.
 //===----------------------------------------------------------------------===//
 #include "GridABI.h"
 
@@ -53,6 +54,7 @@ struct EntryDesc {
 const EntryDesc Entries[] = {
 #define GRID_RTL(Name, Ret, Params) {#Name, #Ret, #Params, false},
 #define GRID_RTL_VARARG(Name, Ret, Params) {#Name, #Ret, #Params, true},
+#define GRID_RTL_NOSITE(Name, Ret, Params) {#Name, #Ret, #Params, false},
 #include "grid/abi.def"
 };
 
@@ -80,6 +82,12 @@ Type *typeForToken(StringRef Token, Module &M) {
                      .Case("int", Type::getInt32Ty(Ctx))
                      .Case("pid_t", Type::getInt32Ty(Ctx))
                      .Case("pthread_t", M.getDataLayout().getIntPtrType(Ctx))
+                     .Case("long", M.getDataLayout().getIntPtrType(Ctx))
+                     .Case("clockid_t", Type::getInt32Ty(Ctx))
+                     .Case("uint8_t", Type::getInt8Ty(Ctx))
+                     .Case("uint16_t", Type::getInt16Ty(Ctx))
+                     .Case("uint32_t", Type::getInt32Ty(Ctx))
+                     .Case("uint64_t", Type::getInt64Ty(Ctx))
                      .Default(nullptr);
   if (!Scalar)
     report_fatal_error("grid/abi.def type '" + It->CType +
@@ -127,6 +135,15 @@ FunctionCallee RuntimeABI::entry(StringRef Name) {
   std::string Symbol = ("__grid_" + Name).str();
   FunctionCallee Callee = M.getOrInsertFunction(Symbol, FT);
   if (auto *F = dyn_cast<Function>(Callee.getCallee())) {
+    // uint8_t and uint16_t travel zero-extended, as the C ABI passes them.
+    auto Narrow = [](Type *T) {
+      return T->isIntegerTy(8) || T->isIntegerTy(16);
+    };
+    for (unsigned I = 0; I != FT->getNumParams(); ++I)
+      if (Narrow(FT->getParamType(I)))
+        F->addParamAttr(I, Attribute::ZExt);
+    if (Narrow(FT->getReturnType()))
+      F->addRetAttr(Attribute::ZExt);
     if (Name == "pthread_exit")
       F->addFnAttr(Attribute::NoReturn);
     if (Name == "fork" || Name == "vfork")

@@ -87,11 +87,15 @@ const std::string &runtimeDirectory();
 std::string describeSite(const __grid_site *Site);
 /// The user-visible name of a site kind ("pthread_create", "std::thread").
 const char *kindName(uint32_t Kind);
-/// True for the thread kinds of abi.def, false for the process kinds.
+/// True for the thread kinds of abi.def, false for the process and
+/// synchronisation kinds.
 bool isThreadKind(uint32_t Kind);
+/// True for the synchronisation kinds of abi.def (pthread_mutex_lock,
+/// sem_wait, syscall...).
+bool isSyncKind(uint32_t Kind);
 /// True for the kinds whose call creates a thread or a process that Grid
-/// places (not pthread_join, pthread_detach, pthread_exit, pclose): the
-/// call sites a renice --site can name.
+/// places (not pthread_join, pthread_detach, pthread_exit, pclose, nor any
+/// synchronisation kind): the call sites a renice --site can name.
 bool isPlacementKind(uint32_t Kind);
 
 // --- Logging and fatal errors ------------------------------------------------

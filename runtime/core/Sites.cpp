@@ -9,16 +9,15 @@
 namespace grid::core {
 
 namespace {
+enum class Category { Thread, Process, Sync };
+
 struct KindInfo {
   const char *Name;
-  bool Thread;
+  Category Cat;
 };
 
-constexpr bool Thread = true;
-constexpr bool Process = false;
-
 constexpr KindInfo Kinds[] = {
-#define GRID_SITE_KIND(Kind, Text, Category) {Text, Category},
+#define GRID_SITE_KIND(Kind, Text, Cat) {Text, Category::Cat},
 #include "grid/abi.def"
 };
 static_assert(sizeof(Kinds) / sizeof(Kinds[0]) == __grid_kind_count);
@@ -43,7 +42,11 @@ const char *kindName(uint32_t Kind) {
 }
 
 bool isThreadKind(uint32_t Kind) {
-  return Kind < __grid_kind_count && Kinds[Kind].Thread;
+  return Kind < __grid_kind_count && Kinds[Kind].Cat == Category::Thread;
+}
+
+bool isSyncKind(uint32_t Kind) {
+  return Kind < __grid_kind_count && Kinds[Kind].Cat == Category::Sync;
 }
 
 bool isPlacementKind(uint32_t Kind) {
@@ -54,7 +57,7 @@ bool isPlacementKind(uint32_t Kind) {
   case __grid_kind_Pclose:
     return false;
   default:
-    return Kind < __grid_kind_count;
+    return Kind < __grid_kind_count && !isSyncKind(Kind);
   }
 }
 

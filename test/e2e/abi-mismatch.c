@@ -6,7 +6,7 @@
 // RUN: not %t > %t.out 2>&1
 // RUN: FileCheck %s --implicit-check-not="main ran" < %t.out
 
-// CHECK: grid: error: other-abi.c: was built for Grid ABI 999 and this runtime (libgridrt.so) implements ABI 1; rebuild it with this Grid's grid-clang -fgrid
+// CHECK: grid: error: other-abi.c: was built for Grid ABI 999 and this runtime (libgridrt.so) implements ABI 2; rebuild it with this Grid's grid-clang -fgrid
 
 #include <stdio.h>
 

@@ -17,7 +17,7 @@ define i32 @caller(ptr %a, ptr %b, i64 %t) {
 ; No debug info: file "" and line 0, the enclosing function by name.
 ; CHECK: c"caller\00"
 ; CHECK: @__grid_sites = private constant [1 x { ptr, ptr, i32, i32, i32, i32 }] [{ ptr, ptr, i32, i32, i32, i32 } { ptr @{{[^,]+}}, ptr @{{[^,]+}}, i32 0, i32 0, i32 11, i32 0 }]
-; CHECK: @__grid_module = private constant {{.*}} { i32 1, i32 -1, i32 -1, i32 1, ptr @__grid_sites,
+; CHECK: @__grid_module = private constant {{.*}} { i32 2, i32 -1, i32 -1, i32 1, ptr @__grid_sites,
 ; CHECK: @__grid_meta = {{.*}}\22kind\22:\22execvp\22{{.*}} section "grid_meta", align 1
 ; CHECK-LABEL: define {{.*}} @caller(
 ; CHECK-NOT: @execvp(

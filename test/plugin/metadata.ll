@@ -17,9 +17,9 @@ define i32 @main() {
   ret i32 0
 }
 
-; CHECK: @__grid_module = private constant { i32, i32, i32, i32, ptr, ptr } { i32 1, i32 -1, i32 -1, i32 0, ptr null, ptr @__grid_module.name }, align 8
+; CHECK: @__grid_module = private constant { i32, i32, i32, i32, ptr, ptr } { i32 2, i32 -1, i32 -1, i32 0, ptr null, ptr @__grid_module.name }, align 8
 ; CHECK: @llvm.global_ctors = appending global [1 x { i32, ptr, ptr }] [{ i32, ptr, ptr } { i32 101, ptr @grid.module_ctor, ptr null }]
-; CHECK: @__grid_meta = private constant [{{[0-9]+}} x i8] c"GRIDMETA{{(\\[0-9A-F][0-9A-F]|.)}}\00\00\00{\22abi\22:1,\22module\22:\22{{.*}}metadata.ll\22,\22thread_tolerance\22:null,\22process_tolerance\22:null,\22sites\22:[]}", section "grid_meta", align 1
+; CHECK: @__grid_meta = private constant [{{[0-9]+}} x i8] c"GRIDMETA{{(\\[0-9A-F][0-9A-F]|.)}}\00\00\00{\22abi\22:2,\22module\22:\22{{.*}}metadata.ll\22,\22thread_tolerance\22:null,\22process_tolerance\22:null,\22sites\22:[]}", section "grid_meta", align 1
 ; CHECK: @llvm.used = appending global [1 x ptr] [ptr @__grid_meta]
 ; CHECK: define internal void @grid.module_ctor()
 ; CHECK-NEXT: entry:
@@ -28,7 +28,7 @@ define i32 @main() {
 ; ELF: grid_meta PROGBITS {{.*}} AR 0 0 1
 
 ; FRAME: GRIDMETA
-; FRAME-SAME: {"abi":1,"module":"{{.*}}metadata.ll","thread_tolerance":null,"process_tolerance":null,"sites":[]}
+; FRAME-SAME: {"abi":2,"module":"{{.*}}metadata.ll","thread_tolerance":null,"process_tolerance":null,"sites":[]}
 
 ; ONCE-COUNT-1: @__grid_module = private
 ; ONCE-NOT: @__grid_module.{{[0-9]}} = private constant {

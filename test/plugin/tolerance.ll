@@ -17,11 +17,11 @@ define i32 @main() {
   ret i32 0
 }
 
-; SET: @__grid_module = private constant {{.*}} { i32 1, i32 3, i32 1, i32 0,
+; SET: @__grid_module = private constant {{.*}} { i32 2, i32 3, i32 1, i32 0,
 ; SET: \22thread_tolerance\22:3,\22process_tolerance\22:1,
-; SET2: @__grid_module = private constant {{.*}} { i32 1, i32 0, i32 2, i32 0,
+; SET2: @__grid_module = private constant {{.*}} { i32 2, i32 0, i32 2, i32 0,
 ; SET2: \22thread_tolerance\22:0,\22process_tolerance\22:2,
-; HALF: @__grid_module = private constant {{.*}} { i32 1, i32 -1, i32 1, i32 0,
+; HALF: @__grid_module = private constant {{.*}} { i32 2, i32 -1, i32 1, i32 0,
 ; HALF: \22thread_tolerance\22:null,\22process_tolerance\22:1,
 ; BAD: error: Grid: invalid value '7' for -grid-thread-tolerance: expected 0, 1, 2, 3, local, machine, near or any
 ; BADNAME: error: Grid: invalid value 'abc' for -grid-process-tolerance: expected 0, 1, 2, 3, local, machine, near or any

@@ -43,6 +43,8 @@ const __grid_site Sites[] = {
     {"src/both.c", "mixed", 50, 5, __grid_kind_PthreadCreate, 6},
     {"src/both.c", "mixed", 50, 20, __grid_kind_Popen, 7},
     {"src/x.c", "worker", 12, 3, __grid_kind_PthreadJoin, 8},
+    {"src/x.c", "worker", 10, 30, __grid_kind_MutexLock, 9},
+    {"src/sync.c", "run", 60, 3, __grid_kind_Syscall, 10},
 };
 const __grid_site &XThread = Sites[0];    // src/x.c:10
 const __grid_site &XSystem = Sites[1];    // src/x.c:20
@@ -52,6 +54,9 @@ const __grid_site &Spawner = Sites[4];    // src/renice.c:40
 const __grid_site &BothThread = Sites[6]; // src/both.c:50, and a popen
 const __grid_site &BothPopen = Sites[7];
 const __grid_site &XJoin = Sites[8]; // src/x.c:12, places nothing
+// Synchronisation sites place nothing either; one shares XThread's line.
+const __grid_site &XLock = Sites[9];     // src/x.c:10
+const __grid_site &SyncCall = Sites[10]; // src/sync.c:60
 
 const __grid_module Module = {GRID_ABI_VERSION,
                               GRID_TOLERANCE_UNSET,
@@ -437,6 +442,10 @@ TEST_F(ControlServer, ReniceOfASiteNobodyWroteListsTheSites) {
             "no call site at nowhere.c:99 in this program; its call sites: "
             "lib/y.c:10, src/both.c:50, src/ps.c:30, src/renice.c:40, "
             "src/x.c:10, src/x.c:20");
+  // Nor is a synchronisation call's (and the list above leaves it out).
+  EXPECT_EQ(askError(renice(R"("threads":"local","site":"sync.c:60")"))
+                .rfind("no call site at sync.c:60 in this program;", 0),
+            0u);
   // pthread_join places nothing: its site is no site to renice.
   EXPECT_EQ(askError(renice(R"("threads":"local","site":"x.c:12")"))
                 .rfind("no call site at x.c:12 in this program;", 0),
@@ -518,8 +527,11 @@ TEST_F(ControlServer, FindSitesMatchesWholePathComponents) {
   EXPECT_EQ(core::findSites("xx.c", 10), Found{});
   EXPECT_EQ(core::findSites("/abs/lib/x.c", 10), Found{});
   EXPECT_EQ(core::findSites("", 0), Found{});
-  // A site that places nothing (pthread_join) is never found.
+  // A site that places nothing (pthread_join, a synchronisation call) is
+  // never found, also beside a placement site on the same line.
   EXPECT_EQ(core::findSites("x.c", XJoin.line), Found{});
+  EXPECT_EQ(core::findSites("sync.c", SyncCall.line), Found{});
+  EXPECT_EQ(core::findSites("x.c", XLock.line), Found{&XThread});
 }
 
 TEST_F(ControlServer, ReniceSiteOverridesTheProgramForThatSiteOnly) {

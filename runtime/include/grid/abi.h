@@ -9,7 +9,7 @@
 // without running the program (gridctl inspect). Each module contributes one
 // frame: the 8 bytes GRID_META_MAGIC, a 4-byte little-endian payload length,
 // then that many bytes of UTF-8 JSON:
-//   {"abi":1,"module":"app.cpp","thread_tolerance":null|0..3,
+//   {"abi":2,"module":"app.cpp","thread_tolerance":null|0..3,
 //    "process_tolerance":null|0..3,
 //    "sites":[{"file":"app.cpp","line":42,"column":7,"function":"worker",
 //              "kind":"pthread_create"}, ...]}
@@ -19,13 +19,15 @@
 #define GRID_ABI_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
-#define GRID_ABI_VERSION 1
+#define GRID_ABI_VERSION 2
 #define GRID_META_SECTION "grid_meta"
 #define GRID_META_MAGIC "GRIDMETA"
 #define GRID_TOLERANCE_UNSET (-1)
@@ -38,6 +40,13 @@ enum __grid_site_kind {
 #define GRID_SITE_KIND(Kind, Text, Category) __grid_kind_##Kind,
 #include "grid/abi.def"
   __grid_kind_count
+};
+
+// The `op` argument of __grid_atomic_rmw_<N>.
+enum __grid_atomic_op {
+#define GRID_ATOMIC_OP(Op) __grid_atomic_op_##Op,
+#include "grid/abi.def"
+  __grid_atomic_op_count
 };
 
 // One per rewritten call (or address use); constant, in .rodata.
@@ -92,6 +101,8 @@ struct __grid_module {
   __grid_type_##Ret __grid_##Name(GRID_PARAMS(Params));
 #define GRID_RTL_VARARG(Name, Ret, Params)                                     \
   __grid_type_##Ret __grid_##Name(GRID_PARAMS(Params), ...);
+#define GRID_RTL_NOSITE(Name, Ret, Params)                                     \
+  __grid_type_##Ret __grid_##Name(GRID_PARAMS(Params));
 #include "grid/abi.def"
 
 #ifdef __cplusplus

@@ -9,11 +9,11 @@
     char Payload[sizeof(Json) - 1];                                            \
   } Name = {"GRIDMETA", sizeof(Json) - 1, Json};
 
-#if defined(GOOD) || defined(CONFLICT) || defined(ABI2)
-#ifdef ABI2
-#define APP_ABI "2"
-#else
+#if defined(GOOD) || defined(CONFLICT) || defined(OLD_ABI)
+#ifdef OLD_ABI
 #define APP_ABI "1"
+#else
+#define APP_ABI "2"
 #endif
 FRAME(App, "{\"abi\":" APP_ABI ",\"module\":\"app.c\",\"thread_tolerance\":2,"
            "\"process_tolerance\":null,\"sites\":["
@@ -22,10 +22,10 @@ FRAME(App, "{\"abi\":" APP_ABI ",\"module\":\"app.c\",\"thread_tolerance\":2,"
            "{\"file\":\"app.c\",\"line\":12,\"column\":3,\"function\":\"spawn\","
            "\"kind\":\"pthread_create\"}]}")
 #ifdef CONFLICT
-FRAME(Util, "{\"abi\":1,\"module\":\"util.c\",\"thread_tolerance\":0,"
+FRAME(Util, "{\"abi\":2,\"module\":\"util.c\",\"thread_tolerance\":0,"
             "\"process_tolerance\":3,\"sites\":[]}")
 #else
-FRAME(Util, "{\"abi\":1,\"module\":\"util.c\",\"thread_tolerance\":null,"
+FRAME(Util, "{\"abi\":2,\"module\":\"util.c\",\"thread_tolerance\":null,"
             "\"process_tolerance\":3,\"sites\":["
             "{\"file\":\"\",\"line\":0,\"column\":0,\"function\":\"run\","
             "\"kind\":\"system\"},"
@@ -35,11 +35,11 @@ FRAME(Util, "{\"abi\":1,\"module\":\"util.c\",\"thread_tolerance\":null,"
 #endif
 
 #ifdef BAD_JSON
-FRAME(Bad, "{\"abi\":1,\"module\":")
+FRAME(Bad, "{\"abi\":2,\"module\":")
 #endif
 
 #ifdef BAD_TOLERANCE
-FRAME(Bad, "{\"abi\":1,\"module\":\"m.c\",\"thread_tolerance\":7,"
+FRAME(Bad, "{\"abi\":2,\"module\":\"m.c\",\"thread_tolerance\":7,"
            "\"process_tolerance\":null,\"sites\":[]}")
 #endif
 
@@ -52,7 +52,7 @@ __attribute__((section("grid_meta"), used)) static const struct {
 #endif
 
 #ifdef BAD_MAGIC
-FRAME(Good, "{\"abi\":1,\"module\":\"m.c\",\"sites\":[]}")
+FRAME(Good, "{\"abi\":2,\"module\":\"m.c\",\"sites\":[]}")
 __attribute__((section("grid_meta"), used)) static const char Junk[] = "JUNK";
 #endif
 

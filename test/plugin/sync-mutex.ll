@@ -1,0 +1,41 @@
+; pthread_mutex_lock, _trylock, _timedlock, _clocklock and _unlock become
+; calls of their __grid_ entry points with a call-site record first, at -O0
+; and -O2; the sites are synchronisation sites of their own kinds.
+; RUN: %opt -passes='default<O0>' -S %s | FileCheck %s
+; RUN: %opt -passes='default<O2>' -S %s | FileCheck %s
+
+target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
+target triple = "x86_64-pc-linux-gnu"
+
+declare i32 @pthread_mutex_lock(ptr)
+declare i32 @pthread_mutex_trylock(ptr)
+declare i32 @pthread_mutex_timedlock(ptr, ptr)
+declare i32 @pthread_mutex_clocklock(ptr, i32, ptr)
+declare i32 @pthread_mutex_unlock(ptr)
+
+define i32 @critical(ptr %m, ptr %t) {
+  %a = call i32 @pthread_mutex_lock(ptr %m)
+  %b = call i32 @pthread_mutex_trylock(ptr %m)
+  %c = call i32 @pthread_mutex_timedlock(ptr %m, ptr %t)
+  %d = call i32 @pthread_mutex_clocklock(ptr %m, i32 1, ptr %t)
+  %e = call i32 @pthread_mutex_unlock(ptr %m)
+  %ab = add i32 %a, %b
+  %cd = add i32 %c, %d
+  %abcd = add i32 %ab, %cd
+  %r = add i32 %abcd, %e
+  ret i32 %r
+}
+
+; Kinds 20-24 in abi.def's order.
+; CHECK: @__grid_sites = private constant [5 x {{.*}} i32 20, i32 0 }, {{.*}} i32 21, i32 1 }, {{.*}} i32 22, i32 2 }, {{.*}} i32 23, i32 3 }, {{.*}} i32 24, i32 4 }]
+; CHECK: @__grid_meta = {{.*}}\22kind\22:\22pthread_mutex_lock\22{{.*}}\22kind\22:\22pthread_mutex_trylock\22{{.*}}\22kind\22:\22pthread_mutex_timedlock\22{{.*}}\22kind\22:\22pthread_mutex_clocklock\22{{.*}}\22kind\22:\22pthread_mutex_unlock\22
+; CHECK-LABEL: define {{.*}} @critical(
+; CHECK-NOT: call {{.*}} @pthread_mutex_
+; CHECK: call i32 @__grid_pthread_mutex_lock(ptr @__grid_sites, ptr %m)
+; CHECK: call i32 @__grid_pthread_mutex_trylock(ptr getelementptr {{.*}}@__grid_sites, i32 0, i32 1), ptr %m)
+; CHECK: call i32 @__grid_pthread_mutex_timedlock(ptr getelementptr {{.*}}@__grid_sites, i32 0, i32 2), ptr %m, ptr %t)
+; CHECK: call i32 @__grid_pthread_mutex_clocklock(ptr getelementptr {{.*}}@__grid_sites, i32 0, i32 3), ptr %m, i32 1, ptr %t)
+; CHECK: call i32 @__grid_pthread_mutex_unlock(ptr getelementptr {{.*}}@__grid_sites, i32 0, i32 4), ptr %m)
+; CHECK-NOT: call {{.*}} @pthread_mutex_
+; CHECK: declare i32 @__grid_pthread_mutex_lock(ptr, ptr)
+; CHECK: declare i32 @__grid_pthread_mutex_clocklock(ptr, ptr, i32, ptr)
