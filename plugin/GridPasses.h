@@ -1,6 +1,6 @@
 //===- GridPasses.h - The passes of the Grid plugin -----------------------===//
 //
-// Three module passes, one per file, run in this order (GridPlugin.cpp):
+// Four module passes, one per file, run in this order (GridPlugin.cpp):
 //   grid-inline-std-thread  (pipeline start) marks the C++ library functions
 //                           that lead to std::thread::_M_start_thread as
 //                           always-inline, so even at -O0 the call lands in
@@ -8,6 +8,8 @@
 //                           recorded in its inlinedAt chain;
 //   grid-rewrite            (optimizer last) rewrites calls and address uses
 //                           of the originals of abi.def into __grid_* calls;
+//   grid-atomics            (optimizer last) rewrites atomic instructions
+//                           into __grid_atomic_* calls;
 //   grid-metadata           (optimizer last) builds the module record, its
 //                           constructor and the grid_meta section.
 // All are required: they run at every optimisation level, -O0 included.
@@ -25,6 +27,11 @@ struct InlineStdThreadPass : llvm::PassInfoMixin<InlineStdThreadPass> {
 };
 
 struct RewritePass : llvm::PassInfoMixin<RewritePass> {
+  llvm::PreservedAnalyses run(llvm::Module &M, llvm::ModuleAnalysisManager &);
+  static bool isRequired() { return true; }
+};
+
+struct AtomicsPass : llvm::PassInfoMixin<AtomicsPass> {
   llvm::PreservedAnalyses run(llvm::Module &M, llvm::ModuleAnalysisManager &);
   static bool isRequired() { return true; }
 };

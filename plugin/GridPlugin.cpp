@@ -4,8 +4,9 @@
 //   clang: -fpass-plugin=GridPlugin-19.so (plus -Xclang -load -Xclang
 //          GridPlugin-19.so so that -mllvm -grid-*-tolerance= parse)
 //   opt:   -load-pass-plugin=GridPlugin-19.so -passes=grid (or the single
-//          passes grid-inline-std-thread, grid-rewrite, grid-metadata), or any
-//          default<On> pipeline, which picks up the callbacks below.
+//          passes grid-inline-std-thread, grid-rewrite, grid-atomics,
+//          grid-metadata), or any default<On> pipeline, which picks up the
+//          callbacks below.
 //===----------------------------------------------------------------------===//
 #include "Compat.h"
 #include "GridPasses.h"
@@ -28,6 +29,10 @@ static void registerGridPasses(PassBuilder &PB) {
           MPM.addPass(grid::RewritePass());
           return true;
         }
+        if (Name == "grid-atomics") {
+          MPM.addPass(grid::AtomicsPass());
+          return true;
+        }
         if (Name == "grid-metadata") {
           MPM.addPass(grid::MetadataPass());
           return true;
@@ -37,6 +42,7 @@ static void registerGridPasses(PassBuilder &PB) {
           MPM.addPass(grid::InlineStdThreadPass());
           MPM.addPass(AlwaysInlinerPass(/*InsertLifetimeIntrinsics=*/false));
           MPM.addPass(grid::RewritePass());
+          MPM.addPass(grid::AtomicsPass());
           MPM.addPass(grid::MetadataPass());
           return true;
         }
@@ -52,6 +58,7 @@ static void registerGridPasses(PassBuilder &PB) {
   grid::compat::registerOptimizerLastEPCallback(
       PB, [](ModulePassManager &MPM, OptimizationLevel) {
         MPM.addPass(grid::RewritePass());
+        MPM.addPass(grid::AtomicsPass());
         MPM.addPass(grid::MetadataPass());
       });
 }
