@@ -2,7 +2,9 @@
 //
 // Prints what grid-clang -fgrid embedded in a binary: the ABI version, the
 // default tolerances, the modules and the call sites, as text or as the JSON
-// document described in gridctl(1).
+// document described in gridctl(1). Synchronisation sites (pthread_mutex_lock,
+// sem_wait, syscall... : abi.def's Sync kinds) are many and place nothing, so
+// the text counts them by kind and the JSON lists them apart.
 //===----------------------------------------------------------------------===//
 #include "InspectCommand.h"
 
@@ -87,6 +89,32 @@ const std::string &siteFile(const MetaSite &S) {
   return S.File.empty() ? S.Module : S.File;
 }
 
+#define GRID_SYNC_KIND_Thread(Text)
+#define GRID_SYNC_KIND_Process(Text)
+#define GRID_SYNC_KIND_Sync(Text) Text,
+const std::set<std::string> SyncKinds = {
+#define GRID_SITE_KIND(Kind, Text, Category) GRID_SYNC_KIND_##Category(Text)
+#include "grid/abi.def"
+};
+
+bool isSyncSite(const MetaSite &S) { return SyncKinds.count(S.Kind) != 0; }
+
+size_t countSyncSites(const MetaModule &M) {
+  return std::count_if(M.Sites.begin(), M.Sites.end(), isSyncSite);
+}
+
+nlohmann::ordered_json toJson(const std::vector<MetaSite> &Sites) {
+  nlohmann::ordered_json List = nlohmann::ordered_json::array();
+  for (const MetaSite &S : Sites)
+    List.push_back({{"file", S.File},
+                    {"line", S.Line},
+                    {"column", S.Column},
+                    {"function", S.Function},
+                    {"kind", S.Kind},
+                    {"module", S.Module}});
+  return List;
+}
+
 std::string siteLocation(const MetaSite &S) {
   const std::string &File = siteFile(S);
   if (S.Line == 0)
@@ -117,6 +145,12 @@ int inspect(const std::string &Path, bool Json) {
                         A.Module) < std::tie(siteFile(B), B.Line, B.Column,
                                              B.Function, B.Kind, B.Module);
       });
+  std::vector<MetaSite> SyncSites;
+  auto FirstSync =
+      std::stable_partition(Sites.begin(), Sites.end(),
+                            [](const MetaSite &S) { return !isSyncSite(S); });
+  SyncSites.assign(FirstSync, Sites.end());
+  Sites.erase(FirstSync, Sites.end());
   ToleranceSummary Threads = summarize(Modules, &MetaModule::ThreadTolerance);
   ToleranceSummary Processes =
       summarize(Modules, &MetaModule::ProcessTolerance);
@@ -129,21 +163,18 @@ int inspect(const std::string &Path, bool Json) {
     Doc["thread_tolerance"] = toJson(Threads);
     Doc["process_tolerance"] = toJson(Processes);
     Doc["modules"] = nlohmann::ordered_json::array();
-    for (const MetaModule &M : Modules)
+    for (const MetaModule &M : Modules) {
+      size_t Sync = countSyncSites(M);
       Doc["modules"].push_back(
           {{"name", M.Name},
            {"abi_version", M.AbiVersion},
            {"thread_tolerance", toJson(M.ThreadTolerance)},
            {"process_tolerance", toJson(M.ProcessTolerance)},
-           {"sites", M.Sites.size()}});
-    Doc["sites"] = nlohmann::ordered_json::array();
-    for (const MetaSite &S : Sites)
-      Doc["sites"].push_back({{"file", S.File},
-                              {"line", S.Line},
-                              {"column", S.Column},
-                              {"function", S.Function},
-                              {"kind", S.Kind},
-                              {"module", S.Module}});
+           {"sites", M.Sites.size() - Sync},
+           {"sync_sites", Sync}});
+    }
+    Doc["sites"] = toJson(Sites);
+    Doc["sync_sites"] = toJson(SyncSites);
     std::cout << Doc.dump(2) << "\n";
     return 0;
   }
@@ -163,16 +194,35 @@ int inspect(const std::string &Path, bool Json) {
   for (const MetaModule &M : Modules)
     NameWidth = std::max(NameWidth, M.Name.size());
   std::cout << "Modules (" << Modules.size() << "):\n";
-  for (const MetaModule &M : Modules)
+  for (const MetaModule &M : Modules) {
+    size_t Sync = countSyncSites(M);
+    size_t Calls = M.Sites.size() - Sync;
     std::cout << "  " << M.Name << std::string(NameWidth - M.Name.size(), ' ')
               << "  abi " << M.AbiVersion << ", thread "
               << describe(M.ThreadTolerance) << ", process "
-              << describe(M.ProcessTolerance) << ", " << M.Sites.size()
-              << (M.Sites.size() == 1 ? " site" : " sites") << "\n";
+              << describe(M.ProcessTolerance) << ", " << Calls
+              << (Calls == 1 ? " site" : " sites");
+    if (Sync)
+      std::cout << ", " << Sync << " synchronisation"
+                << (Sync == 1 ? " site" : " sites");
+    std::cout << "\n";
+  }
   std::cout << "Call sites (" << Sites.size() << "):\n";
   for (const MetaSite &S : Sites)
     std::cout << "  " << siteLocation(S) << " (" << S.Function << ") " << S.Kind
               << "\n";
+  if (!SyncSites.empty()) {
+    std::map<std::string, size_t> ByKind;
+    for (const MetaSite &S : SyncSites)
+      ++ByKind[S.Kind];
+    std::cout << "Synchronisation sites (" << SyncSites.size() << "):";
+    const char *Separator = " ";
+    for (const auto &[Kind, Count] : ByKind) {
+      std::cout << Separator << Kind << " " << Count;
+      Separator = ", ";
+    }
+    std::cout << "\n";
+  }
   return 0;
 }
 

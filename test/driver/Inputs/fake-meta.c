@@ -34,6 +34,19 @@ FRAME(Util, "{\"abi\":2,\"module\":\"util.c\",\"thread_tolerance\":null,"
 #endif
 #endif
 
+#ifdef SYNC
+FRAME(App, "{\"abi\":2,\"module\":\"app.c\",\"thread_tolerance\":null,"
+           "\"process_tolerance\":null,\"sites\":["
+           "{\"file\":\"app.c\",\"line\":9,\"column\":3,\"function\":\"run\","
+           "\"kind\":\"pthread_mutex_lock\"},"
+           "{\"file\":\"app.c\",\"line\":5,\"column\":3,\"function\":\"main\","
+           "\"kind\":\"pthread_create\"},"
+           "{\"file\":\"app.c\",\"line\":12,\"column\":3,\"function\":\"run\","
+           "\"kind\":\"syscall\"},"
+           "{\"file\":\"app.c\",\"line\":10,\"column\":3,\"function\":\"run\","
+           "\"kind\":\"pthread_mutex_lock\"}]}")
+#endif
+
 #ifdef BAD_JSON
 FRAME(Bad, "{\"abi\":2,\"module\":")
 #endif
