@@ -9,6 +9,8 @@
 #include "core/Core.h"
 #include "local/Threads.h"
 #include "placement/Placement.h"
+#include "sync/Sync.h"
+#include "threads/Threads.h"
 #include "topology/Topology.h"
 
 #include <memory>
@@ -76,6 +78,9 @@ void *runStdThreadState(void *State) {
 int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
                  const pthread_attr_t *Attr, void *(*Start)(void *),
                  void *Arg) {
+  // A thread running on another node creates its threads through home.
+  if (sync::RemoteThread)
+    return threads::remoteCreate(Site, Kind, Thread, Attr, Start, Arg);
   std::optional<unsigned> Core;
   std::string Place;
   Machine *M;
@@ -98,6 +103,27 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
     } else {
       Tolerance Tol = core::threadTolerance(Site);
       Strategy Strat = core::placementStrategy();
+      if (Tol > Tolerance::Machine && threads::space()) {
+        std::string Why;
+        unsigned Node = threads::chooseNode(Tol, Strat, Why);
+        if (Node != 0) {
+          if (core::logEnabled(LogLevel::Info))
+            core::log(LogLevel::Info,
+                      Where() + " -> node " + std::to_string(Node) +
+                          " (thread tolerance " + toString(Tol) +
+                          ", strategy " + toString(Strat) + "): " + Why);
+          Work.Node = Node;
+          Work.Distance = Tol;
+          uint64_t WorkId = core::addWork(std::move(Work));
+          int Result =
+              threads::startRemote(Site, Node, Thread, Attr, Start, Arg);
+          if (Result == 0)
+            core::recordCreation(Site, "node " + std::to_string(Node));
+          else if (WorkId)
+            core::removeWork(WorkId);
+          return Result;
+        }
+      }
       std::vector<unsigned> Loads = M->Threads.liveThreadsPerCore();
       if (core::logEnabled(LogLevel::Debug))
         core::log(LogLevel::Debug, Where() + ": " + loadsText(Loads));

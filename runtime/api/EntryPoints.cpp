@@ -17,6 +17,8 @@
 #include "core/Core.h"
 #include "grid/abi.h"
 #include "process/Processes.h"
+#include "sync/Sync.h"
+#include "threads/Threads.h"
 
 #include <cxxabi.h>
 #include <exception>
@@ -103,15 +105,24 @@ GRID_EXPORT int __grid_pthread_create(const __grid_site *Site,
 
 GRID_EXPORT int __grid_pthread_join(const __grid_site *, pthread_t Thread,
                                     void **Result) {
-  return pthread_join(Thread, Result);
+  if (sync::RemoteThread)
+    return threads::remoteJoin(Thread, Result);
+  int Err = pthread_join(Thread, Result);
+  if (Err == 0 && sync::clusterPath())
+    threads::acquire(); // join is an acquire
+  return Err;
 }
 
 GRID_EXPORT int __grid_pthread_detach(const __grid_site *, pthread_t Thread) {
+  if (sync::RemoteThread)
+    return threads::remoteDetach(Thread);
   return pthread_detach(Thread);
 }
 
 // Not wrapped in boundary(): pthread_exit unwinds this frame by design.
 GRID_EXPORT void __grid_pthread_exit(const __grid_site *, void *Result) {
+  if (sync::RemoteThread)
+    threads::remoteExiting(Result);
   pthread_exit(Result);
 }
 

@@ -9,10 +9,12 @@
 // gridrt_impl do not.
 //===----------------------------------------------------------------------===//
 
+#include "api/Dispatch.h"
 #include "cluster/Cluster.h"
 #include "control/Server.h"
 #include "core/Core.h"
 #include "process/Remote.h"
+#include "threads/Threads.h"
 
 namespace {
 
@@ -29,8 +31,12 @@ __attribute__((constructor)) void gridStartup() {
   Settings S = core::currentSettings();
   cluster::Cluster &C = cluster::Cluster::open(
       {S.NearThresholdUs, S.NodeTimeoutSeconds, core::allowedCores()});
-  if (Role == cluster::Role::Agent)
+  threads::setCreate(api::createThread);
+  if (Role == cluster::Role::Agent) {
+    threads::startAgent(C);
     process::runAgent(C);
+  }
+  threads::startHome(C);
   process::startHomeService(C);
   C.startHome();
   control::startServer();

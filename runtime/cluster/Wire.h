@@ -62,7 +62,21 @@ enum class Msg : uint16_t {
   // starts relaying it (until then it reads nothing, so a child that never
   // reads stdin takes nothing from a stdin it shares with its parent).
   StdinWanted,
-  Last = StdinWanted
+  // The shared memory of threads placed on other nodes (threads/, any rank
+  // to any rank): a page's contents, a diff applied at its home.
+  PageGet,
+  PageData,
+  PageDiff,
+  DiffAck,
+  // Home -> agent: run a thread; agent -> home: its calls, its end; home ->
+  // agent: a call's answer; agent -> home: what its threads wrote to
+  // stdout/stderr.
+  ThreadStart,
+  ThreadCall,
+  ThreadReply,
+  ThreadDone,
+  ThreadOutput,
+  Last = ThreadOutput
 };
 
 /// Placed.outcome.

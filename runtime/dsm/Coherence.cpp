@@ -24,38 +24,45 @@ PageAccess::~PageAccess() = default;
 
 NodeCache::NodeCache(unsigned Node, size_t Count, HomeStore &Homes,
                      PageAccess &View)
-    : Node(Node), Homes(Homes), View(View), Pages(Count) {
-  for (size_t Page = 0; Page < Count; ++Page) {
-    Access A = Homes.homeOf(Page) == Node ? Access::ReadWrite : Access::None;
-    Pages[Page].Now = A;
-    View.protect(Page, A);
-  }
+    : NodeCache(Node, Homes, View, Count, Count) {
+  for (size_t Page = 0; Page < Count; ++Page)
+    View.protect(Page,
+                 Homes.homeOf(Page) == Node ? Access::ReadWrite : Access::None);
 }
+
+NodeCache::NodeCache(unsigned Node, HomeStore &Homes, PageAccess &View,
+                     size_t Limit, size_t MaxCached)
+    : Node(Node), Homes(Homes), View(View), Limit(Limit),
+      MaxCached(MaxCached ? MaxCached : 1) {}
 
 NodeCache::~NodeCache() = default;
 
 bool NodeCache::fault(size_t Page, bool Write) {
   std::lock_guard<std::mutex> Lock(Mutex);
-  if (Page >= Pages.size() || Homes.homeOf(Page) == Node)
+  if (Page >= Limit || Homes.homeOf(Page) == Node)
     return false;
   PageState &P = Pages[Page];
   if (P.Now == Access::None) {
     Homes.fetch(Page, View.writable(Page));
     ++Counts.Fetches;
     P.Now = Access::Read;
+    Fetched.push_back(Page);
+    if (Pages.size() > MaxCached)
+      evictLocked(); // never Page: it is the newest
     if (!Write) {
       View.protect(Page, Access::Read);
       return true;
     }
   }
-  if (Write && P.Now == Access::Read) {
+  PageState &Q = Pages[Page]; // eviction may have rehashed the map
+  if (Write && Q.Now == Access::Read) {
     // The twin is taken before any write can reach the page: the program's
     // view is still read-only (or closed) here.
-    P.Twin.reset(new std::byte[PageSize]);
-    std::memcpy(P.Twin.get(), View.writable(Page), PageSize);
+    Q.Twin.reset(new std::byte[PageSize]);
+    std::memcpy(Q.Twin.get(), View.writable(Page), PageSize);
     Dirty.push_back(Page);
     ++Counts.Twins;
-    P.Now = Access::ReadWrite;
+    Q.Now = Access::ReadWrite;
     View.protect(Page, Access::ReadWrite);
     return true;
   }
@@ -63,7 +70,28 @@ bool NodeCache::fault(size_t Page, bool Write) {
   return true;
 }
 
+void NodeCache::evictLocked() {
+  // The oldest clean page goes; written pages stay until release. Entries
+  // of pages invalidated since they were fetched are skipped.
+  size_t Scanned = 0, Queued = Fetched.size();
+  while (Pages.size() > MaxCached && Scanned++ < Queued) {
+    size_t Page = Fetched.front();
+    Fetched.pop_front();
+    auto It = Pages.find(Page);
+    if (It == Pages.end())
+      continue;
+    if (It->second.Twin) {
+      Fetched.push_back(Page); // still written: look again later
+      continue;
+    }
+    View.protect(Page, Access::None);
+    Pages.erase(It);
+    ++Counts.Evicted;
+  }
+}
+
 void NodeCache::releaseLocked() {
+  bool Sent = false;
   for (size_t Page : Dirty) {
     PageState &P = Pages[Page];
     View.protect(Page, Access::Read); // no write may slip past the diff
@@ -73,10 +101,13 @@ void NodeCache::releaseLocked() {
     if (Diff.empty())
       continue;
     Homes.sendDiff(Page, Diff);
+    Sent = true;
     ++Counts.Diffs;
     Counts.DiffBytes += Diff.size();
   }
   Dirty.clear();
+  if (Sent)
+    Homes.flushDiffs();
 }
 
 void NodeCache::release() {
@@ -87,24 +118,62 @@ void NodeCache::release() {
 void NodeCache::acquire() {
   std::lock_guard<std::mutex> Lock(Mutex);
   releaseLocked();
-  for (size_t Page = 0; Page < Pages.size(); ++Page) {
-    PageState &P = Pages[Page];
-    if (P.Now == Access::None || Homes.homeOf(Page) == Node)
+  for (auto &[Page, P] : Pages) {
+    View.protect(Page, Access::None);
+    ++Counts.Invalidated;
+  }
+  Pages.clear();
+  Fetched.clear();
+}
+
+void NodeCache::invalidate(size_t First, size_t Count) {
+  std::lock_guard<std::mutex> Lock(Mutex);
+  bool Written = false;
+  for (size_t Page = First; Page < First + Count && !Written; ++Page) {
+    auto It = Pages.find(Page);
+    Written = It != Pages.end() && It->second.Twin;
+  }
+  if (Written)
+    releaseLocked();
+  for (size_t Page = First; Page < First + Count; ++Page) {
+    auto It = Pages.find(Page);
+    if (It == Pages.end())
       continue;
     View.protect(Page, Access::None);
-    P.Now = Access::None;
+    Pages.erase(It);
     ++Counts.Invalidated;
   }
 }
 
 Access NodeCache::access(size_t Page) const {
   std::lock_guard<std::mutex> Lock(Mutex);
-  return Page < Pages.size() ? Pages[Page].Now : Access::None;
+  if (Page >= Limit)
+    return Access::None;
+  if (Homes.homeOf(Page) == Node)
+    return Access::ReadWrite;
+  auto It = Pages.find(Page);
+  return It == Pages.end() ? Access::None : It->second.Now;
 }
 
 CacheCounts NodeCache::counts() const {
   std::lock_guard<std::mutex> Lock(Mutex);
   return Counts;
+}
+
+size_t NodeCache::cachedPages() const {
+  std::lock_guard<std::mutex> Lock(Mutex);
+  return Pages.size();
+}
+
+size_t NodeCache::metadataBytes() const {
+  std::lock_guard<std::mutex> Lock(Mutex);
+  // Hash nodes (key, state, next pointer, cached hash), buckets, the
+  // eviction queue, and twins.
+  size_t Bytes =
+      Pages.size() * (sizeof(size_t) + sizeof(PageState) + 2 * sizeof(void *)) +
+      Pages.bucket_count() * sizeof(void *) + Fetched.size() * sizeof(size_t) +
+      Dirty.size() * PageSize;
+  return Bytes;
 }
 
 //===----------------------------------------------------------------------===//

@@ -32,9 +32,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace grid::dsm {
@@ -54,6 +56,10 @@ public:
   /// different writers of one page touch disjoint bytes in a data-race-free
   /// program, so their order does not matter.
   virtual void sendDiff(size_t Page, std::string_view Diff) = 0;
+  /// Returns once every diff sent so far is applied at its home (a store
+  /// that sends diffs asynchronously waits for their acknowledgements
+  /// here). release() calls it before it returns.
+  virtual void flushDiffs() {}
 };
 
 /// One node's mapping of the range.
@@ -77,6 +83,7 @@ struct CacheCounts {
   uint64_t Diffs = 0;       // non-empty diffs sent home
   uint64_t DiffBytes = 0;   // their encoded size
   uint64_t Invalidated = 0; // cached pages dropped by acquire
+  uint64_t Evicted = 0;     // clean pages dropped to stay within the bound
 };
 
 class NodeCache {
@@ -84,6 +91,13 @@ public:
   /// The cache of node Node over Pages pages. The node's home pages are
   /// made read-write at once; every other page starts invalid (no access).
   NodeCache(unsigned Node, size_t Pages, HomeStore &Homes, PageAccess &View);
+  /// A cache over page numbers below Limit whose initial protections the
+  /// caller has set (its home pages read-write, every other page closed):
+  /// a range of millions of pages is protected in one call, and the cache
+  /// keeps state only for the pages it holds. At most MaxCached pages of
+  /// other homes stay cached; beyond that the oldest clean one is dropped.
+  NodeCache(unsigned Node, HomeStore &Homes, PageAccess &View, size_t Limit,
+            size_t MaxCached);
   ~NodeCache();
   NodeCache(const NodeCache &) = delete;
   NodeCache &operator=(const NodeCache &) = delete;
@@ -97,10 +111,17 @@ public:
   void release();
   /// Releases, then drops every cached page of another home.
   void acquire();
+  /// Drops the cached pages among Count pages from First, sending the
+  /// diffs of those written first: their home has just changed them (a
+  /// block it allocated or moved for this node).
+  void invalidate(size_t First, size_t Count);
 
   unsigned node() const { return Node; }
   Access access(size_t Page) const;
   CacheCounts counts() const;
+  /// Pages of other homes held now, and the bytes of state kept for them.
+  size_t cachedPages() const;
+  size_t metadataBytes() const;
 
 private:
   struct PageState {
@@ -108,13 +129,19 @@ private:
     std::unique_ptr<std::byte[]> Twin; // while written since the last release
   };
   void releaseLocked();
+  void evictLocked();
 
   unsigned Node;
   HomeStore &Homes;
   PageAccess &View;
+  size_t Limit;
+  size_t MaxCached;
   mutable std::mutex Mutex; // guards everything below
-  std::vector<PageState> Pages;
-  std::vector<size_t> Dirty; // pages with a twin, in first-write order
+  // Pages of other homes that are cached (readable or written); a page
+  // absent here is closed.
+  std::unordered_map<size_t, PageState> Pages;
+  std::deque<size_t> Fetched; // in fetch order, for eviction (may hold stale)
+  std::vector<size_t> Dirty;  // pages with a twin, in first-write order
   CacheCounts Counts;
 };
 

@@ -1,0 +1,93 @@
+//===- dsm/Space.h - The address space shared by a job's ranks --*- C++ -*-===//
+//
+// DESIGN.md §6: one range at the same address on every rank of a job, one
+// slice per rank, plus the executable's writable globals, all kept coherent
+// by a NodeCache (dsm/Coherence.h). A pointer into either is valid on every
+// node, so a thread started elsewhere can be given it.
+//
+//  - The range starts at RangeBase; rank r's slice is SliceBytes long from
+//    RangeBase + r * SliceBytes. The slice's low part is the rank's heap
+//    (dsm/Heap.h binds the allocator to it), its top StackBytes the stacks
+//    of threads the rank runs (and, at home, the stack main runs on).
+//  - The executable's writable globals (the writable PT_LOAD segment above
+//    its RELRO part) are remapped in place, contents kept, homed at rank 0.
+//  - Page numbers are addresses >> 12, so one cache covers both.
+// Nothing here speaks MPI: the job's HomeStore is given by the caller
+// (threads/, over the cluster's messages).
+//===----------------------------------------------------------------------===//
+#ifndef GRID_DSM_SPACE_H
+#define GRID_DSM_SPACE_H
+
+#include "dsm/Coherence.h"
+#include "dsm/Faults.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace grid::dsm {
+
+inline constexpr uintptr_t RangeBase = 0x200000000000; // 32 TiB
+inline constexpr size_t SliceBytes = size_t(4) << 30;  // per rank
+inline constexpr size_t StackBytes = size_t(1) << 30;  // top of each slice
+inline constexpr unsigned MaxRanks = 256;
+
+class Space final : public FaultHandler, public PageAccess {
+public:
+  /// Maps the range for Rank of Ranks (its own slice read-write, the others
+  /// closed) and, if ShareGlobals, the executable's writable globals (home:
+  /// contents kept and read-write; other ranks: closed). Call while only
+  /// the calling thread runs program code. Null with Error set on failure.
+  static std::unique_ptr<Space>
+  create(unsigned Rank, unsigned Ranks, bool ShareGlobals, std::string *Error,
+         FaultMechanism M = DefaultFaultMechanism);
+  ~Space() override;
+
+  unsigned rank() const { return Rank; }
+  unsigned ranks() const { return Ranks; }
+  /// The rank whose copy of Page (an address >> 12) is the master.
+  unsigned homeOf(size_t Page) const;
+  bool contains(const void *P) const;
+
+  /// This rank's heap part of its slice.
+  std::byte *heapBase() const;
+  size_t heapBytes() const { return SliceBytes - StackBytes; }
+  /// The executable's shared globals ([begin, end), empty if not shared).
+  std::pair<std::byte *, std::byte *> globals() const;
+
+  /// A stack of Bytes (rounded up to pages) from this rank's stack part, or
+  /// null when it is exhausted; freeStack makes it reusable.
+  void *allocateStack(size_t Bytes);
+  void freeStack(void *Stack, size_t Bytes);
+
+  /// The cache that faults go to (created by the caller over its store).
+  void attach(NodeCache *C) { Cache = C; }
+  NodeCache *cache() const { return Cache; }
+
+  // FaultHandler
+  bool onFault(void *PageAddress, bool Write) override;
+  // PageAccess (pages are addresses >> 12)
+  std::byte *address(size_t Page) override;
+  std::byte *writable(size_t Page) override;
+  void protect(size_t Page, Access A) override;
+
+private:
+  Space(unsigned Rank, unsigned Ranks) : Rank(Rank), Ranks(Ranks) {}
+  FaultRange *rangeOf(size_t Page) const;
+
+  unsigned Rank, Ranks;
+  std::unique_ptr<FaultRange> Range;   // RangeBase, Ranks slices
+  std::unique_ptr<FaultRange> Globals; // the executable's, or null
+  NodeCache *Cache = nullptr;
+
+  std::mutex StackMutex;
+  uintptr_t StackLow = 0; // stacks are carved downwards from the slice top
+  std::vector<std::pair<void *, size_t>> FreeStacks;
+};
+
+} // namespace grid::dsm
+
+#endif // GRID_DSM_SPACE_H

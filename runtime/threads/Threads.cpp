@@ -1,0 +1,879 @@
+//===- threads/Threads.cpp - Threads on other nodes -----------------------===//
+//
+// Threads.h says what this does. How the pieces talk:
+//  - Every message a program thread sends goes through the event loop
+//    (post): only the loop thread touches the transport. A thread waiting
+//    for an answer sleeps on its own semaphore, which the loop posts.
+//  - Page fetches happen in the SIGSEGV handler of the faulting thread. It
+//    waits there for the loop; the loop never touches the program's view of
+//    the shared space (only the always-writable one), so it never faults.
+//  - A remote thread makes one call at a time, so its answers need no
+//    request numbers: home answers the thread by its id.
+//===----------------------------------------------------------------------===//
+
+#include "threads/Threads.h"
+
+#include "core/Core.h"
+#include "dsm/Heap.h"
+#include "placement/NodePolicy.h"
+#include "sync/Sync.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <fcntl.h>
+#include <malloc.h>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <poll.h>
+#include <semaphore.h>
+#include <unistd.h>
+#include <vector>
+
+namespace grid::threads {
+
+using wire::Msg;
+
+namespace {
+
+constexpr size_t PageBytes = dsm::PageSize;
+constexpr size_t RemoteStackBytes = size_t(8) << 20;
+constexpr size_t MaxCachedPages = size_t(1) << 18; // 1 GiB of copies
+
+enum class Call : uint16_t {
+  Sync,
+  Atomic,
+  Alloc,
+  Free,
+  Realloc,
+  Usable,
+  Create,
+  Join,
+  Detach,
+};
+
+void waitSem(sem_t *S) {
+  while (sem_wait(S) != 0 && errno == EINTR) {
+  }
+}
+
+/// Runtime code on a remote thread: its own allocations stay on the agent.
+struct RuntimeScope {
+  RuntimeScope() { ++sync::InRuntime; }
+  ~RuntimeScope() { --sync::InRuntime; }
+};
+
+//===----------------------------------------------------------------------===//
+// The job's memory: space, cache, and the store that moves pages over MPI.
+//===----------------------------------------------------------------------===//
+
+class JobStore final : public dsm::HomeStore {
+public:
+  explicit JobStore(cluster::EventLoop &Loop) : Loop(Loop) {}
+
+  dsm::Space *S = nullptr;
+
+  unsigned homeOf(size_t Page) const override { return S->homeOf(Page); }
+
+  void fetch(size_t Page, std::byte *Out) override {
+    Waiter W;
+    W.Out = Out;
+    sem_init(&W.Done, 0, 0);
+    uint64_t Id;
+    {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      Id = ++NextFetch;
+      Fetches[Id] = &W;
+    }
+    unsigned Home = homeOf(Page);
+    Loop.post([this, Home, Id, Page] {
+      Loop.send(Home, wire::Writer(Msg::PageGet).u64(Id).u64(Page));
+    });
+    waitSem(&W.Done);
+    sem_destroy(&W.Done);
+  }
+
+  void sendDiff(size_t Page, std::string_view Diff) override {
+    {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      ++Unacked;
+    }
+    unsigned Home = homeOf(Page);
+    std::string Body = wire::Writer(Msg::PageDiff)
+                           .u64(Page)
+                           .bytes(Diff.data(), Diff.size())
+                           .body();
+    Loop.post([this, Home, Body = std::move(Body)]() mutable {
+      Loop.send(Home, std::move(Body));
+    });
+  }
+
+  void flushDiffs() override {
+    std::unique_lock<std::mutex> Lock(Mutex);
+    Acked.wait(Lock, [this] { return Unacked == 0; });
+  }
+
+  // Loop thread.
+  void install() {
+    Loop.onMessage(Msg::PageGet, [this](int Source, wire::Reader &R) {
+      uint64_t Id = R.u64();
+      uint64_t Page = R.u64();
+      std::byte *P =
+          R.ok() && S->homeOf(Page) == S->rank() ? S->writable(Page) : nullptr;
+      if (!P)
+        core::fatal("grid",
+                    "node " + std::to_string(Source) +
+                        " asked for a page this node does not home",
+                    "");
+      Loop.send(Source,
+                wire::Writer(Msg::PageData).u64(Id).bytes(P, PageBytes));
+    });
+    Loop.onMessage(Msg::PageData, [this](int, wire::Reader &R) {
+      uint64_t Id = R.u64();
+      std::string_view Data = R.str();
+      Waiter *W = nullptr;
+      {
+        std::lock_guard<std::mutex> Lock(Mutex);
+        auto It = Fetches.find(Id);
+        if (It != Fetches.end()) {
+          W = It->second;
+          Fetches.erase(It);
+        }
+      }
+      if (!W || !R.ok() || Data.size() != PageBytes)
+        core::fatal("grid", "a malformed page arrived", "");
+      std::memcpy(W->Out, Data.data(), PageBytes);
+      sem_post(&W->Done);
+    });
+    Loop.onMessage(Msg::PageDiff, [this](int Source, wire::Reader &R) {
+      uint64_t Page = R.u64();
+      std::string_view Diff = R.str();
+      std::byte *P =
+          R.ok() && S->homeOf(Page) == S->rank() ? S->writable(Page) : nullptr;
+      if (!P || !dsm::applyDiff(P, Diff))
+        core::fatal(
+            "grid",
+            "a malformed diff arrived from node " + std::to_string(Source), "");
+      Loop.send(Source, wire::Writer(Msg::DiffAck));
+    });
+    Loop.onMessage(Msg::DiffAck, [this](int, wire::Reader &) {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      if (Unacked && --Unacked == 0)
+        Acked.notify_all();
+    });
+  }
+
+private:
+  struct Waiter {
+    std::byte *Out;
+    sem_t Done;
+  };
+  cluster::EventLoop &Loop;
+  std::mutex Mutex;
+  std::condition_variable Acked;
+  uint64_t NextFetch = 0;
+  std::map<uint64_t, Waiter *> Fetches;
+  size_t Unacked = 0;
+};
+
+struct Shadow;
+struct Remote;
+
+// Everything lives here, made by startHome/startAgent: an agent never
+// returns from libgridrt's constructor, so this file's static initialisers
+// may never run there.
+struct Job {
+  cluster::Cluster &C;
+  JobStore Store;
+  std::unique_ptr<dsm::Space> Space;
+  std::unique_ptr<dsm::NodeCache> Cache;
+  bool Home;
+  // Home: the shadows by id, and what agents' threads wrote not yet in
+  // home's streams (loop thread).
+  std::mutex ShadowsMutex;
+  std::map<uint64_t, Shadow *> Shadows;
+  uint64_t NextShadow = 0;
+  std::deque<std::pair<int, std::string>> PendingOutput;
+  // Agent: the threads it runs by id; those ended, to join before their
+  // stacks are reused (loop thread).
+  std::mutex RemotesMutex;
+  std::map<uint64_t, Remote *> Remotes;
+  std::vector<Remote *> Finished;
+
+  explicit Job(cluster::Cluster &C)
+      : C(C), Store(C.loop()), Home(C.rank() == 0) {}
+};
+
+Job *TheJob = nullptr;
+CreateFn Creator = nullptr;
+
+void openSpace(Job &J, bool ShareGlobals) {
+  std::string Error;
+  J.Space = dsm::Space::create(static_cast<unsigned>(J.C.rank()),
+                               static_cast<unsigned>(J.C.size()), ShareGlobals,
+                               &Error);
+  if (!J.Space)
+    core::fatal("grid", "cannot map the memory threads share: " + Error,
+                "threads need the same free addresses on every rank; "
+                "see docs/design/dsm.md");
+  J.Store.S = J.Space.get();
+  J.Cache = std::make_unique<dsm::NodeCache>(static_cast<unsigned>(J.C.rank()),
+                                             J.Store, *J.Space, SIZE_MAX,
+                                             MaxCachedPages);
+  J.Space->attach(J.Cache.get());
+  J.Store.install();
+}
+
+void sendFromLoop(int Dest, std::string Body);
+
+//===----------------------------------------------------------------------===//
+// Home: shadows
+//===----------------------------------------------------------------------===//
+
+struct Shadow {
+  uint64_t Id = 0;
+  unsigned Node = 0;
+  void *(*Start)(void *) = nullptr;
+  void *Arg = nullptr;
+  const __grid_site *Site = nullptr;
+  std::mutex Mutex;
+  std::condition_variable Arrived;
+  std::deque<std::string> Mailbox; // ThreadCall and ThreadDone bodies
+};
+
+std::atomic<unsigned> RemoteLive[dsm::MaxRanks];
+
+void deliverToShadow(std::string_view Body) {
+  wire::Reader R(Body);
+  uint64_t Id = R.u64();
+  std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
+  auto It = TheJob->Shadows.find(Id);
+  if (It == TheJob->Shadows.end())
+    return; // not ours (a malformed message): nobody waits for it
+  Shadow *S = It->second;
+  std::lock_guard<std::mutex> L2(S->Mutex);
+  S->Mailbox.emplace_back(Body);
+  S->Arrived.notify_one();
+}
+
+void reply(unsigned Node, uint64_t Id, int64_t Value, int Errno,
+           uint64_t Extra = 0) {
+  sendFromLoop(static_cast<int>(Node), wire::Writer(Msg::ThreadReply)
+                                           .u64(Id)
+                                           .u64(static_cast<uint64_t>(Value))
+                                           .i32(Errno)
+                                           .u64(Extra)
+                                           .body());
+}
+
+// One call of a remote thread, carried out natively here.
+void serveCall(Shadow &S, wire::Reader &R) {
+  auto C = static_cast<Call>(R.u16());
+  errno = 0;
+  switch (C) {
+  case Call::Sync: {
+    auto O = static_cast<sync::Op>(R.u16());
+    std::string_view Raw = R.str();
+    sync::Args A;
+    if (Raw.size() != sizeof A)
+      break;
+    std::memcpy(&A, Raw.data(), sizeof A);
+    sync::Result Res = sync::perform(O, A);
+    return reply(S.Node, S.Id, Res.Value, Res.Errno);
+  }
+  case Call::Atomic: {
+    std::string_view Raw = R.str();
+    sync::AtomicArgs A;
+    if (Raw.size() != sizeof A)
+      break;
+    std::memcpy(&A, Raw.data(), sizeof A);
+    sync::AtomicResult Res = sync::performAtomic(A);
+    return reply(S.Node, S.Id, static_cast<int64_t>(Res.Value), 0, Res.Success);
+  }
+  case Call::Alloc: {
+    uint64_t Size = R.u64(), Align = R.u64();
+    void *P = nullptr;
+    int Err = 0;
+    if (Align > alignof(std::max_align_t))
+      Err = posix_memalign(&P, Align, Size);
+    else if (!(P = malloc(Size)))
+      Err = ENOMEM;
+    return reply(S.Node, S.Id, reinterpret_cast<int64_t>(P), Err,
+                 P ? malloc_usable_size(P) : 0);
+  }
+  case Call::Free:
+    free(reinterpret_cast<void *>(R.u64()));
+    return reply(S.Node, S.Id, 0, 0);
+  case Call::Realloc: {
+    void *Old = reinterpret_cast<void *>(R.u64());
+    uint64_t Size = R.u64();
+    void *P = realloc(Old, Size);
+    int Err = P || !Size ? 0 : ENOMEM;
+    return reply(S.Node, S.Id, reinterpret_cast<int64_t>(P), Err,
+                 P ? malloc_usable_size(P) : 0);
+  }
+  case Call::Usable:
+    return reply(S.Node, S.Id, 0, 0,
+                 malloc_usable_size(reinterpret_cast<void *>(R.u64())));
+  case Call::Create: {
+    auto *Site = reinterpret_cast<const __grid_site *>(R.u64());
+    uint32_t Kind = R.u32();
+    auto *Start = reinterpret_cast<void *(*)(void *)>(R.u64());
+    auto *Arg = reinterpret_cast<void *>(R.u64());
+    bool Detached = R.u32() != 0;
+    pthread_attr_t Attr;
+    pthread_attr_init(&Attr);
+    if (Detached)
+      pthread_attr_setdetachstate(&Attr, PTHREAD_CREATE_DETACHED);
+    pthread_t T{};
+    int Err = Creator(Site, Kind, &T, Detached ? &Attr : nullptr, Start, Arg);
+    pthread_attr_destroy(&Attr);
+    return reply(S.Node, S.Id, Err, 0, static_cast<uint64_t>(T));
+  }
+  case Call::Join: {
+    void *Result = nullptr;
+    int Err = pthread_join(static_cast<pthread_t>(R.u64()), &Result);
+    if (Err == 0)
+      acquire();
+    return reply(S.Node, S.Id, Err, 0, reinterpret_cast<uint64_t>(Result));
+  }
+  case Call::Detach:
+    return reply(S.Node, S.Id, pthread_detach(static_cast<pthread_t>(R.u64())),
+                 0);
+  }
+  core::fatal(S.Site,
+              "a malformed call arrived from node " + std::to_string(S.Node),
+              "");
+}
+
+void *shadowMain(void *Box) {
+  Shadow &S = *static_cast<Shadow *>(Box);
+  sync::HomeCaching.store(true);
+  release(); // thread creation: what home wrote is visible to the thread
+  sendFromLoop(static_cast<int>(S.Node),
+               wire::Writer(Msg::ThreadStart)
+                   .u64(S.Id)
+                   .u64(reinterpret_cast<uint64_t>(S.Start))
+                   .u64(reinterpret_cast<uint64_t>(S.Arg))
+                   .u64(static_cast<uint64_t>(pthread_self()))
+                   .body());
+  void *Result = nullptr;
+  for (;;) {
+    std::string Body;
+    {
+      std::unique_lock<std::mutex> Lock(S.Mutex);
+      S.Arrived.wait(Lock, [&] { return !S.Mailbox.empty(); });
+      Body = std::move(S.Mailbox.front());
+      S.Mailbox.pop_front();
+    }
+    wire::Reader R(Body);
+    R.u64(); // the id
+    if (R.type() == Msg::ThreadDone) {
+      Result = reinterpret_cast<void *>(R.u64());
+      break;
+    }
+    serveCall(S, R);
+  }
+  acquire(); // the thread's end: its writes are home, drop stale copies
+  {
+    std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
+    TheJob->Shadows.erase(S.Id);
+  }
+  RemoteLive[S.Node].fetch_sub(1);
+  delete &S;
+  return Result;
+}
+
+//===----------------------------------------------------------------------===//
+// Home: stdout and stderr of the agents' threads
+//===----------------------------------------------------------------------===//
+
+// Written into home's own streams, so they keep their order with what home
+// writes itself. A stream another thread holds is written on a later tick.
+
+void flushOutput() {
+  while (!TheJob->PendingOutput.empty()) {
+    auto &[Fd, Text] = TheJob->PendingOutput.front();
+    FILE *F = Fd == 2 ? stderr : stdout;
+    if (ftrylockfile(F) != 0)
+      return;
+    fwrite_unlocked(Text.data(), 1, Text.size(), F);
+    if (Fd == 2)
+      fflush_unlocked(F);
+    funlockfile(F);
+    TheJob->PendingOutput.pop_front();
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Agent: remote threads
+//===----------------------------------------------------------------------===//
+
+struct Remote {
+  uint64_t Id = 0;
+  void *(*Start)(void *) = nullptr;
+  void *Arg = nullptr;
+  pthread_t HomeSelf{};
+  void *Result = nullptr;
+  sem_t Answered;
+  int64_t Value = 0;
+  int Errno = 0;
+  uint64_t Extra = 0;
+  void *Stack = nullptr;
+  pthread_t Self{};
+};
+
+thread_local Remote *Current = nullptr;
+
+int OutputPipes[3] = {-1, -1, -1}; // read ends for fds 1 and 2
+
+// Forwards what the agent's threads wrote so far (loop thread).
+void drainOutput() {
+  char Buf[65536];
+  for (int Fd : {1, 2}) {
+    int P = OutputPipes[Fd];
+    if (P < 0)
+      continue;
+    for (;;) {
+      ssize_t N = ::read(P, Buf, sizeof Buf);
+      if (N <= 0)
+        break;
+      TheJob->C.loop().send(0, wire::Writer(Msg::ThreadOutput)
+                                   .u32(static_cast<uint32_t>(Fd))
+                                   .bytes(Buf, static_cast<size_t>(N)));
+    }
+  }
+}
+
+// Posted sends from program threads. On an agent, output written before
+// the message goes first.
+void sendFromLoop(int Dest, std::string Body) {
+  TheJob->C.loop().post([Dest, Body = std::move(Body)]() mutable {
+    if (!TheJob->Home)
+      drainOutput();
+    TheJob->C.loop().send(Dest, std::move(Body));
+  });
+}
+
+struct Answer {
+  int64_t Value;
+  int Errno;
+  uint64_t Extra;
+};
+
+Answer callHome(wire::Writer &W) {
+  Remote &R = *Current;
+  sendFromLoop(0, W.body());
+  waitSem(&R.Answered);
+  return {R.Value, R.Errno, R.Extra};
+}
+
+wire::Writer callMessage(Call C) {
+  wire::Writer W(Msg::ThreadCall);
+  W.u64(Current->Id).u16(static_cast<uint16_t>(C));
+  return W;
+}
+
+void remoteFinished(void *Box) {
+  auto &R = *static_cast<Remote *>(Box);
+  RuntimeScope Scope;
+  TheJob->Cache->release(); // thread exit is a release
+  sendFromLoop(0, wire::Writer(Msg::ThreadDone)
+                      .u64(R.Id)
+                      .u64(reinterpret_cast<uint64_t>(R.Result))
+                      .body());
+  TheJob->C.loop().post([&R] { TheJob->Finished.push_back(&R); });
+}
+
+void *remoteMain(void *Box) {
+  auto &R = *static_cast<Remote *>(Box);
+  Current = &R;
+  sync::RemoteThread = true;
+  sync::HomeSelf = R.HomeSelf;
+  {
+    RuntimeScope Scope;
+    TheJob->Cache->acquire(); // thread start is an acquire
+  }
+  pthread_cleanup_push(remoteFinished, &R);
+  R.Result = R.Start(R.Arg);
+  pthread_cleanup_pop(1);
+  return nullptr;
+}
+
+void startThread(wire::Reader &M) {
+  auto *R = new Remote;
+  R->Id = M.u64();
+  R->Start = reinterpret_cast<void *(*)(void *)>(M.u64());
+  R->Arg = reinterpret_cast<void *>(M.u64());
+  R->HomeSelf = static_cast<pthread_t>(M.u64());
+  sem_init(&R->Answered, 0, 0);
+  R->Stack = TheJob->Space->allocateStack(RemoteStackBytes);
+  if (!R->Stack)
+    core::fatal("grid",
+                "no room left for another thread's stack on node " +
+                    std::to_string(TheJob->C.rank()),
+                "");
+  {
+    std::lock_guard<std::mutex> Lock(TheJob->RemotesMutex);
+    TheJob->Remotes[R->Id] = R;
+  }
+  pthread_attr_t Attr;
+  pthread_attr_init(&Attr);
+  pthread_attr_setstack(&Attr, R->Stack, RemoteStackBytes);
+  int Err = pthread_create(&R->Self, &Attr, remoteMain, R);
+  pthread_attr_destroy(&Attr);
+  if (Err != 0)
+    core::fatal("grid",
+                std::string("cannot start a thread on node ") +
+                    std::to_string(TheJob->C.rank()) + ": " + strerror(Err),
+                "");
+}
+
+void reapFinished() {
+  for (auto It = TheJob->Finished.begin(); It != TheJob->Finished.end();) {
+    Remote *R = *It;
+    if (pthread_tryjoin_np(R->Self, nullptr) != 0) {
+      ++It;
+      continue;
+    }
+    TheJob->Space->freeStack(R->Stack, RemoteStackBytes);
+    {
+      std::lock_guard<std::mutex> Lock(TheJob->RemotesMutex);
+      TheJob->Remotes.erase(R->Id);
+    }
+    sem_destroy(&R->Answered);
+    delete R;
+    It = TheJob->Finished.erase(It);
+  }
+}
+
+void redirectOutput() {
+  for (int Fd : {1, 2}) {
+    int P[2];
+    if (pipe2(P, O_CLOEXEC) != 0)
+      continue;
+    fcntl(P[0], F_SETFL, O_NONBLOCK);
+    fflush(Fd == 1 ? stdout : stderr);
+    if (dup2(P[1], Fd) < 0) {
+      close(P[0]);
+      close(P[1]);
+      continue;
+    }
+    close(P[1]);
+    OutputPipes[Fd] = P[0];
+    TheJob->C.loop().watch(P[0], POLLIN, [](short) { drainOutput(); });
+  }
+  // Each write reaches the pipe at once, so it is forwarded before the
+  // writing thread's next message.
+  setvbuf(stdout, nullptr, _IONBF, 0);
+}
+
+//===----------------------------------------------------------------------===//
+// The cluster path of synchronisation, and the remote heap
+//===----------------------------------------------------------------------===//
+
+bool ordersRelease(int Order) {
+  return Order == __ATOMIC_RELEASE || Order == __ATOMIC_ACQ_REL ||
+         Order == __ATOMIC_SEQ_CST;
+}
+bool ordersAcquire(int Order) {
+  return Order == __ATOMIC_ACQUIRE || Order == __ATOMIC_CONSUME ||
+         Order == __ATOMIC_ACQ_REL || Order == __ATOMIC_SEQ_CST;
+}
+
+class Path final : public sync::ClusterPath {
+public:
+  sync::Result call(const __grid_site *, sync::Op O,
+                    const sync::Args &A) override {
+    RuntimeScope Scope;
+    dsm::NodeCache &Cache = *TheJob->Cache;
+    if (sync::releases(O))
+      Cache.release();
+    sync::Result Res;
+    if (sync::RemoteThread) {
+      wire::Writer W = callMessage(Call::Sync);
+      W.u16(static_cast<uint16_t>(O)).bytes(&A, sizeof A);
+      Answer An = callHome(W);
+      Res = {An.Value, An.Errno};
+    } else {
+      Res = sync::perform(O, A);
+    }
+    if (sync::acquires(O))
+      Cache.acquire();
+    errno = Res.Errno ? Res.Errno : errno;
+    return Res;
+  }
+
+  sync::AtomicResult atomic(const sync::AtomicArgs &A) override {
+    RuntimeScope Scope;
+    dsm::NodeCache &Cache = *TheJob->Cache;
+    bool Rel = A.Op != sync::AtomicOp::Load && ordersRelease(A.Order);
+    bool Acq = A.Op != sync::AtomicOp::Store &&
+               (ordersAcquire(A.Order) || (A.Op == sync::AtomicOp::CmpXchg &&
+                                           ordersAcquire(A.FailOrder)));
+    if (Rel)
+      Cache.release();
+    sync::AtomicResult Res;
+    size_t Page = reinterpret_cast<uintptr_t>(A.Ptr) / PageBytes;
+    bool Here = A.Op == sync::AtomicOp::Fence ||
+                TheJob->Space->homeOf(Page) ==
+                    static_cast<unsigned>(TheJob->C.rank()) ||
+                !TheJob->Space->contains(A.Ptr);
+    if (!sync::RemoteThread || Here) {
+      Res = sync::performAtomic(A);
+    } else {
+      wire::Writer W = callMessage(Call::Atomic);
+      W.bytes(&A, sizeof A);
+      Answer An = callHome(W);
+      Res.Value = static_cast<uint64_t>(An.Value);
+      Res.Success = An.Extra != 0;
+    }
+    if (Acq)
+      Cache.acquire();
+    return Res;
+  }
+};
+
+Path *ThePath;
+
+// Drops this node's copies of a block home has just (re)allocated.
+void forgetBlock(void *P, size_t Bytes) {
+  if (!P || !Bytes)
+    return;
+  auto First = reinterpret_cast<uintptr_t>(P) / PageBytes;
+  auto Last = (reinterpret_cast<uintptr_t>(P) + Bytes - 1) / PageBytes;
+  TheJob->Cache->invalidate(First, Last - First + 1);
+}
+
+class HomeHeap final : public dsm::RemoteHeap {
+public:
+  void *allocate(size_t Size, size_t Align) override {
+    RuntimeScope Scope;
+    wire::Writer W = callMessage(Call::Alloc);
+    W.u64(Size).u64(Align);
+    Answer A = callHome(W);
+    auto *P = reinterpret_cast<void *>(A.Value);
+    forgetBlock(P, A.Extra);
+    if (!P)
+      errno = A.Errno ? A.Errno : ENOMEM;
+    return P;
+  }
+  void deallocate(void *P) override {
+    if (!P)
+      return;
+    RuntimeScope Scope;
+    TheJob->Cache->release(); // no diff may reach the block after its reuse
+    wire::Writer W = callMessage(Call::Free);
+    W.u64(reinterpret_cast<uint64_t>(P));
+    callHome(W);
+  }
+  void *reallocate(void *Old, size_t Size) override {
+    RuntimeScope Scope;
+    TheJob->Cache->release(); // the old block's contents move at home
+    wire::Writer W = callMessage(Call::Realloc);
+    W.u64(reinterpret_cast<uint64_t>(Old)).u64(Size);
+    Answer A = callHome(W);
+    auto *P = reinterpret_cast<void *>(A.Value);
+    forgetBlock(P, A.Extra);
+    if (!P && Size)
+      errno = A.Errno ? A.Errno : ENOMEM;
+    return P;
+  }
+  size_t usableSize(void *P) override {
+    if (!P)
+      return 0;
+    RuntimeScope Scope;
+    wire::Writer W = callMessage(Call::Usable);
+    W.u64(reinterpret_cast<uint64_t>(P));
+    return callHome(W).Extra;
+  }
+};
+
+HomeHeap *TheHeap;
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Interface
+//===----------------------------------------------------------------------===//
+
+dsm::Space *space() { return TheJob ? TheJob->Space.get() : nullptr; }
+
+void setCreate(CreateFn Create) { Creator = Create; }
+
+void startHome(cluster::Cluster &C) {
+  TheJob = new Job(C); // lives until exit: threads may run during exit
+  openSpace(*TheJob, /*ShareGlobals=*/true);
+  std::string Error;
+  if (!dsm::bindHeap(TheJob->Space->heapBase(), TheJob->Space->heapBytes(),
+                     &Error))
+    core::fatal("grid", "cannot place the heap in the shared memory: " + Error,
+                "");
+  cluster::EventLoop &Loop = C.loop();
+  Loop.onMessage(Msg::ThreadCall,
+                 [](int, wire::Reader &R) { deliverToShadow(R.whole()); });
+  Loop.onMessage(Msg::ThreadDone,
+                 [](int, wire::Reader &R) { deliverToShadow(R.whole()); });
+  Loop.onMessage(Msg::ThreadOutput, [](int, wire::Reader &R) {
+    uint32_t Fd = R.u32();
+    std::string_view Text = R.str();
+    if (!R.ok() || (Fd != 1 && Fd != 2))
+      return;
+    TheJob->PendingOutput.emplace_back(static_cast<int>(Fd), std::string(Text));
+    flushOutput();
+  });
+  Loop.every(0.01, [] { flushOutput(); });
+  ThePath = new Path;
+  sync::setClusterPath(ThePath);
+}
+
+void startAgent(cluster::Cluster &C) {
+  TheJob = new Job(C);
+  openSpace(*TheJob, /*ShareGlobals=*/true);
+  cluster::EventLoop &Loop = C.loop();
+  Loop.onMessage(Msg::ThreadStart,
+                 [](int, wire::Reader &R) { startThread(R); });
+  Loop.onMessage(Msg::ThreadReply, [](int, wire::Reader &M) {
+    uint64_t Id = M.u64();
+    int64_t Value = static_cast<int64_t>(M.u64());
+    int Errno = M.i32();
+    uint64_t Extra = M.u64();
+    Remote *R = nullptr;
+    {
+      std::lock_guard<std::mutex> Lock(TheJob->RemotesMutex);
+      auto It = TheJob->Remotes.find(Id);
+      if (It != TheJob->Remotes.end())
+        R = It->second;
+    }
+    if (!R || !M.ok())
+      return;
+    R->Value = Value;
+    R->Errno = Errno;
+    R->Extra = Extra;
+    sem_post(&R->Answered);
+  });
+  Loop.every(0.5, [] { reapFinished(); });
+  redirectOutput();
+  ThePath = new Path;
+  sync::setClusterPath(ThePath);
+  TheHeap = new HomeHeap;
+  dsm::setRemoteHeap(TheHeap);
+}
+
+unsigned chooseNode(Tolerance Tol, Strategy Strat, std::string &Why) {
+  if (!TheJob || !TheJob->Home)
+    return 0;
+  static placement::NodePolicy Policy;
+  std::vector<cluster::NodeInfo> Nodes = TheJob->C.nodesSnapshot(2.0);
+  if (Nodes.empty())
+    return 0;
+  std::vector<placement::NodeView> Views(Nodes.size());
+  for (size_t I = 0; I < Nodes.size(); ++I) {
+    Views[I].Cores = std::max(1u, Nodes[I].Cores);
+    Views[I].Near = Nodes[I].Near;
+    Views[I].Usable = !Nodes[I].Lost && (I == 0 || Nodes[I].HelloSeen);
+    Views[I].Load = I < dsm::MaxRanks ? RemoteLive[I].load() : 0;
+  }
+  placement::NodeDecision D = Policy.choose(Tol, Strat, Views);
+  Why = D.Why;
+  return D.Node;
+}
+
+int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
+                const pthread_attr_t *Attr, void *(*Start)(void *), void *Arg) {
+  auto *S = new Shadow;
+  S->Node = Node;
+  S->Start = Start;
+  S->Arg = Arg;
+  S->Site = Site;
+  {
+    std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
+    S->Id = ++TheJob->NextShadow;
+    TheJob->Shadows[S->Id] = S;
+  }
+  RemoteLive[Node].fetch_add(1);
+  sync::HomeCaching.store(true);
+  // The shadow only waits: the smallest stack that serves its calls.
+  pthread_attr_t Own;
+  const pthread_attr_t *Use = Attr;
+  if (!Attr) {
+    pthread_attr_init(&Own);
+    pthread_attr_setstacksize(&Own, size_t(256) << 10);
+    Use = &Own;
+  }
+  int Err = pthread_create(Thread, Use, shadowMain, S);
+  if (!Attr)
+    pthread_attr_destroy(&Own);
+  if (Err != 0) {
+    std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
+    TheJob->Shadows.erase(S->Id);
+    RemoteLive[Node].fetch_sub(1);
+    delete S;
+  }
+  return Err;
+}
+
+int remoteCreate(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
+                 const pthread_attr_t *Attr, void *(*Start)(void *),
+                 void *Arg) {
+  RuntimeScope Scope;
+  int Detached = PTHREAD_CREATE_JOINABLE;
+  if (Attr)
+    pthread_attr_getdetachstate(Attr, &Detached);
+  TheJob->Cache->release(); // creation is a release
+  wire::Writer W = callMessage(Call::Create);
+  W.u64(reinterpret_cast<uint64_t>(Site))
+      .u32(Kind)
+      .u64(reinterpret_cast<uint64_t>(Start))
+      .u64(reinterpret_cast<uint64_t>(Arg))
+      .u32(Detached == PTHREAD_CREATE_DETACHED);
+  Answer A = callHome(W);
+  if (A.Value == 0)
+    *Thread = static_cast<pthread_t>(A.Extra);
+  return static_cast<int>(A.Value);
+}
+
+int remoteJoin(pthread_t Thread, void **Result) {
+  RuntimeScope Scope;
+  TheJob->Cache->release();
+  wire::Writer W = callMessage(Call::Join);
+  W.u64(static_cast<uint64_t>(Thread));
+  Answer A = callHome(W);
+  if (A.Value == 0) {
+    TheJob->Cache->acquire();
+    if (Result)
+      *Result = reinterpret_cast<void *>(A.Extra);
+  }
+  return static_cast<int>(A.Value);
+}
+
+int remoteDetach(pthread_t Thread) {
+  RuntimeScope Scope;
+  wire::Writer W = callMessage(Call::Detach);
+  W.u64(static_cast<uint64_t>(Thread));
+  return static_cast<int>(callHome(W).Value);
+}
+
+void remoteExiting(void *Result) {
+  if (Current)
+    Current->Result = Result;
+}
+
+void acquire() {
+  if (TheJob && sync::clusterPath()) {
+    RuntimeScope Scope;
+    TheJob->Cache->acquire();
+  }
+}
+
+void release() {
+  if (TheJob && sync::clusterPath()) {
+    RuntimeScope Scope;
+    TheJob->Cache->release();
+  }
+}
+
+} // namespace grid::threads

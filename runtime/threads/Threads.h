@@ -1,0 +1,71 @@
+//===- threads/Threads.h - Threads on other nodes ---------------*- C++ -*-===//
+//
+// DESIGN.md §6 in a job of several ranks (docs/design/dsm.md):
+//  - every rank maps the shared space (dsm/Space.h); home binds its heap to
+//    its slice and shares the executable's globals; each rank serves its
+//    home pages (PageGet) and applies diffs (PageDiff) on its event loop;
+//  - home starts a thread on an agent as a *shadow*: a real pthread at home
+//    whose pthread_t the program holds, which serves the remote thread's
+//    calls (synchronisation, atomics on home memory, allocation, thread
+//    creation, join) natively and returns its result, so join, detach and
+//    pthread_self work unchanged;
+//  - the agent runs the start routine on a pthread whose stack is in its
+//    slice, after an acquire; at the end it releases and reports the result;
+//  - what the agent's threads write to stdout and stderr goes to home's
+//    streams, before any later message of the writing thread.
+//===----------------------------------------------------------------------===//
+#ifndef GRID_THREADS_THREADS_H
+#define GRID_THREADS_THREADS_H
+
+#include "cluster/Cluster.h"
+#include "core/Settings.h"
+#include "dsm/Space.h"
+#include "grid/abi.h"
+
+#include <optional>
+#include <pthread.h>
+#include <string>
+
+namespace grid::threads {
+
+/// Home: maps the shared space, binds the heap to it, serves pages. Call
+/// after Cluster::open and before Cluster::startHome, while only this
+/// thread runs program code. Failure is fatal with a message.
+void startHome(cluster::Cluster &C);
+/// Agent: maps the shared space, serves pages and runs the threads home
+/// sends (call before process::runAgent).
+void startAgent(cluster::Cluster &C);
+/// The job's shared space, or null outside a job.
+dsm::Space *space();
+
+/// Home: the node a new thread of tolerance Tol goes to (0: home itself),
+/// with the reason in words.
+unsigned chooseNode(Tolerance Tol, Strategy Strat, std::string &Why);
+/// Home: starts Start(Arg) on Node; *Thread is its shadow at home.
+int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
+                const pthread_attr_t *Attr, void *(*Start)(void *), void *Arg);
+
+/// How home creates a thread the program asked for (api's createThread,
+/// placement included); registered by api.
+using CreateFn = int (*)(const __grid_site *Site, uint32_t Kind,
+                         pthread_t *Thread, const pthread_attr_t *Attr,
+                         void *(*Start)(void *), void *Arg);
+void setCreate(CreateFn Create);
+
+// On a remote thread (sync::RemoteThread): the thread calls, done at home.
+int remoteCreate(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
+                 const pthread_attr_t *Attr, void *(*Start)(void *), void *Arg);
+int remoteJoin(pthread_t Thread, void **Result);
+int remoteDetach(pthread_t Thread);
+/// Records the value pthread_exit ends the remote thread with.
+void remoteExiting(void *Result);
+
+/// Coherence at a thread boundary on the calling thread's node: join is an
+/// acquire, create a release. No-ops outside a job or while no thread is
+/// remote.
+void acquire();
+void release();
+
+} // namespace grid::threads
+
+#endif // GRID_THREADS_THREADS_H
