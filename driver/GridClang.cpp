@@ -234,8 +234,13 @@ int main(int Argc, char **Argv) {
   }
   if (Facts.links()) {
     std::string LibDir = findLibraryFile(GRID_RUNTIME_FILE, "the Grid runtime");
-    Added.insert(Added.end(), {"-L" + LibDir, "-lgridrt",
-                               "-Wl,-rpath," + LibDir, "-pthread"});
+    // -z now: the lazy-binding GOT would be writable data among the
+    // program's globals, which threads on other nodes share (DSM); bound
+    // at start it is read-only, and the runtime can run the program's code
+    // without touching shared pages.
+    Added.insert(Added.end(),
+                 {"-L" + LibDir, "-lgridrt", "-Wl,-rpath," + LibDir, "-pthread",
+                  "-Wl,-z,relro,-z,now"});
   }
   // Everything after `--` is an input, so Grid's flags go before it (its
   // index counts expanded response files, hence the expansion).

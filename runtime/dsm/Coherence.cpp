@@ -42,8 +42,10 @@ bool NodeCache::fault(size_t Page, bool Write) {
   if (Page >= Limit || Homes.homeOf(Page) == Node)
     return false;
   PageState &P = Pages[Page];
+  std::byte *Staged = nullptr;
   if (P.Now == Access::None) {
-    Homes.fetch(Page, View.writable(Page));
+    Staged = View.stage(Page);
+    Homes.fetch(Page, Staged);
     ++Counts.Fetches;
     P.Now = Access::Read;
     Fetched.push_back(Page);
@@ -59,7 +61,7 @@ bool NodeCache::fault(size_t Page, bool Write) {
     // The twin is taken before any write can reach the page: the program's
     // view is still read-only (or closed) here.
     Q.Twin.reset(new std::byte[PageSize]);
-    std::memcpy(Q.Twin.get(), View.writable(Page), PageSize);
+    std::memcpy(Q.Twin.get(), Staged ? Staged : View.writable(Page), PageSize);
     Dirty.push_back(Page);
     ++Counts.Twins;
     Q.Now = Access::ReadWrite;

@@ -74,6 +74,10 @@ public:
   /// node can see it half copied.
   virtual std::byte *writable(size_t Page) = 0;
   virtual void protect(size_t Page, Access A) = 0;
+  /// Where a fetch of closed Page writes its contents before the page is
+  /// opened (the next protect() of Page installs them). The default is
+  /// writable(Page); a view without a second mapping gives a staging page.
+  virtual std::byte *stage(size_t Page) { return writable(Page); }
 };
 
 /// What a node's cache did, for tests, statistics and benchmarks.

@@ -400,22 +400,8 @@ std::unique_ptr<FaultRange> FaultRange::create(size_t Bytes,
     return Fail(std::string("mapping the writable view: ") + strerror(errno));
   R->Shadow = static_cast<std::byte *>(Shadow);
 
-  if (Mechanism == FaultMechanism::Signal) {
-    std::lock_guard<std::mutex> Lock(TableMutex);
-    int Free = -1;
-    for (int I = 0; I < MaxRanges && Free < 0; ++I)
-      if (!Table[I].Owner.load(std::memory_order_relaxed))
-        Free = I;
-    if (Free < 0)
-      return Fail("more than 64 fault ranges");
-    if (SignalRanges == 0 && !installSignalHandler(Error))
-      return nullptr;
-    ++SignalRanges;
-    auto B = reinterpret_cast<uintptr_t>(R->Base);
-    writeSlot(Free, B, B + Bytes, R.get());
-    R->Slot = Free;
-    return R;
-  }
+  if (Mechanism == FaultMechanism::Signal)
+    return R->registerSignalRange(Error) ? std::move(R) : nullptr;
 
   R->U = std::make_unique<Uffd>();
   R->U->Fd = openUserfaultfd(&Why);
@@ -433,6 +419,47 @@ std::unique_ptr<FaultRange> FaultRange::create(size_t Bytes,
   if (Err != 0)
     return Fail(std::string("the userfaultfd thread: ") + strerror(Err));
   R->U->Running = true;
+  return R;
+}
+
+bool FaultRange::registerSignalRange(std::string *Error) {
+  std::lock_guard<std::mutex> Lock(TableMutex);
+  int Free = -1;
+  for (int I = 0; I < MaxRanges && Free < 0; ++I)
+    if (!Table[I].Owner.load(std::memory_order_relaxed))
+      Free = I;
+  if (Free < 0) {
+    if (Error)
+      *Error = "more than 64 fault ranges";
+    return false;
+  }
+  if (SignalRanges == 0 && !installSignalHandler(Error))
+    return false;
+  ++SignalRanges;
+  auto B = reinterpret_cast<uintptr_t>(Base);
+  writeSlot(Free, B, B + Bytes, this);
+  Slot = Free;
+  return true;
+}
+
+std::unique_ptr<FaultRange> FaultRange::adopt(void *Address, size_t Bytes,
+                                              FaultHandler &Handler,
+                                              std::string *Error) {
+  if (Bytes == 0 || Bytes % PB != 0 ||
+      reinterpret_cast<uintptr_t>(Address) % PB) {
+    if (Error)
+      *Error = "a fault range is a non-empty whole number of 4 KiB pages";
+    return nullptr;
+  }
+  std::unique_ptr<FaultRange> R(
+      new FaultRange(Handler, FaultMechanism::Signal));
+  R->Base = static_cast<std::byte *>(Address);
+  R->Bytes = Bytes;
+  R->Adopted = true;
+  if (!R->registerSignalRange(Error)) {
+    R->Base = nullptr;
+    return nullptr;
+  }
   return R;
 }
 
@@ -454,7 +481,7 @@ FaultRange::~FaultRange() {
     if (U->Fd >= 0)
       close(U->Fd);
   }
-  if (Base)
+  if (Base && !Adopted)
     munmap(Base, Bytes);
   if (Shadow)
     munmap(Shadow, Bytes);
@@ -463,6 +490,8 @@ FaultRange::~FaultRange() {
 }
 
 std::byte *FaultRange::writable(const void *P) const {
+  if (!Shadow)
+    return nullptr;
   auto Offset =
       reinterpret_cast<uintptr_t>(P) - reinterpret_cast<uintptr_t>(Base);
   return Shadow + (Offset & ~(PB - 1));

@@ -90,7 +90,17 @@ public:
          FaultMechanism Mechanism = DefaultFaultMechanism,
          void *Address = nullptr, std::string *Error = nullptr);
 
-  /// Unmaps the range. No thread may touch it any more or be in its handler.
+  /// Sends the faults of memory the caller already mapped (Bytes at
+  /// Address, page-aligned) to Handler, by signals, leaving its mapping and
+  /// protections as they are. Such a range has no writable view
+  /// (writable() is null) and is not unmapped by the destructor. Null with
+  /// Error set if the handler cannot be installed.
+  static std::unique_ptr<FaultRange> adopt(void *Address, size_t Bytes,
+                                           FaultHandler &Handler,
+                                           std::string *Error = nullptr);
+
+  /// Unmaps the range (unless adopted). No thread may touch it any more or be
+  /// in its handler.
   ~FaultRange();
   FaultRange(const FaultRange &) = delete;
   FaultRange &operator=(const FaultRange &) = delete;
@@ -104,7 +114,8 @@ public:
     return A >= B && A - B < Bytes;
   }
 
-  /// The page holding P through the always-writable view.
+  /// The page holding P through the always-writable view (null for an
+  /// adopted range).
   std::byte *writable(const void *P) const;
 
   /// Gives the program's view of Pages pages from Page (page-aligned) the
@@ -118,6 +129,7 @@ private:
   struct Uffd;
   FaultRange(FaultHandler &H, FaultMechanism M);
   bool openUffdPage(uintptr_t Page, bool Write);
+  bool registerSignalRange(std::string *Error);
   static void *serveUffd(void *Range); // the userfaultfd thread
 
   FaultHandler &Handler;
@@ -127,6 +139,7 @@ private:
   size_t Bytes = 0;
   int Memfd = -1;
   int Slot = -1; // in the signal handler's table
+  bool Adopted = false;
   std::unique_ptr<Uffd> U;
 
   friend void dispatchSignalFault(int, siginfo_t *, void *);

@@ -49,8 +49,7 @@ int findGlobals(dl_phdr_info *Info, size_t, void *Out) {
 } // namespace
 
 std::unique_ptr<Space> Space::create(unsigned Rank, unsigned Ranks,
-                                     bool ShareGlobals, std::string *Error,
-                                     FaultMechanism M) {
+                                     bool ShareGlobals, std::string *Error) {
   auto Fail = [&](std::string What) -> std::unique_ptr<Space> {
     if (Error)
       *Error = std::move(What);
@@ -60,10 +59,8 @@ std::unique_ptr<Space> Space::create(unsigned Rank, unsigned Ranks,
     return Fail("the shared range serves 1 to " + std::to_string(MaxRanks) +
                 " ranks");
   std::unique_ptr<Space> S(new Space(Rank, Ranks));
-  std::string Why;
-  // Reserve first without replacing anything: the address must be free on
-  // every rank (address-space randomisation is off, so it is, unless the
-  // program mapped something there itself).
+  // The address must be free on every rank: address-space randomisation is
+  // off, so it is, unless the program mapped something there itself.
   size_t Bytes = size_t(Ranks) * SliceBytes;
   void *Want = reinterpret_cast<void *>(RangeBase);
   void *Got = mmap(
@@ -73,19 +70,20 @@ std::unique_ptr<Space> Space::create(unsigned Rank, unsigned Ranks,
     int E = errno;
     if (Got != MAP_FAILED)
       munmap(Got, Bytes);
-    return Fail("cannot reserve the shared range at 0x" + [] {
-      char B[32];
-      snprintf(B, sizeof B, "%lx", static_cast<unsigned long>(RangeBase));
-      return std::string(B);
-    }() + ": " + strerror(E));
+    char Where[32];
+    snprintf(Where, sizeof Where, "0x%lx",
+             static_cast<unsigned long>(RangeBase));
+    return Fail(std::string("cannot reserve the shared range at ") + Where +
+                ": " + strerror(E));
   }
-  S->Range = FaultRange::create(Bytes, *S, M, Want, &Why);
+  std::string Why;
+  S->Range = FaultRange::adopt(Want, Bytes, *S, &Why);
   if (!S->Range) {
     munmap(Want, Bytes);
     return Fail("the shared range: " + Why);
   }
   std::byte *Own = S->Range->base() + size_t(Rank) * SliceBytes;
-  if (!S->Range->protect(Own, SliceBytes / PB, PROT_READ | PROT_WRITE))
+  if (mprotect(Own, SliceBytes, PROT_READ | PROT_WRITE) != 0)
     return Fail(std::string("opening this rank's slice: ") + strerror(errno));
   S->StackLow = reinterpret_cast<uintptr_t>(Own) + SliceBytes;
 
@@ -93,25 +91,10 @@ std::unique_ptr<Space> Space::create(unsigned Rank, unsigned Ranks,
     Segment G;
     dl_iterate_phdr(findGlobals, &G);
     if (G.End > G.Begin) {
-      size_t GBytes = G.End - G.Begin;
-      std::unique_ptr<std::byte[]> Saved;
-      if (Rank == 0) {
-        Saved.reset(new std::byte[GBytes]);
-        std::memcpy(Saved.get(), reinterpret_cast<void *>(G.Begin), GBytes);
-      }
-      // From here until the copy back, nothing may touch the executable's
-      // globals: only this thread runs, and it runs the runtime's code.
-      S->Globals = FaultRange::create(GBytes, *S, M,
-                                      reinterpret_cast<void *>(G.Begin), &Why);
+      S->Globals = FaultRange::adopt(reinterpret_cast<void *>(G.Begin),
+                                     G.End - G.Begin, *S, &Why);
       if (!S->Globals)
         return Fail("sharing the program's globals: " + Why);
-      if (Rank == 0) {
-        std::memcpy(S->Globals->writable(S->Globals->base()), Saved.get(),
-                    GBytes);
-        if (!S->Globals->protect(S->Globals->base(), GBytes / PB,
-                                 PROT_READ | PROT_WRITE))
-          return Fail(std::string("opening the globals: ") + strerror(errno));
-      }
     }
   }
   return S;
@@ -172,7 +155,7 @@ void Space::freeStack(void *Stack, size_t Bytes) {
 }
 
 bool Space::onFault(void *PageAddress, bool Write) {
-  NodeCache *C = Cache;
+  NodeCache *C = Cache.load(std::memory_order_acquire);
   if (!C)
     return false;
   return C->fault(reinterpret_cast<uintptr_t>(PageAddress) / PB, Write);
@@ -182,17 +165,63 @@ std::byte *Space::address(size_t Page) {
   return reinterpret_cast<std::byte *>(Page * PB);
 }
 
-std::byte *Space::writable(size_t Page) {
-  FaultRange *R = rangeOf(Page);
-  return R ? R->writable(address(Page)) : nullptr;
+// Home pages are read-write in the program's view; a cached page is only
+// read through here while it is readable.
+std::byte *Space::writable(size_t Page) { return address(Page); }
+
+namespace {
+int protFor(Access A) {
+  return A == Access::None   ? PROT_NONE
+         : A == Access::Read ? PROT_READ
+                             : PROT_READ | PROT_WRITE;
+}
+} // namespace
+
+std::byte *Space::stage(size_t Page) {
+  if (!Staging) {
+    void *P = mmap(nullptr, PB, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    Staging = P == MAP_FAILED ? nullptr : static_cast<std::byte *>(P);
+  }
+  if (!Staging)
+    return address(Page); // no memory: protect() opens the page in place
+  StagedPage = Page;
+  return Staging;
 }
 
 void Space::protect(size_t Page, Access A) {
-  if (FaultRange *R = rangeOf(Page))
-    R->protect(address(Page), 1,
-               A == Access::None   ? PROT_NONE
-               : A == Access::Read ? PROT_READ
-                                   : PROT_READ | PROT_WRITE);
+  if (!rangeOf(Page))
+    return;
+  if (Page == StagedPage) {
+    StagedPage = SIZE_MAX;
+    std::byte *From = Staging;
+    Staging = nullptr;
+    if (mprotect(From, PB, protFor(A)) == 0 &&
+        mremap(From, PB, PB, MREMAP_MAYMOVE | MREMAP_FIXED, address(Page)) !=
+            MAP_FAILED)
+      return;
+    // Out of mappings (vm.max_map_count): copy in place. Other threads of
+    // the node could see the page half written only if they touched it in
+    // this instant without faulting, which a closed page prevents until the
+    // copy below completes its mprotect.
+    mprotect(address(Page), PB, PROT_READ | PROT_WRITE);
+    std::memcpy(address(Page), From, PB);
+    munmap(From, PB);
+  }
+  mprotect(address(Page), PB, protFor(A));
+}
+
+void Space::closeGlobals() {
+  // Other ranks fetch them from home at first touch. Their own copy stays
+  // underneath, for their exit (detach()).
+  if (Globals && Rank != 0)
+    mprotect(Globals->base(), Globals->size(), PROT_NONE);
+}
+
+void Space::detach() {
+  Cache.store(nullptr);
+  if (Globals && Rank != 0)
+    mprotect(Globals->base(), Globals->size(), PROT_READ | PROT_WRITE);
 }
 
 } // namespace grid::dsm

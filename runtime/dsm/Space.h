@@ -10,8 +10,14 @@
 //    (dsm/Heap.h binds the allocator to it), its top StackBytes the stacks
 //    of threads the rank runs (and, at home, the stack main runs on).
 //  - The executable's writable globals (the writable PT_LOAD segment above
-//    its RELRO part) are remapped in place, contents kept, homed at rank 0.
+//    its RELRO part) are homed at rank 0: home keeps them as they are,
+//    other ranks close them.
 //  - Page numbers are addresses >> 12, so one cache covers both.
+// All of it is ordinary private memory, so fork() gives a child a copy of
+// what its parent holds, as without Grid (a child does not take part in the
+// DSM: its faults on pages it never had are plain crashes). A page fetched
+// from its home is written into a staging page and moved into place with
+// mremap(), so no other thread of the node sees it half written.
 // Nothing here speaks MPI: the job's HomeStore is given by the caller
 // (threads/, over the cluster's messages).
 //===----------------------------------------------------------------------===//
@@ -21,6 +27,7 @@
 #include "dsm/Coherence.h"
 #include "dsm/Faults.h"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -39,11 +46,9 @@ class Space final : public FaultHandler, public PageAccess {
 public:
   /// Maps the range for Rank of Ranks (its own slice read-write, the others
   /// closed) and, if ShareGlobals, the executable's writable globals (home:
-  /// contents kept and read-write; other ranks: closed). Call while only
-  /// the calling thread runs program code. Null with Error set on failure.
-  static std::unique_ptr<Space>
-  create(unsigned Rank, unsigned Ranks, bool ShareGlobals, std::string *Error,
-         FaultMechanism M = DefaultFaultMechanism);
+  /// as they are; other ranks: closed). Null with Error set on failure.
+  static std::unique_ptr<Space> create(unsigned Rank, unsigned Ranks,
+                                       bool ShareGlobals, std::string *Error);
   ~Space() override;
 
   unsigned rank() const { return Rank; }
@@ -64,8 +69,8 @@ public:
   void freeStack(void *Stack, size_t Bytes);
 
   /// The cache that faults go to (created by the caller over its store).
-  void attach(NodeCache *C) { Cache = C; }
-  NodeCache *cache() const { return Cache; }
+  void attach(NodeCache *C) { Cache.store(C); }
+  NodeCache *cache() const { return Cache.load(); }
 
   // FaultHandler
   bool onFault(void *PageAddress, bool Write) override;
@@ -73,6 +78,17 @@ public:
   std::byte *address(size_t Page) override;
   std::byte *writable(size_t Page) override;
   void protect(size_t Page, Access A) override;
+  std::byte *stage(size_t Page) override;
+
+  /// Other ranks than home: closes the globals, so that the next access
+  /// fetches them from home. Done when the first thread arrives, not at
+  /// start: until then the runtime may run the program's code (template
+  /// instances the C++ library binds to) without waiting for home.
+  void closeGlobals();
+
+  /// Stops taking part in the DSM (a fork child, an agent at exit): faults
+  /// are no longer served, and closed globals are opened as they are.
+  void detach();
 
 private:
   Space(unsigned Rank, unsigned Ranks) : Rank(Rank), Ranks(Ranks) {}
@@ -81,7 +97,9 @@ private:
   unsigned Rank, Ranks;
   std::unique_ptr<FaultRange> Range;   // RangeBase, Ranks slices
   std::unique_ptr<FaultRange> Globals; // the executable's, or null
-  NodeCache *Cache = nullptr;
+  std::atomic<NodeCache *> Cache{nullptr};
+  std::byte *Staging = nullptr; // under the cache's lock
+  size_t StagedPage = SIZE_MAX;
 
   std::mutex StackMutex;
   uintptr_t StackLow = 0; // stacks are carved downwards from the slice top

@@ -79,6 +79,20 @@ public:
   unsigned homeOf(size_t Page) const override { return S->homeOf(Page); }
 
   void fetch(size_t Page, std::byte *Out) override {
+    // The loop carries the answer: waiting for it on the loop would never
+    // end.
+    if (Loop.onLoopThread())
+      core::fatal(
+          "grid",
+          "the runtime's own thread touched memory shared with "
+          "other nodes (page 0x" +
+              [&] {
+                char B[32];
+                snprintf(B, sizeof B, "%zx", Page * PageBytes);
+                return std::string(B);
+              }() +
+              ")",
+          "this is a bug in Grid; please report it with the program");
     Waiter W;
     W.Out = Out;
     sem_init(&W.Done, 0, 0);
@@ -210,6 +224,18 @@ struct Job {
 Job *TheJob = nullptr;
 CreateFn Creator = nullptr;
 
+void sendFromLoop(int Dest, std::string Body);
+
+// A fork child is a process of its own: it keeps a copy of the memory its
+// parent held and takes no part in the DSM (its parent's loop thread, which
+// would carry its messages, does not exist in it).
+void leaveDsm() {
+  sync::setClusterPath(nullptr);
+  sync::HomeCaching.store(false);
+  if (TheJob && TheJob->Space)
+    TheJob->Space->detach();
+}
+
 void openSpace(Job &J, bool ShareGlobals) {
   std::string Error;
   J.Space = dsm::Space::create(static_cast<unsigned>(J.C.rank()),
@@ -225,9 +251,8 @@ void openSpace(Job &J, bool ShareGlobals) {
                                              MaxCachedPages);
   J.Space->attach(J.Cache.get());
   J.Store.install();
+  pthread_atfork(nullptr, nullptr, leaveDsm);
 }
-
-void sendFromLoop(int Dest, std::string Body);
 
 //===----------------------------------------------------------------------===//
 // Home: shadows
@@ -504,6 +529,11 @@ void *remoteMain(void *Box) {
 }
 
 void startThread(wire::Reader &M) {
+  static bool GlobalsClosed = false;
+  if (!GlobalsClosed) {
+    TheJob->Space->closeGlobals();
+    GlobalsClosed = true;
+  }
   auto *R = new Remote;
   R->Id = M.u64();
   R->Start = reinterpret_cast<void *(*)(void *)>(M.u64());
@@ -757,6 +787,9 @@ void startAgent(cluster::Cluster &C) {
   });
   Loop.every(0.5, [] { reapFinished(); });
   redirectOutput();
+  // The agent's own exit runs the executable's finalisers: they read its
+  // globals, which must not wait for a home that is gone.
+  atexit(leaveDsm);
   ThePath = new Path;
   sync::setClusterPath(ThePath);
   TheHeap = new HomeHeap;
