@@ -10,7 +10,7 @@
 // RUN: grep -v '^grid:' %t.three.err > %t.three.err.own
 // RUN: diff %t.plain.err %t.three.err.own
 // RUN: FileCheck %s --check-prefix=STATS < %t.three.err
-// STATS: output.c:{{[0-9]+}} (main)  pthread_create  6 {{.*}}node 1: 2, node 2: 2
+// STATS: output.c:{{[0-9]+}} (main) pthread_create 6 {{.*}}node 1: 2, node 2: 2
 #include <pthread.h>
 #include <stdio.h>
 

@@ -10,7 +10,7 @@
 // RUN: FileCheck %s < %t.three.err
 //
 // Six threads from one site go round robin over home and the two agents:
-// CHECK: shared-memory.c:{{[0-9]+}} (main)  pthread_create  6 {{.*}}node 1: 2, node 2: 2
+// CHECK: shared-memory.c:{{[0-9]+}} (main) pthread_create 6 {{.*}}node 1: 2, node 2: 2
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
