@@ -2,6 +2,8 @@
 
 #include "dsm/Space.h"
 
+#include "sync/Sync.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -158,7 +160,12 @@ bool Space::onFault(void *PageAddress, bool Write) {
   NodeCache *C = Cache.load(std::memory_order_acquire);
   if (!C)
     return false;
-  return C->fault(reinterpret_cast<uintptr_t>(PageAddress) / PB, Write);
+  // The cache allocates (page state, twins): on a thread of another node's
+  // program that must stay here rather than go home (sync::InRuntime).
+  ++sync::InRuntime;
+  bool Handled = C->fault(reinterpret_cast<uintptr_t>(PageAddress) / PB, Write);
+  --sync::InRuntime;
+  return Handled;
 }
 
 std::byte *Space::address(size_t Page) {

@@ -21,8 +21,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
+#include <csignal>
 #include <cstring>
 #include <deque>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <map>
@@ -211,11 +213,9 @@ struct Job {
   std::map<uint64_t, Shadow *> Shadows;
   uint64_t NextShadow = 0;
   std::deque<std::pair<int, std::string>> PendingOutput;
-  // Agent: the threads it runs by id; those ended, to join before their
-  // stacks are reused (loop thread).
+  // Agent: the threads it runs by id.
   std::mutex RemotesMutex;
   std::map<uint64_t, Remote *> Remotes;
-  std::vector<Remote *> Finished;
 
   explicit Job(cluster::Cluster &C)
       : C(C), Store(C.loop()), Home(C.rank() == 0) {}
@@ -451,6 +451,15 @@ struct Remote {
   pthread_t Self{};
 };
 
+// The agent's thread starter (see launch()).
+struct Starter {
+  std::mutex Mutex;
+  std::condition_variable Wake;
+  std::deque<Remote *> ToStart;
+  std::vector<Remote *> Ended;
+};
+Starter *TheStarter;
+
 thread_local Remote *Current = nullptr;
 
 int OutputPipes[3] = {-1, -1, -1}; // read ends for fds 1 and 2
@@ -510,7 +519,8 @@ void remoteFinished(void *Box) {
                       .u64(R.Id)
                       .u64(reinterpret_cast<uint64_t>(R.Result))
                       .body());
-  TheJob->C.loop().post([&R] { TheJob->Finished.push_back(&R); });
+  std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
+  TheStarter->Ended.push_back(&R);
 }
 
 void *remoteMain(void *Box) {
@@ -526,6 +536,82 @@ void *remoteMain(void *Box) {
   R.Result = R.Start(R.Arg);
   pthread_cleanup_pop(1);
   return nullptr;
+}
+
+// Threads are started (and joined once ended) by a starter thread, not by
+// the loop: pthread_create takes the dynamic loader's lock, which a remote
+// thread may hold while it waits for the loop (its allocations during a
+// dlopen go home), so the loop must never wait for it.
+
+void launch(Remote *R) {
+  pthread_attr_t Attr;
+  pthread_attr_init(&Attr);
+  pthread_attr_setstack(&Attr, R->Stack, RemoteStackBytes);
+  int Err = pthread_create(&R->Self, &Attr, remoteMain, R);
+  pthread_attr_destroy(&Attr);
+  if (Err != 0)
+    core::fatal("grid",
+                std::string("cannot start a thread on node ") +
+                    std::to_string(TheJob->C.rank()) + ": " + strerror(Err),
+                "");
+}
+
+// Joins the ended threads whose stacks can be reused.
+void reap(std::vector<Remote *> &Ended) {
+  for (auto It = Ended.begin(); It != Ended.end();) {
+    Remote *R = *It;
+    if (pthread_tryjoin_np(R->Self, nullptr) != 0) {
+      ++It;
+      continue;
+    }
+    TheJob->Space->freeStack(R->Stack, RemoteStackBytes);
+    {
+      std::lock_guard<std::mutex> Lock(TheJob->RemotesMutex);
+      TheJob->Remotes.erase(R->Id);
+    }
+    sem_destroy(&R->Answered);
+    delete R;
+    It = Ended.erase(It);
+  }
+}
+
+void *starterMain(void *) {
+  std::vector<Remote *> Ended;
+  std::unique_lock<std::mutex> Lock(TheStarter->Mutex);
+  for (;;) {
+    TheStarter->Wake.wait_for(Lock, std::chrono::milliseconds(500),
+                              [] { return !TheStarter->ToStart.empty(); });
+    std::deque<Remote *> Start;
+    Start.swap(TheStarter->ToStart);
+    Ended.insert(Ended.end(), TheStarter->Ended.begin(),
+                 TheStarter->Ended.end());
+    TheStarter->Ended.clear();
+    Lock.unlock();
+    for (Remote *R : Start)
+      launch(R);
+    reap(Ended);
+    Lock.lock();
+  }
+  return nullptr;
+}
+
+void startStarter() {
+  TheStarter = new Starter;
+  // The program's signals must not land on it (it never ends); faults
+  // must, as on any thread that may touch shared pages.
+  sigset_t All, Old;
+  sigfillset(&All);
+  sigdelset(&All, SIGSEGV);
+  sigdelset(&All, SIGBUS);
+  pthread_sigmask(SIG_SETMASK, &All, &Old);
+  pthread_t T;
+  int Err = pthread_create(&T, nullptr, starterMain, nullptr);
+  pthread_sigmask(SIG_SETMASK, &Old, nullptr);
+  if (Err != 0)
+    core::fatal(
+        "grid",
+        std::string("cannot start the thread starter: ") + strerror(Err), "");
+  pthread_detach(T);
 }
 
 void startThread(wire::Reader &M) {
@@ -550,34 +636,9 @@ void startThread(wire::Reader &M) {
     std::lock_guard<std::mutex> Lock(TheJob->RemotesMutex);
     TheJob->Remotes[R->Id] = R;
   }
-  pthread_attr_t Attr;
-  pthread_attr_init(&Attr);
-  pthread_attr_setstack(&Attr, R->Stack, RemoteStackBytes);
-  int Err = pthread_create(&R->Self, &Attr, remoteMain, R);
-  pthread_attr_destroy(&Attr);
-  if (Err != 0)
-    core::fatal("grid",
-                std::string("cannot start a thread on node ") +
-                    std::to_string(TheJob->C.rank()) + ": " + strerror(Err),
-                "");
-}
-
-void reapFinished() {
-  for (auto It = TheJob->Finished.begin(); It != TheJob->Finished.end();) {
-    Remote *R = *It;
-    if (pthread_tryjoin_np(R->Self, nullptr) != 0) {
-      ++It;
-      continue;
-    }
-    TheJob->Space->freeStack(R->Stack, RemoteStackBytes);
-    {
-      std::lock_guard<std::mutex> Lock(TheJob->RemotesMutex);
-      TheJob->Remotes.erase(R->Id);
-    }
-    sem_destroy(&R->Answered);
-    delete R;
-    It = TheJob->Finished.erase(It);
-  }
+  std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
+  TheStarter->ToStart.push_back(R);
+  TheStarter->Wake.notify_one();
 }
 
 void redirectOutput() {
@@ -620,7 +681,7 @@ public:
                     const sync::Args &A) override {
     RuntimeScope Scope;
     dsm::NodeCache &Cache = *TheJob->Cache;
-    if (sync::releases(O))
+    if (sync::releases(O, A))
       Cache.release();
     sync::Result Res;
     if (sync::RemoteThread) {
@@ -631,9 +692,8 @@ public:
     } else {
       Res = sync::perform(O, A);
     }
-    if (sync::acquires(O))
+    if (sync::acquired(O, A, Res))
       Cache.acquire();
-    errno = Res.Errno ? Res.Errno : errno;
     return Res;
   }
 
@@ -678,6 +738,13 @@ void forgetBlock(void *P, size_t Bytes) {
   TheJob->Cache->invalidate(First, Last - First + 1);
 }
 
+// A block of home's heap (the rest of what a remote thread frees was made
+// on this node, by the C library or the loader for it).
+bool homeHeapBlock(void *P) {
+  return TheJob->Space->contains(P) &&
+         TheJob->Space->homeOf(reinterpret_cast<uintptr_t>(P) / PageBytes) == 0;
+}
+
 class HomeHeap final : public dsm::RemoteHeap {
 public:
   void *allocate(size_t Size, size_t Align) override {
@@ -695,6 +762,8 @@ public:
     if (!P)
       return;
     RuntimeScope Scope;
+    if (!homeHeapBlock(P))
+      return free(P);         // the runtime's or the C library's, made here
     TheJob->Cache->release(); // no diff may reach the block after its reuse
     wire::Writer W = callMessage(Call::Free);
     W.u64(reinterpret_cast<uint64_t>(P));
@@ -702,6 +771,8 @@ public:
   }
   void *reallocate(void *Old, size_t Size) override {
     RuntimeScope Scope;
+    if (!homeHeapBlock(Old))
+      return realloc(Old, Size);
     TheJob->Cache->release(); // the old block's contents move at home
     wire::Writer W = callMessage(Call::Realloc);
     W.u64(reinterpret_cast<uint64_t>(Old)).u64(Size);
@@ -716,6 +787,8 @@ public:
     if (!P)
       return 0;
     RuntimeScope Scope;
+    if (!homeHeapBlock(P))
+      return malloc_usable_size(P);
     wire::Writer W = callMessage(Call::Usable);
     W.u64(reinterpret_cast<uint64_t>(P));
     return callHome(W).Extra;
@@ -785,7 +858,11 @@ void startAgent(cluster::Cluster &C) {
     R->Extra = Extra;
     sem_post(&R->Answered);
   });
-  Loop.every(0.5, [] { reapFinished(); });
+  startStarter();
+  // pthread_exit loads libgcc_s on first use; loaded now, a remote thread's
+  // exit needs no loader lock.
+  dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NOLOAD) ||
+      dlopen("libgcc_s.so.1", RTLD_NOW);
   redirectOutput();
   // The agent's own exit runs the executable's finalisers: they read its
   // globals, which must not wait for a home that is gone.

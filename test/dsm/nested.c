@@ -9,9 +9,9 @@
 // RUN: diff %t.plain.out %t.three.out
 // RUN: FileCheck %s < %t.three.err
 // Parents from main's site and children from the parents' site both ran on
-// agents:
+// agents (a barrier orders the turns of spread):
 // CHECK-DAG: nested.c:{{[0-9]+}} (main) pthread_create {{.*}}node 1: 1, node 2: 1
-// CHECK-DAG: nested.c:{{[0-9]+}} (parent) pthread_create {{.*}}node 1: {{[1-9]}}, node 2: {{[1-9]}}
+// CHECK-DAG: nested.c:{{[0-9]+}} (parent) pthread_create 9 {{.*}}node 1: 3, node 2: 3
 #include <pthread.h>
 #include <stdio.h>
 
@@ -20,6 +20,9 @@
 
 static long Results[PARENTS][CHILDREN];
 static pthread_t Selves[PARENTS]; // what each thread's pthread_self says
+// Parents create their children once main has created every parent, so
+// spread's turns are main's three, then the children's nine.
+static pthread_barrier_t AllStarted;
 
 static void *child(void *P) {
   long V = (long)P;
@@ -31,6 +34,7 @@ static void *child(void *P) {
 static void *parent(void *P) {
   long Me = (long)P;
   Selves[Me] = pthread_self();
+  pthread_barrier_wait(&AllStarted);
   pthread_t Kids[CHILDREN];
   for (long K = 0; K < CHILDREN; ++K)
     pthread_create(&Kids[K], NULL, child, (void *)(Me * 100 + K));
@@ -44,9 +48,11 @@ static void *parent(void *P) {
 
 int main(void) {
   pthread_t T[PARENTS];
+  pthread_barrier_init(&AllStarted, NULL, PARENTS + 1);
   for (long I = 0; I < PARENTS; ++I) {
     pthread_create(&T[I], NULL, parent, (void *)I);
   }
+  pthread_barrier_wait(&AllStarted);
   for (long I = 0; I < PARENTS; ++I) {
     void *R;
     pthread_join(T[I], &R);
