@@ -533,6 +533,19 @@ Settings resolveSettings(const SettingsInputs &In) {
     S.NodeTimeoutSeconds = Value;
   }
 
+  if (std::optional<std::string> Text =
+          nonEmpty(In.Env, "GRID_DSM_CACHE_PAGES")) {
+    char *End = nullptr;
+    errno = 0;
+    unsigned long Value = std::strtoul(Text->c_str(), &End, 10);
+    if (*End || errno || Value < 16 || Value > 60'000 ||
+        !std::isdigit(static_cast<unsigned char>((*Text)[0])))
+      throw SettingsError("GRID_DSM_CACHE_PAGES='" + *Text +
+                          "' is not a page count; accepted: a whole number "
+                          "from 16 to 60000");
+    S.DsmCachePages = static_cast<unsigned>(Value);
+  }
+
   if (In.Config)
     S.ConfigPath = In.Config->Path;
   return S;

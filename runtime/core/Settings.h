@@ -134,6 +134,11 @@ struct Settings {
   /// GRID_NODE_TIMEOUT: seconds without a message before home declares a
   /// node lost and ends the job. Positive number, decimals allowed.
   double NodeTimeoutSeconds = 5.0;
+  /// GRID_DSM_CACHE_PAGES: at most this many 4 KiB pages of other nodes'
+  /// memory stay cached on a node (threads on other nodes, DESIGN.md §6);
+  /// beyond it the oldest clean page is dropped. Each cached page can be a
+  /// mapping of its own, so it stays well below vm.max_map_count.
+  unsigned DsmCachePages = 16384;
 };
 
 /// The directory of the control sockets (DESIGN.md §8): $XDG_RUNTIME_DIR/grid

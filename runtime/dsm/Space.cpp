@@ -102,7 +102,17 @@ std::unique_ptr<Space> Space::create(unsigned Rank, unsigned Ranks,
   return S;
 }
 
-Space::~Space() = default;
+Space::~Space() {
+  Cache.store(nullptr);
+  if (Staging)
+    munmap(Staging, PB);
+  std::byte *Base = Range ? Range->base() : nullptr;
+  size_t Bytes = Range ? Range->size() : 0;
+  Globals.reset();
+  Range.reset(); // an adopted range: unregisters, leaves the mapping
+  if (Base)
+    munmap(Base, Bytes);
+}
 
 FaultRange *Space::rangeOf(size_t Page) const {
   const void *P = reinterpret_cast<const void *>(Page * PB);

@@ -180,6 +180,19 @@ TEST(SettingsEnv, PlacementLogAndStats) {
   EXPECT_FALSE(resolveWith({{"GRID_STATS", "0"}}).Stats);
 }
 
+TEST(SettingsEnv, DsmCachePages) {
+  EXPECT_EQ(resolveWith({}).DsmCachePages, 16384u);
+  EXPECT_EQ(resolveWith({{"GRID_DSM_CACHE_PAGES", "16"}}).DsmCachePages, 16u);
+  EXPECT_EQ(resolveWith({{"GRID_DSM_CACHE_PAGES", "60000"}}).DsmCachePages,
+            60000u);
+  for (const char *Bad : {"15", "60001", "-5", "1e3", "12 ", "many"})
+    EXPECT_EQ(errorOf([&] { resolveWith({{"GRID_DSM_CACHE_PAGES", Bad}}); }),
+              std::string("GRID_DSM_CACHE_PAGES='") + Bad +
+                  "' is not a page count; accepted: a whole number from 16 "
+                  "to 60000")
+        << Bad;
+}
+
 TEST(SettingsEnv, EmptyValueCountsAsUnset) {
   Settings S = resolveWith({{"GRID_THREAD_TOLERANCE", ""},
                             {"GRID_PROCESS_TOLERANCE", ""},

@@ -1,0 +1,179 @@
+//===- DsmSpaceTest.cpp - The shared space of a job's ranks ---------------===//
+//
+// dsm/Space.h in one process, as one rank of a job: its layout, its slice
+// open and the others closed, stacks, and pages of another rank fetched
+// through a NodeCache over real faults (the staging page moved into place),
+// written with a twin and released as a diff. A fake HomeStore stands for
+// the other rank.
+//===----------------------------------------------------------------------===//
+
+#include "dsm/Space.h"
+
+#include <gtest/gtest.h>
+
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace grid::dsm;
+
+namespace {
+
+/// Rank 0's pages, as the fake home of everything this rank does not home.
+class FakeHome : public HomeStore {
+public:
+  explicit FakeHome(const Space &S) : S(S) {}
+  unsigned homeOf(size_t Page) const override { return S.homeOf(Page); }
+  void fetch(size_t Page, std::byte *Out) override {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    ++Fetches;
+    std::vector<std::byte> &P = master(Page);
+    std::memcpy(Out, P.data(), PageSize);
+  }
+  void sendDiff(size_t Page, std::string_view Diff) override {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    ASSERT_TRUE(applyDiff(master(Page).data(), Diff));
+    ++Diffs;
+  }
+  std::vector<std::byte> &master(size_t Page) {
+    auto It = Pages.find(Page);
+    if (It == Pages.end()) {
+      std::vector<std::byte> Fresh(PageSize);
+      for (size_t I = 0; I < PageSize; ++I)
+        Fresh[I] = static_cast<std::byte>((Page + I) & 0xff);
+      It = Pages.emplace(Page, std::move(Fresh)).first;
+    }
+    return It->second;
+  }
+  const Space &S;
+  std::mutex Mutex;
+  std::map<size_t, std::vector<std::byte>> Pages;
+  int Fetches = 0, Diffs = 0;
+};
+
+size_t pageOf(const void *P) { return reinterpret_cast<uintptr_t>(P) / 4096; }
+
+} // namespace
+
+TEST(DsmSpace, LayoutOwnSliceOpenOthersClosed) {
+  std::string Error;
+  auto S = Space::create(1, 3, false, &Error);
+  ASSERT_TRUE(S) << Error;
+  auto *Own = reinterpret_cast<std::byte *>(RangeBase + SliceBytes);
+  EXPECT_EQ(S->heapBase(), Own);
+  EXPECT_EQ(S->heapBytes(), SliceBytes - StackBytes);
+  EXPECT_EQ(S->homeOf(pageOf(Own)), 1u);
+  EXPECT_EQ(S->homeOf(pageOf(Own - 1)), 0u);
+  EXPECT_EQ(S->homeOf(pageOf(Own + SliceBytes)), 2u);
+  EXPECT_TRUE(S->contains(Own));
+  EXPECT_FALSE(S->contains(Own + 2 * SliceBytes));
+  // The own slice is ordinary read-write memory.
+  Own[0] = std::byte{7};
+  Own[SliceBytes - 1] = std::byte{9};
+  EXPECT_EQ(Own[0], std::byte{7});
+  // Another slice is closed: touching it without a cache is a plain crash.
+  EXPECT_EXIT(
+      {
+        auto *Other = reinterpret_cast<volatile std::byte *>(RangeBase);
+        (void)*Other;
+      },
+      ::testing::KilledBySignal(SIGSEGV), "");
+}
+
+TEST(DsmSpace, TheAddressMustBeFree) {
+  std::string Error;
+  auto First = Space::create(0, 2, false, &Error);
+  ASSERT_TRUE(First) << Error;
+  auto Second = Space::create(0, 2, false, &Error);
+  EXPECT_FALSE(Second);
+  EXPECT_NE(Error.find("cannot reserve the shared range at 0x200000000000"),
+            std::string::npos)
+      << Error;
+  EXPECT_FALSE(Space::create(2, 2, false, &Error));
+  EXPECT_NE(Error.find("ranks"), std::string::npos) << Error;
+}
+
+TEST(DsmSpace, StacksComeFromTheTopAndAreReused) {
+  std::string Error;
+  auto S = Space::create(0, 1, false, &Error);
+  ASSERT_TRUE(S) << Error;
+  auto *Top = reinterpret_cast<std::byte *>(RangeBase + SliceBytes);
+  void *A = S->allocateStack(1 << 20);
+  void *B = S->allocateStack(1 << 20);
+  EXPECT_EQ(A, Top - (1 << 20));
+  EXPECT_EQ(B, Top - (2 << 20));
+  S->freeStack(A, 1 << 20);
+  EXPECT_EQ(S->allocateStack(1 << 20), A);
+  EXPECT_EQ(S->allocateStack(StackBytes), nullptr); // the part is exhausted
+}
+
+TEST(DsmSpace, OtherRanksPagesAreFetchedWrittenAndReleased) {
+  std::string Error;
+  auto S = Space::create(1, 2, false, &Error);
+  ASSERT_TRUE(S) << Error;
+  FakeHome Home(*S);
+  NodeCache Cache(1, Home, *S, SIZE_MAX, 64);
+  S->attach(&Cache);
+  auto *Remote = reinterpret_cast<unsigned char *>(RangeBase);
+  size_t Page = pageOf(Remote);
+
+  // A read fault fetches the page: its contents are the home's.
+  EXPECT_EQ(Remote[5], (Page + 5) & 0xff);
+  EXPECT_EQ(Cache.access(Page), Access::Read);
+  EXPECT_EQ(Home.Fetches, 1);
+  // Threads reading the same fresh page all see it whole.
+  std::vector<std::thread> Readers;
+  std::atomic<int> Bad{0};
+  auto *Next = Remote + 4096;
+  for (int T = 0; T < 4; ++T)
+    Readers.emplace_back([&] {
+      for (size_t I = 0; I < 4096; ++I)
+        if (Next[I] != ((Page + 1 + I) & 0xff))
+          ++Bad;
+    });
+  for (auto &T : Readers)
+    T.join();
+  EXPECT_EQ(Bad.load(), 0);
+  EXPECT_EQ(Home.Fetches, 2);
+
+  // A write takes a twin; release sends only the changed bytes.
+  Remote[100] = 0xAB;
+  EXPECT_EQ(Cache.access(Page), Access::ReadWrite);
+  Cache.release();
+  EXPECT_EQ(Home.Diffs, 1);
+  EXPECT_EQ(static_cast<unsigned char>(Home.master(Page)[100]), 0xAB);
+  EXPECT_EQ(static_cast<unsigned char>(Home.master(Page)[101]),
+            (Page + 101) & 0xff);
+  // Acquire drops the copy: home's later change is seen.
+  Home.master(Page)[7] = std::byte{0x11};
+  EXPECT_EQ(Remote[7], (Page + 7) & 0xff); // still the cached copy
+  Cache.acquire();
+  EXPECT_EQ(Cache.access(Page), Access::None);
+  EXPECT_EQ(Remote[7], 0x11);
+  S->attach(nullptr);
+}
+
+TEST(DsmSpace, ForkGivesTheChildACopy) {
+  std::string Error;
+  auto S = Space::create(0, 1, false, &Error);
+  ASSERT_TRUE(S) << Error;
+  auto *Own = reinterpret_cast<volatile int *>(S->heapBase());
+  *Own = 1;
+  pid_t Child = fork();
+  ASSERT_GE(Child, 0);
+  if (Child == 0) {
+    *Own = 2; // the parent must not see this
+    _exit(*Own == 2 ? 0 : 1);
+  }
+  int Status = 0;
+  ASSERT_EQ(waitpid(Child, &Status, 0), Child);
+  EXPECT_TRUE(WIFEXITED(Status) && WEXITSTATUS(Status) == 0);
+  EXPECT_EQ(*Own, 1);
+}
