@@ -43,7 +43,6 @@ namespace {
 
 constexpr size_t PageBytes = dsm::PageSize;
 constexpr size_t RemoteStackBytes = size_t(8) << 20;
-constexpr size_t MaxCachedPages = size_t(1) << 18; // 1 GiB of copies
 
 enum class Call : uint16_t {
   Sync,
@@ -248,7 +247,7 @@ void openSpace(Job &J, bool ShareGlobals) {
   J.Store.S = J.Space.get();
   J.Cache = std::make_unique<dsm::NodeCache>(static_cast<unsigned>(J.C.rank()),
                                              J.Store, *J.Space, SIZE_MAX,
-                                             MaxCachedPages);
+                                             core::currentSettings().DsmCachePages);
   J.Space->attach(J.Cache.get());
   J.Store.install();
   pthread_atfork(nullptr, nullptr, leaveDsm);
@@ -807,9 +806,9 @@ dsm::Space *space() { return TheJob ? TheJob->Space.get() : nullptr; }
 
 void setCreate(CreateFn Create) { Creator = Create; }
 
-void startHome(cluster::Cluster &C) {
+void startHome(cluster::Cluster &C, bool ShareGlobals) {
   TheJob = new Job(C); // lives until exit: threads may run during exit
-  openSpace(*TheJob, /*ShareGlobals=*/true);
+  openSpace(*TheJob, ShareGlobals);
   std::string Error;
   if (!dsm::bindHeap(TheJob->Space->heapBase(), TheJob->Space->heapBytes(),
                      &Error))
@@ -833,9 +832,9 @@ void startHome(cluster::Cluster &C) {
   sync::setClusterPath(ThePath);
 }
 
-void startAgent(cluster::Cluster &C) {
+void startAgent(cluster::Cluster &C, bool ShareGlobals) {
   TheJob = new Job(C);
-  openSpace(*TheJob, /*ShareGlobals=*/true);
+  openSpace(*TheJob, ShareGlobals);
   cluster::EventLoop &Loop = C.loop();
   Loop.onMessage(Msg::ThreadStart,
                  [](int, wire::Reader &R) { startThread(R); });

@@ -25,16 +25,19 @@
 #include <optional>
 #include <pthread.h>
 #include <string>
+#include <string_view>
 
 namespace grid::threads {
 
 /// Home: maps the shared space, binds the heap to it, serves pages. Call
 /// after Cluster::open and before Cluster::startHome, while only this
 /// thread runs program code. Failure is fatal with a message.
-void startHome(cluster::Cluster &C);
+/// ShareGlobals: the executable's writable globals are shared (false only
+/// where the runtime itself is linked into the executable, as in a test).
+void startHome(cluster::Cluster &C, bool ShareGlobals = true);
 /// Agent: maps the shared space, serves pages and runs the threads home
 /// sends (call before process::runAgent).
-void startAgent(cluster::Cluster &C);
+void startAgent(cluster::Cluster &C, bool ShareGlobals = true);
 /// The job's shared space, or null outside a job.
 dsm::Space *space();
 
@@ -59,6 +62,10 @@ int remoteJoin(pthread_t Thread, void **Result);
 int remoteDetach(pthread_t Thread);
 /// Records the value pthread_exit ends the remote thread with.
 void remoteExiting(void *Result);
+/// Stops the job from a remote thread: home prints "grid: error: <What>;
+/// <ToDo>" after what the thread wrote before, and exits with status 1,
+/// which makes mpirun end every rank.
+[[noreturn]] void remoteFatal(std::string_view What, std::string_view ToDo);
 
 /// Coherence at a thread boundary on the calling thread's node: join is an
 /// acquire, create a release. No-ops outside a job or while no thread is
