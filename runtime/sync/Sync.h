@@ -101,11 +101,12 @@ bool acquires(Op O);
 ///                  timeout as the command reads it (FUTEX_WAIT: relative),
 ///                  else C: val2; Object2: uaddr2; D: val3
 struct Args {
-  void *Object = nullptr;  // the mutex, cond, rwlock, barrier, spinlock, sem, futex word
+  void *Object =
+      nullptr; // the mutex, cond, rwlock, barrier, spinlock, sem, futex word
   void *Object2 = nullptr; // the mutex of a cond wait; futex's second word
   uint64_t A = 0, B = 0, C = 0, D = 0;
   bool HasTime = false;
-  struct timespec Time {};
+  struct timespec Time{};
 };
 
 /// The result of an operation: the call's return value, and errno after it
@@ -149,8 +150,8 @@ enum class AtomicOp : uint8_t {
   Nand,
   Or,
   Xor,
-  Max,  // signed
-  Min,  // signed
+  Max, // signed
+  Min, // signed
   UMax,
   UMin,
   CmpXchg,
