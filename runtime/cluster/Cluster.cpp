@@ -439,10 +439,18 @@ Transport *loadTransport() {
         "", std::string("libgridrt-cluster.so lacks ") + OpenTransportSymbol,
         "reinstall Grid");
   std::string Error;
+  // MPI starts threads of its own (PMIx's, the progress engine's): they are
+  // the runtime's, and must not keep a program whose main ended by
+  // pthread_exit alive (core::programThreadsGone).
+  std::optional<long> Before = core::selfStatusField("Threads", 10);
   Transport *T = Open(&Error);
   if (!T)
     core::fatal("", "cannot start MPI: " + Error,
                 "run the program under Open MPI's mpirun");
+  std::optional<long> After = core::selfStatusField("Threads", 10);
+  if (Before && After)
+    for (long I = *Before; I < *After; ++I)
+      core::runtimeThreadStarted();
   return T;
 }
 
