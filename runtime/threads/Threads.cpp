@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <dlfcn.h>
@@ -270,6 +271,47 @@ struct Shadow {
 
 std::atomic<unsigned> RemoteLive[dsm::MaxRanks];
 
+// GRID_STATS: the largest cache metadata (and pages held) an agent reported
+// as one of its threads ended, per node.
+std::atomic<uint64_t> AgentCacheBytes[dsm::MaxRanks];
+std::atomic<uint64_t> AgentCachePages[dsm::MaxRanks];
+
+void raiseTo(std::atomic<uint64_t> &Max, uint64_t Value) {
+  uint64_t Now = Max.load();
+  while (Now < Value && !Max.compare_exchange_weak(Now, Value)) {
+  }
+}
+
+// At exit, with GRID_STATS=1, in a job where threads ran on agents: the DSM's
+// metadata against the shared memory in use (issue 5's figure). Registered
+// at the first remote thread, after the cluster's own exit handler, so it
+// runs while home's loop still serves pages.
+void printDsmStats() {
+  if (!core::currentSettings().Stats || core::isForkChild())
+    return;
+  auto [GlobalsBegin, GlobalsEnd] = TheJob->Space->globals();
+  std::string Text =
+      "grid: dsm: in use: heap " + std::to_string(dsm::heapAllocatedBytes()) +
+      " B, globals " + std::to_string(GlobalsEnd - GlobalsBegin) +
+      " B; metadata: heap " + std::to_string(dsm::heapMetadataBytes()) +
+      " B, node 0 cache " + std::to_string(TheJob->Cache->metadataBytes()) +
+      " B (" + std::to_string(TheJob->Cache->cachedPages()) + " pages)";
+  for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N)
+    Text += ", node " + std::to_string(N) + " cache " +
+            std::to_string(AgentCacheBytes[N].load()) + " B (" +
+            std::to_string(AgentCachePages[N].load()) + " pages)";
+  Text += " (agents' caches as their threads ended, the largest)\n";
+  core::ErrnoGuard Guard;
+  for (size_t Done = 0; Done < Text.size();) {
+    ssize_t N = ::write(STDERR_FILENO, Text.data() + Done, Text.size() - Done);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      return;
+    Done += static_cast<size_t>(N);
+  }
+}
+
 void deliverToShadow(std::string_view Body) {
   wire::Reader R(Body);
   uint64_t Id = R.u64();
@@ -397,6 +439,11 @@ void *shadowMain(void *Box) {
     R.u64(); // the id
     if (R.type() == Msg::ThreadDone) {
       Result = reinterpret_cast<void *>(R.u64());
+      uint64_t CacheBytes = R.u64(), CachePages = R.u64();
+      if (R.ok() && S.Node < dsm::MaxRanks) {
+        raiseTo(AgentCacheBytes[S.Node], CacheBytes);
+        raiseTo(AgentCachePages[S.Node], CachePages);
+      }
       break;
     }
     serveCall(S, R);
@@ -517,6 +564,8 @@ void remoteFinished(void *Box) {
   sendFromLoop(0, wire::Writer(Msg::ThreadDone)
                       .u64(R.Id)
                       .u64(reinterpret_cast<uint64_t>(R.Result))
+                      .u64(TheJob->Cache->metadataBytes())
+                      .u64(TheJob->Cache->cachedPages())
                       .body());
   std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
   TheStarter->Ended.push_back(&R);
@@ -905,6 +954,8 @@ int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
   }
   RemoteLive[Node].fetch_add(1);
   sync::HomeCaching.store(true);
+  static std::once_flag StatsAtExit;
+  std::call_once(StatsAtExit, [] { std::atexit(printDsmStats); });
   // The shadow only waits: the smallest stack that serves its calls.
   pthread_attr_t Own;
   const pthread_attr_t *Use = Attr;

@@ -1,0 +1,61 @@
+//===- benchmarks/dsm_kernels.h - Compute shared by the DSM figures -------===//
+//
+// The Monte Carlo pi and Jacobi kernels of the issue-5 figures, included by
+// both dsm_threads.cpp (threads, built with -fgrid) and dsm_mpi.cpp (the
+// hand-written MPI versions), so that the two sides run the same code built
+// by the same compiler with the same flags, and their results must be equal
+// to the bit.
+//===----------------------------------------------------------------------===//
+#ifndef GRID_BENCHMARKS_DSM_KERNELS_H
+#define GRID_BENCHMARKS_DSM_KERNELS_H
+
+#include <cstddef>
+#include <cstdint>
+
+namespace dsmbench {
+
+inline uint64_t splitmix64(uint64_t &State) {
+  uint64_t Z = (State += 0x9e3779b97f4a7c15ULL);
+  Z = (Z ^ (Z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  Z = (Z ^ (Z >> 27)) * 0x94d049bb133111ebULL;
+  return Z ^ (Z >> 31);
+}
+
+/// Points of the unit square inside the quarter circle, of Samples drawn
+/// from the stream of worker Index (one stream per thread or rank).
+inline uint64_t piHits(unsigned Index, uint64_t Samples) {
+  uint64_t State = 0x1234567ULL * (Index + 1);
+  uint64_t Hits = 0;
+  for (uint64_t I = 0; I < Samples; ++I) {
+    double X = static_cast<double>(splitmix64(State) >> 11) * 0x1p-53;
+    double Y = static_cast<double>(splitmix64(State) >> 11) * 0x1p-53;
+    Hits += X * X + Y * Y < 1.0;
+  }
+  return Hits;
+}
+
+/// The initial value of cell I of a 1D Jacobi grid (cells 0 and N+1 are the
+/// fixed boundary).
+inline double jacobiInitial(size_t I) {
+  return static_cast<double>((I * 7919) % 1000) / 1000.0;
+}
+
+/// One sweep over cells [Begin, End): each becomes the mean of itself and
+/// its two neighbours in In.
+inline void jacobiSweep(const double *In, double *Out, size_t Begin,
+                        size_t End) {
+  for (size_t I = Begin; I < End; ++I)
+    Out[I] = (In[I - 1] + In[I] + In[I + 1]) / 3.0;
+}
+
+/// A weighted sum of cells 1..N, in one order on both sides.
+inline double jacobiChecksum(const double *A, size_t N) {
+  double Sum = 0;
+  for (size_t I = 1; I <= N; ++I)
+    Sum += A[I] * static_cast<double>(I % 7 + 1);
+  return Sum;
+}
+
+} // namespace dsmbench
+
+#endif // GRID_BENCHMARKS_DSM_KERNELS_H

@@ -1,0 +1,266 @@
+//===- benchmarks/dsm_mpi.cpp - Hand-written MPI baselines of the DSM -----===//
+//
+// The baselines of the DSM figures of benchmarks/RESULTS.md (issue 5): what
+// a programmer writing MPI by hand gets on the same ranks. Built with
+// clang++-19 and the same flags as dsm_threads (no -fgrid), linked with
+// Open MPI, and run by benchmarks/run.py under `mpirun -np 2` in the same
+// rounds as dsm_threads. The compute is dsm_kernels.h, shared with
+// dsm_threads.
+//
+//   dsm_mpi fault [--pages N] [--chunks N]
+//       The floor of a remote read fault, in two parts measured on rank 1,
+//       per page, over N pages per chunk: a raw fault (a load from a
+//       PROT_NONE page, SIGSEGV, a handler that mprotects the page
+//       readable, the load again), and a raw 4 KiB MPI_Get from rank 0's
+//       window (MPI_Win_allocate, passive target: MPI_Win_lock_all once,
+//       then MPI_Get + MPI_Win_flush per page). Prints the medians over the
+//       chunks after the first (a warm-up), and their sum.
+//   dsm_mpi pi [--samples N]
+//       Monte Carlo pi: each rank draws its share of N samples from its own
+//       stream, MPI_Reduce sums the hits at rank 0. Time from a barrier to
+//       the end of the reduce, at rank 0.
+//   dsm_mpi jacobi [--cells N] [--iterations N]
+//       The 1D Jacobi stencil, each rank its slice with one halo cell on
+//       each side (MPI_Sendrecv with its neighbours per iteration), the
+//       result gathered at rank 0. Time from a barrier after the set-up to
+//       the end of the gather, at rank 0.
+//
+// Rank 0 prints a final line the runner parses:
+//   RESULT key=value ...
+//===----------------------------------------------------------------------===//
+
+#include "dsm_kernels.h"
+
+#include <mpi.h>
+#include <signal.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr size_t PageBytes = 4096;
+int Rank, Ranks;
+
+[[noreturn]] void fail(const std::string &Message) {
+  std::fprintf(stderr, "dsm_mpi (rank %d): %s\n", Rank, Message.c_str());
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  std::exit(1);
+}
+
+double median(std::vector<double> V) {
+  std::sort(V.begin(), V.end());
+  size_t N = V.size();
+  return N % 2 ? V[N / 2] : (V[N / 2 - 1] + V[N / 2]) / 2;
+}
+
+uint64_t parseCount(const std::string &Name, const char *Text, uint64_t Max) {
+  char *End = nullptr;
+  unsigned long long Value = std::strtoull(Text, &End, 10);
+  if (*Text == '\0' || *End != '\0' || Value < 1 || Value > Max)
+    fail(Name + " needs an integer from 1 to " + std::to_string(Max) +
+         ", got '" + Text + "'");
+  return Value;
+}
+
+//===----------------------------------------------------------------------===//
+// fault
+//===----------------------------------------------------------------------===//
+
+void openPage(int, siginfo_t *Info, void *) {
+  auto Page = reinterpret_cast<uintptr_t>(Info->si_addr) & ~(PageBytes - 1);
+  if (mprotect(reinterpret_cast<void *>(Page), PageBytes, PROT_READ) != 0)
+    std::abort();
+}
+
+int runFault(size_t Pages, size_t Chunks) {
+  if (Ranks != 2)
+    fail("fault runs on exactly 2 ranks");
+  if (Chunks < 2)
+    fail("fault needs at least 2 chunks");
+  size_t Bytes = Pages * PageBytes;
+  unsigned char *Window = nullptr;
+  MPI_Win Win;
+  MPI_Win_allocate(static_cast<MPI_Aint>(Bytes), 1, MPI_INFO_NULL,
+                   MPI_COMM_WORLD, &Window, &Win);
+  for (size_t I = 0; I < Bytes; ++I)
+    Window[I] = static_cast<unsigned char>(I / PageBytes * 31 + 7);
+  MPI_Barrier(MPI_COMM_WORLD); // rank 0's window is filled
+  std::vector<double> FaultNs, GetNs;
+  if (Rank == 1) {
+    struct sigaction Action = {};
+    Action.sa_sigaction = openPage;
+    Action.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &Action, nullptr);
+    // Populated pages, so a fault costs the signal and mprotect only.
+    auto *Closed = static_cast<unsigned char *>(
+        mmap(nullptr, Bytes, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0));
+    if (Closed == MAP_FAILED)
+      fail("mmap failed");
+    std::memset(Closed, 1, Bytes);
+    std::vector<unsigned char> Buffer(PageBytes);
+    MPI_Win_lock_all(0, Win);
+    for (size_t C = 0; C < Chunks; ++C) {
+      mprotect(Closed, Bytes, PROT_NONE);
+      volatile const unsigned char *Base = Closed;
+      unsigned Sum = 0;
+      double Start = MPI_Wtime();
+      for (size_t P = 0; P < Pages; ++P)
+        Sum += Base[P * PageBytes + 64];
+      FaultNs.push_back((MPI_Wtime() - Start) * 1e9 / Pages);
+      if (Sum != Pages)
+        fail("the faulting loads read wrong values");
+      Sum = 0;
+      Start = MPI_Wtime();
+      for (size_t P = 0; P < Pages; ++P) {
+        MPI_Get(Buffer.data(), PageBytes, MPI_BYTE, 0,
+                static_cast<MPI_Aint>(P * PageBytes), PageBytes, MPI_BYTE, Win);
+        MPI_Win_flush(0, Win);
+        Sum += Buffer[64];
+      }
+      GetNs.push_back((MPI_Wtime() - Start) * 1e9 / Pages);
+      unsigned Expected = 0;
+      for (size_t P = 0; P < Pages; ++P)
+        Expected += static_cast<unsigned char>(P * 31 + 7);
+      if (Sum != Expected)
+        fail("MPI_Get brought wrong values");
+    }
+    MPI_Win_unlock_all(Win);
+    munmap(Closed, Bytes);
+  }
+  double Medians[2] = {0, 0};
+  if (Rank == 1) {
+    FaultNs.erase(FaultNs.begin()); // the warm-up chunk
+    GetNs.erase(GetNs.begin());
+    Medians[0] = median(FaultNs);
+    Medians[1] = median(GetNs);
+    MPI_Send(Medians, 2, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD);
+  } else {
+    MPI_Recv(Medians, 2, MPI_DOUBLE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  }
+  MPI_Win_free(&Win);
+  if (Rank == 0)
+    std::printf("RESULT fault_ns=%.0f get_ns=%.0f ns_per_page=%.0f "
+                "pages=%zu chunks=%zu\n",
+                Medians[0], Medians[1], Medians[0] + Medians[1], Pages,
+                Chunks - 1);
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// pi
+//===----------------------------------------------------------------------===//
+
+int runPi(uint64_t Samples) {
+  MPI_Barrier(MPI_COMM_WORLD);
+  double Start = MPI_Wtime();
+  unsigned long long Mine = dsmbench::piHits(
+      static_cast<unsigned>(Rank), Samples / static_cast<unsigned>(Ranks));
+  unsigned long long Hits = 0;
+  MPI_Reduce(&Mine, &Hits, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, 0,
+             MPI_COMM_WORLD);
+  double Seconds = MPI_Wtime() - Start;
+  if (Rank == 0)
+    std::printf("RESULT seconds=%.6f hits=%llu pi=%.6f\n", Seconds, Hits,
+                4.0 * static_cast<double>(Hits) /
+                    static_cast<double>(Samples / Ranks * Ranks));
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// jacobi
+//===----------------------------------------------------------------------===//
+
+int runJacobi(size_t Cells, unsigned Iterations) {
+  if (Cells % static_cast<size_t>(Ranks))
+    fail("jacobi: the cells must divide evenly among the ranks");
+  size_t Own = Cells / static_cast<size_t>(Ranks);
+  size_t First = 1 + static_cast<size_t>(Rank) * Own; // global index of 1
+  // Local cell J is global cell First - 1 + J; 0 and Own + 1 are halos
+  // (or the fixed boundary at either end).
+  std::vector<double> A(Own + 2), B(Own + 2);
+  for (size_t J = 0; J < Own + 2; ++J)
+    A[J] = B[J] = dsmbench::jacobiInitial(First - 1 + J);
+  int Left = Rank > 0 ? Rank - 1 : MPI_PROC_NULL;
+  int Right = Rank + 1 < Ranks ? Rank + 1 : MPI_PROC_NULL;
+  std::vector<double> Whole(Rank == 0 ? Cells + 2 : 0);
+  MPI_Barrier(MPI_COMM_WORLD);
+  double Start = MPI_Wtime();
+  double *In = A.data(), *Out = B.data();
+  for (unsigned I = 0; I < Iterations; ++I) {
+    MPI_Sendrecv(&In[1], 1, MPI_DOUBLE, Left, 0, &In[Own + 1], 1, MPI_DOUBLE,
+                 Right, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Sendrecv(&In[Own], 1, MPI_DOUBLE, Right, 1, &In[0], 1, MPI_DOUBLE, Left,
+                 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    dsmbench::jacobiSweep(In, Out, 1, Own + 1);
+    std::swap(In, Out);
+  }
+  MPI_Gather(&In[1], static_cast<int>(Own), MPI_DOUBLE,
+             Rank == 0 ? &Whole[1] : nullptr, static_cast<int>(Own), MPI_DOUBLE,
+             0, MPI_COMM_WORLD);
+  double Seconds = MPI_Wtime() - Start;
+  if (Rank == 0)
+    std::printf("RESULT seconds=%.6f checksum=%.17g\n", Seconds,
+                dsmbench::jacobiChecksum(Whole.data(), Cells));
+  return 0;
+}
+
+void usage(const char *Program) {
+  if (Rank == 0)
+    std::printf("Usage: %s fault [--pages N] [--chunks N]\n"
+                "       %s pi [--samples N]\n"
+                "       %s jacobi [--cells N] [--iterations N]\n"
+                "The MPI baselines of the DSM figures (see the banner); run "
+                "under mpirun -np 2.\n",
+                Program, Program, Program);
+}
+
+} // namespace
+
+int main(int Argc, char **Argv) {
+  MPI_Init(&Argc, &Argv);
+  MPI_Comm_rank(MPI_COMM_WORLD, &Rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &Ranks);
+  std::string Mode = Argc > 1 ? Argv[1] : "";
+  uint64_t Pages = 256, Chunks = 9, Samples = 200000000, Cells = 131072,
+           Iterations = 20;
+  bool Bad = Mode != "fault" && Mode != "pi" && Mode != "jacobi";
+  for (int I = 2; I < Argc && !Bad; I += 2) {
+    std::string A = Argv[I];
+    if (I + 1 >= Argc) {
+      Bad = true;
+      break;
+    }
+    const char *V = Argv[I + 1];
+    if (A == "--pages")
+      Pages = parseCount(A, V, 1 << 20);
+    else if (A == "--chunks")
+      Chunks = parseCount(A, V, 1000);
+    else if (A == "--samples")
+      Samples = parseCount(A, V, uint64_t(1) << 40);
+    else if (A == "--cells")
+      Cells = parseCount(A, V, uint64_t(1) << 28);
+    else if (A == "--iterations")
+      Iterations = parseCount(A, V, 100000);
+    else
+      Bad = true;
+  }
+  int Status = 2;
+  if (Bad)
+    usage(Argv[0]);
+  else if (Mode == "fault")
+    Status = runFault(Pages, Chunks);
+  else if (Mode == "pi")
+    Status = runPi(Samples);
+  else
+    Status = runJacobi(Cells, static_cast<unsigned>(Iterations));
+  MPI_Finalize();
+  return Status;
+}
