@@ -225,6 +225,14 @@ void Space::protect(size_t Page, Access A) {
     std::memcpy(address(Page), From, PB);
     munmap(From, PB);
   }
+  if (A == Access::None && homeOf(Page) != Rank) {
+    // A dropped copy: a fresh closed page in its place frees its memory and
+    // merges back into the reservation's mapping, so mappings and memory
+    // stay bounded by the cache, not by every page ever fetched.
+    mmap(address(Page), PB, PROT_NONE,
+         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    return;
+  }
   mprotect(address(Page), PB, protFor(A));
 }
 

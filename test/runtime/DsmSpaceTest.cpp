@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -157,6 +158,37 @@ TEST(DsmSpace, OtherRanksPagesAreFetchedWrittenAndReleased) {
   Cache.acquire();
   EXPECT_EQ(Cache.access(Page), Access::None);
   EXPECT_EQ(Remote[7], 0x11);
+  S->attach(nullptr);
+}
+
+size_t mappings() {
+  FILE *F = std::fopen("/proc/self/maps", "r");
+  size_t Lines = 0;
+  for (int C; (C = std::fgetc(F)) != EOF;)
+    Lines += C == '\n';
+  std::fclose(F);
+  return Lines;
+}
+
+TEST(DsmSpace, DroppedCopiesGiveBackTheirMappings) {
+  std::string Error;
+  auto S = Space::create(1, 2, false, &Error);
+  ASSERT_TRUE(S) << Error;
+  FakeHome Home(*S);
+  NodeCache Cache(1, Home, *S, SIZE_MAX, 16);
+  S->attach(&Cache);
+  size_t Before = mappings();
+  auto *Remote = reinterpret_cast<volatile unsigned char *>(RangeBase);
+  unsigned Sum = 0;
+  // Every other page, so that neighbouring copies cannot merge by chance.
+  for (size_t I = 0; I < 8000; I += 2)
+    Sum += Remote[I * 4096];
+  EXPECT_LE(Cache.cachedPages(), 16u);
+  EXPECT_LT(mappings(), Before + 2 * 16 + 8)
+      << "each page ever fetched kept a mapping of its own";
+  Cache.acquire();
+  EXPECT_LT(mappings(), Before + 8);
+  EXPECT_NE(Sum, 0u);
   S->attach(nullptr);
 }
 
