@@ -27,6 +27,7 @@
 #include <deque>
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <ios>
 #include <malloc.h>
 #include <map>
 #include <memory>
@@ -55,6 +56,7 @@ enum class Call : uint16_t {
   Create,
   Join,
   Detach,
+  Fatal, // the thread stops the job (remoteFatal)
 };
 
 void waitSem(sem_t *S) {
@@ -225,6 +227,7 @@ Job *TheJob = nullptr;
 CreateFn Creator = nullptr;
 
 void sendFromLoop(int Dest, std::string Body);
+void flushOutput();
 
 // A fork child is a process of its own: it keeps a copy of the memory its
 // parent held and takes no part in the DSM (its parent's loop thread, which
@@ -409,6 +412,20 @@ void serveCall(Shadow &S, wire::Reader &R) {
   case Call::Detach:
     return reply(S.Node, S.Id, pthread_detach(static_cast<pthread_t>(R.u64())),
                  0);
+  case Call::Fatal: {
+    std::string What(R.str()), ToDo(R.str());
+    if (!R.ok())
+      break;
+    // What the thread wrote before is in home's streams first.
+    sem_t Flushed;
+    sem_init(&Flushed, 0, 0);
+    TheJob->C.loop().post([&Flushed] {
+      flushOutput();
+      sem_post(&Flushed);
+    });
+    waitSem(&Flushed);
+    core::fatal("", What, ToDo);
+  }
   }
   core::fatal(S.Site,
               "a malformed call arrived from node " + std::to_string(S.Node),
@@ -911,6 +928,10 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
   // exit needs no loader lock.
   dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NOLOAD) ||
       dlopen("libgcc_s.so.1", RTLD_NOW);
+  // The program's constructors never run here, among them (libstdc++ 12)
+  // the ios_base::Init of every unit that includes <iostream>, which makes
+  // std::cout, std::cerr and std::cin: remote threads use them too.
+  static std::ios_base::Init StandardStreams;
   redirectOutput();
   // The agent's own exit runs the executable's finalisers: they read its
   // globals, which must not wait for a home that is gone.
@@ -1020,6 +1041,23 @@ int remoteDetach(pthread_t Thread) {
 void remoteExiting(void *Result) {
   if (Current)
     Current->Result = Result;
+}
+
+void remoteFatal(std::string_view What, std::string_view ToDo) {
+  RuntimeScope Scope;
+  if (Current) {
+    wire::Writer W = callMessage(Call::Fatal);
+    W.str(What).str(ToDo);
+    sendFromLoop(0, W.body());
+    // Home exits, and mpirun then ends this rank. Should that not happen
+    // (home gone already), this rank ends itself a while later.
+    struct timespec Until;
+    clock_gettime(CLOCK_REALTIME, &Until);
+    Until.tv_sec += 30;
+    while (sem_timedwait(&Current->Answered, &Until) != 0 && errno == EINTR) {
+    }
+  }
+  core::fatal("", What, ToDo);
 }
 
 void acquire() {
