@@ -249,9 +249,9 @@ void openSpace(Job &J, bool ShareGlobals) {
                 "threads need the same free addresses on every rank; "
                 "see docs/design/dsm.md");
   J.Store.S = J.Space.get();
-  J.Cache = std::make_unique<dsm::NodeCache>(static_cast<unsigned>(J.C.rank()),
-                                             J.Store, *J.Space, SIZE_MAX,
-                                             core::currentSettings().DsmCachePages);
+  J.Cache = std::make_unique<dsm::NodeCache>(
+      static_cast<unsigned>(J.C.rank()), J.Store, *J.Space, SIZE_MAX,
+      core::currentSettings().DsmCachePages);
   J.Space->attach(J.Cache.get());
   J.Store.install();
   pthread_atfork(nullptr, nullptr, leaveDsm);
