@@ -456,7 +456,8 @@ bool Server::open() {
   ::unlink(Temporary.c_str());
   if (::bind(Listen.Fd, reinterpret_cast<sockaddr *>(&Addr), sizeof Addr) !=
           0 ||
-      ::chmod(Temporary.c_str(), 0600) != 0 || ::listen(Listen.Fd, 64) != 0 ||
+      ::chmod(Temporary.c_str(), 0600) != 0 ||
+      ::listen(Listen.Fd, SOMAXCONN) != 0 ||
       (Temporary != Path && ::rename(Temporary.c_str(), Path.c_str()) != 0)) {
     core::warn("no control socket for gridctl: " + Path + ": " +
                std::strerror(errno));
