@@ -472,7 +472,9 @@ bool Server::open() {
 }
 
 bool Server::accept() {
-  for (;;) {
+  // Backpressure: with MaxClients connected, the rest wait in the listening
+  // socket's queue (SOMAXCONN deep) until one leaves.
+  while (Clients.size() < MaxClients) {
     int Raw =
         ::accept4(Listen.Fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (Raw < 0) {
@@ -511,6 +513,7 @@ bool Server::accept() {
       C.CloseAfter = true;
     }
   }
+  return true;
 }
 
 void Server::readFrom(int Fd, Client &C) {
@@ -615,7 +618,8 @@ bool Server::serveOnce() {
     AcceptPaused = false;
   std::vector<pollfd> Fds;
   Fds.push_back({Wake.Fd, POLLIN, 0});
-  Fds.push_back({AcceptPaused ? -1 : Listen.Fd, POLLIN, 0});
+  Fds.push_back({AcceptPaused || Clients.size() >= MaxClients ? -1 : Listen.Fd,
+                 POLLIN, 0});
   for (auto &[Fd, C] : Clients)
     // A client's next request is read only once its replies are sent.
     Fds.push_back({Fd,
