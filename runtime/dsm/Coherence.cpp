@@ -50,7 +50,7 @@ bool NodeCache::fault(size_t Page, bool Write) {
     P.Now = Access::Read;
     Fetched.push_back(Page);
     if (Pages.size() > MaxCached)
-      evictLocked(); // never Page: it is the newest
+      evictLocked(Page);
     if (!Write) {
       View.protect(Page, Access::Read);
       return true;
@@ -72,7 +72,7 @@ bool NodeCache::fault(size_t Page, bool Write) {
   return true;
 }
 
-void NodeCache::evictLocked() {
+void NodeCache::evictLocked(size_t Keep) {
   // The oldest clean page goes; written pages stay until release. Entries
   // of pages invalidated since they were fetched are skipped.
   size_t Scanned = 0, Queued = Fetched.size();
@@ -82,8 +82,8 @@ void NodeCache::evictLocked() {
     auto It = Pages.find(Page);
     if (It == Pages.end())
       continue;
-    if (It->second.Twin) {
-      Fetched.push_back(Page); // still written: look again later
+    if (It->second.Twin || Page == Keep) {
+      Fetched.push_back(Page); // written, or being faulted in: keep it
       continue;
     }
     View.protect(Page, Access::None);

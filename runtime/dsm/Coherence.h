@@ -133,7 +133,10 @@ private:
     std::unique_ptr<std::byte[]> Twin; // while written since the last release
   };
   void releaseLocked();
-  void evictLocked();
+  /// Drops the oldest clean pages beyond MaxCached, never Keep (the page a
+  /// fault is bringing in). With every other page written, the cache stays
+  /// over its bound until the next release.
+  void evictLocked(size_t Keep);
 
   unsigned Node;
   HomeStore &Homes;

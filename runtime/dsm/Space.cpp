@@ -144,6 +144,9 @@ std::pair<std::byte *, std::byte *> Space::globals() const {
   return {Globals->base(), Globals->base() + Globals->size()};
 }
 
+// Each stack has a closed guard page below it (not counted in Bytes), so an
+// overflow faults (a home page: the fault is not the cache's, and the
+// program dies by SIGSEGV as it would) instead of running into the next.
 void *Space::allocateStack(size_t Bytes) {
   Bytes = pageUp(std::max<size_t>(Bytes, 16 * PB));
   std::lock_guard<std::mutex> Lock(StackMutex);
@@ -154,10 +157,11 @@ void *Space::allocateStack(size_t Bytes) {
       return S;
     }
   uintptr_t Floor = reinterpret_cast<uintptr_t>(heapBase()) + heapBytes();
-  if (StackLow - Floor < Bytes)
+  if (StackLow - Floor < Bytes + PB)
     return nullptr;
-  StackLow -= Bytes;
-  return reinterpret_cast<void *>(StackLow);
+  StackLow -= Bytes + PB;
+  mprotect(reinterpret_cast<void *>(StackLow), PB, PROT_NONE);
+  return reinterpret_cast<void *>(StackLow + PB);
 }
 
 void Space::freeStack(void *Stack, size_t Bytes) {
@@ -237,16 +241,22 @@ void Space::protect(size_t Page, Access A) {
 }
 
 void Space::closeGlobals() {
-  // Other ranks fetch them from home at first touch. Their own copy stays
-  // underneath, for their exit (detach()).
-  if (Globals && Rank != 0)
-    mprotect(Globals->base(), Globals->size(), PROT_NONE);
+  // Other ranks fetch them from home at first touch. Their own copy is
+  // kept aside for their exit (detach()): fetched pages replace it.
+  if (!Globals || Rank == 0 || OwnGlobals)
+    return;
+  OwnGlobals.reset(new std::byte[Globals->size()]);
+  std::memcpy(OwnGlobals.get(), Globals->base(), Globals->size());
+  mprotect(Globals->base(), Globals->size(), PROT_NONE);
 }
 
 void Space::detach() {
   Cache.store(nullptr);
-  if (Globals && Rank != 0)
-    mprotect(Globals->base(), Globals->size(), PROT_READ | PROT_WRITE);
+  // The rank's own globals back, for its exit: copy-relocated library data
+  // (stderr, environ) lives among them.
+  if (Globals && OwnGlobals &&
+      mprotect(Globals->base(), Globals->size(), PROT_READ | PROT_WRITE) == 0)
+    std::memcpy(Globals->base(), OwnGlobals.get(), Globals->size());
 }
 
 } // namespace grid::dsm

@@ -95,8 +95,9 @@ private:
   FaultRange *rangeOf(size_t Page) const;
 
   unsigned Rank, Ranks;
-  std::unique_ptr<FaultRange> Range;   // RangeBase, Ranks slices
-  std::unique_ptr<FaultRange> Globals; // the executable's, or null
+  std::unique_ptr<FaultRange> Range;       // RangeBase, Ranks slices
+  std::unique_ptr<FaultRange> Globals;     // the executable's, or null
+  std::unique_ptr<std::byte[]> OwnGlobals; // other ranks: theirs, closed
   std::atomic<NodeCache *> Cache{nullptr};
   std::byte *Staging = nullptr; // under the cache's lock
   size_t StagedPage = SIZE_MAX;

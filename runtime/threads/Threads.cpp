@@ -235,6 +235,9 @@ void flushOutput();
 void leaveDsm() {
   sync::setClusterPath(nullptr);
   sync::HomeCaching.store(false);
+  // A child forked by a remote thread allocates and synchronises locally.
+  sync::RemoteThread = false;
+  dsm::setRemoteHeap(nullptr);
   if (TheJob && TheJob->Space)
     TheJob->Space->detach();
 }
@@ -398,6 +401,8 @@ void serveCall(Shadow &S, wire::Reader &R) {
     if (Detached)
       pthread_attr_setdetachstate(&Attr, PTHREAD_CREATE_DETACHED);
     pthread_t T{};
+    acquire(); // the new thread may start here: it must see the creator's
+               // writes (released before the call), wherever they are homed
     int Err = Creator(Site, Kind, &T, Detached ? &Attr : nullptr, Start, Arg);
     pthread_attr_destroy(&Attr);
     return reply(S.Node, S.Id, Err, 0, static_cast<uint64_t>(T));
@@ -434,6 +439,10 @@ void serveCall(Shadow &S, wire::Reader &R) {
 
 void *shadowMain(void *Box) {
   Shadow &S = *static_cast<Shadow *>(Box);
+  // Cancelling the shadow would not cancel the remote thread, and would
+  // leave it waiting for answers forever: pthread_cancel of a thread on
+  // another node is not supported (dsm.md), so the shadow ignores it.
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, nullptr);
   sync::HomeCaching.store(true);
   release(); // thread creation: what home wrote is visible to the thread
   sendFromLoop(static_cast<int>(S.Node),
@@ -574,18 +583,27 @@ wire::Writer callMessage(Call C) {
   return W;
 }
 
+// The thread's end: the starter joins it, so that its thread_local
+// destructors (which may write shared memory, or call home) have run before
+// the release and ThreadDone (finish()).
 void remoteFinished(void *Box) {
   auto &R = *static_cast<Remote *>(Box);
-  RuntimeScope Scope;
-  TheJob->Cache->release(); // thread exit is a release
+  RuntimeScope Scope; // the list's memory is the agent's own
+  std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
+  TheStarter->Ended.push_back(&R);
+  TheStarter->Wake.notify_one();
+}
+
+// On the starter, once R's pthread has ended: thread exit is a release (the
+// cache is the node's, so this sends the ended thread's writes too).
+void finish(Remote &R) {
+  TheJob->Cache->release();
   sendFromLoop(0, wire::Writer(Msg::ThreadDone)
                       .u64(R.Id)
                       .u64(reinterpret_cast<uint64_t>(R.Result))
                       .u64(TheJob->Cache->metadataBytes())
                       .u64(TheJob->Cache->cachedPages())
                       .body());
-  std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
-  TheStarter->Ended.push_back(&R);
 }
 
 void *remoteMain(void *Box) {
@@ -621,14 +639,17 @@ void launch(Remote *R) {
                 "");
 }
 
-// Joins the ended threads whose stacks can be reused.
+// Joins the ended threads (their cleanup handler has run; what is left is
+// their thread-local destructors), reports their end, and reuses their
+// stacks.
 void reap(std::vector<Remote *> &Ended) {
   for (auto It = Ended.begin(); It != Ended.end();) {
     Remote *R = *It;
-    if (pthread_tryjoin_np(R->Self, nullptr) != 0) {
+    if (pthread_join(R->Self, nullptr) != 0) {
       ++It;
       continue;
     }
+    finish(*R);
     TheJob->Space->freeStack(R->Stack, RemoteStackBytes);
     {
       std::lock_guard<std::mutex> Lock(TheJob->RemotesMutex);
@@ -644,8 +665,9 @@ void *starterMain(void *) {
   std::vector<Remote *> Ended;
   std::unique_lock<std::mutex> Lock(TheStarter->Mutex);
   for (;;) {
-    TheStarter->Wake.wait_for(Lock, std::chrono::milliseconds(500),
-                              [] { return !TheStarter->ToStart.empty(); });
+    TheStarter->Wake.wait_for(Lock, std::chrono::milliseconds(500), [] {
+      return !TheStarter->ToStart.empty() || !TheStarter->Ended.empty();
+    });
     std::deque<Remote *> Start;
     Start.swap(TheStarter->ToStart);
     Ended.insert(Ended.end(), TheStarter->Ended.begin(),

@@ -108,8 +108,15 @@ TEST(DsmSpace, StacksComeFromTheTopAndAreReused) {
   auto *Top = reinterpret_cast<std::byte *>(RangeBase + SliceBytes);
   void *A = S->allocateStack(1 << 20);
   void *B = S->allocateStack(1 << 20);
+  // Each has a closed guard page below it.
   EXPECT_EQ(A, Top - (1 << 20));
-  EXPECT_EQ(B, Top - (2 << 20));
+  EXPECT_EQ(B, Top - (2 << 20) - 4096);
+  EXPECT_EXIT(
+      {
+        auto *Below = static_cast<volatile std::byte *>(A) - 1;
+        *Below = std::byte{1};
+      },
+      ::testing::KilledBySignal(SIGSEGV), "");
   S->freeStack(A, 1 << 20);
   EXPECT_EQ(S->allocateStack(1 << 20), A);
   EXPECT_EQ(S->allocateStack(StackBytes), nullptr); // the part is exhausted
