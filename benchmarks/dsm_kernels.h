@@ -1,6 +1,7 @@
 //===- benchmarks/dsm_kernels.h - Compute shared by the DSM figures -------===//
 //
-// The Monte Carlo pi and Jacobi kernels of the issue-5 figures, included by
+// The Monte Carlo pi and Jacobi kernels of the issue-5 figures (and the
+// median both sides report), included by
 // both dsm_threads.cpp (threads, built with -fgrid) and dsm_mpi.cpp (the
 // hand-written MPI versions), so that the two sides run the same code built
 // by the same compiler with the same flags, and their results must be equal
@@ -9,10 +10,19 @@
 #ifndef GRID_BENCHMARKS_DSM_KERNELS_H
 #define GRID_BENCHMARKS_DSM_KERNELS_H
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace dsmbench {
+
+/// The median of the samples of a figure (both sides report medians).
+inline double median(std::vector<double> V) {
+  std::sort(V.begin(), V.end());
+  size_t N = V.size();
+  return N % 2 ? V[N / 2] : (V[N / 2 - 1] + V[N / 2]) / 2;
+}
 
 inline uint64_t splitmix64(uint64_t &State) {
   uint64_t Z = (State += 0x9e3779b97f4a7c15ULL);

@@ -54,12 +54,6 @@ int Rank, Ranks;
   std::exit(1);
 }
 
-double median(std::vector<double> V) {
-  std::sort(V.begin(), V.end());
-  size_t N = V.size();
-  return N % 2 ? V[N / 2] : (V[N / 2 - 1] + V[N / 2]) / 2;
-}
-
 uint64_t parseCount(const std::string &Name, const char *Text, uint64_t Max) {
   char *End = nullptr;
   unsigned long long Value = std::strtoull(Text, &End, 10);
@@ -139,8 +133,8 @@ int runFault(size_t Pages, size_t Chunks) {
   if (Rank == 1) {
     FaultNs.erase(FaultNs.begin()); // the warm-up chunk
     GetNs.erase(GetNs.begin());
-    Medians[0] = median(FaultNs);
-    Medians[1] = median(GetNs);
+    Medians[0] = dsmbench::median(FaultNs);
+    Medians[1] = dsmbench::median(GetNs);
     MPI_Send(Medians, 2, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD);
   } else {
     MPI_Recv(Medians, 2, MPI_DOUBLE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);

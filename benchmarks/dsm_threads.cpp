@@ -68,12 +68,6 @@ double now() {
       .count();
 }
 
-double median(std::vector<double> V) {
-  std::sort(V.begin(), V.end());
-  size_t N = V.size();
-  return N % 2 ? V[N / 2] : (V[N / 2 - 1] + V[N / 2]) / 2;
-}
-
 uint64_t parseCount(const std::string &Name, const char *Text, uint64_t Max) {
   char *End = nullptr;
   unsigned long long Value = std::strtoull(Text, &End, 10);
@@ -155,7 +149,7 @@ int runFault(size_t Pages, size_t Chunks) {
   for (size_t C = 0; C < Chunks; ++C)
     std::printf(" %.0f", ChunkNs[C]);
   std::printf("\nRESULT ns_per_page=%.0f pages=%zu chunks=%zu\n",
-              median(Measured), Pages, Chunks - 1);
+              dsmbench::median(Measured), Pages, Chunks - 1);
   return 0;
 }
 

@@ -260,9 +260,12 @@ def measure_create(bench, build_dir, rounds, verbose):
                   f"{float(r['pinned_ratio']):.3f}x raw in the same rounds")
 
 
-def measure_kernel(bench, build_dir, rounds, verbose):
-    plain = need(os.path.join(bench, "kernel-plain"), build_dir)
-    grid = need(os.path.join(bench, "kernel-grid"), build_dir)
+def plain_vs_grid(name, bench, build_dir, rounds, verbose):
+    """Runs NAME-plain and NAME-grid alternately, round by round (the order
+    alternating), checking that their checksums agree; returns the plain
+    and grid wall times (seconds, as each reports) and their ratios."""
+    plain = need(os.path.join(bench, name + "-plain"), build_dir)
+    grid = need(os.path.join(bench, name + "-grid"), build_dir)
     base, subj, ratios = [], [], []
     for i in range(rounds):
         times = {}
@@ -270,14 +273,20 @@ def measure_kernel(bench, build_dir, rounds, verbose):
             r = parse_result(run([program]), program)
             times[program] = (float(r["seconds"]), r["checksum"])
         if times[plain][1] != times[grid][1]:
-            die(f"kernel checksums differ: plain {times[plain][1]}, "
+            die(f"{name} checksums differ: plain {times[plain][1]}, "
                 f"grid {times[grid][1]}")
         base.append(times[plain][0])
         subj.append(times[grid][0])
         ratios.append(times[grid][0] / times[plain][0])
         if verbose:
-            print(f"kernel round {i}: plain {base[-1]:.3f} s  "
+            print(f"{name} round {i}: plain {base[-1]:.3f} s  "
                   f"grid {subj[-1]:.3f} s  ratio {ratios[-1]:.3f}")
+    return base, subj, ratios
+
+
+def measure_kernel(bench, build_dir, rounds, verbose):
+    base, subj, ratios = plain_vs_grid("kernel", bench, build_dir, rounds,
+                                       verbose)
     return Figure("kernel", statistics.median(base), statistics.median(subj),
                   ratios, "s", "12 frames x 2x hardware threads (std::thread), "
                   "in-process wall time; checksums equal")
@@ -1008,23 +1017,8 @@ def measure_dsm_jacobi(bench, build_dir, rounds, verbose, mpirun):
 
 
 def measure_locks(bench, build_dir, rounds, verbose):
-    plain = need(os.path.join(bench, "locks-plain"), build_dir)
-    grid = need(os.path.join(bench, "locks-grid"), build_dir)
-    base, subj, ratios = [], [], []
-    for i in range(rounds):
-        times = {}
-        for program in ((plain, grid) if i % 2 == 0 else (grid, plain)):
-            r = parse_result(run([program]), program)
-            times[program] = (float(r["seconds"]), r["checksum"])
-        if times[plain][1] != times[grid][1]:
-            die(f"locks checksums differ: plain {times[plain][1]}, "
-                f"grid {times[grid][1]}")
-        base.append(times[plain][0])
-        subj.append(times[grid][0])
-        ratios.append(times[grid][0] / times[plain][0])
-        if verbose:
-            print(f"locks round {i}: plain {base[-1]:.3f} s  "
-                  f"grid {subj[-1]:.3f} s  ratio {ratios[-1]:.3f}")
+    base, subj, ratios = plain_vs_grid("locks", bench, build_dir, rounds,
+                                       verbose)
     return [Figure("locks", statistics.median(base), statistics.median(subj),
                    ratios, "s",
                    f"{2 * os.cpu_count()} threads (2x hardware), 40 phases "
