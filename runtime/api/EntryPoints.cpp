@@ -123,6 +123,8 @@ GRID_EXPORT int __grid_pthread_detach(const __grid_site *, pthread_t Thread) {
 GRID_EXPORT void __grid_pthread_exit(const __grid_site *, void *Result) {
   if (sync::RemoteThread)
     threads::remoteExiting(Result);
+  else if (gettid() == getpid())
+    threads::mainExiting();
   pthread_exit(Result);
 }
 

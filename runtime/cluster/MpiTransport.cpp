@@ -3,7 +3,8 @@
 // Built into libgridrt-cluster.so only. Every message travels with one tag
 // as MPI_BYTE; receiving uses MPI_Improbe + MPI_Mrecv so a message of any
 // size is taken whole. Sends are MPI_Isend with the body kept alive until
-// MPI_Test completes it. Only the event loop's thread calls in here.
+// MPI_Test completes it. Only the event loop's thread sends and receives;
+// the windows of expose() are used by any thread (MPI_THREAD_MULTIPLE).
 //===----------------------------------------------------------------------===//
 
 #include "cluster/Transport.h"
@@ -11,6 +12,7 @@
 #include <mpi.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <list>
 #include <thread>
 
@@ -19,6 +21,66 @@ namespace {
 using namespace grid::cluster;
 
 constexpr int Tag = 0x6772; // "gr"
+
+/// One MPI window per region index, over a duplicate of MPI_COMM_WORLD,
+/// each in a passive-target epoch (MPI_Win_lock_all) for the job's life.
+class MpiWindows final : public Windows {
+public:
+  struct Window {
+    MPI_Win Win = MPI_WIN_NULL;
+    std::vector<Region> Of; // by rank
+    bool Written = false;
+  };
+
+  explicit MpiWindows(std::vector<Window> Ws) : Ws(std::move(Ws)) {}
+
+  bool get(int Rank, uintptr_t Address, void *Out, size_t Bytes) override {
+    MPI_Aint Disp;
+    Window *W = find(Rank, Address, Bytes, &Disp);
+    return W &&
+           MPI_Get(Out, static_cast<int>(Bytes), MPI_BYTE, Rank, Disp,
+                   static_cast<int>(Bytes), MPI_BYTE, W->Win) == MPI_SUCCESS &&
+           MPI_Win_flush(Rank, W->Win) == MPI_SUCCESS;
+  }
+
+  bool put(int Rank, uintptr_t Address, const void *From,
+           size_t Bytes) override {
+    MPI_Aint Disp;
+    Window *W = find(Rank, Address, Bytes, &Disp);
+    if (!W)
+      return false;
+    W->Written = true;
+    return MPI_Put(From, static_cast<int>(Bytes), MPI_BYTE, Rank, Disp,
+                   static_cast<int>(Bytes), MPI_BYTE, W->Win) == MPI_SUCCESS;
+  }
+
+  bool flush() override {
+    bool Ok = true;
+    for (Window &W : Ws)
+      if (W.Written) {
+        W.Written = false;
+        Ok = MPI_Win_flush_all(W.Win) == MPI_SUCCESS && Ok;
+      }
+    return Ok;
+  }
+
+private:
+  Window *find(int Rank, uintptr_t Address, size_t Bytes, MPI_Aint *Disp) {
+    for (Window &W : Ws) {
+      if (Rank < 0 || static_cast<size_t>(Rank) >= W.Of.size())
+        return nullptr;
+      const Region &R = W.Of[Rank];
+      if (Address >= R.Base && Bytes <= R.Bytes &&
+          Address - R.Base <= R.Bytes - Bytes) {
+        *Disp = static_cast<MPI_Aint>(Address - R.Base);
+        return &W;
+      }
+    }
+    return nullptr;
+  }
+
+  std::vector<Window> Ws;
+};
 
 class MpiTransport final : public Transport {
 public:
@@ -73,6 +135,47 @@ public:
     return Sends.size();
   }
 
+  std::unique_ptr<Windows> expose(const std::vector<Region> &Mine,
+                                  std::string *Error) override {
+    // Collective calls of the runtime go over a communicator of their own,
+    // so they never meet the program's on MPI_COMM_WORLD.
+    MPI_Comm Comm;
+    if (MPI_Comm_dup(MPI_COMM_WORLD, &Comm) != MPI_SUCCESS) {
+      *Error = "MPI_Comm_dup failed";
+      return nullptr;
+    }
+    std::vector<MpiWindows::Window> Ws;
+    for (const Region &R : Mine) {
+      // Every rank learns every rank's region, then all make the window
+      // and agree that all succeeded.
+      uint64_t Own[2] = {R.Base, R.Bytes};
+      std::vector<uint64_t> All(2 * static_cast<size_t>(Size));
+      MpiWindows::Window W;
+      int Made = MPI_Allgather(Own, 2, MPI_UINT64_T, All.data(), 2,
+                               MPI_UINT64_T, Comm) == MPI_SUCCESS &&
+                 MPI_Win_create(reinterpret_cast<void *>(R.Base),
+                                static_cast<MPI_Aint>(R.Bytes), 1,
+                                MPI_INFO_NULL, Comm, &W.Win) == MPI_SUCCESS;
+      int AllMade = 0;
+      if (MPI_Allreduce(&Made, &AllMade, 1, MPI_INT, MPI_MIN, Comm) !=
+              MPI_SUCCESS ||
+          !AllMade) {
+        // Windows made so far stay (freeing one is collective, and a rank
+        // without it would never join): a few descriptors until exit.
+        *Error = "this MPI cannot make windows between these ranks (no "
+                 "one-sided transport; Open MPI 4 has none over TCP)";
+        return nullptr;
+      }
+      MPI_Win_set_errhandler(W.Win, MPI_ERRORS_RETURN);
+      MPI_Win_lock_all(MPI_MODE_NOCHECK, W.Win);
+      for (int Rank = 0; Rank < Size; ++Rank)
+        W.Of.push_back({static_cast<uintptr_t>(All[2 * Rank]),
+                        static_cast<size_t>(All[2 * Rank + 1])});
+      Ws.push_back(std::move(W));
+    }
+    return std::make_unique<MpiWindows>(std::move(Ws));
+  }
+
   void finalize(double TimeoutSeconds) override {
     auto Deadline = std::chrono::steady_clock::now() +
                     std::chrono::duration<double>(TimeoutSeconds);
@@ -111,6 +214,13 @@ private:
 
 extern "C" __attribute__((visibility("default"))) Transport *
 grid_cluster_open_mpi(std::string *Error) {
+  // A page travels in one message of 4 KiB and a header. Above vader's
+  // eager limit (4 KiB) the receiver copies it out of the sender with
+  // process_vm_readv, which fails once the sender's main thread has ended
+  // by pthread_exit (the kernel finds the process's memory through that
+  // thread): Open MPI then prints an error and falls back. Sent eagerly,
+  // pages never need it. A value the user set stays.
+  setenv("OMPI_MCA_btl_vader_eager_limit", "8192", 0);
   int Provided = 0;
   if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &Provided) !=
       MPI_SUCCESS) {

@@ -10,11 +10,39 @@
 #define GRID_CLUSTER_TRANSPORT_H
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace grid::cluster {
+
+/// Memory the ranks of a job expose to each other's one-sided reads and
+/// writes (MPI windows, passive target): a rank reads and writes another's
+/// exposed memory without that rank's threads taking part. Addresses are
+/// the target's own. Any thread may call; calls are complete when they
+/// return (get) or after flush (put).
+class Windows {
+public:
+  virtual ~Windows() = default;
+  /// Copies Bytes at Address of Rank's exposed memory into Out. False if
+  /// no exposed region of Rank holds all of them, or MPI failed.
+  virtual bool get(int Rank, uintptr_t Address, void *Out, size_t Bytes) = 0;
+  /// Starts copying Bytes from From to Address of Rank's exposed memory;
+  /// From must stay unchanged until flush returns.
+  virtual bool put(int Rank, uintptr_t Address, const void *From,
+                   size_t Bytes) = 0;
+  /// Completes every put this process started, at their targets.
+  virtual bool flush() = 0;
+};
+
+/// One region a rank exposes: may be empty.
+struct Region {
+  uintptr_t Base = 0;
+  size_t Bytes = 0;
+};
 
 class Transport {
 public:
@@ -34,6 +62,14 @@ public:
   virtual size_t poll(const Deliver &To) = 0;
   /// Sends not yet complete.
   virtual size_t pendingSends() = 0;
+
+  /// Collective: every rank calls it once, at the same point of its start,
+  /// with as many regions as the others (the i-th regions of all ranks
+  /// form one window). Null with *Error set when MPI cannot give one-sided
+  /// access between these ranks (Open MPI 4's windows over TCP); every rank
+  /// then gets null.
+  virtual std::unique_ptr<Windows> expose(const std::vector<Region> &Mine,
+                                          std::string *Error) = 0;
 
   /// Ends MPI after the queued sends complete (or after Timeout seconds).
   virtual void finalize(double TimeoutSeconds) = 0;

@@ -68,6 +68,11 @@ enum class Msg : uint16_t {
   PageData,
   PageDiff,
   DiffAck,
+  // Home -> agents: stop reading and writing home's memory one-sided (its
+  // main thread is about to end by pthread_exit, after which MPI's
+  // single-copy reads of the process fail); agent -> home: done.
+  HomeWindowOff,
+  HomeWindowOffAck,
   // Home -> agent: run a thread; agent -> home: its calls, its end; home ->
   // agent: a call's answer; agent -> home: what its threads wrote to
   // stdout/stderr.

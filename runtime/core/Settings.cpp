@@ -545,6 +545,13 @@ Settings resolveSettings(const SettingsInputs &In) {
                           "from 16 to 60000");
     S.DsmCachePages = static_cast<unsigned>(Value);
   }
+  if (std::optional<std::string> Text = nonEmpty(In.Env, "GRID_DSM_FAULTS")) {
+    if (*Text != "uffd" && *Text != "signal")
+      throw SettingsError("GRID_DSM_FAULTS='" + *Text +
+                          "' is not a fault mechanism; accepted: uffd, "
+                          "signal");
+    S.DsmUserfaultfd = *Text == "uffd";
+  }
 
   if (In.Config)
     S.ConfigPath = In.Config->Path;

@@ -139,6 +139,10 @@ struct Settings {
   /// beyond it the oldest clean page is dropped. Each cached page can be a
   /// mapping of its own, so it stays well below vm.max_map_count.
   unsigned DsmCachePages = 16384;
+  /// GRID_DSM_FAULTS: how a node notices a touch of a page it does not hold
+  /// (docs/design/dsm.md): "uffd" (userfaultfd raising SIGBUS; falls back to
+  /// "signal" where the kernel refuses) or "signal" (closed pages, SIGSEGV).
+  bool DsmUserfaultfd = true;
 };
 
 /// The directory of the control sockets (DESIGN.md §8): $XDG_RUNTIME_DIR/grid
@@ -147,9 +151,10 @@ std::string controlDirectory(const Environment &Env, uid_t Uid);
 
 /// Applies the precedence above. Environment variables read:
 /// GRID_THREAD_TOLERANCE, GRID_PROCESS_TOLERANCE, GRID_PLACEMENT, GRID_LOG,
-/// GRID_STATS, GRID_NEAR_THRESHOLD_US, GRID_NODE_TIMEOUT, and
-/// GRID_DEFAULT_PROCESS_TOLERANCE (set by gridrun: ranks as a binary default
-/// for a program that embeds none). An empty value counts as unset.
+/// GRID_STATS, GRID_NEAR_THRESHOLD_US, GRID_NODE_TIMEOUT,
+/// GRID_DSM_CACHE_PAGES, GRID_DSM_FAULTS, and GRID_DEFAULT_PROCESS_TOLERANCE
+/// (set by gridrun: ranks as a binary default for a program that embeds none).
+/// An empty value counts as unset.
 Settings resolveSettings(const SettingsInputs &In);
 
 } // namespace grid

@@ -67,10 +67,17 @@ std::mutex TableMutex; // writers of Table and of the installation
 int SignalRanges = 0;
 bool Installed = false;
 
-// The action faults outside the ranges go to. Two copies: a writer fills the
-// one not in use, then publishes its index.
-struct sigaction Chained[2];
-std::atomic<int> ChainedIndex{0};
+// The actions faults outside the ranges go to, per signal (0: SIGSEGV,
+// 1: SIGBUS, which a userfaultfd range with UFFD_FEATURE_SIGBUS raises).
+// Two copies each: a writer fills the one not in use, then publishes its
+// index.
+struct Chain {
+  struct sigaction Action[2];
+  std::atomic<int> Index{0};
+};
+Chain Chains[2];
+constexpr int FaultSignals[2] = {SIGSEGV, SIGBUS};
+Chain &chainOf(int Sig) { return Chains[Sig == SIGBUS ? 1 : 0]; }
 
 FaultRange *findRange(uintptr_t Addr) {
   for (Slot &S : Table) {
@@ -119,46 +126,47 @@ bool isWrite(void *Context) {
 #endif
 }
 
-// Dies by SIGSEGV as the program would have without us: default action,
-// then the signal again (delivered when the handler returns, since SIGSEGV
-// is blocked while it runs; a kernel-made fault would also recur).
-void dieBySigsegv() {
+// Dies by Sig as the program would have without us: default action, then
+// the signal again (delivered when the handler returns, since Sig is
+// blocked while it runs; a kernel-made fault would also recur).
+void dieBy(int Sig) {
   struct sigaction Default = {};
   Default.sa_handler = SIG_DFL;
   sigemptyset(&Default.sa_mask);
-  sigaction(SIGSEGV, &Default, nullptr);
-  syscall(SYS_tgkill, getpid(), gettid(), SIGSEGV);
+  sigaction(Sig, &Default, nullptr);
+  syscall(SYS_tgkill, getpid(), gettid(), Sig);
 }
 
 void chain(int Sig, siginfo_t *Info, void *Context) {
-  int I = ChainedIndex.load(std::memory_order_acquire);
+  Chain &C = chainOf(Sig);
+  int I = C.Index.load(std::memory_order_acquire);
   struct sigaction Prev;
-  memcpy(&Prev, &Chained[I], sizeof Prev);
+  memcpy(&Prev, &C.Action[I], sizeof Prev);
   bool UserSent = Info->si_code <= 0; // kill, tgkill, sigqueue
   if (!(Prev.sa_flags & SA_SIGINFO)) {
     if (Prev.sa_handler == SIG_IGN) {
       // A fault cannot be ignored: the kernel would have killed the program.
       if (!UserSent)
-        dieBySigsegv();
+        dieBy(Sig);
       return;
     }
     if (Prev.sa_handler == SIG_DFL) {
-      dieBySigsegv();
+      dieBy(Sig);
       return;
     }
   }
   if (Prev.sa_flags & SA_RESETHAND) {
     struct sigaction Default = {};
     Default.sa_handler = SIG_DFL;
-    memcpy(&Chained[I], &Default, sizeof Default);
+    memcpy(&C.Action[I], &Default, sizeof Default);
   }
-  // Run it under the mask it asked for (ours blocks SIGSEGV only).
+  // Run it under the mask it asked for (ours blocks Sig only).
   sigset_t Block = Prev.sa_mask;
   if (Prev.sa_flags & SA_NODEFER) {
-    sigset_t Segv;
-    sigemptyset(&Segv);
-    sigaddset(&Segv, SIGSEGV);
-    pthread_sigmask(SIG_UNBLOCK, &Segv, nullptr);
+    sigset_t Own;
+    sigemptyset(&Own);
+    sigaddset(&Own, Sig);
+    pthread_sigmask(SIG_UNBLOCK, &Own, nullptr);
   }
   pthread_sigmask(SIG_BLOCK, &Block, nullptr);
   if (Prev.sa_flags & SA_SIGINFO)
@@ -170,7 +178,10 @@ void chain(int Sig, siginfo_t *Info, void *Context) {
 
 void dispatchSignalFault(int Sig, siginfo_t *Info, void *Context) {
   int SavedErrno = errno;
-  if (Info->si_code == SEGV_ACCERR) {
+  // A closed page (SIGSEGV), or a missing or write-protected page of a
+  // userfaultfd range that raises signals (SIGBUS).
+  if ((Sig == SIGSEGV && Info->si_code == SEGV_ACCERR) ||
+      (Sig == SIGBUS && Info->si_code == BUS_ADRERR)) {
     auto Addr = reinterpret_cast<uintptr_t>(Info->si_addr);
     if (FaultRange *R = findRange(Addr)) {
       void *Page = reinterpret_cast<void *>(Addr & ~(PB - 1));
@@ -191,42 +202,56 @@ bool installSignalHandler(std::string *Error) {
   Ours.sa_sigaction = dispatchSignalFault;
   Ours.sa_flags = SA_SIGINFO | SA_ONSTACK;
   sigemptyset(&Ours.sa_mask);
-  struct sigaction Prev;
-  if (sigaction(SIGSEGV, &Ours, &Prev) != 0) {
-    if (Error)
-      *Error = std::string("sigaction(SIGSEGV): ") + strerror(errno);
-    return false;
+  for (int Sig : FaultSignals) {
+    struct sigaction Prev;
+    if (sigaction(Sig, &Ours, &Prev) != 0) {
+      if (Error)
+        *Error = std::string("sigaction(") + sigabbrev_np(Sig) +
+                 "): " + strerror(errno);
+      return false;
+    }
+    Chain &C = chainOf(Sig);
+    int Next = 1 - C.Index.load(std::memory_order_relaxed);
+    C.Action[Next] = Prev;
+    C.Index.store(Next, std::memory_order_release);
   }
-  int Next = 1 - ChainedIndex.load(std::memory_order_relaxed);
-  Chained[Next] = Prev;
-  ChainedIndex.store(Next, std::memory_order_release);
   Installed = true;
   return true;
 }
 
 void uninstallSignalHandler() {
-  struct sigaction Now;
-  sigaction(SIGSEGV, nullptr, &Now);
-  // Someone replaced ours without exchangeChainedSigsegvAction: leave theirs.
-  if ((Now.sa_flags & SA_SIGINFO) && Now.sa_sigaction == dispatchSignalFault)
-    sigaction(SIGSEGV, &Chained[ChainedIndex.load()], nullptr);
+  for (int Sig : FaultSignals) {
+    struct sigaction Now;
+    sigaction(Sig, nullptr, &Now);
+    // Someone replaced ours without exchangeChainedSigsegvAction: leave
+    // theirs.
+    Chain &C = chainOf(Sig);
+    if ((Now.sa_flags & SA_SIGINFO) && Now.sa_sigaction == dispatchSignalFault)
+      sigaction(Sig, &C.Action[C.Index.load()], nullptr);
+  }
   Installed = false;
 }
 } // namespace
 
-bool exchangeChainedSigsegvAction(const struct sigaction *New,
-                                  struct sigaction *Old) {
+bool exchangeChainedAction(int Sig, const struct sigaction *New,
+                           struct sigaction *Old) {
   std::lock_guard<std::mutex> Lock(TableMutex);
-  if (!Installed)
+  if (!Installed || (Sig != SIGSEGV && Sig != SIGBUS))
     return false;
-  int Now = ChainedIndex.load(std::memory_order_relaxed);
+  Chain &C = chainOf(Sig);
+  int Now = C.Index.load(std::memory_order_relaxed);
   if (Old)
-    *Old = Chained[Now];
+    *Old = C.Action[Now];
   if (New) {
-    Chained[1 - Now] = *New;
-    ChainedIndex.store(1 - Now, std::memory_order_release);
+    C.Action[1 - Now] = *New;
+    C.Index.store(1 - Now, std::memory_order_release);
   }
   return true;
+}
+
+bool exchangeChainedSigsegvAction(const struct sigaction *New,
+                                  struct sigaction *Old) {
+  return exchangeChainedAction(SIGSEGV, New, Old);
 }
 
 //===--- The userfaultfd mechanism ---------------------------------------===//

@@ -146,11 +146,16 @@ private:
 };
 
 /// For the runtime's sigaction/signal interceptors: while a signal-mechanism
-/// range exists our SIGSEGV handler must stay installed, so the program's
-/// own action is recorded as the one faults outside the ranges chain to.
-/// Returns false (nothing done) when our handler is not installed; the
-/// caller then performs the real sigaction. Otherwise stores New (if not
-/// null) and returns the previously recorded action in Old (if not null).
+/// range exists our SIGSEGV and SIGBUS handler must stay installed (SIGBUS:
+/// userfaultfd ranges that raise signals, dsm/Space.h), so the program's
+/// own action for Sig is recorded as the one faults outside the ranges
+/// chain to. Returns false (nothing done) when our handler is not installed
+/// or Sig is neither; the caller then performs the real sigaction.
+/// Otherwise stores New (if not null) and returns the previously recorded
+/// action in Old (if not null).
+bool exchangeChainedAction(int Sig, const struct sigaction *New,
+                           struct sigaction *Old);
+/// exchangeChainedAction(SIGSEGV, New, Old).
 bool exchangeChainedSigsegvAction(const struct sigaction *New,
                                   struct sigaction *Old);
 

@@ -6,9 +6,16 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <link.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace grid::dsm {
 
@@ -48,10 +55,60 @@ int findGlobals(dl_phdr_info *Info, size_t, void *Out) {
   }
   return 1; // the first object is the executable
 }
+
+// A userfaultfd whose faults raise SIGBUS in the faulting thread, with
+// UFFDIO_COPY and write protection of anonymous memory (Linux 5.7), or -1
+// with Why set.
+int openUffd(std::string *Why) {
+  int Fd = static_cast<int>(
+      syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY));
+  if (Fd < 0) {
+    *Why = std::string("userfaultfd: ") + strerror(errno);
+    return -1;
+  }
+  uffdio_api Api = {};
+  Api.api = UFFD_API;
+  Api.features = UFFD_FEATURE_SIGBUS;
+  if (ioctl(Fd, UFFDIO_API, &Api) != 0 ||
+      !(Api.features & UFFD_FEATURE_PAGEFAULT_FLAG_WP)) {
+    *Why = "this kernel's userfaultfd cannot raise signals or write-protect "
+           "anonymous memory";
+    close(Fd);
+    return -1;
+  }
+  return Fd;
+}
+
+bool registerUffd(int Fd, uintptr_t Begin, uintptr_t End, std::string *Why) {
+  if (End <= Begin)
+    return true;
+  uffdio_register Reg = {};
+  Reg.range.start = Begin;
+  Reg.range.len = End - Begin;
+  Reg.mode = UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP;
+  uint64_t Need = (1ULL << _UFFDIO_COPY) | (1ULL << _UFFDIO_WRITEPROTECT);
+  if (ioctl(Fd, UFFDIO_REGISTER, &Reg) != 0 || (Reg.ioctls & Need) != Need) {
+    *Why = std::string("UFFDIO_REGISTER (missing, write-protect): ") +
+           strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+[[noreturn]] void failPage(const char *What, size_t Page) {
+  char Line[160];
+  int N = snprintf(Line, sizeof Line,
+                   "grid: error: %s of shared page 0x%zx failed: %s\n", What,
+                   Page * PB, strerror(errno));
+  if (write(2, Line, N > 0 ? static_cast<size_t>(N) : 0) < 0) {
+  }
+  abort();
+}
 } // namespace
 
 std::unique_ptr<Space> Space::create(unsigned Rank, unsigned Ranks,
-                                     bool ShareGlobals, std::string *Error) {
+                                     bool ShareGlobals, std::string *Error,
+                                     FaultMechanism Mechanism) {
   auto Fail = [&](std::string What) -> std::unique_ptr<Space> {
     if (Error)
       *Error = std::move(What);
@@ -88,6 +145,26 @@ std::unique_ptr<Space> Space::create(unsigned Rank, unsigned Ranks,
   if (mprotect(Own, SliceBytes, PROT_READ | PROT_WRITE) != 0)
     return Fail(std::string("opening this rank's slice: ") + strerror(errno));
   S->StackLow = reinterpret_cast<uintptr_t>(Own) + SliceBytes;
+  if (Mechanism == FaultMechanism::Userfaultfd) {
+    // Other ranks' slices become open but missing memory whose faults the
+    // userfaultfd turns into SIGBUS: a fetched page is placed whole in one
+    // UFFDIO_COPY, read-only by write protection, and a dropped copy is
+    // simply discarded. Without userfaultfd they stay closed (SIGSEGV).
+    S->Uffd = openUffd(&Why);
+    S->Owner = getpid();
+    uintptr_t B = RangeBase, O = reinterpret_cast<uintptr_t>(Own),
+              E = RangeBase + Bytes;
+    if (S->Uffd >= 0 && (mprotect(Want, O - B, PROT_READ | PROT_WRITE) != 0 ||
+                         mprotect(Own + SliceBytes, E - O - SliceBytes,
+                                  PROT_READ | PROT_WRITE) != 0 ||
+                         !registerUffd(S->Uffd, B, O, &Why) ||
+                         !registerUffd(S->Uffd, O + SliceBytes, E, &Why))) {
+      close(S->Uffd); // unregisters
+      S->Uffd = -1;
+      mprotect(Want, O - B, PROT_NONE);
+      mprotect(Own + SliceBytes, E - O - SliceBytes, PROT_NONE);
+    }
+  }
 
   if (ShareGlobals) {
     Segment G;
@@ -106,6 +183,8 @@ Space::~Space() {
   Cache.store(nullptr);
   if (Staging)
     munmap(Staging, PB);
+  if (Uffd >= 0)
+    close(Uffd); // unregisters
   std::byte *Base = Range ? Range->base() : nullptr;
   size_t Bytes = Range ? Range->size() : 0;
   Globals.reset();
@@ -204,15 +283,23 @@ std::byte *Space::stage(size_t Page) {
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     Staging = P == MAP_FAILED ? nullptr : static_cast<std::byte *>(P);
   }
-  if (!Staging)
+  if (!Staging) {
+    if (Uffd >= 0)
+      failPage("staging a fetch", Page);
     return address(Page); // no memory: protect() opens the page in place
+  }
   StagedPage = Page;
   return Staging;
 }
 
 void Space::protect(size_t Page, Access A) {
-  if (!rangeOf(Page))
+  FaultRange *R = rangeOf(Page);
+  if (!R)
     return;
+  if (Uffd >= 0 && (R == Range.get() || GlobalsRegistered)) {
+    protectUffd(Page, A);
+    return;
+  }
   if (Page == StagedPage) {
     StagedPage = SIZE_MAX;
     std::byte *From = Staging;
@@ -240,6 +327,34 @@ void Space::protect(size_t Page, Access A) {
   mprotect(address(Page), PB, protFor(A));
 }
 
+// Pages of a userfaultfd range: missing (None), present and write-protected
+// (Read), present and writable (ReadWrite). Nothing splits the mapping.
+void Space::protectUffd(size_t Page, Access A) {
+  auto Addr = reinterpret_cast<uintptr_t>(address(Page));
+  if (Page == StagedPage) {
+    StagedPage = SIZE_MAX;
+    uffdio_copy Copy = {};
+    Copy.dst = Addr;
+    Copy.src = reinterpret_cast<uintptr_t>(Staging);
+    Copy.len = PB;
+    Copy.mode = A == Access::Read ? UFFDIO_COPY_MODE_WP : 0;
+    if (ioctl(Uffd, UFFDIO_COPY, &Copy) != 0)
+      failPage("placing a fetched copy", Page);
+    return;
+  }
+  if (A == Access::None) {
+    if (homeOf(Page) != Rank && madvise(address(Page), PB, MADV_DONTNEED) != 0)
+      failPage("dropping a copy", Page);
+    return;
+  }
+  uffdio_writeprotect W = {};
+  W.range.start = Addr;
+  W.range.len = PB;
+  W.mode = A == Access::Read ? UFFDIO_WRITEPROTECT_MODE_WP : 0;
+  if (ioctl(Uffd, UFFDIO_WRITEPROTECT, &W) != 0)
+    failPage("write-protecting", Page);
+}
+
 void Space::closeGlobals() {
   // Other ranks fetch them from home at first touch. Their own copy is
   // kept aside for their exit (detach()): fetched pages replace it.
@@ -247,15 +362,49 @@ void Space::closeGlobals() {
     return;
   OwnGlobals.reset(new std::byte[Globals->size()]);
   std::memcpy(OwnGlobals.get(), Globals->base(), Globals->size());
+  if (Uffd >= 0) {
+    // Anonymous missing memory in their place (the executable's data is a
+    // private file mapping, which userfaultfd does not serve).
+    std::string Why;
+    if (mmap(Globals->base(), Globals->size(), PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+             0) == Globals->base() &&
+        registerUffd(Uffd, reinterpret_cast<uintptr_t>(Globals->base()),
+                     reinterpret_cast<uintptr_t>(Globals->base()) +
+                         Globals->size(),
+                     &Why)) {
+      GlobalsRegistered = true;
+      return;
+    }
+  }
   mprotect(Globals->base(), Globals->size(), PROT_NONE);
 }
 
 void Space::detach() {
   Cache.store(nullptr);
+  if (Uffd >= 0 && getpid() != Owner) {
+    // A fork child: its copy of the userfaultfd registration is gone, so
+    // pages its parent did not hold would read as zeros. Closed, they
+    // crash as under the signal mechanism (copies it held go with them).
+    auto *Own = Range->base() + size_t(Rank) * SliceBytes;
+    mprotect(Range->base(), Own - Range->base(), PROT_NONE);
+    mprotect(Own + SliceBytes, Range->base() + Range->size() - Own - SliceBytes,
+             PROT_NONE);
+  }
   // The rank's own globals back, for its exit: copy-relocated library data
   // (stderr, environ) lives among them.
-  if (Globals && OwnGlobals &&
-      mprotect(Globals->base(), Globals->size(), PROT_READ | PROT_WRITE) == 0)
+  if (!Globals || !OwnGlobals)
+    return;
+  if (GlobalsRegistered && getpid() == Owner) {
+    uffdio_range Range = {};
+    Range.start = reinterpret_cast<uintptr_t>(Globals->base());
+    Range.len = Globals->size();
+    ioctl(Uffd, UFFDIO_UNREGISTER, &Range);
+  }
+  // A fork child has no registration (no UFFD_FEATURE_EVENT_FORK), and its
+  // ioctls on the inherited descriptor would act on its parent's memory.
+  GlobalsRegistered = false;
+  if (mprotect(Globals->base(), Globals->size(), PROT_READ | PROT_WRITE) == 0)
     std::memcpy(Globals->base(), OwnGlobals.get(), Globals->size());
 }
 

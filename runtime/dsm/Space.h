@@ -33,6 +33,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace grid::dsm {
@@ -47,8 +48,13 @@ public:
   /// Maps the range for Rank of Ranks (its own slice read-write, the others
   /// closed) and, if ShareGlobals, the executable's writable globals (home:
   /// as they are; other ranks: closed). Null with Error set on failure.
-  static std::unique_ptr<Space> create(unsigned Rank, unsigned Ranks,
-                                       bool ShareGlobals, std::string *Error);
+  /// Mechanism Uffd: other ranks' pages are missing memory of a
+  /// userfaultfd that raises SIGBUS (a fetch is one UFFDIO_COPY, read-only
+  /// copies are write-protected), falling back to Signal (closed pages,
+  /// SIGSEGV, mprotect) where the kernel cannot.
+  static std::unique_ptr<Space>
+  create(unsigned Rank, unsigned Ranks, bool ShareGlobals, std::string *Error,
+         FaultMechanism Mechanism = FaultMechanism::Userfaultfd);
   ~Space() override;
 
   unsigned rank() const { return Rank; }
@@ -79,6 +85,10 @@ public:
   std::byte *writable(size_t Page) override;
   void protect(size_t Page, Access A) override;
   std::byte *stage(size_t Page) override;
+  /// The mechanism in use: Uffd, or Signal (asked for, or the fallback).
+  FaultMechanism mechanism() const {
+    return Uffd >= 0 ? FaultMechanism::Userfaultfd : FaultMechanism::Signal;
+  }
 
   /// Other ranks than home: closes the globals, so that the next access
   /// fetches them from home. Done when the first thread arrives, not at
@@ -93,6 +103,7 @@ public:
 private:
   Space(unsigned Rank, unsigned Ranks) : Rank(Rank), Ranks(Ranks) {}
   FaultRange *rangeOf(size_t Page) const;
+  void protectUffd(size_t Page, Access A);
 
   unsigned Rank, Ranks;
   std::unique_ptr<FaultRange> Range;       // RangeBase, Ranks slices
@@ -101,6 +112,9 @@ private:
   std::atomic<NodeCache *> Cache{nullptr};
   std::byte *Staging = nullptr; // under the cache's lock
   size_t StagedPage = SIZE_MAX;
+  int Uffd = -1;                  // other slices (and closed globals)
+  pid_t Owner = 0;                // the process Uffd acts on
+  bool GlobalsRegistered = false; // closed globals are Uffd's
 
   std::mutex StackMutex;
   uintptr_t StackLow = 0; // stacks are carved downwards from the slice top

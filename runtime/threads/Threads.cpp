@@ -4,9 +4,13 @@
 //  - Every message a program thread sends goes through the event loop
 //    (post): only the loop thread touches the transport. A thread waiting
 //    for an answer sleeps on its own semaphore, which the loop posts.
-//  - Page fetches happen in the SIGSEGV handler of the faulting thread. It
-//    waits there for the loop; the loop never touches the program's view of
-//    the shared space (only the always-writable one), so it never faults.
+//  - Page fetches happen in the SIGSEGV handler of the faulting thread,
+//    with MPI_Get from the home's window (cluster::Windows), and a release
+//    puts its diffs' runs home with MPI_Put: neither rank's loop takes part.
+//    Where MPI has no windows between the ranks (Open MPI 4 over TCP), pages
+//    and diffs travel as messages instead, and the faulting thread waits for
+//    the loop; the loop never touches the program's view of the shared
+//    space (only the always-writable one), so it never faults.
 //  - A remote thread makes one call at a time, so its answers need no
 //    request numbers: home answers the thread by its id.
 //===----------------------------------------------------------------------===//
@@ -20,6 +24,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
@@ -79,10 +84,21 @@ public:
   explicit JobStore(cluster::EventLoop &Loop) : Loop(Loop) {}
 
   dsm::Space *S = nullptr;
+  /// One-sided access to every rank's slice and rank 0's globals, or null.
+  std::unique_ptr<cluster::Windows> Win;
 
   unsigned homeOf(size_t Page) const override { return S->homeOf(Page); }
 
   void fetch(size_t Page, std::byte *Out) override {
+    unsigned Home = homeOf(Page);
+    if (oneSided(Home)) {
+      std::lock_guard<std::mutex> Lock(WinMutex);
+      if (!(Home == 0 && HomeWindowOff) &&
+          Win->get(static_cast<int>(Home), Page * PageBytes, Out, PageBytes))
+        return;
+      if (!(Home == 0 && HomeWindowOff))
+        stopWindows("a read");
+    }
     // The loop carries the answer: waiting for it on the loop would never
     // end.
     if (Loop.onLoopThread())
@@ -106,7 +122,6 @@ public:
       Id = ++NextFetch;
       Fetches[Id] = &W;
     }
-    unsigned Home = homeOf(Page);
     Loop.post([this, Home, Id, Page] {
       Loop.send(Home, wire::Writer(Msg::PageGet).u64(Id).u64(Page));
     });
@@ -115,11 +130,40 @@ public:
   }
 
   void sendDiff(size_t Page, std::string_view Diff) override {
+    unsigned Home = homeOf(Page);
+    std::unique_lock<std::mutex> WinLock(WinMutex, std::defer_lock);
+    if (oneSided(Home))
+      WinLock.lock();
+    if (oneSided(Home) && !(Home == 0 && HomeWindowOff)) {
+      // The runs go straight into home's copy; their bytes must stay put
+      // until flushDiffs.
+      Puts.emplace_back(Diff);
+      std::string_view D = Puts.back();
+      bool Ok = true;
+      for (size_t Pos = 0; Ok && Pos + 4 <= D.size();) {
+        size_t Offset = static_cast<uint8_t>(D[Pos]) |
+                        static_cast<size_t>(static_cast<uint8_t>(D[Pos + 1]))
+                            << 8;
+        size_t Length = static_cast<uint8_t>(D[Pos + 2]) |
+                        static_cast<size_t>(static_cast<uint8_t>(D[Pos + 3]))
+                            << 8;
+        Pos += 4;
+        Ok = Length && Pos + Length <= D.size() &&
+             Win->put(static_cast<int>(homeOf(Page)), Page * PageBytes + Offset,
+                      D.data() + Pos, Length);
+        Pos += Length;
+      }
+      if (Ok)
+        return;
+      stopWindows("a write");
+      // The runs already put are rewritten by the message: the same bytes.
+    }
+    if (WinLock.owns_lock())
+      WinLock.unlock();
     {
       std::lock_guard<std::mutex> Lock(Mutex);
       ++Unacked;
     }
-    unsigned Home = homeOf(Page);
     std::string Body = wire::Writer(Msg::PageDiff)
                            .u64(Page)
                            .bytes(Diff.data(), Diff.size())
@@ -130,8 +174,27 @@ public:
   }
 
   void flushDiffs() override {
+    std::unique_lock<std::mutex> WinLock(WinMutex);
+    if (!Puts.empty()) {
+      if (!Win || !Win->flush())
+        core::fatal("grid",
+                    "writes to memory shared with other nodes could not be "
+                    "completed (MPI_Win_flush failed)",
+                    "");
+      Puts.clear();
+    }
+    WinLock.unlock();
     std::unique_lock<std::mutex> Lock(Mutex);
     Acked.wait(Lock, [this] { return Unacked == 0; });
+  }
+
+  /// Agent's loop, on HomeWindowOff: one-sided calls to home already made
+  /// complete (home waits for the answer), later ones become messages.
+  void homeWindowOff() {
+    std::lock_guard<std::mutex> Lock(WinMutex);
+    HomeWindowOff = true;
+    if (Win && !Puts.empty() && !Win->flush())
+      core::fatal("grid", "MPI_Win_flush failed", "");
   }
 
   // Loop thread.
@@ -182,19 +245,60 @@ public:
       if (Unacked && --Unacked == 0)
         Acked.notify_all();
     });
+    Loop.onMessage(Msg::HomeWindowOff, [this](int Source, wire::Reader &) {
+      homeWindowOff();
+      Loop.send(Source, wire::Writer(Msg::HomeWindowOffAck));
+    });
+    Loop.onMessage(Msg::HomeWindowOffAck, [this](int, wire::Reader &) {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      ++OffAcks;
+      Acked.notify_all();
+    });
+  }
+
+  /// Home: every agent stops using home's window (mainExiting). Agents that
+  /// do not answer within Seconds are taken as gone.
+  void switchHomeWindowOff(int Ranks, double Seconds) {
+    if (!Win)
+      return;
+    Loop.post([this, Ranks] {
+      for (int Rank = 1; Rank < Ranks; ++Rank)
+        Loop.send(Rank, wire::Writer(Msg::HomeWindowOff));
+    });
+    std::unique_lock<std::mutex> Lock(Mutex);
+    Acked.wait_for(Lock, std::chrono::duration<double>(Seconds),
+                   [&] { return OffAcks >= Ranks - 1; });
   }
 
 private:
+  bool oneSided(unsigned Home) const { return Win && Home != S->rank(); }
+
+  // Called under WinMutex and the cache's lock.
+  void stopWindows(const char *What) {
+    core::warn(std::string("MPI's one-sided ") + What +
+               " of memory shared with another node failed; pages and "
+               "diffs travel as messages from now on");
+    if (!Puts.empty() && !Win->flush())
+      core::fatal("grid", "MPI_Win_flush failed", "");
+    Puts.clear();
+    Win.reset();
+  }
+
   struct Waiter {
     std::byte *Out;
     sem_t Done;
   };
+  // Window calls (under the cache's lock too), and the loop's switch.
+  std::mutex WinMutex;
+  bool HomeWindowOff = false;
+  std::vector<std::string> Puts; // diffs put, not yet flushed
   cluster::EventLoop &Loop;
   std::mutex Mutex;
   std::condition_variable Acked;
   uint64_t NextFetch = 0;
   std::map<uint64_t, Waiter *> Fetches;
   size_t Unacked = 0;
+  int OffAcks = 0;
 };
 
 struct Shadow;
@@ -244,14 +348,27 @@ void leaveDsm() {
 
 void openSpace(Job &J, bool ShareGlobals) {
   std::string Error;
-  J.Space = dsm::Space::create(static_cast<unsigned>(J.C.rank()),
-                               static_cast<unsigned>(J.C.size()), ShareGlobals,
-                               &Error);
+  J.Space = dsm::Space::create(
+      static_cast<unsigned>(J.C.rank()), static_cast<unsigned>(J.C.size()),
+      ShareGlobals, &Error,
+      core::currentSettings().DsmUserfaultfd ? dsm::FaultMechanism::Userfaultfd
+                                             : dsm::FaultMechanism::Signal);
   if (!J.Space)
     core::fatal("grid", "cannot map the memory threads share: " + Error,
                 "threads need the same free addresses on every rank; "
                 "see docs/design/dsm.md");
   J.Store.S = J.Space.get();
+  std::vector<cluster::Region> Exposed{
+      {reinterpret_cast<uintptr_t>(J.Space->heapBase()), dsm::SliceBytes}};
+  auto [Begin, End] = J.Space->globals();
+  if (J.C.rank() == 0 && Begin != End)
+    Exposed.push_back(
+        {reinterpret_cast<uintptr_t>(Begin), static_cast<size_t>(End - Begin)});
+  else
+    Exposed.push_back({});
+  J.Store.Win = J.C.loop().transport().expose(Exposed, &Error);
+  if (!J.Store.Win)
+    core::log(LogLevel::Info, "pages travel as messages: " + Error);
   J.Cache = std::make_unique<dsm::NodeCache>(
       static_cast<unsigned>(J.C.rank()), J.Store, *J.Space, SIZE_MAX,
       core::currentSettings().DsmCachePages);
@@ -307,6 +424,14 @@ void printDsmStats() {
             std::to_string(AgentCacheBytes[N].load()) + " B (" +
             std::to_string(AgentCachePages[N].load()) + " pages)";
   Text += " (agents' caches as their threads ended, the largest)\n";
+  // How pages move and how home notices touches (all ranks choose alike).
+  Text += std::string("grid: dsm: pages move ") +
+          (TheJob->Store.Win ? "one-sided (MPI windows)" : "as messages") +
+          ", faults by " +
+          (TheJob->Space->mechanism() == dsm::FaultMechanism::Userfaultfd
+               ? "userfaultfd"
+               : "signals") +
+          "\n";
   core::ErrnoGuard Guard;
   for (size_t Done = 0; Done < Text.size();) {
     ssize_t N = ::write(STDERR_FILENO, Text.data() + Done, Text.size() - Done);
@@ -1063,6 +1188,14 @@ int remoteDetach(pthread_t Thread) {
 void remoteExiting(void *Result) {
   if (Current)
     Current->Result = Result;
+}
+
+void mainExiting() {
+  if (!TheJob || !TheJob->Home)
+    return;
+  static std::once_flag Once;
+  std::call_once(
+      Once, [] { TheJob->Store.switchHomeWindowOff(TheJob->C.size(), 10.0); });
 }
 
 void remoteFatal(std::string_view What, std::string_view ToDo) {

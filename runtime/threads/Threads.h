@@ -62,6 +62,11 @@ int remoteJoin(pthread_t Thread, void **Result);
 int remoteDetach(pthread_t Thread);
 /// Records the value pthread_exit ends the remote thread with.
 void remoteExiting(void *Result);
+/// Home, on the thread main runs on, before it ends by pthread_exit: the
+/// other ranks stop reading and writing home's memory one-sided (Open MPI
+/// reads another process through its main thread's pid, which fails once
+/// that thread is gone) and use messages for it from then on.
+void mainExiting();
 /// Stops the job from a remote thread: home prints "grid: error: <What>;
 /// <ToDo>" after what the thread wrote before, and exits with status 1,
 /// which makes mpirun end every rank.

@@ -10,6 +10,16 @@
 // RUN: %mpirun3t %t.fgrid > %t.three.out 2> %t.three.err
 // RUN: diff %t.plain.out %t.three.out
 // RUN: FileCheck %s < %t.three.err
+// The same with closed pages and SIGSEGV instead of userfaultfd, and with
+// pages and diffs as messages (Open MPI 4 has no windows over TCP).
+// RUN: %mpirun3t -x GRID_DSM_FAULTS=signal %t.fgrid > %t.signal.out 2> %t.signal.err
+// RUN: diff %t.plain.out %t.signal.out
+// RUN: FileCheck %s --check-prefixes=CHECK,SIGNAL < %t.signal.err
+// RUN: %mpirun3t --mca btl tcp,self %t.fgrid > %t.tcp.out 2> %t.tcp.err
+// RUN: diff %t.plain.out %t.tcp.out
+// RUN: FileCheck %s --check-prefixes=CHECK,TCP < %t.tcp.err
+// SIGNAL: grid: dsm: pages move one-sided (MPI windows), faults by signals
+// TCP: grid: dsm: pages move as messages, faults by userfaultfd
 // CHECK-DAG: atomics-heap.cpp:{{[0-9]+}} (atomics) std::thread 6 {{.*}}node 1: 2, node 2: 2
 // CHECK-DAG: atomics-heap.cpp:{{[0-9]+}} (heap) std::thread 6 {{.*}}node 1: 2, node 2: 2
 // CHECK-DAG: atomics-heap.cpp:{{[0-9]+}} (jacobi) std::thread 3 {{.*}}node 1: 1, node 2: 1

@@ -14,6 +14,7 @@
 //
 // OUT: sum 36
 // CHECK: grid: dsm: in use: heap {{[1-9][0-9]*}} B, globals {{[1-9][0-9]*}} B; metadata: heap {{[1-9][0-9]*}} B, node 0 cache {{[0-9]+}} B ({{[0-9]+}} pages), node 1 cache {{[1-9][0-9]*}} B ({{[1-9][0-9]*}} pages), node 2 cache {{[1-9][0-9]*}} B ({{[1-9][0-9]*}} pages) (agents' caches as their threads ended, the largest)
+// CHECK: grid: dsm: pages move one-sided (MPI windows), faults by userfaultfd
 // CHECK: dsm-stats.c:{{[0-9]+}} (main) pthread_create 3 {{.*}}node 1: 1, node 2: 1
 // LOCAL-NOT: grid: dsm:
 // LOCAL: grid: statistics for pid

@@ -65,8 +65,9 @@ size_t pageOf(const void *P) { return reinterpret_cast<uintptr_t>(P) / 4096; }
 
 TEST(DsmSpace, LayoutOwnSliceOpenOthersClosed) {
   std::string Error;
-  auto S = Space::create(1, 3, false, &Error);
+  auto S = Space::create(1, 3, false, &Error, FaultMechanism::Signal);
   ASSERT_TRUE(S) << Error;
+  EXPECT_EQ(S->mechanism(), FaultMechanism::Signal);
   auto *Own = reinterpret_cast<std::byte *>(RangeBase + SliceBytes);
   EXPECT_EQ(S->heapBase(), Own);
   EXPECT_EQ(S->heapBytes(), SliceBytes - StackBytes);
@@ -86,6 +87,26 @@ TEST(DsmSpace, LayoutOwnSliceOpenOthersClosed) {
         (void)*Other;
       },
       ::testing::KilledBySignal(SIGSEGV), "");
+}
+
+// Under userfaultfd other slices are open but missing: a touch without a
+// cache is a SIGBUS. (The death test re-runs this test in a fresh process:
+// a fork child has no userfaultfd registration of its own.)
+TEST(DsmSpace, OtherSlicesAreMissingUnderUserfaultfd) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  std::string Error;
+  auto S = Space::create(1, 3, false, &Error);
+  ASSERT_TRUE(S) << Error;
+  EXPECT_EQ(S->mechanism(), FaultMechanism::Userfaultfd);
+  auto *Own = reinterpret_cast<std::byte *>(RangeBase + SliceBytes);
+  Own[0] = std::byte{7};
+  EXPECT_EQ(Own[0], std::byte{7});
+  EXPECT_EXIT(
+      {
+        auto *Other = reinterpret_cast<volatile std::byte *>(RangeBase);
+        (void)*Other;
+      },
+      ::testing::KilledBySignal(SIGBUS), "");
 }
 
 TEST(DsmSpace, TheAddressMustBeFree) {
@@ -122,10 +143,21 @@ TEST(DsmSpace, StacksComeFromTheTopAndAreReused) {
   EXPECT_EQ(S->allocateStack(StackBytes), nullptr); // the part is exhausted
 }
 
-TEST(DsmSpace, OtherRanksPagesAreFetchedWrittenAndReleased) {
+// Both fault mechanisms serve the cache the same way.
+class DsmSpaceMechanism : public ::testing::TestWithParam<FaultMechanism> {};
+
+INSTANTIATE_TEST_SUITE_P(
+    Mechanisms, DsmSpaceMechanism,
+    ::testing::Values(FaultMechanism::Signal, FaultMechanism::Userfaultfd),
+    [](const ::testing::TestParamInfo<FaultMechanism> &Info) {
+      return std::string(mechanismName(Info.param));
+    });
+
+TEST_P(DsmSpaceMechanism, OtherRanksPagesAreFetchedWrittenAndReleased) {
   std::string Error;
-  auto S = Space::create(1, 2, false, &Error);
+  auto S = Space::create(1, 2, false, &Error, GetParam());
   ASSERT_TRUE(S) << Error;
+  ASSERT_EQ(S->mechanism(), GetParam());
   FakeHome Home(*S);
   NodeCache Cache(1, Home, *S, SIZE_MAX, 64);
   S->attach(&Cache);
@@ -177,10 +209,11 @@ size_t mappings() {
   return Lines;
 }
 
-TEST(DsmSpace, DroppedCopiesGiveBackTheirMappings) {
+TEST_P(DsmSpaceMechanism, DroppedCopiesGiveBackTheirMappings) {
   std::string Error;
-  auto S = Space::create(1, 2, false, &Error);
+  auto S = Space::create(1, 2, false, &Error, GetParam());
   ASSERT_TRUE(S) << Error;
+  ASSERT_EQ(S->mechanism(), GetParam());
   FakeHome Home(*S);
   NodeCache Cache(1, Home, *S, SIZE_MAX, 16);
   S->attach(&Cache);
@@ -215,4 +248,36 @@ TEST(DsmSpace, ForkGivesTheChildACopy) {
   ASSERT_EQ(waitpid(Child, &Status, 0), Child);
   EXPECT_TRUE(WIFEXITED(Status) && WEXITSTATUS(Status) == 0);
   EXPECT_EQ(*Own, 1);
+}
+
+// A fork child leaves the DSM (detach, as threads/ does in its atfork
+// handler). Under userfaultfd it has no registration of its own, so without
+// care a page its parent never fetched would read as zeros; it must crash
+// instead, as under the signal mechanism.
+TEST(DsmSpace, AForkChildCrashesOnPagesItNeverHadUnderUserfaultfd) {
+  std::string Error;
+  auto S = Space::create(1, 2, false, &Error);
+  ASSERT_TRUE(S) << Error;
+  ASSERT_EQ(S->mechanism(), FaultMechanism::Userfaultfd);
+  FakeHome Home(*S);
+  NodeCache Cache(1, Home, *S, SIZE_MAX, 64);
+  S->attach(&Cache);
+  auto *Remote = reinterpret_cast<volatile unsigned char *>(RangeBase);
+  ASSERT_EQ(Remote[5],
+            (pageOf(const_cast<unsigned char *>(Remote)) + 5) & 0xff);
+  pid_t Child = fork();
+  ASSERT_GE(Child, 0);
+  if (Child == 0) {
+    S->detach();
+    unsigned char Never = Remote[8 * 4096]; // not fetched by the parent
+    _exit(Never == 0 ? 3 : 4);
+  }
+  int Status = 0;
+  ASSERT_EQ(waitpid(Child, &Status, 0), Child);
+  EXPECT_TRUE(WIFSIGNALED(Status) && WTERMSIG(Status) == SIGSEGV)
+      << "the child exited with " << Status;
+  // The parent goes on fetching.
+  EXPECT_EQ(Remote[8 * 4096 + 1],
+            (pageOf(const_cast<unsigned char *>(Remote)) + 8 + 1) & 0xff);
+  S->attach(nullptr);
 }

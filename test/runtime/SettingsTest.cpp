@@ -180,6 +180,17 @@ TEST(SettingsEnv, PlacementLogAndStats) {
   EXPECT_FALSE(resolveWith({{"GRID_STATS", "0"}}).Stats);
 }
 
+TEST(SettingsEnv, DsmFaults) {
+  EXPECT_TRUE(resolveWith({}).DsmUserfaultfd);
+  EXPECT_TRUE(resolveWith({{"GRID_DSM_FAULTS", "uffd"}}).DsmUserfaultfd);
+  EXPECT_FALSE(resolveWith({{"GRID_DSM_FAULTS", "signal"}}).DsmUserfaultfd);
+  for (const char *Bad : {"UFFD", "sigsegv", "uffd "})
+    EXPECT_EQ(errorOf([&] { resolveWith({{"GRID_DSM_FAULTS", Bad}}); }),
+              std::string("GRID_DSM_FAULTS='") + Bad +
+                  "' is not a fault mechanism; accepted: uffd, signal")
+        << Bad;
+}
+
 TEST(SettingsEnv, DsmCachePages) {
   EXPECT_EQ(resolveWith({}).DsmCachePages, 16384u);
   EXPECT_EQ(resolveWith({{"GRID_DSM_CACHE_PAGES", "16"}}).DsmCachePages, 16u);
