@@ -63,7 +63,8 @@ enum class Msg : uint16_t {
   // reads stdin takes nothing from a stdin it shares with its parent).
   StdinWanted,
   // The shared memory of threads placed on other nodes (threads/, any rank
-  // to any rank): a page's contents, a diff applied at its home.
+  // to any rank): a page's contents; diffs applied at their home (PageDiff
+  // holds one or more pages' diffs, answered by one DiffAck).
   PageGet,
   PageData,
   PageDiff,
@@ -167,6 +168,8 @@ public:
   }
   /// Every read succeeded and nothing is left over.
   bool ok() const { return !Failed && P == End; }
+  /// Every read succeeded and something is left (a list read to its end).
+  bool more() const { return !Failed && P < End; }
 
   uint16_t u16() { return num<uint16_t>(); }
   uint32_t u32() { return num<uint32_t>(); }

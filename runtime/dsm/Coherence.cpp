@@ -15,6 +15,7 @@
 
 #include "dsm/Coherence.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace grid::dsm {
@@ -44,11 +45,40 @@ bool NodeCache::fault(size_t Page, bool Write) {
   PageState &P = Pages[Page];
   std::byte *Staged = nullptr;
   if (P.Now == Access::None) {
-    Staged = View.stage(Page);
-    Homes.fetch(Page, Staged);
-    ++Counts.Fetches;
-    P.Now = Access::Read;
+    // Read-ahead: the following pages of the same home this node does not
+    // hold come in the same fetch (a sweep over an array faults once per
+    // run, not per page). They are as fresh as the faulting page.
+    unsigned Home = Homes.homeOf(Page);
+    size_t Run = 1, Max = std::min(View.maxRun(Page), MaxCached);
+    while (Run < Max && Page + Run < Limit &&
+           Homes.homeOf(Page + Run) == Home && !Pages.count(Page + Run))
+      ++Run;
+    Staged = Run > 1 ? View.stageRun(Page, Run) : View.stage(Page);
+    if (Run > 1)
+      Homes.fetchRun(Page, Run, Staged);
+    else
+      Homes.fetch(Page, Staged);
+    Counts.Fetches += Run;
+    Counts.ReadAhead += Run - 1;
+    Pages[Page].Now = Access::Read;
     Fetched.push_back(Page);
+    // A write fault opens the run for writing at once, each page with its
+    // twin (a sweep that writes one page writes the next): a page left
+    // unwritten costs a copy and an empty diff, not a fault.
+    Access Rest = Write ? Access::ReadWrite : Access::Read;
+    for (size_t I = 1; I < Run; ++I) {
+      PageState &R = Pages[Page + I];
+      R.Now = Rest;
+      Fetched.push_back(Page + I);
+      if (Write) {
+        R.Twin.reset(new std::byte[PageSize]);
+        std::memcpy(R.Twin.get(), Staged + I * PageSize, PageSize);
+        Dirty.push_back(Page + I);
+        ++Counts.Twins;
+      }
+    }
+    if (Run > 1)
+      View.placeRun(Page + 1, Run - 1, Rest);
     if (Pages.size() > MaxCached)
       evictLocked(Page);
     if (!Write) {
@@ -92,11 +122,30 @@ void NodeCache::evictLocked(size_t Keep) {
   }
 }
 
+namespace {
+// Calls Fn(First, Count) for each run of consecutive numbers in Sorted.
+template <typename Fn>
+void forEachRun(const std::vector<size_t> &Sorted, Fn &&Run) {
+  for (size_t I = 0; I < Sorted.size();) {
+    size_t J = I + 1;
+    while (J < Sorted.size() && Sorted[J] == Sorted[J - 1] + 1)
+      ++J;
+    Run(Sorted[I], J - I);
+    I = J;
+  }
+}
+} // namespace
+
 void NodeCache::releaseLocked() {
   bool Sent = false;
+  // No write may slip past a diff: every written page is read-only first,
+  // runs of neighbours in one call.
+  std::sort(Dirty.begin(), Dirty.end());
+  forEachRun(Dirty, [&](size_t First, size_t Count) {
+    View.protectRun(First, Count, Access::Read);
+  });
   for (size_t Page : Dirty) {
     PageState &P = Pages[Page];
-    View.protect(Page, Access::Read); // no write may slip past the diff
     P.Now = Access::Read;
     std::string Diff = makeDiff(P.Twin.get(), View.writable(Page));
     P.Twin.reset();
@@ -120,10 +169,15 @@ void NodeCache::release() {
 void NodeCache::acquire() {
   std::lock_guard<std::mutex> Lock(Mutex);
   releaseLocked();
-  for (auto &[Page, P] : Pages) {
-    View.protect(Page, Access::None);
-    ++Counts.Invalidated;
-  }
+  std::vector<size_t> Dropped;
+  Dropped.reserve(Pages.size());
+  for (auto &[Page, P] : Pages)
+    Dropped.push_back(Page);
+  std::sort(Dropped.begin(), Dropped.end());
+  forEachRun(Dropped, [&](size_t First, size_t Count) {
+    View.protectRun(First, Count, Access::None);
+  });
+  Counts.Invalidated += Dropped.size();
   Pages.clear();
   Fetched.clear();
 }

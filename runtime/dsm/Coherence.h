@@ -52,6 +52,12 @@ public:
   virtual unsigned homeOf(size_t Page) const = 0;
   /// Copies the home's current contents of Page into Out (PageSize bytes).
   virtual void fetch(size_t Page, std::byte *Out) = 0;
+  /// Copies Count consecutive pages from First, all of one home, into Out
+  /// (Count * PageSize bytes). The default fetches them one by one.
+  virtual void fetchRun(size_t First, size_t Count, std::byte *Out) {
+    for (size_t I = 0; I < Count; ++I)
+      fetch(First + I, Out + I * PageSize);
+  }
   /// Applies Diff (dsm/Diff.h) to the home's copy of Page. Diffs of
   /// different writers of one page touch disjoint bytes in a data-race-free
   /// program, so their order does not matter.
@@ -78,11 +84,36 @@ public:
   /// opened (the next protect() of Page installs them). The default is
   /// writable(Page); a view without a second mapping gives a staging page.
   virtual std::byte *stage(size_t Page) { return writable(Page); }
+  /// Read-ahead: at most how many pages from Page (1 and up) one fetch may
+  /// bring, all staged together by stageRun. The default is 1 (no
+  /// read-ahead).
+  virtual size_t maxRun(size_t Page) {
+    (void)Page;
+    return 1;
+  }
+  /// Stages Count (at most maxRun(Page)) pages from Page in one buffer: the
+  /// fetch writes them there, protect(Page) installs the first, and
+  /// placeRun the others, all with access A (Read or ReadWrite).
+  virtual std::byte *stageRun(size_t Page, size_t Count) {
+    (void)Count;
+    return stage(Page);
+  }
+  virtual void placeRun(size_t First, size_t Count, Access A) {
+    (void)First;
+    (void)Count;
+    (void)A;
+  }
+  /// protect() of Count consecutive pages from First, none of them staged.
+  virtual void protectRun(size_t First, size_t Count, Access A) {
+    for (size_t I = 0; I < Count; ++I)
+      protect(First + I, A);
+  }
 };
 
 /// What a node's cache did, for tests, statistics and benchmarks.
 struct CacheCounts {
   uint64_t Fetches = 0;     // pages fetched from their home
+  uint64_t ReadAhead = 0;   // of which brought along by another's fault
   uint64_t Twins = 0;       // first writes since a release
   uint64_t Diffs = 0;       // non-empty diffs sent home
   uint64_t DiffBytes = 0;   // their encoded size
@@ -148,7 +179,7 @@ private:
   // absent here is closed.
   std::unordered_map<size_t, PageState> Pages;
   std::deque<size_t> Fetched; // in fetch order, for eviction (may hold stale)
-  std::vector<size_t> Dirty;  // pages with a twin, in first-write order
+  std::vector<size_t> Dirty;  // pages with a twin (sorted by release)
   CacheCounts Counts;
 };
 

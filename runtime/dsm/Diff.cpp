@@ -141,6 +141,15 @@ std::string makeDiff(const std::byte *Twin, const std::byte *Page) {
   return Diff;
 }
 
+size_t diffRuns(std::string_view Diff) {
+  size_t Runs = 0;
+  forEachRun(Diff, [&](size_t, const std::byte *, size_t) {
+    ++Runs;
+    return true;
+  });
+  return Runs;
+}
+
 bool applyDiff(std::byte *Target, std::string_view Diff) {
   // Validate every run before writing any, so a malformed diff changes
   // nothing. Zero-length runs are refused: makeDiff never makes one, so one

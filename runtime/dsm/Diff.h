@@ -41,6 +41,27 @@ std::string makeDiff(const std::byte *Twin, const std::byte *Page);
 /// order or overlapping, a truncated run).
 bool applyDiff(std::byte *Target, std::string_view Diff);
 
+/// How many runs Diff (as makeDiff made it) holds.
+size_t diffRuns(std::string_view Diff);
+
+/// Calls Run(Offset, Bytes, Length) for each run of Diff (as makeDiff made
+/// it), in order, while it returns true; false if one returned false.
+template <typename Fn> bool forEachRun(std::string_view Diff, Fn &&Run) {
+  for (size_t Pos = 0; Pos + 4 <= Diff.size();) {
+    auto Byte = [&](size_t I) {
+      return static_cast<size_t>(static_cast<uint8_t>(Diff[Pos + I]));
+    };
+    size_t Offset = Byte(0) | Byte(1) << 8, Length = Byte(2) | Byte(3) << 8;
+    Pos += 4;
+    if (!Length || Length > Diff.size() - Pos ||
+        !Run(Offset, reinterpret_cast<const std::byte *>(Diff.data() + Pos),
+             Length))
+      return false;
+    Pos += Length;
+  }
+  return true;
+}
+
 } // namespace grid::dsm
 
 #endif // GRID_DSM_DIFF_H

@@ -277,9 +277,14 @@ int protFor(Access A) {
 }
 } // namespace
 
-std::byte *Space::stage(size_t Page) {
+std::byte *Space::stage(size_t Page) { return stageRun(Page, 1); }
+
+std::byte *Space::stageRun(size_t Page, size_t Count) {
+  // Under signals the staging page moves into place, so a new one is made
+  // each time; under userfaultfd the buffer stays and is copied from.
+  size_t Bytes = (Uffd >= 0 ? MaxRun : 1) * PB;
   if (!Staging) {
-    void *P = mmap(nullptr, PB, PROT_READ | PROT_WRITE,
+    void *P = mmap(nullptr, Bytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     Staging = P == MAP_FAILED ? nullptr : static_cast<std::byte *>(P);
   }
@@ -288,8 +293,53 @@ std::byte *Space::stage(size_t Page) {
       failPage("staging a fetch", Page);
     return address(Page); // no memory: protect() opens the page in place
   }
+  if (Count * PB > Bytes)
+    failPage("staging a run", Page);
   StagedPage = Page;
   return Staging;
+}
+
+size_t Space::maxRun(size_t Page) {
+  if (Uffd < 0)
+    return 1;
+  uintptr_t A = Page * PB, End;
+  if (Range->contains(reinterpret_cast<void *>(A))) {
+    uintptr_t Slice = pageDown(A - RangeBase) / SliceBytes * SliceBytes;
+    End = RangeBase + Slice + (SliceBytes - StackBytes);
+    if (A >= End)
+      return 1; // a stack part
+  } else if (Globals && GlobalsRegistered &&
+             Globals->contains(reinterpret_cast<void *>(A))) {
+    End = reinterpret_cast<uintptr_t>(Globals->base()) + Globals->size();
+  } else {
+    return 1;
+  }
+  return std::min<size_t>(MaxRun, (End - A) / PB);
+}
+
+void Space::placeRun(size_t First, size_t Count, Access A) {
+  // The pages after the staged one, in one copy.
+  if (Uffd < 0 || StagedPage != First - 1 || Count + 1 > MaxRun)
+    failPage("placing a run", First);
+  uffdio_copy Copy = {};
+  Copy.dst = reinterpret_cast<uintptr_t>(address(First));
+  Copy.src = reinterpret_cast<uintptr_t>(Staging + PB);
+  Copy.len = Count * PB;
+  Copy.mode = A == Access::Read ? UFFDIO_COPY_MODE_WP : 0;
+  if (ioctl(Uffd, UFFDIO_COPY, &Copy) != 0)
+    failPage("placing a fetched run", First);
+}
+
+void Space::protectRun(size_t First, size_t Count, Access A) {
+  FaultRange *R = rangeOf(First);
+  if (Count > 1 && Uffd >= 0 && R && R == rangeOf(First + Count - 1) &&
+      (R == Range.get() || GlobalsRegistered) && First != StagedPage &&
+      homeOf(First) == homeOf(First + Count - 1) && homeOf(First) != Rank) {
+    protectUffd(First, Count, A);
+    return;
+  }
+  for (size_t I = 0; I < Count; ++I)
+    protect(First + I, A);
 }
 
 void Space::protect(size_t Page, Access A) {
@@ -297,7 +347,7 @@ void Space::protect(size_t Page, Access A) {
   if (!R)
     return;
   if (Uffd >= 0 && (R == Range.get() || GlobalsRegistered)) {
-    protectUffd(Page, A);
+    protectUffd(Page, 1, A);
     return;
   }
   if (Page == StagedPage) {
@@ -329,7 +379,7 @@ void Space::protect(size_t Page, Access A) {
 
 // Pages of a userfaultfd range: missing (None), present and write-protected
 // (Read), present and writable (ReadWrite). Nothing splits the mapping.
-void Space::protectUffd(size_t Page, Access A) {
+void Space::protectUffd(size_t Page, size_t Count, Access A) {
   auto Addr = reinterpret_cast<uintptr_t>(address(Page));
   if (Page == StagedPage) {
     StagedPage = SIZE_MAX;
@@ -343,13 +393,14 @@ void Space::protectUffd(size_t Page, Access A) {
     return;
   }
   if (A == Access::None) {
-    if (homeOf(Page) != Rank && madvise(address(Page), PB, MADV_DONTNEED) != 0)
+    if (homeOf(Page) != Rank &&
+        madvise(address(Page), Count * PB, MADV_DONTNEED) != 0)
       failPage("dropping a copy", Page);
     return;
   }
   uffdio_writeprotect W = {};
   W.range.start = Addr;
-  W.range.len = PB;
+  W.range.len = Count * PB;
   W.mode = A == Access::Read ? UFFDIO_WRITEPROTECT_MODE_WP : 0;
   if (ioctl(Uffd, UFFDIO_WRITEPROTECT, &W) != 0)
     failPage("write-protecting", Page);

@@ -85,6 +85,13 @@ public:
   std::byte *writable(size_t Page) override;
   void protect(size_t Page, Access A) override;
   std::byte *stage(size_t Page) override;
+  /// Under userfaultfd: up to MaxRun pages of one heap, or of the globals
+  /// (a stack part has guard pages at its home: no read-ahead there).
+  size_t maxRun(size_t Page) override;
+  std::byte *stageRun(size_t Page, size_t Count) override;
+  void placeRun(size_t First, size_t Count, Access A) override;
+  void protectRun(size_t First, size_t Count, Access A) override;
+  static constexpr size_t MaxRun = 16;
   /// The mechanism in use: Uffd, or Signal (asked for, or the fallback).
   FaultMechanism mechanism() const {
     return Uffd >= 0 ? FaultMechanism::Userfaultfd : FaultMechanism::Signal;
@@ -103,7 +110,7 @@ public:
 private:
   Space(unsigned Rank, unsigned Ranks) : Rank(Rank), Ranks(Ranks) {}
   FaultRange *rangeOf(size_t Page) const;
-  void protectUffd(size_t Page, Access A);
+  void protectUffd(size_t Page, size_t Count, Access A);
 
   unsigned Rank, Ranks;
   std::unique_ptr<FaultRange> Range;       // RangeBase, Ranks slices

@@ -129,52 +129,56 @@ public:
     sem_destroy(&W.Done);
   }
 
+  void fetchRun(size_t First, size_t Count, std::byte *Out) override {
+    unsigned Home = homeOf(First);
+    if (oneSided(Home)) {
+      std::lock_guard<std::mutex> Lock(WinMutex);
+      if (!(Home == 0 && HomeWindowOff) &&
+          Win->get(static_cast<int>(Home), First * PageBytes, Out,
+                   Count * PageBytes))
+        return;
+    }
+    HomeStore::fetchRun(First, Count, Out);
+  }
+
   void sendDiff(size_t Page, std::string_view Diff) override {
     unsigned Home = homeOf(Page);
-    std::unique_lock<std::mutex> WinLock(WinMutex, std::defer_lock);
-    if (oneSided(Home))
-      WinLock.lock();
-    if (oneSided(Home) && !(Home == 0 && HomeWindowOff)) {
-      // The runs go straight into home's copy; their bytes must stay put
-      // until flushDiffs.
+    std::lock_guard<std::mutex> WinLock(WinMutex);
+    // A diff of few runs goes straight into home's copy, a put per run. One
+    // of many runs (doubles that changed in some bytes each) would be
+    // hundreds of puts: it travels in one message per home and release,
+    // applied by home's loop.
+    if (oneSided(Home) && !(Home == 0 && HomeWindowOff) &&
+        dsm::diffRuns(Diff) <= MaxPutRuns) {
+      // The runs' bytes must stay put until flushDiffs.
       Puts.emplace_back(Diff);
       std::string_view D = Puts.back();
-      bool Ok = true;
-      for (size_t Pos = 0; Ok && Pos + 4 <= D.size();) {
-        size_t Offset = static_cast<uint8_t>(D[Pos]) |
-                        static_cast<size_t>(static_cast<uint8_t>(D[Pos + 1]))
-                            << 8;
-        size_t Length = static_cast<uint8_t>(D[Pos + 2]) |
-                        static_cast<size_t>(static_cast<uint8_t>(D[Pos + 3]))
-                            << 8;
-        Pos += 4;
-        Ok = Length && Pos + Length <= D.size() &&
-             Win->put(static_cast<int>(homeOf(Page)), Page * PageBytes + Offset,
-                      D.data() + Pos, Length);
-        Pos += Length;
-      }
+      bool Ok = dsm::forEachRun(
+          D, [&](size_t Offset, const std::byte *Bytes, size_t Length) {
+            return Win->put(static_cast<int>(Home), Page * PageBytes + Offset,
+                            Bytes, Length);
+          });
       if (Ok)
         return;
       stopWindows("a write");
       // The runs already put are rewritten by the message: the same bytes.
     }
-    if (WinLock.owns_lock())
-      WinLock.unlock();
-    {
-      std::lock_guard<std::mutex> Lock(Mutex);
-      ++Unacked;
-    }
-    std::string Body = wire::Writer(Msg::PageDiff)
-                           .u64(Page)
-                           .bytes(Diff.data(), Diff.size())
-                           .body();
-    Loop.post([this, Home, Body = std::move(Body)]() mutable {
-      Loop.send(Home, std::move(Body));
-    });
+    auto It = Batches.try_emplace(Home, Msg::PageDiff).first;
+    It->second.u64(Page).bytes(Diff.data(), Diff.size());
   }
 
   void flushDiffs() override {
     std::unique_lock<std::mutex> WinLock(WinMutex);
+    for (auto &[Home, Batch] : Batches) {
+      {
+        std::lock_guard<std::mutex> Lock(Mutex);
+        ++Unacked;
+      }
+      Loop.post([this, Home = Home, Body = Batch.body()]() mutable {
+        Loop.send(static_cast<int>(Home), std::move(Body));
+      });
+    }
+    Batches.clear();
     if (!Puts.empty()) {
       if (!Win || !Win->flush())
         core::fatal("grid",
@@ -230,14 +234,18 @@ public:
       sem_post(&W->Done);
     });
     Loop.onMessage(Msg::PageDiff, [this](int Source, wire::Reader &R) {
-      uint64_t Page = R.u64();
-      std::string_view Diff = R.str();
-      std::byte *P =
-          R.ok() && S->homeOf(Page) == S->rank() ? S->writable(Page) : nullptr;
-      if (!P || !dsm::applyDiff(P, Diff))
-        core::fatal(
-            "grid",
-            "a malformed diff arrived from node " + std::to_string(Source), "");
+      do {
+        uint64_t Page = R.u64();
+        std::string_view Diff = R.str();
+        std::byte *P = (R.ok() || R.more()) && S->homeOf(Page) == S->rank()
+                           ? S->writable(Page)
+                           : nullptr;
+        if (!P || !dsm::applyDiff(P, Diff))
+          core::fatal("grid",
+                      "a malformed diff arrived from node " +
+                          std::to_string(Source),
+                      "");
+      } while (R.more());
       Loop.send(Source, wire::Writer(Msg::DiffAck));
     });
     Loop.onMessage(Msg::DiffAck, [this](int, wire::Reader &) {
@@ -291,7 +299,9 @@ private:
   // Window calls (under the cache's lock too), and the loop's switch.
   std::mutex WinMutex;
   bool HomeWindowOff = false;
-  std::vector<std::string> Puts; // diffs put, not yet flushed
+  std::vector<std::string> Puts;            // diffs put, not yet flushed
+  std::map<unsigned, wire::Writer> Batches; // diffs to send, by home
+  static constexpr size_t MaxPutRuns = 8;
   cluster::EventLoop &Loop;
   std::mutex Mutex;
   std::condition_variable Acked;

@@ -38,6 +38,13 @@ public:
     std::vector<std::byte> &P = master(Page);
     std::memcpy(Out, P.data(), PageSize);
   }
+  void fetchRun(size_t First, size_t Count, std::byte *Out) override {
+    {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      ++Runs;
+    }
+    HomeStore::fetchRun(First, Count, Out);
+  }
   void sendDiff(size_t Page, std::string_view Diff) override {
     std::lock_guard<std::mutex> Lock(Mutex);
     ASSERT_TRUE(applyDiff(master(Page).data(), Diff));
@@ -56,7 +63,7 @@ public:
   const Space &S;
   std::mutex Mutex;
   std::map<size_t, std::vector<std::byte>> Pages;
-  int Fetches = 0, Diffs = 0;
+  int Fetches = 0, Diffs = 0, Runs = 0;
 };
 
 size_t pageOf(const void *P) { return reinterpret_cast<uintptr_t>(P) / 4096; }
@@ -164,24 +171,27 @@ TEST_P(DsmSpaceMechanism, OtherRanksPagesAreFetchedWrittenAndReleased) {
   auto *Remote = reinterpret_cast<unsigned char *>(RangeBase);
   size_t Page = pageOf(Remote);
 
-  // A read fault fetches the page: its contents are the home's.
+  // A read fault fetches the page (and, under userfaultfd, the run after
+  // it): its contents are the home's.
+  size_t Run = S->maxRun(Page);
+  EXPECT_EQ(Run, GetParam() == FaultMechanism::Signal ? 1 : Space::MaxRun);
   EXPECT_EQ(Remote[5], (Page + 5) & 0xff);
   EXPECT_EQ(Cache.access(Page), Access::Read);
-  EXPECT_EQ(Home.Fetches, 1);
+  EXPECT_EQ(Home.Fetches, static_cast<int>(Run));
   // Threads reading the same fresh page all see it whole.
   std::vector<std::thread> Readers;
   std::atomic<int> Bad{0};
-  auto *Next = Remote + 4096;
+  auto *Next = Remote + Run * 4096;
   for (int T = 0; T < 4; ++T)
     Readers.emplace_back([&] {
       for (size_t I = 0; I < 4096; ++I)
-        if (Next[I] != ((Page + 1 + I) & 0xff))
+        if (Next[I] != ((Page + Run + I) & 0xff))
           ++Bad;
     });
   for (auto &T : Readers)
     T.join();
   EXPECT_EQ(Bad.load(), 0);
-  EXPECT_EQ(Home.Fetches, 2);
+  EXPECT_EQ(Home.Fetches, static_cast<int>(2 * Run));
 
   // A write takes a twin; release sends only the changed bytes.
   Remote[100] = 0xAB;
@@ -279,5 +289,69 @@ TEST(DsmSpace, AForkChildCrashesOnPagesItNeverHadUnderUserfaultfd) {
   // The parent goes on fetching.
   EXPECT_EQ(Remote[8 * 4096 + 1],
             (pageOf(const_cast<unsigned char *>(Remote)) + 8 + 1) & 0xff);
+  S->attach(nullptr);
+}
+
+// Under userfaultfd a fault brings the following pages of the same home
+// along (read-ahead, up to Space::MaxRun): a sweep over an array faults once
+// per run. A write fault opens the whole run for writing with twins, and
+// release sends diffs only for the pages that changed.
+TEST(DsmSpace, ReadAheadBringsARunAndWritesDiffOnlyWhatChanged) {
+  std::string Error;
+  auto S = Space::create(1, 2, false, &Error);
+  ASSERT_TRUE(S) << Error;
+  ASSERT_EQ(S->mechanism(), FaultMechanism::Userfaultfd);
+  FakeHome Home(*S);
+  NodeCache Cache(1, Home, *S, SIZE_MAX, 256);
+  S->attach(&Cache);
+  auto *Remote = reinterpret_cast<volatile unsigned char *>(RangeBase);
+  size_t First = pageOf(const_cast<unsigned char *>(Remote));
+  // Reading every page of two runs takes two faults, each fetching a run.
+  unsigned Bad = 0;
+  for (size_t P = 0; P < 2 * Space::MaxRun; ++P)
+    Bad += Remote[P * 4096 + 3] != ((First + P + 3) & 0xff);
+  EXPECT_EQ(Bad, 0u);
+  CacheCounts C = Cache.counts();
+  EXPECT_EQ(C.Fetches, 2 * Space::MaxRun);
+  EXPECT_EQ(C.ReadAhead, 2 * (Space::MaxRun - 1));
+  EXPECT_EQ(Home.Runs, 2);
+  for (size_t P = 0; P < Space::MaxRun; ++P)
+    EXPECT_EQ(Cache.access(First + P), Access::Read) << P;
+  // Pages read ahead are write-protected: a write takes a twin.
+  Remote[5 * 4096] = 0xAB;
+  EXPECT_EQ(Cache.access(First + 5), Access::ReadWrite);
+  EXPECT_EQ(Cache.access(First + 6), Access::Read);
+  Cache.release();
+  EXPECT_EQ(Home.Diffs, 1);
+  EXPECT_EQ(static_cast<unsigned char>(Home.master(First + 5)[0]), 0xAB);
+
+  // A write fault on a fresh run: the whole run is writable at once.
+  size_t W = 4 * Space::MaxRun;
+  Remote[W * 4096] = 1;
+  EXPECT_EQ(Home.Runs, 3);
+  for (size_t P = 0; P < Space::MaxRun; ++P)
+    EXPECT_EQ(Cache.access(First + W + P), Access::ReadWrite) << P;
+  Remote[(W + 3) * 4096 + 9] = 2;
+  EXPECT_EQ(Home.Runs, 3) << "a write in the run faulted again";
+  Cache.release(); // two pages changed: two diffs, not a run's worth
+  EXPECT_EQ(Home.Diffs, 3);
+  EXPECT_EQ(static_cast<unsigned char>(Home.master(First + W)[0]), 1);
+  EXPECT_EQ(static_cast<unsigned char>(Home.master(First + W + 3)[9]), 2);
+  for (size_t P = 0; P < Space::MaxRun; ++P)
+    EXPECT_EQ(Cache.access(First + W + P), Access::Read) << P;
+  // A write after release faults again (write protection is back).
+  Remote[(W + 7) * 4096] = 3;
+  EXPECT_EQ(Cache.access(First + W + 7), Access::ReadWrite);
+  // Acquire drops every copy, in runs: home's later change is seen.
+  Cache.acquire();
+  EXPECT_EQ(Cache.cachedPages(), 0u);
+  Home.master(First + 1)[3] = std::byte{0x44};
+  EXPECT_EQ(Remote[4096 + 3], 0x44);
+  // No read-ahead into a stack part (its home has guard pages there).
+  size_t Stack =
+      pageOf(reinterpret_cast<void *>(RangeBase + SliceBytes - StackBytes));
+  EXPECT_EQ(S->maxRun(Stack), 1u);
+  EXPECT_EQ(S->maxRun(Stack - 1), 1u) << "a run crossed into a stack part";
+  EXPECT_EQ(S->maxRun(Stack - Space::MaxRun), Space::MaxRun);
   S->attach(nullptr);
 }
