@@ -10,6 +10,7 @@
 #include "local/Threads.h"
 #include "placement/Placement.h"
 #include "sync/Sync.h"
+#include "threads/HomeStacks.h"
 #include "threads/Threads.h"
 #include "topology/Topology.h"
 
@@ -143,11 +144,22 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
     }
   }
   uint64_t WorkId;
+  threads::HomeStacks *Stacks;
+  threads::HomeStacks::Lease Lease;
   {
     core::ErrnoGuard Guard;
     WorkId = core::addWork(std::move(Work));
+    // In a job, a thread at home runs on a stack other nodes can reach.
+    if ((Stacks = threads::homeStacks()))
+      Lease = Stacks->takeFor(Attr);
   }
-  int Result = M->Threads.create(Thread, Attr, Start, Arg, Core, WorkId);
+  local::LocalThreads::GivenStack Given{Lease.Base, Lease.Bytes, Lease.Tid};
+  int Result = M->Threads.create(Thread, Attr, Start, Arg, Core, WorkId,
+                                 Lease ? &Given : nullptr);
+  if (Lease && !Given.Used) {
+    core::ErrnoGuard Guard;
+    Stacks->giveBack(Lease);
+  }
   if (Result == 0) {
     core::ErrnoGuard Guard;
     core::recordCreation(Site, Place);

@@ -226,8 +226,16 @@ std::pair<std::byte *, std::byte *> Space::globals() const {
 // Each stack has a closed guard page below it (not counted in Bytes), so an
 // overflow faults (a home page: the fault is not the cache's, and the
 // program dies by SIGSEGV as it would) instead of running into the next.
+size_t Space::stackBytes(size_t Bytes) {
+  return pageUp(std::max<size_t>(Bytes, 16 * PB));
+}
+
+std::pair<std::byte *, std::byte *> Space::stackPart() const {
+  return {heapBase() + heapBytes(), heapBase() + SliceBytes};
+}
+
 void *Space::allocateStack(size_t Bytes) {
-  Bytes = pageUp(std::max<size_t>(Bytes, 16 * PB));
+  Bytes = stackBytes(Bytes);
   std::lock_guard<std::mutex> Lock(StackMutex);
   for (auto It = FreeStacks.begin(); It != FreeStacks.end(); ++It)
     if (It->second == Bytes) {
@@ -244,7 +252,7 @@ void *Space::allocateStack(size_t Bytes) {
 }
 
 void Space::freeStack(void *Stack, size_t Bytes) {
-  Bytes = pageUp(std::max<size_t>(Bytes, 16 * PB));
+  Bytes = stackBytes(Bytes);
   std::lock_guard<std::mutex> Lock(StackMutex);
   FreeStacks.emplace_back(Stack, Bytes);
 }

@@ -69,10 +69,15 @@ public:
   /// The executable's shared globals ([begin, end), empty if not shared).
   std::pair<std::byte *, std::byte *> globals() const;
 
-  /// A stack of Bytes (rounded up to pages) from this rank's stack part, or
-  /// null when it is exhausted; freeStack makes it reusable.
+  /// A stack of Bytes (rounded up by stackBytes) from this rank's stack
+  /// part, or null when it is exhausted; freeStack makes it reusable.
   void *allocateStack(size_t Bytes);
   void freeStack(void *Stack, size_t Bytes);
+  /// The size of the stack allocateStack gives for Bytes: whole pages, at
+  /// least 64 KiB.
+  static size_t stackBytes(size_t Bytes);
+  /// This rank's stack part of its slice ([begin, end)).
+  std::pair<std::byte *, std::byte *> stackPart() const;
 
   /// The cache that faults go to (created by the caller over its store).
   void attach(NodeCache *C) { Cache.store(C); }

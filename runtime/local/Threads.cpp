@@ -1,9 +1,10 @@
 //===- local/Threads.cpp - The thread trampoline --------------------------===//
 //
-// The new thread runs trampoline(): bind, run the program's start routine,
-// return its value untouched. The live count is released by a cleanup
-// handler, which runs on return, on pthread_exit and on cancellation alike
-// (glibc runs it during the forced unwind of both).
+// The new thread runs trampoline(): record its kernel id if it runs on a
+// stack Grid gave it, bind, run the program's start routine, return its
+// value untouched. The live count is released by a cleanup handler, which
+// runs on return, on pthread_exit and on cancellation alike (glibc runs it
+// during the forced unwind of both).
 //===----------------------------------------------------------------------===//
 
 #include "local/Threads.h"
@@ -14,6 +15,8 @@
 #include <cstring>
 #include <new>
 #include <sched.h>
+#include <signal.h>
+#include <unistd.h>
 
 namespace grid::local {
 
@@ -30,6 +33,7 @@ struct LocalThreads::Launch {
   unsigned Generation;
   bool BindInThread; // false when the attributes already carry the core
   uint64_t WorkId;   // gridctl ps's entry, 0 if none
+  std::atomic<pid_t> *Tid = nullptr; // GivenStack's, when it runs on one
 };
 
 LocalThreads::LocalThreads(const topology::Topology &Topo)
@@ -116,6 +120,8 @@ void LocalThreads::release(void *Box) {
 
 void *LocalThreads::trampoline(void *Box) {
   auto *L = static_cast<Launch *>(Box);
+  if (L->Tid)
+    L->Tid->store(gettid(), std::memory_order_release);
   void *(*Start)(void *) = L->Start;
   void *Arg = L->Arg;
   void *Result;
@@ -136,9 +142,68 @@ void *LocalThreads::trampoline(void *Box) {
   return Result;
 }
 
+namespace {
+// Attr's settings (the defaults if null) on the stack [Base, Base + Bytes),
+// in To. pthread_attr_t cannot be copied, so each setting goes through its
+// get and set calls; the guard size does not apply to a given stack.
+bool copyWithStack(const pthread_attr_t *Attr, void *Base, size_t Bytes,
+                   pthread_attr_t *To) {
+  if (pthread_attr_init(To) != 0)
+    return false;
+  bool Ok = true;
+  if (Attr) {
+    int I;
+    sched_param Param;
+    cpu_set_t Cpus;
+    sigset_t Mask;
+    Ok = pthread_attr_getdetachstate(Attr, &I) == 0 &&
+         pthread_attr_setdetachstate(To, I) == 0 &&
+         pthread_attr_getinheritsched(Attr, &I) == 0 &&
+         pthread_attr_setinheritsched(To, I) == 0 &&
+         pthread_attr_getschedpolicy(Attr, &I) == 0 &&
+         pthread_attr_setschedpolicy(To, I) == 0 &&
+         pthread_attr_getschedparam(Attr, &Param) == 0 &&
+         pthread_attr_setschedparam(To, &Param) == 0 &&
+         pthread_attr_getscope(Attr, &I) == 0 &&
+         pthread_attr_setscope(To, I) == 0;
+    if (Ok && LocalThreads::hasOwnAffinity(Attr))
+      Ok = pthread_attr_getaffinity_np(Attr, sizeof Cpus, &Cpus) == 0 &&
+           pthread_attr_setaffinity_np(To, sizeof Cpus, &Cpus) == 0;
+    int Got = Ok ? pthread_attr_getsigmask_np(Attr, &Mask) : -1;
+    if (Got == 0)
+      Ok = pthread_attr_setsigmask_np(To, &Mask) == 0;
+    else
+      Ok = Ok && Got == PTHREAD_ATTR_NO_SIGMASK_NP;
+  }
+  Ok = Ok && pthread_attr_setstack(To, Base, Bytes) == 0;
+  if (!Ok)
+    pthread_attr_destroy(To);
+  return Ok;
+}
+} // namespace
+
+int LocalThreads::spawn(pthread_t *Thread, const pthread_attr_t *Attr,
+                        Launch *L, GivenStack *Stack) {
+  pthread_attr_t OnStack;
+  if (!Stack || !copyWithStack(Attr, Stack->Base, Stack->Bytes, &OnStack)) {
+    L->Tid = nullptr;
+    return pthread_create(Thread, Attr, trampoline, L);
+  }
+  L->Tid = Stack->Tid;
+  int Result = pthread_create(Thread, &OnStack, trampoline, L);
+  int SavedErrno = errno;
+  pthread_attr_destroy(&OnStack);
+  errno = SavedErrno;
+  Stack->Used = Result == 0;
+  return Result;
+}
+
 int LocalThreads::create(pthread_t *Thread, const pthread_attr_t *Attr,
                          void *(*Start)(void *), void *Arg,
-                         std::optional<unsigned> Core, uint64_t WorkId) {
+                         std::optional<unsigned> Core, uint64_t WorkId,
+                         GivenStack *Stack) {
+  if (Stack)
+    Stack->Used = false;
   auto *L = new (std::nothrow)
       Launch{this, Start, Arg, -1, Generation.load(), Attr != nullptr, WorkId};
   if (!L) {
@@ -152,12 +217,12 @@ int LocalThreads::create(pthread_t *Thread, const pthread_attr_t *Attr,
     if (!Attr)
       Attr = &CoreAttrs[*Core];
   }
-  int Result = pthread_create(Thread, Attr, trampoline, L);
+  int Result = spawn(Thread, Attr, L, Stack);
   if (Result == EINVAL && !L->BindInThread && L->Core >= 0) {
     // The core's affinity no longer fits the process's cpuset (it changed
     // under us): start the thread as the program asked, binding best-effort.
     L->BindInThread = true;
-    Result = pthread_create(Thread, nullptr, trampoline, L);
+    Result = spawn(Thread, nullptr, L, Stack);
   }
   if (Result != 0) {
     int SavedErrno = errno;

@@ -22,6 +22,7 @@
 #include <optional>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/types.h>
 #include <vector>
 
 namespace grid::local {
@@ -34,14 +35,26 @@ public:
   /// Live Grid threads per core (a snapshot; index = core index).
   std::vector<unsigned> liveThreadsPerCore() const;
 
+  /// A stack Grid gives a new thread (threads/HomeStacks.h): the thread runs
+  /// on it and stores its kernel thread id in *Tid before anything else.
+  struct GivenStack {
+    void *Base;
+    size_t Bytes;
+    std::atomic<pid_t> *Tid;
+    /// Set by create: false if the thread was not started on it (its
+    /// attributes could not be copied), so the stack is still the giver's.
+    bool Used = false;
+  };
+
   /// pthread_create(Thread, Attr, Start, Arg), the new thread bound to Core
-  /// (or left where Attr's own affinity puts it when Core is empty). Returns
+  /// (or left where Attr's own affinity puts it when Core is empty), and on
+  /// Stack if given (a copy of Attr's settings with that stack). Returns
   /// exactly what pthread_create returns; errno is left as it set it.
   /// WorkId (core::addWork), if not 0, is removed when the thread ends or
   /// if it cannot be created.
   int create(pthread_t *Thread, const pthread_attr_t *Attr,
              void *(*Start)(void *), void *Arg, std::optional<unsigned> Core,
-             uint64_t WorkId = 0);
+             uint64_t WorkId = 0, GivenStack *Stack = nullptr);
 
   /// True if Attr carries a CPU affinity of its own
   /// (pthread_attr_setaffinity_np), which Grid then respects.
@@ -66,6 +79,8 @@ private:
   struct Launch;
   static void *trampoline(void *Box);
   static void release(void *Box);
+  static int spawn(pthread_t *Thread, const pthread_attr_t *Attr, Launch *L,
+                   GivenStack *Stack);
 
   const topology::Topology &Topo;
   std::unique_ptr<std::atomic<unsigned>[]> Live;

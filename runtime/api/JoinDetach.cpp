@@ -1,0 +1,67 @@
+//===- api/JoinDetach.cpp - Joins and detaches free home stacks -----------===//
+//
+// The stack of a thread Grid started at home in a job is in the shared
+// space (threads/HomeStacks.h) and is reused once the thread is joined, or
+// detached and gone. libgridrt, before the C library in the loader's
+// lookup order, defines pthread_join, its try, timed and clock forms, and
+// pthread_detach under their own names, so that every join and detach is
+// seen: the program's (through __grid_pthread_join), libstdc++'s
+// (std::thread::join and detach), and home's on behalf of a remote thread.
+// Each calls the C library's function, found with dlsym(RTLD_NEXT), and
+// returns what it returns, errno untouched. Only libgridrt.so contains this
+// file.
+//===----------------------------------------------------------------------===//
+
+#include "threads/HomeStacks.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <time.h>
+
+#define GRID_INTERPOSE extern "C" __attribute__((visibility("default")))
+
+namespace {
+template <class Fn> Fn real(const char *Name) {
+  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, Name));
+}
+
+// The join succeeded: no thread runs on the stack, and the descriptor on it
+// is freed.
+int joinedIfZero(int Err, pthread_t Thread) {
+  if (Err == 0)
+    grid::threads::threadJoined(Thread);
+  return Err;
+}
+} // namespace
+
+GRID_INTERPOSE int pthread_join(pthread_t Thread, void **Result) {
+  static auto Real = real<int (*)(pthread_t, void **)>("pthread_join");
+  return joinedIfZero(Real(Thread, Result), Thread);
+}
+
+GRID_INTERPOSE int pthread_tryjoin_np(pthread_t Thread,
+                                      void **Result) noexcept {
+  static auto Real = real<int (*)(pthread_t, void **)>("pthread_tryjoin_np");
+  return joinedIfZero(Real(Thread, Result), Thread);
+}
+
+GRID_INTERPOSE int pthread_timedjoin_np(pthread_t Thread, void **Result,
+                                        const struct timespec *Until) {
+  static auto Real = real<int (*)(pthread_t, void **, const struct timespec *)>(
+      "pthread_timedjoin_np");
+  return joinedIfZero(Real(Thread, Result, Until), Thread);
+}
+
+GRID_INTERPOSE int pthread_clockjoin_np(pthread_t Thread, void **Result,
+                                        clockid_t Clock,
+                                        const struct timespec *Until) {
+  static auto Real =
+      real<int (*)(pthread_t, void **, clockid_t, const struct timespec *)>(
+          "pthread_clockjoin_np");
+  return joinedIfZero(Real(Thread, Result, Clock, Until), Thread);
+}
+
+GRID_INTERPOSE int pthread_detach(pthread_t Thread) noexcept {
+  static auto Real = real<int (*)(pthread_t)>("pthread_detach");
+  return grid::threads::detachThread(Thread, Real);
+}
