@@ -825,20 +825,22 @@ def measure_top(bench, build_dir, rounds, verbose):
 # --- Threads on other nodes (issue 5) ---------------------------------------
 
 
-def dsm_command(mpirun, program, args, grid=True):
+def dsm_command(mpirun, program, args, grid=True, settings=()):
     """The mpirun command line of a DSM figure: dsm_threads with threads
-    spread over home and node 1 and GRID_STATS=1 (grid), or an MPI
-    baseline."""
+    spread over home and node 1 and GRID_STATS=1 (grid), plus any other
+    GRID_* settings ("NAME=value"), or an MPI baseline."""
     env = (["-x", "GRID_THREAD_TOLERANCE=any", "-x", "GRID_PLACEMENT=spread",
             "-x", "GRID_STATS=1"] if grid else [])
+    for setting in settings:
+        env += ["-x", setting]
     return ([mpirun, "--oversubscribe", "--bind-to", "none", "-np", "2"] +
             env + [program] + args)
 
 
-def shown_dsm_command(program, args, grid=True):
+def shown_dsm_command(program, args, grid=True, settings=()):
     """dsm_command as RESULTS.md shows it."""
     return shlex.join(dsm_command("mpirun", f"build/benchmarks/{program}",
-                                  args, grid))
+                                  args, grid, settings))
 
 
 def run_job(argv, verbose, env=None, timeout=300):
@@ -879,9 +881,13 @@ def dsm_rounds(rounds, verbose, mpirun, kinds):
     return results
 
 
-def grid_result(what):
+def grid_result(what, expect=None):
+    """Parses a dsm_threads run that must have had a thread on node 1 and,
+    if expect is given, printed that text on stderr (GRID_STATS=1)."""
     def parse(out, err):
         check_on_node1(err, what)
+        if expect and expect not in err:
+            raise SystemExit(f"{what}: expected '{expect}' on stderr:\n{err}")
         return parse_result(out, what)
     return parse
 
@@ -894,14 +900,22 @@ def measure_dsm_fault(bench, build_dir, rounds, verbose, mpirun):
     threads = need(os.path.join(bench, "dsm_threads"), build_dir)
     mpi = need(os.path.join(bench, "dsm_mpi"), build_dir)
     env = mpirun_env()
+    signal = ["GRID_DSM_FAULTS=signal"]
     results = dsm_rounds(rounds, verbose, mpirun, {
         "grid": (dsm_command(mpirun, threads, ["fault"] + DSM_FAULT_ARGS),
-                 env, grid_result("dsm_threads fault")),
+                 env, grid_result("dsm_threads fault",
+                                  "pages move one-sided (MPI windows), "
+                                  "faults by userfaultfd")),
         "mpi": (dsm_command(mpirun, mpi, ["fault"] + DSM_FAULT_ARGS, False),
                 env, plain_result("dsm_mpi fault")),
+        "signal": (dsm_command(mpirun, threads, ["fault"] + DSM_FAULT_ARGS,
+                               settings=signal),
+                   env, grid_result("dsm_threads fault", "faults by signals")),
     })
     subj = [float(r["grid"]["ns_per_page"]) for r in results]
     base = [float(r["mpi"]["ns_per_page"]) for r in results]
+    sig = [float(r["signal"]["ns_per_page"]) / float(r["mpi"]["ns_per_page"])
+           for r in results]
     fault = statistics.median(float(r["mpi"]["fault_ns"]) for r in results)
     get = statistics.median(float(r["mpi"]["get_ns"]) for r in results)
     ratios = [s / b for s, b in zip(subj, base)]
@@ -913,14 +927,22 @@ def measure_dsm_fault(bench, build_dir, rounds, verbose, mpirun):
         "dsm-fault", statistics.median(base) / 1e3,
         statistics.median(subj) / 1e3, ratios, "us",
         "per page, the median of 8 chunks of 256 fresh pages per run (after "
-        "a warm-up chunk); the thread on node 1 (the second created: spread "
+        "a warm-up chunk), read from the last page down so that Grid's "
+        "read-ahead (of the pages after a faulting one) never spares a "
+        "fault; the thread on node 1 (the second created: spread "
         "sends the first home) times its loads; the baseline is measured on "
         "rank 1 of a hand-written MPI job: a raw read fault on a populated "
         "PROT_NONE page whose SIGSEGV handler mprotects it readable "
         f"({fault / 1e3:.1f} us) plus one 4 KiB MPI_Get and MPI_Win_flush "
         "from rank 0's MPI_Win_allocate window after MPI_Win_lock_all "
-        f"({get / 1e3:.2f} us); `{shown_dsm_command('dsm_threads', ['fault'] + DSM_FAULT_ARGS)}` "
-        f"vs `{shown_dsm_command('dsm_mpi', ['fault'] + DSM_FAULT_ARGS, False)}`")]
+        f"({get / 1e3:.2f} us); Grid reads with the default fault "
+        "mechanism (userfaultfd) and one-sided MPI_Get; with "
+        "GRID_DSM_FAULTS=signal (closed pages, SIGSEGV, mprotect and "
+        f"mremap) the same run gives a median ratio of "
+        f"{statistics.median(sig):.2f}x; "
+        f"`{shown_dsm_command('dsm_threads', ['fault'] + DSM_FAULT_ARGS)}` "
+        f"vs `{shown_dsm_command('dsm_mpi', ['fault'] + DSM_FAULT_ARGS, False)}`"
+        f" (and `{shown_dsm_command('dsm_threads', ['fault'] + DSM_FAULT_ARGS, settings=signal)}`)")]
 
 
 def measure_dsm_handoff(bench, build_dir, rounds, verbose, mpirun):
@@ -1352,37 +1374,35 @@ READING_REMOTE = [
 
 # What the DSM figures contain, whatever their values on a given run.
 READING_DSM = [
-    "Reading the DSM figures: a remote read fault is a chain through three",
-    "threads in two processes on this machine's 2 cores: the faulting",
-    "thread's SIGSEGV handler maps a staging page and posts the request to",
-    "its rank's event loop (an eventfd), that loop sends it through MPI and",
-    "rings home's doorbell (a datagram), home's loop wakes and answers with",
-    "the page and rings back, the agent's loop wakes, reads the 4 KiB reply",
-    "(process_vm_readv, Open MPI's single copy) and posts the faulting",
-    "thread's semaphore, which then opens the page and moves it into place",
-    "(mprotect, mremap) and returns. That is four thread wake-ups and about",
-    "25 system calls (strace of one fault), where the baseline makes two",
-    "(mprotect, sigreturn) and a copy on one thread: an MPI_Get from an",
-    "MPI_Win_allocate window on one host is a copy from shared memory made",
-    "by the caller (Open MPI's osc/sm). Fetching with one-sided MPI_Get from",
-    "a window over home's memory, as dsm.md first planned, would take home's",
-    "loop out of the path, and a fetch made by the faulting thread itself",
-    "the agent's loop too; until then 2x is out of reach. A handoff between",
-    "nodes is a chain of such round trips: the remote thread's lock,",
-    "condition wait, signal and unlock are each performed at home by its",
-    "shadow thread, and every acquire drops the node's cached pages, so",
-    "reading the turn fetches its page again and writing it sends a diff",
-    "home and waits for the acknowledgement.",
+    "Reading the DSM figures: a remote read fault happens on one thread.",
+    "Node 1's pages of home's memory are missing memory of a userfaultfd",
+    "that raises SIGBUS; the handler reads the page and up to 15 more of",
+    "the same home that the node does not hold with one MPI_Get and",
+    "MPI_Win_flush from home's window (osc/rdma over vader: a",
+    "process_vm_readv by the faulting thread, no thread of home involved),",
+    "and places them write-protected with one UFFDIO_COPY. The figure reads",
+    "downwards, so each page is a fault and a 4 KiB MPI_Get of its own (a",
+    "sweep upwards would fault once per 16 pages); the baseline's MPI_Get",
+    "is a memcpy from an MPI_Win_allocate window",
+    "(osc/sm). Under GRID_DSM_FAULTS=signal each fetch also maps, protects",
+    "and moves a staging page (mprotect, mremap: TLB shootdowns), hence the",
+    "higher second ratio. A handoff between nodes is still a chain of round",
+    "trips through the event loops: the remote thread's lock, condition",
+    "wait, signal and unlock are each performed at home by its shadow thread",
+    "(about six thread wake-ups per round trip on 2 oversubscribed cores),",
+    "and every acquire drops the node's cached pages, so reading the turn",
+    "fetches its page again; 25 us needs locks served one-sided (MPI",
+    "atomics on the window) or without the shadow's hop.",
     "Pi touches shared memory only to start and join its threads, so it runs",
     "at MPI's speed (the per-round spread is the machine's noise). Jacobi is",
     "the opposite: both arrays are homed at rank 0 (main allocated them), and",
     "every barrier is an acquire that drops node 1's copies, so each sweep",
-    "node 1 fetches its half of the input again, a page per fault, and sends",
-    "diffs of its half of the output home, where MPI sends two doubles per",
-    "sweep. Homes that follow their writer (home migration, not built) would",
-    "keep node 1's half on node 1, and fetching runs of pages per fault would",
-    "cut the round trips; without them the figure stays orders of magnitude",
-    "below 0.5x.",
+    "node 1 fetches its half of the input again (in runs of 16 pages) and",
+    "sends diffs of its half of the output home (one message per barrier:",
+    "doubles change in a few bytes each, so a page's diff has hundreds of",
+    "runs), about 1 MiB each way per sweep, where MPI sends two doubles.",
+    "Homes that follow their writer (home migration, not built) would keep",
+    "node 1's half on node 1; without them the figure stays far below 0.5x.",
     "The lock-heavy kernel makes three calls into libgridrt per operation",
     "(lock, unlock, the atomic add) where the plain build makes two calls",
     "into libc and an inline locked add; each entry's fast path is a",
@@ -1390,15 +1410,13 @@ READING_DSM = [
     "dispatch on its operation): a few ns an operation, which a kernel of",
     "about 10 ns per operation shows in part; contention hides the rest.",
     "The metadata figure is mostly jemalloc's own (stats.metadata for the",
-    "whole allocator: its automatic arenas and those bound to the range, a",
-    "few MiB at any heap size), which does not grow with the heap; a node's",
-    "cache adds about 58 B per page it holds (1.4% of the cached bytes),",
-    "bounded by GRID_DSM_CACHE_PAGES (16384 pages, under 1 MiB, by default).",
-    "The figure falls to 1% only once several hundred MiB are in use. The",
-    "run reads 128 MiB on node 1 because a node cannot fetch much more",
-    "today: every page it fetches stays a mapping of its own, and resident,",
-    "even once evicted, so near vm.max_map_count (65530) fetches the agent",
-    "dies with SIGSEGV.",
+    "whole allocator, nearly all of it 'base': the radix tree that maps",
+    "addresses to extents, whose leaves cover 1 GiB of address space each",
+    "and are allocated whole, for the range and for the automatic arenas),",
+    "which does not grow with the heap; a node's cache adds about 58 B per",
+    "page it holds (1.4% of the cached bytes, 0.35% of this heap), bounded",
+    "by GRID_DSM_CACHE_PAGES (16384 pages, under 1 MiB, by default). The",
+    "figure falls to 1% only once several hundred MiB are in use.",
 ]
 
 def measure_figures(name, bench, build_dir, rounds, verbose, mpirun):
