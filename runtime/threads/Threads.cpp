@@ -49,6 +49,8 @@ using wire::Msg;
 namespace {
 
 constexpr size_t PageBytes = dsm::PageSize;
+// A remote thread's stack when its attributes ask for no size: glibc's
+// default under the usual RLIMIT_STACK.
 constexpr size_t RemoteStackBytes = size_t(8) << 20;
 
 enum class Call : uint16_t {
@@ -397,6 +399,7 @@ struct Shadow {
   void *(*Start)(void *) = nullptr;
   void *Arg = nullptr;
   const __grid_site *Site = nullptr;
+  size_t StackBytes = 0; // what the program's attributes ask for, or 0
   std::mutex Mutex;
   std::condition_variable Arrived;
   std::deque<std::string> Mailbox; // ThreadCall and ThreadDone bodies
@@ -586,6 +589,7 @@ void *shadowMain(void *Box) {
                    .u64(reinterpret_cast<uint64_t>(S.Start))
                    .u64(reinterpret_cast<uint64_t>(S.Arg))
                    .u64(static_cast<uint64_t>(pthread_self()))
+                   .u64(S.StackBytes)
                    .body());
   void *Result = nullptr;
   for (;;) {
@@ -655,6 +659,7 @@ struct Remote {
   int Errno = 0;
   uint64_t Extra = 0;
   void *Stack = nullptr;
+  size_t StackBytes = RemoteStackBytes;
   pthread_t Self{};
 };
 
@@ -764,7 +769,7 @@ void *remoteMain(void *Box) {
 void launch(Remote *R) {
   pthread_attr_t Attr;
   pthread_attr_init(&Attr);
-  pthread_attr_setstack(&Attr, R->Stack, RemoteStackBytes);
+  pthread_attr_setstack(&Attr, R->Stack, R->StackBytes);
   int Err = pthread_create(&R->Self, &Attr, remoteMain, R);
   pthread_attr_destroy(&Attr);
   if (Err != 0)
@@ -785,7 +790,7 @@ void reap(std::vector<Remote *> &Ended) {
       continue;
     }
     finish(*R);
-    TheJob->Space->freeStack(R->Stack, RemoteStackBytes);
+    TheJob->Space->freeStack(R->Stack, R->StackBytes);
     {
       std::lock_guard<std::mutex> Lock(TheJob->RemotesMutex);
       TheJob->Remotes.erase(R->Id);
@@ -847,8 +852,11 @@ void startThread(wire::Reader &M) {
   R->Start = reinterpret_cast<void *(*)(void *)>(M.u64());
   R->Arg = reinterpret_cast<void *>(M.u64());
   R->HomeSelf = static_cast<pthread_t>(M.u64());
+  if (uint64_t Asked = M.u64())
+    R->StackBytes =
+        std::max<size_t>((Asked + 4095) & ~size_t(4095), PTHREAD_STACK_MIN);
   sem_init(&R->Answered, 0, 0);
-  R->Stack = TheJob->Space->allocateStack(RemoteStackBytes);
+  R->Stack = TheJob->Space->allocateStack(R->StackBytes);
   if (!R->Stack)
     core::fatal("grid",
                 "no room left for another thread's stack on node " +
@@ -1134,17 +1142,25 @@ int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
   sync::HomeCaching.store(true);
   static std::once_flag StatsAtExit;
   std::call_once(StatsAtExit, [] { std::atexit(printDsmStats); });
-  // The shadow only waits: the smallest stack that serves its calls.
+  // The shadow only waits: the smallest stack that serves its calls, and
+  // the program's detach state. The stack size the program asked for goes
+  // to the remote thread (a stack the program gave cannot travel: the
+  // remote thread gets one of that size).
   pthread_attr_t Own;
-  const pthread_attr_t *Use = Attr;
-  if (!Attr) {
-    pthread_attr_init(&Own);
-    pthread_attr_setstacksize(&Own, size_t(256) << 10);
-    Use = &Own;
+  pthread_attr_init(&Own);
+  pthread_attr_setstacksize(&Own, size_t(256) << 10);
+  if (Attr) {
+    int Detach = PTHREAD_CREATE_JOINABLE;
+    size_t Bytes = 0;
+    void *Given = nullptr;
+    pthread_attr_getdetachstate(Attr, &Detach);
+    pthread_attr_setdetachstate(&Own, Detach);
+    if (pthread_attr_getstack(Attr, &Given, &Bytes) != 0 || !Given)
+      pthread_attr_getstacksize(Attr, &Bytes);
+    S->StackBytes = Bytes;
   }
-  int Err = pthread_create(Thread, Use, shadowMain, S);
-  if (!Attr)
-    pthread_attr_destroy(&Own);
+  int Err = pthread_create(Thread, &Own, shadowMain, S);
+  pthread_attr_destroy(&Own);
   if (Err != 0) {
     std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
     TheJob->Shadows.erase(S->Id);
