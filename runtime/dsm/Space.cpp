@@ -266,6 +266,9 @@ bool Space::onFault(void *PageAddress, bool Write) {
   ++sync::InRuntime;
   bool Handled = C->fault(reinterpret_cast<uintptr_t>(PageAddress) / PB, Write);
   --sync::InRuntime;
+  if (!Handled)
+    if (OwnFaultHook Hook = OwnHook.load(std::memory_order_acquire))
+      Hook(PageAddress); // may not return
   return Handled;
 }
 

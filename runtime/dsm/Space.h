@@ -79,6 +79,13 @@ public:
   /// This rank's stack part of its slice ([begin, end)).
   std::pair<std::byte *, std::byte *> stackPart() const;
 
+  /// Called (on the faulting thread, in its signal handler) with a fault
+  /// the space does not serve: a closed page of this rank's own, such as a
+  /// stack's guard page. It may end the program with a message; if it
+  /// returns, the fault goes to the program's handler as usual.
+  using OwnFaultHook = void (*)(void *PageAddress);
+  void setOwnFaultHook(OwnFaultHook Hook) { OwnHook.store(Hook); }
+
   /// The cache that faults go to (created by the caller over its store).
   void attach(NodeCache *C) { Cache.store(C); }
   NodeCache *cache() const { return Cache.load(); }
@@ -122,6 +129,7 @@ private:
   std::unique_ptr<FaultRange> Globals;     // the executable's, or null
   std::unique_ptr<std::byte[]> OwnGlobals; // other ranks: theirs, closed
   std::atomic<NodeCache *> Cache{nullptr};
+  std::atomic<OwnFaultHook> OwnHook{nullptr};
   std::byte *Staging = nullptr; // under the cache's lock
   size_t StagedPage = SIZE_MAX;
   int Uffd = -1;                  // other slices (and closed globals)

@@ -39,6 +39,7 @@
 #include <mutex>
 #include <poll.h>
 #include <semaphore.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <vector>
 
@@ -672,7 +673,27 @@ struct Starter {
 };
 Starter *TheStarter;
 
-thread_local Remote *Current = nullptr;
+// Initial-exec: read in the fault handler (stackOverflowed), where a
+// dynamic TLS access could allocate.
+__attribute__((tls_model("initial-exec"))) thread_local Remote *Current =
+    nullptr;
+
+// Space's hook for faults on the agent's own closed pages: a remote
+// thread that touches its stack's guard page ran out of stack. Without an
+// alternate signal stack the kernel would end the agent with no word; with
+// one, home says which thread and what to do.
+void stackOverflowed(void *Page) {
+  RuntimeScope Scope; // the message's strings stay on this node
+  Remote *R = Current;
+  auto *Guard = static_cast<std::byte *>(R ? R->Stack : nullptr);
+  if (!Guard || static_cast<std::byte *>(Page) != Guard - 4096)
+    return;
+  remoteFatal("a thread on node " + std::to_string(TheJob->C.rank()) +
+                  " overflowed its stack (" +
+                  std::to_string(R->StackBytes >> 10) + " KiB)",
+              "give it a larger stack (pthread_attr_setstacksize), or use "
+              "less of it");
+}
 
 int OutputPipes[3] = {-1, -1, -1}; // read ends for fds 1 and 2
 
@@ -749,6 +770,13 @@ void finish(Remote &R) {
 void *remoteMain(void *Box) {
   auto &R = *static_cast<Remote *>(Box);
   Current = &R;
+  // The fault handler runs here when the stack is full (stackOverflowed).
+  stack_t Alt = {};
+  Alt.ss_size = size_t(64) << 10;
+  Alt.ss_sp = mmap(nullptr, Alt.ss_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (Alt.ss_sp != MAP_FAILED)
+    sigaltstack(&Alt, nullptr);
   sync::RemoteThread = true;
   sync::HomeSelf = R.HomeSelf;
   {
@@ -758,6 +786,13 @@ void *remoteMain(void *Box) {
   pthread_cleanup_push(remoteFinished, &R);
   R.Result = R.Start(R.Arg);
   pthread_cleanup_pop(1);
+  // (After pthread_exit the alternate stack stays mapped: 64 KiB a thread.)
+  if (Alt.ss_sp != MAP_FAILED) {
+    stack_t Off = {};
+    Off.ss_flags = SS_DISABLE;
+    sigaltstack(&Off, nullptr);
+    munmap(Alt.ss_sp, Alt.ss_size);
+  }
   return nullptr;
 }
 
@@ -1088,6 +1123,7 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
     R->Extra = Extra;
     sem_post(&R->Answered);
   });
+  TheJob->Space->setOwnFaultHook(stackOverflowed);
   startStarter();
   // pthread_exit loads libgcc_s on first use; loaded now, a remote thread's
   // exit needs no loader lock.
