@@ -465,8 +465,12 @@ void deliverToShadow(std::string_view Body) {
   if (It == TheJob->Shadows.end())
     return; // not ours (a malformed message): nobody waits for it
   Shadow *S = It->second;
-  std::lock_guard<std::mutex> L2(S->Mutex);
-  S->Mailbox.emplace_back(Body);
+  {
+    std::lock_guard<std::mutex> L2(S->Mutex);
+    S->Mailbox.emplace_back(Body);
+  }
+  // Outside the shadow's lock, so that it does not wake only to wait for
+  // it; still under ShadowsMutex, which keeps the shadow from going away.
   S->Arrived.notify_one();
 }
 
