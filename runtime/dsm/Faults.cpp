@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <mutex>
@@ -66,6 +67,46 @@ Slot Table[MaxRanges];
 std::mutex TableMutex; // writers of Table and of the installation
 int SignalRanges = 0;
 bool Installed = false;
+
+/// TableMutex with every signal blocked: the program's sigaction (through
+/// exchangeChainedAction) may run in a signal handler, which must not
+/// interrupt a holder on its own thread.
+class TableLock {
+public:
+  TableLock() {
+    sigset_t All;
+    sigfillset(&All);
+    pthread_sigmask(SIG_SETMASK, &All, &Saved);
+    TableMutex.lock();
+  }
+  ~TableLock() {
+    TableMutex.unlock();
+    pthread_sigmask(SIG_SETMASK, &Saved, nullptr);
+  }
+  TableLock(const TableLock &) = delete;
+  TableLock &operator=(const TableLock &) = delete;
+
+private:
+  sigset_t Saved;
+};
+
+// libgridrt.so defines sigaction itself (api/Signals.cpp sends the
+// program's SIGSEGV and SIGBUS actions to exchangeChainedAction), so a plain
+// call here would bind to that one: ours reach the C library's. Found
+// before our handler is installed, so the handler never calls dlsym.
+using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
+std::atomic<SigactionFn> RealSigaction{nullptr};
+
+SigactionFn realSigaction() {
+  SigactionFn F = RealSigaction.load(std::memory_order_acquire);
+  if (!F) {
+    F = reinterpret_cast<SigactionFn>(dlsym(RTLD_NEXT, "sigaction"));
+    if (!F)
+      F = &::sigaction;
+    RealSigaction.store(F, std::memory_order_release);
+  }
+  return F;
+}
 
 // The actions faults outside the ranges go to, per signal (0: SIGSEGV,
 // 1: SIGBUS, which a userfaultfd range with UFFD_FEATURE_SIGBUS raises).
@@ -133,7 +174,7 @@ void dieBy(int Sig) {
   struct sigaction Default = {};
   Default.sa_handler = SIG_DFL;
   sigemptyset(&Default.sa_mask);
-  sigaction(Sig, &Default, nullptr);
+  realSigaction()(Sig, &Default, nullptr);
   syscall(SYS_tgkill, getpid(), gettid(), Sig);
 }
 
@@ -204,7 +245,7 @@ bool installSignalHandler(std::string *Error) {
   sigemptyset(&Ours.sa_mask);
   for (int Sig : FaultSignals) {
     struct sigaction Prev;
-    if (sigaction(Sig, &Ours, &Prev) != 0) {
+    if (realSigaction()(Sig, &Ours, &Prev) != 0) {
       if (Error)
         *Error = std::string("sigaction(") + sigabbrev_np(Sig) +
                  "): " + strerror(errno);
@@ -222,12 +263,12 @@ bool installSignalHandler(std::string *Error) {
 void uninstallSignalHandler() {
   for (int Sig : FaultSignals) {
     struct sigaction Now;
-    sigaction(Sig, nullptr, &Now);
+    realSigaction()(Sig, nullptr, &Now);
     // Someone replaced ours without exchangeChainedSigsegvAction: leave
     // theirs.
     Chain &C = chainOf(Sig);
     if ((Now.sa_flags & SA_SIGINFO) && Now.sa_sigaction == dispatchSignalFault)
-      sigaction(Sig, &C.Action[C.Index.load()], nullptr);
+      realSigaction()(Sig, &C.Action[C.Index.load()], nullptr);
   }
   Installed = false;
 }
@@ -235,15 +276,21 @@ void uninstallSignalHandler() {
 
 bool exchangeChainedAction(int Sig, const struct sigaction *New,
                            struct sigaction *Old) {
-  std::lock_guard<std::mutex> Lock(TableMutex);
-  if (!Installed || (Sig != SIGSEGV && Sig != SIGBUS))
+  if (Sig != SIGSEGV && Sig != SIGBUS)
+    return false;
+  // Copied first: a caller may pass one object as New and Old.
+  struct sigaction Wanted;
+  if (New)
+    Wanted = *New;
+  TableLock Lock;
+  if (!Installed)
     return false;
   Chain &C = chainOf(Sig);
   int Now = C.Index.load(std::memory_order_relaxed);
   if (Old)
     *Old = C.Action[Now];
   if (New) {
-    C.Action[1 - Now] = *New;
+    C.Action[1 - Now] = Wanted;
     C.Index.store(1 - Now, std::memory_order_release);
   }
   return true;
@@ -448,7 +495,7 @@ std::unique_ptr<FaultRange> FaultRange::create(size_t Bytes,
 }
 
 bool FaultRange::registerSignalRange(std::string *Error) {
-  std::lock_guard<std::mutex> Lock(TableMutex);
+  TableLock Lock;
   int Free = -1;
   for (int I = 0; I < MaxRanges && Free < 0; ++I)
     if (!Table[I].Owner.load(std::memory_order_relaxed))
@@ -490,7 +537,7 @@ std::unique_ptr<FaultRange> FaultRange::adopt(void *Address, size_t Bytes,
 
 FaultRange::~FaultRange() {
   if (Slot >= 0) {
-    std::lock_guard<std::mutex> Lock(TableMutex);
+    TableLock Lock;
     writeSlot(Slot, 0, 0, nullptr);
     if (--SignalRanges == 0)
       uninstallSignalHandler();

@@ -9,7 +9,10 @@
 //    tells reads from writes by the x86-64 page-fault error code (bit 1 of
 //    REG_ERR in the ucontext; ESR's WnR bit on aarch64) and calls the
 //    handler on the faulting thread, in the signal handler. Faults outside
-//    every range go to the SIGSEGV action installed before ours.
+//    every range go to the SIGSEGV action installed before ours, or to the
+//    one the program installed since (api/Signals.cpp sends the program's
+//    sigaction and signal calls for SIGSEGV and SIGBUS to
+//    exchangeChainedAction, so ours stays installed).
 //  - Userfaultfd: the range is registered with a userfaultfd for missing,
 //    minor and write-protect faults; a thread of the range reads the events
 //    and calls the handler there while the faulting thread sleeps in the
@@ -152,7 +155,9 @@ private:
 /// chain to. Returns false (nothing done) when our handler is not installed
 /// or Sig is neither; the caller then performs the real sigaction.
 /// Otherwise stores New (if not null) and returns the previously recorded
-/// action in Old (if not null).
+/// action in Old (if not null). It may be called from a signal handler:
+/// every signal is blocked while it holds the lock that the ranges'
+/// registration takes too.
 bool exchangeChainedAction(int Sig, const struct sigaction *New,
                            struct sigaction *Old);
 /// exchangeChainedAction(SIGSEGV, New, Old).

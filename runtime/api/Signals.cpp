@@ -1,0 +1,230 @@
+//===- api/Signals.cpp - The program's SIGSEGV and SIGBUS actions ---------===//
+//
+// The DSM learns of page faults through its own SIGSEGV and SIGBUS handler
+// (dsm/Faults.h; SIGBUS is what userfaultfd ranges that raise signals
+// deliver), and sends faults outside its ranges on to the action that was
+// installed before it. A program that installs its own handler for either
+// after start (a crash reporter, a recovery with siglongjmp) would replace
+// the DSM's, and the next fault on a shared page would reach the program's
+// handler instead of fetching the page. So libgridrt.so defines sigaction,
+// signal and their aliases under their C library names: while the DSM's
+// handler is installed (dsm::exchangeChainedAction returns true), the
+// program's SIGSEGV or SIGBUS action becomes the one the DSM chains to, and
+// the action the call reports back is the one the program (or whoever came
+// before the DSM) installed, never the DSM's. While the DSM is not
+// installed (one rank, before start, after a fork child left the DSM),
+// their actions are the C library's sigaction's to set (signal and the
+// others are built on it as glibc builds them); every other signal is the
+// C library's own call.
+//
+// This applies to every caller in the process, Open MPI and the other
+// libraries included: whoever installs a SIGSEGV or SIGBUS handler while
+// the DSM's is installed is chained behind it, so faults in the shared
+// range always reach the DSM first. The runtime's own calls
+// (dsm/Faults.cpp) go to the C library directly.
+//
+// The C library's functions are looked up with dlsym(RTLD_NEXT) by a
+// constructor that runs before every other of libgridrt.so, so a call from
+// a signal handler (sigaction is async-signal-safe, and programs reset
+// their handler in it) never reaches dlsym. Only the shared library
+// contains this file (runtime/CMakeLists.txt).
+//===----------------------------------------------------------------------===//
+
+#include "dsm/Faults.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <unistd.h>
+
+#define GRID_INTERPOSE extern "C" __attribute__((visibility("default")))
+
+extern "C" {
+// glibc's exported aliases, which its headers do not declare.
+int __sigaction(int Sig, const struct sigaction *New, struct sigaction *Old);
+__sighandler_t bsd_signal(int Sig, __sighandler_t Handler) noexcept;
+__sighandler_t __sysv_signal(int Sig, __sighandler_t Handler) noexcept;
+}
+
+namespace {
+
+using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
+using SignalFn = __sighandler_t (*)(int, __sighandler_t);
+
+// The C library's functions, each found by its own name (in glibc signal,
+// bsd_signal and ssignal are one function, as are sysv_signal and
+// __sysv_signal).
+#define GRID_SIGNAL_FUNCTIONS(X)                                               \
+  X(sigaction, SigactionFn)                                                    \
+  X(__sigaction, SigactionFn)                                                  \
+  X(signal, SignalFn)                                                          \
+  X(bsd_signal, SignalFn)                                                      \
+  X(ssignal, SignalFn)                                                         \
+  X(sysv_signal, SignalFn)                                                     \
+  X(__sysv_signal, SignalFn)                                                   \
+  X(sigset, SignalFn)
+
+struct Slots {
+#define GRID_SLOT(Name, Type) Type Name = nullptr;
+  GRID_SIGNAL_FUNCTIONS(GRID_SLOT)
+#undef GRID_SLOT
+};
+constinit Slots Real;
+
+[[gnu::noinline, gnu::cold]] void *lookUp(const char *Name) {
+  void *F = dlsym(RTLD_NEXT, Name);
+  if (!F) {
+    static const char Text[] = "grid: error: the C library does not define a "
+                               "signal call that libgridrt.so passes calls "
+                               "on to\n";
+    ssize_t Written = write(STDERR_FILENO, Text, sizeof Text - 1);
+    (void)Written;
+    _exit(127);
+  }
+  return F;
+}
+
+/// The C library's function, found once. Relaxed is enough: every thread
+/// finds the same pointer.
+template <typename Fn> inline Fn real(Fn &Slot, const char *Name) {
+  Fn F = __atomic_load_n(&Slot, __ATOMIC_RELAXED);
+  if (__builtin_expect(F == nullptr, 0)) {
+    F = reinterpret_cast<Fn>(lookUp(Name));
+    __atomic_store_n(&Slot, F, __ATOMIC_RELAXED);
+  }
+  return F;
+}
+#define REAL(Name) real(Real.Name, #Name)
+
+// Before every other constructor of libgridrt.so (priority 101, as the
+// other look-ups of libc functions): dlsym is not async-signal-safe, and
+// these calls are made in signal handlers.
+[[gnu::constructor(101)]] void resolveSignalCalls() {
+#define GRID_RESOLVE(Name, Type) REAL(Name);
+  GRID_SIGNAL_FUNCTIONS(GRID_RESOLVE)
+#undef GRID_RESOLVE
+}
+
+/// The signals whose actions the DSM chains.
+inline bool faultSignal(int Sig) { return Sig == SIGSEGV || Sig == SIGBUS; }
+
+/// sigaction as the program sees it: SIGSEGV's and SIGBUS's actions go
+/// into the DSM's chains while its handler is installed.
+int exchange(int Sig, const struct sigaction *New, struct sigaction *Old) {
+  if (faultSignal(Sig) && grid::dsm::exchangeChainedAction(Sig, New, Old))
+    return 0;
+  return REAL(sigaction)(Sig, New, Old);
+}
+
+/// glibc's signal() variants for SIGSEGV and SIGBUS, built on exchange() as
+/// glibc builds them on sigaction.
+__sighandler_t installFaultAction(int Sig, __sighandler_t Handler, int Flags,
+                                  bool MaskSelf) {
+  if (Handler == SIG_ERR) {
+    errno = EINVAL;
+    return SIG_ERR;
+  }
+  struct sigaction New = {};
+  New.sa_handler = Handler;
+  sigemptyset(&New.sa_mask);
+  if (MaskSelf)
+    sigaddset(&New.sa_mask, Sig);
+  New.sa_flags = Flags;
+  struct sigaction Old;
+  if (exchange(Sig, &New, &Old) < 0)
+    return SIG_ERR;
+  return Old.sa_handler;
+}
+
+// glibc's signal (= bsd_signal, ssignal): the signal blocked in its own
+// handler, interrupted system calls restarted (siginterrupt does not apply
+// to a fault).
+__sighandler_t bsdFault(int Sig, __sighandler_t Handler) {
+  return installFaultAction(Sig, Handler, SA_RESTART, true);
+}
+
+// glibc's sysv_signal: reset to the default on delivery, not blocked in its
+// handler, no restart.
+__sighandler_t sysvFault(int Sig, __sighandler_t Handler) {
+  return installFaultAction(Sig, Handler, SA_RESETHAND | SA_NODEFER, false);
+}
+
+// System V's sigset, as glibc implements it: SIG_HOLD blocks the signal and
+// reports its action; any other disposition is installed (no flags, empty
+// mask) and the signal unblocked. SIG_HOLD is returned for a signal that was
+// blocked.
+__sighandler_t sigsetFault(int Sig, __sighandler_t Disposition) {
+  sigset_t Set, Before;
+  sigemptyset(&Set);
+  sigaddset(&Set, Sig);
+  struct sigaction Old;
+  if (Disposition == SIG_HOLD) {
+    if (sigprocmask(SIG_BLOCK, &Set, &Before) < 0)
+      return SIG_ERR;
+    if (sigismember(&Before, Sig))
+      return SIG_HOLD;
+    if (exchange(Sig, nullptr, &Old) < 0)
+      return SIG_ERR;
+    return Old.sa_handler;
+  }
+  struct sigaction New = {};
+  New.sa_handler = Disposition;
+  sigemptyset(&New.sa_mask);
+  if (exchange(Sig, &New, &Old) < 0)
+    return SIG_ERR;
+  if (sigprocmask(SIG_UNBLOCK, &Set, &Before) < 0)
+    return SIG_ERR;
+  return sigismember(&Before, Sig) ? SIG_HOLD : Old.sa_handler;
+}
+
+} // namespace
+
+// Every other signal is the C library's own call, whatever the DSM does.
+
+GRID_INTERPOSE int sigaction(int Sig, const struct sigaction *New,
+                             struct sigaction *Old) noexcept {
+  return exchange(Sig, New, Old);
+}
+
+GRID_INTERPOSE int __sigaction(int Sig, const struct sigaction *New,
+                               struct sigaction *Old) {
+  if (faultSignal(Sig))
+    return exchange(Sig, New, Old);
+  return REAL(__sigaction)(Sig, New, Old);
+}
+
+GRID_INTERPOSE __sighandler_t signal(int Sig, __sighandler_t Handler) noexcept {
+  return faultSignal(Sig) ? bsdFault(Sig, Handler) : REAL(signal)(Sig, Handler);
+}
+
+GRID_INTERPOSE __sighandler_t bsd_signal(int Sig,
+                                         __sighandler_t Handler) noexcept {
+  return faultSignal(Sig) ? bsdFault(Sig, Handler)
+                          : REAL(bsd_signal)(Sig, Handler);
+}
+
+GRID_INTERPOSE __sighandler_t ssignal(int Sig,
+                                      __sighandler_t Handler) noexcept {
+  return faultSignal(Sig) ? bsdFault(Sig, Handler)
+                          : REAL(ssignal)(Sig, Handler);
+}
+
+GRID_INTERPOSE __sighandler_t sysv_signal(int Sig,
+                                          __sighandler_t Handler) noexcept {
+  return faultSignal(Sig) ? sysvFault(Sig, Handler)
+                          : REAL(sysv_signal)(Sig, Handler);
+}
+
+GRID_INTERPOSE __sighandler_t __sysv_signal(int Sig,
+                                            __sighandler_t Handler) noexcept {
+  return faultSignal(Sig) ? sysvFault(Sig, Handler)
+                          : REAL(__sysv_signal)(Sig, Handler);
+}
+
+GRID_INTERPOSE __sighandler_t sigset(int Sig,
+                                     __sighandler_t Disposition) noexcept {
+  return faultSignal(Sig) ? sigsetFault(Sig, Disposition)
+                          : REAL(sigset)(Sig, Disposition);
+}
