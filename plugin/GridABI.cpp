@@ -83,6 +83,8 @@ Type *typeForToken(StringRef Token, Module &M) {
                      .Case("pid_t", Type::getInt32Ty(Ctx))
                      .Case("pthread_t", M.getDataLayout().getIntPtrType(Ctx))
                      .Case("long", M.getDataLayout().getIntPtrType(Ctx))
+                     .Case("size_t", M.getDataLayout().getIntPtrType(Ctx))
+                     .Case("off_t", Type::getInt64Ty(Ctx))
                      .Case("clockid_t", Type::getInt32Ty(Ctx))
                      .Case("uint8_t", Type::getInt8Ty(Ctx))
                      .Case("uint16_t", Type::getInt16Ty(Ctx))

@@ -19,24 +19,35 @@
 // remote thread's `new` also goes home whichever of libstdc++ and jemalloc
 // the loader meets first.
 //
+// It also defines the entry points __grid_mmap, __grid_munmap and
+// __grid_mremap, which the plugin makes of the program's own calls: in a job
+// of several ranks, an anonymous private mapping comes from the same heap
+// (the last section below).
+//
 // Only the shared library contains this file (runtime/CMakeLists.txt), and
 // DsmHeapTest, which tests it: a unit test linking gridrt_impl would
 // otherwise have its own allocations rerouted.
 //===----------------------------------------------------------------------===//
 
 #include "dsm/Heap.h"
+#include "dsm/Space.h"
+#include "grid/abi.h"
 #include "sync/Sync.h"
 
 #include <jemalloc/jemalloc.h>
 
 #include <cerrno>
+#include <cstdarg>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <malloc.h>
 #include <new>
+#include <sys/mman.h>
+#include <type_traits>
 
 #define GRID_INTERPOSE extern "C" __attribute__((visibility("default")))
+#define GRID_EXPORT extern "C" __attribute__((visibility("default")))
 
 namespace {
 
@@ -56,11 +67,11 @@ bool isPowerOfTwo(size_t N) { return N != 0 && (N & (N - 1)) == 0; }
 
 [[gnu::noinline, gnu::cold]] void *allocateAtHome(size_t Size, size_t Align,
                                                   bool Zero) {
-  void *P = grid::dsm::remoteHeap()->allocate(Size, Align);
+  grid::dsm::RemoteHeap *Home = grid::dsm::remoteHeap();
+  void *P =
+      Zero ? Home->allocateZeroed(Size, Align) : Home->allocate(Size, Align);
   if (!P)
     errno = ENOMEM;
-  else if (Zero)
-    std::memset(P, 0, Size);
   return P;
 }
 
@@ -308,4 +319,229 @@ void operator delete(void *P, size_t, std::align_val_t) noexcept {
 }
 void operator delete[](void *P, size_t, std::align_val_t) noexcept {
   deallocate(P);
+}
+
+// --- The program's anonymous mmap (abi.def's Memory section) -----------------
+//
+// The plugin rewrites the program's mmap, mmap64, munmap and mremap calls to
+// the entry points below (only code compiled with -fgrid: the runtime's and
+// Open MPI's own mappings never come here). In a job of several ranks (the
+// heap is bound at home; a remote thread's heap is home's), an anonymous
+// private read-write mapping the kernel could place anywhere comes from the
+// heap instead, page-aligned and zero-filled, so that a pointer into it
+// works on every node:
+//
+//   [ header page | the program's pages ... ]
+//
+// The header page (never the program's) says where the block starts and how
+// many bytes it has now; munmap and mremap read it, on any node, through the
+// DSM like any other heap memory. A block is freed by a munmap that covers it
+// from its first byte; a munmap of part of a block, or of memory in the
+// shared space that no mmap gave, leaves the memory as it is and succeeds
+// (docs/design/dsm.md, "Memory the program maps itself"). Everything else
+// (MAP_FIXED, MAP_SHARED, a descriptor, an address hint, other protections
+// or flags, one rank, memory outside the shared space) is the C library's
+// call. When the heap cannot serve a mapping, the C library's mmap does, as
+// without Grid.
+
+namespace {
+
+struct MappedBlock {
+  uint64_t Magic;
+  uintptr_t Start; // the first byte the program got
+  size_t Bytes;    // its length now, in whole pages
+};
+constexpr uint64_t MappedMagic = 0x50414d4d44495247; // "GRIDMMAP"
+
+constexpr int IgnoredMapFlags = MAP_NORESERVE | MAP_POPULATE | MAP_STACK;
+
+/// Whether the calling thread's mappings come from the heap.
+inline bool heapServesMappings() {
+  return grid::dsm::heapBound() || goesHome();
+}
+
+bool fromHeap(void *Address, size_t Length, int Prot, int Flags, int Fd,
+              off_t Offset) {
+  return !Address && Length && Length <= SIZE_MAX / 2 &&
+         Prot == (PROT_READ | PROT_WRITE) &&
+         (Flags & ~IgnoredMapFlags) == (MAP_PRIVATE | MAP_ANONYMOUS) &&
+         Fd == -1 && Offset == 0;
+}
+
+size_t pageUp(size_t Bytes) {
+  return (Bytes + PageBytes - 1) & ~(PageBytes - 1);
+}
+
+/// The whole shared space (every rank's slice), or the bound heap (a test's
+/// range): a munmap or mremap there is never the C library's.
+bool inSharedSpace(uintptr_t A) {
+  using namespace grid::dsm;
+  return (A >= RangeBase && A - RangeBase < size_t(MaxRanks) * SliceBytes) ||
+         heapContains(reinterpret_cast<void *>(A));
+}
+
+/// Home's heap, where every block lives; reading it is safe on every node.
+bool inHomeHeap(uintptr_t A) {
+  using namespace grid::dsm;
+  return (A >= RangeBase && A - RangeBase < SliceBytes - StackBytes) ||
+         heapContains(reinterpret_cast<void *>(A));
+}
+
+/// The header of the block that starts at Address, or null.
+MappedBlock *blockAt(void *Address) {
+  auto A = reinterpret_cast<uintptr_t>(Address);
+  if (A % PageBytes || A < PageBytes || !inHomeHeap(A - PageBytes))
+    return nullptr;
+  auto *B = reinterpret_cast<MappedBlock *>(A - PageBytes);
+  if (B->Magic != MappedMagic || B->Start != A)
+    return nullptr;
+  return B;
+}
+
+/// Heap memory without the warning of an exhausted heap: a mapping the heap
+/// cannot serve goes to the C library instead.
+void *allocateForMapping(size_t Size) {
+  if (goesHome())
+    return grid::dsm::remoteHeap()->allocateZeroed(Size, PageBytes);
+  int Flags = grid::dsm::heapAllocationFlags() | MALLOCX_ALIGN(PageBytes) |
+              MALLOCX_ZERO;
+  void *P = mallocx(Size, Flags);
+  if (!P && grid::dsm::heapReclaim())
+    P = mallocx(Size, Flags);
+  return P;
+}
+
+void *reallocateForMapping(void *P, size_t Size) {
+  if (goesHome())
+    return grid::dsm::remoteHeap()->reallocate(P, Size);
+  int Flags = grid::dsm::heapAllocationFlags() | MALLOCX_ALIGN(PageBytes);
+  void *Moved = rallocx(P, Size, Flags);
+  if (!Moved && grid::dsm::heapReclaim())
+    Moved = rallocx(P, Size, Flags);
+  return Moved;
+}
+
+void *mapFromHeap(size_t Length) {
+  size_t Bytes = pageUp(Length);
+  auto *Base = static_cast<std::byte *>(allocateForMapping(Bytes + PageBytes));
+  if (!Base)
+    return nullptr;
+  auto *B = reinterpret_cast<MappedBlock *>(Base);
+  B->Start = reinterpret_cast<uintptr_t>(Base + PageBytes);
+  B->Bytes = Bytes;
+  B->Magic = MappedMagic;
+  return Base + PageBytes;
+}
+
+void *remapBlock(MappedBlock *B, size_t NewLength, int Flags) {
+  size_t Bytes = pageUp(NewLength);
+  auto *Start = reinterpret_cast<std::byte *>(B->Start);
+  if (Bytes <= B->Bytes) {
+    // The pages cut off stay allocated until the block is unmapped.
+    B->Bytes = Bytes;
+    return Start;
+  }
+  void *Base = B;
+  size_t Usable = usableSize(Base) - PageBytes;
+  if (Bytes <= Usable) {
+    std::memset(Start + B->Bytes, 0, Bytes - B->Bytes);
+    B->Bytes = Bytes;
+    return Start;
+  }
+  if (!(Flags & MREMAP_MAYMOVE)) {
+    errno = ENOMEM;
+    return MAP_FAILED;
+  }
+  size_t Old = B->Bytes;
+  auto *Moved =
+      static_cast<std::byte *>(reallocateForMapping(Base, Bytes + PageBytes));
+  if (!Moved) {
+    errno = ENOMEM;
+    return MAP_FAILED;
+  }
+  if (reinterpret_cast<uintptr_t>(Moved) % PageBytes) {
+    // Home's realloc keeps no alignment it was not asked for (it does keep
+    // it for these sizes); copy into an aligned block then.
+    auto *Aligned =
+        static_cast<std::byte *>(allocateForMapping(Bytes + PageBytes));
+    if (Aligned)
+      std::memcpy(Aligned, Moved, Old + PageBytes);
+    deallocate(Moved);
+    if (!Aligned) {
+      errno = ENOMEM;
+      return MAP_FAILED;
+    }
+    Moved = Aligned;
+  }
+  B = reinterpret_cast<MappedBlock *>(Moved);
+  B->Start = reinterpret_cast<uintptr_t>(Moved + PageBytes);
+  std::memset(Moved + PageBytes + Old, 0, Bytes - Old);
+  B->Bytes = Bytes;
+  return Moved + PageBytes;
+}
+
+void *remap(void *Old, size_t OldLength, size_t NewLength, int Flags,
+            void *NewAddress) {
+  if (!heapServesMappings() || !inSharedSpace(reinterpret_cast<uintptr_t>(Old)))
+    return ::mremap(Old, OldLength, NewLength, Flags, NewAddress);
+  MappedBlock *B = blockAt(Old);
+  // Only a whole block, moved where the heap likes: MREMAP_FIXED and
+  // MREMAP_DONTUNMAP name places the heap cannot give.
+  if (!B || pageUp(OldLength) != B->Bytes || NewLength == 0 ||
+      NewLength > SIZE_MAX / 2 || (Flags & ~MREMAP_MAYMOVE)) {
+    errno = EINVAL;
+    return MAP_FAILED;
+  }
+  return remapBlock(B, NewLength, Flags);
+}
+
+void *fixedAddress(int Flags, va_list Args) {
+  return (Flags & MREMAP_FIXED) ? va_arg(Args, void *) : nullptr;
+}
+
+} // namespace
+
+GRID_EXPORT void *__grid_mmap(const __grid_site *, void *Address, size_t Length,
+                              int Prot, int Flags, int Fd, off_t Offset) {
+  if (heapServesMappings() &&
+      fromHeap(Address, Length, Prot, Flags, Fd, Offset))
+    if (void *P = mapFromHeap(Length))
+      return P;
+  return ::mmap(Address, Length, Prot, Flags, Fd, Offset);
+}
+
+GRID_EXPORT int __grid_munmap(const __grid_site *, void *Address,
+                              size_t Length) {
+  auto A = reinterpret_cast<uintptr_t>(Address);
+  if (!heapServesMappings() || !inSharedSpace(A))
+    return ::munmap(Address, Length);
+  if (A % PageBytes || Length == 0) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (MappedBlock *B = blockAt(Address); B && pageUp(Length) >= B->Bytes) {
+    B->Magic = 0;
+    deallocate(B);
+  }
+  return 0;
+}
+
+GRID_EXPORT void *__grid_mremap(const __grid_site *, void *Old,
+                                size_t OldLength, size_t NewLength, int Flags,
+                                ...) {
+  va_list Args;
+  va_start(Args, Flags);
+  void *NewAddress = fixedAddress(Flags, Args);
+  va_end(Args);
+  return remap(Old, OldLength, NewLength, Flags, NewAddress);
+}
+
+// abi.h spells the va_list `struct __va_list_tag *`, a type of its own in
+// C++; it is the caller's va_list (as in api/EntryPoints.cpp).
+GRID_EXPORT void *__grid_vmremap(const __grid_site *, void *Old,
+                                 size_t OldLength, size_t NewLength, int Flags,
+                                 __grid_type_VaList Args) {
+  void *NewAddress =
+      fixedAddress(Flags, reinterpret_cast<std::decay_t<va_list>>(Args));
+  return remap(Old, OldLength, NewLength, Flags, NewAddress);
 }

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace grid::dsm {
@@ -63,6 +64,15 @@ size_t heapAllocatedBytes();
 /// never clear it while one runs.
 struct RemoteHeap {
   virtual void *allocate(size_t Size, size_t Align) = 0;
+  /// allocate, with the block's bytes zero (calloc, mmap). The default
+  /// clears them where the caller runs, through the DSM; home's clears them
+  /// at home, in one call.
+  virtual void *allocateZeroed(size_t Size, size_t Align) {
+    void *P = allocate(Size, Align);
+    if (P)
+      std::memset(P, 0, Size);
+    return P;
+  }
   virtual void deallocate(void *P) = 0;
   virtual void *reallocate(void *P, size_t Size) = 0;
   virtual size_t usableSize(void *P) = 0;
@@ -79,6 +89,12 @@ extern uintptr_t HeapBegin, HeapEnd; // written once, before HeapBound
 [[gnu::tls_model("initial-exec")]] extern thread_local int ThreadHeapFlags;
 int chooseThreadArena();
 } // namespace detail
+
+/// True once bindHeap() has succeeded in this process (home, in a job of
+/// several ranks).
+inline bool heapBound() {
+  return detail::HeapBound.load(std::memory_order_acquire);
+}
 
 /// The jemalloc flags an allocation of the calling thread passes. After
 /// bindHeap(), a thread's first call binds it to an arena in the range

@@ -64,7 +64,8 @@ enum class Call : uint16_t {
   Create,
   Join,
   Detach,
-  Fatal, // the thread stops the job (remoteFatal)
+  Fatal,       // the thread stops the job (remoteFatal)
+  AllocZeroed, // Alloc, cleared at home (calloc, mmap)
 };
 
 void waitSem(sem_t *S) {
@@ -508,7 +509,8 @@ void serveCall(Shadow &S, wire::Reader &R) {
     sync::AtomicResult Res = sync::performAtomic(A);
     return reply(S.Node, S.Id, static_cast<int64_t>(Res.Value), 0, Res.Success);
   }
-  case Call::Alloc: {
+  case Call::Alloc:
+  case Call::AllocZeroed: {
     uint64_t Size = R.u64(), Align = R.u64();
     void *P = nullptr;
     int Err = 0;
@@ -516,6 +518,8 @@ void serveCall(Shadow &S, wire::Reader &R) {
       Err = posix_memalign(&P, Align, Size);
     else if (!(P = malloc(Size)))
       Err = ENOMEM;
+    if (P && C == Call::AllocZeroed)
+      std::memset(P, 0, Size); // here, not page by page through the DSM
     return reply(S.Node, S.Id, reinterpret_cast<int64_t>(P), Err,
                  P ? malloc_usable_size(P) : 0);
   }
@@ -1017,15 +1021,10 @@ bool homeHeapBlock(void *P) {
 class HomeHeap final : public dsm::RemoteHeap {
 public:
   void *allocate(size_t Size, size_t Align) override {
-    RuntimeScope Scope;
-    wire::Writer W = callMessage(Call::Alloc);
-    W.u64(Size).u64(Align);
-    Answer A = callHome(W);
-    auto *P = reinterpret_cast<void *>(A.Value);
-    forgetBlock(P, A.Extra);
-    if (!P)
-      errno = A.Errno ? A.Errno : ENOMEM;
-    return P;
+    return allocateAtHome(Call::Alloc, Size, Align);
+  }
+  void *allocateZeroed(size_t Size, size_t Align) override {
+    return allocateAtHome(Call::AllocZeroed, Size, Align);
   }
   void deallocate(void *P) override {
     if (!P)
@@ -1061,6 +1060,19 @@ public:
     wire::Writer W = callMessage(Call::Usable);
     W.u64(reinterpret_cast<uint64_t>(P));
     return callHome(W).Extra;
+  }
+
+private:
+  void *allocateAtHome(Call How, size_t Size, size_t Align) {
+    RuntimeScope Scope;
+    wire::Writer W = callMessage(How);
+    W.u64(Size).u64(Align);
+    Answer A = callHome(W);
+    auto *P = reinterpret_cast<void *>(A.Value);
+    forgetBlock(P, A.Extra);
+    if (!P)
+      errno = A.Errno ? A.Errno : ENOMEM;
+    return P;
   }
 };
 

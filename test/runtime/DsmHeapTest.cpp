@@ -8,7 +8,10 @@
 // calloc still returns zeros; memory from before binding can be freed and
 // reallocated and is never handed out again; an exhausted range makes
 // allocations fail with ENOMEM and one warning; a remote thread's calls go
-// to the RemoteHeap unless runtime code makes them.
+// to the RemoteHeap unless runtime code makes them. The program's anonymous
+// mmap (__grid_mmap, __grid_munmap, __grid_mremap) comes from the bound
+// heap, page-aligned and zero-filled, on home's threads and remote ones;
+// everything else is the C library's.
 //
 // bindHeap can be called once per process, so the tests that need their
 // own range, or memory from before binding, run in a child process
@@ -16,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dsm/Heap.h"
+#include "grid/abi.h"
 #include "sync/Sync.h"
 
 #include <gtest/gtest.h>
@@ -572,4 +576,299 @@ TEST(DsmHeapTest, MetadataAndAllocatedBytesAreReported) {
   std::unique_ptr<char[]> Block(kept(new char[size_t(32) << 20]));
   EXPECT_GE(heapAllocatedBytes(), Before + (size_t(32) << 20));
   EXPECT_GT(heapMetadataBytes(), 0u);
+}
+
+// --- The program's anonymous mmap (api/Malloc.cpp's __grid_mmap family) ------
+
+namespace {
+constexpr size_t PB = 4096;
+const __grid_site MapSite = {"DsmHeapTest.cpp", "test", 0, 0,
+                             __grid_kind_Mmap,  0};
+
+void *anonymous(size_t Bytes, int Flags = 0) {
+  return __grid_mmap(&MapSite, nullptr, Bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | Flags, -1, 0);
+}
+
+bool allZero(const void *P, size_t Bytes) {
+  const auto *B = static_cast<const unsigned char *>(P);
+  for (size_t I = 0; I < Bytes; ++I)
+    if (B[I])
+      return false;
+  return true;
+}
+
+bool pageAligned(const void *P) {
+  return reinterpret_cast<uintptr_t>(P) % PB == 0;
+}
+
+/// Whether the page at P is mapped at all (msync fails with ENOMEM if not).
+bool mapped(void *P) { return msync(P, PB, MS_ASYNC) == 0; }
+} // namespace
+
+TEST(DsmHeapTest, AnonymousMappingsComeFromTheHeap) {
+  const Range &R = boundRange();
+  ASSERT_TRUE(R.Base);
+  for (int Flags : {0, MAP_NORESERVE, MAP_POPULATE, MAP_STACK}) {
+    void *P = anonymous(10000, Flags);
+    ASSERT_NE(P, MAP_FAILED);
+    EXPECT_TRUE(R.contains(P, 3 * PB)) << "flags " << Flags;
+    EXPECT_TRUE(pageAligned(P));
+    EXPECT_TRUE(allZero(P, 3 * PB)); // the whole last page too
+    std::memset(P, 0x5a, 3 * PB);
+    EXPECT_EQ(__grid_munmap(&MapSite, P, 10000), 0);
+  }
+  // Freed blocks are reused, and still come zero-filled.
+  for (int I = 0; I < 50; ++I) {
+    void *P = anonymous(5 * PB);
+    ASSERT_NE(P, MAP_FAILED);
+    ASSERT_TRUE(allZero(P, 5 * PB)) << "round " << I;
+    std::memset(P, 0xa5, 5 * PB);
+    ASSERT_EQ(__grid_munmap(&MapSite, P, 5 * PB), 0);
+  }
+}
+
+TEST(DsmHeapTest, PartialUnmapsLeaveTheBlock) {
+  ASSERT_TRUE(boundRange().Base);
+  auto *P = static_cast<unsigned char *>(anonymous(4 * PB));
+  ASSERT_NE(P, MAP_FAILED);
+  std::memset(P, 7, 4 * PB);
+  // A part, from the start or inside: the block stays, whole.
+  EXPECT_EQ(__grid_munmap(&MapSite, P, PB), 0);
+  EXPECT_EQ(__grid_munmap(&MapSite, P + PB, PB), 0);
+  EXPECT_EQ(P[0], 7);
+  EXPECT_EQ(P[PB + 1], 7);
+  // What munmap refuses anywhere.
+  errno = 0;
+  EXPECT_EQ(__grid_munmap(&MapSite, P + 1, PB), -1);
+  EXPECT_EQ(errno, EINVAL);
+  errno = 0;
+  EXPECT_EQ(__grid_munmap(&MapSite, P, 0), -1);
+  EXPECT_EQ(errno, EINVAL);
+  // Heap memory malloc gave is not a mapping: left alone.
+  void *Block = kept(aligned_alloc(PB, 2 * PB));
+  EXPECT_EQ(__grid_munmap(&MapSite, Block, 2 * PB), 0);
+  std::memset(Block, 1, 2 * PB);
+  free(Block);
+  // The whole block, then again (nothing left to free).
+  EXPECT_EQ(__grid_munmap(&MapSite, P, 4 * PB), 0);
+  EXPECT_EQ(__grid_munmap(&MapSite, P, 4 * PB), 0);
+}
+
+TEST(DsmHeapTest, OtherMappingsAreTheCLibrarys) {
+  const Range &R = boundRange();
+  ASSERT_TRUE(R.Base);
+  int Fd = memfd_create("grid-heap-test-file", MFD_CLOEXEC);
+  ASSERT_GE(Fd, 0);
+  ASSERT_EQ(ftruncate(Fd, 4 * PB), 0);
+  void *Hint = anonymous(PB); // an address inside the range, as a hint
+  struct Case {
+    const char *What;
+    void *Address;
+    int Prot, Flags, Fd;
+    off_t Offset;
+  } Cases[] = {
+      {"shared", nullptr, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+       -1, 0},
+      {"PROT_NONE", nullptr, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0},
+      {"read-only", nullptr, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0},
+      {"executable", nullptr, PROT_READ | PROT_WRITE | PROT_EXEC,
+       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0},
+      {"a file", nullptr, PROT_READ | PROT_WRITE, MAP_PRIVATE, Fd, 0},
+      {"a file, shared", nullptr, PROT_READ | PROT_WRITE, MAP_SHARED, Fd, PB},
+      {"a hint", static_cast<std::byte *>(Hint) + 64 * PB,
+       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0},
+      {"a descriptor with MAP_ANONYMOUS", nullptr, PROT_READ | PROT_WRITE,
+       MAP_PRIVATE | MAP_ANONYMOUS, Fd, 0},
+      {"MAP_GROWSDOWN", nullptr, PROT_READ | PROT_WRITE,
+       MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0},
+  };
+  for (const Case &C : Cases) {
+    void *P = __grid_mmap(&MapSite, C.Address, 2 * PB, C.Prot, C.Flags, C.Fd,
+                          C.Offset);
+    ASSERT_NE(P, MAP_FAILED) << C.What << ": " << strerror(errno);
+    if (C.Address) {
+      // The kernel may take the hint: the mapping must then not be a block.
+      EXPECT_EQ(__grid_munmap(&MapSite, P, 2 * PB), 0) << C.What;
+      continue;
+    }
+    EXPECT_FALSE(R.contains(P)) << C.What;
+    EXPECT_EQ(__grid_munmap(&MapSite, P, 2 * PB), 0) << C.What;
+    EXPECT_FALSE(mapped(P)) << C.What << ": the C library's munmap";
+  }
+  // MAP_FIXED goes to the C library too: over a mapping of its own here.
+  void *Scratch = mmap(nullptr, 2 * PB, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(Scratch, MAP_FAILED);
+  EXPECT_EQ(__grid_mmap(&MapSite, Scratch, PB, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0),
+            Scratch);
+  EXPECT_EQ(__grid_munmap(&MapSite, Scratch, 2 * PB), 0);
+  EXPECT_FALSE(mapped(Scratch));
+  // Too big for the heap: the C library's mmap serves it, as without Grid.
+  void *Huge = anonymous(size_t(64) << 30, MAP_NORESERVE);
+  ASSERT_NE(Huge, MAP_FAILED);
+  EXPECT_FALSE(R.contains(Huge));
+  EXPECT_EQ(__grid_munmap(&MapSite, Huge, size_t(64) << 30), 0);
+  EXPECT_FALSE(mapped(Huge));
+  // mremap of memory outside the shared space is the C library's as well.
+  void *Outside = mmap(nullptr, PB, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(Outside, MAP_FAILED);
+  void *Moved = __grid_mremap(&MapSite, Outside, PB, 16 * PB, MREMAP_MAYMOVE);
+  ASSERT_NE(Moved, MAP_FAILED);
+  EXPECT_FALSE(R.contains(Moved));
+  EXPECT_EQ(munmap(Moved, 16 * PB), 0);
+  EXPECT_EQ(__grid_munmap(&MapSite, Hint, PB), 0);
+  close(Fd);
+}
+
+TEST(DsmHeapTest, MremapResizesABlock) {
+  const Range &R = boundRange();
+  ASSERT_TRUE(R.Base);
+  auto *P = static_cast<unsigned char *>(anonymous(3 * PB));
+  ASSERT_NE(P, MAP_FAILED);
+  std::memset(P, 3, 3 * PB);
+
+  // Shrinking keeps the block where it is; growing back gives zeros, not
+  // what the cut pages held.
+  EXPECT_EQ(__grid_mremap(&MapSite, P, 3 * PB, PB, 0), P);
+  EXPECT_EQ(__grid_mremap(&MapSite, P, PB, 3 * PB, 0), P);
+  EXPECT_EQ(P[PB - 1], 3);
+  EXPECT_TRUE(allZero(P + PB, 2 * PB));
+  std::memset(P, 4, 3 * PB);
+
+  // Growing beyond the block: ENOMEM unless it may move.
+  errno = 0;
+  EXPECT_EQ(__grid_mremap(&MapSite, P, 3 * PB, 256 * PB, 0), MAP_FAILED);
+  EXPECT_EQ(errno, ENOMEM);
+  auto *G = static_cast<unsigned char *>(
+      __grid_mremap(&MapSite, P, 3 * PB, 256 * PB, MREMAP_MAYMOVE));
+  ASSERT_NE(G, MAP_FAILED);
+  EXPECT_TRUE(R.contains(G, 256 * PB));
+  EXPECT_TRUE(pageAligned(G));
+  EXPECT_EQ(G[0], 4);
+  EXPECT_EQ(G[3 * PB - 1], 4);
+  EXPECT_TRUE(allZero(G + 3 * PB, 253 * PB));
+
+  // Only the whole block, only where the heap puts it.
+  errno = 0;
+  EXPECT_EQ(__grid_mremap(&MapSite, G, 2 * PB, 4 * PB, MREMAP_MAYMOVE),
+            MAP_FAILED);
+  EXPECT_EQ(errno, EINVAL);
+  void *Elsewhere =
+      mmap(nullptr, 512 * PB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(Elsewhere, MAP_FAILED);
+  errno = 0;
+  EXPECT_EQ(__grid_mremap(&MapSite, G, 256 * PB, 256 * PB,
+                          MREMAP_MAYMOVE | MREMAP_FIXED, Elsewhere),
+            MAP_FAILED);
+  EXPECT_EQ(errno, EINVAL);
+  errno = 0;
+  EXPECT_EQ(__grid_mremap(&MapSite, G + PB, PB, 2 * PB, MREMAP_MAYMOVE),
+            MAP_FAILED);
+  EXPECT_EQ(errno, EINVAL);
+  munmap(Elsewhere, 512 * PB);
+  EXPECT_EQ(G[0], 4); // untouched by the refusals
+  EXPECT_EQ(__grid_munmap(&MapSite, G, 256 * PB), 0);
+}
+
+namespace {
+// Home's heap for a remote thread: allocates in the bound range (runtime
+// code on the calling thread, as home's shadow would), and counts.
+struct RangeHome final : RemoteHeap {
+  std::atomic<int> Allocations{0}, Deallocations{0}, Reallocations{0}, Sizes{0},
+      Zeroed{0};
+  std::atomic<size_t> LastAlign{0};
+  struct Scope {
+    Scope() { ++sync::InRuntime; }
+    ~Scope() { --sync::InRuntime; }
+  };
+  void *allocate(size_t Size, size_t Align) override {
+    Scope S;
+    ++Allocations;
+    LastAlign = Align;
+    void *P = nullptr;
+    if (posix_memalign(&P, Align ? Align : 16, Size) != 0)
+      return nullptr;
+    std::memset(P, 0xee, Size); // reused memory is not zero
+    return P;
+  }
+  void *allocateZeroed(size_t Size, size_t Align) override {
+    ++Zeroed;
+    void *P = allocate(Size, Align);
+    if (P)
+      std::memset(P, 0, Size);
+    return P;
+  }
+  void deallocate(void *P) override {
+    Scope S;
+    ++Deallocations;
+    free(P);
+  }
+  void *reallocate(void *P, size_t Size) override {
+    Scope S;
+    ++Reallocations;
+    return realloc(P, Size);
+  }
+  size_t usableSize(void *P) override {
+    Scope S;
+    ++Sizes;
+    return malloc_usable_size(P);
+  }
+};
+} // namespace
+
+TEST(DsmHeapTest, RemoteThreadsMapThroughTheRemoteHeap) {
+  const Range &R = boundRange();
+  ASSERT_TRUE(R.Base);
+  RangeHome Home;
+  setRemoteHeap(&Home);
+  bool InRange = false, Zero = false, Kept = false, GrownZero = false;
+  int Unmapped = -1;
+  std::thread([&] {
+    sync::RemoteThread = true;
+    auto *P = static_cast<unsigned char *>(anonymous(2 * PB + 10));
+    if (P != MAP_FAILED) {
+      InRange = R.contains(P, 3 * PB) && pageAligned(P);
+      Zero = allZero(P, 3 * PB);
+      std::memset(P, 9, 3 * PB);
+      auto *G = static_cast<unsigned char *>(
+          __grid_mremap(&MapSite, P, 3 * PB, 64 * PB, MREMAP_MAYMOVE));
+      if (G != MAP_FAILED) {
+        Kept = G[0] == 9 && G[3 * PB - 1] == 9;
+        GrownZero = allZero(G + 3 * PB, 61 * PB);
+        Unmapped = __grid_munmap(&MapSite, G, 64 * PB);
+      }
+    }
+    sync::RemoteThread = false;
+  }).join();
+  setRemoteHeap(nullptr);
+  EXPECT_TRUE(InRange);
+  EXPECT_TRUE(Zero);
+  EXPECT_TRUE(Kept);
+  EXPECT_TRUE(GrownZero);
+  EXPECT_EQ(Unmapped, 0);
+  EXPECT_EQ(Home.Allocations, 1);
+  EXPECT_EQ(Home.Zeroed, 1); // cleared by home, not page by page
+  EXPECT_EQ(Home.LastAlign, PB);
+  EXPECT_EQ(Home.Reallocations, 1);
+  EXPECT_EQ(Home.Deallocations, 1);
+}
+
+TEST(DsmHeapTest, WithoutABoundHeapMappingsAreTheCLibrarys) {
+  useDeathTestsThatReexecute();
+  EXPECT_EXIT(
+      {
+        // One rank: nothing bound, no remote heap.
+        void *P = anonymous(2 * PB);
+        if (P == MAP_FAILED)
+          std::exit(2);
+        std::memset(P, 1, 2 * PB);
+        if (__grid_munmap(&MapSite, P, PB) != 0 || mapped(P) ||
+            !mapped(static_cast<std::byte *>(P) + PB))
+          std::exit(3); // the C library's munmap takes just the first page
+        std::exit(0);
+      },
+      testing::ExitedWithCode(0), "");
 }
