@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 
 namespace grid::dsm {
 
@@ -49,13 +50,14 @@ bool NodeCache::fault(size_t Page, bool Write) {
     // hold come in the same fetch (a sweep over an array faults once per
     // run, not per page). They are as fresh as the faulting page.
     unsigned Home = Homes.homeOf(Page);
-    size_t Run = 1, Max = std::min(View.maxRun(Page), MaxCached);
+    size_t Run = 1,
+           Max = std::min({View.maxRun(Page), Homes.runLimit(Page), MaxCached});
     while (Run < Max && Page + Run < Limit &&
            Homes.homeOf(Page + Run) == Home && !Pages.count(Page + Run))
       ++Run;
     Staged = Run > 1 ? View.stageRun(Page, Run) : View.stage(Page);
     if (Run > 1)
-      Homes.fetchRun(Page, Run, Staged);
+      Run = std::clamp<size_t>(Homes.fetchRun(Page, Run, Staged), 1, Run);
     else
       Homes.fetch(Page, Staged);
     Counts.Fetches += Run;
@@ -209,6 +211,19 @@ Access NodeCache::access(size_t Page) const {
     return Access::ReadWrite;
   auto It = Pages.find(Page);
   return It == Pages.end() ? Access::None : It->second.Now;
+}
+
+bool NodeCache::waitIdle(std::chrono::milliseconds Limit) const {
+  auto Until = std::chrono::steady_clock::now() + Limit;
+  for (;;) {
+    if (Mutex.try_lock()) {
+      Mutex.unlock();
+      return true;
+    }
+    if (std::chrono::steady_clock::now() >= Until)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 CacheCounts NodeCache::counts() const {

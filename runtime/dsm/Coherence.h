@@ -30,6 +30,7 @@
 
 #include "dsm/Diff.h"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -52,11 +53,19 @@ public:
   virtual unsigned homeOf(size_t Page) const = 0;
   /// Copies the home's current contents of Page into Out (PageSize bytes).
   virtual void fetch(size_t Page, std::byte *Out) = 0;
+  /// At most how many pages from Page one fetchRun should bring (a store
+  /// whose pages travel one message each answers 1).
+  virtual size_t runLimit(size_t Page) {
+    (void)Page;
+    return SIZE_MAX;
+  }
   /// Copies Count consecutive pages from First, all of one home, into Out
-  /// (Count * PageSize bytes). The default fetches them one by one.
-  virtual void fetchRun(size_t First, size_t Count, std::byte *Out) {
+  /// (Count * PageSize bytes), or at least the first; returns how many. The
+  /// default fetches them one by one.
+  virtual size_t fetchRun(size_t First, size_t Count, std::byte *Out) {
     for (size_t I = 0; I < Count; ++I)
       fetch(First + I, Out + I * PageSize);
+    return Count;
   }
   /// Applies Diff (dsm/Diff.h) to the home's copy of Page. Diffs of
   /// different writers of one page touch disjoint bytes in a data-race-free
@@ -154,6 +163,9 @@ public:
   unsigned node() const { return Node; }
   Access access(size_t Page) const;
   CacheCounts counts() const;
+  /// Waits (at most Limit) until no thread is inside the cache, e.g. a
+  /// fault in progress. True if none was by then.
+  bool waitIdle(std::chrono::milliseconds Limit) const;
   /// Pages of other homes held now, and the bytes of state kept for them.
   size_t cachedPages() const;
   size_t metadataBytes() const;

@@ -278,21 +278,26 @@ bool exchangeChainedAction(int Sig, const struct sigaction *New,
                            struct sigaction *Old) {
   if (Sig != SIGSEGV && Sig != SIGBUS)
     return false;
-  // Copied first: a caller may pass one object as New and Old.
-  struct sigaction Wanted;
+  // Copied first: a caller may pass one object as New and Old. Old is
+  // written only after the lock (which blocks every signal) is let go: it
+  // may lie in shared memory not yet open here, whose fault must be served.
+  struct sigaction Wanted, Previous;
   if (New)
     Wanted = *New;
-  TableLock Lock;
-  if (!Installed)
-    return false;
-  Chain &C = chainOf(Sig);
-  int Now = C.Index.load(std::memory_order_relaxed);
-  if (Old)
-    *Old = C.Action[Now];
-  if (New) {
-    C.Action[1 - Now] = Wanted;
-    C.Index.store(1 - Now, std::memory_order_release);
+  {
+    TableLock Lock;
+    if (!Installed)
+      return false;
+    Chain &C = chainOf(Sig);
+    int Now = C.Index.load(std::memory_order_relaxed);
+    Previous = C.Action[Now];
+    if (New) {
+      C.Action[1 - Now] = Wanted;
+      C.Index.store(1 - Now, std::memory_order_release);
+    }
   }
+  if (Old)
+    *Old = Previous;
   return true;
 }
 

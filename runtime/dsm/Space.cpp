@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -118,6 +119,7 @@ std::unique_ptr<Space> Space::create(unsigned Rank, unsigned Ranks,
     return Fail("the shared range serves 1 to " + std::to_string(MaxRanks) +
                 " ranks");
   std::unique_ptr<Space> S(new Space(Rank, Ranks));
+  S->Owner = getpid();
   // The address must be free on every rank: address-space randomisation is
   // off, so it is, unless the program mapped something there itself.
   size_t Bytes = size_t(Ranks) * SliceBytes;
@@ -151,7 +153,6 @@ std::unique_ptr<Space> Space::create(unsigned Rank, unsigned Ranks,
     // UFFDIO_COPY, read-only by write protection, and a dropped copy is
     // simply discarded. Without userfaultfd they stay closed (SIGSEGV).
     S->Uffd = openUffd(&Why);
-    S->Owner = getpid();
     uintptr_t B = RangeBase, O = reinterpret_cast<uintptr_t>(Own),
               E = RangeBase + Bytes;
     if (S->Uffd >= 0 && (mprotect(Want, O - B, PROT_READ | PROT_WRITE) != 0 ||
@@ -182,7 +183,7 @@ std::unique_ptr<Space> Space::create(unsigned Rank, unsigned Ranks,
 Space::~Space() {
   Cache.store(nullptr);
   if (Staging)
-    munmap(Staging, PB);
+    munmap(Staging, StagingBytes);
   if (Uffd >= 0)
     close(Uffd); // unregisters
   std::byte *Base = Range ? Range->base() : nullptr;
@@ -298,6 +299,7 @@ std::byte *Space::stageRun(size_t Page, size_t Count) {
     void *P = mmap(nullptr, Bytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     Staging = P == MAP_FAILED ? nullptr : static_cast<std::byte *>(P);
+    StagingBytes = Bytes;
   }
   if (!Staging) {
     if (Uffd >= 0)
@@ -365,6 +367,8 @@ void Space::protect(size_t Page, Access A) {
     StagedPage = SIZE_MAX;
     std::byte *From = Staging;
     Staging = nullptr;
+    if (StagingBytes > PB) // a run's buffer (userfaultfd for the slices)
+      munmap(From + PB, StagingBytes - PB);
     if (mprotect(From, PB, protFor(A)) == 0 &&
         mremap(From, PB, PB, MREMAP_MAYMOVE | MREMAP_FIXED, address(Page)) !=
             MAP_FAILED)
@@ -426,24 +430,39 @@ void Space::closeGlobals() {
   std::memcpy(OwnGlobals.get(), Globals->base(), Globals->size());
   if (Uffd >= 0) {
     // Anonymous missing memory in their place (the executable's data is a
-    // private file mapping, which userfaultfd does not serve).
+    // private file mapping, which userfaultfd does not serve): closed while
+    // it is registered, so that another thread's touch meanwhile (libc
+    // reading a copy-relocated `environ`) faults and is served, rather than
+    // making a page of zeros no fault ever replaces.
     std::string Why;
-    if (mmap(Globals->base(), Globals->size(), PROT_READ | PROT_WRITE,
+    if (mmap(Globals->base(), Globals->size(), PROT_NONE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
              0) == Globals->base() &&
         registerUffd(Uffd, reinterpret_cast<uintptr_t>(Globals->base()),
                      reinterpret_cast<uintptr_t>(Globals->base()) +
                          Globals->size(),
                      &Why)) {
-      GlobalsRegistered = true;
-      return;
+      GlobalsRegistered.store(true);
+      if (mprotect(Globals->base(), Globals->size(), PROT_READ | PROT_WRITE) ==
+          0)
+        return;
+      GlobalsRegistered.store(false); // closed: served as signals
+      uffdio_range Range = {};
+      Range.start = reinterpret_cast<uintptr_t>(Globals->base());
+      Range.len = Globals->size();
+      ioctl(Uffd, UFFDIO_UNREGISTER, &Range);
     }
   }
   mprotect(Globals->base(), Globals->size(), PROT_NONE);
 }
 
 void Space::detach() {
-  Cache.store(nullptr);
+  NodeCache *Was = Cache.exchange(nullptr);
+  // A fault in progress completes before the globals change under it (it
+  // would place a page where nothing is registered any more). Not in a
+  // fork child, where a thread that held the cache's lock does not exist.
+  if (Was && getpid() == Owner)
+    Was->waitIdle(std::chrono::seconds(1));
   if (Uffd >= 0 && getpid() != Owner) {
     // A fork child: its copy of the userfaultfd registration is gone, so
     // pages its parent did not hold would read as zeros. Closed, they

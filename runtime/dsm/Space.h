@@ -132,9 +132,10 @@ private:
   std::atomic<OwnFaultHook> OwnHook{nullptr};
   std::byte *Staging = nullptr; // under the cache's lock
   size_t StagedPage = SIZE_MAX;
-  int Uffd = -1;                  // other slices (and closed globals)
-  pid_t Owner = 0;                // the process Uffd acts on
-  bool GlobalsRegistered = false; // closed globals are Uffd's
+  int Uffd = -1;   // other slices (and closed globals)
+  pid_t Owner = 0; // the process Uffd acts on
+  std::atomic<bool> GlobalsRegistered{false}; // closed globals are Uffd's
+  size_t StagingBytes = 0;
 
   std::mutex StackMutex;
   uintptr_t StackLow = 0; // stacks are carved downwards from the slice top

@@ -133,16 +133,26 @@ public:
     sem_destroy(&W.Done);
   }
 
-  void fetchRun(size_t First, size_t Count, std::byte *Out) override {
+  size_t runLimit(size_t Page) override {
+    unsigned Home = homeOf(Page);
+    std::lock_guard<std::mutex> Lock(WinMutex);
+    // As messages, each page would be a round trip of its own.
+    return oneSided(Home) && !(Home == 0 && HomeWindowOff) ? SIZE_MAX : 1;
+  }
+
+  size_t fetchRun(size_t First, size_t Count, std::byte *Out) override {
     unsigned Home = homeOf(First);
     if (oneSided(Home)) {
       std::lock_guard<std::mutex> Lock(WinMutex);
       if (!(Home == 0 && HomeWindowOff) &&
           Win->get(static_cast<int>(Home), First * PageBytes, Out,
                    Count * PageBytes))
-        return;
+        return Count;
     }
-    HomeStore::fetchRun(First, Count, Out);
+    // The run failed (a page of it the home closed, say): the faulting page
+    // alone, whose failure is the one that counts.
+    fetch(First, Out);
+    return 1;
   }
 
   void sendDiff(size_t Page, std::string_view Diff) override {
@@ -303,7 +313,10 @@ private:
   // Window calls (under the cache's lock too), and the loop's switch.
   std::mutex WinMutex;
   bool HomeWindowOff = false;
-  std::vector<std::string> Puts;            // diffs put, not yet flushed
+  // Diffs put, not yet flushed: MPI may read them until the flush, so they
+  // never move (a deque, not a vector: a short string lives inside its
+  // object).
+  std::deque<std::string> Puts;
   std::map<unsigned, wire::Writer> Batches; // diffs to send, by home
   static constexpr size_t MaxPutRuns = 8;
   cluster::EventLoop &Loop;
@@ -780,7 +793,7 @@ void *remoteMain(void *Box) {
   Current = &R;
   // The fault handler runs here when the stack is full (stackOverflowed).
   stack_t Alt = {};
-  Alt.ss_size = size_t(64) << 10;
+  Alt.ss_size = size_t(256) << 10;
   Alt.ss_sp = mmap(nullptr, Alt.ss_size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (Alt.ss_sp != MAP_FAILED)
@@ -1269,7 +1282,7 @@ void remoteExiting(void *Result) {
 }
 
 void mainExiting() {
-  if (!TheJob || !TheJob->Home)
+  if (!TheJob || !TheJob->Home || core::isForkChild())
     return;
   static std::once_flag Once;
   std::call_once(

@@ -38,12 +38,12 @@ public:
     std::vector<std::byte> &P = master(Page);
     std::memcpy(Out, P.data(), PageSize);
   }
-  void fetchRun(size_t First, size_t Count, std::byte *Out) override {
+  size_t fetchRun(size_t First, size_t Count, std::byte *Out) override {
     {
       std::lock_guard<std::mutex> Lock(Mutex);
       ++Runs;
     }
-    HomeStore::fetchRun(First, Count, Out);
+    return HomeStore::fetchRun(First, Count, Out);
   }
   void sendDiff(size_t Page, std::string_view Diff) override {
     std::lock_guard<std::mutex> Lock(Mutex);
