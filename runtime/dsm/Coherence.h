@@ -163,6 +163,12 @@ public:
   unsigned node() const { return Node; }
   Access access(size_t Page) const;
   CacheCounts counts() const;
+  /// Runs Fn with the cache's lock held: a fault meanwhile waits for it.
+  /// Fn must not fault on the range nor call the cache.
+  template <typename F> void exclusive(F &&Fn) const {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    Fn();
+  }
   /// Waits (at most Limit) until no thread is inside the cache, e.g. a
   /// fault in progress. True if none was by then.
   bool waitIdle(std::chrono::milliseconds Limit) const;

@@ -123,11 +123,18 @@ private:
   Space(unsigned Rank, unsigned Ranks) : Rank(Rank), Ranks(Ranks) {}
   FaultRange *rangeOf(size_t Page) const;
   void protectUffd(size_t Page, size_t Count, Access A);
+  bool moveGlobalsAside();
+  void closeGlobalsLocked();
 
   unsigned Rank, Ranks;
-  std::unique_ptr<FaultRange> Range;       // RangeBase, Ranks slices
-  std::unique_ptr<FaultRange> Globals;     // the executable's, or null
-  std::unique_ptr<std::byte[]> OwnGlobals; // other ranks: theirs, closed
+  std::unique_ptr<FaultRange> Range;   // RangeBase, Ranks slices
+  std::unique_ptr<FaultRange> Globals; // the executable's, or null
+  // Other ranks' own globals while closed: moved aside (SavedGlobals, the
+  // mappings' pieces as [low, high) at their own addresses), else a copy.
+  std::unique_ptr<std::byte[]> OwnGlobals;
+  std::byte *SavedGlobals = nullptr;
+  std::vector<std::pair<uintptr_t, uintptr_t>> SavedPieces;
+  bool GlobalsClosed = false;
   std::atomic<NodeCache *> Cache{nullptr};
   std::atomic<OwnFaultHook> OwnHook{nullptr};
   std::byte *Staging = nullptr; // under the cache's lock
