@@ -515,6 +515,32 @@ void Space::closeGlobalsLocked() {
   mprotect(Globals->base(), Globals->size(), PROT_NONE);
 }
 
+// Closes the pages of [Begin, End) that are not in memory (mincore), in
+// runs, a chunk at a time: the range may be terabytes, nearly all absent.
+// (A page swapped out counts as absent and is closed too.)
+void Space::closeAbsent(std::byte *Begin, std::byte *End) {
+  constexpr size_t ChunkPages = 16384;
+  std::vector<unsigned char> Resident(ChunkPages);
+  std::byte *RunStart = nullptr; // of absent pages not yet closed
+  for (std::byte *Chunk = Begin; Chunk < End; Chunk += ChunkPages * PB) {
+    size_t Pages = std::min<size_t>(ChunkPages, (End - Chunk) / PB);
+    if (mincore(Chunk, Pages * PB, Resident.data()) != 0)
+      std::fill(Resident.begin(), Resident.begin() + Pages, 0);
+    for (size_t I = 0; I < Pages; ++I) {
+      std::byte *Page = Chunk + I * PB;
+      if (!(Resident[I] & 1)) {
+        if (!RunStart)
+          RunStart = Page;
+      } else if (RunStart) {
+        mprotect(RunStart, Page - RunStart, PROT_NONE);
+        RunStart = nullptr;
+      }
+    }
+  }
+  if (RunStart)
+    mprotect(RunStart, End - RunStart, PROT_NONE);
+}
+
 void Space::detach() {
   NodeCache *Was = Cache.exchange(nullptr);
   // A fault in progress completes before the globals change under it (it
@@ -525,11 +551,10 @@ void Space::detach() {
   if (Uffd >= 0 && getpid() != Owner) {
     // A fork child: its copy of the userfaultfd registration is gone, so
     // pages its parent did not hold would read as zeros. Closed, they
-    // crash as under the signal mechanism (copies it held go with them).
+    // crash as under the signal mechanism; the copies it holds stay.
     auto *Own = Range->base() + size_t(Rank) * SliceBytes;
-    mprotect(Range->base(), Own - Range->base(), PROT_NONE);
-    mprotect(Own + SliceBytes, Range->base() + Range->size() - Own - SliceBytes,
-             PROT_NONE);
+    closeAbsent(Range->base(), Own);
+    closeAbsent(Own + SliceBytes, Range->base() + Range->size());
   }
   // The rank's own globals back, for its exit: copy-relocated library data
   // (stderr, environ) lives among them.

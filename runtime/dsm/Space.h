@@ -124,6 +124,7 @@ private:
   FaultRange *rangeOf(size_t Page) const;
   void protectUffd(size_t Page, size_t Count, Access A);
   bool moveGlobalsAside();
+  static void closeAbsent(std::byte *Begin, std::byte *End);
   void closeGlobalsLocked();
 
   unsigned Rank, Ranks;

@@ -263,7 +263,8 @@ TEST(DsmSpace, ForkGivesTheChildACopy) {
 // A fork child leaves the DSM (detach, as threads/ does in its atfork
 // handler). Under userfaultfd it has no registration of its own, so without
 // care a page its parent never fetched would read as zeros; it must crash
-// instead, as under the signal mechanism.
+// instead, as under the signal mechanism, while the copies its parent held
+// stay readable.
 TEST(DsmSpace, AForkChildCrashesOnPagesItNeverHadUnderUserfaultfd) {
   std::string Error;
   auto S = Space::create(1, 2, false, &Error);
@@ -275,20 +276,30 @@ TEST(DsmSpace, AForkChildCrashesOnPagesItNeverHadUnderUserfaultfd) {
   auto *Remote = reinterpret_cast<volatile unsigned char *>(RangeBase);
   ASSERT_EQ(Remote[5],
             (pageOf(const_cast<unsigned char *>(Remote)) + 5) & 0xff);
+  int Said[2];
+  ASSERT_EQ(pipe(Said), 0);
   pid_t Child = fork();
   ASSERT_GE(Child, 0);
   if (Child == 0) {
     S->detach();
-    unsigned char Never = Remote[8 * 4096]; // not fetched by the parent
+    // A copy its parent held stays readable (a string for exec, say)...
+    if (Remote[5] == ((pageOf(const_cast<unsigned char *>(Remote)) + 5) & 0xff))
+      (void)!write(Said[1], "k", 1);
+    // ...a page it never had is a crash, not zeros.
+    unsigned char Never = Remote[64 * 4096];
     _exit(Never == 0 ? 3 : 4);
   }
+  close(Said[1]);
+  char Word = 0;
+  EXPECT_EQ(read(Said[0], &Word, 1), 1) << "the child lost its parent's copy";
+  close(Said[0]);
   int Status = 0;
   ASSERT_EQ(waitpid(Child, &Status, 0), Child);
   EXPECT_TRUE(WIFSIGNALED(Status) && WTERMSIG(Status) == SIGSEGV)
       << "the child exited with " << Status;
   // The parent goes on fetching.
-  EXPECT_EQ(Remote[8 * 4096 + 1],
-            (pageOf(const_cast<unsigned char *>(Remote)) + 8 + 1) & 0xff);
+  EXPECT_EQ(Remote[64 * 4096 + 1],
+            (pageOf(const_cast<unsigned char *>(Remote)) + 64 + 1) & 0xff);
   S->attach(nullptr);
 }
 
