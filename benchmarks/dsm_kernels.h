@@ -1,7 +1,7 @@
 //===- benchmarks/dsm_kernels.h - Compute shared by the DSM figures -------===//
 //
 // The Monte Carlo pi and Jacobi kernels of the issue-5 figures (and the
-// median both sides report), included by
+// median both sides report, and their option parsing), included by
 // both dsm_threads.cpp (threads, built with -fgrid) and dsm_mpi.cpp (the
 // hand-written MPI versions), so that the two sides run the same code built
 // by the same compiler with the same flags, and their results must be equal
@@ -13,9 +13,24 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 namespace dsmbench {
+
+/// Text (the value of option Name) as a whole number from 1 to Max, or
+/// Fail(message), which does not return.
+template <typename FailFn>
+uint64_t parseCount(const std::string &Name, const char *Text, uint64_t Max,
+                    FailFn &&Fail) {
+  char *End = nullptr;
+  unsigned long long Value = std::strtoull(Text, &End, 10);
+  if (*Text == '\0' || *End != '\0' || Value < 1 || Value > Max)
+    Fail(Name + " needs an integer from 1 to " + std::to_string(Max) +
+         ", got '" + Text + "'");
+  return Value;
+}
 
 /// The median of the samples of a figure (both sides report medians).
 inline double median(std::vector<double> V) {

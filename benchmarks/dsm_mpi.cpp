@@ -55,12 +55,7 @@ int Rank, Ranks;
 }
 
 uint64_t parseCount(const std::string &Name, const char *Text, uint64_t Max) {
-  char *End = nullptr;
-  unsigned long long Value = std::strtoull(Text, &End, 10);
-  if (*Text == '\0' || *End != '\0' || Value < 1 || Value > Max)
-    fail(Name + " needs an integer from 1 to " + std::to_string(Max) +
-         ", got '" + Text + "'");
-  return Value;
+  return dsmbench::parseCount(Name, Text, Max, fail);
 }
 
 //===----------------------------------------------------------------------===//

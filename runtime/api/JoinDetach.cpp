@@ -14,15 +14,18 @@
 
 #include "threads/HomeStacks.h"
 
-#include <dlfcn.h>
+#include "core/NextSymbol.h"
+
 #include <pthread.h>
 #include <time.h>
 
 #define GRID_INTERPOSE extern "C" __attribute__((visibility("default")))
 
 namespace {
+// The C library's function (each caller keeps it in a static).
 template <class Fn> Fn real(const char *Name) {
-  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, Name));
+  Fn Found = nullptr;
+  return grid::core::nextFunction(Found, Name);
 }
 
 // The join succeeded: no thread runs on the stack, and the descriptor on it

@@ -11,10 +11,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "cluster/Cluster.h"
+#include "core/NextSymbol.h"
 #include "threads/Threads.h"
 
 #include <algorithm>
-#include <dlfcn.h>
 #include <sys/resource.h>
 #include <ucontext.h>
 
@@ -73,8 +73,8 @@ int mainOnSharedStack(int Argc, char **Argv, char **Envp) {
 extern "C" __attribute__((visibility("default"))) int
 __libc_start_main(MainFn Main, int Argc, char **Argv, void (*Init)(),
                   void (*Fini)(), void (*RtldFini)(), void *StackEnd) {
-  auto Real =
-      reinterpret_cast<StartMainFn>(dlsym(RTLD_NEXT, "__libc_start_main"));
+  StartMainFn Real = nullptr;
+  grid::core::nextFunction(Real, "__libc_start_main");
   if (grid::cluster::role() == grid::cluster::Role::Home &&
       grid::threads::space()) {
     RealMain = Main;

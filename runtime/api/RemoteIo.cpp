@@ -31,6 +31,7 @@
 
 #include "cluster/Cluster.h"
 #include "core/Core.h"
+#include "core/NextSymbol.h"
 #include "sync/Sync.h"
 #include "threads/Threads.h"
 
@@ -106,30 +107,8 @@ inline bool homeOutput(FILE *F) { return F && homeOutput(fileno_unlocked(F)); }
 // The C library's functions
 //===----------------------------------------------------------------------===//
 
-[[gnu::noinline, gnu::cold]] void *lookUp(const char *Name) {
-  void *F = dlsym(RTLD_NEXT, Name);
-  if (!F)
-    core::fatal("grid",
-                std::string("the C library does not define ") + Name +
-                    ", which libgridrt.so passes calls on to",
-                "");
-  return F;
-}
-
-/// The next definition of Name after libgridrt.so's, found once. Relaxed is
-/// enough: the pointer is all that is shared, and every thread finds the
-/// same one.
-template <typename Fn> inline Fn real(Fn &Slot, const char *Name) {
-  Fn F = __atomic_load_n(&Slot, __ATOMIC_RELAXED);
-  if (__builtin_expect(F == nullptr, 0)) {
-    F = reinterpret_cast<Fn>(lookUp(Name));
-    __atomic_store_n(&Slot, F, __ATOMIC_RELAXED);
-  }
-  return F;
-}
-
 #define GRID_REAL_SLOT(Name) decltype(&::Name) Real_##Name = nullptr;
-#define REAL(Name) real(Real_##Name, #Name)
+#define REAL(Name) core::nextFunction(Real_##Name, #Name)
 
 //===----------------------------------------------------------------------===//
 // Refusing a call: the message, and the end of the job
@@ -365,11 +344,7 @@ GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
 // before (by the constructors of the libraries libgridrt.so needs) look
 // theirs up on the way. A function this C library lacks stays null and
 // is fatal only when called.
-#define GRID_RESOLVE(Name)                                                     \
-  __atomic_store_n(                                                            \
-      &Real_##Name,                                                            \
-      reinterpret_cast<decltype(Real_##Name)>(dlsym(RTLD_NEXT, #Name)),        \
-      __ATOMIC_RELAXED);
+#define GRID_RESOLVE(Name) core::resolveNext(Real_##Name, #Name);
 [[gnu::constructor(101)]] void resolveAll() {
   GRID_REMOTE_IO_CALLS(GRID_RESOLVE)
 }

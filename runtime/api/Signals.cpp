@@ -30,13 +30,13 @@
 // contains this file (runtime/CMakeLists.txt).
 //===----------------------------------------------------------------------===//
 
+#include "core/NextSymbol.h"
 #include "dsm/Faults.h"
 
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <dlfcn.h>
 #include <unistd.h>
 
 #define GRID_INTERPOSE extern "C" __attribute__((visibility("default")))
@@ -73,30 +73,7 @@ struct Slots {
 };
 constinit Slots Real;
 
-[[gnu::noinline, gnu::cold]] void *lookUp(const char *Name) {
-  void *F = dlsym(RTLD_NEXT, Name);
-  if (!F) {
-    static const char Text[] = "grid: error: the C library does not define a "
-                               "signal call that libgridrt.so passes calls "
-                               "on to\n";
-    ssize_t Written = write(STDERR_FILENO, Text, sizeof Text - 1);
-    (void)Written;
-    _exit(127);
-  }
-  return F;
-}
-
-/// The C library's function, found once. Relaxed is enough: every thread
-/// finds the same pointer.
-template <typename Fn> inline Fn real(Fn &Slot, const char *Name) {
-  Fn F = __atomic_load_n(&Slot, __ATOMIC_RELAXED);
-  if (__builtin_expect(F == nullptr, 0)) {
-    F = reinterpret_cast<Fn>(lookUp(Name));
-    __atomic_store_n(&Slot, F, __ATOMIC_RELAXED);
-  }
-  return F;
-}
-#define REAL(Name) real(Real.Name, #Name)
+#define REAL(Name) grid::core::nextFunction(Real.Name, #Name)
 
 // Before every other constructor of libgridrt.so (priority 101, as the
 // other look-ups of libc functions): dlsym is not async-signal-safe, and

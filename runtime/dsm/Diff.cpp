@@ -59,11 +59,6 @@ void putU16(char *Out, size_t V) {
   Out[1] = static_cast<char>(V >> 8);
 }
 
-size_t getU16(const char *In) {
-  return static_cast<uint8_t>(In[0]) |
-         (static_cast<size_t>(static_cast<uint8_t>(In[1])) << 8);
-}
-
 // Copies a run. Most runs are a few bytes (a field, a counter), for which a
 // call to memcpy would cost more than the copy: two overlapping fixed-size
 // moves write exactly Length bytes.
@@ -152,27 +147,19 @@ size_t diffRuns(std::string_view Diff) {
 
 bool applyDiff(std::byte *Target, std::string_view Diff) {
   // Validate every run before writing any, so a malformed diff changes
-  // nothing. Zero-length runs are refused: makeDiff never makes one, so one
-  // means the bytes are not a diff.
+  // nothing: runs in order, not overlapping, inside the page (forEachRun
+  // refuses truncated runs and zero lengths, which makeDiff never makes).
   size_t End = 0;
-  for (size_t Pos = 0; Pos < Diff.size();) {
-    if (Diff.size() - Pos < HeaderSize)
-      return false;
-    size_t Offset = getU16(Diff.data() + Pos);
-    size_t Length = getU16(Diff.data() + Pos + 2);
-    Pos += HeaderSize;
-    if (Length == 0 || Offset < End || Offset + Length > PageSize ||
-        Diff.size() - Pos < Length)
-      return false;
-    End = Offset + Length;
-    Pos += Length;
-  }
-  for (size_t Pos = 0; Pos < Diff.size();) {
-    size_t Offset = getU16(Diff.data() + Pos);
-    size_t Length = getU16(Diff.data() + Pos + 2);
-    copyRun(Target + Offset, Diff.data() + Pos + HeaderSize, Length);
-    Pos += HeaderSize + Length;
-  }
+  if (!forEachRun(Diff, [&](size_t Offset, const std::byte *, size_t Length) {
+        bool Ok = Offset >= End && Offset + Length <= PageSize;
+        End = Offset + Length;
+        return Ok;
+      }))
+    return false;
+  forEachRun(Diff, [&](size_t Offset, const std::byte *Bytes, size_t Length) {
+    copyRun(Target + Offset, Bytes, Length);
+    return true;
+  });
   return true;
 }
 

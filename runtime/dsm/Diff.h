@@ -44,10 +44,14 @@ bool applyDiff(std::byte *Target, std::string_view Diff);
 /// How many runs Diff (as makeDiff made it) holds.
 size_t diffRuns(std::string_view Diff);
 
-/// Calls Run(Offset, Bytes, Length) for each run of Diff (as makeDiff made
-/// it), in order, while it returns true; false if one returned false.
+/// Calls Run(Offset, Bytes, Length) for each run of Diff, in order, while
+/// it returns true. False if one returned false, or if Diff is not a
+/// sequence of runs (a truncated header or run, a zero length). The one
+/// decoder of the format: applyDiff checks offsets on top of it.
 template <typename Fn> bool forEachRun(std::string_view Diff, Fn &&Run) {
-  for (size_t Pos = 0; Pos + 4 <= Diff.size();) {
+  for (size_t Pos = 0; Pos < Diff.size();) {
+    if (Diff.size() - Pos < 4)
+      return false;
     auto Byte = [&](size_t I) {
       return static_cast<size_t>(static_cast<uint8_t>(Diff[Pos + I]));
     };

@@ -12,12 +12,13 @@
 
 #include "dsm/Faults.h"
 
+#include "core/NextSymbol.h"
+
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <mutex>
@@ -95,17 +96,10 @@ private:
 // call here would bind to that one: ours reach the C library's. Found
 // before our handler is installed, so the handler never calls dlsym.
 using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
-std::atomic<SigactionFn> RealSigaction{nullptr};
+SigactionFn RealSigaction = nullptr;
 
 SigactionFn realSigaction() {
-  SigactionFn F = RealSigaction.load(std::memory_order_acquire);
-  if (!F) {
-    F = reinterpret_cast<SigactionFn>(dlsym(RTLD_NEXT, "sigaction"));
-    if (!F)
-      F = &::sigaction;
-    RealSigaction.store(F, std::memory_order_release);
-  }
-  return F;
+  return core::nextFunction(RealSigaction, "sigaction");
 }
 
 // The actions faults outside the ranges go to, per signal (0: SIGSEGV,

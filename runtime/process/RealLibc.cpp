@@ -1,6 +1,6 @@
 //===- process/RealLibc.cpp - The C library's own process calls -----------===//
 //
-// One atomic slot per function, filled from dlsym(RTLD_NEXT) by a
+// One slot per function, filled by core::nextFunction from a
 // constructor that runs before libgridrt's other constructors (priority
 // 101; the others have the default), so that the start-up code, and the
 // agent loop run from a constructor, find them resolved.
@@ -8,12 +8,10 @@
 
 #include "process/RealLibc.h"
 
-#include "core/Core.h"
+#include "core/NextSymbol.h"
 
-#include <atomic>
 #include <cstdlib>
-#include <dlfcn.h>
-#include <string>
+#include <type_traits>
 #include <unistd.h>
 
 namespace grid::process::real {
@@ -41,35 +39,13 @@ using ExecEnvFn = int (*)(const char *, char *const[], char *const[]);
 
 // Zero-initialised at load time: usable before any constructor has run.
 struct Slots {
-#define GRID_SLOT(Name, Type) std::atomic<Type> Name{nullptr};
+#define GRID_SLOT(Name, Type) std::type_identity_t<Type> Name = nullptr;
   GRID_REAL_FUNCTIONS(GRID_SLOT)
 #undef GRID_SLOT
 };
 constinit Slots Table;
 
-template <class Function>
-Function resolve(std::atomic<Function> &Slot, const char *Name) {
-  Function Address = Slot.load(std::memory_order_acquire);
-  if (Address)
-    return Address;
-  core::ErrnoGuard Guard;
-  ::dlerror();
-  void *Found = ::dlsym(RTLD_NEXT, Name);
-  if (!Found) {
-    const char *Why = ::dlerror();
-    core::fatal("",
-                std::string("cannot find the C library's ") + Name +
-                    " after libgridrt.so (dlsym(RTLD_NEXT): " +
-                    (Why ? Why : "no such symbol") + ")",
-                "load libgridrt.so as a shared library, through grid-clang "
-                "-fgrid or gridrun");
-  }
-  Address = reinterpret_cast<Function>(Found);
-  Slot.store(Address, std::memory_order_release);
-  return Address;
-}
-
-#define GRID_RESOLVE(Name) resolve(Table.Name, #Name)
+#define GRID_RESOLVE(Name) core::nextFunction(Table.Name, #Name)
 
 __attribute__((constructor(101))) void resolveAtStart() { resolveAll(); }
 } // namespace
