@@ -3,25 +3,26 @@
 // A thread that runs on an agent for home (sync::RemoteThread) shares home's
 // memory but not its descriptors: fd 5 on the agent is one of the agent's
 // own (an MPI socket, a pipe of its output...), not the file home opened as
-// 5. Until remote system calls carry such calls home (issue 6), every
-// descriptor and stream call of a remote thread stops the job with a
-// message naming the call and its caller, before it touches any descriptor
-// of the agent (threads::remoteFatal: home prints it and exits). Writes to
-// fds 1 and 2 (and to the streams on them) are the exception: the agent's
-// fds 1 and 2 are pipes whose contents go to home's stdout and stderr
-// (threads/Threads.h).
+// 5. So its descriptor, stream and environment calls are carried out at
+// home, on its shadow (api/RemoteIo.h lists the operations, api/HomeIo.cpp
+// serves them): the thread sees home's files, descriptors, streams,
+// working directory, environment and pid, as if it ran there. Sockets and
+// directory streams are not carried home: they stop the job with a message
+// naming the call and its caller (threads::remoteFatal), before they touch
+// any descriptor of the agent; ioctl fails with ENOTTY.
 //
 // libgridrt.so defines these calls under their libc names, as api/Malloc.cpp
 // does for malloc. On every other thread (home's threads, and runtime code on
 // a remote thread, sync::InRuntime) each is one thread-local test, then the
 // C library's function, looked up with dlsym(RTLD_NEXT) before the program
-// starts (resolveAll). docs/design/dsm.md lists the calls and what is not
-// caught.
+// starts (resolveAll). docs/design/remote-io.md lists the calls and what is
+// not caught.
 //
 // Calls the C library makes inside itself (printf's write, fopen's open) do
-// not come here; so a call refused here is one the program, or a library it
-// links (libstdc++'s std::ofstream opens with fopen64 and writes with
-// write), made itself. Only the shared library contains this file
+// not come here; so printf is caught as printf, and formatted on the agent
+// into one write at home. Calls from a library the program links (libstdc++'s
+// std::ofstream opens with fopen64 and writes with write) come here as the
+// program's own do. Only the shared library contains this file
 // (runtime/CMakeLists.txt): a unit test linking gridrt_impl keeps its I/O.
 //===----------------------------------------------------------------------===//
 
@@ -29,13 +30,16 @@
 // definitions below; the __*_chk functions they call are defined here too.
 #undef _FORTIFY_SOURCE
 
+#include "api/RemoteIo.h"
 #include "cluster/Cluster.h"
 #include "core/Core.h"
 #include "core/NextSymbol.h"
 #include "sync/Sync.h"
 #include "threads/Threads.h"
 
+#include <algorithm>
 #include <atomic>
+#include <climits>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -47,6 +51,8 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <link.h>
+#include <mutex>
+#include <set>
 #include <string>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -73,6 +79,8 @@ ssize_t __recv_chk(int Fd, void *Buf, size_t Bytes, size_t BufBytes, int Flags);
 ssize_t __recvfrom_chk(int Fd, void *Buf, size_t Bytes, size_t BufBytes,
                        int Flags, struct sockaddr *From, socklen_t *FromBytes);
 char *__getcwd_chk(char *Buf, size_t Bytes, size_t BufBytes) noexcept;
+int __printf_chk(int Flag, const char *Format, ...);
+int __vprintf_chk(int Flag, const char *Format, va_list Args);
 int __fprintf_chk(FILE *F, int Flag, const char *Format, ...);
 int __vfprintf_chk(FILE *F, int Flag, const char *Format, va_list Args);
 int __dprintf_chk(int Fd, int Flag, const char *Format, ...);
@@ -92,16 +100,13 @@ int __isoc99_vscanf(const char *Format, va_list Args);
 namespace {
 
 using namespace grid;
+namespace io = grid::api::io;
 
 /// True on a thread that runs on another node, outside runtime code: the
 /// one test home's threads pay.
 inline bool remoteCaller() {
   return __builtin_expect(sync::RemoteThread && !sync::InRuntime, 0);
 }
-
-/// A remote thread's writes to these reach home's stdout and stderr.
-inline bool homeOutput(int Fd) { return Fd == 1 || Fd == 2; }
-inline bool homeOutput(FILE *F) { return F && homeOutput(fileno_unlocked(F)); }
 
 //===----------------------------------------------------------------------===//
 // The C library's functions
@@ -269,8 +274,9 @@ std::string describeCaller(void *ReturnAddress) {
   std::string What = std::string(Call) + " from a thread running on node " +
                      std::to_string(C ? C->rank() : -1) + " (" +
                      describeCaller(ReturnAddress) +
-                     "): descriptor calls of threads on other nodes are not "
-                     "supported yet (issue 6: remote system calls)";
+                     "): sockets and directory streams stay on the node a "
+                     "thread runs on, and a thread on another node cannot "
+                     "use home's (docs/design/remote-io.md)";
   threads::remoteFatal(What, "run it with GRID_THREAD_TOLERANCE=machine or "
                              "lower to keep it home");
 }
@@ -278,13 +284,6 @@ std::string describeCaller(void *ReturnAddress) {
 #define GRID_REFUSE_REMOTE(Call)                                               \
   do {                                                                         \
     if (remoteCaller())                                                        \
-      refuse(Call, __builtin_return_address(0));                               \
-  } while (false)
-
-/// Writes to fds 1 and 2 pass: they reach home.
-#define GRID_REFUSE_REMOTE_UNLESS_OUTPUT(Call, FdOrStream)                     \
-  do {                                                                         \
-    if (remoteCaller() && !homeOutput(FdOrStream))                             \
       refuse(Call, __builtin_return_address(0));                               \
   } while (false)
 
@@ -321,19 +320,24 @@ std::string describeCaller(void *ReturnAddress) {
   X(ftruncate64) X(truncate) X(unlink) X(unlinkat) X(rename) X(renameat) \
   X(mkdir) X(mkdirat) X(rmdir) X(getcwd) X(__getcwd_chk) X(chdir) X(fchdir) \
   X(dup) X(dup2) X(dup3) X(fcntl) X(fcntl64) X(ioctl) X(pipe) X(pipe2) \
+  X(isatty) X(getpid) X(getppid) X(getenv) X(secure_getenv) X(setenv) \
+  X(unsetenv) X(putenv) X(setlocale) \
   X(socket) X(connect) X(accept) X(accept4) X(bind) X(listen) X(send) X(recv) \
   X(__recv_chk) X(sendto) X(recvfrom) X(__recvfrom_chk) X(sendmsg) X(recvmsg) \
   X(fopen) X(fopen64) X(fdopen) X(freopen) X(freopen64) X(fclose) X(fflush) \
   X(fflush_unlocked) X(fwrite) X(fwrite_unlocked) X(fputs) X(fputs_unlocked) \
-  X(fputc) X(fputc_unlocked) X(putc) X(putc_unlocked) X(__overflow) \
-  X(vfprintf) X(__vfprintf_chk) X(vdprintf) X(__vdprintf_chk) X(fread) \
+  X(puts) X(fputc) X(fputc_unlocked) X(putc) X(putc_unlocked) X(putchar) \
+  X(putchar_unlocked) X(__overflow) X(vprintf) X(__vprintf_chk) X(vfprintf) \
+  X(__vfprintf_chk) X(vdprintf) X(__vdprintf_chk) X(fread) \
   X(fread_unlocked) X(__fread_chk) X(__fread_unlocked_chk) X(fgets) \
   X(fgets_unlocked) X(__fgets_chk) X(__fgets_unlocked_chk) X(fgetc) \
   X(fgetc_unlocked) X(getc) X(getc_unlocked) X(getchar) X(getchar_unlocked) \
-  X(__uflow) X(getline) X(getdelim) X(__getdelim) X(__isoc99_vfscanf) \
-  X(__isoc99_vscanf) X(fseek) X(fseeko) X(fseeko64) X(ftell) X(ftello) \
-  X(ftello64) X(rewind) X(opendir) X(fdopendir) X(readdir) X(readdir64) \
-  X(closedir)
+  X(__uflow) X(ungetc) X(getline) X(getdelim) X(__getdelim) \
+  X(__isoc99_vfscanf) X(__isoc99_vscanf) X(fseek) X(fseeko) X(fseeko64) \
+  X(ftell) X(ftello) X(ftello64) X(rewind) X(feof) X(feof_unlocked) \
+  X(ferror) X(ferror_unlocked) X(clearerr) X(clearerr_unlocked) X(fileno) \
+  X(fileno_unlocked) X(flockfile) X(funlockfile) X(ftrylockfile) \
+  X(opendir) X(fdopendir) X(readdir) X(readdir64) X(closedir)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -349,6 +353,716 @@ GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
   GRID_REMOTE_IO_CALLS(GRID_RESOLVE)
 }
 
+//===----------------------------------------------------------------------===//
+// Calls carried home (api/RemoteIo.h): each remote:: function does what its
+// libc namesake does, with home's descriptors and streams.
+//===----------------------------------------------------------------------===//
+
+/// Runtime code on a remote thread: what it allocates stays on the agent
+/// (only the program's own allocations go to home's heap).
+struct Local {
+  Local() { ++sync::InRuntime; }
+  ~Local() { --sync::InRuntime; }
+  Local(const Local &) = delete;
+  Local &operator=(const Local &) = delete;
+};
+
+/// One call: the operation, then its arguments (args()), then send().
+class HomeCall {
+public:
+  explicit HomeCall(io::Op O, bool Shared = false)
+      : W(threads::ioRequest(Shared)), Shared(Shared) {
+    W.u16(static_cast<uint16_t>(O));
+  }
+  wire::Writer &args() { return W; }
+  threads::HomeAnswer send() { return threads::callHomeIo(W, Shared); }
+
+private:
+  Local Scope; // first: the message's memory is the agent's
+  wire::Writer W;
+  bool Shared;
+};
+
+/// The answer's value; errno is home's when the call failed (negative).
+int64_t result(const threads::HomeAnswer &A) {
+  if (A.Value < 0)
+    errno = A.Errno;
+  return A.Value;
+}
+
+/// A call that is answered by a value alone.
+int64_t simple(HomeCall &C) { return result(C.send()); }
+
+/// What the C library answers to a null path or buffer.
+template <class T> T badAddress() {
+  errno = EFAULT;
+  return T(-1);
+}
+
+FILE *streamResult(const threads::HomeAnswer &A) {
+  if (!A.Value && A.Errno)
+    errno = A.Errno;
+  return reinterpret_cast<FILE *>(A.Value);
+}
+
+uint64_t handle(FILE *F) { return reinterpret_cast<uint64_t>(F); }
+
+namespace remote {
+
+int open(int Dir, const char *Path, int Flags, mode_t Mode) {
+  if (!Path)
+    return badAddress<int>();
+  HomeCall C(io::Op::Open);
+  C.args().i32(Dir).str(Path).i32(Flags).u32(Mode);
+  return static_cast<int>(simple(C));
+}
+
+int intCall(io::Op O, int Fd) {
+  HomeCall C(O);
+  C.args().i32(Fd);
+  return static_cast<int>(simple(C));
+}
+
+/// Reads in parts of at most io::Chunk; a part after the first is asked only
+/// of a regular file (home checks), so no read waits where one would not.
+ssize_t read(int Fd, void *Buf, size_t Bytes, off64_t Offset = -1) {
+  Local Scope;
+  size_t Done = 0;
+  for (;;) {
+    size_t Want = std::min(Bytes - Done, io::Chunk);
+    HomeCall C(io::Op::Read);
+    C.args()
+        .i32(Fd)
+        .u64(Want)
+        .u64(Offset < 0 ? 0 : uint64_t(Offset) + Done + 1)
+        .u32(Done > 0);
+    threads::HomeAnswer A = C.send();
+    if (A.Value < 0) {
+      if (Done)
+        return static_cast<ssize_t>(Done);
+      errno = A.Errno;
+      return -1;
+    }
+    size_t Got = std::min(A.Data.size(), Want);
+    std::memcpy(static_cast<char *>(Buf) + Done, A.Data.data(), Got);
+    Done += Got;
+    if (Got < Want || Done == Bytes)
+      return static_cast<ssize_t>(Done);
+  }
+}
+
+/// Writes in parts of at most io::Chunk, stopping at a short one.
+ssize_t write(int Fd, const void *Buf, size_t Bytes, off64_t Offset = -1) {
+  Local Scope;
+  size_t Done = 0;
+  do {
+    size_t Part = std::min(Bytes - Done, io::Chunk);
+    HomeCall C(io::Op::Write);
+    C.args()
+        .i32(Fd)
+        .u64(Offset < 0 ? 0 : uint64_t(Offset) + Done + 1)
+        .bytes(static_cast<const char *>(Buf) + Done, Part);
+    threads::HomeAnswer A = C.send();
+    if (A.Value < 0) {
+      if (Done)
+        break;
+      errno = A.Errno;
+      return -1;
+    }
+    Done += static_cast<size_t>(A.Value);
+    if (static_cast<size_t>(A.Value) < Part)
+      break;
+  } while (Done < Bytes);
+  return static_cast<ssize_t>(Done);
+}
+
+ssize_t totalBytes(const struct iovec *Iov, int Count) {
+  if (Count < 0 || Count > IOV_MAX)
+    return -1;
+  size_t Total = 0;
+  for (int I = 0; I < Count; ++I) {
+    if (Iov[I].iov_len > SSIZE_MAX - Total)
+      return -1;
+    Total += Iov[I].iov_len;
+  }
+  return static_cast<ssize_t>(Total);
+}
+
+ssize_t readv(int Fd, const struct iovec *Iov, int Count) {
+  ssize_t Total = totalBytes(Iov, Count);
+  if (Total < 0) {
+    errno = EINVAL;
+    return -1;
+  }
+  Local Scope;
+  std::string Buf(static_cast<size_t>(Total), '\0');
+  ssize_t N = read(Fd, Buf.data(), Buf.size());
+  for (size_t Done = 0, I = 0; N > 0 && Done < size_t(N); ++I) {
+    size_t Part = std::min(Iov[I].iov_len, size_t(N) - Done);
+    std::memcpy(Iov[I].iov_base, Buf.data() + Done, Part);
+    Done += Part;
+  }
+  return N;
+}
+
+ssize_t writev(int Fd, const struct iovec *Iov, int Count) {
+  ssize_t Total = totalBytes(Iov, Count);
+  if (Total < 0) {
+    errno = EINVAL;
+    return -1;
+  }
+  Local Scope;
+  std::string Buf;
+  Buf.reserve(static_cast<size_t>(Total));
+  for (int I = 0; I < Count; ++I)
+    Buf.append(static_cast<const char *>(Iov[I].iov_base), Iov[I].iov_len);
+  return write(Fd, Buf.data(), Buf.size());
+}
+
+off64_t lseek(int Fd, off64_t Offset, int Whence) {
+  HomeCall C(io::Op::Lseek);
+  C.args().i32(Fd).u64(static_cast<uint64_t>(Offset)).i32(Whence);
+  return simple(C);
+}
+
+int statAnswer(HomeCall &C, struct stat *St) {
+  threads::HomeAnswer A = C.send();
+  if (A.Value >= 0 && A.Data.size() == sizeof *St)
+    std::memcpy(St, A.Data.data(), sizeof *St);
+  return static_cast<int>(result(A));
+}
+
+int fstat(int Fd, struct stat *St) {
+  if (!St)
+    return badAddress<int>();
+  HomeCall C(io::Op::Fstat);
+  C.args().i32(Fd);
+  return statAnswer(C, St);
+}
+
+int fstatat(int Dir, const char *Path, struct stat *St, int Flags) {
+  if (!Path || !St)
+    return badAddress<int>();
+  HomeCall C(io::Op::Stat);
+  C.args().i32(Dir).str(Path).i32(Flags);
+  return statAnswer(C, St);
+}
+
+int faccessat(int Dir, const char *Path, int Mode, int Flags) {
+  if (!Path)
+    return badAddress<int>();
+  HomeCall C(io::Op::Access);
+  C.args().i32(Dir).str(Path).i32(Mode).i32(Flags);
+  return static_cast<int>(simple(C));
+}
+
+int fsync(int Fd, bool DataOnly) {
+  HomeCall C(io::Op::Fsync);
+  C.args().i32(Fd).u32(DataOnly);
+  return static_cast<int>(simple(C));
+}
+
+int ftruncate(int Fd, off64_t Length) {
+  HomeCall C(io::Op::Ftruncate);
+  C.args().i32(Fd).u64(static_cast<uint64_t>(Length));
+  return static_cast<int>(simple(C));
+}
+
+int truncate(const char *Path, off64_t Length) {
+  if (!Path)
+    return badAddress<int>();
+  HomeCall C(io::Op::Truncate);
+  C.args().str(Path).u64(static_cast<uint64_t>(Length));
+  return static_cast<int>(simple(C));
+}
+
+int unlinkat(int Dir, const char *Path, int Flags) {
+  if (!Path)
+    return badAddress<int>();
+  HomeCall C(io::Op::Unlink);
+  C.args().i32(Dir).str(Path).i32(Flags);
+  return static_cast<int>(simple(C));
+}
+
+int renameat(int FromDir, const char *From, int ToDir, const char *To) {
+  if (!From || !To)
+    return badAddress<int>();
+  HomeCall C(io::Op::Rename);
+  C.args().i32(FromDir).str(From).i32(ToDir).str(To);
+  return static_cast<int>(simple(C));
+}
+
+int mkdirat(int Dir, const char *Path, mode_t Mode) {
+  if (!Path)
+    return badAddress<int>();
+  HomeCall C(io::Op::Mkdir);
+  C.args().i32(Dir).str(Path).u32(Mode);
+  return static_cast<int>(simple(C));
+}
+
+char *getcwd(char *Buf, size_t Bytes) {
+  std::string Path;
+  {
+    HomeCall C(io::Op::Getcwd);
+    // glibc allocates as much as the path needs when given no buffer.
+    C.args().u64(Buf || Bytes ? Bytes : PATH_MAX);
+    threads::HomeAnswer A = C.send();
+    if (A.Value < 0) {
+      errno = A.Errno;
+      return nullptr;
+    }
+    Path = std::move(A.Data);
+  }
+  if (!Buf) {
+    // The program frees it: its heap's, allocated outside the runtime.
+    Buf = static_cast<char *>(std::malloc(std::max(Bytes, Path.size() + 1)));
+    if (!Buf) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+  }
+  std::memcpy(Buf, Path.c_str(), Path.size() + 1);
+  return Buf;
+}
+
+int chdir(const char *Path) {
+  if (!Path)
+    return badAddress<int>();
+  HomeCall C(io::Op::Chdir);
+  C.args().str(Path);
+  return static_cast<int>(simple(C));
+}
+
+int dup(int Fd, int To, int Flags) {
+  HomeCall C(io::Op::Dup);
+  C.args().i32(Fd).i32(To).i32(Flags);
+  return static_cast<int>(simple(C));
+}
+
+bool locksRecord(int Command) {
+  return Command == F_GETLK || Command == F_SETLK || Command == F_SETLKW ||
+         Command == F_OFD_GETLK || Command == F_OFD_SETLK ||
+         Command == F_OFD_SETLKW;
+}
+
+/// The commands whose argument is an integer, or a record lock.
+bool forwardedCommand(int Command) {
+  switch (Command) {
+  case F_DUPFD:
+  case F_DUPFD_CLOEXEC:
+  case F_GETFD:
+  case F_SETFD:
+  case F_GETFL:
+  case F_SETFL:
+  case F_GETOWN:
+  case F_SETOWN:
+  case F_GETSIG:
+  case F_SETSIG:
+  case F_GETLEASE:
+  case F_SETLEASE:
+  case F_NOTIFY:
+  case F_GETPIPE_SZ:
+  case F_SETPIPE_SZ:
+  case F_ADD_SEALS:
+  case F_GET_SEALS:
+    return true;
+  default:
+    return locksRecord(Command);
+  }
+}
+
+int fcntl(int Fd, int Command, void *Arg) {
+  if (!forwardedCommand(Command)) {
+    errno = EINVAL;
+    return -1;
+  }
+  threads::HomeAnswer A;
+  {
+    HomeCall C(io::Op::Fcntl);
+    C.args().i32(Fd).i32(Command).u64(reinterpret_cast<uint64_t>(Arg));
+    if (locksRecord(Command)) {
+      if (!Arg)
+        return badAddress<int>();
+      C.args().bytes(Arg, sizeof(struct flock));
+    } else {
+      C.args().str({});
+    }
+    A = C.send();
+  }
+  if (locksRecord(Command) && A.Data.size() == sizeof(struct flock))
+    std::memcpy(Arg, A.Data.data(), sizeof(struct flock));
+  Local Scope; // A's memory is the agent's
+  return static_cast<int>(result(A));
+}
+
+int pipe(int Fds[2], int Flags) {
+  if (!Fds)
+    return badAddress<int>();
+  HomeCall C(io::Op::Pipe);
+  C.args().i32(Flags);
+  threads::HomeAnswer A = C.send();
+  if (A.Value == 0 && A.Data.size() == 2 * sizeof(int))
+    std::memcpy(Fds, A.Data.data(), 2 * sizeof(int));
+  return static_cast<int>(result(A));
+}
+
+int isatty(int Fd) {
+  HomeCall C(io::Op::Isatty);
+  C.args().i32(Fd);
+  threads::HomeAnswer A = C.send();
+  if (!A.Value)
+    errno = A.Errno;
+  return static_cast<int>(A.Value);
+}
+
+/// A string home answered, kept for the life of the process at a fixed
+/// address (what getenv and setlocale return must stay valid).
+const char *keep(std::string_view Text) {
+  Local Scope;
+  static std::mutex *Mutex = new std::mutex;
+  static std::set<std::string, std::less<>> *Kept =
+      new std::set<std::string, std::less<>>;
+  std::lock_guard<std::mutex> Lock(*Mutex);
+  return Kept->emplace(Text).first->c_str();
+}
+
+pid_t getpid() {
+  // Home's pid does not change.
+  static std::atomic<pid_t> Home{0};
+  if (pid_t P = Home.load(std::memory_order_relaxed))
+    return P;
+  HomeCall C(io::Op::Getpid);
+  auto P = static_cast<pid_t>(C.send().Value);
+  Home.store(P, std::memory_order_relaxed);
+  return P;
+}
+
+pid_t getppid() {
+  HomeCall C(io::Op::Getppid);
+  return static_cast<pid_t>(C.send().Value);
+}
+
+char *getenv(const char *Name) {
+  if (!Name)
+    return nullptr;
+  HomeCall C(io::Op::Getenv);
+  C.args().str(Name);
+  threads::HomeAnswer A = C.send();
+  return A.Value ? const_cast<char *>(keep(A.Data)) : nullptr;
+}
+
+int setenv(const char *Name, const char *Value, int Overwrite) {
+  if (!Name || !Value)
+    return badAddress<int>();
+  HomeCall C(io::Op::Setenv);
+  C.args().str(Name).str(Value).i32(Overwrite);
+  int Result = static_cast<int>(simple(C));
+  // And here, for what the C library reads itself (TZ for localtime).
+  if (Result == 0)
+    REAL(setenv)(Name, Value, Overwrite);
+  return Result;
+}
+
+int unsetenv(const char *Name) {
+  if (!Name)
+    return badAddress<int>();
+  HomeCall C(io::Op::Unsetenv);
+  C.args().str(Name);
+  int Result = static_cast<int>(simple(C));
+  if (Result == 0)
+    REAL(unsetenv)(Name);
+  return Result;
+}
+
+int putenv(char *Text) {
+  if (!Text)
+    return badAddress<int>();
+  const char *Equals = std::strchr(Text, '=');
+  if (!Equals)
+    return unsetenv(Text);
+  int Result;
+  {
+    HomeCall C(io::Op::Setenv);
+    C.args()
+        .str(std::string_view(Text, size_t(Equals - Text)))
+        .str(Equals + 1)
+        .i32(1);
+    Result = static_cast<int>(simple(C));
+  }
+  if (Result == 0)
+    REAL(putenv)(Text);
+  return Result;
+}
+
+char *setlocale(int Category, const char *Locale) {
+  HomeCall C(io::Op::Setlocale);
+  C.args().i32(Category).u32(Locale == nullptr).str(Locale ? Locale : "");
+  threads::HomeAnswer A = C.send();
+  if (!A.Value)
+    return nullptr;
+  // Formatting happens here (printf's digits): the same locale here.
+  if (Locale)
+    REAL(setlocale)(Category, Locale);
+  return const_cast<char *>(keep(A.Data));
+}
+
+// --- Streams: FILE pointers are home's -------------------------------------
+
+FILE *fopen(const char *Path, const char *Mode) {
+  if (!Path || !Mode)
+    return errno = EFAULT, nullptr;
+  HomeCall C(io::Op::Fopen);
+  C.args().str(Path).str(Mode);
+  return streamResult(C.send());
+}
+
+FILE *fdopen(int Fd, const char *Mode) {
+  if (!Mode)
+    return errno = EFAULT, nullptr;
+  HomeCall C(io::Op::Fdopen);
+  C.args().i32(Fd).str(Mode);
+  return streamResult(C.send());
+}
+
+FILE *freopen(const char *Path, const char *Mode, FILE *F) {
+  if (!Mode)
+    return errno = EFAULT, nullptr;
+  HomeCall C(io::Op::Freopen);
+  C.args().u32(Path != nullptr).str(Path ? Path : "").str(Mode).u64(handle(F));
+  return streamResult(C.send());
+}
+
+/// A call on a stream that answers an int (EOF and errno on failure).
+int streamCall(io::Op O, FILE *F) {
+  HomeCall C(O);
+  C.args().u64(handle(F));
+  threads::HomeAnswer A = C.send();
+  if (A.Errno)
+    errno = A.Errno;
+  return static_cast<int>(A.Value);
+}
+
+int streamCall(io::Op O, FILE *F, int Arg) {
+  HomeCall C(O);
+  C.args().u64(handle(F)).i32(Arg);
+  threads::HomeAnswer A = C.send();
+  if (A.Errno)
+    errno = A.Errno;
+  return static_cast<int>(A.Value);
+}
+
+/// fwrite's bytes, in parts of at most io::Chunk: the bytes written.
+size_t writeStream(FILE *F, const void *Buf, size_t Bytes) {
+  Local Scope;
+  size_t Done = 0;
+  while (Done < Bytes) {
+    size_t Part = std::min(Bytes - Done, io::Chunk);
+    HomeCall C(io::Op::Fwrite);
+    C.args().u64(handle(F)).bytes(static_cast<const char *>(Buf) + Done, Part);
+    threads::HomeAnswer A = C.send();
+    Done += static_cast<size_t>(A.Value);
+    if (static_cast<size_t>(A.Value) < Part) {
+      errno = A.Errno;
+      break;
+    }
+  }
+  return Done;
+}
+
+size_t fwrite(const void *Buf, size_t Size, size_t Count, FILE *F) {
+  if (!Size || !Count)
+    return 0;
+  if (Count > SIZE_MAX / Size) {
+    errno = EINVAL;
+    return 0;
+  }
+  return writeStream(F, Buf, Size * Count) / Size;
+}
+
+int fputs(const char *Text, FILE *F) {
+  size_t Bytes = std::strlen(Text);
+  return writeStream(F, Text, Bytes) == Bytes ? 1 : EOF;
+}
+
+int puts(const char *Text) {
+  Local Scope;
+  std::string Line(Text);
+  Line += '\n';
+  return writeStream(stdout, Line.data(), Line.size()) == Line.size() ? 1 : EOF;
+}
+
+/// printf's text, formatted here (in the locale home has, setlocale), then
+/// written to home's stream in one call: a line from each thread stays
+/// whole.
+bool format(std::string &Text, const char *Format, va_list Args) {
+  va_list Copy;
+  va_copy(Copy, Args);
+  char Small[1024];
+  int N = vsnprintf(Small, sizeof Small, Format, Copy);
+  va_end(Copy);
+  if (N < 0)
+    return false;
+  if (static_cast<size_t>(N) < sizeof Small) {
+    Text.assign(Small, static_cast<size_t>(N));
+    return true;
+  }
+  Text.resize(static_cast<size_t>(N));
+  vsnprintf(Text.data(), Text.size() + 1, Format, Args);
+  return true;
+}
+
+int vfprintf(FILE *F, const char *Format, va_list Args) {
+  Local Scope;
+  std::string Text;
+  if (!format(Text, Format, Args))
+    return -1;
+  if (writeStream(F, Text.data(), Text.size()) < Text.size())
+    return -1;
+  return static_cast<int>(Text.size());
+}
+
+int vdprintf(int Fd, const char *Format, va_list Args) {
+  Local Scope;
+  std::string Text;
+  if (!format(Text, Format, Args))
+    return -1;
+  ssize_t N = write(Fd, Text.data(), Text.size());
+  return N < 0 ? -1 : static_cast<int>(N);
+}
+
+size_t fread(void *Buf, size_t Size, size_t Count, FILE *F) {
+  if (!Size || !Count)
+    return 0;
+  if (Count > SIZE_MAX / Size) {
+    errno = EINVAL;
+    return 0;
+  }
+  Local Scope;
+  size_t Bytes = Size * Count, Done = 0;
+  while (Done < Bytes) {
+    size_t Want = std::min(Bytes - Done, io::Chunk);
+    HomeCall C(io::Op::Fread);
+    C.args().u64(handle(F)).u64(Want);
+    threads::HomeAnswer A = C.send();
+    size_t Got = std::min(A.Data.size(), Want);
+    std::memcpy(static_cast<char *>(Buf) + Done, A.Data.data(), Got);
+    Done += Got;
+    if (Got < Want) {
+      if (A.Errno)
+        errno = A.Errno;
+      break;
+    }
+  }
+  return Done / Size;
+}
+
+char *fgets(char *Buf, int Bytes, FILE *F) {
+  if (Bytes <= 0) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  Local Scope;
+  // A line longer than a part comes in several.
+  size_t Done = 0, Room = size_t(Bytes) - 1;
+  while (Done < Room) {
+    size_t Want = std::min(Room - Done, io::Chunk - 1);
+    HomeCall C(io::Op::Fgets);
+    C.args().u64(handle(F)).i32(static_cast<int>(Want + 1));
+    threads::HomeAnswer A = C.send();
+    if (!A.Value) {
+      if (A.Errno)
+        errno = A.Errno;
+      if (!Done)
+        return nullptr;
+      break;
+    }
+    size_t Got = std::min(A.Data.size(), Want);
+    std::memcpy(Buf + Done, A.Data.data(), Got);
+    Done += Got;
+    if (Got < Want || (Got && Buf[Done - 1] == '\n'))
+      break;
+  }
+  Buf[Done] = '\0';
+  return Buf;
+}
+
+ssize_t getdelim(char **Line, size_t *Bytes, int Delimiter, FILE *F) {
+  if (!Line || !Bytes) {
+    errno = EINVAL;
+    return -1;
+  }
+  std::string Text;
+  {
+    HomeCall C(io::Op::Getdelim);
+    C.args().u64(handle(F)).i32(Delimiter);
+    threads::HomeAnswer A = C.send();
+    if (A.Value < 0) {
+      if (A.Errno)
+        errno = A.Errno;
+      return -1;
+    }
+    Text = std::move(A.Data);
+  }
+  if (!*Line || *Bytes < Text.size() + 1) {
+    // The program's buffer: grown in its heap, outside the runtime.
+    size_t Want = std::max<size_t>(Text.size() + 1, 120);
+    auto *Grown = static_cast<char *>(std::realloc(*Line, Want));
+    if (!Grown) {
+      errno = ENOMEM;
+      return -1;
+    }
+    *Line = Grown;
+    *Bytes = Want;
+  }
+  std::memcpy(*Line, Text.c_str(), Text.size() + 1);
+  Local Scope; // Text's memory is the agent's
+  return static_cast<ssize_t>(Text.size());
+}
+
+int fseek(FILE *F, off64_t Offset, int Whence) {
+  HomeCall C(io::Op::Fseek);
+  C.args().u64(handle(F)).u64(static_cast<uint64_t>(Offset)).i32(Whence);
+  return static_cast<int>(simple(C));
+}
+
+off64_t ftell(FILE *F) {
+  HomeCall C(io::Op::Ftell);
+  C.args().u64(handle(F));
+  return simple(C);
+}
+
+/// fscanf: run at home on the caller's va_list, whose areas and targets are
+/// the thread's memory, read and written there through the DSM (a target
+/// outside the shared memory, in a library's own data, is not supported).
+int vfscanf(FILE *F, const char *Format, va_list Args) {
+  if (!Format)
+    return badAddress<int>();
+  HomeCall C(io::Op::Vfscanf, /*Shared=*/true);
+  C.args().u64(handle(F)).str(Format).bytes(Args, sizeof(va_list));
+  threads::HomeAnswer A = C.send();
+  if (A.Value == EOF && A.Errno)
+    errno = A.Errno;
+  return static_cast<int>(A.Value);
+}
+
+/// ioctl's requests carry arguments of any shape: none is forwarded. The
+/// call fails as on a descriptor that is no terminal, once with a warning.
+int ioctl(void *ReturnAddress) {
+  static std::atomic<bool> Warned{false};
+  if (!Warned.exchange(true)) {
+    Local Scope;
+    core::log(LogLevel::Warn,
+              "ioctl from a thread on another node (" +
+                  describeCaller(ReturnAddress) +
+                  ") is not forwarded home; it fails with ENOTTY "
+                  "(docs/design/remote-io.md)");
+  }
+  errno = ENOTTY;
+  return -1;
+}
+
+} // namespace remote
+
 } // namespace
 
 // Each definition's exception specification is glibc's declaration's:
@@ -358,317 +1072,443 @@ GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
 // --- Opening and closing -----------------------------------------------------
 
 GRID_INTERPOSE int open(const char *Path, int Flags, ...) {
-  GRID_REFUSE_REMOTE("open");
   GRID_OPEN_MODE(Flags, Flags)
+  if (remoteCaller())
+    return remote::open(AT_FDCWD, Path, Flags, Mode);
   return REAL(open)(Path, Flags, Mode);
 }
 
 GRID_INTERPOSE int open64(const char *Path, int Flags, ...) {
-  GRID_REFUSE_REMOTE("open64");
   GRID_OPEN_MODE(Flags, Flags)
+  if (remoteCaller())
+    return remote::open(AT_FDCWD, Path, Flags | O_LARGEFILE, Mode);
   return REAL(open64)(Path, Flags, Mode);
 }
 
 GRID_INTERPOSE int openat(int Dir, const char *Path, int Flags, ...) {
-  GRID_REFUSE_REMOTE("openat");
   GRID_OPEN_MODE(Flags, Flags)
+  if (remoteCaller())
+    return remote::open(Dir, Path, Flags, Mode);
   return REAL(openat)(Dir, Path, Flags, Mode);
 }
 
 GRID_INTERPOSE int openat64(int Dir, const char *Path, int Flags, ...) {
-  GRID_REFUSE_REMOTE("openat64");
   GRID_OPEN_MODE(Flags, Flags)
+  if (remoteCaller())
+    return remote::open(Dir, Path, Flags | O_LARGEFILE, Mode);
   return REAL(openat64)(Dir, Path, Flags, Mode);
 }
 
 GRID_INTERPOSE int __open_2(const char *Path, int Flags) {
-  GRID_REFUSE_REMOTE("open");
+  if (remoteCaller())
+    return remote::open(AT_FDCWD, Path, Flags, 0);
   return REAL(__open_2)(Path, Flags);
 }
 
 GRID_INTERPOSE int __open64_2(const char *Path, int Flags) {
-  GRID_REFUSE_REMOTE("open64");
+  if (remoteCaller())
+    return remote::open(AT_FDCWD, Path, Flags | O_LARGEFILE, 0);
   return REAL(__open64_2)(Path, Flags);
 }
 
 GRID_INTERPOSE int __openat_2(int Dir, const char *Path, int Flags) {
-  GRID_REFUSE_REMOTE("openat");
+  if (remoteCaller())
+    return remote::open(Dir, Path, Flags, 0);
   return REAL(__openat_2)(Dir, Path, Flags);
 }
 
 GRID_INTERPOSE int __openat64_2(int Dir, const char *Path, int Flags) {
-  GRID_REFUSE_REMOTE("openat64");
+  if (remoteCaller())
+    return remote::open(Dir, Path, Flags | O_LARGEFILE, 0);
   return REAL(__openat64_2)(Dir, Path, Flags);
 }
 
 GRID_INTERPOSE int creat(const char *Path, mode_t Mode) {
-  GRID_REFUSE_REMOTE("creat");
+  if (remoteCaller())
+    return remote::open(AT_FDCWD, Path, O_CREAT | O_WRONLY | O_TRUNC, Mode);
   return REAL(creat)(Path, Mode);
 }
 
 GRID_INTERPOSE int creat64(const char *Path, mode_t Mode) {
-  GRID_REFUSE_REMOTE("creat64");
+  if (remoteCaller())
+    return remote::open(AT_FDCWD, Path,
+                        O_CREAT | O_WRONLY | O_TRUNC | O_LARGEFILE, Mode);
   return REAL(creat64)(Path, Mode);
 }
 
 GRID_INTERPOSE int close(int Fd) {
-  GRID_REFUSE_REMOTE("close");
+  if (remoteCaller())
+    return remote::intCall(io::Op::Close, Fd);
   return REAL(close)(Fd);
 }
 
 // --- Reading and writing -----------------------------------------------------
 
 GRID_INTERPOSE ssize_t read(int Fd, void *Buf, size_t Bytes) {
-  GRID_REFUSE_REMOTE("read");
+  if (remoteCaller())
+    return remote::read(Fd, Buf, Bytes);
   return REAL(read)(Fd, Buf, Bytes);
 }
 
 GRID_INTERPOSE ssize_t __read_chk(int Fd, void *Buf, size_t Bytes,
                                   size_t BufBytes) {
-  GRID_REFUSE_REMOTE("read");
+  if (remoteCaller() && Bytes <= BufBytes)
+    return remote::read(Fd, Buf, Bytes);
   return REAL(__read_chk)(Fd, Buf, Bytes, BufBytes);
 }
 
 GRID_INTERPOSE ssize_t write(int Fd, const void *Buf, size_t Bytes) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("write", Fd);
+  if (remoteCaller())
+    return remote::write(Fd, Buf, Bytes);
   return REAL(write)(Fd, Buf, Bytes);
 }
 
 GRID_INTERPOSE ssize_t readv(int Fd, const struct iovec *Iov, int Count) {
-  GRID_REFUSE_REMOTE("readv");
+  if (remoteCaller())
+    return remote::readv(Fd, Iov, Count);
   return REAL(readv)(Fd, Iov, Count);
 }
 
 GRID_INTERPOSE ssize_t writev(int Fd, const struct iovec *Iov, int Count) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("writev", Fd);
+  if (remoteCaller())
+    return remote::writev(Fd, Iov, Count);
   return REAL(writev)(Fd, Iov, Count);
 }
 
 GRID_INTERPOSE ssize_t pread(int Fd, void *Buf, size_t Bytes, off_t Offset) {
-  GRID_REFUSE_REMOTE("pread");
+  if (remoteCaller())
+    return remote::read(Fd, Buf, Bytes, Offset);
   return REAL(pread)(Fd, Buf, Bytes, Offset);
 }
 
 GRID_INTERPOSE ssize_t pread64(int Fd, void *Buf, size_t Bytes,
                                off64_t Offset) {
-  GRID_REFUSE_REMOTE("pread64");
+  if (remoteCaller())
+    return remote::read(Fd, Buf, Bytes, Offset);
   return REAL(pread64)(Fd, Buf, Bytes, Offset);
 }
 
 GRID_INTERPOSE ssize_t __pread_chk(int Fd, void *Buf, size_t Bytes,
                                    off_t Offset, size_t BufBytes) {
-  GRID_REFUSE_REMOTE("pread");
+  if (remoteCaller() && Bytes <= BufBytes)
+    return remote::read(Fd, Buf, Bytes, Offset);
   return REAL(__pread_chk)(Fd, Buf, Bytes, Offset, BufBytes);
 }
 
 GRID_INTERPOSE ssize_t __pread64_chk(int Fd, void *Buf, size_t Bytes,
                                      off64_t Offset, size_t BufBytes) {
-  GRID_REFUSE_REMOTE("pread64");
+  if (remoteCaller() && Bytes <= BufBytes)
+    return remote::read(Fd, Buf, Bytes, Offset);
   return REAL(__pread64_chk)(Fd, Buf, Bytes, Offset, BufBytes);
 }
 
 GRID_INTERPOSE ssize_t pwrite(int Fd, const void *Buf, size_t Bytes,
                               off_t Offset) {
-  GRID_REFUSE_REMOTE("pwrite");
+  if (remoteCaller())
+    return remote::write(Fd, Buf, Bytes, Offset);
   return REAL(pwrite)(Fd, Buf, Bytes, Offset);
 }
 
 GRID_INTERPOSE ssize_t pwrite64(int Fd, const void *Buf, size_t Bytes,
                                 off64_t Offset) {
-  GRID_REFUSE_REMOTE("pwrite64");
+  if (remoteCaller())
+    return remote::write(Fd, Buf, Bytes, Offset);
   return REAL(pwrite64)(Fd, Buf, Bytes, Offset);
 }
 
 GRID_INTERPOSE off_t lseek(int Fd, off_t Offset, int Whence) noexcept {
-  GRID_REFUSE_REMOTE("lseek");
+  if (remoteCaller())
+    return remote::lseek(Fd, Offset, Whence);
   return REAL(lseek)(Fd, Offset, Whence);
 }
 
 GRID_INTERPOSE off64_t lseek64(int Fd, off64_t Offset, int Whence) noexcept {
-  GRID_REFUSE_REMOTE("lseek64");
+  if (remoteCaller())
+    return remote::lseek(Fd, Offset, Whence);
   return REAL(lseek64)(Fd, Offset, Whence);
 }
 
-// --- Files and directories by name or descriptor -----------------------------
+// --- Files and directories ---------------------------------------------------
 
-GRID_INTERPOSE int fstat(int Fd, struct stat *Out) noexcept {
-  GRID_REFUSE_REMOTE("fstat");
-  return REAL(fstat)(Fd, Out);
+GRID_INTERPOSE int fstat(int Fd, struct stat *St) noexcept {
+  if (remoteCaller())
+    return remote::fstat(Fd, St);
+  return REAL(fstat)(Fd, St);
 }
 
-GRID_INTERPOSE int fstat64(int Fd, struct stat64 *Out) noexcept {
-  GRID_REFUSE_REMOTE("fstat64");
-  return REAL(fstat64)(Fd, Out);
+GRID_INTERPOSE int fstat64(int Fd, struct stat64 *St) noexcept {
+  if (remoteCaller())
+    return remote::fstat(Fd, reinterpret_cast<struct stat *>(St));
+  return REAL(fstat64)(Fd, St);
 }
 
-GRID_INTERPOSE int stat(const char *Path, struct stat *Out) noexcept {
-  GRID_REFUSE_REMOTE("stat");
-  return REAL(stat)(Path, Out);
+GRID_INTERPOSE int stat(const char *Path, struct stat *St) noexcept {
+  if (remoteCaller())
+    return remote::fstatat(AT_FDCWD, Path, St, 0);
+  return REAL(stat)(Path, St);
 }
 
-GRID_INTERPOSE int stat64(const char *Path, struct stat64 *Out) noexcept {
-  GRID_REFUSE_REMOTE("stat64");
-  return REAL(stat64)(Path, Out);
+GRID_INTERPOSE int stat64(const char *Path, struct stat64 *St) noexcept {
+  if (remoteCaller())
+    return remote::fstatat(AT_FDCWD, Path, reinterpret_cast<struct stat *>(St),
+                           0);
+  return REAL(stat64)(Path, St);
 }
 
-GRID_INTERPOSE int lstat(const char *Path, struct stat *Out) noexcept {
-  GRID_REFUSE_REMOTE("lstat");
-  return REAL(lstat)(Path, Out);
+GRID_INTERPOSE int lstat(const char *Path, struct stat *St) noexcept {
+  if (remoteCaller())
+    return remote::fstatat(AT_FDCWD, Path, St, AT_SYMLINK_NOFOLLOW);
+  return REAL(lstat)(Path, St);
 }
 
-GRID_INTERPOSE int lstat64(const char *Path, struct stat64 *Out) noexcept {
-  GRID_REFUSE_REMOTE("lstat64");
-  return REAL(lstat64)(Path, Out);
+GRID_INTERPOSE int lstat64(const char *Path, struct stat64 *St) noexcept {
+  if (remoteCaller())
+    return remote::fstatat(AT_FDCWD, Path, reinterpret_cast<struct stat *>(St),
+                           AT_SYMLINK_NOFOLLOW);
+  return REAL(lstat64)(Path, St);
 }
 
-GRID_INTERPOSE int fstatat(int Dir, const char *Path, struct stat *Out,
+GRID_INTERPOSE int fstatat(int Dir, const char *Path, struct stat *St,
                            int Flags) noexcept {
-  GRID_REFUSE_REMOTE("fstatat");
-  return REAL(fstatat)(Dir, Path, Out, Flags);
+  if (remoteCaller())
+    return remote::fstatat(Dir, Path, St, Flags);
+  return REAL(fstatat)(Dir, Path, St, Flags);
 }
 
-GRID_INTERPOSE int fstatat64(int Dir, const char *Path, struct stat64 *Out,
+GRID_INTERPOSE int fstatat64(int Dir, const char *Path, struct stat64 *St,
                              int Flags) noexcept {
-  GRID_REFUSE_REMOTE("fstatat64");
-  return REAL(fstatat64)(Dir, Path, Out, Flags);
+  if (remoteCaller())
+    return remote::fstatat(Dir, Path, reinterpret_cast<struct stat *>(St),
+                           Flags);
+  return REAL(fstatat64)(Dir, Path, St, Flags);
 }
 
 GRID_INTERPOSE int access(const char *Path, int Mode) noexcept {
-  GRID_REFUSE_REMOTE("access");
+  if (remoteCaller())
+    return remote::faccessat(AT_FDCWD, Path, Mode, 0);
   return REAL(access)(Path, Mode);
 }
 
 GRID_INTERPOSE int faccessat(int Dir, const char *Path, int Mode,
                              int Flags) noexcept {
-  GRID_REFUSE_REMOTE("faccessat");
+  if (remoteCaller())
+    return remote::faccessat(Dir, Path, Mode, Flags);
   return REAL(faccessat)(Dir, Path, Mode, Flags);
 }
 
 GRID_INTERPOSE int fsync(int Fd) {
-  GRID_REFUSE_REMOTE("fsync");
+  if (remoteCaller())
+    return remote::fsync(Fd, false);
   return REAL(fsync)(Fd);
 }
 
 GRID_INTERPOSE int fdatasync(int Fd) {
-  GRID_REFUSE_REMOTE("fdatasync");
+  if (remoteCaller())
+    return remote::fsync(Fd, true);
   return REAL(fdatasync)(Fd);
 }
 
-GRID_INTERPOSE int ftruncate(int Fd, off_t Bytes) noexcept {
-  GRID_REFUSE_REMOTE("ftruncate");
-  return REAL(ftruncate)(Fd, Bytes);
+GRID_INTERPOSE int ftruncate(int Fd, off_t Length) noexcept {
+  if (remoteCaller())
+    return remote::ftruncate(Fd, Length);
+  return REAL(ftruncate)(Fd, Length);
 }
 
-GRID_INTERPOSE int ftruncate64(int Fd, off64_t Bytes) noexcept {
-  GRID_REFUSE_REMOTE("ftruncate64");
-  return REAL(ftruncate64)(Fd, Bytes);
+GRID_INTERPOSE int ftruncate64(int Fd, off64_t Length) noexcept {
+  if (remoteCaller())
+    return remote::ftruncate(Fd, Length);
+  return REAL(ftruncate64)(Fd, Length);
 }
 
-GRID_INTERPOSE int truncate(const char *Path, off_t Bytes) noexcept {
-  GRID_REFUSE_REMOTE("truncate");
-  return REAL(truncate)(Path, Bytes);
+GRID_INTERPOSE int truncate(const char *Path, off_t Length) noexcept {
+  if (remoteCaller())
+    return remote::truncate(Path, Length);
+  return REAL(truncate)(Path, Length);
 }
 
 GRID_INTERPOSE int unlink(const char *Path) noexcept {
-  GRID_REFUSE_REMOTE("unlink");
+  if (remoteCaller())
+    return remote::unlinkat(AT_FDCWD, Path, 0);
   return REAL(unlink)(Path);
 }
 
 GRID_INTERPOSE int unlinkat(int Dir, const char *Path, int Flags) noexcept {
-  GRID_REFUSE_REMOTE("unlinkat");
+  if (remoteCaller())
+    return remote::unlinkat(Dir, Path, Flags);
   return REAL(unlinkat)(Dir, Path, Flags);
 }
 
 GRID_INTERPOSE int rename(const char *From, const char *To) noexcept {
-  GRID_REFUSE_REMOTE("rename");
+  if (remoteCaller())
+    return remote::renameat(AT_FDCWD, From, AT_FDCWD, To);
   return REAL(rename)(From, To);
 }
 
 GRID_INTERPOSE int renameat(int FromDir, const char *From, int ToDir,
                             const char *To) noexcept {
-  GRID_REFUSE_REMOTE("renameat");
+  if (remoteCaller())
+    return remote::renameat(FromDir, From, ToDir, To);
   return REAL(renameat)(FromDir, From, ToDir, To);
 }
 
 GRID_INTERPOSE int mkdir(const char *Path, mode_t Mode) noexcept {
-  GRID_REFUSE_REMOTE("mkdir");
+  if (remoteCaller())
+    return remote::mkdirat(AT_FDCWD, Path, Mode);
   return REAL(mkdir)(Path, Mode);
 }
 
 GRID_INTERPOSE int mkdirat(int Dir, const char *Path, mode_t Mode) noexcept {
-  GRID_REFUSE_REMOTE("mkdirat");
+  if (remoteCaller())
+    return remote::mkdirat(Dir, Path, Mode);
   return REAL(mkdirat)(Dir, Path, Mode);
 }
 
 GRID_INTERPOSE int rmdir(const char *Path) noexcept {
-  GRID_REFUSE_REMOTE("rmdir");
+  if (remoteCaller())
+    return remote::unlinkat(AT_FDCWD, Path, AT_REMOVEDIR);
   return REAL(rmdir)(Path);
 }
 
 GRID_INTERPOSE char *getcwd(char *Buf, size_t Bytes) noexcept {
-  GRID_REFUSE_REMOTE("getcwd");
+  if (remoteCaller())
+    return remote::getcwd(Buf, Bytes);
   return REAL(getcwd)(Buf, Bytes);
 }
 
 GRID_INTERPOSE char *__getcwd_chk(char *Buf, size_t Bytes,
                                   size_t BufBytes) noexcept {
-  GRID_REFUSE_REMOTE("getcwd");
+  if (remoteCaller() && Bytes <= BufBytes)
+    return remote::getcwd(Buf, Bytes);
   return REAL(__getcwd_chk)(Buf, Bytes, BufBytes);
 }
 
 GRID_INTERPOSE int chdir(const char *Path) noexcept {
-  GRID_REFUSE_REMOTE("chdir");
+  if (remoteCaller())
+    return remote::chdir(Path);
   return REAL(chdir)(Path);
 }
 
 GRID_INTERPOSE int fchdir(int Fd) noexcept {
-  GRID_REFUSE_REMOTE("fchdir");
+  if (remoteCaller())
+    return remote::intCall(io::Op::Fchdir, Fd);
   return REAL(fchdir)(Fd);
 }
 
-// --- Descriptors themselves --------------------------------------------------
+// --- Descriptors -------------------------------------------------------------
 
 GRID_INTERPOSE int dup(int Fd) noexcept {
-  GRID_REFUSE_REMOTE("dup");
+  if (remoteCaller())
+    return remote::dup(Fd, -1, 0);
   return REAL(dup)(Fd);
 }
 
 GRID_INTERPOSE int dup2(int Fd, int To) noexcept {
-  GRID_REFUSE_REMOTE("dup2");
+  if (remoteCaller())
+    return remote::dup(Fd, To, 0);
   return REAL(dup2)(Fd, To);
 }
 
 GRID_INTERPOSE int dup3(int Fd, int To, int Flags) noexcept {
-  GRID_REFUSE_REMOTE("dup3");
+  if (remoteCaller()) {
+    // dup3 refuses what dup2 allows: the same descriptor twice.
+    if (Fd == To) {
+      errno = EINVAL;
+      return -1;
+    }
+    return remote::dup(Fd, To, Flags);
+  }
   return REAL(dup3)(Fd, To, Flags);
 }
 
 GRID_INTERPOSE int fcntl(int Fd, int Command, ...) {
-  GRID_REFUSE_REMOTE("fcntl");
   GRID_ONE_VARARG(Command)
+  if (remoteCaller())
+    return remote::fcntl(Fd, Command, Arg);
   return REAL(fcntl)(Fd, Command, Arg);
 }
 
 GRID_INTERPOSE int fcntl64(int Fd, int Command, ...) {
-  GRID_REFUSE_REMOTE("fcntl64");
   GRID_ONE_VARARG(Command)
+  if (remoteCaller())
+    return remote::fcntl(Fd, Command, Arg);
   return REAL(fcntl64)(Fd, Command, Arg);
 }
 
 GRID_INTERPOSE int ioctl(int Fd, unsigned long Request, ...) noexcept {
-  GRID_REFUSE_REMOTE("ioctl");
   GRID_ONE_VARARG(Request)
+  if (remoteCaller())
+    return remote::ioctl(__builtin_return_address(0));
   return REAL(ioctl)(Fd, Request, Arg);
 }
 
 GRID_INTERPOSE int pipe(int Fds[2]) noexcept {
-  GRID_REFUSE_REMOTE("pipe");
+  if (remoteCaller())
+    return remote::pipe(Fds, 0);
   return REAL(pipe)(Fds);
 }
 
 GRID_INTERPOSE int pipe2(int Fds[2], int Flags) noexcept {
-  GRID_REFUSE_REMOTE("pipe2");
+  if (remoteCaller())
+    return remote::pipe(Fds, Flags);
   return REAL(pipe2)(Fds, Flags);
+}
+
+GRID_INTERPOSE int isatty(int Fd) noexcept {
+  if (remoteCaller())
+    return remote::isatty(Fd);
+  return REAL(isatty)(Fd);
+}
+
+// --- Process identity and environment ----------------------------------------
+// gethostname and uname are not caught: they name the host a thread runs on.
+
+GRID_INTERPOSE pid_t getpid() noexcept {
+  if (remoteCaller())
+    return remote::getpid();
+  return REAL(getpid)();
+}
+
+GRID_INTERPOSE pid_t getppid() noexcept {
+  if (remoteCaller())
+    return remote::getppid();
+  return REAL(getppid)();
+}
+
+GRID_INTERPOSE char *getenv(const char *Name) noexcept {
+  if (remoteCaller())
+    return remote::getenv(Name);
+  return REAL(getenv)(Name);
+}
+
+GRID_INTERPOSE char *secure_getenv(const char *Name) noexcept {
+  if (remoteCaller())
+    return remote::getenv(Name);
+  return REAL(secure_getenv)(Name);
+}
+
+GRID_INTERPOSE int setenv(const char *Name, const char *Value,
+                          int Overwrite) noexcept {
+  if (remoteCaller())
+    return remote::setenv(Name, Value, Overwrite);
+  return REAL(setenv)(Name, Value, Overwrite);
+}
+
+GRID_INTERPOSE int unsetenv(const char *Name) noexcept {
+  if (remoteCaller())
+    return remote::unsetenv(Name);
+  return REAL(unsetenv)(Name);
+}
+
+GRID_INTERPOSE int putenv(char *Text) noexcept {
+  if (remoteCaller())
+    return remote::putenv(Text);
+  return REAL(putenv)(Text);
+}
+
+GRID_INTERPOSE char *setlocale(int Category, const char *Locale) noexcept {
+  if (remoteCaller())
+    return remote::setlocale(Category, Locale);
+  return REAL(setlocale)(Category, Locale);
 }
 
 // --- Sockets -----------------------------------------------------------------
@@ -753,322 +1593,489 @@ GRID_INTERPOSE ssize_t recvmsg(int Fd, struct msghdr *Message, int Flags) {
 }
 
 // --- Streams -----------------------------------------------------------------
-// A FILE home opened lives in home's heap, which a remote thread sees; its
-// descriptor number names one of the agent's. Writing a stream on fd 1 or 2
-// (stdout and stderr) passes; every other stream call is refused.
+// A remote thread's FILE pointers are home's, stdin, stdout and stderr
+// included: every call on them is carried home.
 
 GRID_INTERPOSE FILE *fopen(const char *Path, const char *Mode) {
-  GRID_REFUSE_REMOTE("fopen");
+  if (remoteCaller())
+    return remote::fopen(Path, Mode);
   return REAL(fopen)(Path, Mode);
 }
 
 GRID_INTERPOSE FILE *fopen64(const char *Path, const char *Mode) {
-  GRID_REFUSE_REMOTE("fopen64");
+  if (remoteCaller())
+    return remote::fopen(Path, Mode);
   return REAL(fopen64)(Path, Mode);
 }
 
 GRID_INTERPOSE FILE *fdopen(int Fd, const char *Mode) noexcept {
-  GRID_REFUSE_REMOTE("fdopen");
+  if (remoteCaller())
+    return remote::fdopen(Fd, Mode);
   return REAL(fdopen)(Fd, Mode);
 }
 
 GRID_INTERPOSE FILE *freopen(const char *Path, const char *Mode, FILE *F) {
-  GRID_REFUSE_REMOTE("freopen");
+  if (remoteCaller())
+    return remote::freopen(Path, Mode, F);
   return REAL(freopen)(Path, Mode, F);
 }
 
 GRID_INTERPOSE FILE *freopen64(const char *Path, const char *Mode, FILE *F) {
-  GRID_REFUSE_REMOTE("freopen64");
+  if (remoteCaller())
+    return remote::freopen(Path, Mode, F);
   return REAL(freopen64)(Path, Mode, F);
 }
 
 GRID_INTERPOSE int fclose(FILE *F) {
-  GRID_REFUSE_REMOTE("fclose");
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fclose, F);
   return REAL(fclose)(F);
 }
 
 GRID_INTERPOSE int fflush(FILE *F) {
-  // fflush(NULL) flushes the agent's own streams: stdout and stderr.
-  if (remoteCaller() && F && !homeOutput(F))
-    refuse("fflush", __builtin_return_address(0));
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fflush, F);
   return REAL(fflush)(F);
 }
 
 GRID_INTERPOSE int fflush_unlocked(FILE *F) {
-  if (remoteCaller() && F && !homeOutput(F))
-    refuse("fflush_unlocked", __builtin_return_address(0));
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fflush, F);
   return REAL(fflush_unlocked)(F);
 }
 
 GRID_INTERPOSE size_t fwrite(const void *Buf, size_t Size, size_t Count,
                              FILE *F) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("fwrite", F);
+  if (remoteCaller())
+    return remote::fwrite(Buf, Size, Count, F);
   return REAL(fwrite)(Buf, Size, Count, F);
 }
 
 GRID_INTERPOSE size_t fwrite_unlocked(const void *Buf, size_t Size,
                                       size_t Count, FILE *F) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("fwrite_unlocked", F);
+  if (remoteCaller())
+    return remote::fwrite(Buf, Size, Count, F);
   return REAL(fwrite_unlocked)(Buf, Size, Count, F);
 }
 
 GRID_INTERPOSE int fputs(const char *Text, FILE *F) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("fputs", F);
+  if (remoteCaller())
+    return remote::fputs(Text, F);
   return REAL(fputs)(Text, F);
 }
 
 GRID_INTERPOSE int fputs_unlocked(const char *Text, FILE *F) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("fputs_unlocked", F);
+  if (remoteCaller())
+    return remote::fputs(Text, F);
   return REAL(fputs_unlocked)(Text, F);
 }
 
+GRID_INTERPOSE int puts(const char *Text) {
+  if (remoteCaller())
+    return remote::puts(Text);
+  return REAL(puts)(Text);
+}
+
 GRID_INTERPOSE int fputc(int C, FILE *F) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("fputc", F);
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fputc, F, C);
   return REAL(fputc)(C, F);
 }
 
 GRID_INTERPOSE int fputc_unlocked(int C, FILE *F) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("fputc_unlocked", F);
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fputc, F, C);
   return REAL(fputc_unlocked)(C, F);
 }
 
 GRID_INTERPOSE int putc(int C, FILE *F) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("putc", F);
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fputc, F, C);
   return REAL(putc)(C, F);
 }
 
 GRID_INTERPOSE int putc_unlocked(int C, FILE *F) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("putc_unlocked", F);
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fputc, F, C);
   return REAL(putc_unlocked)(C, F);
 }
 
-// What the inline putc_unlocked of optimised code calls when the buffer is
-// full.
+GRID_INTERPOSE int putchar(int C) {
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fputc, stdout, C);
+  return REAL(putchar)(C);
+}
+
+GRID_INTERPOSE int putchar_unlocked(int C) {
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fputc, stdout, C);
+  return REAL(putchar_unlocked)(C);
+}
+
+// What the inline putc_unlocked of code the plugin did not see calls when
+// the buffer is full.
 GRID_INTERPOSE int __overflow(FILE *F, int C) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("putc_unlocked", F);
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fputc, F, C);
   return REAL(__overflow)(F, C);
 }
 
-GRID_INTERPOSE int fprintf(FILE *F, const char *Format, ...) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("fprintf", F);
+GRID_INTERPOSE int printf(const char *Format, ...) {
   va_list Args;
   va_start(Args, Format);
-  int Result = REAL(vfprintf)(F, Format, Args);
+  int Result = remoteCaller() ? remote::vfprintf(stdout, Format, Args)
+                              : REAL(vprintf)(Format, Args);
+  va_end(Args);
+  return Result;
+}
+
+GRID_INTERPOSE int vprintf(const char *Format, va_list Args) {
+  if (remoteCaller())
+    return remote::vfprintf(stdout, Format, Args);
+  return REAL(vprintf)(Format, Args);
+}
+
+GRID_INTERPOSE int __printf_chk(int Flag, const char *Format, ...) {
+  va_list Args;
+  va_start(Args, Format);
+  int Result = remoteCaller() ? remote::vfprintf(stdout, Format, Args)
+                              : REAL(__vprintf_chk)(Flag, Format, Args);
+  va_end(Args);
+  return Result;
+}
+
+GRID_INTERPOSE int __vprintf_chk(int Flag, const char *Format, va_list Args) {
+  if (remoteCaller())
+    return remote::vfprintf(stdout, Format, Args);
+  return REAL(__vprintf_chk)(Flag, Format, Args);
+}
+
+GRID_INTERPOSE int fprintf(FILE *F, const char *Format, ...) {
+  va_list Args;
+  va_start(Args, Format);
+  int Result = remoteCaller() ? remote::vfprintf(F, Format, Args)
+                              : REAL(vfprintf)(F, Format, Args);
   va_end(Args);
   return Result;
 }
 
 GRID_INTERPOSE int vfprintf(FILE *F, const char *Format, va_list Args) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("vfprintf", F);
+  if (remoteCaller())
+    return remote::vfprintf(F, Format, Args);
   return REAL(vfprintf)(F, Format, Args);
 }
 
 GRID_INTERPOSE int __fprintf_chk(FILE *F, int Flag, const char *Format, ...) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("fprintf", F);
   va_list Args;
   va_start(Args, Format);
-  int Result = REAL(__vfprintf_chk)(F, Flag, Format, Args);
+  int Result = remoteCaller() ? remote::vfprintf(F, Format, Args)
+                              : REAL(__vfprintf_chk)(F, Flag, Format, Args);
   va_end(Args);
   return Result;
 }
 
 GRID_INTERPOSE int __vfprintf_chk(FILE *F, int Flag, const char *Format,
                                   va_list Args) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("vfprintf", F);
+  if (remoteCaller())
+    return remote::vfprintf(F, Format, Args);
   return REAL(__vfprintf_chk)(F, Flag, Format, Args);
 }
 
 GRID_INTERPOSE int dprintf(int Fd, const char *Format, ...) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("dprintf", Fd);
   va_list Args;
   va_start(Args, Format);
-  int Result = REAL(vdprintf)(Fd, Format, Args);
+  int Result = remoteCaller() ? remote::vdprintf(Fd, Format, Args)
+                              : REAL(vdprintf)(Fd, Format, Args);
   va_end(Args);
   return Result;
 }
 
 GRID_INTERPOSE int vdprintf(int Fd, const char *Format, va_list Args) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("vdprintf", Fd);
+  if (remoteCaller())
+    return remote::vdprintf(Fd, Format, Args);
   return REAL(vdprintf)(Fd, Format, Args);
 }
 
 GRID_INTERPOSE int __dprintf_chk(int Fd, int Flag, const char *Format, ...) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("dprintf", Fd);
   va_list Args;
   va_start(Args, Format);
-  int Result = REAL(__vdprintf_chk)(Fd, Flag, Format, Args);
+  int Result = remoteCaller() ? remote::vdprintf(Fd, Format, Args)
+                              : REAL(__vdprintf_chk)(Fd, Flag, Format, Args);
   va_end(Args);
   return Result;
 }
 
 GRID_INTERPOSE int __vdprintf_chk(int Fd, int Flag, const char *Format,
                                   va_list Args) {
-  GRID_REFUSE_REMOTE_UNLESS_OUTPUT("vdprintf", Fd);
+  if (remoteCaller())
+    return remote::vdprintf(Fd, Format, Args);
   return REAL(__vdprintf_chk)(Fd, Flag, Format, Args);
 }
 
 GRID_INTERPOSE size_t fread(void *Buf, size_t Size, size_t Count, FILE *F) {
-  GRID_REFUSE_REMOTE("fread");
+  if (remoteCaller())
+    return remote::fread(Buf, Size, Count, F);
   return REAL(fread)(Buf, Size, Count, F);
 }
 
 GRID_INTERPOSE size_t fread_unlocked(void *Buf, size_t Size, size_t Count,
                                      FILE *F) {
-  GRID_REFUSE_REMOTE("fread_unlocked");
+  if (remoteCaller())
+    return remote::fread(Buf, Size, Count, F);
   return REAL(fread_unlocked)(Buf, Size, Count, F);
 }
 
 GRID_INTERPOSE size_t __fread_chk(void *Buf, size_t BufBytes, size_t Size,
                                   size_t Count, FILE *F) {
-  GRID_REFUSE_REMOTE("fread");
+  if (remoteCaller() && (!Size || Count <= BufBytes / Size))
+    return remote::fread(Buf, Size, Count, F);
   return REAL(__fread_chk)(Buf, BufBytes, Size, Count, F);
 }
 
 GRID_INTERPOSE size_t __fread_unlocked_chk(void *Buf, size_t BufBytes,
                                            size_t Size, size_t Count, FILE *F) {
-  GRID_REFUSE_REMOTE("fread_unlocked");
+  if (remoteCaller() && (!Size || Count <= BufBytes / Size))
+    return remote::fread(Buf, Size, Count, F);
   return REAL(__fread_unlocked_chk)(Buf, BufBytes, Size, Count, F);
 }
 
 GRID_INTERPOSE char *fgets(char *Buf, int Bytes, FILE *F) {
-  GRID_REFUSE_REMOTE("fgets");
+  if (remoteCaller())
+    return remote::fgets(Buf, Bytes, F);
   return REAL(fgets)(Buf, Bytes, F);
 }
 
 GRID_INTERPOSE char *fgets_unlocked(char *Buf, int Bytes, FILE *F) {
-  GRID_REFUSE_REMOTE("fgets_unlocked");
+  if (remoteCaller())
+    return remote::fgets(Buf, Bytes, F);
   return REAL(fgets_unlocked)(Buf, Bytes, F);
 }
 
 GRID_INTERPOSE char *__fgets_chk(char *Buf, size_t BufBytes, int Bytes,
                                  FILE *F) {
-  GRID_REFUSE_REMOTE("fgets");
+  if (remoteCaller() && Bytes >= 0 && size_t(Bytes) <= BufBytes)
+    return remote::fgets(Buf, Bytes, F);
   return REAL(__fgets_chk)(Buf, BufBytes, Bytes, F);
 }
 
 GRID_INTERPOSE char *__fgets_unlocked_chk(char *Buf, size_t BufBytes, int Bytes,
                                           FILE *F) {
-  GRID_REFUSE_REMOTE("fgets_unlocked");
+  if (remoteCaller() && Bytes >= 0 && size_t(Bytes) <= BufBytes)
+    return remote::fgets(Buf, Bytes, F);
   return REAL(__fgets_unlocked_chk)(Buf, BufBytes, Bytes, F);
 }
 
 GRID_INTERPOSE int fgetc(FILE *F) {
-  GRID_REFUSE_REMOTE("fgetc");
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fgetc, F);
   return REAL(fgetc)(F);
 }
 
 GRID_INTERPOSE int fgetc_unlocked(FILE *F) {
-  GRID_REFUSE_REMOTE("fgetc_unlocked");
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fgetc, F);
   return REAL(fgetc_unlocked)(F);
 }
 
 GRID_INTERPOSE int getc(FILE *F) {
-  GRID_REFUSE_REMOTE("getc");
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fgetc, F);
   return REAL(getc)(F);
 }
 
 GRID_INTERPOSE int getc_unlocked(FILE *F) {
-  GRID_REFUSE_REMOTE("getc_unlocked");
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fgetc, F);
   return REAL(getc_unlocked)(F);
 }
 
 GRID_INTERPOSE int getchar() {
-  GRID_REFUSE_REMOTE("getchar");
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fgetc, stdin);
   return REAL(getchar)();
 }
 
 GRID_INTERPOSE int getchar_unlocked() {
-  GRID_REFUSE_REMOTE("getchar_unlocked");
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fgetc, stdin);
   return REAL(getchar_unlocked)();
 }
 
-// What the inline getc_unlocked of optimised code calls when the buffer is
-// empty.
+// What the inline getc_unlocked of code the plugin did not see calls when
+// the buffer is empty.
 GRID_INTERPOSE int __uflow(FILE *F) {
-  GRID_REFUSE_REMOTE("getc_unlocked");
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fgetc, F);
   return REAL(__uflow)(F);
 }
 
+GRID_INTERPOSE int ungetc(int C, FILE *F) {
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Ungetc, F, C);
+  return REAL(ungetc)(C, F);
+}
+
 GRID_INTERPOSE ssize_t getline(char **Line, size_t *Bytes, FILE *F) {
-  GRID_REFUSE_REMOTE("getline");
+  if (remoteCaller())
+    return remote::getdelim(Line, Bytes, '\n', F);
   return REAL(getline)(Line, Bytes, F);
 }
 
 GRID_INTERPOSE ssize_t getdelim(char **Line, size_t *Bytes, int Delimiter,
                                 FILE *F) {
-  GRID_REFUSE_REMOTE("getdelim");
+  if (remoteCaller())
+    return remote::getdelim(Line, Bytes, Delimiter, F);
   return REAL(getdelim)(Line, Bytes, Delimiter, F);
 }
 
 // The inline getline of optimised code.
 GRID_INTERPOSE ssize_t __getdelim(char **Line, size_t *Bytes, int Delimiter,
                                   FILE *F) {
-  GRID_REFUSE_REMOTE("getline");
+  if (remoteCaller())
+    return remote::getdelim(Line, Bytes, Delimiter, F);
   return REAL(__getdelim)(Line, Bytes, Delimiter, F);
 }
 
-// fscanf and scanf, whose C99 forms C and C++ code calls by these names.
+// fscanf and scanf: <stdio.h> names them __isoc99_fscanf... (asm labels),
+// the symbols C and C++ code call; these definitions are those symbols.
 GRID_INTERPOSE int fscanf(FILE *F, const char *Format, ...) {
-  GRID_REFUSE_REMOTE("fscanf");
   va_list Args;
   va_start(Args, Format);
-  int Result = REAL(__isoc99_vfscanf)(F, Format, Args);
+  int Result = remoteCaller() ? remote::vfscanf(F, Format, Args)
+                              : REAL(__isoc99_vfscanf)(F, Format, Args);
   va_end(Args);
   return Result;
 }
 
 GRID_INTERPOSE int vfscanf(FILE *F, const char *Format, va_list Args) {
-  GRID_REFUSE_REMOTE("vfscanf");
+  if (remoteCaller())
+    return remote::vfscanf(F, Format, Args);
   return REAL(__isoc99_vfscanf)(F, Format, Args);
 }
 
 GRID_INTERPOSE int scanf(const char *Format, ...) {
-  GRID_REFUSE_REMOTE("scanf");
   va_list Args;
   va_start(Args, Format);
-  int Result = REAL(__isoc99_vscanf)(Format, Args);
+  int Result = remoteCaller() ? remote::vfscanf(stdin, Format, Args)
+                              : REAL(__isoc99_vscanf)(Format, Args);
   va_end(Args);
   return Result;
 }
 
 GRID_INTERPOSE int vscanf(const char *Format, va_list Args) {
-  GRID_REFUSE_REMOTE("vscanf");
+  if (remoteCaller())
+    return remote::vfscanf(stdin, Format, Args);
   return REAL(__isoc99_vscanf)(Format, Args);
 }
 
 GRID_INTERPOSE int fseek(FILE *F, long Offset, int Whence) {
-  GRID_REFUSE_REMOTE("fseek");
+  if (remoteCaller())
+    return remote::fseek(F, Offset, Whence);
   return REAL(fseek)(F, Offset, Whence);
 }
 
 GRID_INTERPOSE int fseeko(FILE *F, off_t Offset, int Whence) {
-  GRID_REFUSE_REMOTE("fseeko");
+  if (remoteCaller())
+    return remote::fseek(F, Offset, Whence);
   return REAL(fseeko)(F, Offset, Whence);
 }
 
 GRID_INTERPOSE int fseeko64(FILE *F, off64_t Offset, int Whence) {
-  GRID_REFUSE_REMOTE("fseeko64");
+  if (remoteCaller())
+    return remote::fseek(F, Offset, Whence);
   return REAL(fseeko64)(F, Offset, Whence);
 }
 
 GRID_INTERPOSE long ftell(FILE *F) {
-  GRID_REFUSE_REMOTE("ftell");
+  if (remoteCaller())
+    return static_cast<long>(remote::ftell(F));
   return REAL(ftell)(F);
 }
 
 GRID_INTERPOSE off_t ftello(FILE *F) {
-  GRID_REFUSE_REMOTE("ftello");
+  if (remoteCaller())
+    return remote::ftell(F);
   return REAL(ftello)(F);
 }
 
 GRID_INTERPOSE off64_t ftello64(FILE *F) {
-  GRID_REFUSE_REMOTE("ftello64");
+  if (remoteCaller())
+    return remote::ftell(F);
   return REAL(ftello64)(F);
 }
 
 GRID_INTERPOSE void rewind(FILE *F) {
-  GRID_REFUSE_REMOTE("rewind");
+  if (remoteCaller())
+    return void(remote::streamCall(io::Op::Rewind, F));
   REAL(rewind)(F);
+}
+
+GRID_INTERPOSE int feof(FILE *F) noexcept {
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Feof, F);
+  return REAL(feof)(F);
+}
+
+GRID_INTERPOSE int feof_unlocked(FILE *F) noexcept {
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Feof, F);
+  return REAL(feof_unlocked)(F);
+}
+
+GRID_INTERPOSE int ferror(FILE *F) noexcept {
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Ferror, F);
+  return REAL(ferror)(F);
+}
+
+GRID_INTERPOSE int ferror_unlocked(FILE *F) noexcept {
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Ferror, F);
+  return REAL(ferror_unlocked)(F);
+}
+
+GRID_INTERPOSE void clearerr(FILE *F) noexcept {
+  if (remoteCaller())
+    return void(remote::streamCall(io::Op::Clearerr, F));
+  REAL(clearerr)(F);
+}
+
+GRID_INTERPOSE void clearerr_unlocked(FILE *F) noexcept {
+  if (remoteCaller())
+    return void(remote::streamCall(io::Op::Clearerr, F));
+  REAL(clearerr_unlocked)(F);
+}
+
+GRID_INTERPOSE int fileno(FILE *F) noexcept {
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fileno, F);
+  return REAL(fileno)(F);
+}
+
+GRID_INTERPOSE int fileno_unlocked(FILE *F) noexcept {
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Fileno, F);
+  return REAL(fileno_unlocked)(F);
+}
+
+// The lock is taken by the thread's shadow, which makes every later call of
+// the thread: flockfile ... funlockfile groups them as at home.
+GRID_INTERPOSE void flockfile(FILE *F) noexcept {
+  if (remoteCaller())
+    return void(remote::streamCall(io::Op::Flockfile, F));
+  REAL(flockfile)(F);
+}
+
+GRID_INTERPOSE void funlockfile(FILE *F) noexcept {
+  if (remoteCaller())
+    return void(remote::streamCall(io::Op::Funlockfile, F));
+  REAL(funlockfile)(F);
+}
+
+GRID_INTERPOSE int ftrylockfile(FILE *F) noexcept {
+  if (remoteCaller())
+    return remote::streamCall(io::Op::Ftrylockfile, F);
+  return REAL(ftrylockfile)(F);
 }
 
 // --- Directory streams -------------------------------------------------------

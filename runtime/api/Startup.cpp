@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "api/Dispatch.h"
+#include "api/RemoteIo.h"
 #include "cluster/Cluster.h"
 #include "control/Server.h"
 #include "core/Core.h"
@@ -32,6 +33,7 @@ __attribute__((constructor)) void gridStartup() {
   cluster::Cluster &C = cluster::Cluster::open(
       {S.NearThresholdUs, S.NodeTimeoutSeconds, core::allowedCores()});
   threads::setCreate(api::createThread);
+  api::io::serveRemoteCalls();
   if (Role == cluster::Role::Agent) {
     threads::startAgent(C);
     process::runAgent(C);

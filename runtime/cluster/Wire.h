@@ -137,6 +137,8 @@ public:
 
   /// The message without framing (MPI).
   const std::string &body() const { return Buf; }
+  /// The same, moved out (the writer is empty after).
+  std::string take() { return std::move(Buf); }
   /// The message with its u32 length in front (the home socket).
   std::string framed() const;
 

@@ -133,6 +133,9 @@ Settings currentSettings();
 /// True in a child made by fork() (or vfork) that has not exec'd yet: the
 /// first exec* there is where a forked child's process is placed.
 bool isForkChild();
+/// This process's pid, from the kernel: the C library's getpid answers
+/// home's pid on a thread running on another node (api/RemoteIo.cpp).
+int ownPid();
 /// The settings placement reads on every creation, without locking.
 Tolerance threadTolerance();
 Tolerance processTolerance();

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <pthread.h>
 #include <shared_mutex>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace grid::core {
@@ -83,7 +84,7 @@ void printStatsAtExit() {
   }
 }
 
-void markForkChild() { state().ForkChild.store(::getpid()); }
+void markForkChild() { state().ForkChild.store(ownPid()); }
 
 void lockSettingsForFork() {
   state().Mutex.lock();
@@ -433,7 +434,9 @@ std::vector<const __grid_module *> registeredModules() {
   return {Modules.begin(), Modules.end()};
 }
 
-bool isForkChild() { return state().ForkChild.load() == ::getpid(); }
+bool isForkChild() { return state().ForkChild.load() == ownPid(); }
+
+int ownPid() { return static_cast<int>(::syscall(SYS_getpid)); }
 
 void recordCreation(const __grid_site *Site, std::string_view Place) {
   if (isForkChild())

@@ -2,6 +2,7 @@
 
 #include "dsm/Space.h"
 
+#include "core/Core.h"
 #include "sync/Sync.h"
 
 #include <algorithm>
@@ -119,7 +120,7 @@ std::unique_ptr<Space> Space::create(unsigned Rank, unsigned Ranks,
     return Fail("the shared range serves 1 to " + std::to_string(MaxRanks) +
                 " ranks");
   std::unique_ptr<Space> S(new Space(Rank, Ranks));
-  S->Owner = getpid();
+  S->Owner = core::ownPid();
   // The address must be free on every rank: address-space randomisation is
   // off, so it is, unless the program mapped something there itself.
   size_t Bytes = size_t(Ranks) * SliceBytes;
@@ -546,9 +547,9 @@ void Space::detach() {
   // A fault in progress completes before the globals change under it (it
   // would place a page where nothing is registered any more). Not in a
   // fork child, where a thread that held the cache's lock does not exist.
-  if (Was && getpid() == Owner)
+  if (Was && core::ownPid() == Owner)
     Was->waitIdle(std::chrono::seconds(1));
-  if (Uffd >= 0 && getpid() != Owner) {
+  if (Uffd >= 0 && core::ownPid() != Owner) {
     // A fork child: its copy of the userfaultfd registration is gone, so
     // pages its parent did not hold would read as zeros. Closed, they
     // crash as under the signal mechanism; the copies it holds stay.
@@ -560,7 +561,7 @@ void Space::detach() {
   // (stderr, environ) lives among them.
   if (!Globals || (!OwnGlobals && !SavedGlobals))
     return;
-  if (GlobalsRegistered && getpid() == Owner) {
+  if (GlobalsRegistered && core::ownPid() == Owner) {
     uffdio_range Range = {};
     Range.start = reinterpret_cast<uintptr_t>(Globals->base());
     Range.len = Globals->size();

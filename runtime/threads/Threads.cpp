@@ -25,10 +25,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <clocale>
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -66,6 +68,7 @@ enum class Call : uint16_t {
   Detach,
   Fatal,       // the thread stops the job (remoteFatal)
   AllocZeroed, // Alloc, cleared at home (calloc, mmap)
+  Io,          // a descriptor, stream or environment call (callHomeIo)
 };
 
 void waitSem(sem_t *S) {
@@ -356,6 +359,7 @@ struct Job {
 
 Job *TheJob = nullptr;
 CreateFn Creator = nullptr;
+IoServer ServeIo = nullptr;
 
 void sendFromLoop(int Dest, std::string Body);
 void flushOutput();
@@ -488,14 +492,14 @@ void deliverToShadow(std::string_view Body) {
   S->Arrived.notify_one();
 }
 
+// Data, when there is some, follows as a string.
 void reply(unsigned Node, uint64_t Id, int64_t Value, int Errno,
-           uint64_t Extra = 0) {
-  sendFromLoop(static_cast<int>(Node), wire::Writer(Msg::ThreadReply)
-                                           .u64(Id)
-                                           .u64(static_cast<uint64_t>(Value))
-                                           .i32(Errno)
-                                           .u64(Extra)
-                                           .body());
+           uint64_t Extra = 0, std::string_view Data = {}) {
+  wire::Writer W(Msg::ThreadReply);
+  W.u64(Id).u64(static_cast<uint64_t>(Value)).i32(Errno).u64(Extra);
+  if (!Data.empty())
+    W.str(Data);
+  sendFromLoop(static_cast<int>(Node), W.body());
 }
 
 // One call of a remote thread, carried out natively here.
@@ -577,6 +581,17 @@ void serveCall(Shadow &S, wire::Reader &R) {
   case Call::Detach:
     return reply(S.Node, S.Id, pthread_detach(static_cast<pthread_t>(R.u64())),
                  0);
+  case Call::Io: {
+    bool Shared = R.u32() != 0;
+    if (!ServeIo)
+      break;
+    if (Shared)
+      acquire(); // what the thread wrote before the call, wherever homed
+    HomeAnswer A = ServeIo(R);
+    if (Shared)
+      release(); // what the call wrote, before the thread reads it
+    return reply(S.Node, S.Id, A.Value, A.Errno, 0, A.Data);
+  }
   case Call::Fatal: {
     std::string What(R.str()), ToDo(R.str());
     if (!R.ok())
@@ -597,6 +612,35 @@ void serveCall(Shadow &S, wire::Reader &R) {
               "");
 }
 
+// What the agent's C library reads itself on a remote thread's behalf must
+// be home's: the locale (printf's digits are formatted there) and TZ
+// (localtime). Sent with each thread start as "LC_ALL name\0TZ value" (TZ
+// absent: no \0).
+std::string homeLocale() {
+  const char *Name = setlocale(LC_ALL, nullptr);
+  std::string Text = Name ? Name : "C";
+  if (const char *Tz = getenv("TZ"))
+    Text.append(1, '\0').append(Tz);
+  return Text;
+}
+
+// Agent, on the loop, at a thread start: takes home's locale and TZ when
+// they changed since the last thread.
+void followHomeLocale(std::string_view Text) {
+  static std::string Last = "C";
+  if (Text == Last)
+    return;
+  Last = Text;
+  size_t Zero = Text.find('\0');
+  std::string Name(Text.substr(0, Zero));
+  setlocale(LC_ALL, Name.c_str());
+  if (Zero == std::string_view::npos)
+    unsetenv("TZ");
+  else
+    setenv("TZ", std::string(Text.substr(Zero + 1)).c_str(), 1);
+  tzset();
+}
+
 void *shadowMain(void *Box) {
   Shadow &S = *static_cast<Shadow *>(Box);
   // Cancelling the shadow would not cancel the remote thread, and would
@@ -612,6 +656,7 @@ void *shadowMain(void *Box) {
                    .u64(reinterpret_cast<uint64_t>(S.Arg))
                    .u64(static_cast<uint64_t>(pthread_self()))
                    .u64(S.StackBytes)
+                   .str(homeLocale())
                    .body());
   void *Result = nullptr;
   for (;;) {
@@ -672,6 +717,7 @@ void flushOutput() {
 
 struct Remote {
   uint64_t Id = 0;
+  std::string Data; // of the last answer, when it carried some
   void *(*Start)(void *) = nullptr;
   void *Arg = nullptr;
   pthread_t HomeSelf{};
@@ -754,7 +800,7 @@ struct Answer {
 
 Answer callHome(wire::Writer &W) {
   Remote &R = *Current;
-  sendFromLoop(0, W.body());
+  sendFromLoop(0, W.take());
   waitSem(&R.Answered);
   return {R.Value, R.Errno, R.Extra};
 }
@@ -911,6 +957,7 @@ void startThread(wire::Reader &M) {
   if (uint64_t Asked = M.u64())
     R->StackBytes =
         std::max<size_t>((Asked + 4095) & ~size_t(4095), PTHREAD_STACK_MIN);
+  followHomeLocale(M.str());
   sem_init(&R->Answered, 0, 0);
   R->Stack = TheJob->Space->allocateStack(R->StackBytes);
   if (!R->Stack)
@@ -1101,6 +1148,26 @@ dsm::Space *space() { return TheJob ? TheJob->Space.get() : nullptr; }
 
 void setCreate(CreateFn Create) { Creator = Create; }
 
+void setIoServer(IoServer Serve) { ServeIo = Serve; }
+
+wire::Writer ioRequest(bool Shared) {
+  wire::Writer W = callMessage(Call::Io);
+  W.u32(Shared ? 1 : 0);
+  return W;
+}
+
+HomeAnswer callHomeIo(wire::Writer &Request, bool Shared) {
+  RuntimeScope Scope;
+  if (Shared)
+    TheJob->Cache->release();
+  Answer A = callHome(Request);
+  HomeAnswer Out{A.Value, A.Errno, std::move(Current->Data)};
+  Current->Data.clear();
+  if (Shared)
+    TheJob->Cache->acquire();
+  return Out;
+}
+
 void startHome(cluster::Cluster &C, bool ShareGlobals) {
   TheJob = new Job(C); // lives until exit: threads may run during exit
   openSpace(*TheJob, ShareGlobals);
@@ -1138,6 +1205,7 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
     int64_t Value = static_cast<int64_t>(M.u64());
     int Errno = M.i32();
     uint64_t Extra = M.u64();
+    std::string_view Data = M.more() ? M.str() : std::string_view();
     Remote *R = nullptr;
     {
       std::lock_guard<std::mutex> Lock(TheJob->RemotesMutex);
@@ -1150,6 +1218,10 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
     R->Value = Value;
     R->Errno = Errno;
     R->Extra = Extra;
+    {
+      RuntimeScope Scope; // the copy is the agent's own memory
+      R->Data.assign(Data);
+    }
     sem_post(&R->Answered);
   });
   TheJob->Space->setOwnFaultHook(stackOverflowed);

@@ -60,6 +60,27 @@ int remoteCreate(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
                  const pthread_attr_t *Attr, void *(*Start)(void *), void *Arg);
 int remoteJoin(pthread_t Thread, void **Result);
 int remoteDetach(pthread_t Thread);
+
+/// What home answered to a call a remote thread made there.
+struct HomeAnswer {
+  int64_t Value = 0;
+  int Errno = 0;
+  std::string Data; // bytes the call returns (what read read...)
+};
+/// On a remote thread: a call of the program's (api/RemoteIo.h) carried out
+/// at home by the thread's shadow, with home's descriptors, streams and
+/// environment. ioRequest starts the message, the caller appends the call,
+/// callHomeIo sends it and waits. Shared: the call itself reads or writes
+/// the program's memory at home (fscanf's targets), so the thread releases
+/// before and acquires after, and the shadow acquires before and releases
+/// after.
+wire::Writer ioRequest(bool Shared);
+HomeAnswer callHomeIo(wire::Writer &Request, bool Shared);
+/// Home: what carries such a request out, reading it from R (api/HomeIo.cpp
+/// registers it).
+using IoServer = HomeAnswer (*)(wire::Reader &R);
+void setIoServer(IoServer Serve);
+
 /// Records the value pthread_exit ends the remote thread with.
 void remoteExiting(void *Result);
 /// Home, on the thread main runs on, before it ends by pthread_exit: the

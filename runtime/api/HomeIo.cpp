@@ -1,0 +1,344 @@
+//===- api/HomeIo.cpp - Home carries out a remote thread's calls ----------===//
+//
+// The shadow of a remote thread (threads/Threads.cpp) hands each Io call
+// here; it runs the C library's function on home's descriptors, streams and
+// environment, on the shadow's own pthread, so a call that blocks (a read of
+// an empty pipe) blocks that thread only, as it would have at home, and a
+// FILE lock taken by flockfile stays with the thread that took it. The
+// encoding is api/RemoteIo.h's. The functions called here pass through
+// libgridrt's interposers (RemoteIo.cpp), which cost a thread-local test on
+// a home thread.
+//===----------------------------------------------------------------------===//
+
+#include "api/RemoteIo.h"
+#include "cluster/Wire.h"
+#include "threads/Threads.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <clocale>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace grid::api::io {
+namespace {
+
+using threads::HomeAnswer;
+
+/// A path or mode: a string of the request, NUL-terminated.
+std::string text(wire::Reader &R) { return std::string(R.str()); }
+
+FILE *stream(wire::Reader &R) { return reinterpret_cast<FILE *>(R.u64()); }
+
+/// The answer of a call returning Value, which failed if Failed.
+HomeAnswer answer(int64_t Value, bool Failed, std::string Data = {}) {
+  return {Value, Failed ? errno : 0, std::move(Data)};
+}
+HomeAnswer answerInt(int64_t Value) { return answer(Value, Value < 0); }
+HomeAnswer answerStream(FILE *F) {
+  return answer(reinterpret_cast<int64_t>(F), F == nullptr);
+}
+HomeAnswer answerStat(int Result, const struct stat &St) {
+  return answer(
+      Result, Result < 0,
+      Result < 0 ? std::string()
+                 : std::string(reinterpret_cast<const char *>(&St), sizeof St));
+}
+
+HomeAnswer readFd(wire::Reader &R) {
+  int Fd = R.i32();
+  size_t Bytes = std::min<uint64_t>(R.u64(), Chunk);
+  uint64_t Offset = R.u64();
+  bool More = R.u32() != 0;
+  // A later part of a large read must not wait where one read would have
+  // returned what it had: only a regular file's read never blocks.
+  struct stat St;
+  if (More && (fstat(Fd, &St) != 0 || !S_ISREG(St.st_mode)))
+    return {-1, EAGAIN, {}};
+  std::string Data(Bytes, '\0');
+  ssize_t N = Offset ? pread(Fd, Data.data(), Bytes, off_t(Offset - 1))
+                     : read(Fd, Data.data(), Bytes);
+  Data.resize(N > 0 ? size_t(N) : 0);
+  return answer(N, N < 0, std::move(Data));
+}
+
+HomeAnswer writeFd(wire::Reader &R) {
+  int Fd = R.i32();
+  uint64_t Offset = R.u64();
+  std::string_view Data = R.str();
+  ssize_t N = Offset ? pwrite(Fd, Data.data(), Data.size(), off_t(Offset - 1))
+                     : write(Fd, Data.data(), Data.size());
+  return answerInt(N);
+}
+
+bool locksRecord(int Command) {
+  return Command == F_GETLK || Command == F_SETLK || Command == F_SETLKW ||
+         Command == F_OFD_GETLK || Command == F_OFD_SETLK ||
+         Command == F_OFD_SETLKW;
+}
+
+HomeAnswer fcntlFd(wire::Reader &R) {
+  int Fd = R.i32(), Command = R.i32();
+  uint64_t Arg = R.u64();
+  std::string_view Record = R.str();
+  if (locksRecord(Command)) {
+    struct flock Lock{};
+    if (Record.size() != sizeof Lock)
+      return {-1, EINVAL, {}};
+    std::memcpy(&Lock, Record.data(), sizeof Lock);
+    int Result = fcntl(Fd, Command, &Lock);
+    return answer(
+        Result, Result < 0,
+        std::string(reinterpret_cast<const char *>(&Lock), sizeof Lock));
+  }
+  return answerInt(fcntl(Fd, Command, static_cast<long>(Arg)));
+}
+
+HomeAnswer scan(wire::Reader &R) {
+  FILE *F = stream(R);
+  std::string Format = text(R);
+  std::string_view Raw = R.str();
+  va_list Args;
+  if (Raw.size() != sizeof Args)
+    return {-1, EINVAL, {}};
+  // The va_list's areas, and the targets they point to, are the remote
+  // thread's memory: read and written here through the DSM (the shadow
+  // acquired before and releases after).
+  std::memcpy(&Args, Raw.data(), sizeof Args);
+  int Count = vfscanf(F, Format.c_str(), Args);
+  return answer(Count, Count == EOF);
+}
+
+HomeAnswer serve(wire::Reader &R) {
+  auto O = static_cast<Op>(R.u16());
+  errno = 0;
+  switch (O) {
+  case Op::Open: {
+    int Dir = R.i32();
+    std::string Path = text(R);
+    int Flags = R.i32();
+    auto Mode = static_cast<mode_t>(R.u32());
+    return answerInt(openat(Dir, Path.c_str(), Flags, Mode));
+  }
+  case Op::Close:
+    return answerInt(close(R.i32()));
+  case Op::Read:
+    return readFd(R);
+  case Op::Write:
+    return writeFd(R);
+  case Op::Lseek: {
+    int Fd = R.i32();
+    auto Offset = static_cast<off_t>(R.u64());
+    return answerInt(lseek(Fd, Offset, R.i32()));
+  }
+  case Op::Fstat: {
+    struct stat St{};
+    return answerStat(fstat(R.i32(), &St), St);
+  }
+  case Op::Stat: {
+    int Dir = R.i32();
+    std::string Path = text(R);
+    struct stat St{};
+    return answerStat(fstatat(Dir, Path.c_str(), &St, R.i32()), St);
+  }
+  case Op::Access: {
+    int Dir = R.i32();
+    std::string Path = text(R);
+    int Mode = R.i32();
+    return answerInt(faccessat(Dir, Path.c_str(), Mode, R.i32()));
+  }
+  case Op::Fsync: {
+    int Fd = R.i32();
+    return answerInt(R.u32() ? fdatasync(Fd) : fsync(Fd));
+  }
+  case Op::Ftruncate: {
+    int Fd = R.i32();
+    return answerInt(ftruncate(Fd, static_cast<off_t>(R.u64())));
+  }
+  case Op::Truncate: {
+    std::string Path = text(R);
+    return answerInt(truncate(Path.c_str(), static_cast<off_t>(R.u64())));
+  }
+  case Op::Unlink: {
+    int Dir = R.i32();
+    std::string Path = text(R);
+    return answerInt(unlinkat(Dir, Path.c_str(), R.i32()));
+  }
+  case Op::Rename: {
+    int FromDir = R.i32();
+    std::string From = text(R);
+    int ToDir = R.i32();
+    std::string To = text(R);
+    return answerInt(renameat(FromDir, From.c_str(), ToDir, To.c_str()));
+  }
+  case Op::Mkdir: {
+    int Dir = R.i32();
+    std::string Path = text(R);
+    return answerInt(mkdirat(Dir, Path.c_str(), static_cast<mode_t>(R.u32())));
+  }
+  case Op::Getcwd: {
+    std::string Path(std::min<uint64_t>(R.u64(), Chunk), '\0');
+    if (!getcwd(Path.data(), Path.size()))
+      return answer(-1, true);
+    Path.resize(std::strlen(Path.c_str()));
+    return {0, 0, std::move(Path)};
+  }
+  case Op::Chdir:
+    return answerInt(chdir(text(R).c_str()));
+  case Op::Fchdir:
+    return answerInt(fchdir(R.i32()));
+  case Op::Dup: {
+    int Fd = R.i32(), To = R.i32(), Flags = R.i32();
+    if (To < 0)
+      return answerInt(dup(Fd));
+    return answerInt(Flags ? dup3(Fd, To, Flags) : dup2(Fd, To));
+  }
+  case Op::Fcntl:
+    return fcntlFd(R);
+  case Op::Pipe: {
+    int Fds[2];
+    int Result = pipe2(Fds, R.i32());
+    return answer(Result, Result < 0,
+                  Result < 0
+                      ? std::string()
+                      : std::string(reinterpret_cast<char *>(Fds), sizeof Fds));
+  }
+  case Op::Isatty: {
+    int Yes = isatty(R.i32());
+    return answer(Yes, !Yes);
+  }
+  case Op::Getpid:
+    return {getpid(), 0, {}};
+  case Op::Getppid:
+    return {getppid(), 0, {}};
+  case Op::Getenv: {
+    const char *Value = getenv(text(R).c_str());
+    return Value ? HomeAnswer{1, 0, Value} : HomeAnswer{0, 0, {}};
+  }
+  case Op::Setenv: {
+    std::string Name = text(R), Value = text(R);
+    return answerInt(setenv(Name.c_str(), Value.c_str(), R.i32()));
+  }
+  case Op::Unsetenv:
+    return answerInt(unsetenv(text(R).c_str()));
+  case Op::Setlocale: {
+    int Category = R.i32();
+    bool Query = R.u32() != 0;
+    std::string Locale = text(R);
+    const char *Name = setlocale(Category, Query ? nullptr : Locale.c_str());
+    return Name ? HomeAnswer{1, 0, Name} : answer(0, true);
+  }
+  case Op::Fopen: {
+    std::string Path = text(R), Mode = text(R);
+    return answerStream(fopen(Path.c_str(), Mode.c_str()));
+  }
+  case Op::Fdopen: {
+    int Fd = R.i32();
+    return answerStream(fdopen(Fd, text(R).c_str()));
+  }
+  case Op::Freopen: {
+    bool HasPath = R.u32() != 0;
+    std::string Path = text(R), Mode = text(R);
+    return answerStream(
+        freopen(HasPath ? Path.c_str() : nullptr, Mode.c_str(), stream(R)));
+  }
+  case Op::Fclose: {
+    int Result = fclose(stream(R));
+    return answer(Result, Result == EOF);
+  }
+  case Op::Fflush: {
+    int Result = fflush(stream(R));
+    return answer(Result, Result == EOF);
+  }
+  case Op::Fwrite: {
+    FILE *F = stream(R);
+    std::string_view Data = R.str();
+    size_t N = fwrite(Data.data(), 1, Data.size(), F);
+    return answer(static_cast<int64_t>(N), N < Data.size());
+  }
+  case Op::Fread: {
+    FILE *F = stream(R);
+    std::string Data(std::min<uint64_t>(R.u64(), Chunk), '\0');
+    size_t N = fread(Data.data(), 1, Data.size(), F);
+    bool Short = N < Data.size();
+    Data.resize(N);
+    return answer(static_cast<int64_t>(N), Short, std::move(Data));
+  }
+  case Op::Fgets: {
+    FILE *F = stream(R);
+    int Bytes = std::clamp<int>(R.i32(), 1, int(Chunk));
+    std::string Line(size_t(Bytes), '\0');
+    if (!fgets(Line.data(), Bytes, F))
+      return answer(0, true);
+    Line.resize(std::strlen(Line.c_str()));
+    return {1, 0, std::move(Line)};
+  }
+  case Op::Fgetc: {
+    int C = fgetc(stream(R));
+    return answer(C, C == EOF);
+  }
+  case Op::Fputc: {
+    FILE *F = stream(R);
+    int C = fputc(R.i32(), F);
+    return answer(C, C == EOF);
+  }
+  case Op::Ungetc: {
+    FILE *F = stream(R);
+    int C = ungetc(R.i32(), F);
+    return answer(C, C == EOF);
+  }
+  case Op::Getdelim: {
+    FILE *F = stream(R);
+    int Delimiter = R.i32();
+    char *Line = nullptr;
+    size_t Bytes = 0;
+    ssize_t N = getdelim(&Line, &Bytes, Delimiter, F);
+    HomeAnswer A =
+        answer(N, N < 0, N > 0 ? std::string(Line, size_t(N)) : std::string());
+    free(Line);
+    return A;
+  }
+  case Op::Fseek: {
+    FILE *F = stream(R);
+    auto Offset = static_cast<off_t>(R.u64());
+    return answerInt(fseeko(F, Offset, R.i32()));
+  }
+  case Op::Ftell:
+    return answerInt(ftello(stream(R)));
+  case Op::Rewind:
+    rewind(stream(R));
+    return {0, 0, {}};
+  case Op::Feof:
+    return {feof(stream(R)), 0, {}};
+  case Op::Ferror:
+    return {ferror(stream(R)), 0, {}};
+  case Op::Clearerr:
+    clearerr(stream(R));
+    return {0, 0, {}};
+  case Op::Fileno:
+    return answerInt(fileno(stream(R)));
+  case Op::Flockfile:
+    flockfile(stream(R));
+    return {0, 0, {}};
+  case Op::Funlockfile:
+    funlockfile(stream(R));
+    return {0, 0, {}};
+  case Op::Ftrylockfile:
+    return {ftrylockfile(stream(R)), 0, {}};
+  case Op::Vfscanf:
+    return scan(R);
+  }
+  return {-1, ENOSYS, {}};
+}
+
+} // namespace
+
+void serveRemoteCalls() { threads::setIoServer(serve); }
+
+} // namespace grid::api::io

@@ -1,0 +1,126 @@
+//===- api/RemoteIo.h - The calls a remote thread makes at home -*- C++ -*-===//
+//
+// A thread running on an agent (sync::RemoteThread) uses home's descriptors,
+// streams and environment: api/RemoteIo.cpp catches its calls and sends each
+// as one of these operations through its shadow (threads::callHomeIo);
+// api/HomeIo.cpp carries them out at home with the C library and answers
+// value, errno and bytes. Arguments and buffers travel by value, so the
+// memory they sit in need not be shared; transfers larger than Chunk take
+// several operations. docs/design/remote-io.md lists the calls.
+//
+// Each operation's request, after its Op, and its answer:
+//   Open      i32 dir, str path, i32 flags, u32 mode      -> fd
+//   Close     i32 fd                                      -> 0
+//   Read      i32 fd, u64 bytes, u64 offset+1 (0: none), u32 more
+//                                                         -> n, data
+//   Write     i32 fd, u64 offset+1 (0: none), str data    -> n
+//   Lseek     i32 fd, u64 offset, i32 whence              -> offset
+//   Fstat     i32 fd                                      -> 0, struct stat
+//   Stat      i32 dir, str path, i32 flags                -> 0, struct stat
+//   Access    i32 dir, str path, i32 mode, i32 flags      -> 0
+//   Fsync     i32 fd, u32 data only                       -> 0
+//   Ftruncate i32 fd, u64 length                          -> 0
+//   Truncate  str path, u64 length                        -> 0
+//   Unlink    i32 dir, str path, i32 flags                -> 0
+//   Rename    i32 dir, str from, i32 dir, str to          -> 0
+//   Mkdir     i32 dir, str path, u32 mode                 -> 0
+//   Getcwd    u64 bytes                                   -> 0, path
+//   Chdir     str path                                    -> 0
+//   Fchdir    i32 fd                                      -> 0
+//   Dup       i32 fd, i32 to (-1: any), i32 flags         -> fd
+//   Fcntl     i32 fd, i32 command, u64 arg, str flock     -> value, flock
+//   Pipe      i32 flags                                   -> 0, two fds
+//   Isatty    i32 fd                                      -> 0 or 1
+//   Getpid, Getppid                                       -> pid
+//   Getenv    str name                                    -> 1, value; 0
+//   Setenv    str name, str value, i32 overwrite          -> 0
+//   Unsetenv  str name                                    -> 0
+//   Setlocale i32 category, u32 query only, str locale    -> 1, name; 0
+//   Fopen     str path, str mode                          -> FILE *
+//   Fdopen    i32 fd, str mode                            -> FILE *
+//   Freopen   u32 has path, str path, str mode, u64 FILE  -> FILE *
+//   Fclose, Fflush (FILE 0: all), Fgetc, Feof, Ferror, Clearerr, Fileno,
+//   Ftell, Rewind, Flockfile, Funlockfile, Ftrylockfile
+//             u64 FILE                                    -> value
+//   Fwrite    u64 FILE, str data                          -> bytes written
+//   Fread     u64 FILE, u64 bytes                         -> n, data
+//   Fgets     u64 FILE, i32 bytes                         -> 1, line; 0
+//   Fputc     u64 FILE, i32 char                          -> char
+//   Ungetc    u64 FILE, i32 char                          -> char
+//   Getdelim  u64 FILE, i32 delimiter                     -> n, line
+//   Fseek     u64 FILE, u64 offset, i32 whence            -> 0
+//   Vfscanf   u64 FILE, str format, str va_list           -> count
+//             (shared: the targets are written at home through the DSM)
+//===----------------------------------------------------------------------===//
+#ifndef GRID_API_REMOTEIO_H
+#define GRID_API_REMOTEIO_H
+
+#include <cstddef>
+#include <cstdint>
+
+namespace grid::api::io {
+
+enum class Op : uint16_t {
+  Open,
+  Close,
+  Read,
+  Write,
+  Lseek,
+  Fstat,
+  Stat,
+  Access,
+  Fsync,
+  Ftruncate,
+  Truncate,
+  Unlink,
+  Rename,
+  Mkdir,
+  Getcwd,
+  Chdir,
+  Fchdir,
+  Dup,
+  Fcntl,
+  Pipe,
+  Isatty,
+  Getpid,
+  Getppid,
+  Getenv,
+  Setenv,
+  Unsetenv,
+  Setlocale,
+  Fopen,
+  Fdopen,
+  Freopen,
+  Fclose,
+  Fflush,
+  Fwrite,
+  Fread,
+  Fgets,
+  Fgetc,
+  Fputc,
+  Ungetc,
+  Getdelim,
+  Fseek,
+  Ftell,
+  Rewind,
+  Feof,
+  Ferror,
+  Clearerr,
+  Fileno,
+  Flockfile,
+  Funlockfile,
+  Ftrylockfile,
+  Vfscanf,
+  Last = Vfscanf,
+};
+
+/// The most bytes one operation carries; larger reads and writes take
+/// several, each waiting for the last (a read stops at a short one).
+inline constexpr size_t Chunk = size_t(1) << 20;
+
+/// Registers HomeIo.cpp's server with the threads layer (home, at start).
+void serveRemoteCalls();
+
+} // namespace grid::api::io
+
+#endif // GRID_API_REMOTEIO_H
