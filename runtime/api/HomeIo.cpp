@@ -10,6 +10,7 @@
 // a home thread.
 //===----------------------------------------------------------------------===//
 
+#include "api/Launch.h"
 #include "api/RemoteIo.h"
 #include "cluster/Wire.h"
 #include "threads/Threads.h"
@@ -17,6 +18,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <clocale>
+#include <csignal>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -24,10 +26,17 @@
 #include <fcntl.h>
 #include <string>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 namespace grid::api::io {
 namespace {
+
+using api::pcloseProcess;
+using api::popenProcess;
+using api::spawnProcess;
+using api::systemProcess;
 
 using threads::HomeAnswer;
 
@@ -113,6 +122,57 @@ HomeAnswer scan(wire::Reader &R) {
   std::memcpy(&Args, Raw.data(), sizeof Args);
   int Count = vfscanf(F, Format.c_str(), Args);
   return answer(Count, Count == EOF);
+}
+
+template <class T> T *pointer(wire::Reader &R) {
+  return reinterpret_cast<T *>(R.u64());
+}
+
+/// A copy of a null-terminated array of strings (argv, envp).
+struct Strings {
+  std::vector<std::string> Text;
+  std::vector<char *> Pointers;
+  explicit Strings(char *const *List) {
+    for (; List && *List; ++List)
+      Text.emplace_back(*List);
+    for (std::string &S : Text)
+      Pointers.push_back(S.data());
+    Pointers.push_back(nullptr);
+  }
+};
+
+HomeAnswer spawn(wire::Reader &R) {
+  auto *Site = pointer<const __grid_site>(R);
+  uint32_t Kind = R.u32();
+  bool Search = R.u32() != 0;
+  auto *Pid = pointer<pid_t>(R);
+  std::string File = text(R);
+  auto *Actions = pointer<const posix_spawn_file_actions_t>(R);
+  auto *Attr = pointer<const posix_spawnattr_t>(R);
+  auto *Argv = pointer<char *const>(R);
+  auto *Env = pointer<char *const>(R);
+  // The arrays and structures are the thread's memory, read here through
+  // the DSM (the shadow acquired before). They are copied into memory of
+  // this process first: the child of posix_spawn shares it until its exec,
+  // and a page it touched that had to come from another node would fault
+  // in the child, where no DSM runs. (The list of file actions is in
+  // home's heap, whose pages are always here; the structure that points to
+  // it is usually on the thread's stack.)
+  Strings Args(Argv), Vars(Env ? Env : environ);
+  posix_spawnattr_t AttrCopy;
+  if (Attr)
+    std::memcpy(&AttrCopy, Attr, sizeof AttrCopy);
+  posix_spawn_file_actions_t ActionsCopy;
+  if (Actions)
+    std::memcpy(&ActionsCopy, Actions, sizeof ActionsCopy);
+  pid_t Child = 0;
+  int Err =
+      spawnProcess(Site, Kind, Search, &Child, File.c_str(),
+                   Actions ? &ActionsCopy : nullptr, Attr ? &AttrCopy : nullptr,
+                   Args.Pointers.data(), Vars.Pointers.data());
+  if (Err == 0 && Pid)
+    *Pid = Child; // released to the thread's node after the call
+  return {Err, 0, {}};
 }
 
 HomeAnswer serve(wire::Reader &R) {
@@ -333,6 +393,37 @@ HomeAnswer serve(wire::Reader &R) {
     return {ftrylockfile(stream(R)), 0, {}};
   case Op::Vfscanf:
     return scan(R);
+  case Op::Spawn:
+    return spawn(R);
+  case Op::System: {
+    auto *Site = pointer<const __grid_site>(R);
+    bool HasCommand = R.u32() != 0;
+    std::string Command = text(R);
+    int Status = systemProcess(Site, HasCommand ? Command.c_str() : nullptr);
+    return answer(Status, Status == -1);
+  }
+  case Op::Popen: {
+    auto *Site = pointer<const __grid_site>(R);
+    std::string Command = text(R), Mode = text(R);
+    return answerStream(popenProcess(Site, Command.c_str(), Mode.c_str()));
+  }
+  case Op::Pclose: {
+    auto *Site = pointer<const __grid_site>(R);
+    int Status = pcloseProcess(Site, stream(R));
+    return answer(Status, Status == -1);
+  }
+  case Op::Waitpid: {
+    pid_t Pid = R.i32();
+    int Options = R.i32(), Status = 0;
+    pid_t Got = waitpid(Pid, &Status, Options);
+    return answer(
+        Got, Got < 0,
+        std::string(reinterpret_cast<char *>(&Status), sizeof Status));
+  }
+  case Op::Kill: {
+    pid_t Pid = R.i32();
+    return answerInt(kill(Pid, R.i32()));
+  }
   }
   return {-1, ENOSYS, {}};
 }

@@ -3,8 +3,10 @@
 #include "api/Launch.h"
 
 #include "api/Dispatch.h"
+#include "api/RemoteIo.h"
 #include "core/Core.h"
 #include "process/Remote.h"
+#include "threads/Threads.h"
 
 #include <cerrno>
 #include <csignal>
@@ -255,11 +257,52 @@ int fexecveProcess(const __grid_site *Site, int Fd, char *const Argv[],
   return process::fexecveLocal(Fd, Argv, Env);
 }
 
+//===----------------------------------------------------------------------===//
+// A thread on another node starts its processes at home (api/RemoteIo.h):
+// its descriptors are home's, and so are the children it waits for.
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+uint64_t word(const void *P) { return reinterpret_cast<uint64_t>(P); }
+
+/// The call's value, with errno home's when it failed (Failed).
+int64_t answered(const threads::HomeAnswer &A, bool Failed) {
+  if (Failed && A.Errno)
+    errno = A.Errno;
+  return A.Value;
+}
+
+int spawnAtHome(const __grid_site *Site, uint32_t Kind, bool Search, pid_t *Pid,
+                const char *File, const posix_spawn_file_actions_t *Actions,
+                const posix_spawnattr_t *Attr, char *const Argv[],
+                char *const Env[]) {
+  sync::InRuntimeScope Scope;
+  wire::Writer W = threads::ioRequest(/*Shared=*/true);
+  // environ here is home's (copied into the executable, shared) or the
+  // agent's own: either way the thread means its process's, home's.
+  W.u16(static_cast<uint16_t>(io::Op::Spawn))
+      .u64(word(Site))
+      .u32(Kind)
+      .u32(Search)
+      .u64(word(Pid))
+      .str(File ? File : "")
+      .u64(word(Actions))
+      .u64(word(Attr))
+      .u64(word(Argv))
+      .u64(Env == environ ? 0 : word(Env));
+  return static_cast<int>(threads::callHomeIo(W, true).Value);
+}
+
+} // namespace
+
 int spawnProcess(const __grid_site *Site, uint32_t Kind, bool Search,
                  pid_t *Pid, const char *File,
                  const posix_spawn_file_actions_t *Actions,
                  const posix_spawnattr_t *Attr, char *const Argv[],
                  char *const Env[]) {
+  if (io::remoteCaller())
+    return spawnAtHome(Site, Kind, Search, Pid, File, Actions, Attr, Argv, Env);
   Where W = decide(Site, Kind, Search, File, Argv, Env);
   if (W.failed())
     return W.Placed.Errno;
@@ -284,6 +327,16 @@ int spawnProcess(const __grid_site *Site, uint32_t Kind, bool Search,
 }
 
 int systemProcess(const __grid_site *Site, const char *Command) {
+  if (io::remoteCaller()) {
+    sync::InRuntimeScope Scope;
+    wire::Writer W = threads::ioRequest(false);
+    W.u16(static_cast<uint16_t>(io::Op::System))
+        .u64(word(Site))
+        .u32(Command != nullptr)
+        .str(Command ? Command : "");
+    threads::HomeAnswer A = threads::callHomeIo(W, false);
+    return static_cast<int>(answered(A, A.Value == -1));
+  }
   // system(NULL) only asks whether a shell exists.
   Where W;
   if (Command) {
@@ -351,6 +404,20 @@ int systemProcess(const __grid_site *Site, const char *Command) {
 
 FILE *popenProcess(const __grid_site *Site, const char *Command,
                    const char *Mode) {
+  if (io::remoteCaller()) {
+    if (!Command || !Mode) {
+      errno = EINVAL;
+      return nullptr;
+    }
+    sync::InRuntimeScope Scope;
+    wire::Writer W = threads::ioRequest(false);
+    W.u16(static_cast<uint16_t>(io::Op::Popen))
+        .u64(word(Site))
+        .str(Command)
+        .str(Mode);
+    threads::HomeAnswer A = threads::callHomeIo(W, false);
+    return reinterpret_cast<FILE *>(answered(A, A.Value == 0));
+  }
   bool Read = Mode && Mode[0] == 'r';
   bool Write = Mode && Mode[0] == 'w';
   Where W;
@@ -426,7 +493,16 @@ FILE *popenProcess(const __grid_site *Site, const char *Command,
   return Stream;
 }
 
-int pcloseProcess(const __grid_site *, FILE *Stream) {
+int pcloseProcess(const __grid_site *Site, FILE *Stream) {
+  if (io::remoteCaller()) {
+    sync::InRuntimeScope Scope;
+    wire::Writer W = threads::ioRequest(false);
+    W.u16(static_cast<uint16_t>(io::Op::Pclose))
+        .u64(word(Site))
+        .u64(word(Stream));
+    threads::HomeAnswer A = threads::callHomeIo(W, false);
+    return static_cast<int>(answered(A, A.Value == -1));
+  }
   pid_t Pid = -1;
   {
     std::lock_guard<std::mutex> Lock(PipesMutex);

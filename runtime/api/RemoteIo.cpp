@@ -59,6 +59,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define GRID_INTERPOSE extern "C" __attribute__((visibility("default")))
@@ -102,11 +103,7 @@ namespace {
 using namespace grid;
 namespace io = grid::api::io;
 
-/// True on a thread that runs on another node, outside runtime code: the
-/// one test home's threads pay.
-inline bool remoteCaller() {
-  return __builtin_expect(sync::RemoteThread && !sync::InRuntime, 0);
-}
+using io::remoteCaller;
 
 //===----------------------------------------------------------------------===//
 // The C library's functions
@@ -321,7 +318,7 @@ std::string describeCaller(void *ReturnAddress) {
   X(mkdir) X(mkdirat) X(rmdir) X(getcwd) X(__getcwd_chk) X(chdir) X(fchdir) \
   X(dup) X(dup2) X(dup3) X(fcntl) X(fcntl64) X(ioctl) X(pipe) X(pipe2) \
   X(isatty) X(getpid) X(getppid) X(getenv) X(secure_getenv) X(setenv) \
-  X(unsetenv) X(putenv) X(setlocale) \
+  X(unsetenv) X(putenv) X(setlocale) X(waitpid) X(wait) X(kill) \
   X(socket) X(connect) X(accept) X(accept4) X(bind) X(listen) X(send) X(recv) \
   X(__recv_chk) X(sendto) X(recvfrom) X(__recvfrom_chk) X(sendmsg) X(recvmsg) \
   X(fopen) X(fopen64) X(fdopen) X(freopen) X(freopen64) X(fclose) X(fflush) \
@@ -360,12 +357,7 @@ GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
 
 /// Runtime code on a remote thread: what it allocates stays on the agent
 /// (only the program's own allocations go to home's heap).
-struct Local {
-  Local() { ++sync::InRuntime; }
-  ~Local() { --sync::InRuntime; }
-  Local(const Local &) = delete;
-  Local &operator=(const Local &) = delete;
-};
+using Local = sync::InRuntimeScope;
 
 /// One call: the operation, then its arguments (args()), then send().
 class HomeCall {
@@ -1045,6 +1037,21 @@ int vfscanf(FILE *F, const char *Format, va_list Args) {
   return static_cast<int>(A.Value);
 }
 
+pid_t waitpid(pid_t Pid, int *Status, int Options) {
+  HomeCall C(io::Op::Waitpid);
+  C.args().i32(Pid).i32(Options);
+  threads::HomeAnswer A = C.send();
+  if (A.Value > 0 && Status && A.Data.size() == sizeof *Status)
+    std::memcpy(Status, A.Data.data(), sizeof *Status);
+  return static_cast<pid_t>(result(A));
+}
+
+int kill(pid_t Pid, int Signal) {
+  HomeCall C(io::Op::Kill);
+  C.args().i32(Pid).i32(Signal);
+  return static_cast<int>(simple(C));
+}
+
 /// ioctl's requests carry arguments of any shape: none is forwarded. The
 /// call fails as on a descriptor that is no terminal, once with a warning.
 int ioctl(void *ReturnAddress) {
@@ -1457,6 +1464,28 @@ GRID_INTERPOSE int isatty(int Fd) noexcept {
   if (remoteCaller())
     return remote::isatty(Fd);
   return REAL(isatty)(Fd);
+}
+
+// --- Children ----------------------------------------------------------------
+// A remote thread's children are home's (api/Launch.cpp starts them there):
+// it waits for them, and signals processes, at home.
+
+GRID_INTERPOSE pid_t waitpid(pid_t Pid, int *Status, int Options) {
+  if (remoteCaller())
+    return remote::waitpid(Pid, Status, Options);
+  return REAL(waitpid)(Pid, Status, Options);
+}
+
+GRID_INTERPOSE pid_t wait(int *Status) {
+  if (remoteCaller())
+    return remote::waitpid(-1, Status, 0);
+  return REAL(wait)(Status);
+}
+
+GRID_INTERPOSE int kill(pid_t Pid, int Signal) noexcept {
+  if (remoteCaller())
+    return remote::kill(Pid, Signal);
+  return REAL(kill)(Pid, Signal);
 }
 
 // --- Process identity and environment ----------------------------------------

@@ -51,9 +51,21 @@
 //   Fseek     u64 FILE, u64 offset, i32 whence            -> 0
 //   Vfscanf   u64 FILE, str format, str va_list           -> count
 //             (shared: the targets are written at home through the DSM)
+//   Spawn     u64 site, u32 kind, u32 search, u64 pid *, str file,
+//             u64 actions, u64 attributes, u64 argv, u64 envp (0: environ)
+//                                                         -> error number
+//             (shared: the arrays and structures are read, *pid written,
+//             at home through the DSM)
+//   System    u64 site, u32 has command, str command      -> status
+//   Popen     u64 site, str command, str mode             -> FILE *
+//   Pclose    u64 site, u64 FILE                          -> status
+//   Waitpid   i32 pid, i32 options                        -> pid, i32 status
+//   Kill      i32 pid, i32 signal                         -> 0
 //===----------------------------------------------------------------------===//
 #ifndef GRID_API_REMOTEIO_H
 #define GRID_API_REMOTEIO_H
+
+#include "sync/Sync.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -111,12 +123,24 @@ enum class Op : uint16_t {
   Funlockfile,
   Ftrylockfile,
   Vfscanf,
-  Last = Vfscanf,
+  Spawn,
+  System,
+  Popen,
+  Pclose,
+  Waitpid,
+  Kill,
+  Last = Kill,
 };
 
 /// The most bytes one operation carries; larger reads and writes take
 /// several, each waiting for the last (a read stops at a short one).
 inline constexpr size_t Chunk = size_t(1) << 20;
+
+/// True on a thread running on another node, outside runtime code: its
+/// calls go home. The one test home's threads pay.
+inline bool remoteCaller() {
+  return __builtin_expect(sync::RemoteThread && !sync::InRuntime, 0);
+}
 
 /// Registers HomeIo.cpp's server with the threads layer (home, at start).
 void serveRemoteCalls();

@@ -71,15 +71,9 @@ inline bool fastPath() { return __builtin_expect(!sync::clusterPath(), 1); }
               "please report this to the Grid developers");
 }
 
-/// The runtime's own work on a remote thread allocates on its agent
-/// (sync::InRuntime); the program's (a once routine) does not.
-class InRuntime {
-public:
-  InRuntime() { ++sync::InRuntime; }
-  ~InRuntime() { --sync::InRuntime; }
-  InRuntime(const InRuntime &) = delete;
-  InRuntime &operator=(const InRuntime &) = delete;
-};
+// The runtime's own work on a remote thread allocates on its agent
+// (sync::InRuntimeScope); the program's (a once routine) does not.
+using InRuntime = sync::InRuntimeScope;
 
 sync::Result cluster(const __grid_site *Site, Op O, const sync::Args &A) {
   InRuntime Scope;

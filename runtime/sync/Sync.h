@@ -36,6 +36,15 @@ namespace grid::sync {
 /// True on such a thread while runtime code runs on it: its allocations
 /// stay on the agent instead of going home.
 [[gnu::tls_model("initial-exec")]] extern thread_local unsigned InRuntime;
+/// Runtime code on a remote thread, for the scope's life: what it
+/// allocates stays on the agent (the program's own allocations go home).
+class InRuntimeScope {
+public:
+  InRuntimeScope() { ++InRuntime; }
+  ~InRuntimeScope() { --InRuntime; }
+  InRuntimeScope(const InRuntimeScope &) = delete;
+  InRuntimeScope &operator=(const InRuntimeScope &) = delete;
+};
 /// True once home caches pages of another node: home threads then take the
 /// cluster path too (for its acquire/release).
 extern std::atomic<bool> HomeCaching;

@@ -76,11 +76,7 @@ void waitSem(sem_t *S) {
   }
 }
 
-/// Runtime code on a remote thread: its own allocations stay on the agent.
-struct RuntimeScope {
-  RuntimeScope() { ++sync::InRuntime; }
-  ~RuntimeScope() { --sync::InRuntime; }
-};
+using RuntimeScope = sync::InRuntimeScope;
 
 //===----------------------------------------------------------------------===//
 // The job's memory: space, cache, and the store that moves pages over MPI.
