@@ -1,6 +1,10 @@
 //===- GridPasses.h - The passes of the Grid plugin -----------------------===//
 //
-// Four module passes, one per file, run in this order (GridPlugin.cpp):
+// Five module passes, one per file, run in this order (GridPlugin.cpp):
+//   grid-keep-stdio-calls   (pipeline start) turns glibc's inline stdio
+//                           functions (getc_unlocked, putc_unlocked, ...)
+//                           into declarations, so their calls stay calls
+//                           of the symbols libgridrt.so interposes;
 //   grid-inline-std-thread  (pipeline start) marks the C++ library functions
 //                           that lead to std::thread::_M_start_thread as
 //                           always-inline, so even at -O0 the call lands in
@@ -20,6 +24,11 @@
 #include "llvm/IR/PassManager.h"
 
 namespace grid {
+
+struct KeepStdioCallsPass : llvm::PassInfoMixin<KeepStdioCallsPass> {
+  llvm::PreservedAnalyses run(llvm::Module &M, llvm::ModuleAnalysisManager &);
+  static bool isRequired() { return true; }
+};
 
 struct InlineStdThreadPass : llvm::PassInfoMixin<InlineStdThreadPass> {
   llvm::PreservedAnalyses run(llvm::Module &M, llvm::ModuleAnalysisManager &);

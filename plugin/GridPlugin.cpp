@@ -4,9 +4,9 @@
 //   clang: -fpass-plugin=GridPlugin-19.so (plus -Xclang -load -Xclang
 //          GridPlugin-19.so so that -mllvm -grid-*-tolerance= parse)
 //   opt:   -load-pass-plugin=GridPlugin-19.so -passes=grid (or the single
-//          passes grid-inline-std-thread, grid-rewrite, grid-atomics,
-//          grid-metadata), or any default<On> pipeline, which picks up the
-//          callbacks below.
+//          passes grid-keep-stdio-calls, grid-inline-std-thread,
+//          grid-rewrite, grid-atomics, grid-metadata), or any default<On>
+//          pipeline, which picks up the callbacks below.
 //===----------------------------------------------------------------------===//
 #include "Compat.h"
 #include "GridPasses.h"
@@ -21,6 +21,10 @@ static void registerGridPasses(PassBuilder &PB) {
   PB.registerPipelineParsingCallback(
       [](StringRef Name, ModulePassManager &MPM,
          ArrayRef<PassBuilder::PipelineElement>) {
+        if (Name == "grid-keep-stdio-calls") {
+          MPM.addPass(grid::KeepStdioCallsPass());
+          return true;
+        }
         if (Name == "grid-inline-std-thread") {
           MPM.addPass(grid::InlineStdThreadPass());
           return true;
@@ -38,7 +42,9 @@ static void registerGridPasses(PassBuilder &PB) {
           return true;
         }
         if (Name == "grid") {
-          // What -O0 does: mark, always-inline, rewrite, describe.
+          // What -O0 does: keep stdio calls, mark, always-inline, rewrite,
+          // describe.
+          MPM.addPass(grid::KeepStdioCallsPass());
           MPM.addPass(grid::InlineStdThreadPass());
           MPM.addPass(AlwaysInlinerPass(/*InsertLifetimeIntrinsics=*/false));
           MPM.addPass(grid::RewritePass());
@@ -51,6 +57,7 @@ static void registerGridPasses(PassBuilder &PB) {
 
   PB.registerPipelineStartEPCallback(
       [](ModulePassManager &MPM, OptimizationLevel) {
+        MPM.addPass(grid::KeepStdioCallsPass());
         MPM.addPass(grid::InlineStdThreadPass());
       });
   // Late, after inlining, so calls from inlined library code sit in the
