@@ -175,6 +175,8 @@ HomeAnswer spawn(wire::Reader &R) {
   return {Err, 0, {}};
 }
 
+} // namespace
+
 HomeAnswer serve(wire::Reader &R) {
   auto O = static_cast<Op>(R.u16());
   errno = 0;
@@ -427,8 +429,6 @@ HomeAnswer serve(wire::Reader &R) {
   }
   return {-1, ENOSYS, {}};
 }
-
-} // namespace
 
 void serveRemoteCalls() { threads::setIoServer(serve); }
 

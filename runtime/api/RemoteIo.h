@@ -65,7 +65,9 @@
 #ifndef GRID_API_REMOTEIO_H
 #define GRID_API_REMOTEIO_H
 
+#include "cluster/Wire.h"
 #include "sync/Sync.h"
+#include "threads/Threads.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -142,7 +144,10 @@ inline bool remoteCaller() {
   return __builtin_expect(sync::RemoteThread && !sync::InRuntime, 0);
 }
 
-/// Registers HomeIo.cpp's server with the threads layer (home, at start).
+/// Home: carries out the request R holds (after the Io call's header), as
+/// the shadow of a remote thread does.
+threads::HomeAnswer serve(wire::Reader &R);
+/// Registers serve with the threads layer (home, at start).
 void serveRemoteCalls();
 
 } // namespace grid::api::io
