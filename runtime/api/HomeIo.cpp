@@ -24,7 +24,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <string>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -173,6 +175,41 @@ HomeAnswer spawn(wire::Reader &R) {
   if (Err == 0 && Pid)
     *Pid = Child; // released to the thread's node after the call
   return {Err, 0, {}};
+}
+
+HomeAnswer pollFds(wire::Reader &R) {
+  std::string Fds(R.str());
+  int Timeout = R.i32();
+  if (Fds.size() % sizeof(pollfd))
+    return {-1, EINVAL, {}};
+  int N = poll(reinterpret_cast<pollfd *>(Fds.data()),
+               Fds.size() / sizeof(pollfd), Timeout);
+  return answer(N, N < 0, std::move(Fds));
+}
+
+HomeAnswer selectFds(wire::Reader &R) {
+  int Count = R.i32();
+  fd_set Sets[3];
+  bool Present[3];
+  for (int I = 0; I < 3; ++I) {
+    Present[I] = R.u32() != 0;
+    std::string_view Set = R.str();
+    if (Present[I] && Set.size() != sizeof(fd_set))
+      return {-1, EINVAL, {}};
+    if (Present[I])
+      std::memcpy(&Sets[I], Set.data(), sizeof(fd_set));
+  }
+  bool HasTimeout = R.u32() != 0;
+  std::string_view Time = R.str();
+  timeval Timeout{};
+  if (HasTimeout && Time.size() == sizeof Timeout)
+    std::memcpy(&Timeout, Time.data(), sizeof Timeout);
+  int N = select(
+      Count, Present[0] ? &Sets[0] : nullptr, Present[1] ? &Sets[1] : nullptr,
+      Present[2] ? &Sets[2] : nullptr, HasTimeout ? &Timeout : nullptr);
+  std::string Out(reinterpret_cast<char *>(Sets), sizeof Sets);
+  Out.append(reinterpret_cast<char *>(&Timeout), sizeof Timeout);
+  return answer(N, N < 0, std::move(Out));
 }
 
 } // namespace
@@ -425,6 +462,41 @@ HomeAnswer serve(wire::Reader &R) {
   case Op::Kill: {
     pid_t Pid = R.i32();
     return answerInt(kill(Pid, R.i32()));
+  }
+  case Op::Poll:
+    return pollFds(R);
+  case Op::Select:
+    return selectFds(R);
+  case Op::Readlink: {
+    int Dir = R.i32();
+    std::string Path = text(R);
+    std::string Target(std::min<uint64_t>(R.u64(), Chunk), '\0');
+    ssize_t N = readlinkat(Dir, Path.c_str(), Target.data(), Target.size());
+    Target.resize(N > 0 ? size_t(N) : 0);
+    return answer(N, N < 0, std::move(Target));
+  }
+  case Op::Symlink: {
+    std::string Target = text(R);
+    int Dir = R.i32();
+    std::string Path = text(R);
+    return answerInt(symlinkat(Target.c_str(), Dir, Path.c_str()));
+  }
+  case Op::Link: {
+    int FromDir = R.i32();
+    std::string From = text(R);
+    int ToDir = R.i32();
+    std::string To = text(R);
+    return answerInt(linkat(FromDir, From.c_str(), ToDir, To.c_str(), R.i32()));
+  }
+  case Op::Chmod: {
+    int Dir = R.i32();
+    std::string Path = text(R);
+    auto Mode = static_cast<mode_t>(R.u32());
+    return answerInt(fchmodat(Dir, Path.c_str(), Mode, R.i32()));
+  }
+  case Op::Fchmod: {
+    int Fd = R.i32();
+    return answerInt(fchmod(Fd, static_cast<mode_t>(R.u32())));
   }
   }
   return {-1, ENOSYS, {}};

@@ -29,6 +29,7 @@
 // otherwise have its own allocations rerouted.
 //===----------------------------------------------------------------------===//
 
+#include "api/RemoteIo.h"
 #include "dsm/Heap.h"
 #include "dsm/Space.h"
 #include "grid/abi.h"
@@ -507,6 +508,12 @@ GRID_EXPORT void *__grid_mmap(const __grid_site *, void *Address, size_t Length,
       fromHeap(Address, Length, Prot, Flags, Fd, Offset))
     if (void *P = mapFromHeap(Length))
       return P;
+  // A thread on another node names home's descriptors: mapping one here
+  // would map the agent's (docs/design/remote-io.md).
+  if (grid::api::io::remoteCaller() && !(Flags & MAP_ANONYMOUS)) {
+    errno = ENODEV;
+    return MAP_FAILED;
+  }
   return ::mmap(Address, Length, Prot, Flags, Fd, Offset);
 }
 

@@ -52,10 +52,12 @@
 #include <fcntl.h>
 #include <link.h>
 #include <mutex>
+#include <poll.h>
 #include <set>
 #include <string>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -319,6 +321,8 @@ std::string describeCaller(void *ReturnAddress) {
   X(dup) X(dup2) X(dup3) X(fcntl) X(fcntl64) X(ioctl) X(pipe) X(pipe2) \
   X(isatty) X(getpid) X(getppid) X(getenv) X(secure_getenv) X(setenv) \
   X(unsetenv) X(putenv) X(setlocale) X(waitpid) X(wait) X(kill) \
+  X(poll) X(select) X(readlink) X(readlinkat) X(symlink) X(symlinkat) \
+  X(link) X(linkat) X(chmod) X(fchmodat) X(fchmod) \
   X(socket) X(connect) X(accept) X(accept4) X(bind) X(listen) X(send) X(recv) \
   X(__recv_chk) X(sendto) X(recvfrom) X(__recvfrom_chk) X(sendmsg) X(recvmsg) \
   X(fopen) X(fopen64) X(fdopen) X(freopen) X(freopen64) X(fclose) X(fflush) \
@@ -1052,6 +1056,91 @@ int kill(pid_t Pid, int Signal) {
   return static_cast<int>(simple(C));
 }
 
+int poll(struct pollfd *Fds, nfds_t Count, int Timeout) {
+  if (Count > io::Chunk / sizeof *Fds) {
+    errno = EINVAL;
+    return -1;
+  }
+  HomeCall C(io::Op::Poll);
+  C.args().bytes(Fds, Count * sizeof *Fds).i32(Timeout);
+  threads::HomeAnswer A = C.send();
+  if (A.Value >= 0 && A.Data.size() == Count * sizeof *Fds)
+    std::memcpy(Fds, A.Data.data(), A.Data.size());
+  return static_cast<int>(result(A));
+}
+
+int select(int Count, fd_set *Read, fd_set *Write, fd_set *Except,
+           struct timeval *Timeout) {
+  HomeCall C(io::Op::Select);
+  C.args().i32(Count);
+  fd_set *Sets[3] = {Read, Write, Except};
+  for (fd_set *Set : Sets) {
+    C.args().u32(Set != nullptr);
+    if (Set)
+      C.args().bytes(Set, sizeof *Set);
+    else
+      C.args().str({});
+  }
+  C.args().u32(Timeout != nullptr);
+  if (Timeout)
+    C.args().bytes(Timeout, sizeof *Timeout);
+  else
+    C.args().str({});
+  threads::HomeAnswer A = C.send();
+  // select changes the sets (and Linux the timeout) even when it fails.
+  if (A.Data.size() == 3 * sizeof(fd_set) + sizeof(struct timeval)) {
+    for (int I = 0; I < 3; ++I)
+      if (Sets[I])
+        std::memcpy(Sets[I], A.Data.data() + I * sizeof(fd_set),
+                    sizeof(fd_set));
+    if (Timeout)
+      std::memcpy(Timeout, A.Data.data() + 3 * sizeof(fd_set), sizeof *Timeout);
+  }
+  return static_cast<int>(result(A));
+}
+
+ssize_t readlinkat(int Dir, const char *Path, char *Buf, size_t Bytes) {
+  if (!Path || !Buf)
+    return badAddress<ssize_t>();
+  HomeCall C(io::Op::Readlink);
+  C.args().i32(Dir).str(Path).u64(Bytes);
+  threads::HomeAnswer A = C.send();
+  if (A.Value > 0)
+    std::memcpy(Buf, A.Data.data(), std::min(A.Data.size(), Bytes));
+  return result(A);
+}
+
+int symlinkat(const char *Target, int Dir, const char *Path) {
+  if (!Target || !Path)
+    return badAddress<int>();
+  HomeCall C(io::Op::Symlink);
+  C.args().str(Target).i32(Dir).str(Path);
+  return static_cast<int>(simple(C));
+}
+
+int linkat(int FromDir, const char *From, int ToDir, const char *To,
+           int Flags) {
+  if (!From || !To)
+    return badAddress<int>();
+  HomeCall C(io::Op::Link);
+  C.args().i32(FromDir).str(From).i32(ToDir).str(To).i32(Flags);
+  return static_cast<int>(simple(C));
+}
+
+int fchmodat(int Dir, const char *Path, mode_t Mode, int Flags) {
+  if (!Path)
+    return badAddress<int>();
+  HomeCall C(io::Op::Chmod);
+  C.args().i32(Dir).str(Path).u32(Mode).i32(Flags);
+  return static_cast<int>(simple(C));
+}
+
+int fchmod(int Fd, mode_t Mode) {
+  HomeCall C(io::Op::Fchmod);
+  C.args().i32(Fd).u32(Mode);
+  return static_cast<int>(simple(C));
+}
+
 /// ioctl's requests carry arguments of any shape: none is forwarded. The
 /// call fails as on a descriptor that is no terminal, once with a warning.
 int ioctl(void *ReturnAddress) {
@@ -1401,6 +1490,65 @@ GRID_INTERPOSE int fchdir(int Fd) noexcept {
   return REAL(fchdir)(Fd);
 }
 
+GRID_INTERPOSE ssize_t readlink(const char *Path, char *Buf,
+                                size_t Bytes) noexcept {
+  if (remoteCaller())
+    return remote::readlinkat(AT_FDCWD, Path, Buf, Bytes);
+  return REAL(readlink)(Path, Buf, Bytes);
+}
+
+GRID_INTERPOSE ssize_t readlinkat(int Dir, const char *Path, char *Buf,
+                                  size_t Bytes) noexcept {
+  if (remoteCaller())
+    return remote::readlinkat(Dir, Path, Buf, Bytes);
+  return REAL(readlinkat)(Dir, Path, Buf, Bytes);
+}
+
+GRID_INTERPOSE int symlink(const char *Target, const char *Path) noexcept {
+  if (remoteCaller())
+    return remote::symlinkat(Target, AT_FDCWD, Path);
+  return REAL(symlink)(Target, Path);
+}
+
+GRID_INTERPOSE int symlinkat(const char *Target, int Dir,
+                             const char *Path) noexcept {
+  if (remoteCaller())
+    return remote::symlinkat(Target, Dir, Path);
+  return REAL(symlinkat)(Target, Dir, Path);
+}
+
+GRID_INTERPOSE int link(const char *From, const char *To) noexcept {
+  if (remoteCaller())
+    return remote::linkat(AT_FDCWD, From, AT_FDCWD, To, 0);
+  return REAL(link)(From, To);
+}
+
+GRID_INTERPOSE int linkat(int FromDir, const char *From, int ToDir,
+                          const char *To, int Flags) noexcept {
+  if (remoteCaller())
+    return remote::linkat(FromDir, From, ToDir, To, Flags);
+  return REAL(linkat)(FromDir, From, ToDir, To, Flags);
+}
+
+GRID_INTERPOSE int chmod(const char *Path, mode_t Mode) noexcept {
+  if (remoteCaller())
+    return remote::fchmodat(AT_FDCWD, Path, Mode, 0);
+  return REAL(chmod)(Path, Mode);
+}
+
+GRID_INTERPOSE int fchmodat(int Dir, const char *Path, mode_t Mode,
+                            int Flags) noexcept {
+  if (remoteCaller())
+    return remote::fchmodat(Dir, Path, Mode, Flags);
+  return REAL(fchmodat)(Dir, Path, Mode, Flags);
+}
+
+GRID_INTERPOSE int fchmod(int Fd, mode_t Mode) noexcept {
+  if (remoteCaller())
+    return remote::fchmod(Fd, Mode);
+  return REAL(fchmod)(Fd, Mode);
+}
+
 // --- Descriptors -------------------------------------------------------------
 
 GRID_INTERPOSE int dup(int Fd) noexcept {
@@ -1458,6 +1606,19 @@ GRID_INTERPOSE int pipe2(int Fds[2], int Flags) noexcept {
   if (remoteCaller())
     return remote::pipe(Fds, Flags);
   return REAL(pipe2)(Fds, Flags);
+}
+
+GRID_INTERPOSE int poll(struct pollfd *Fds, nfds_t Count, int Timeout) {
+  if (remoteCaller())
+    return remote::poll(Fds, Count, Timeout);
+  return REAL(poll)(Fds, Count, Timeout);
+}
+
+GRID_INTERPOSE int select(int Count, fd_set *Read, fd_set *Write,
+                          fd_set *Except, struct timeval *Timeout) {
+  if (remoteCaller())
+    return remote::select(Count, Read, Write, Except, Timeout);
+  return REAL(select)(Count, Read, Write, Except, Timeout);
 }
 
 GRID_INTERPOSE int isatty(int Fd) noexcept {

@@ -61,6 +61,14 @@
 //   Pclose    u64 site, u64 FILE                          -> status
 //   Waitpid   i32 pid, i32 options                        -> pid, i32 status
 //   Kill      i32 pid, i32 signal                         -> 0
+//   Poll      str pollfd array, i32 timeout               -> n, pollfd array
+//   Select    i32 nfds, 3 x (u32 present, str fd_set), u32 has timeout,
+//             str timeval                -> n, the three sets, timeval
+//   Readlink  i32 dir, str path, u64 bytes                -> n, target
+//   Symlink   str target, i32 dir, str path               -> 0
+//   Link      i32 dir, str from, i32 dir, str to, i32 flags -> 0
+//   Chmod     i32 dir, str path, u32 mode, i32 flags      -> 0
+//   Fchmod    i32 fd, u32 mode                            -> 0
 //===----------------------------------------------------------------------===//
 #ifndef GRID_API_REMOTEIO_H
 #define GRID_API_REMOTEIO_H
@@ -131,7 +139,14 @@ enum class Op : uint16_t {
   Pclose,
   Waitpid,
   Kill,
-  Last = Kill,
+  Poll,
+  Select,
+  Readlink,
+  Symlink,
+  Link,
+  Chmod,
+  Fchmod,
+  Last = Fchmod,
 };
 
 /// The most bytes one operation carries; larger reads and writes take

@@ -28,17 +28,27 @@
 // IOCTL: thread 2: ioctl fails: Inappropriate ioctl for device
 // IOCTL-WARN: grid: warn: ioctl from a thread on another node (called from ask_ioctl in refused.c) is not forwarded home; it fails with ENOTTY
 //
+// mmap of a descriptor (home's, not the agent's) fails with ENODEV.
+// RUN: echo data > %t.dir/mapped
+// RUN: %mpirun3t %t.fgrid mmap %t.dir/mapped > %t.mmap.out 2> %t.mmap.err
+// RUN: FileCheck %s --check-prefix=MMAP < %t.mmap.out
+// MMAP: thread 2: mmap of a descriptor fails: No such device
+//
 // Without mpirun, the interposed calls are the C library's.
 // RUN: %t.fgrid socket | FileCheck %s --check-prefix=LOCAL-SOCKET
 // RUN: %t.fgrid opendir %t.dir | FileCheck %s --check-prefix=LOCAL-DIR
+// RUN: %t.fgrid mmap %t.dir/mapped | FileCheck %s --check-prefix=LOCAL-MMAP
 // LOCAL-SOCKET: socket made
 // LOCAL-DIR: listed
+// LOCAL-MMAP: thread 2: mapped: data
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -66,6 +76,17 @@ static void ask_ioctl(long Id) {
     printf("thread %ld: ioctl fails: %s\n", Id, strerror(errno));
 }
 
+static void map_file(long Id) {
+  int Fd = open(Path, O_RDONLY);
+  char *P = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, Fd, 0);
+  if (P == MAP_FAILED)
+    printf("thread %ld: mmap of a descriptor fails: %s\n", Id,
+           strerror(errno));
+  else
+    printf("thread %ld: mapped: %.4s\n", Id, P);
+  close(Fd);
+}
+
 static void *run(void *P) {
   long Id = (long)P;
   // Spread places thread 0 at home, 1 on node 1, 2 on node 2.
@@ -76,6 +97,8 @@ static void *run(void *P) {
     use_socket();
   } else if (strcmp(Mode, "opendir") == 0) {
     list_dir();
+  } else if (strcmp(Mode, "mmap") == 0) {
+    map_file(Id);
   } else {
     ask_ioctl(Id);
   }
