@@ -370,11 +370,12 @@ void letAgentSettle() {
 int WriteFd;
 uint64_t WriteCalls, WriteChunks;
 double WriteNs;
+int WriteErrno; // of the first write that failed; main reports it
 
 void *writeBytes(void *) {
   WriteNs = dsmbench::nsPerCall(WriteChunks, WriteCalls, [] {
-    if (write(WriteFd, "x", 1) != 1)
-      fail(std::string("write: ") + std::strerror(errno));
+    if (write(WriteFd, "x", 1) != 1 && !WriteErrno)
+      WriteErrno = errno ? errno : EIO;
   });
   return nullptr;
 }
@@ -402,6 +403,8 @@ int runWrite(const std::string &Path, uint64_t Calls, uint64_t Chunks) {
   startThread(&Writer, writeBytes, nullptr); // node 1's turn
   joinThread(Writer);
   close(WriteFd);
+  if (WriteErrno)
+    fail(std::string("write: ") + std::strerror(WriteErrno));
   if (sizeThenRemove(Path) != Calls * Chunks)
     fail("write: " + Path + " does not hold every byte written");
   std::printf("RESULT ns_per_call=%.0f calls=%llu chunks=%llu\n", WriteNs,
@@ -418,19 +421,21 @@ struct Stream {
   FILE *F;
   uint64_t Megabytes;
   double Seconds;
+  std::string Error; // main reports it
 };
 
+// Failures are left to main to report: the thread may run on node 1.
 void *fwriteBlocks(void *P) {
   Stream &S = *static_cast<Stream *>(P);
   std::vector<char> Block(BlockBytes);
   for (size_t I = 0; I < BlockBytes; ++I)
     Block[I] = static_cast<char>(I * 131);
   double Start = now();
-  for (uint64_t M = 0; M < S.Megabytes; ++M)
+  for (uint64_t M = 0; M < S.Megabytes && S.Error.empty(); ++M)
     if (std::fwrite(Block.data(), 1, BlockBytes, S.F) != BlockBytes)
-      fail(std::string("fwrite: ") + std::strerror(errno));
-  if (std::fflush(S.F) != 0)
-    fail(std::string("fflush: ") + std::strerror(errno));
+      S.Error = std::string("fwrite: ") + std::strerror(errno);
+  if (S.Error.empty() && std::fflush(S.F) != 0)
+    S.Error = std::string("fflush: ") + std::strerror(errno);
   S.Seconds = now() - Start;
   return nullptr;
 }
@@ -443,12 +448,14 @@ double timeFwrite(const std::string &Path, uint64_t Megabytes, bool IdleFirst) {
     startThread(&Idle, idle, nullptr);
     joinThread(Idle);
   }
-  Stream S{std::fopen(Path.c_str(), "w"), Megabytes, 0};
+  Stream S{std::fopen(Path.c_str(), "w"), Megabytes, 0, {}};
   if (!S.F)
     fail(Path + ": " + std::strerror(errno));
   pthread_t Writer;
   startThread(&Writer, fwriteBlocks, &S);
   joinThread(Writer);
+  if (!S.Error.empty())
+    fail(S.Error);
   if (std::fclose(S.F) != 0)
     fail(Path + ": " + std::strerror(errno));
   if (sizeThenRemove(Path) != Megabytes * BlockBytes)
