@@ -1,16 +1,17 @@
 //===- benchmarks/dsm_kernels.h - Compute shared by the DSM figures -------===//
 //
 // The Monte Carlo pi and Jacobi kernels of the issue-5 figures (and the
-// median both sides report, and their option parsing), included by
-// both dsm_threads.cpp (threads, built with -fgrid) and dsm_mpi.cpp (the
-// hand-written MPI versions), so that the two sides run the same code built
-// by the same compiler with the same flags, and their results must be equal
-// to the bit.
+// median both sides report, the timing of calls in chunks, and their option
+// parsing), included by both dsm_threads.cpp (threads, built with -fgrid)
+// and dsm_mpi.cpp (the hand-written MPI versions), so that the two sides run
+// the same code built by the same compiler with the same flags, and their
+// results must be equal to the bit.
 //===----------------------------------------------------------------------===//
 #ifndef GRID_BENCHMARKS_DSM_KERNELS_H
 #define GRID_BENCHMARKS_DSM_KERNELS_H
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -37,6 +38,23 @@ inline double median(std::vector<double> V) {
   std::sort(V.begin(), V.end());
   size_t N = V.size();
   return N % 2 ? V[N / 2] : (V[N / 2 - 1] + V[N / 2]) / 2;
+}
+
+/// The median ns per call of Call() over Chunks chunks of Calls calls each,
+/// the first chunk (a warm-up) left out.
+template <typename CallFn>
+double nsPerCall(uint64_t Chunks, uint64_t Calls, CallFn &&Call) {
+  std::vector<double> Ns;
+  for (uint64_t C = 0; C < Chunks; ++C) {
+    auto Start = std::chrono::steady_clock::now();
+    for (uint64_t I = 0; I < Calls; ++I)
+      Call();
+    std::chrono::duration<double, std::nano> Spent =
+        std::chrono::steady_clock::now() - Start;
+    if (C > 0)
+      Ns.push_back(Spent.count() / static_cast<double>(Calls));
+  }
+  return median(Ns);
 }
 
 inline uint64_t splitmix64(uint64_t &State) {

@@ -1,6 +1,7 @@
 //===- benchmarks/dsm_mpi.cpp - Hand-written MPI baselines of the DSM -----===//
 //
-// The baselines of the DSM figures of benchmarks/RESULTS.md (issue 5): what
+// The baselines of the DSM figures of benchmarks/RESULTS.md (issue 5), and
+// of the remote write figure (issue 6): what
 // a programmer writing MPI by hand gets on the same ranks. Built with
 // clang++-19 and the same flags as dsm_threads (no -fgrid), linked with
 // Open MPI, and run by benchmarks/run.py under `mpirun -np 2` in the same
@@ -24,6 +25,13 @@
 //       each side (MPI_Sendrecv with its neighbours per iteration), the
 //       result gathered at rank 0. Time from a barrier after the set-up to
 //       the end of the gather, at rank 0.
+//   dsm_mpi write --file PATH [--calls N] [--chunks N]
+//       The floor of a write(2) carried home, in two parts, per call, over
+//       N calls per chunk: a round trip of 1 byte (MPI_Send, then MPI_Recv
+//       of rank 0's echo) timed on rank 1, and a 1-byte write to PATH
+//       (created, emptied; checked and removed after) timed on rank 0. Prints
+//       the medians over the chunks after the first (a warm-up), and their
+//       sum.
 //
 // Rank 0 prints a final line the runner parses:
 //   RESULT key=value ...
@@ -31,11 +39,15 @@
 
 #include "dsm_kernels.h"
 
+#include <fcntl.h>
 #include <mpi.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -201,14 +213,70 @@ int runJacobi(size_t Cells, unsigned Iterations) {
   return 0;
 }
 
+//===----------------------------------------------------------------------===//
+// write
+//===----------------------------------------------------------------------===//
+
+int runWrite(const std::string &Path, uint64_t Calls, uint64_t Chunks) {
+  if (Ranks != 2)
+    fail("write runs on exactly 2 ranks");
+  if (Chunks < 2)
+    fail("write needs at least 2 chunks");
+  char Byte = 'x';
+  double Medians[2] = {0, 0}; // round trip, local write
+  if (Rank == 1) {
+    Medians[0] = dsmbench::nsPerCall(Chunks, Calls, [&] {
+      MPI_Send(&Byte, 1, MPI_CHAR, 0, 0, MPI_COMM_WORLD);
+      MPI_Recv(&Byte, 1, MPI_CHAR, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    });
+    MPI_Send(Medians, 2, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD);
+    // Asleep while rank 0 writes: a blocking MPI call would spin on a core
+    // the writes may need.
+    MPI_Request Done;
+    MPI_Ibarrier(MPI_COMM_WORLD, &Done);
+    for (int Finished = 0; !Finished; usleep(1000))
+      MPI_Test(&Done, &Finished, MPI_STATUS_IGNORE);
+    return 0;
+  }
+  for (uint64_t I = 0; I < Calls * Chunks; ++I) {
+    MPI_Recv(&Byte, 1, MPI_CHAR, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Send(&Byte, 1, MPI_CHAR, 1, 0, MPI_COMM_WORLD);
+  }
+  MPI_Recv(Medians, 2, MPI_DOUBLE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  int Fd = open(Path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (Fd < 0)
+    fail(Path + ": " + std::strerror(errno));
+  Medians[1] = dsmbench::nsPerCall(Chunks, Calls, [&] {
+    if (write(Fd, &Byte, 1) != 1)
+      fail(std::string("write: ") + std::strerror(errno));
+  });
+  close(Fd);
+  struct stat St;
+  if (stat(Path.c_str(), &St) != 0 || unlink(Path.c_str()) != 0)
+    fail(Path + ": " + std::strerror(errno));
+  if (static_cast<uint64_t>(St.st_size) != Calls * Chunks)
+    fail("write: " + Path + " does not hold every byte written");
+  // Rank 1's barrier is non-blocking, which only a non-blocking one matches.
+  MPI_Request Done;
+  MPI_Ibarrier(MPI_COMM_WORLD, &Done);
+  MPI_Wait(&Done, MPI_STATUS_IGNORE);
+  std::printf("RESULT pingpong_ns=%.0f write_ns=%.0f ns_per_call=%.0f "
+              "calls=%llu chunks=%llu\n",
+              Medians[0], Medians[1], Medians[0] + Medians[1],
+              static_cast<unsigned long long>(Calls),
+              static_cast<unsigned long long>(Chunks - 1));
+  return 0;
+}
+
 void usage(const char *Program) {
   if (Rank == 0)
     std::printf("Usage: %s fault [--pages N] [--chunks N]\n"
                 "       %s pi [--samples N]\n"
                 "       %s jacobi [--cells N] [--iterations N]\n"
+                "       %s write --file PATH [--calls N] [--chunks N]\n"
                 "The MPI baselines of the DSM figures (see the banner); run "
                 "under mpirun -np 2.\n",
-                Program, Program, Program);
+                Program, Program, Program, Program);
 }
 
 } // namespace
@@ -219,8 +287,10 @@ int main(int Argc, char **Argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &Ranks);
   std::string Mode = Argc > 1 ? Argv[1] : "";
   uint64_t Pages = 256, Chunks = 9, Samples = 200000000, Cells = 131072,
-           Iterations = 20;
-  bool Bad = Mode != "fault" && Mode != "pi" && Mode != "jacobi";
+           Iterations = 20, Calls = 1000;
+  std::string File;
+  bool Bad =
+      Mode != "fault" && Mode != "pi" && Mode != "jacobi" && Mode != "write";
   for (int I = 2; I < Argc && !Bad; I += 2) {
     std::string A = Argv[I];
     if (I + 1 >= Argc) {
@@ -238,9 +308,14 @@ int main(int Argc, char **Argv) {
       Cells = parseCount(A, V, uint64_t(1) << 28);
     else if (A == "--iterations")
       Iterations = parseCount(A, V, 100000);
+    else if (A == "--calls")
+      Calls = parseCount(A, V, 100000000);
+    else if (A == "--file")
+      File = V;
     else
       Bad = true;
   }
+  Bad = Bad || (Mode == "write" && File.empty());
   int Status = 2;
   if (Bad)
     usage(Argv[0]);
@@ -248,6 +323,8 @@ int main(int Argc, char **Argv) {
     Status = runFault(Pages, Chunks);
   else if (Mode == "pi")
     Status = runPi(Samples);
+  else if (Mode == "write")
+    Status = runWrite(File, Calls, Chunks);
   else
     Status = runJacobi(Cells, static_cast<unsigned>(Iterations));
   MPI_Finalize();

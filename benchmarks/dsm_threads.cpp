@@ -1,6 +1,7 @@
 //===- benchmarks/dsm_threads.cpp - Threads on other nodes, measured ------===//
 //
-// The DSM figures of benchmarks/RESULTS.md (issue 5). Built with
+// The DSM figures of benchmarks/RESULTS.md (issue 5), and those of remote
+// system calls (issue 6), which a thread on node 1 makes. Built with
 // `grid-clang++ -fgrid` and run by benchmarks/run.py under `mpirun -np 2`
 // with GRID_THREAD_TOLERANCE=any and GRID_PLACEMENT=spread: the program's
 // pthread_create calls then go round robin over home (rank 0) and node 1,
@@ -36,6 +37,20 @@
 //       mpirun -np 2, the second half is read on node 1); the blocks stay
 //       allocated until exit, where GRID_STATS=1 prints the DSM's metadata
 //       ("grid: dsm: ..."), which the runner reads.
+//   dsm_threads write --file PATH [--calls N] [--chunks N]
+//       Main opens PATH (created, emptied) and sleeps 0.5 s, so that node
+//       1's event loop has settled (letAgentSettle); a thread on node 1 (the
+//       second created: the first, at home, does nothing) then writes 1 byte
+//       to it with write(2) N times per chunk, which Grid carries out at
+//       home, timed in the thread. Main checks that the file holds every
+//       byte, and removes it. Prints the median ns per call over the chunks
+//       after the first (a warm-up).
+//   dsm_threads fwrite --file PATH [--megabytes N] [--first home|remote]
+//       After main has slept as in write, a thread at home and one on node
+//       1, in turn (home's first unless --first remote), each fwrite N MiB
+//       in calls of 1 MiB, then fflush, to a stream main fopened on PATH
+//       (created, emptied), timed in the thread; main checks the file's size
+//       and removes it after each. Prints both times.
 //
 // Each mode prints a final line the runner parses:
 //   RESULT key=value ...
@@ -43,15 +58,20 @@
 
 #include "dsm_kernels.h"
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -334,6 +354,135 @@ int runMetadata(size_t Megabytes, unsigned Threads) {
   return 0;
 }
 
+//===----------------------------------------------------------------------===//
+// write
+//===----------------------------------------------------------------------===//
+
+/// Waits until node 1's event loop sleeps between messages, as it does for
+/// the rest of a program's life: until its first load report (0.25 s after
+/// the agent starts, before main) takes its wake hints, it polls without
+/// sleeping, which answers a remote thread's calls sooner than it will
+/// later.
+void letAgentSettle() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+}
+
+int WriteFd;
+uint64_t WriteCalls, WriteChunks;
+double WriteNs;
+int WriteErrno; // of the first write that failed; main reports it
+
+void *writeBytes(void *) {
+  WriteNs = dsmbench::nsPerCall(WriteChunks, WriteCalls, [] {
+    if (write(WriteFd, "x", 1) != 1 && !WriteErrno)
+      WriteErrno = errno ? errno : EIO;
+  });
+  return nullptr;
+}
+
+/// The size of the file at Path, which is then removed.
+uint64_t sizeThenRemove(const std::string &Path) {
+  struct stat St;
+  if (stat(Path.c_str(), &St) != 0 || unlink(Path.c_str()) != 0)
+    fail(Path + ": " + std::strerror(errno));
+  return static_cast<uint64_t>(St.st_size);
+}
+
+int runWrite(const std::string &Path, uint64_t Calls, uint64_t Chunks) {
+  if (Chunks < 2)
+    fail("write: chunks must be at least 2");
+  WriteFd = open(Path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (WriteFd < 0)
+    fail(Path + ": " + std::strerror(errno));
+  WriteCalls = Calls;
+  WriteChunks = Chunks;
+  letAgentSettle();
+  pthread_t Home, Writer;
+  startThread(&Home, idle, nullptr); // spread: home's turn
+  joinThread(Home);
+  startThread(&Writer, writeBytes, nullptr); // node 1's turn
+  joinThread(Writer);
+  close(WriteFd);
+  if (WriteErrno)
+    fail(std::string("write: ") + std::strerror(WriteErrno));
+  if (sizeThenRemove(Path) != Calls * Chunks)
+    fail("write: " + Path + " does not hold every byte written");
+  std::printf("RESULT ns_per_call=%.0f calls=%llu chunks=%llu\n", WriteNs,
+              static_cast<unsigned long long>(Calls),
+              static_cast<unsigned long long>(Chunks - 1));
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// fwrite
+//===----------------------------------------------------------------------===//
+
+struct Stream {
+  FILE *F;
+  uint64_t Megabytes;
+  double Seconds;
+  std::string Error; // main reports it
+};
+
+// Failures are left to main to report: the thread may run on node 1.
+void *fwriteBlocks(void *P) {
+  Stream &S = *static_cast<Stream *>(P);
+  std::vector<char> Block(BlockBytes);
+  for (size_t I = 0; I < BlockBytes; ++I)
+    Block[I] = static_cast<char>(I * 131);
+  double Start = now();
+  for (uint64_t M = 0; M < S.Megabytes && S.Error.empty(); ++M)
+    if (std::fwrite(Block.data(), 1, BlockBytes, S.F) != BlockBytes)
+      S.Error = std::string("fwrite: ") + std::strerror(errno);
+  if (S.Error.empty() && std::fflush(S.F) != 0)
+    S.Error = std::string("fflush: ") + std::strerror(errno);
+  S.Seconds = now() - Start;
+  return nullptr;
+}
+
+/// The seconds a thread (created after one that does nothing, if IdleFirst)
+/// takes to fwrite Megabytes to a stream on Path.
+double timeFwrite(const std::string &Path, uint64_t Megabytes, bool IdleFirst) {
+  if (IdleFirst) {
+    pthread_t Idle;
+    startThread(&Idle, idle, nullptr);
+    joinThread(Idle);
+  }
+  Stream S{std::fopen(Path.c_str(), "w"), Megabytes, 0, {}};
+  if (!S.F)
+    fail(Path + ": " + std::strerror(errno));
+  pthread_t Writer;
+  startThread(&Writer, fwriteBlocks, &S);
+  joinThread(Writer);
+  if (!S.Error.empty())
+    fail(S.Error);
+  if (std::fclose(S.F) != 0)
+    fail(Path + ": " + std::strerror(errno));
+  if (sizeThenRemove(Path) != Megabytes * BlockBytes)
+    fail("fwrite: " + Path + " does not hold every byte written");
+  return S.Seconds;
+}
+
+int runFwrite(const std::string &Path, uint64_t Megabytes,
+              const std::string &First) {
+  if (First != "home" && First != "remote")
+    fail("fwrite: --first needs home or remote, got '" + First + "'");
+  // Spread places created threads at home and on node 1 in turn, home's
+  // first: an idle thread takes home's turn when node 1 goes first.
+  letAgentSettle();
+  double Home, Remote;
+  if (First == "home") {
+    Home = timeFwrite(Path, Megabytes, false);
+    Remote = timeFwrite(Path, Megabytes, false);
+  } else {
+    Remote = timeFwrite(Path, Megabytes, true);
+    Home = timeFwrite(Path, Megabytes, false);
+  }
+  std::printf("RESULT home_seconds=%.6f remote_seconds=%.6f megabytes=%llu\n",
+              Home, Remote, static_cast<unsigned long long>(Megabytes));
+  return 0;
+}
+
 [[noreturn]] void usage(const char *Program, int Status) {
   std::printf(
       "Usage: %s fault [--pages N] [--chunks N]\n"
@@ -341,9 +490,13 @@ int runMetadata(size_t Megabytes, unsigned Threads) {
       "       %s pi [--samples N] [--threads N]\n"
       "       %s jacobi [--cells N] [--iterations N] [--threads N]\n"
       "       %s metadata [--megabytes N] [--threads N]\n"
-      "The DSM figures of benchmarks/RESULTS.md; run under mpirun -np 2 with\n"
-      "GRID_THREAD_TOLERANCE=any GRID_PLACEMENT=spread (see the banner).\n",
-      Program, Program, Program, Program, Program);
+      "       %s write --file PATH [--calls N] [--chunks N]\n"
+      "       %s fwrite --file PATH [--megabytes N] [--first home|remote]\n"
+      "The DSM and remote system call figures of benchmarks/RESULTS.md; run\n"
+      "under mpirun -np 2 with GRID_THREAD_TOLERANCE=any "
+      "GRID_PLACEMENT=spread\n"
+      "(see the banner).\n",
+      Program, Program, Program, Program, Program, Program, Program);
   std::exit(Status);
 }
 
@@ -356,7 +509,9 @@ int main(int Argc, char **Argv) {
   if (Mode == "--help")
     usage(Argv[0], 0);
   uint64_t Pages = 256, Chunks = 9, Handoffs = 2000, Samples = 200000000,
-           Threads = 2, Cells = 131072, Iterations = 20, Megabytes = 256;
+           Threads = 2, Cells = 131072, Iterations = 20, Megabytes = 256,
+           Calls = 1000;
+  std::string File, First = "home";
   for (int I = 2; I < Argc; ++I) {
     std::string A = Argv[I];
     if (I + 1 >= Argc)
@@ -378,6 +533,12 @@ int main(int Argc, char **Argv) {
       Iterations = parseCount(A, V, 100000);
     else if (A == "--megabytes")
       Megabytes = parseCount(A, V, 2048);
+    else if (A == "--calls")
+      Calls = parseCount(A, V, 100000000);
+    else if (A == "--file")
+      File = V;
+    else if (A == "--first")
+      First = V;
     else
       usage(Argv[0], 2);
   }
@@ -392,5 +553,11 @@ int main(int Argc, char **Argv) {
                      static_cast<unsigned>(Threads));
   if (Mode == "metadata")
     return runMetadata(Megabytes, static_cast<unsigned>(Threads));
+  if ((Mode == "write" || Mode == "fwrite") && File.empty())
+    fail(Mode + " needs --file PATH");
+  if (Mode == "write")
+    return runWrite(File, Calls, Chunks);
+  if (Mode == "fwrite")
+    return runFwrite(File, Megabytes, First);
   usage(Argv[0], 2);
 }

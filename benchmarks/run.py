@@ -78,13 +78,29 @@ the subject round by round:
                heap in use, from the `grid: dsm:` line GRID_STATS=1 prints
                at exit of a run where node 1 read 128 of 256 MiB
 
---record rewrites all of RESULTS.md after a run of every figure, or only its
-DSM section after a run of exactly the DSM figures
-(--only dsm-fault,dsm-handoff,dsm-pi,dsm-jacobi,locks,dsm-metadata).
+The figures of remote system calls (issue 6) run dsm_threads in the same
+way (mpirun -np 2, thread tolerance any, spread, GRID_STATS=1, a thread on
+node 1 checked): its thread on node 1 writes to a file main opened at home,
+and Grid carries each call out at home (the thread's shadow does):
+
+  rsys-write   1-byte write(2)s of a thread on node 1 (ns per call, timed in
+               the thread) vs a 1-byte MPI round trip between the 2 ranks
+               plus a local 1-byte write(2) at rank 0 (dsm_mpi), in the same
+               rounds; the file is under the build directory, removed after
+  rsys-fwrite  256 MiB of fwrite in calls of 1 MiB, then fflush, from a
+               thread on node 1 vs from a thread at home in the same run
+               (which goes first alternates by round), to a file under the
+               build directory removed after each: home time / remote time
+
+--record rewrites all of RESULTS.md after a run of every figure, or only one
+section after a run of exactly its figures: the DSM's
+(--only dsm-fault,dsm-handoff,dsm-pi,dsm-jacobi,locks,dsm-metadata) or
+remote system calls' (--only rsys-write,rsys-fwrite).
 
 Run through benchmarks/run.sh after building the target grid-benchmarks.
 """
 import argparse
+import collections
 import datetime
 import fcntl
 import json
@@ -108,11 +124,13 @@ ROOT = os.path.dirname(HERE)
 # What --only accepts; "idle" measures two figures in one run.
 FIGURES = ("create", "kernel", "compile", "remote-system", "remote-jobs",
            "relay", "idle", "renice", "ps", "top", "dsm-fault", "dsm-handoff",
-           "dsm-pi", "dsm-jacobi", "locks", "dsm-metadata")
+           "dsm-pi", "dsm-jacobi", "locks", "dsm-metadata", "rsys-write",
+           "rsys-fwrite")
 LOCAL_FIGURES = ("create", "kernel", "compile")
 CONTROL_FIGURES = ("renice", "ps", "top")
 DSM_FIGURES = ("dsm-fault", "dsm-handoff", "dsm-pi", "dsm-jacobi", "locks",
                "dsm-metadata")
+RSYS_FIGURES = ("rsys-write", "rsys-fwrite")
 # Figures that need no mpirun.
 WITHOUT_MPI = LOCAL_FIGURES + ("ps", "top", "locks")
 # Targets: a ratio or value at most this, except those in AT_LEAST.
@@ -121,8 +139,8 @@ TARGETS = {"create": 1.20, "kernel": 1.03, "compile": 1.10,
            "deputy-rss": 2048, "agent-cpu": 2.0, "renice": 50.0,
            "ps": 20.0, "top": 0.98, "dsm-fault": 2.0, "dsm-handoff": 25.0,
            "dsm-pi": 0.9, "dsm-jacobi": 0.5, "locks": 1.10,
-           "dsm-metadata": 1.0}
-AT_LEAST = ("relay", "top", "dsm-pi", "dsm-jacobi")
+           "dsm-metadata": 1.0, "rsys-write": 1.5, "rsys-fwrite": 0.3}
+AT_LEAST = ("relay", "top", "dsm-pi", "dsm-jacobi", "rsys-fwrite")
 TITLES = {
     "create": "thread create+join: Grid vs raw pthread",
     "kernel": "thread-heavy kernel: -fgrid vs plain",
@@ -148,18 +166,26 @@ TITLES = {
                   "barrier vs MPI halo exchange (MPI time / Grid time)",
     "locks": "lock-heavy kernel: -fgrid vs plain, no thread remote",
     "dsm-metadata": "DSM metadata (jemalloc + node caches) / heap in use",
+    "rsys-write": "1-byte write(2) of a thread on node 1, carried home, vs "
+                  "1-byte MPI round trip + local write",
+    "rsys-fwrite": "256 MiB fwrite, 1 MiB per call: thread on node 1 vs "
+                   "thread at home (throughput)",
 }
 DEFAULT_ROUNDS = {"create": 31, "kernel": 11, "compile": 7,
                   "remote-system": 15, "remote-jobs": 7, "relay": 7,
                   "idle": 3, "renice": 31, "ps": 51, "top": 11,
                   "dsm-fault": 7, "dsm-handoff": 7, "dsm-pi": 7,
-                  "dsm-jacobi": 5, "locks": 11, "dsm-metadata": 1}
+                  "dsm-jacobi": 5, "locks": 11, "dsm-metadata": 1,
+                  "rsys-write": 7, "rsys-fwrite": 7}
 # The DSM figures' workloads (dsm_threads and dsm_mpi take the same).
 DSM_FAULT_ARGS = ["--pages", "256", "--chunks", "9"]
 DSM_HANDOFFS = 2000
 DSM_PI_SAMPLES = 200000000
 DSM_JACOBI_ARGS = ["--cells", "131072", "--iterations", "20"]
 DSM_METADATA_MIB = 256
+# The remote system calls' workloads (dsm_mpi write takes the same).
+RSYS_WRITE_ARGS = ["--calls", "1000", "--chunks", "9"]
+RSYS_FWRITE_MIB = 256
 RELAY_BYTES = 256 << 20
 PS_THREADS = 1000
 # kernel-grid's frames per run for the top figure: about 1.5-2.5 s here
@@ -1105,6 +1131,96 @@ def measure_dsm_metadata(bench, build_dir, rounds, verbose, mpirun):
         f"is held at exit; `{shown_dsm_command('dsm_threads', args)}`")]
 
 
+# --- Remote system calls (issue 6) ------------------------------------------
+
+
+def rsys_file(bench, name):
+    """A file of a remote system call figure under the build directory (the
+    programs remove it), and its path as RESULTS.md shows it."""
+    return os.path.join(bench, name), f"build/benchmarks/{name}"
+
+
+def measure_rsys_write(bench, build_dir, rounds, verbose, mpirun):
+    threads = need(os.path.join(bench, "dsm_threads"), build_dir)
+    mpi = need(os.path.join(bench, "dsm_mpi"), build_dir)
+    path, shown_path = rsys_file(bench, "rsys-write.bin")
+    args = ["write", "--file", path] + RSYS_WRITE_ARGS
+    shown_args = ["write", "--file", shown_path] + RSYS_WRITE_ARGS
+    env = mpirun_env()
+    results = dsm_rounds(rounds, verbose, mpirun, {
+        "grid": (dsm_command(mpirun, threads, args), env,
+                 grid_result("dsm_threads write")),
+        "mpi": (dsm_command(mpirun, mpi, args, False), env,
+                plain_result("dsm_mpi write")),
+    })
+    subj = [float(r["grid"]["ns_per_call"]) for r in results]
+    base = [float(r["mpi"]["ns_per_call"]) for r in results]
+    ratios = [s / b for s, b in zip(subj, base)]
+    pingpong = statistics.median(float(r["mpi"]["pingpong_ns"])
+                                 for r in results)
+    local = statistics.median(float(r["mpi"]["write_ns"]) for r in results)
+    if verbose:
+        for i, (s, b) in enumerate(zip(subj, base)):
+            print(f"rsys-write round {i}: baseline {b:.0f} ns  node 1 "
+                  f"{s:.0f} ns  ratio {s / b:.2f}")
+    calls, chunks = int(RSYS_WRITE_ARGS[1]), int(RSYS_WRITE_ARGS[3])
+    return [Figure(
+        "rsys-write", statistics.median(base) / 1e3,
+        statistics.median(subj) / 1e3, ratios, "us",
+        f"per call, the median of {chunks - 1} chunks of {calls} calls per "
+        "run (after a warm-up chunk), each writing 1 byte with write(2) to "
+        "a file main opened (O_TRUNC) before creating the thread; main "
+        "first sleeps 0.5 s: node 1's event loop polls without sleeping "
+        "until its first load report (0.25 s after the agent starts) takes "
+        "its wake hints, and answers faster meanwhile than for the rest of "
+        "a program's life, which the figure measures; the thread "
+        "on node 1 (the second created: spread sends the first home) times "
+        "its calls, and main checks after the join that the file holds "
+        "every byte; the baseline is measured by a hand-written MPI job on "
+        "the same 2 ranks: a round trip of 1 byte (MPI_Send, MPI_Recv of "
+        f"the echo) timed on rank 1 ({pingpong / 1e3:.2f} us; both ranks "
+        "in blocking MPI calls, which spin) plus a 1-byte write(2) to such "
+        f"a file timed on rank 0 ({local / 1e3:.2f} us, rank 1 asleep); "
+        f"`{shown_dsm_command('dsm_threads', shown_args)}` vs "
+        f"`{shown_dsm_command('dsm_mpi', shown_args, False)}`")]
+
+
+def measure_rsys_fwrite(bench, build_dir, rounds, verbose, mpirun):
+    threads = need(os.path.join(bench, "dsm_threads"), build_dir)
+    path, shown_path = rsys_file(bench, "rsys-fwrite.bin")
+    mib = RSYS_FWRITE_MIB
+    base, subj, ratios = [], [], []
+    for i in range(rounds):
+        first = "home" if i % 2 == 0 else "remote"
+        argv = dsm_command(mpirun, threads,
+                           ["fwrite", "--file", path, "--megabytes", str(mib),
+                            "--first", first])
+        out, err = run_job(argv, verbose, mpirun_env())
+        r = grid_result("dsm_threads fwrite")(out, err)
+        home, remote = float(r["home_seconds"]), float(r["remote_seconds"])
+        base.append(mib / home)
+        subj.append(mib / remote)
+        ratios.append(home / remote)
+        if verbose:
+            print(f"rsys-fwrite round {i} ({first} first): home {home:.3f} s"
+                  f"  node 1 {remote:.3f} s  ratio {ratios[-1]:.3f}")
+    shown = shown_dsm_command("dsm_threads", [
+        "fwrite", "--file", shown_path, "--megabytes", str(mib), "--first",
+        "home|remote"])
+    return [Figure(
+        "rsys-fwrite", statistics.median(base), statistics.median(subj),
+        ratios, "MiB/s",
+        f"{mib} MiB in fwrite calls of 1 MiB from one buffer the thread "
+        "filled before, then fflush, timed in the thread, to a stream main "
+        "fopened (\"w\") before creating it; main fcloses it after the join, "
+        "checks the file's size and removes it; a thread at home and one on "
+        "node 1 in each run, which goes first alternating by round (an idle "
+        "thread takes home's turn of spread when node 1 goes first), after "
+        "main has slept 0.5 s as for the write figure; the "
+        "page cache absorbs the writes (no fsync), for both alike; "
+        f"`{shown}`")]
+
+
 def machine_note():
     model = "unknown CPU"
     try:
@@ -1200,8 +1316,8 @@ def record(figures, command, machine, started, revision):
     local = [f for f in figures if f.name in LOCAL_FIGURES]
     control = [f for f in figures if f.name in CONTROL_FIGURES]
     dsm = [f for f in figures if f.name in DSM_FIGURES]
-    remote = [f for f in figures
-              if f not in local and f not in control and f not in dsm]
+    rsys = [f for f in figures if f.name in RSYS_FIGURES]
+    remote = [f for f in figures if f not in local + control + dsm + rsys]
     lines = [
         "# Benchmark results",
         "",
@@ -1278,34 +1394,23 @@ def record(figures, command, machine, started, revision):
     lines += markdown_table(ABSOLUTE_HEAD, absolute_rows(control))
     lines += ["", "Rounds and method:", ""]
     lines += method_lines(control)
-    lines += [""]
-    lines += dsm_section(dsm, ["Same run, command and machine as above."])
+    same = ["Same run, command and machine as above."]
+    lines += [""] + section_lines(DSM, dsm, same)
+    lines += [""] + section_lines(RSYS, rsys, same)
     with open(os.path.join(HERE, "RESULTS.md"), "w") as out:
         out.write("\n".join(lines))
 
 
-DSM_HEADING = "## Threads on other nodes"
+# A section of RESULTS.md that --record can also rewrite alone, after a run
+# of exactly its figures: its heading, the text before its tables, and the
+# analysis after them.
+Section = collections.namedtuple("Section",
+                                 "figures heading intro reading")
 
 
-def dsm_section(figures, run_lines):
-    """The lines of RESULTS.md's DSM section (issue 5)."""
-    lines = [
-        DSM_HEADING,
-        "",
-        "Threads placed on other ranks, their memory kept coherent by the",
-        "DSM (issue 5; docs/design/dsm.md). `benchmarks/dsm_threads`",
-        "(built with -fgrid) runs as home of `mpirun -np 2` on this machine",
-        "with thread tolerance `any`, strategy `spread` and `GRID_STATS=1`,",
-        "so its threads go round robin over home and node 1 (the runner",
-        "checks in the statistics that one ran on node 1). The baselines are",
-        "hand-written MPI (`benchmarks/dsm_mpi`: plain clang++-19, the same",
-        "flags, the compute shared in `dsm_kernels.h`) on the same 2 ranks,",
-        "or the same program run locally, alternating with the subject round",
-        "by round. For pi and Jacobi the ratio is MPI time / Grid time",
-        "(higher is better). Both ranks share this machine's 2 cores with",
-        "each rank's event loop thread.",
-    ]
-    lines += ["", *run_lines, ""]
+def section_lines(section, figures, run_lines):
+    """The lines of a Section, run_lines saying which run measured it."""
+    lines = [section.heading, "", *section.intro, "", *run_lines, ""]
     lines += markdown_table(HEAD, table_rows(figures))
     for head, rows in ((ABSOLUTE_HEAD, absolute_rows(figures)),
                        (AMOUNT_HEAD, amount_rows(figures))):
@@ -1313,21 +1418,21 @@ def dsm_section(figures, run_lines):
             lines += [""] + markdown_table(head, rows)
     lines += ["", "Rounds and method:", ""]
     lines += method_lines(figures)
-    lines += [""] + READING_DSM + [""]
+    lines += [""] + section.reading + [""]
     return lines
 
 
-def record_dsm(figures, command, machine, started, revision):
-    """Rewrites only the DSM section of RESULTS.md (a run of exactly the
-    DSM figures), with its own command, date, machine and revision."""
+def record_section(section, figures, command, machine, started, revision):
+    """Rewrites only one Section of RESULTS.md (a run of exactly its
+    figures), with its own command, date, machine and revision."""
     path = os.path.join(HERE, "RESULTS.md")
     text = open(path).read() if os.path.exists(path) else ""
-    start = text.find(DSM_HEADING)
+    start = text.find(section.heading)
     if start < 0:
         head, tail = text.rstrip("\n") + "\n\n", ""
     else:
         head = text[:start]
-        following = text.find("\n## ", start + len(DSM_HEADING))
+        following = text.find("\n## ", start + len(section.heading))
         tail = text[following + 1:] if following >= 0 else ""
     run_lines = [
         f"- Command: `{command}` (this section only)",
@@ -1336,9 +1441,9 @@ def record_dsm(figures, command, machine, started, revision):
         f"{os.getloadavg()[0]:.2f} at the end",
         f"- Revision: {revision}",
     ]
-    section = "\n".join(dsm_section(figures, run_lines))
+    lines = "\n".join(section_lines(section, figures, run_lines))
     with open(path, "w") as out:
-        out.write(head + section + ("\n" + tail if tail else ""))
+        out.write(head + lines + ("\n" + tail if tail else ""))
 
 
 # What the remote figures contain, whatever their values on a given run
@@ -1370,7 +1475,20 @@ READING_REMOTE = [
     "a local pipe.",
 ]
 
-
+DSM_INTRO = [
+    "Threads placed on other ranks, their memory kept coherent by the",
+    "DSM (issue 5; docs/design/dsm.md). `benchmarks/dsm_threads`",
+    "(built with -fgrid) runs as home of `mpirun -np 2` on this machine",
+    "with thread tolerance `any`, strategy `spread` and `GRID_STATS=1`,",
+    "so its threads go round robin over home and node 1 (the runner",
+    "checks in the statistics that one ran on node 1). The baselines are",
+    "hand-written MPI (`benchmarks/dsm_mpi`: plain clang++-19, the same",
+    "flags, the compute shared in `dsm_kernels.h`) on the same 2 ranks,",
+    "or the same program run locally, alternating with the subject round",
+    "by round. For pi and Jacobi the ratio is MPI time / Grid time",
+    "(higher is better). Both ranks share this machine's 2 cores with",
+    "each rank's event loop thread.",
+]
 
 # What the DSM figures contain, whatever their values on a given run.
 READING_DSM = [
@@ -1422,6 +1540,43 @@ READING_DSM = [
     "figure falls to 1% only once several hundred MiB are in use.",
 ]
 
+RSYS_INTRO = [
+    "Descriptor and stream calls of a thread placed on another rank,",
+    "carried out at home by its shadow thread (issue 6; api/RemoteIo.h).",
+    "`benchmarks/dsm_threads` runs as the DSM figures do (home of",
+    "`mpirun -np 2`, thread tolerance `any`, strategy `spread`,",
+    "`GRID_STATS=1`, a thread checked on node 1); its thread on node 1",
+    "writes to a file main opened at home under the build directory,",
+    "removed after. The write's baseline is hand-written MPI",
+    "(`benchmarks/dsm_mpi`) on the same 2 ranks in the same rounds; the",
+    "fwrite's, a thread at home in the same run.",
+]
+
+# What the remote system call figures contain, whatever their values on a
+# given run.
+READING_RSYS = [
+    "Reading the remote system call figures: a remote write(2) is a chain",
+    "of six thread wake-ups, none of which the spinning MPI round trip",
+    "pays: the thread posts its request to the agent's event loop (an",
+    "eventfd), which sends it and rings home's doorbell (a datagram);",
+    "home's loop receives it and hands it to the thread's shadow (a",
+    "condition variable), which writes and posts its answer to home's loop",
+    "(an eventfd), which sends it and rings the agent's doorbell; the",
+    "agent's loop receives it and wakes the thread (a semaphore). Each",
+    "costs a context switch and a few system calls on 2 shared cores",
+    "(about 25 system calls per call over both ranks), so the call is",
+    "bound by CPU time, not by MPI. An fwrite of 1 MiB pays the same chain",
+    "once, and copies its bytes into the request, through MPI",
+    "(process_vm_readv into the loop's buffer), into the shadow's mailbox",
+    "and into the page cache, against one copy into the page cache at home.",
+]
+
+DSM = Section(DSM_FIGURES, "## Threads on other nodes", DSM_INTRO,
+              READING_DSM)
+RSYS = Section(RSYS_FIGURES, "## Remote system calls", RSYS_INTRO,
+               READING_RSYS)
+
+
 def measure_figures(name, bench, build_dir, rounds, verbose, mpirun):
     local = {"create": measure_create, "kernel": measure_kernel,
              "compile": measure_compile}
@@ -1431,7 +1586,9 @@ def measure_figures(name, bench, build_dir, rounds, verbose, mpirun):
               "dsm-fault": measure_dsm_fault,
               "dsm-handoff": measure_dsm_handoff, "dsm-pi": measure_dsm_pi,
               "dsm-jacobi": measure_dsm_jacobi,
-              "dsm-metadata": measure_dsm_metadata}
+              "dsm-metadata": measure_dsm_metadata,
+              "rsys-write": measure_rsys_write,
+              "rsys-fwrite": measure_rsys_fwrite}
     if name in local:
         return [local[name](bench, build_dir, rounds, verbose)]
     if name == "ps":
@@ -1465,8 +1622,8 @@ def main():
                         help="print every round")
     parser.add_argument("--record", action="store_true",
                         help="rewrite benchmarks/RESULTS.md with this run "
-                        "(all figures), or its DSM section (exactly the DSM "
-                        "figures)")
+                        "(all figures), or one section (exactly its "
+                        "figures: the DSM's, or remote system calls')")
     args = parser.parse_args()
 
     chosen = [f.strip() for f in args.only.split(",") if f.strip()]
@@ -1476,10 +1633,13 @@ def main():
                 + ", ".join(FIGURES))
     if args.rounds < 0:
         die(f"--rounds needs a positive number, got {args.rounds}")
-    dsm_only = sorted(chosen) == sorted(DSM_FIGURES)
-    if args.record and chosen != list(FIGURES) and not dsm_only:
+    alone = next((s for s in (DSM, RSYS)
+                  if sorted(chosen) == sorted(s.figures)), None)
+    if args.record and chosen != list(FIGURES) and not alone:
         die("--record needs all figures (leave out --only), or exactly the "
-            "DSM figures (--only " + ",".join(DSM_FIGURES) + ")")
+            "figures of one section: --only " + ",".join(DSM_FIGURES) +
+            " (DSM) or --only " + ",".join(RSYS_FIGURES) +
+            " (remote system calls)")
     build_dir = os.path.abspath(args.build_dir)
     bench = os.path.join(build_dir, "benchmarks")
     mpirun = args.mpirun
@@ -1508,9 +1668,10 @@ def main():
             print(f"{f.name}: per-round ratios {f.low:.3f}x to "
                   f"{f.high:.3f}x over {f.rounds} rounds")
     print(f"\n{machine}; revision {revision}")
-    if args.record and dsm_only:
-        record_dsm(figures, command, machine, started, revision)
-        print("wrote the DSM section of benchmarks/RESULTS.md")
+    if args.record and alone:
+        record_section(alone, figures, command, machine, started, revision)
+        print(f"wrote the section '{alone.heading[3:]}' of "
+              "benchmarks/RESULTS.md")
     elif args.record:
         record(figures, command, machine, started, revision)
         print("wrote benchmarks/RESULTS.md")
