@@ -239,6 +239,20 @@ void EventLoop::send(int Dest, std::string Body) {
   ring(Dest);
 }
 
+void EventLoop::sendNow(int Dest, std::string Body) {
+  T.send(Dest, std::move(Body));
+  ring(Dest);
+  // A send that did not complete at once (above the eager limit, or over
+  // TCP) needs the loop's polling to progress; the loop may sleep long.
+  if (T.pendingSends())
+    wake();
+}
+
+bool EventLoop::hasPosted() {
+  std::lock_guard<std::mutex> Lock(PostMutex);
+  return !Posted.empty();
+}
+
 void EventLoop::openDoorbell() {
   const char *Job = core::getEnv("PMIX_NAMESPACE");
   if (!Job)

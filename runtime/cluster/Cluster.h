@@ -78,6 +78,12 @@ public:
   void send(int Dest, const wire::Writer &Message);
   /// A message already encoded (a Writer's body, or one passed on).
   void send(int Dest, std::string Body);
+  /// The same from any thread, without waiting for the loop: the caller
+  /// saves two thread wake-ups (its own post to the loop, and the loop's).
+  /// Messages a thread sends this way may pass what it posted before.
+  void sendNow(int Dest, std::string Body);
+  /// Work posted and not yet run (any thread).
+  bool hasPosted();
   Transport &transport() { return T; }
 
   /// A datagram socket per rank on which others "ring" after each message

@@ -3,8 +3,9 @@
 // Built into libgridrt-cluster.so only. Every message travels with one tag
 // as MPI_BYTE; receiving uses MPI_Improbe + MPI_Mrecv so a message of any
 // size is taken whole. Sends are MPI_Isend with the body kept alive until
-// MPI_Test completes it. Only the event loop's thread sends and receives;
-// the windows of expose() are used by any thread (MPI_THREAD_MULTIPLE).
+// MPI_Test completes it. Only the event loop's thread receives; any thread
+// may send (a remote thread's call home, a shadow's answer), and the
+// windows of expose() are used by any thread (MPI_THREAD_MULTIPLE).
 //===----------------------------------------------------------------------===//
 
 #include "cluster/Transport.h"
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <list>
+#include <mutex>
 #include <thread>
 
 namespace {
@@ -98,6 +100,7 @@ public:
   std::string host() const override { return Host; }
 
   void send(int Dest, std::string Body) override {
+    std::lock_guard<std::mutex> Lock(SendsMutex);
     Sends.push_back({std::move(Body), MPI_REQUEST_NULL});
     Pending &P = Sends.back();
     MPI_Isend(P.Body.data(), static_cast<int>(P.Body.size()), MPI_BYTE, Dest,
@@ -105,7 +108,10 @@ public:
   }
 
   size_t poll(const Deliver &To) override {
-    progressSends();
+    {
+      std::lock_guard<std::mutex> Lock(SendsMutex);
+      progressSends();
+    }
     size_t Delivered = 0;
     // Open MPI's probe looks for a matched message before it progresses the
     // transports, and answers "none" even when that progress has just taken
@@ -131,6 +137,7 @@ public:
   }
 
   size_t pendingSends() override {
+    std::lock_guard<std::mutex> Lock(SendsMutex);
     progressSends();
     return Sends.size();
   }
@@ -206,6 +213,7 @@ private:
   int Rank = 0;
   int Size = 1;
   std::string Host;
+  std::mutex SendsMutex;    // Sends, and the MPI_Isend that adds to it
   std::list<Pending> Sends; // stable addresses for the in-flight bodies
   std::string Buffer;
 };

@@ -54,7 +54,8 @@ public:
   virtual std::string host() const = 0;
 
   /// Queues a message for Dest; returns at once. Messages between two ranks
-  /// arrive in the order they were sent.
+  /// arrive in the order they were sent. Callable from any thread
+  /// (EventLoop::sendNow); only the event loop's thread polls.
   virtual void send(int Dest, std::string Body) = 0;
   /// Delivers every message that has arrived, in order, and progresses the
   /// queued sends. Never blocks. Returns how many messages it delivered.
