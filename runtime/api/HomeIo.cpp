@@ -17,17 +17,23 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <clocale>
 #include <csignal>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <cwchar>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio_ext.h>
 #include <string>
+#include <sys/file.h>
 #include <sys/select.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -55,11 +61,12 @@ HomeAnswer answerInt(int64_t Value) { return answer(Value, Value < 0); }
 HomeAnswer answerStream(FILE *F) {
   return answer(reinterpret_cast<int64_t>(F), F == nullptr);
 }
-HomeAnswer answerStat(int Result, const struct stat &St) {
-  return answer(
-      Result, Result < 0,
-      Result < 0 ? std::string()
-                 : std::string(reinterpret_cast<const char *>(&St), sizeof St));
+/// A call that fills a structure: the structure comes back.
+template <class T> HomeAnswer answerStruct(int Result, const T &Out) {
+  if (Result < 0)
+    return answer(Result, true);
+  return {Result, 0,
+          std::string(reinterpret_cast<const char *>(&Out), sizeof Out)};
 }
 
 HomeAnswer readFd(wire::Reader &R) {
@@ -104,9 +111,9 @@ HomeAnswer fcntlFd(wire::Reader &R) {
       return {-1, EINVAL, {}};
     std::memcpy(&Lock, Record.data(), sizeof Lock);
     int Result = fcntl(Fd, Command, &Lock);
-    return answer(
-        Result, Result < 0,
-        std::string(reinterpret_cast<const char *>(&Lock), sizeof Lock));
+    if (Result < 0)
+      return answer(Result, true);
+    return answerStruct(Result, Lock);
   }
   return answerInt(fcntl(Fd, Command, static_cast<long>(Arg)));
 }
@@ -189,6 +196,8 @@ HomeAnswer pollFds(wire::Reader &R) {
 
 HomeAnswer selectFds(wire::Reader &R) {
   int Count = R.i32();
+  if (Count < 0 || Count > FD_SETSIZE)
+    return {-1, EINVAL, {}};
   fd_set Sets[3];
   bool Present[3];
   for (int I = 0; I < 3; ++I) {
@@ -207,9 +216,62 @@ HomeAnswer selectFds(wire::Reader &R) {
   int N = select(
       Count, Present[0] ? &Sets[0] : nullptr, Present[1] ? &Sets[1] : nullptr,
       Present[2] ? &Sets[2] : nullptr, HasTimeout ? &Timeout : nullptr);
+  int Errno = errno; // before the answer's allocation
   std::string Out(reinterpret_cast<char *>(Sets), sizeof Sets);
   Out.append(reinterpret_cast<char *>(&Timeout), sizeof Timeout);
-  return answer(N, N < 0, std::move(Out));
+  return {N, N < 0 ? Errno : 0, std::move(Out)};
+}
+
+HomeAnswer ints(wire::Reader &R) {
+  auto Call = static_cast<IntCall>(R.i32());
+  int Fd = R.i32();
+  std::string Path = text(R);
+  uint64_t A = R.u64(), B = R.u64(), C = R.u64();
+  switch (Call) {
+  case IntCall::Flock:
+    return answerInt(flock(Fd, int(A)));
+  case IntCall::Lockf:
+    return answerInt(lockf(Fd, int(A), off_t(B)));
+  case IntCall::Fallocate:
+    return answerInt(fallocate(Fd, int(A), off_t(B), off_t(C)));
+  case IntCall::PosixFallocate:
+    return {posix_fallocate(Fd, off_t(A), off_t(B)), 0, {}};
+  case IntCall::Fchown:
+    return answerInt(fchown(Fd, uid_t(A), gid_t(B)));
+  case IntCall::Fchownat:
+    return answerInt(fchownat(Fd, Path.c_str(), uid_t(A), gid_t(B), int(C)));
+  }
+  return {-1, ENOSYS, {}};
+}
+
+HomeAnswer utimens(wire::Reader &R) {
+  int Dir = R.i32();
+  bool HasPath = R.u32() != 0;
+  std::string Path = text(R);
+  std::string_view Times = R.str();
+  int Flags = R.i32();
+  timespec Two[2];
+  bool Given = Times.size() == sizeof Two;
+  if (Given)
+    std::memcpy(Two, Times.data(), sizeof Two);
+  int Result = HasPath
+                   ? utimensat(Dir, Path.c_str(), Given ? Two : nullptr, Flags)
+                   : futimens(Dir, Given ? Two : nullptr);
+  return answerInt(Result);
+}
+
+HomeAnswer statFs(wire::Reader &R) {
+  bool Vfs = R.u32() != 0;
+  int Fd = R.i32();
+  std::string Path = text(R);
+  if (Vfs) {
+    struct statvfs St{};
+    return answerStruct(
+        Fd >= 0 ? fstatvfs(Fd, &St) : statvfs(Path.c_str(), &St), St);
+  }
+  struct statfs St{};
+  return answerStruct(Fd >= 0 ? fstatfs(Fd, &St) : statfs(Path.c_str(), &St),
+                      St);
 }
 
 } // namespace
@@ -238,13 +300,13 @@ HomeAnswer serve(wire::Reader &R) {
   }
   case Op::Fstat: {
     struct stat St{};
-    return answerStat(fstat(R.i32(), &St), St);
+    return answerStruct(fstat(R.i32(), &St), St);
   }
   case Op::Stat: {
     int Dir = R.i32();
     std::string Path = text(R);
     struct stat St{};
-    return answerStat(fstatat(Dir, Path.c_str(), &St, R.i32()), St);
+    return answerStruct(fstatat(Dir, Path.c_str(), &St, R.i32()), St);
   }
   case Op::Access: {
     int Dir = R.i32();
@@ -302,11 +364,7 @@ HomeAnswer serve(wire::Reader &R) {
     return fcntlFd(R);
   case Op::Pipe: {
     int Fds[2];
-    int Result = pipe2(Fds, R.i32());
-    return answer(Result, Result < 0,
-                  Result < 0
-                      ? std::string()
-                      : std::string(reinterpret_cast<char *>(Fds), sizeof Fds));
+    return answerStruct(pipe2(Fds, R.i32()), Fds);
   }
   case Op::Isatty: {
     int Yes = isatty(R.i32());
@@ -454,10 +512,7 @@ HomeAnswer serve(wire::Reader &R) {
   case Op::Waitpid: {
     pid_t Pid = R.i32();
     int Options = R.i32(), Status = 0;
-    pid_t Got = waitpid(Pid, &Status, Options);
-    return answer(
-        Got, Got < 0,
-        std::string(reinterpret_cast<char *>(&Status), sizeof Status));
+    return answerStruct(waitpid(Pid, &Status, Options), Status);
   }
   case Op::Kill: {
     pid_t Pid = R.i32();
@@ -494,6 +549,54 @@ HomeAnswer serve(wire::Reader &R) {
     auto Mode = static_cast<mode_t>(R.u32());
     return answerInt(fchmodat(Dir, Path.c_str(), Mode, R.i32()));
   }
+  case Op::Tmpfile:
+    return answerStream(tmpfile());
+  case Op::Mkstemp: {
+    std::string Template = text(R);
+    int Flags = R.i32(), Suffix = R.i32();
+    int Fd = mkostemps(Template.data(), Suffix, Flags);
+    if (Fd < 0)
+      return answer(Fd, true);
+    return {Fd, 0, std::move(Template)};
+  }
+  case Op::Mkdtemp: {
+    std::string Template = text(R);
+    if (!mkdtemp(Template.data()))
+      return answer(-1, true);
+    return {0, 0, std::move(Template)};
+  }
+  case Op::Remove:
+    return answerInt(remove(text(R).c_str()));
+  case Op::Realpath: {
+    char Resolved[PATH_MAX];
+    if (!realpath(text(R).c_str(), Resolved))
+      return answer(-1, true);
+    return {0, 0, Resolved};
+  }
+  case Op::Mkfifo: {
+    int Dir = R.i32();
+    std::string Path = text(R);
+    return answerInt(mkfifoat(Dir, Path.c_str(), static_cast<mode_t>(R.u32())));
+  }
+  case Op::Setvbuf: {
+    FILE *F = stream(R);
+    int Mode = R.i32();
+    // Home's buffer: the thread's would be memory home cannot write into.
+    return answerInt(setvbuf(F, nullptr, Mode, static_cast<size_t>(R.u64())));
+  }
+  case Op::Fwide: {
+    FILE *F = stream(R);
+    return {fwide(F, R.i32()), 0, {}};
+  }
+  case Op::Fpurge:
+    __fpurge(stream(R));
+    return {0, 0, {}};
+  case Op::Ints:
+    return ints(R);
+  case Op::Utimens:
+    return utimens(R);
+  case Op::Statfs:
+    return statFs(R);
   case Op::Fchmod: {
     int Fd = R.i32();
     return answerInt(fchmod(Fd, static_cast<mode_t>(R.u32())));

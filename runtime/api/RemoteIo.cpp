@@ -44,6 +44,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <cwchar>
 #include <cxxabi.h>
 #include <dirent.h>
 #include <dlfcn.h>
@@ -51,18 +52,29 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <link.h>
+#include <map>
 #include <mutex>
 #include <poll.h>
-#include <set>
+#include <stdio_ext.h>
 #include <string>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utime.h>
 
 #define GRID_INTERPOSE extern "C" __attribute__((visibility("default")))
 
@@ -323,6 +335,17 @@ std::string describeCaller(void *ReturnAddress) {
   X(unsetenv) X(putenv) X(setlocale) X(waitpid) X(wait) X(kill) \
   X(poll) X(select) X(readlink) X(readlinkat) X(symlink) X(symlinkat) \
   X(link) X(linkat) X(chmod) X(fchmodat) X(fchmod) \
+  X(mkstemp) X(mkstemp64) X(mkostemp) X(mkostemp64) X(mkstemps) X(mkostemps) \
+  X(mkdtemp) X(remove) X(realpath) X(truncate64) X(mkfifo) X(mkfifoat) \
+  X(flock) X(lockf) X(lockf64) X(fallocate) X(fallocate64) \
+  X(posix_fallocate) X(posix_fallocate64) X(fchown) X(chown) X(lchown) \
+  X(fchownat) X(preadv) X(preadv64) X(pwritev) X(pwritev64) X(futimens) \
+  X(utimensat) X(utimes) X(utime) X(statfs) X(fstatfs) X(statvfs) \
+  X(fstatvfs) X(socketpair) X(eventfd) X(epoll_create) X(epoll_create1) \
+  X(timerfd_create) X(signalfd) X(inotify_init) X(inotify_init1) \
+  X(memfd_create) X(open_memstream) X(fmemopen) X(fopencookie) X(tmpfile) \
+  X(tmpfile64) X(setvbuf) X(setbuf) X(setbuffer) X(setlinebuf) X(fgetpos) \
+  X(fgetpos64) X(fsetpos) X(fsetpos64) X(fwide) X(__fpurge) X(getw) X(putw) \
   X(socket) X(connect) X(accept) X(accept4) X(bind) X(listen) X(send) X(recv) \
   X(__recv_chk) X(sendto) X(recvfrom) X(__recvfrom_chk) X(sendmsg) X(recvmsg) \
   X(fopen) X(fopen64) X(fdopen) X(freopen) X(freopen64) X(fclose) X(fflush) \
@@ -362,6 +385,21 @@ GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
 /// Runtime code on a remote thread: what it allocates stays on the agent
 /// (only the program's own allocations go to home's heap).
 using Local = sync::InRuntimeScope;
+
+/// Memory the program owns (what getcwd(NULL, 0) returns, getline's
+/// buffer): from its heap, shared with every node, whatever runtime scope
+/// the caller is in.
+void *programRealloc(void *Old, size_t Bytes) {
+  unsigned Saved = sync::InRuntime;
+  sync::InRuntime = 0;
+  // Fenced: GCC's built-in realloc reads no TLS, so it would drop the
+  // store above as dead (sync::InRuntimeScope).
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  void *P = std::realloc(Old, Bytes);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  sync::InRuntime = Saved;
+  return P;
+}
 
 /// One call: the operation, then its arguments (args()), then send().
 class HomeCall {
@@ -484,7 +522,7 @@ ssize_t totalBytes(const struct iovec *Iov, int Count) {
   return static_cast<ssize_t>(Total);
 }
 
-ssize_t readv(int Fd, const struct iovec *Iov, int Count) {
+ssize_t readv(int Fd, const struct iovec *Iov, int Count, off64_t Offset = -1) {
   ssize_t Total = totalBytes(Iov, Count);
   if (Total < 0) {
     errno = EINVAL;
@@ -492,7 +530,7 @@ ssize_t readv(int Fd, const struct iovec *Iov, int Count) {
   }
   Local Scope;
   std::string Buf(static_cast<size_t>(Total), '\0');
-  ssize_t N = read(Fd, Buf.data(), Buf.size());
+  ssize_t N = read(Fd, Buf.data(), Buf.size(), Offset);
   for (size_t Done = 0, I = 0; N > 0 && Done < size_t(N); ++I) {
     size_t Part = std::min(Iov[I].iov_len, size_t(N) - Done);
     std::memcpy(Iov[I].iov_base, Buf.data() + Done, Part);
@@ -501,7 +539,8 @@ ssize_t readv(int Fd, const struct iovec *Iov, int Count) {
   return N;
 }
 
-ssize_t writev(int Fd, const struct iovec *Iov, int Count) {
+ssize_t writev(int Fd, const struct iovec *Iov, int Count,
+               off64_t Offset = -1) {
   ssize_t Total = totalBytes(Iov, Count);
   if (Total < 0) {
     errno = EINVAL;
@@ -512,7 +551,7 @@ ssize_t writev(int Fd, const struct iovec *Iov, int Count) {
   Buf.reserve(static_cast<size_t>(Total));
   for (int I = 0; I < Count; ++I)
     Buf.append(static_cast<const char *>(Iov[I].iov_base), Iov[I].iov_len);
-  return write(Fd, Buf.data(), Buf.size());
+  return write(Fd, Buf.data(), Buf.size(), Offset);
 }
 
 off64_t lseek(int Fd, off64_t Offset, int Whence) {
@@ -610,8 +649,8 @@ char *getcwd(char *Buf, size_t Bytes) {
     Path = std::move(A.Data);
   }
   if (!Buf) {
-    // The program frees it: its heap's, allocated outside the runtime.
-    Buf = static_cast<char *>(std::malloc(std::max(Bytes, Path.size() + 1)));
+    Buf = static_cast<char *>(
+        programRealloc(nullptr, std::max(Bytes, Path.size() + 1)));
     if (!Buf) {
       errno = ENOMEM;
       return nullptr;
@@ -687,7 +726,6 @@ int fcntl(int Fd, int Command, void *Arg) {
   }
   if (locksRecord(Command) && A.Data.size() == sizeof(struct flock))
     std::memcpy(Arg, A.Data.data(), sizeof(struct flock));
-  Local Scope; // A's memory is the agent's
   return static_cast<int>(result(A));
 }
 
@@ -712,14 +750,26 @@ int isatty(int Fd) {
 }
 
 /// A string home answered, kept for the life of the process at a fixed
-/// address (what getenv and setlocale return must stay valid).
+/// address (what getenv and setlocale return must stay valid), in the
+/// program's heap, so that the thread may hand it to a thread elsewhere.
+/// The index of what is kept is the agent's own.
 const char *keep(std::string_view Text) {
-  Local Scope;
   static std::mutex *Mutex = new std::mutex;
-  static std::set<std::string, std::less<>> *Kept =
-      new std::set<std::string, std::less<>>;
+  static std::map<std::string, char *, std::less<>> *Kept = [] {
+    Local Scope;
+    return new std::map<std::string, char *, std::less<>>;
+  }();
   std::lock_guard<std::mutex> Lock(*Mutex);
-  return Kept->emplace(Text).first->c_str();
+  if (auto It = Kept->find(Text); It != Kept->end())
+    return It->second;
+  auto *Copy = static_cast<char *>(programRealloc(nullptr, Text.size() + 1));
+  if (!Copy)
+    return nullptr;
+  std::memcpy(Copy, Text.data(), Text.size());
+  Copy[Text.size()] = '\0';
+  Local Scope;
+  Kept->emplace(std::string(Text), Copy);
+  return Copy;
 }
 
 pid_t getpid() {
@@ -796,9 +846,12 @@ char *setlocale(int Category, const char *Locale) {
   threads::HomeAnswer A = C.send();
   if (!A.Value)
     return nullptr;
-  // Formatting happens here (printf's digits): the same locale here.
-  if (Locale)
-    REAL(setlocale)(Category, Locale);
+  // Formatting happens here (printf's digits): the same locale here, as
+  // home resolved it ("" names the environment's, which is home's).
+  if (Locale) {
+    std::string Name(A.Data);
+    REAL(setlocale)(Category, Name.c_str());
+  }
   return const_cast<char *>(keep(A.Data));
 }
 
@@ -884,7 +937,9 @@ int puts(const char *Text) {
   Local Scope;
   std::string Line(Text);
   Line += '\n';
-  return writeStream(stdout, Line.data(), Line.size()) == Line.size() ? 1 : EOF;
+  if (writeStream(stdout, Line.data(), Line.size()) != Line.size())
+    return EOF;
+  return static_cast<int>(std::min<size_t>(Line.size(), INT_MAX));
 }
 
 /// printf's text, formatted here (in the locale home has, setlocale), then
@@ -1000,9 +1055,8 @@ ssize_t getdelim(char **Line, size_t *Bytes, int Delimiter, FILE *F) {
     Text = std::move(A.Data);
   }
   if (!*Line || *Bytes < Text.size() + 1) {
-    // The program's buffer: grown in its heap, outside the runtime.
     size_t Want = std::max<size_t>(Text.size() + 1, 120);
-    auto *Grown = static_cast<char *>(std::realloc(*Line, Want));
+    auto *Grown = static_cast<char *>(programRealloc(*Line, Want));
     if (!Grown) {
       errno = ENOMEM;
       return -1;
@@ -1011,7 +1065,6 @@ ssize_t getdelim(char **Line, size_t *Bytes, int Delimiter, FILE *F) {
     *Bytes = Want;
   }
   std::memcpy(*Line, Text.c_str(), Text.size() + 1);
-  Local Scope; // Text's memory is the agent's
   return static_cast<ssize_t>(Text.size());
 }
 
@@ -1141,6 +1194,140 @@ int fchmod(int Fd, mode_t Mode) {
   return static_cast<int>(simple(C));
 }
 
+/// A stream of home's: one home opened (in the shared heap) or its stdin,
+/// stdout or stderr. A stream made on this node by a call that is not
+/// carried home (open_memstream, fmemopen, fopencookie) is the node's own.
+bool homeStream(FILE *F) {
+  dsm::Space *S = threads::space();
+  return F == stdin || F == stdout || F == stderr || !S || S->contains(F);
+}
+
+FILE *tmpfile() {
+  HomeCall C(io::Op::Tmpfile);
+  return streamResult(C.send());
+}
+
+/// mkstemp and its family: the name is made and the file opened at home;
+/// the name comes back into Template.
+int mkstemp(char *Template, int Flags, int Suffix) {
+  if (!Template)
+    return badAddress<int>();
+  HomeCall C(io::Op::Mkstemp);
+  C.args().str(Template).i32(Flags).i32(Suffix);
+  threads::HomeAnswer A = C.send();
+  if (A.Value >= 0 && A.Data.size() == std::strlen(Template))
+    std::memcpy(Template, A.Data.data(), A.Data.size());
+  return static_cast<int>(result(A));
+}
+
+char *mkdtemp(char *Template) {
+  if (!Template)
+    return errno = EFAULT, nullptr;
+  HomeCall C(io::Op::Mkdtemp);
+  C.args().str(Template);
+  threads::HomeAnswer A = C.send();
+  if (result(A) < 0)
+    return nullptr;
+  if (A.Data.size() == std::strlen(Template))
+    std::memcpy(Template, A.Data.data(), A.Data.size());
+  return Template;
+}
+
+int pathCall(io::Op O, const char *Path) {
+  if (!Path)
+    return badAddress<int>();
+  HomeCall C(O);
+  C.args().str(Path);
+  return static_cast<int>(simple(C));
+}
+
+char *realpath(const char *Path, char *Resolved) {
+  if (!Path) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  std::string Text;
+  {
+    HomeCall C(io::Op::Realpath);
+    C.args().str(Path);
+    threads::HomeAnswer A = C.send();
+    if (result(A) < 0)
+      return nullptr;
+    Text = std::move(A.Data);
+  }
+  if (!Resolved) {
+    Resolved = static_cast<char *>(programRealloc(nullptr, Text.size() + 1));
+    if (!Resolved) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+  }
+  std::memcpy(Resolved, Text.c_str(), Text.size() + 1);
+  return Resolved;
+}
+
+int mkfifoat(int Dir, const char *Path, mode_t Mode) {
+  if (!Path)
+    return badAddress<int>();
+  HomeCall C(io::Op::Mkfifo);
+  C.args().i32(Dir).str(Path).u32(Mode);
+  return static_cast<int>(simple(C));
+}
+
+int ints(io::IntCall Call, int Fd, const char *Path, uint64_t A, uint64_t B = 0,
+         uint64_t C = 0) {
+  HomeCall H(io::Op::Ints);
+  H.args()
+      .i32(static_cast<int32_t>(Call))
+      .i32(Fd)
+      .str(Path ? Path : "")
+      .u64(A)
+      .u64(B)
+      .u64(C);
+  return static_cast<int>(simple(H));
+}
+
+int utimens(int Dir, const char *Path, const struct timespec Times[2],
+            int Flags) {
+  HomeCall C(io::Op::Utimens);
+  C.args().i32(Dir).u32(Path != nullptr).str(Path ? Path : "");
+  if (Times)
+    C.args().bytes(Times, 2 * sizeof *Times);
+  else
+    C.args().str({});
+  C.args().i32(Flags);
+  return static_cast<int>(simple(C));
+}
+
+/// statfs and statvfs, by descriptor (Fd >= 0) or path.
+int statFs(bool Vfs, int Fd, const char *Path, void *Out, size_t Bytes) {
+  if ((Fd < 0 && !Path) || !Out)
+    return badAddress<int>();
+  HomeCall C(io::Op::Statfs);
+  C.args().u32(Vfs).i32(Fd).str(Path ? Path : "");
+  threads::HomeAnswer A = C.send();
+  if (A.Value == 0 && A.Data.size() == Bytes)
+    std::memcpy(Out, A.Data.data(), Bytes);
+  return static_cast<int>(result(A));
+}
+
+int setvbuf(FILE *F, int Mode, size_t Size) {
+  HomeCall C(io::Op::Setvbuf);
+  C.args().u64(handle(F)).i32(Mode).u64(Size);
+  return static_cast<int>(simple(C));
+}
+
+/// fgetpos and fsetpos as ftello and fseeko: home's streams are byte
+/// streams (a wide stream's shift state is not carried).
+template <class Pos> int fgetpos(FILE *F, Pos *Where) {
+  off64_t At = remote::ftell(F);
+  if (At < 0)
+    return -1;
+  std::memset(Where, 0, sizeof *Where);
+  Where->__pos = At;
+  return 0;
+}
+
 /// ioctl's requests carry arguments of any shape: none is forwarded. The
 /// call fails as on a descriptor that is no terminal, once with a warning.
 int ioctl(void *ReturnAddress) {
@@ -1158,6 +1345,11 @@ int ioctl(void *ReturnAddress) {
 }
 
 } // namespace remote
+
+/// A call on F of a thread on another node goes home when F is home's.
+inline bool remoteStream(FILE *F) {
+  return remoteCaller() && remote::homeStream(F);
+}
 
 } // namespace
 
@@ -1782,9 +1974,305 @@ GRID_INTERPOSE ssize_t recvmsg(int Fd, struct msghdr *Message, int Flags) {
   return REAL(recvmsg)(Fd, Message, Flags);
 }
 
+// --- More files and descriptors ----------------------------------------------
+
+GRID_INTERPOSE int mkstemp(char *Template) {
+  if (remoteCaller())
+    return remote::mkstemp(Template, 0, 0);
+  return REAL(mkstemp)(Template);
+}
+
+GRID_INTERPOSE int mkstemp64(char *Template) {
+  if (remoteCaller())
+    return remote::mkstemp(Template, O_LARGEFILE, 0);
+  return REAL(mkstemp64)(Template);
+}
+
+GRID_INTERPOSE int mkostemp(char *Template, int Flags) {
+  if (remoteCaller())
+    return remote::mkstemp(Template, Flags, 0);
+  return REAL(mkostemp)(Template, Flags);
+}
+
+GRID_INTERPOSE int mkostemp64(char *Template, int Flags) {
+  if (remoteCaller())
+    return remote::mkstemp(Template, Flags | O_LARGEFILE, 0);
+  return REAL(mkostemp64)(Template, Flags);
+}
+
+GRID_INTERPOSE int mkstemps(char *Template, int Suffix) {
+  if (remoteCaller())
+    return remote::mkstemp(Template, 0, Suffix);
+  return REAL(mkstemps)(Template, Suffix);
+}
+
+GRID_INTERPOSE int mkostemps(char *Template, int Suffix, int Flags) {
+  if (remoteCaller())
+    return remote::mkstemp(Template, Flags, Suffix);
+  return REAL(mkostemps)(Template, Suffix, Flags);
+}
+
+GRID_INTERPOSE char *mkdtemp(char *Template) noexcept {
+  if (remoteCaller())
+    return remote::mkdtemp(Template);
+  return REAL(mkdtemp)(Template);
+}
+
+GRID_INTERPOSE int remove(const char *Path) noexcept {
+  if (remoteCaller())
+    return remote::pathCall(io::Op::Remove, Path);
+  return REAL(remove)(Path);
+}
+
+GRID_INTERPOSE char *realpath(const char *Path, char *Resolved) noexcept {
+  if (remoteCaller())
+    return remote::realpath(Path, Resolved);
+  return REAL(realpath)(Path, Resolved);
+}
+
+GRID_INTERPOSE int truncate64(const char *Path, off64_t Length) noexcept {
+  if (remoteCaller())
+    return remote::truncate(Path, Length);
+  return REAL(truncate64)(Path, Length);
+}
+
+GRID_INTERPOSE int mkfifo(const char *Path, mode_t Mode) noexcept {
+  if (remoteCaller())
+    return remote::mkfifoat(AT_FDCWD, Path, Mode);
+  return REAL(mkfifo)(Path, Mode);
+}
+
+GRID_INTERPOSE int mkfifoat(int Dir, const char *Path, mode_t Mode) noexcept {
+  if (remoteCaller())
+    return remote::mkfifoat(Dir, Path, Mode);
+  return REAL(mkfifoat)(Dir, Path, Mode);
+}
+
+GRID_INTERPOSE int flock(int Fd, int Operation) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Flock, Fd, nullptr, Operation);
+  return REAL(flock)(Fd, Operation);
+}
+
+GRID_INTERPOSE int lockf(int Fd, int Command, off_t Length) {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Lockf, Fd, nullptr, Command,
+                        static_cast<uint64_t>(Length));
+  return REAL(lockf)(Fd, Command, Length);
+}
+
+GRID_INTERPOSE int lockf64(int Fd, int Command, off64_t Length) {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Lockf, Fd, nullptr, Command,
+                        static_cast<uint64_t>(Length));
+  return REAL(lockf64)(Fd, Command, Length);
+}
+
+GRID_INTERPOSE int fallocate(int Fd, int Mode, off_t Offset, off_t Length) {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Fallocate, Fd, nullptr, Mode,
+                        static_cast<uint64_t>(Offset),
+                        static_cast<uint64_t>(Length));
+  return REAL(fallocate)(Fd, Mode, Offset, Length);
+}
+
+GRID_INTERPOSE int fallocate64(int Fd, int Mode, off64_t Offset,
+                               off64_t Length) {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Fallocate, Fd, nullptr, Mode,
+                        static_cast<uint64_t>(Offset),
+                        static_cast<uint64_t>(Length));
+  return REAL(fallocate64)(Fd, Mode, Offset, Length);
+}
+
+GRID_INTERPOSE int posix_fallocate(int Fd, off_t Offset, off_t Length) {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::PosixFallocate, Fd, nullptr,
+                        static_cast<uint64_t>(Offset),
+                        static_cast<uint64_t>(Length));
+  return REAL(posix_fallocate)(Fd, Offset, Length);
+}
+
+GRID_INTERPOSE int posix_fallocate64(int Fd, off64_t Offset, off64_t Length) {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::PosixFallocate, Fd, nullptr,
+                        static_cast<uint64_t>(Offset),
+                        static_cast<uint64_t>(Length));
+  return REAL(posix_fallocate64)(Fd, Offset, Length);
+}
+
+GRID_INTERPOSE int fchown(int Fd, uid_t Owner, gid_t Group) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Fchown, Fd, nullptr, Owner, Group);
+  return REAL(fchown)(Fd, Owner, Group);
+}
+
+GRID_INTERPOSE int chown(const char *Path, uid_t Owner, gid_t Group) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Fchownat, AT_FDCWD, Path, Owner, Group, 0);
+  return REAL(chown)(Path, Owner, Group);
+}
+
+GRID_INTERPOSE int lchown(const char *Path, uid_t Owner, gid_t Group) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Fchownat, AT_FDCWD, Path, Owner, Group,
+                        AT_SYMLINK_NOFOLLOW);
+  return REAL(lchown)(Path, Owner, Group);
+}
+
+GRID_INTERPOSE int fchownat(int Dir, const char *Path, uid_t Owner, gid_t Group,
+                            int Flags) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Fchownat, Dir, Path, Owner, Group,
+                        static_cast<uint64_t>(Flags));
+  return REAL(fchownat)(Dir, Path, Owner, Group, Flags);
+}
+
+GRID_INTERPOSE ssize_t preadv(int Fd, const struct iovec *Iov, int Count,
+                              off_t Offset) {
+  if (remoteCaller())
+    return remote::readv(Fd, Iov, Count, Offset);
+  return REAL(preadv)(Fd, Iov, Count, Offset);
+}
+
+GRID_INTERPOSE ssize_t preadv64(int Fd, const struct iovec *Iov, int Count,
+                                off64_t Offset) {
+  if (remoteCaller())
+    return remote::readv(Fd, Iov, Count, Offset);
+  return REAL(preadv64)(Fd, Iov, Count, Offset);
+}
+
+GRID_INTERPOSE ssize_t pwritev(int Fd, const struct iovec *Iov, int Count,
+                               off_t Offset) {
+  if (remoteCaller())
+    return remote::writev(Fd, Iov, Count, Offset);
+  return REAL(pwritev)(Fd, Iov, Count, Offset);
+}
+
+GRID_INTERPOSE ssize_t pwritev64(int Fd, const struct iovec *Iov, int Count,
+                                 off64_t Offset) {
+  if (remoteCaller())
+    return remote::writev(Fd, Iov, Count, Offset);
+  return REAL(pwritev64)(Fd, Iov, Count, Offset);
+}
+
+GRID_INTERPOSE int futimens(int Fd, const struct timespec Times[2]) noexcept {
+  if (remoteCaller())
+    return remote::utimens(Fd, nullptr, Times, 0);
+  return REAL(futimens)(Fd, Times);
+}
+
+GRID_INTERPOSE int utimensat(int Dir, const char *Path,
+                             const struct timespec Times[2],
+                             int Flags) noexcept {
+  if (remoteCaller())
+    return remote::utimens(Dir, Path, Times, Flags);
+  return REAL(utimensat)(Dir, Path, Times, Flags);
+}
+
+GRID_INTERPOSE int utimes(const char *Path,
+                          const struct timeval Times[2]) noexcept {
+  if (remoteCaller()) {
+    struct timespec Spec[2];
+    for (int I = 0; Times && I < 2; ++I)
+      Spec[I] = {Times[I].tv_sec, Times[I].tv_usec * 1000};
+    return remote::utimens(AT_FDCWD, Path, Times ? Spec : nullptr, 0);
+  }
+  return REAL(utimes)(Path, Times);
+}
+
+GRID_INTERPOSE int utime(const char *Path,
+                         const struct utimbuf *Times) noexcept {
+  if (remoteCaller()) {
+    struct timespec Spec[2];
+    if (Times) {
+      Spec[0] = {Times->actime, 0};
+      Spec[1] = {Times->modtime, 0};
+    }
+    return remote::utimens(AT_FDCWD, Path, Times ? Spec : nullptr, 0);
+  }
+  return REAL(utime)(Path, Times);
+}
+
+GRID_INTERPOSE int statfs(const char *Path, struct statfs *St) noexcept {
+  if (remoteCaller())
+    return remote::statFs(false, -1, Path, St, sizeof *St);
+  return REAL(statfs)(Path, St);
+}
+
+GRID_INTERPOSE int fstatfs(int Fd, struct statfs *St) noexcept {
+  if (remoteCaller())
+    return Fd < 0 ? (errno = EBADF, -1)
+                  : remote::statFs(false, Fd, nullptr, St, sizeof *St);
+  return REAL(fstatfs)(Fd, St);
+}
+
+GRID_INTERPOSE int statvfs(const char *Path, struct statvfs *St) noexcept {
+  if (remoteCaller())
+    return remote::statFs(true, -1, Path, St, sizeof *St);
+  return REAL(statvfs)(Path, St);
+}
+
+GRID_INTERPOSE int fstatvfs(int Fd, struct statvfs *St) noexcept {
+  if (remoteCaller())
+    return Fd < 0 ? (errno = EBADF, -1)
+                  : remote::statFs(true, Fd, nullptr, St, sizeof *St);
+  return REAL(fstatvfs)(Fd, St);
+}
+
+// Descriptors these make would be the agent's, named by numbers the
+// thread's other calls take for home's: refused like sockets.
+
+GRID_INTERPOSE int socketpair(int Domain, int Type, int Protocol,
+                              int Fds[2]) noexcept {
+  GRID_REFUSE_REMOTE("socketpair");
+  return REAL(socketpair)(Domain, Type, Protocol, Fds);
+}
+
+GRID_INTERPOSE int eventfd(unsigned Initial, int Flags) noexcept {
+  GRID_REFUSE_REMOTE("eventfd");
+  return REAL(eventfd)(Initial, Flags);
+}
+
+GRID_INTERPOSE int epoll_create(int Size) noexcept {
+  GRID_REFUSE_REMOTE("epoll_create");
+  return REAL(epoll_create)(Size);
+}
+
+GRID_INTERPOSE int epoll_create1(int Flags) noexcept {
+  GRID_REFUSE_REMOTE("epoll_create1");
+  return REAL(epoll_create1)(Flags);
+}
+
+GRID_INTERPOSE int timerfd_create(int Clock, int Flags) noexcept {
+  GRID_REFUSE_REMOTE("timerfd_create");
+  return REAL(timerfd_create)(Clock, Flags);
+}
+
+GRID_INTERPOSE int signalfd(int Fd, const sigset_t *Mask, int Flags) noexcept {
+  GRID_REFUSE_REMOTE("signalfd");
+  return REAL(signalfd)(Fd, Mask, Flags);
+}
+
+GRID_INTERPOSE int inotify_init() noexcept {
+  GRID_REFUSE_REMOTE("inotify_init");
+  return REAL(inotify_init)();
+}
+
+GRID_INTERPOSE int inotify_init1(int Flags) noexcept {
+  GRID_REFUSE_REMOTE("inotify_init1");
+  return REAL(inotify_init1)(Flags);
+}
+
+GRID_INTERPOSE int memfd_create(const char *Name, unsigned Flags) noexcept {
+  GRID_REFUSE_REMOTE("memfd_create");
+  return REAL(memfd_create)(Name, Flags);
+}
+
 // --- Streams -----------------------------------------------------------------
 // A remote thread's FILE pointers are home's, stdin, stdout and stderr
-// included: every call on them is carried home.
+// included: every call on them is carried home, except on the streams the
+// thread made on its node (open_memstream...), which are its own.
 
 GRID_INTERPOSE FILE *fopen(const char *Path, const char *Mode) {
   if (remoteCaller())
@@ -1805,57 +2293,57 @@ GRID_INTERPOSE FILE *fdopen(int Fd, const char *Mode) noexcept {
 }
 
 GRID_INTERPOSE FILE *freopen(const char *Path, const char *Mode, FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::freopen(Path, Mode, F);
   return REAL(freopen)(Path, Mode, F);
 }
 
 GRID_INTERPOSE FILE *freopen64(const char *Path, const char *Mode, FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::freopen(Path, Mode, F);
   return REAL(freopen64)(Path, Mode, F);
 }
 
 GRID_INTERPOSE int fclose(FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fclose, F);
   return REAL(fclose)(F);
 }
 
 GRID_INTERPOSE int fflush(FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fflush, F);
   return REAL(fflush)(F);
 }
 
 GRID_INTERPOSE int fflush_unlocked(FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fflush, F);
   return REAL(fflush_unlocked)(F);
 }
 
 GRID_INTERPOSE size_t fwrite(const void *Buf, size_t Size, size_t Count,
                              FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::fwrite(Buf, Size, Count, F);
   return REAL(fwrite)(Buf, Size, Count, F);
 }
 
 GRID_INTERPOSE size_t fwrite_unlocked(const void *Buf, size_t Size,
                                       size_t Count, FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::fwrite(Buf, Size, Count, F);
   return REAL(fwrite_unlocked)(Buf, Size, Count, F);
 }
 
 GRID_INTERPOSE int fputs(const char *Text, FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::fputs(Text, F);
   return REAL(fputs)(Text, F);
 }
 
 GRID_INTERPOSE int fputs_unlocked(const char *Text, FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::fputs(Text, F);
   return REAL(fputs_unlocked)(Text, F);
 }
@@ -1867,25 +2355,25 @@ GRID_INTERPOSE int puts(const char *Text) {
 }
 
 GRID_INTERPOSE int fputc(int C, FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fputc, F, C);
   return REAL(fputc)(C, F);
 }
 
 GRID_INTERPOSE int fputc_unlocked(int C, FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fputc, F, C);
   return REAL(fputc_unlocked)(C, F);
 }
 
 GRID_INTERPOSE int putc(int C, FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fputc, F, C);
   return REAL(putc)(C, F);
 }
 
 GRID_INTERPOSE int putc_unlocked(int C, FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fputc, F, C);
   return REAL(putc_unlocked)(C, F);
 }
@@ -1905,7 +2393,7 @@ GRID_INTERPOSE int putchar_unlocked(int C) {
 // What the inline putc_unlocked of code the plugin did not see calls when
 // the buffer is full.
 GRID_INTERPOSE int __overflow(FILE *F, int C) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fputc, F, C);
   return REAL(__overflow)(F, C);
 }
@@ -1943,14 +2431,14 @@ GRID_INTERPOSE int __vprintf_chk(int Flag, const char *Format, va_list Args) {
 GRID_INTERPOSE int fprintf(FILE *F, const char *Format, ...) {
   va_list Args;
   va_start(Args, Format);
-  int Result = remoteCaller() ? remote::vfprintf(F, Format, Args)
-                              : REAL(vfprintf)(F, Format, Args);
+  int Result = remoteStream(F) ? remote::vfprintf(F, Format, Args)
+                               : REAL(vfprintf)(F, Format, Args);
   va_end(Args);
   return Result;
 }
 
 GRID_INTERPOSE int vfprintf(FILE *F, const char *Format, va_list Args) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::vfprintf(F, Format, Args);
   return REAL(vfprintf)(F, Format, Args);
 }
@@ -1958,15 +2446,15 @@ GRID_INTERPOSE int vfprintf(FILE *F, const char *Format, va_list Args) {
 GRID_INTERPOSE int __fprintf_chk(FILE *F, int Flag, const char *Format, ...) {
   va_list Args;
   va_start(Args, Format);
-  int Result = remoteCaller() ? remote::vfprintf(F, Format, Args)
-                              : REAL(__vfprintf_chk)(F, Flag, Format, Args);
+  int Result = remoteStream(F) ? remote::vfprintf(F, Format, Args)
+                               : REAL(__vfprintf_chk)(F, Flag, Format, Args);
   va_end(Args);
   return Result;
 }
 
 GRID_INTERPOSE int __vfprintf_chk(FILE *F, int Flag, const char *Format,
                                   va_list Args) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::vfprintf(F, Format, Args);
   return REAL(__vfprintf_chk)(F, Flag, Format, Args);
 }
@@ -2003,78 +2491,78 @@ GRID_INTERPOSE int __vdprintf_chk(int Fd, int Flag, const char *Format,
 }
 
 GRID_INTERPOSE size_t fread(void *Buf, size_t Size, size_t Count, FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::fread(Buf, Size, Count, F);
   return REAL(fread)(Buf, Size, Count, F);
 }
 
 GRID_INTERPOSE size_t fread_unlocked(void *Buf, size_t Size, size_t Count,
                                      FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::fread(Buf, Size, Count, F);
   return REAL(fread_unlocked)(Buf, Size, Count, F);
 }
 
 GRID_INTERPOSE size_t __fread_chk(void *Buf, size_t BufBytes, size_t Size,
                                   size_t Count, FILE *F) {
-  if (remoteCaller() && (!Size || Count <= BufBytes / Size))
+  if (remoteStream(F) && (!Size || Count <= BufBytes / Size))
     return remote::fread(Buf, Size, Count, F);
   return REAL(__fread_chk)(Buf, BufBytes, Size, Count, F);
 }
 
 GRID_INTERPOSE size_t __fread_unlocked_chk(void *Buf, size_t BufBytes,
                                            size_t Size, size_t Count, FILE *F) {
-  if (remoteCaller() && (!Size || Count <= BufBytes / Size))
+  if (remoteStream(F) && (!Size || Count <= BufBytes / Size))
     return remote::fread(Buf, Size, Count, F);
   return REAL(__fread_unlocked_chk)(Buf, BufBytes, Size, Count, F);
 }
 
 GRID_INTERPOSE char *fgets(char *Buf, int Bytes, FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::fgets(Buf, Bytes, F);
   return REAL(fgets)(Buf, Bytes, F);
 }
 
 GRID_INTERPOSE char *fgets_unlocked(char *Buf, int Bytes, FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::fgets(Buf, Bytes, F);
   return REAL(fgets_unlocked)(Buf, Bytes, F);
 }
 
 GRID_INTERPOSE char *__fgets_chk(char *Buf, size_t BufBytes, int Bytes,
                                  FILE *F) {
-  if (remoteCaller() && Bytes >= 0 && size_t(Bytes) <= BufBytes)
+  if (remoteStream(F) && Bytes >= 0 && size_t(Bytes) <= BufBytes)
     return remote::fgets(Buf, Bytes, F);
   return REAL(__fgets_chk)(Buf, BufBytes, Bytes, F);
 }
 
 GRID_INTERPOSE char *__fgets_unlocked_chk(char *Buf, size_t BufBytes, int Bytes,
                                           FILE *F) {
-  if (remoteCaller() && Bytes >= 0 && size_t(Bytes) <= BufBytes)
+  if (remoteStream(F) && Bytes >= 0 && size_t(Bytes) <= BufBytes)
     return remote::fgets(Buf, Bytes, F);
   return REAL(__fgets_unlocked_chk)(Buf, BufBytes, Bytes, F);
 }
 
 GRID_INTERPOSE int fgetc(FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fgetc, F);
   return REAL(fgetc)(F);
 }
 
 GRID_INTERPOSE int fgetc_unlocked(FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fgetc, F);
   return REAL(fgetc_unlocked)(F);
 }
 
 GRID_INTERPOSE int getc(FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fgetc, F);
   return REAL(getc)(F);
 }
 
 GRID_INTERPOSE int getc_unlocked(FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fgetc, F);
   return REAL(getc_unlocked)(F);
 }
@@ -2094,26 +2582,26 @@ GRID_INTERPOSE int getchar_unlocked() {
 // What the inline getc_unlocked of code the plugin did not see calls when
 // the buffer is empty.
 GRID_INTERPOSE int __uflow(FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fgetc, F);
   return REAL(__uflow)(F);
 }
 
 GRID_INTERPOSE int ungetc(int C, FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Ungetc, F, C);
   return REAL(ungetc)(C, F);
 }
 
 GRID_INTERPOSE ssize_t getline(char **Line, size_t *Bytes, FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::getdelim(Line, Bytes, '\n', F);
   return REAL(getline)(Line, Bytes, F);
 }
 
 GRID_INTERPOSE ssize_t getdelim(char **Line, size_t *Bytes, int Delimiter,
                                 FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::getdelim(Line, Bytes, Delimiter, F);
   return REAL(getdelim)(Line, Bytes, Delimiter, F);
 }
@@ -2121,7 +2609,7 @@ GRID_INTERPOSE ssize_t getdelim(char **Line, size_t *Bytes, int Delimiter,
 // The inline getline of optimised code.
 GRID_INTERPOSE ssize_t __getdelim(char **Line, size_t *Bytes, int Delimiter,
                                   FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::getdelim(Line, Bytes, Delimiter, F);
   return REAL(__getdelim)(Line, Bytes, Delimiter, F);
 }
@@ -2131,14 +2619,14 @@ GRID_INTERPOSE ssize_t __getdelim(char **Line, size_t *Bytes, int Delimiter,
 GRID_INTERPOSE int fscanf(FILE *F, const char *Format, ...) {
   va_list Args;
   va_start(Args, Format);
-  int Result = remoteCaller() ? remote::vfscanf(F, Format, Args)
-                              : REAL(__isoc99_vfscanf)(F, Format, Args);
+  int Result = remoteStream(F) ? remote::vfscanf(F, Format, Args)
+                               : REAL(__isoc99_vfscanf)(F, Format, Args);
   va_end(Args);
   return Result;
 }
 
 GRID_INTERPOSE int vfscanf(FILE *F, const char *Format, va_list Args) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::vfscanf(F, Format, Args);
   return REAL(__isoc99_vfscanf)(F, Format, Args);
 }
@@ -2159,91 +2647,91 @@ GRID_INTERPOSE int vscanf(const char *Format, va_list Args) {
 }
 
 GRID_INTERPOSE int fseek(FILE *F, long Offset, int Whence) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::fseek(F, Offset, Whence);
   return REAL(fseek)(F, Offset, Whence);
 }
 
 GRID_INTERPOSE int fseeko(FILE *F, off_t Offset, int Whence) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::fseek(F, Offset, Whence);
   return REAL(fseeko)(F, Offset, Whence);
 }
 
 GRID_INTERPOSE int fseeko64(FILE *F, off64_t Offset, int Whence) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::fseek(F, Offset, Whence);
   return REAL(fseeko64)(F, Offset, Whence);
 }
 
 GRID_INTERPOSE long ftell(FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return static_cast<long>(remote::ftell(F));
   return REAL(ftell)(F);
 }
 
 GRID_INTERPOSE off_t ftello(FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::ftell(F);
   return REAL(ftello)(F);
 }
 
 GRID_INTERPOSE off64_t ftello64(FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::ftell(F);
   return REAL(ftello64)(F);
 }
 
 GRID_INTERPOSE void rewind(FILE *F) {
-  if (remoteCaller())
+  if (remoteStream(F))
     return void(remote::streamCall(io::Op::Rewind, F));
   REAL(rewind)(F);
 }
 
 GRID_INTERPOSE int feof(FILE *F) noexcept {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Feof, F);
   return REAL(feof)(F);
 }
 
 GRID_INTERPOSE int feof_unlocked(FILE *F) noexcept {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Feof, F);
   return REAL(feof_unlocked)(F);
 }
 
 GRID_INTERPOSE int ferror(FILE *F) noexcept {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Ferror, F);
   return REAL(ferror)(F);
 }
 
 GRID_INTERPOSE int ferror_unlocked(FILE *F) noexcept {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Ferror, F);
   return REAL(ferror_unlocked)(F);
 }
 
 GRID_INTERPOSE void clearerr(FILE *F) noexcept {
-  if (remoteCaller())
+  if (remoteStream(F))
     return void(remote::streamCall(io::Op::Clearerr, F));
   REAL(clearerr)(F);
 }
 
 GRID_INTERPOSE void clearerr_unlocked(FILE *F) noexcept {
-  if (remoteCaller())
+  if (remoteStream(F))
     return void(remote::streamCall(io::Op::Clearerr, F));
   REAL(clearerr_unlocked)(F);
 }
 
 GRID_INTERPOSE int fileno(FILE *F) noexcept {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fileno, F);
   return REAL(fileno)(F);
 }
 
 GRID_INTERPOSE int fileno_unlocked(FILE *F) noexcept {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Fileno, F);
   return REAL(fileno_unlocked)(F);
 }
@@ -2251,21 +2739,138 @@ GRID_INTERPOSE int fileno_unlocked(FILE *F) noexcept {
 // The lock is taken by the thread's shadow, which makes every later call of
 // the thread: flockfile ... funlockfile groups them as at home.
 GRID_INTERPOSE void flockfile(FILE *F) noexcept {
-  if (remoteCaller())
+  if (remoteStream(F))
     return void(remote::streamCall(io::Op::Flockfile, F));
   REAL(flockfile)(F);
 }
 
 GRID_INTERPOSE void funlockfile(FILE *F) noexcept {
-  if (remoteCaller())
+  if (remoteStream(F))
     return void(remote::streamCall(io::Op::Funlockfile, F));
   REAL(funlockfile)(F);
 }
 
 GRID_INTERPOSE int ftrylockfile(FILE *F) noexcept {
-  if (remoteCaller())
+  if (remoteStream(F))
     return remote::streamCall(io::Op::Ftrylockfile, F);
   return REAL(ftrylockfile)(F);
+}
+
+// Streams over the thread's own memory: made here, they are the node's
+// (their FILE and buffer in the agent's memory, which calls on them use).
+GRID_INTERPOSE FILE *open_memstream(char **Buf, size_t *Bytes) noexcept {
+  if (remoteCaller()) {
+    Local Scope;
+    return REAL(open_memstream)(Buf, Bytes);
+  }
+  return REAL(open_memstream)(Buf, Bytes);
+}
+
+GRID_INTERPOSE FILE *fmemopen(void *Buf, size_t Bytes,
+                              const char *Mode) noexcept {
+  if (remoteCaller()) {
+    Local Scope;
+    return REAL(fmemopen)(Buf, Bytes, Mode);
+  }
+  return REAL(fmemopen)(Buf, Bytes, Mode);
+}
+
+GRID_INTERPOSE FILE *fopencookie(void *Cookie, const char *Mode,
+                                 cookie_io_functions_t Functions) noexcept {
+  if (remoteCaller()) {
+    Local Scope;
+    return REAL(fopencookie)(Cookie, Mode, Functions);
+  }
+  return REAL(fopencookie)(Cookie, Mode, Functions);
+}
+
+GRID_INTERPOSE FILE *tmpfile() {
+  if (remoteCaller())
+    return remote::tmpfile();
+  return REAL(tmpfile)();
+}
+
+GRID_INTERPOSE FILE *tmpfile64() {
+  if (remoteCaller())
+    return remote::tmpfile();
+  return REAL(tmpfile64)();
+}
+
+// A buffer the thread gives would be memory home cannot write: home's
+// stream takes a buffer of its own, of the size asked for.
+GRID_INTERPOSE int setvbuf(FILE *F, char *Buf, int Mode,
+                           size_t Bytes) noexcept {
+  if (remoteStream(F))
+    return remote::setvbuf(F, Mode, Bytes);
+  return REAL(setvbuf)(F, Buf, Mode, Bytes);
+}
+
+GRID_INTERPOSE void setbuf(FILE *F, char *Buf) noexcept {
+  if (remoteStream(F))
+    return void(remote::setvbuf(F, Buf ? _IOFBF : _IONBF, BUFSIZ));
+  REAL(setbuf)(F, Buf);
+}
+
+GRID_INTERPOSE void setbuffer(FILE *F, char *Buf, size_t Bytes) noexcept {
+  if (remoteStream(F))
+    return void(remote::setvbuf(F, Buf ? _IOFBF : _IONBF, Bytes));
+  REAL(setbuffer)(F, Buf, Bytes);
+}
+
+GRID_INTERPOSE void setlinebuf(FILE *F) noexcept {
+  if (remoteStream(F))
+    return void(remote::setvbuf(F, _IOLBF, 0));
+  REAL(setlinebuf)(F);
+}
+
+GRID_INTERPOSE int fgetpos(FILE *F, fpos_t *Where) {
+  if (remoteStream(F))
+    return remote::fgetpos(F, Where);
+  return REAL(fgetpos)(F, Where);
+}
+
+GRID_INTERPOSE int fgetpos64(FILE *F, fpos64_t *Where) {
+  if (remoteStream(F))
+    return remote::fgetpos(F, Where);
+  return REAL(fgetpos64)(F, Where);
+}
+
+GRID_INTERPOSE int fsetpos(FILE *F, const fpos_t *Where) {
+  if (remoteStream(F))
+    return remote::fseek(F, Where->__pos, SEEK_SET);
+  return REAL(fsetpos)(F, Where);
+}
+
+GRID_INTERPOSE int fsetpos64(FILE *F, const fpos64_t *Where) {
+  if (remoteStream(F))
+    return remote::fseek(F, Where->__pos, SEEK_SET);
+  return REAL(fsetpos64)(F, Where);
+}
+
+GRID_INTERPOSE int fwide(FILE *F, int Mode) noexcept {
+  if (remoteStream(F))
+    return remote::streamCall(io::Op::Fwide, F, Mode);
+  return REAL(fwide)(F, Mode);
+}
+
+GRID_INTERPOSE void __fpurge(FILE *F) noexcept {
+  if (remoteStream(F))
+    return void(remote::streamCall(io::Op::Fpurge, F));
+  REAL(__fpurge)(F);
+}
+
+GRID_INTERPOSE int getw(FILE *F) {
+  if (remoteStream(F)) {
+    int Word;
+    return remote::fread(&Word, sizeof Word, 1, F) == 1 ? Word : EOF;
+  }
+  return REAL(getw)(F);
+}
+
+GRID_INTERPOSE int putw(int Word, FILE *F) {
+  if (remoteStream(F))
+    return remote::fwrite(&Word, sizeof Word, 1, F) == 1 ? 0 : EOF;
+  return REAL(putw)(Word, F);
 }
 
 // --- Directory streams -------------------------------------------------------

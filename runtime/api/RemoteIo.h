@@ -69,6 +69,20 @@
 //   Link      i32 dir, str from, i32 dir, str to, i32 flags -> 0
 //   Chmod     i32 dir, str path, u32 mode, i32 flags      -> 0
 //   Fchmod    i32 fd, u32 mode                            -> 0
+//   Tmpfile                                               -> FILE *
+//   Mkstemp   str template, i32 flags, i32 suffix length  -> fd, name
+//   Mkdtemp   str template                                -> 0, name
+//   Remove    str path                                    -> 0
+//   Realpath  str path                                    -> 0, path
+//   Mkfifo    i32 dir, str path, u32 mode                 -> 0
+//   Setvbuf   u64 FILE, i32 mode, u64 size                -> 0
+//   Fwide     u64 FILE, i32 mode                          -> orientation
+//   Fpurge    u64 FILE                                    -> 0
+//   Ints      i32 call (IntCall), i32 fd or dir, str path, u64 a, b, c
+//                                                         -> value
+//   Utimens   i32 dir, u32 has path, str path, str two timespecs (or
+//             empty: now), i32 flags                      -> 0
+//   Statfs    u32 vfs, i32 fd (-1: by path), str path     -> 0, struct
 //===----------------------------------------------------------------------===//
 #ifndef GRID_API_REMOTEIO_H
 #define GRID_API_REMOTEIO_H
@@ -146,7 +160,30 @@ enum class Op : uint16_t {
   Link,
   Chmod,
   Fchmod,
-  Last = Fchmod,
+  Tmpfile,
+  Mkstemp,
+  Mkdtemp,
+  Remove,
+  Realpath,
+  Mkfifo,
+  Setvbuf,
+  Fwide,
+  Fpurge,
+  Ints,
+  Utimens,
+  Statfs,
+  Last = Statfs,
+};
+
+/// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or
+/// a directory and a path.
+enum class IntCall : int32_t {
+  Flock,          // fd, operation
+  Lockf,          // fd, command, length
+  Fallocate,      // fd, mode, offset, length
+  PosixFallocate, // fd, offset, length (answers the error number)
+  Fchown,         // fd, owner, group
+  Fchownat,       // dir, path, owner, group, flags
 };
 
 /// The most bytes one operation carries; larger reads and writes take

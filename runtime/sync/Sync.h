@@ -38,10 +38,20 @@ namespace grid::sync {
 [[gnu::tls_model("initial-exec")]] extern thread_local unsigned InRuntime;
 /// Runtime code on a remote thread, for the scope's life: what it
 /// allocates stays on the agent (the program's own allocations go home).
+/// The compiler fences keep the count's changes where they are: GCC knows
+/// malloc, realloc and operator new as built-ins that read no memory of
+/// the program's, and would otherwise drop a change it sees undone after
+/// the allocation.
 class InRuntimeScope {
 public:
-  InRuntimeScope() { ++InRuntime; }
-  ~InRuntimeScope() { --InRuntime; }
+  InRuntimeScope() {
+    ++InRuntime;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  }
+  ~InRuntimeScope() {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    --InRuntime;
+  }
   InRuntimeScope(const InRuntimeScope &) = delete;
   InRuntimeScope &operator=(const InRuntimeScope &) = delete;
 };

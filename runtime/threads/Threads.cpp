@@ -622,9 +622,12 @@ std::string homeLocale() {
 }
 
 // Agent, on the loop, at a thread start: takes home's locale and TZ when
-// they changed since the last thread.
+// they changed since the last thread. (The C library does not allow this
+// while another thread formats or reads the time zone; a change happens
+// only when home changed its own between two thread starts.)
 void followHomeLocale(std::string_view Text) {
-  static std::string Last = "C";
+  // Nothing matches at first: an agent's inherited TZ must go too.
+  static std::string Last = std::string(1, '\1');
   if (Text == Last)
     return;
   Last = Text;

@@ -15,7 +15,7 @@
 // CHECK-NEXT: thread 1: GRID_TEST_SET_BY_MAIN=from main, unset by main: absent
 // CHECK-NEXT: thread 1: hour of 0 in this zone: 05:30
 // CHECK-NEXT: thread 1: host: this machine
-// CHECK-NEXT: thread 1: locale C.UTF-8, 1234567.50 -> 1234567.50
+// CHECK-NEXT: thread 1: locale C.UTF-8, up to 6 bytes a character
 // CHECK: main sees GRID_TEST_SET_BY_THREAD_1=thread 1 was here
 // STATS: identity.c:{{[0-9]+}} (main) pthread_create 3 {{.*}}node 1: 1, node 2: 1
 #include <locale.h>
@@ -51,8 +51,10 @@ static void *ask(void *P) {
   gethostname(Host, sizeof Host);
   printf("thread %ld: host: %s\n", Id,
          strcmp(Host, MainHost) == 0 ? "this machine" : Host);
-  printf("thread %ld: locale %s, %.2f -> %'.2f\n", Id, setlocale(LC_ALL, NULL),
-         1234567.5, 1234567.5);
+  // MB_CUR_MAX is the C library's answer on the thread's node, in the
+  // locale that node has: 1 in "C", 6 in C.UTF-8, which main chose.
+  printf("thread %ld: locale %s, up to %d bytes a character\n", Id,
+         setlocale(LC_ALL, NULL), (int)MB_CUR_MAX);
   return NULL;
 }
 
