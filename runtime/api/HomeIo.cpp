@@ -69,6 +69,16 @@ template <class T> HomeAnswer answerStruct(int Result, const T &Out) {
           std::string(reinterpret_cast<const char *>(&Out), sizeof Out)};
 }
 
+/// glibc's flags of a FILE (its libio.h, not installed): a stream with
+/// neither is fully buffered once it has written, unless on a terminal.
+constexpr int IoUnbuffered = 0x0002, IoLineBuffered = 0x0200;
+
+/// Whether what is written to F waits in its buffer (the remote thread may
+/// then hold small writes itself, RemoteIo.cpp).
+bool fullyBuffered(FILE *F) {
+  return !(F->_flags & (IoUnbuffered | IoLineBuffered)) && !isatty(fileno(F));
+}
+
 HomeAnswer readFd(wire::Reader &R) {
   int Fd = R.i32();
   size_t Bytes = std::min<uint64_t>(R.u64(), Chunk);
@@ -417,7 +427,9 @@ HomeAnswer serve(wire::Reader &R) {
     FILE *F = stream(R);
     std::string_view Data = R.str();
     size_t N = fwrite(Data.data(), 1, Data.size(), F);
-    return answer(static_cast<int64_t>(N), N < Data.size());
+    HomeAnswer A = answer(static_cast<int64_t>(N), N < Data.size());
+    A.Data = fullyBuffered(F) ? "1" : "0";
+    return A;
   }
   case Op::Fread: {
     FILE *F = stream(R);

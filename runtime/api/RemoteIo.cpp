@@ -901,14 +901,34 @@ int streamCall(io::Op O, FILE *F, int Arg) {
 }
 
 /// fwrite's bytes, in parts of at most io::Chunk: the bytes written.
-size_t writeStream(FILE *F, const void *Buf, size_t Bytes) {
+/// Small writes to a stream home buffers fully (not a terminal, not line-
+/// buffered or unbuffered: home says so in each Fwrite's answer) are held
+/// here and sent as one Fwrite: a thread printing line after line pays a
+/// round trip per 64 KiB, not per line. Nothing can tell, since home would
+/// have held the bytes in its buffer too: threads::setHeldOutputFlush sends
+/// them before the thread's next message, release or end. (POD, so the
+/// thread-local needs no constructor on an agent's thread.)
+struct HeldOutput {
+  FILE *Stream; // the stream of the last Fwrite
+  bool MayHold; // home buffers it fully
+  char *Bytes;  // held, in the agent's memory
+  size_t Size, Capacity;
+};
+constexpr size_t HoldSmallerThan = 4096, HoldAtMost = 64 << 10;
+[[gnu::tls_model("initial-exec")]] thread_local HeldOutput Held;
+
+/// One Fwrite of Bytes; the answer says whether home may be sent the next
+/// writes held.
+size_t sendStream(FILE *F, const char *Bytes, size_t Size) {
   Local Scope;
   size_t Done = 0;
-  while (Done < Bytes) {
-    size_t Part = std::min(Bytes - Done, io::Chunk);
+  while (Done < Size) {
+    size_t Part = std::min(Size - Done, io::Chunk);
     HomeCall C(io::Op::Fwrite);
-    C.args().u64(handle(F)).bytes(static_cast<const char *>(Buf) + Done, Part);
+    C.args().u64(handle(F)).bytes(Bytes + Done, Part);
     threads::HomeAnswer A = C.send();
+    Held.Stream = F;
+    Held.MayHold = A.Data == "1";
     Done += static_cast<size_t>(A.Value);
     if (static_cast<size_t>(A.Value) < Part) {
       errno = A.Errno;
@@ -916,6 +936,40 @@ size_t writeStream(FILE *F, const void *Buf, size_t Bytes) {
     }
   }
   return Done;
+}
+
+/// Sends what is held (threads::setHeldOutputFlush). A failure sets the
+/// stream's error at home, where ferror finds it, as a buffered write's
+/// failure does.
+void flushHeld() {
+  if (!Held.Size)
+    return;
+  size_t Size = Held.Size;
+  Held.Size = 0;
+  sendStream(Held.Stream, Held.Bytes, Size);
+}
+
+/// fwrite's bytes, held or sent: the bytes written.
+size_t writeStream(FILE *F, const void *Buf, size_t Bytes) {
+  if (Held.Stream == F && Held.MayHold && Bytes < HoldSmallerThan) {
+    if (Held.Size + Bytes > Held.Capacity) {
+      Local Scope;
+      size_t Want = std::max(Held.Size + Bytes, HoldAtMost);
+      auto *Grown = static_cast<char *>(std::realloc(Held.Bytes, Want));
+      if (!Grown)
+        return flushHeld(),
+               sendStream(F, static_cast<const char *>(Buf), Bytes);
+      Held.Bytes = Grown;
+      Held.Capacity = Want;
+    }
+    std::memcpy(Held.Bytes + Held.Size, Buf, Bytes);
+    Held.Size += Bytes;
+    if (Held.Size >= HoldAtMost)
+      flushHeld();
+    return Bytes;
+  }
+  flushHeld();
+  return sendStream(F, static_cast<const char *>(Buf), Bytes);
 }
 
 size_t fwrite(const void *Buf, size_t Size, size_t Count, FILE *F) {
@@ -926,6 +980,11 @@ size_t fwrite(const void *Buf, size_t Size, size_t Count, FILE *F) {
     return 0;
   }
   return writeStream(F, Buf, Size * Count) / Size;
+}
+
+int putc(int C, FILE *F) {
+  auto Byte = static_cast<unsigned char>(C);
+  return writeStream(F, &Byte, 1) == 1 ? Byte : EOF;
 }
 
 int fputs(const char *Text, FILE *F) {
@@ -1345,6 +1404,10 @@ int ioctl(void *ReturnAddress) {
 }
 
 } // namespace remote
+
+[[gnu::constructor(101)]] void holdOutput() {
+  threads::setHeldOutputFlush(remote::flushHeld);
+}
 
 /// A call on F of a thread on another node goes home when F is home's.
 inline bool remoteStream(FILE *F) {
@@ -2356,37 +2419,37 @@ GRID_INTERPOSE int puts(const char *Text) {
 
 GRID_INTERPOSE int fputc(int C, FILE *F) {
   if (remoteStream(F))
-    return remote::streamCall(io::Op::Fputc, F, C);
+    return remote::putc(C, F);
   return REAL(fputc)(C, F);
 }
 
 GRID_INTERPOSE int fputc_unlocked(int C, FILE *F) {
   if (remoteStream(F))
-    return remote::streamCall(io::Op::Fputc, F, C);
+    return remote::putc(C, F);
   return REAL(fputc_unlocked)(C, F);
 }
 
 GRID_INTERPOSE int putc(int C, FILE *F) {
   if (remoteStream(F))
-    return remote::streamCall(io::Op::Fputc, F, C);
+    return remote::putc(C, F);
   return REAL(putc)(C, F);
 }
 
 GRID_INTERPOSE int putc_unlocked(int C, FILE *F) {
   if (remoteStream(F))
-    return remote::streamCall(io::Op::Fputc, F, C);
+    return remote::putc(C, F);
   return REAL(putc_unlocked)(C, F);
 }
 
 GRID_INTERPOSE int putchar(int C) {
   if (remoteCaller())
-    return remote::streamCall(io::Op::Fputc, stdout, C);
+    return remote::putc(C, stdout);
   return REAL(putchar)(C);
 }
 
 GRID_INTERPOSE int putchar_unlocked(int C) {
   if (remoteCaller())
-    return remote::streamCall(io::Op::Fputc, stdout, C);
+    return remote::putc(C, stdout);
   return REAL(putchar_unlocked)(C);
 }
 
@@ -2394,7 +2457,7 @@ GRID_INTERPOSE int putchar_unlocked(int C) {
 // the buffer is full.
 GRID_INTERPOSE int __overflow(FILE *F, int C) {
   if (remoteStream(F))
-    return remote::streamCall(io::Op::Fputc, F, C);
+    return remote::putc(C, F);
   return REAL(__overflow)(F, C);
 }
 

@@ -356,6 +356,7 @@ struct Job {
 Job *TheJob = nullptr;
 CreateFn Creator = nullptr;
 IoServer ServeIo = nullptr;
+FlushFn HeldOutputFlush = nullptr;
 
 void sendFromLoop(int Dest, std::string Body);
 void flushOutput();
@@ -717,7 +718,8 @@ void flushOutput() {
 
 struct Remote {
   uint64_t Id = 0;
-  std::string Data; // of the last answer, when it carried some
+  bool Flushing = false; // sending what api held back (flushHeld)
+  std::string Data;      // of the last answer, when it carried some
   void *(*Start)(void *) = nullptr;
   void *Arg = nullptr;
   pthread_t HomeSelf{};
@@ -809,7 +811,19 @@ bool outputWaiting() {
   return Count && ::poll(Fds, Count, 0) > 0;
 }
 
+// What api holds back of the thread's output goes home now (setHeldOutput-
+// Flush); its own call home does not come back here.
+void flushHeld() {
+  Remote *R = Current;
+  if (!R || !HeldOutputFlush || R->Flushing)
+    return;
+  R->Flushing = true;
+  HeldOutputFlush();
+  R->Flushing = false;
+}
+
 Answer callHome(wire::Writer &W) {
+  flushHeld();
   Remote &R = *Current;
   // Straight to home from this thread (two wake-ups fewer than through the
   // loop), unless something the loop holds must go first.
@@ -869,6 +883,7 @@ void *remoteMain(void *Box) {
   }
   pthread_cleanup_push(remoteFinished, &R);
   R.Result = R.Start(R.Arg);
+  flushHeld(); // the thread's end is a release
   pthread_cleanup_pop(1);
   // (After pthread_exit the alternate stack stays mapped: 64 KiB a thread.)
   if (Alt.ss_sp != MAP_FAILED) {
@@ -1054,8 +1069,10 @@ public:
     bool Acq = A.Op != sync::AtomicOp::Store &&
                (ordersAcquire(A.Order) || (A.Op == sync::AtomicOp::CmpXchg &&
                                            ordersAcquire(A.FailOrder)));
-    if (Rel)
+    if (Rel) {
+      flushHeld();
       Cache.release();
+    }
     sync::AtomicResult Res;
     size_t Page = reinterpret_cast<uintptr_t>(A.Ptr) / PageBytes;
     bool Here = A.Op == sync::AtomicOp::Fence ||
@@ -1166,6 +1183,8 @@ dsm::Space *space() { return TheJob ? TheJob->Space.get() : nullptr; }
 void setCreate(CreateFn Create) { Creator = Create; }
 
 void setIoServer(IoServer Serve) { ServeIo = Serve; }
+
+void setHeldOutputFlush(FlushFn Flush) { HeldOutputFlush = Flush; }
 
 wire::Writer ioRequest(bool Shared) {
   wire::Writer W = callMessage(Call::Io);
@@ -1366,8 +1385,10 @@ int remoteDetach(pthread_t Thread) {
 }
 
 void remoteExiting(void *Result) {
-  if (Current)
+  if (Current) {
+    flushHeld();
     Current->Result = Result;
+  }
 }
 
 void mainExiting() {
@@ -1379,6 +1400,7 @@ void mainExiting() {
 }
 
 void remoteFatal(std::string_view What, std::string_view ToDo) {
+  flushHeld(); // what the thread wrote comes before the message
   RuntimeScope Scope;
   if (Current) {
     wire::Writer W = callMessage(Call::Fatal);

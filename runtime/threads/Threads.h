@@ -76,6 +76,14 @@ struct HomeAnswer {
 /// after.
 wire::Writer ioRequest(bool Shared);
 HomeAnswer callHomeIo(wire::Writer &Request, bool Shared);
+/// On a remote thread, api may hold back small writes to a stream home
+/// buffers fully, and send them as one (api/RemoteIo.cpp). What it holds
+/// goes home before any other message of the thread, at every release (an
+/// atomic's too) and at the thread's end, so that nothing another thread
+/// is ordered after reaches home first. Registered by api.
+using FlushFn = void (*)();
+void setHeldOutputFlush(FlushFn Flush);
+
 /// Home: what carries such a request out, reading it from R (api/HomeIo.cpp
 /// registers it).
 using IoServer = HomeAnswer (*)(wire::Reader &R);
