@@ -27,6 +27,7 @@ status=0
 mpirun --oversubscribe --bind-to none -np 3 \
   -x GRID_STATS=1 -x GRID_PROCESS_TOLERANCE=any -x GRID_PLACEMENT="$placement" \
   ${GRID_LOG:+-x GRID_LOG="$GRID_LOG"} \
+  ${GRID_THREAD_TOLERANCE:+-x GRID_THREAD_TOLERANCE="$GRID_THREAD_TOLERANCE"} \
   "$GRID_BUILD_DIR/examples/mandelbrot" --output "$out/mandelbrot.png" "$@" \
   > "$out/summary.txt" 2> "$out/stderr.txt" || status=$?
 cat "$out/summary.txt"
