@@ -71,7 +71,8 @@ template <class T> HomeAnswer answerStruct(int Result, const T &Out) {
 
 /// glibc's flags of a FILE (its libio.h, not installed): a stream with
 /// neither is fully buffered once it has written, unless on a terminal.
-constexpr int IoUnbuffered = 0x0002, IoLineBuffered = 0x0200;
+constexpr int IoUnbuffered = 0x0002, IoNoWrites = 0x0008, IoErrorSeen = 0x0020,
+              IoLineBuffered = 0x0200;
 
 /// Whether what is written to F waits in its buffer (the remote thread may
 /// then hold small writes itself, RemoteIo.cpp).
@@ -250,6 +251,10 @@ HomeAnswer ints(wire::Reader &R) {
     return answerInt(fchown(Fd, uid_t(A), gid_t(B)));
   case IntCall::Fchownat:
     return answerInt(fchownat(Fd, Path.c_str(), uid_t(A), gid_t(B), int(C)));
+  case IntCall::Umask:
+    return {umask(mode_t(A)), 0, {}};
+  case IntCall::CloseRange:
+    return answerInt(close_range(unsigned(Fd), unsigned(A), int(B)));
   }
   return {-1, ENOSYS, {}};
 }

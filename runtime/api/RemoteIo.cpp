@@ -273,8 +273,11 @@ std::string describeCaller(void *ReturnAddress) {
   return Text;
 }
 
+void flushHeldOutput();
+
 [[noreturn, gnu::noinline, gnu::cold]] void refuse(const char *Call,
                                                    void *ReturnAddress) {
+  flushHeldOutput(); // what the thread wrote comes before the message
   ++sync::InRuntime; // what follows is the runtime's, and stays here
   // One message, however many threads of this node get here at once.
   static std::atomic<bool> Refusing{false};
@@ -346,6 +349,8 @@ std::string describeCaller(void *ReturnAddress) {
   X(memfd_create) X(open_memstream) X(fmemopen) X(fopencookie) X(tmpfile) \
   X(tmpfile64) X(setvbuf) X(setbuf) X(setbuffer) X(setlinebuf) X(fgetpos) \
   X(fgetpos64) X(fsetpos) X(fsetpos64) X(fwide) X(__fpurge) X(getw) X(putw) \
+  X(mkstemps64) X(mkostemps64) X(statfs64) X(fstatfs64) X(statvfs64) \
+  X(fstatvfs64) X(umask) X(closefrom) X(close_range) \
   X(socket) X(connect) X(accept) X(accept4) X(bind) X(listen) X(send) X(recv) \
   X(__recv_chk) X(sendto) X(recvfrom) X(__recvfrom_chk) X(sendmsg) X(recvmsg) \
   X(fopen) X(fopen64) X(fdopen) X(freopen) X(freopen64) X(fclose) X(fflush) \
@@ -401,21 +406,48 @@ void *programRealloc(void *Old, size_t Bytes) {
   return P;
 }
 
+/// Small writes to a stream home buffers fully (not a terminal, not line-
+/// buffered or unbuffered: home says so in each Fwrite's answer) are held
+/// here and sent as one Fwrite: a thread printing line after line pays a
+/// round trip per 64 KiB, not per line. Nothing can tell, since home would
+/// have held the bytes in its buffer too: threads::setHeldOutputFlush sends
+/// them before the thread's next message, release or end. (POD, so the
+/// thread-local needs no constructor on an agent's thread.)
+struct HeldOutput {
+  FILE *Stream; // the stream of the last Fwrite, until another call
+  bool MayHold; // home buffers it fully
+  bool Ended;   // the thread is ending: nothing more is held
+  char *Bytes;  // held, in the agent's memory
+  size_t Size, Capacity;
+};
+constexpr size_t HoldSmallerThan = 4096, HoldAtMost = 64 << 10;
+[[gnu::tls_model("initial-exec")]] thread_local HeldOutput Held;
+
 /// One call: the operation, then its arguments (args()), then send().
 class HomeCall {
 public:
   explicit HomeCall(io::Op O, bool Shared = false)
-      : W(threads::ioRequest(Shared)), Shared(Shared) {
+      : W(threads::ioRequest(Shared)), O(O), Shared(Shared) {
     W.u16(static_cast<uint16_t>(O));
   }
   wire::Writer &args() { return W; }
-  threads::HomeAnswer send() { return threads::callHomeIo(W, Shared); }
+  threads::HomeAnswer send();
 
 private:
   Local Scope; // first: the message's memory is the agent's
   wire::Writer W;
+  io::Op O;
   bool Shared;
 };
+
+threads::HomeAnswer HomeCall::send() {
+  threads::HomeAnswer A = threads::callHomeIo(W, Shared);
+  // Any other call may have closed, reopened or rebuffered the stream: the
+  // next write asks home again whether it may be held.
+  if (O != io::Op::Fwrite)
+    Held.Stream = nullptr;
+  return A;
+}
 
 /// The answer's value; errno is home's when the call failed (negative).
 int64_t result(const threads::HomeAnswer &A) {
@@ -901,22 +933,6 @@ int streamCall(io::Op O, FILE *F, int Arg) {
 }
 
 /// fwrite's bytes, in parts of at most io::Chunk: the bytes written.
-/// Small writes to a stream home buffers fully (not a terminal, not line-
-/// buffered or unbuffered: home says so in each Fwrite's answer) are held
-/// here and sent as one Fwrite: a thread printing line after line pays a
-/// round trip per 64 KiB, not per line. Nothing can tell, since home would
-/// have held the bytes in its buffer too: threads::setHeldOutputFlush sends
-/// them before the thread's next message, release or end. (POD, so the
-/// thread-local needs no constructor on an agent's thread.)
-struct HeldOutput {
-  FILE *Stream; // the stream of the last Fwrite
-  bool MayHold; // home buffers it fully
-  char *Bytes;  // held, in the agent's memory
-  size_t Size, Capacity;
-};
-constexpr size_t HoldSmallerThan = 4096, HoldAtMost = 64 << 10;
-[[gnu::tls_model("initial-exec")]] thread_local HeldOutput Held;
-
 /// One Fwrite of Bytes; the answer says whether home may be sent the next
 /// writes held.
 size_t sendStream(FILE *F, const char *Bytes, size_t Size) {
@@ -928,7 +944,7 @@ size_t sendStream(FILE *F, const char *Bytes, size_t Size) {
     C.args().u64(handle(F)).bytes(Bytes + Done, Part);
     threads::HomeAnswer A = C.send();
     Held.Stream = F;
-    Held.MayHold = A.Data == "1";
+    Held.MayHold = A.Data == "1" && static_cast<size_t>(A.Value) == Part;
     Done += static_cast<size_t>(A.Value);
     if (static_cast<size_t>(A.Value) < Part) {
       errno = A.Errno;
@@ -941,23 +957,30 @@ size_t sendStream(FILE *F, const char *Bytes, size_t Size) {
 /// Sends what is held (threads::setHeldOutputFlush). A failure sets the
 /// stream's error at home, where ferror finds it, as a buffered write's
 /// failure does.
-void flushHeld() {
-  if (!Held.Size)
-    return;
-  size_t Size = Held.Size;
-  Held.Size = 0;
-  sendStream(Held.Stream, Held.Bytes, Size);
+void flushHeld(bool Final) {
+  if (Held.Size) {
+    size_t Size = Held.Size;
+    Held.Size = 0;
+    sendStream(Held.Stream, Held.Bytes, Size);
+  }
+  if (Final) {
+    Local Scope;
+    std::free(Held.Bytes);
+    Held = {};
+    Held.Ended = true;
+  }
 }
 
 /// fwrite's bytes, held or sent: the bytes written.
 size_t writeStream(FILE *F, const void *Buf, size_t Bytes) {
-  if (Held.Stream == F && Held.MayHold && Bytes < HoldSmallerThan) {
+  if (Held.Stream == F && Held.MayHold && !Held.Ended &&
+      Bytes < HoldSmallerThan) {
     if (Held.Size + Bytes > Held.Capacity) {
       Local Scope;
       size_t Want = std::max(Held.Size + Bytes, HoldAtMost);
       auto *Grown = static_cast<char *>(std::realloc(Held.Bytes, Want));
       if (!Grown)
-        return flushHeld(),
+        return flushHeld(false),
                sendStream(F, static_cast<const char *>(Buf), Bytes);
       Held.Bytes = Grown;
       Held.Capacity = Want;
@@ -965,10 +988,10 @@ size_t writeStream(FILE *F, const void *Buf, size_t Bytes) {
     std::memcpy(Held.Bytes + Held.Size, Buf, Bytes);
     Held.Size += Bytes;
     if (Held.Size >= HoldAtMost)
-      flushHeld();
+      flushHeld(false);
     return Bytes;
   }
-  flushHeld();
+  flushHeld(false);
   return sendStream(F, static_cast<const char *>(Buf), Bytes);
 }
 
@@ -1358,6 +1381,16 @@ int utimens(int Dir, const char *Path, const struct timespec Times[2],
   return static_cast<int>(simple(C));
 }
 
+/// utimensat with no path fails, as glibc's does (futimens has none).
+int utimensat(int Dir, const char *Path, const struct timespec Times[2],
+              int Flags) {
+  if (!Path) {
+    errno = EINVAL;
+    return -1;
+  }
+  return utimens(Dir, Path, Times, Flags);
+}
+
 /// statfs and statvfs, by descriptor (Fd >= 0) or path.
 int statFs(bool Vfs, int Fd, const char *Path, void *Out, size_t Bytes) {
   if ((Fd < 0 && !Path) || !Out)
@@ -1408,6 +1441,8 @@ int ioctl(void *ReturnAddress) {
 [[gnu::constructor(101)]] void holdOutput() {
   threads::setHeldOutputFlush(remote::flushHeld);
 }
+
+void flushHeldOutput() { remote::flushHeld(false); }
 
 /// A call on F of a thread on another node goes home when F is home's.
 inline bool remoteStream(FILE *F) {
@@ -1528,14 +1563,16 @@ GRID_INTERPOSE ssize_t writev(int Fd, const struct iovec *Iov, int Count) {
 
 GRID_INTERPOSE ssize_t pread(int Fd, void *Buf, size_t Bytes, off_t Offset) {
   if (remoteCaller())
-    return remote::read(Fd, Buf, Bytes, Offset);
+    return Offset < 0 ? (errno = EINVAL, -1)
+                      : remote::read(Fd, Buf, Bytes, Offset);
   return REAL(pread)(Fd, Buf, Bytes, Offset);
 }
 
 GRID_INTERPOSE ssize_t pread64(int Fd, void *Buf, size_t Bytes,
                                off64_t Offset) {
   if (remoteCaller())
-    return remote::read(Fd, Buf, Bytes, Offset);
+    return Offset < 0 ? (errno = EINVAL, -1)
+                      : remote::read(Fd, Buf, Bytes, Offset);
   return REAL(pread64)(Fd, Buf, Bytes, Offset);
 }
 
@@ -1556,14 +1593,16 @@ GRID_INTERPOSE ssize_t __pread64_chk(int Fd, void *Buf, size_t Bytes,
 GRID_INTERPOSE ssize_t pwrite(int Fd, const void *Buf, size_t Bytes,
                               off_t Offset) {
   if (remoteCaller())
-    return remote::write(Fd, Buf, Bytes, Offset);
+    return Offset < 0 ? (errno = EINVAL, -1)
+                      : remote::write(Fd, Buf, Bytes, Offset);
   return REAL(pwrite)(Fd, Buf, Bytes, Offset);
 }
 
 GRID_INTERPOSE ssize_t pwrite64(int Fd, const void *Buf, size_t Bytes,
                                 off64_t Offset) {
   if (remoteCaller())
-    return remote::write(Fd, Buf, Bytes, Offset);
+    return Offset < 0 ? (errno = EINVAL, -1)
+                      : remote::write(Fd, Buf, Bytes, Offset);
   return REAL(pwrite64)(Fd, Buf, Bytes, Offset);
 }
 
@@ -2194,28 +2233,32 @@ GRID_INTERPOSE int fchownat(int Dir, const char *Path, uid_t Owner, gid_t Group,
 GRID_INTERPOSE ssize_t preadv(int Fd, const struct iovec *Iov, int Count,
                               off_t Offset) {
   if (remoteCaller())
-    return remote::readv(Fd, Iov, Count, Offset);
+    return Offset < 0 ? (errno = EINVAL, -1)
+                      : remote::readv(Fd, Iov, Count, Offset);
   return REAL(preadv)(Fd, Iov, Count, Offset);
 }
 
 GRID_INTERPOSE ssize_t preadv64(int Fd, const struct iovec *Iov, int Count,
                                 off64_t Offset) {
   if (remoteCaller())
-    return remote::readv(Fd, Iov, Count, Offset);
+    return Offset < 0 ? (errno = EINVAL, -1)
+                      : remote::readv(Fd, Iov, Count, Offset);
   return REAL(preadv64)(Fd, Iov, Count, Offset);
 }
 
 GRID_INTERPOSE ssize_t pwritev(int Fd, const struct iovec *Iov, int Count,
                                off_t Offset) {
   if (remoteCaller())
-    return remote::writev(Fd, Iov, Count, Offset);
+    return Offset < 0 ? (errno = EINVAL, -1)
+                      : remote::writev(Fd, Iov, Count, Offset);
   return REAL(pwritev)(Fd, Iov, Count, Offset);
 }
 
 GRID_INTERPOSE ssize_t pwritev64(int Fd, const struct iovec *Iov, int Count,
                                  off64_t Offset) {
   if (remoteCaller())
-    return remote::writev(Fd, Iov, Count, Offset);
+    return Offset < 0 ? (errno = EINVAL, -1)
+                      : remote::writev(Fd, Iov, Count, Offset);
   return REAL(pwritev64)(Fd, Iov, Count, Offset);
 }
 
@@ -2229,7 +2272,7 @@ GRID_INTERPOSE int utimensat(int Dir, const char *Path,
                              const struct timespec Times[2],
                              int Flags) noexcept {
   if (remoteCaller())
-    return remote::utimens(Dir, Path, Times, Flags);
+    return remote::utimensat(Dir, Path, Times, Flags);
   return REAL(utimensat)(Dir, Path, Times, Flags);
 }
 
@@ -2281,6 +2324,67 @@ GRID_INTERPOSE int fstatvfs(int Fd, struct statvfs *St) noexcept {
     return Fd < 0 ? (errno = EBADF, -1)
                   : remote::statFs(true, Fd, nullptr, St, sizeof *St);
   return REAL(fstatvfs)(Fd, St);
+}
+
+GRID_INTERPOSE int mkstemps64(char *Template, int Suffix) {
+  if (remoteCaller())
+    return remote::mkstemp(Template, O_LARGEFILE, Suffix);
+  return REAL(mkstemps64)(Template, Suffix);
+}
+
+GRID_INTERPOSE int mkostemps64(char *Template, int Suffix, int Flags) {
+  if (remoteCaller())
+    return remote::mkstemp(Template, Flags | O_LARGEFILE, Suffix);
+  return REAL(mkostemps64)(Template, Suffix, Flags);
+}
+
+GRID_INTERPOSE int statfs64(const char *Path, struct statfs64 *St) noexcept {
+  if (remoteCaller())
+    return remote::statFs(false, -1, Path, St, sizeof *St);
+  return REAL(statfs64)(Path, St);
+}
+
+GRID_INTERPOSE int fstatfs64(int Fd, struct statfs64 *St) noexcept {
+  if (remoteCaller())
+    return Fd < 0 ? (errno = EBADF, -1)
+                  : remote::statFs(false, Fd, nullptr, St, sizeof *St);
+  return REAL(fstatfs64)(Fd, St);
+}
+
+GRID_INTERPOSE int statvfs64(const char *Path, struct statvfs64 *St) noexcept {
+  if (remoteCaller())
+    return remote::statFs(true, -1, Path, St, sizeof *St);
+  return REAL(statvfs64)(Path, St);
+}
+
+GRID_INTERPOSE int fstatvfs64(int Fd, struct statvfs64 *St) noexcept {
+  if (remoteCaller())
+    return Fd < 0 ? (errno = EBADF, -1)
+                  : remote::statFs(true, Fd, nullptr, St, sizeof *St);
+  return REAL(fstatvfs64)(Fd, St);
+}
+
+// The mask of files the thread creates is home's, where they are created.
+GRID_INTERPOSE mode_t umask(mode_t Mask) noexcept {
+  if (remoteCaller())
+    return static_cast<mode_t>(
+        remote::ints(io::IntCall::Umask, -1, nullptr, Mask));
+  return REAL(umask)(Mask);
+}
+
+// Home's descriptors: closing the agent's would close its MPI sockets.
+GRID_INTERPOSE void closefrom(int Lowest) noexcept {
+  if (remoteCaller())
+    return void(remote::ints(io::IntCall::CloseRange, Lowest, nullptr, ~0u, 0));
+  REAL(closefrom)(Lowest);
+}
+
+GRID_INTERPOSE int close_range(unsigned First, unsigned Last,
+                               int Flags) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::CloseRange, static_cast<int>(First),
+                        nullptr, Last, static_cast<uint64_t>(Flags));
+  return REAL(close_range)(First, Last, Flags);
 }
 
 // Descriptors these make would be the agent's, named by numbers the
@@ -2374,13 +2478,13 @@ GRID_INTERPOSE int fclose(FILE *F) {
 }
 
 GRID_INTERPOSE int fflush(FILE *F) {
-  if (remoteStream(F))
+  if (remoteStream(F) || (!F && remoteCaller())) // NULL: all of home's
     return remote::streamCall(io::Op::Fflush, F);
   return REAL(fflush)(F);
 }
 
 GRID_INTERPOSE int fflush_unlocked(FILE *F) {
-  if (remoteStream(F))
+  if (remoteStream(F) || (!F && remoteCaller()))
     return remote::streamCall(io::Op::Fflush, F);
   return REAL(fflush_unlocked)(F);
 }

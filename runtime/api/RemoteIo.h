@@ -184,6 +184,8 @@ enum class IntCall : int32_t {
   PosixFallocate, // fd, offset, length (answers the error number)
   Fchown,         // fd, owner, group
   Fchownat,       // dir, path, owner, group, flags
+  Umask,          // -, mask (answers the old mask)
+  CloseRange,     // first, last, flags
 };
 
 /// The most bytes one operation carries; larger reads and writes take

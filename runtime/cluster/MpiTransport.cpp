@@ -101,6 +101,11 @@ public:
 
   void send(int Dest, std::string Body) override {
     std::lock_guard<std::mutex> Lock(SendsMutex);
+    // A thread that still runs while the rank shuts down (a remote thread
+    // of a job whose home ended) must not call MPI after MPI_Finalize: its
+    // message is dropped, and it waits for an answer until the rank exits.
+    if (Closed)
+      return;
     Sends.push_back({std::move(Body), MPI_REQUEST_NULL});
     Pending &P = Sends.back();
     MPI_Isend(P.Body.data(), static_cast<int>(P.Body.size()), MPI_BYTE, Dest,
@@ -188,6 +193,8 @@ public:
                     std::chrono::duration<double>(TimeoutSeconds);
     while (pendingSends() && std::chrono::steady_clock::now() < Deadline)
       std::this_thread::sleep_for(std::chrono::microseconds(100));
+    std::lock_guard<std::mutex> Lock(SendsMutex);
+    Closed = true;
     MPI_Finalize();
   }
 
@@ -214,6 +221,7 @@ private:
   int Size = 1;
   std::string Host;
   std::mutex SendsMutex;    // Sends, and the MPI_Isend that adds to it
+  bool Closed = false;      // MPI_Finalize has been called (under SendsMutex)
   std::list<Pending> Sends; // stable addresses for the in-flight bodies
   std::string Buffer;
 };

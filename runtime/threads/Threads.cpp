@@ -813,12 +813,13 @@ bool outputWaiting() {
 
 // What api holds back of the thread's output goes home now (setHeldOutput-
 // Flush); its own call home does not come back here.
-void flushHeld() {
+void flushHeld(bool Final = false) {
   Remote *R = Current;
   if (!R || !HeldOutputFlush || R->Flushing)
     return;
+  core::ErrnoGuard Guard; // a failed write is the stream's error, not errno's
   R->Flushing = true;
-  HeldOutputFlush();
+  HeldOutputFlush(Final);
   R->Flushing = false;
 }
 
@@ -847,6 +848,10 @@ wire::Writer callMessage(Call C) {
 // the release and ThreadDone (finish()).
 void remoteFinished(void *Box) {
   auto &R = *static_cast<Remote *>(Box);
+  // After the program's cleanup handlers and the unwind of pthread_exit,
+  // however the thread ends; what key destructors write after goes home
+  // unheld.
+  flushHeld(/*Final=*/true);
   RuntimeScope Scope; // the list's memory is the agent's own
   std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
   TheStarter->Ended.push_back(&R);
@@ -883,7 +888,6 @@ void *remoteMain(void *Box) {
   }
   pthread_cleanup_push(remoteFinished, &R);
   R.Result = R.Start(R.Arg);
-  flushHeld(); // the thread's end is a release
   pthread_cleanup_pop(1);
   // (After pthread_exit the alternate stack stays mapped: 64 KiB a thread.)
   if (Alt.ss_sp != MAP_FAILED) {
@@ -1385,10 +1389,8 @@ int remoteDetach(pthread_t Thread) {
 }
 
 void remoteExiting(void *Result) {
-  if (Current) {
-    flushHeld();
+  if (Current)
     Current->Result = Result;
-  }
 }
 
 void mainExiting() {
@@ -1400,7 +1402,6 @@ void mainExiting() {
 }
 
 void remoteFatal(std::string_view What, std::string_view ToDo) {
-  flushHeld(); // what the thread wrote comes before the message
   RuntimeScope Scope;
   if (Current) {
     wire::Writer W = callMessage(Call::Fatal);

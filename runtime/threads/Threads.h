@@ -81,7 +81,9 @@ HomeAnswer callHomeIo(wire::Writer &Request, bool Shared);
 /// goes home before any other message of the thread, at every release (an
 /// atomic's too) and at the thread's end, so that nothing another thread
 /// is ordered after reaches home first. Registered by api.
-using FlushFn = void (*)();
+/// Final: the thread is ending (its last cleanup): what it writes from then
+/// on (key destructors) goes home at once, and the buffer is freed.
+using FlushFn = void (*)(bool Final);
 void setHeldOutputFlush(FlushFn Flush);
 
 /// Home: what carries such a request out, reading it from R (api/HomeIo.cpp
