@@ -16,6 +16,7 @@
 #include "threads/Threads.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <clocale>
@@ -27,6 +28,7 @@
 #include <cwchar>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio_ext.h>
 #include <string>
 #include <sys/file.h>
@@ -289,7 +291,28 @@ HomeAnswer statFs(wire::Reader &R) {
                       St);
 }
 
+// The keys made at home, with their destructors: a remote thread's key
+// values live on its node (api/ThreadKeys.cpp), which runs the destructors
+// at the thread's end and asks here which they are.
+struct KeyEntry {
+  std::atomic<bool> Made{false};
+  std::atomic<void (*)(void *)> Destructor{nullptr};
+};
+KeyEntry Keys[PTHREAD_KEYS_MAX];
+
 } // namespace
+
+void recordKey(unsigned Key, void (*Destructor)(void *)) {
+  if (Key >= PTHREAD_KEYS_MAX)
+    return;
+  Keys[Key].Destructor.store(Destructor);
+  Keys[Key].Made.store(true);
+}
+
+void forgetKey(unsigned Key) {
+  if (Key < PTHREAD_KEYS_MAX)
+    Keys[Key].Made.store(false);
+}
 
 HomeAnswer serve(wire::Reader &R) {
   auto O = static_cast<Op>(R.u16());
@@ -614,6 +637,22 @@ HomeAnswer serve(wire::Reader &R) {
     return utimens(R);
   case Op::Statfs:
     return statFs(R);
+  case Op::KeyCreate: {
+    auto *Destructor = reinterpret_cast<void (*)(void *)>(R.u64());
+    pthread_key_t Key;
+    int Err = pthread_key_create(&Key, Destructor); // recorded there
+    return {Err ? -1 : 0, Err, Err ? std::string() : std::to_string(Key)};
+  }
+  case Op::KeyDelete:
+    return {pthread_key_delete(static_cast<pthread_key_t>(R.u32())), 0, {}};
+  case Op::KeyDestructor: {
+    uint32_t Key = R.u32();
+    if (Key >= PTHREAD_KEYS_MAX || !Keys[Key].Made.load())
+      return {0, 0, {}};
+    return {1, 0,
+            std::to_string(
+                reinterpret_cast<uint64_t>(Keys[Key].Destructor.load()))};
+  }
   case Op::Fchmod: {
     int Fd = R.i32();
     return answerInt(fchmod(Fd, static_cast<mode_t>(R.u32())));

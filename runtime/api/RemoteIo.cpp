@@ -1438,8 +1438,16 @@ int ioctl(void *ReturnAddress) {
 
 } // namespace remote
 
+// At the thread's end (Final), its key destructors, which may write, run
+// first.
+void threadOutputFlush(bool Final) {
+  if (Final)
+    io::runRemoteKeyDestructors();
+  remote::flushHeld(Final);
+}
+
 [[gnu::constructor(101)]] void holdOutput() {
-  threads::setHeldOutputFlush(remote::flushHeld);
+  threads::setHeldOutputFlush(threadOutputFlush);
 }
 
 void flushHeldOutput() { remote::flushHeld(false); }

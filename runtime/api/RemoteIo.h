@@ -83,6 +83,9 @@
 //   Utimens   i32 dir, u32 has path, str path, str two timespecs (or
 //             empty: now), i32 flags                      -> 0
 //   Statfs    u32 vfs, i32 fd (-1: by path), str path     -> 0, struct
+//   KeyCreate u64 destructor                              -> 0, key; error
+//   KeyDelete i32 key                                     -> error number
+//   KeyDestructor i32 key                  -> 1, destructor; 0: no such key
 //===----------------------------------------------------------------------===//
 #ifndef GRID_API_REMOTEIO_H
 #define GRID_API_REMOTEIO_H
@@ -172,7 +175,10 @@ enum class Op : uint16_t {
   Ints,
   Utimens,
   Statfs,
-  Last = Statfs,
+  KeyCreate,
+  KeyDelete,
+  KeyDestructor,
+  Last = KeyDestructor,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or
@@ -201,6 +207,14 @@ inline bool remoteCaller() {
 /// Home: carries out the request R holds (after the Io call's header), as
 /// the shadow of a remote thread does.
 threads::HomeAnswer serve(wire::Reader &R);
+/// Home: pthread_key_create's keys and their destructors (api/ThreadKeys.cpp
+/// records each key made here; KeyDestructor answers from it).
+void recordKey(unsigned Key, void (*Destructor)(void *));
+void forgetKey(unsigned Key);
+/// On a remote thread at its end: the destructors of the program's keys it
+/// set (api/ThreadKeys.cpp, in libgridrt.so only).
+void runRemoteKeyDestructors();
+
 /// Registers serve with the threads layer (home, at start).
 void serveRemoteCalls();
 
