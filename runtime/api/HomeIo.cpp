@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <cwchar>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -637,6 +638,27 @@ HomeAnswer serve(wire::Reader &R) {
     return utimens(R);
   case Op::Statfs:
     return statFs(R);
+  case Op::Opendir: {
+    bool ByFd = R.u32() != 0;
+    int Fd = R.i32();
+    std::string Path = text(R);
+    DIR *D = ByFd ? fdopendir(Fd) : opendir(Path.c_str());
+    return answer(reinterpret_cast<int64_t>(D), D == nullptr);
+  }
+  case Op::Readdir: {
+    errno = 0;
+    struct dirent64 *E = readdir64(pointer<DIR>(R));
+    if (!E)
+      return answer(0, errno != 0);
+    return answerStruct(1, *E);
+  }
+  case Op::Closedir:
+    return answerInt(closedir(pointer<DIR>(R)));
+  case Op::Rewinddir:
+    rewinddir(pointer<DIR>(R));
+    return {0, 0, {}};
+  case Op::Dirfd:
+    return answerInt(dirfd(pointer<DIR>(R)));
   case Op::KeyCreate: {
     auto *Destructor = reinterpret_cast<void (*)(void *)>(R.u64());
     pthread_key_t Key;

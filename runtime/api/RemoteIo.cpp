@@ -7,9 +7,10 @@
 // home, on its shadow (api/RemoteIo.h lists the operations, api/HomeIo.cpp
 // serves them): the thread sees home's files, descriptors, streams,
 // working directory, environment and pid, as if it ran there. Sockets and
-// directory streams are not carried home: they stop the job with a message
-// naming the call and its caller (threads::remoteFatal), before they touch
-// any descriptor of the agent; ioctl fails with ENOTTY.
+// descriptors of kernel objects (eventfd...) are not carried home: they
+// stop the job with a message naming the call and its caller
+// (threads::remoteFatal), before they touch any descriptor of the agent;
+// ioctl fails with ENOTTY.
 //
 // libgridrt.so defines these calls under their libc names, as api/Malloc.cpp
 // does for malloc. On every other thread (home's threads, and runtime code on
@@ -288,9 +289,10 @@ void flushHeldOutput();
   std::string What = std::string(Call) + " from a thread running on node " +
                      std::to_string(C ? C->rank() : -1) + " (" +
                      describeCaller(ReturnAddress) +
-                     "): sockets and directory streams stay on the node a "
-                     "thread runs on, and a thread on another node cannot "
-                     "use home's (docs/design/remote-io.md)";
+                     "): sockets and descriptors of kernel objects (eventfd, "
+                     "epoll...) stay on the node a thread runs on, and a "
+                     "thread on another node cannot use home's "
+                     "(docs/design/remote-io.md)";
   threads::remoteFatal(What, "run it with GRID_THREAD_TOLERANCE=machine or "
                              "lower to keep it home");
 }
@@ -366,7 +368,8 @@ void flushHeldOutput();
   X(ftell) X(ftello) X(ftello64) X(rewind) X(feof) X(feof_unlocked) \
   X(ferror) X(ferror_unlocked) X(clearerr) X(clearerr_unlocked) X(fileno) \
   X(fileno_unlocked) X(flockfile) X(funlockfile) X(ftrylockfile) \
-  X(opendir) X(fdopendir) X(readdir) X(readdir64) X(closedir)
+  X(opendir) X(fdopendir) X(readdir) X(readdir64) X(closedir) X(rewinddir) \
+  X(dirfd)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -1420,6 +1423,64 @@ template <class Pos> int fgetpos(FILE *F, Pos *Where) {
   return 0;
 }
 
+DIR *opendir(bool ByFd, int Fd, const char *Path) {
+  if (!ByFd && !Path)
+    return errno = EFAULT, nullptr;
+  HomeCall C(io::Op::Opendir);
+  C.args().u32(ByFd).i32(Fd).str(Path ? Path : "");
+  threads::HomeAnswer A = C.send();
+  if (!A.Value)
+    errno = A.Errno;
+  return reinterpret_cast<DIR *>(A.Value);
+}
+
+/// The entries last read, one per open DIR of home's (agent's memory).
+/// Made on first use: an agent never returns from libgridrt's constructor,
+/// so namespace-scope initialisers of this file may never run there.
+struct DirEntries {
+  std::mutex Mutex;
+  std::map<DIR *, struct dirent64> Last;
+};
+DirEntries &dirEntries() {
+  static DirEntries *Entries = [] {
+    Local Scope;
+    return new DirEntries;
+  }();
+  return *Entries;
+}
+
+int64_t dirCall(io::Op O, DIR *Dir) {
+  HomeCall C(O);
+  C.args().u64(reinterpret_cast<uint64_t>(Dir));
+  return simple(C);
+}
+
+struct dirent64 *readdir(DIR *Dir) {
+  HomeCall C(io::Op::Readdir);
+  C.args().u64(reinterpret_cast<uint64_t>(Dir));
+  threads::HomeAnswer A = C.send();
+  if (A.Value != 1 || A.Data.size() != sizeof(struct dirent64)) {
+    if (A.Errno)
+      errno = A.Errno;
+    return nullptr; // the end, or an error with errno set
+  }
+  DirEntries &Entries = dirEntries();
+  std::lock_guard<std::mutex> Lock(Entries.Mutex);
+  struct dirent64 &Entry = Entries.Last[Dir];
+  std::memcpy(&Entry, A.Data.data(), sizeof Entry);
+  return &Entry;
+}
+
+int closedir(DIR *Dir) {
+  {
+    Local Scope;
+    DirEntries &Entries = dirEntries();
+    std::lock_guard<std::mutex> Lock(Entries.Mutex);
+    Entries.Last.erase(Dir);
+  }
+  return static_cast<int>(dirCall(io::Op::Closedir, Dir));
+}
+
 /// ioctl's requests carry arguments of any shape: none is forwarded. The
 /// call fails as on a descriptor that is no terminal, once with a warning.
 int ioctl(void *ReturnAddress) {
@@ -1451,6 +1512,12 @@ void threadOutputFlush(bool Final) {
 }
 
 void flushHeldOutput() { remote::flushHeld(false); }
+
+/// A DIR of home's (in the shared heap), on a thread of another node.
+inline bool remoteDir(DIR *Dir) {
+  dsm::Space *S = threads::space();
+  return remoteCaller() && S && S->contains(Dir);
+}
 
 /// A call on F of a thread on another node goes home when F is home's.
 inline bool remoteStream(FILE *F) {
@@ -3049,28 +3116,48 @@ GRID_INTERPOSE int putw(int Word, FILE *F) {
 }
 
 // --- Directory streams -------------------------------------------------------
+// A remote thread's DIR is home's (in home's heap); each entry it reads
+// comes back into a copy on its node, valid until the next read of that
+// DIR, as the C library's own is.
 
 GRID_INTERPOSE DIR *opendir(const char *Path) {
-  GRID_REFUSE_REMOTE("opendir");
+  if (remoteCaller())
+    return remote::opendir(false, -1, Path);
   return REAL(opendir)(Path);
 }
 
 GRID_INTERPOSE DIR *fdopendir(int Fd) {
-  GRID_REFUSE_REMOTE("fdopendir");
+  if (remoteCaller())
+    return remote::opendir(true, Fd, nullptr);
   return REAL(fdopendir)(Fd);
 }
 
 GRID_INTERPOSE struct dirent *readdir(DIR *Dir) {
-  GRID_REFUSE_REMOTE("readdir");
+  if (remoteDir(Dir))
+    return reinterpret_cast<struct dirent *>(remote::readdir(Dir));
   return REAL(readdir)(Dir);
 }
 
 GRID_INTERPOSE struct dirent64 *readdir64(DIR *Dir) {
-  GRID_REFUSE_REMOTE("readdir64");
+  if (remoteDir(Dir))
+    return remote::readdir(Dir);
   return REAL(readdir64)(Dir);
 }
 
 GRID_INTERPOSE int closedir(DIR *Dir) {
-  GRID_REFUSE_REMOTE("closedir");
+  if (remoteDir(Dir))
+    return remote::closedir(Dir);
   return REAL(closedir)(Dir);
+}
+
+GRID_INTERPOSE void rewinddir(DIR *Dir) noexcept {
+  if (remoteDir(Dir))
+    return void(remote::dirCall(io::Op::Rewinddir, Dir));
+  REAL(rewinddir)(Dir);
+}
+
+GRID_INTERPOSE int dirfd(DIR *Dir) noexcept {
+  if (remoteDir(Dir))
+    return static_cast<int>(remote::dirCall(io::Op::Dirfd, Dir));
+  return REAL(dirfd)(Dir);
 }

@@ -83,6 +83,9 @@
 //   Utimens   i32 dir, u32 has path, str path, str two timespecs (or
 //             empty: now), i32 flags                      -> 0
 //   Statfs    u32 vfs, i32 fd (-1: by path), str path     -> 0, struct
+//   Opendir   u32 by fd, i32 fd, str path                 -> DIR *
+//   Readdir   u64 DIR                                     -> 1, struct
+//   dirent64; 0 Closedir, Rewinddir, Dirfd  u64 DIR                   -> value
 //   KeyCreate u64 destructor                              -> 0, key; error
 //   KeyDelete i32 key                                     -> error number
 //   KeyDestructor i32 key                  -> 1, destructor; 0: no such key
@@ -175,6 +178,11 @@ enum class Op : uint16_t {
   Ints,
   Utimens,
   Statfs,
+  Opendir,
+  Readdir,
+  Closedir,
+  Rewinddir,
+  Dirfd,
   KeyCreate,
   KeyDelete,
   KeyDestructor,

@@ -1,7 +1,7 @@
 // What a thread on another node cannot do with home's descriptors, and how
-// it learns so. Sockets and directory streams are not carried home: the
-// first such call stops the job with a message naming the call and its
-// caller, before it touches any descriptor of the agent (fd 5 there is not
+// it learns so. Sockets and descriptors of kernel objects (eventfd...) are
+// not carried home: the first such call stops the job with a message naming
+// the call and its caller, before it touches any descriptor of the agent (fd 5 there is not
 // the one home has as 5), after what the threads wrote before arrived.
 // ioctl, whose argument has no known shape, fails with ENOTTY and one
 // warning. Without mpirun the same calls just work.
@@ -13,14 +13,14 @@
 // RUN: not %mpirun3t %t.fgrid socket > %t.socket.out 2> %t.socket.err
 // RUN: FileCheck %s --check-prefix=SOCKET < %t.socket.err
 // RUN: FileCheck %s --check-prefix=BEFORE < %t.socket.out
-// SOCKET: grid: error: socket from a thread running on node 2 (called from use_socket in refused.c): sockets and directory streams stay on the node a thread runs on, and a thread on another node cannot use home's (docs/design/remote-io.md); run it with GRID_THREAD_TOLERANCE=machine or lower to keep it home
+// SOCKET: grid: error: socket from a thread running on node 2 (called from use_socket in refused.c): sockets and descriptors of kernel objects (eventfd, epoll...) stay on the node a thread runs on, and a thread on another node cannot use home's (docs/design/remote-io.md); run it with GRID_THREAD_TOLERANCE=machine or lower to keep it home
 // BEFORE: thread 0 speaks
 // BEFORE-NEXT: thread 1 speaks
 // BEFORE-NOT: socket made
 //
-// RUN: not %mpirun3t %t.fgrid opendir %t.dir > %t.dir.out 2> %t.dir.err
-// RUN: FileCheck %s --check-prefix=OPENDIR < %t.dir.err
-// OPENDIR: grid: error: opendir from a thread running on node 2 (called from list_dir in refused.c): sockets and directory streams
+// RUN: not %mpirun3t %t.fgrid eventfd > %t.event.out 2> %t.event.err
+// RUN: FileCheck %s --check-prefix=EVENTFD < %t.event.err
+// EVENTFD: grid: error: eventfd from a thread running on node 2 (called from make_eventfd in refused.c): sockets and
 //
 // RUN: %mpirun3t %t.fgrid ioctl > %t.ioctl.out 2> %t.ioctl.err
 // RUN: FileCheck %s --check-prefix=IOCTL < %t.ioctl.out
@@ -36,17 +36,17 @@
 //
 // Without mpirun, the interposed calls are the C library's.
 // RUN: %t.fgrid socket | FileCheck %s --check-prefix=LOCAL-SOCKET
-// RUN: %t.fgrid opendir %t.dir | FileCheck %s --check-prefix=LOCAL-DIR
+// RUN: %t.fgrid eventfd | FileCheck %s --check-prefix=LOCAL-EVENTFD
 // RUN: %t.fgrid mmap %t.dir/mapped | FileCheck %s --check-prefix=LOCAL-MMAP
 // LOCAL-SOCKET: socket made
-// LOCAL-DIR: listed
+// LOCAL-EVENTFD: eventfd made
 // LOCAL-MMAP: thread 2: mapped: data
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -62,12 +62,11 @@ static void use_socket(void) {
   close(Fd);
 }
 
-static void list_dir(void) {
-  DIR *D = opendir(Path);
-  if (D) {
-    printf("listed\n");
-    closedir(D);
-  }
+static void make_eventfd(void) {
+  int Fd = eventfd(0, 0);
+  if (Fd >= 0)
+    printf("eventfd made\n");
+  close(Fd);
 }
 
 static void ask_ioctl(long Id) {
@@ -95,8 +94,8 @@ static void *run(void *P) {
     fflush(stdout);
   } else if (strcmp(Mode, "socket") == 0) {
     use_socket();
-  } else if (strcmp(Mode, "opendir") == 0) {
-    list_dir();
+  } else if (strcmp(Mode, "eventfd") == 0) {
+    make_eventfd();
   } else if (strcmp(Mode, "mmap") == 0) {
     map_file(Id);
   } else {
