@@ -659,6 +659,28 @@ HomeAnswer serve(wire::Reader &R) {
     return {0, 0, {}};
   case Op::Dirfd:
     return answerInt(dirfd(pointer<DIR>(R)));
+  case Op::Scandir: {
+    // Every entry: the thread filters and sorts them itself (its filter
+    // and comparison are its code, with its data).
+    int Dir = R.i32();
+    std::string Path = text(R);
+    int Fd = openat(Dir, Path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *D = Fd < 0 ? nullptr : fdopendir(Fd);
+    if (!D) {
+      HomeAnswer A = answer(-1, true);
+      if (Fd >= 0)
+        close(Fd);
+      return A;
+    }
+    std::string Entries;
+    int64_t Count = 0;
+    while (struct dirent64 *E = readdir64(D)) {
+      Entries.append(reinterpret_cast<char *>(E), sizeof *E);
+      ++Count;
+    }
+    closedir(D);
+    return {Count, 0, std::move(Entries)};
+  }
   case Op::KeyCreate: {
     auto *Destructor = reinterpret_cast<void (*)(void *)>(R.u64());
     pthread_key_t Key;

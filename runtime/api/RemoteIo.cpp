@@ -369,7 +369,7 @@ void flushHeldOutput();
   X(ferror) X(ferror_unlocked) X(clearerr) X(clearerr_unlocked) X(fileno) \
   X(fileno_unlocked) X(flockfile) X(funlockfile) X(ftrylockfile) \
   X(opendir) X(fdopendir) X(readdir) X(readdir64) X(closedir) X(rewinddir) \
-  X(dirfd)
+  X(dirfd) X(scandir) X(scandir64) X(scandirat)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -1479,6 +1479,55 @@ int closedir(DIR *Dir) {
     Entries.Last.erase(Dir);
   }
   return static_cast<int>(dirCall(io::Op::Closedir, Dir));
+}
+
+/// scandir: home reads the directory; the thread filters and sorts here, as
+/// its filter and comparison are its own code. The list and its entries
+/// are the program's (it frees them), in its heap.
+template <class Entry>
+int scandir(int Dir, const char *Path, Entry ***List,
+            int (*Filter)(const Entry *),
+            int (*Compare)(const Entry **, const Entry **)) {
+  if (!Path || !List)
+    return badAddress<int>();
+  std::string All;
+  {
+    HomeCall C(io::Op::Scandir);
+    C.args().i32(Dir).str(Path);
+    threads::HomeAnswer A = C.send();
+    if (result(A) < 0)
+      return -1;
+    All = std::move(A.Data);
+  }
+  size_t Count = All.size() / sizeof(struct dirent64), Kept = 0;
+  auto **Out = static_cast<Entry **>(
+      programRealloc(nullptr, (Count ? Count : 1) * sizeof(Entry *)));
+  if (!Out) {
+    errno = ENOMEM;
+    return -1;
+  }
+  for (size_t I = 0; I < Count; ++I) {
+    struct dirent64 Raw;
+    std::memcpy(&Raw, All.data() + I * sizeof Raw, sizeof Raw);
+    auto *E = reinterpret_cast<Entry *>(&Raw); // the same layout here
+    if (Filter && !Filter(E))
+      continue;
+    auto *Copy = static_cast<Entry *>(programRealloc(nullptr, sizeof Raw));
+    if (!Copy) {
+      while (Kept)
+        std::free(Out[--Kept]);
+      std::free(Out);
+      errno = ENOMEM;
+      return -1;
+    }
+    std::memcpy(Copy, &Raw, sizeof Raw);
+    Out[Kept++] = Copy;
+  }
+  if (Compare)
+    std::qsort(Out, Kept, sizeof *Out,
+               reinterpret_cast<int (*)(const void *, const void *)>(Compare));
+  *List = Out;
+  return static_cast<int>(Kept);
 }
 
 /// ioctl's requests carry arguments of any shape: none is forwarded. The
@@ -3154,6 +3203,33 @@ GRID_INTERPOSE void rewinddir(DIR *Dir) noexcept {
   if (remoteDir(Dir))
     return void(remote::dirCall(io::Op::Rewinddir, Dir));
   REAL(rewinddir)(Dir);
+}
+
+GRID_INTERPOSE int scandir(const char *Path, struct dirent ***List,
+                           int (*Filter)(const struct dirent *),
+                           int (*Compare)(const struct dirent **,
+                                          const struct dirent **)) {
+  if (remoteCaller())
+    return remote::scandir(AT_FDCWD, Path, List, Filter, Compare);
+  return REAL(scandir)(Path, List, Filter, Compare);
+}
+
+GRID_INTERPOSE int scandir64(const char *Path, struct dirent64 ***List,
+                             int (*Filter)(const struct dirent64 *),
+                             int (*Compare)(const struct dirent64 **,
+                                            const struct dirent64 **)) {
+  if (remoteCaller())
+    return remote::scandir(AT_FDCWD, Path, List, Filter, Compare);
+  return REAL(scandir64)(Path, List, Filter, Compare);
+}
+
+GRID_INTERPOSE int scandirat(int Dir, const char *Path, struct dirent ***List,
+                             int (*Filter)(const struct dirent *),
+                             int (*Compare)(const struct dirent **,
+                                            const struct dirent **)) {
+  if (remoteCaller())
+    return remote::scandir(Dir, Path, List, Filter, Compare);
+  return REAL(scandirat)(Dir, Path, List, Filter, Compare);
 }
 
 GRID_INTERPOSE int dirfd(DIR *Dir) noexcept {

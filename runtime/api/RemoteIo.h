@@ -84,8 +84,9 @@
 //             empty: now), i32 flags                      -> 0
 //   Statfs    u32 vfs, i32 fd (-1: by path), str path     -> 0, struct
 //   Opendir   u32 by fd, i32 fd, str path                 -> DIR *
-//   Readdir   u64 DIR                                     -> 1, struct
-//   dirent64; 0 Closedir, Rewinddir, Dirfd  u64 DIR                   -> value
+//   Readdir   u64 DIR                      -> 1, struct dirent64; 0
+//   Closedir, Rewinddir, Dirfd  u64 DIR    -> value
+//   Scandir   i32 dir, str path            -> count, the struct dirent64s
 //   KeyCreate u64 destructor                              -> 0, key; error
 //   KeyDelete i32 key                                     -> error number
 //   KeyDestructor i32 key                  -> 1, destructor; 0: no such key
@@ -183,6 +184,7 @@ enum class Op : uint16_t {
   Closedir,
   Rewinddir,
   Dirfd,
+  Scandir,
   KeyCreate,
   KeyDelete,
   KeyDestructor,

@@ -1,6 +1,7 @@
 // A thread on another node lists a directory main made, after main changed
 // home's working directory (so the relative path means the directory only
-// at home): opendir, readdir, rewinddir, dirfd and closedir on home's DIR.
+// at home): opendir, readdir, rewinddir, dirfd and closedir on home's DIR,
+// and scandir with the thread's own filter and alphasort.
 // The names, sorted, equal those of the same program without mpirun.
 //
 // RUN: rm -rf %t.dir && mkdir -p %t.dir/listed/sub && touch %t.dir/listed/a %t.dir/listed/b
@@ -14,6 +15,7 @@
 // CHECK: thread 1 lists: . .. a b sub
 // CHECK-NEXT: again after rewinddir: 5 entries, a directory by dirfd: yes
 // CHECK-NEXT: closedir: 0
+// CHECK-NEXT: scandir without dot entries: 3: a b sub
 // STATS: dirs.c:{{[0-9]+}} (main) pthread_create 1 node 1: 1
 #include <dirent.h>
 #include <pthread.h>
@@ -26,6 +28,8 @@
 static int byName(const void *A, const void *B) {
   return strcmp(*(char *const *)A, *(char *const *)B);
 }
+
+static int noDots(const struct dirent *E) { return E->d_name[0] != '.'; }
 
 static void *list(void *P) {
   long Id = (long)P;
@@ -53,6 +57,16 @@ static void *list(void *P) {
   printf("again after rewinddir: %d entries, a directory by dirfd: %s\n", Again,
          IsDir ? "yes" : "no");
   printf("closedir: %d\n", closedir(D));
+  struct dirent **List;
+  int Count = scandir("listed", &List, noDots, alphasort);
+  printf("scandir without dot entries: %d:", Count);
+  for (int I = 0; I < Count; ++I) {
+    printf(" %s", List[I]->d_name);
+    free(List[I]);
+  }
+  printf("\n");
+  if (Count >= 0)
+    free(List);
   return NULL;
 }
 
