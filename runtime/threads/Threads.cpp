@@ -767,7 +767,13 @@ void stackOverflowed(void *Page) {
 int OutputPipes[3] = {-1, -1, -1}; // read ends for fds 1 and 2
 
 // Forwards what the agent's threads wrote so far (loop thread).
+// Held while output is read from the pipes and sent, and while a thread
+// decides to send straight home: output read is always sent before a
+// thread's later direct message (callHome).
+std::mutex OutputOrder;
+
 void drainOutput() {
+  std::lock_guard<std::mutex> Lock(OutputOrder);
   char Buf[65536];
   for (int Fd : {1, 2}) {
     int P = OutputPipes[Fd];
@@ -829,10 +835,15 @@ Answer callHome(wire::Writer &W) {
   // Straight to home from this thread (two wake-ups fewer than through the
   // loop), unless something the loop holds must go first.
   cluster::EventLoop &Loop = TheJob->C.loop();
-  if (Loop.hasPosted() || outputWaiting())
-    sendFromLoop(0, W.take());
-  else
-    Loop.sendNow(0, W.take());
+  {
+    std::unique_lock<std::mutex> Lock(OutputOrder);
+    if (!Loop.hasPosted() && !outputWaiting()) {
+      Loop.sendNow(0, W.take());
+    } else {
+      Lock.unlock();
+      sendFromLoop(0, W.take());
+    }
+  }
   waitSem(&R.Answered);
   return {R.Value, R.Errno, R.Extra};
 }
