@@ -38,6 +38,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 #include <vector>
 
@@ -680,6 +681,26 @@ HomeAnswer serve(wire::Reader &R) {
     }
     closedir(D);
     return {Count, 0, std::move(Entries)};
+  }
+  case Op::Tcgetattr: {
+    struct termios Term{};
+    return answerStruct(tcgetattr(R.i32(), &Term), Term);
+  }
+  case Op::Tcsetattr: {
+    int Fd = R.i32(), When = R.i32();
+    std::string_view Raw = R.str();
+    struct termios Term;
+    if (Raw.size() != sizeof Term)
+      return {-1, EINVAL, {}};
+    std::memcpy(&Term, Raw.data(), sizeof Term);
+    return answerInt(tcsetattr(Fd, When, &Term));
+  }
+  case Op::Ttyname: {
+    char Name[PATH_MAX];
+    int Err = ttyname_r(R.i32(), Name, sizeof Name);
+    if (Err)
+      return {-1, Err, {}};
+    return {0, 0, Name};
   }
   case Op::KeyCreate: {
     auto *Destructor = reinterpret_cast<void (*)(void *)>(R.u64());

@@ -74,6 +74,7 @@
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 #include <utime.h>
 
@@ -369,7 +370,8 @@ void flushHeldOutput();
   X(ferror) X(ferror_unlocked) X(clearerr) X(clearerr_unlocked) X(fileno) \
   X(fileno_unlocked) X(flockfile) X(funlockfile) X(ftrylockfile) \
   X(opendir) X(fdopendir) X(readdir) X(readdir64) X(closedir) X(rewinddir) \
-  X(dirfd) X(scandir) X(scandir64) X(scandirat)
+  X(dirfd) X(scandir) X(scandir64) X(scandirat) X(tcgetattr) X(tcsetattr) \
+  X(ttyname) X(ttyname_r)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -1530,6 +1532,42 @@ int scandir(int Dir, const char *Path, Entry ***List,
   return static_cast<int>(Kept);
 }
 
+int tcgetattr(int Fd, struct termios *Term) {
+  if (!Term)
+    return badAddress<int>();
+  HomeCall C(io::Op::Tcgetattr);
+  C.args().i32(Fd);
+  threads::HomeAnswer A = C.send();
+  if (A.Value == 0 && A.Data.size() == sizeof *Term)
+    std::memcpy(Term, A.Data.data(), sizeof *Term);
+  return static_cast<int>(result(A));
+}
+
+int tcsetattr(int Fd, int When, const struct termios *Term) {
+  if (!Term)
+    return badAddress<int>();
+  HomeCall C(io::Op::Tcsetattr);
+  C.args().i32(Fd).i32(When).bytes(Term, sizeof *Term);
+  return static_cast<int>(simple(C));
+}
+
+/// ttyname_r's error number (0), with the name in Buf.
+int ttyname(int Fd, char *Buf, size_t Bytes) {
+  std::string Name;
+  {
+    HomeCall C(io::Op::Ttyname);
+    C.args().i32(Fd);
+    threads::HomeAnswer A = C.send();
+    if (A.Value < 0)
+      return A.Errno;
+    Name = std::move(A.Data);
+  }
+  if (!Buf || Name.size() + 1 > Bytes)
+    return ERANGE;
+  std::memcpy(Buf, Name.c_str(), Name.size() + 1);
+  return 0;
+}
+
 /// ioctl's requests carry arguments of any shape: none is forwarded. The
 /// call fails as on a descriptor that is no terminal, once with a warning.
 int ioctl(void *ReturnAddress) {
@@ -2037,6 +2075,38 @@ GRID_INTERPOSE int select(int Count, fd_set *Read, fd_set *Write,
   if (remoteCaller())
     return remote::select(Count, Read, Write, Except, Timeout);
   return REAL(select)(Count, Read, Write, Except, Timeout);
+}
+
+GRID_INTERPOSE int tcgetattr(int Fd, struct termios *Term) noexcept {
+  if (remoteCaller())
+    return remote::tcgetattr(Fd, Term);
+  return REAL(tcgetattr)(Fd, Term);
+}
+
+GRID_INTERPOSE int tcsetattr(int Fd, int When,
+                             const struct termios *Term) noexcept {
+  if (remoteCaller())
+    return remote::tcsetattr(Fd, When, Term);
+  return REAL(tcsetattr)(Fd, When, Term);
+}
+
+GRID_INTERPOSE int ttyname_r(int Fd, char *Buf, size_t Bytes) noexcept {
+  if (remoteCaller())
+    return remote::ttyname(Fd, Buf, Bytes);
+  return REAL(ttyname_r)(Fd, Buf, Bytes);
+}
+
+GRID_INTERPOSE char *ttyname(int Fd) noexcept {
+  if (remoteCaller()) {
+    char Name[PATH_MAX];
+    int Err = remote::ttyname(Fd, Name, sizeof Name);
+    if (Err) {
+      errno = Err;
+      return nullptr;
+    }
+    return const_cast<char *>(remote::keep(Name));
+  }
+  return REAL(ttyname)(Fd);
 }
 
 GRID_INTERPOSE int isatty(int Fd) noexcept {

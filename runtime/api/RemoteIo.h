@@ -87,6 +87,9 @@
 //   Readdir   u64 DIR                      -> 1, struct dirent64; 0
 //   Closedir, Rewinddir, Dirfd  u64 DIR    -> value
 //   Scandir   i32 dir, str path            -> count, the struct dirent64s
+//   Tcgetattr i32 fd                       -> 0, struct termios
+//   Tcsetattr i32 fd, i32 when, str struct termios        -> 0
+//   Ttyname   i32 fd                       -> 0, name
 //   KeyCreate u64 destructor                              -> 0, key; error
 //   KeyDelete i32 key                                     -> error number
 //   KeyDestructor i32 key                  -> 1, destructor; 0: no such key
@@ -185,6 +188,9 @@ enum class Op : uint16_t {
   Rewinddir,
   Dirfd,
   Scandir,
+  Tcgetattr,
+  Tcsetattr,
+  Ttyname,
   KeyCreate,
   KeyDelete,
   KeyDestructor,

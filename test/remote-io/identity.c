@@ -16,6 +16,7 @@
 // CHECK-NEXT: thread 1: hour of 0 in this zone: 05:30
 // CHECK-NEXT: thread 1: host: this machine
 // CHECK-NEXT: thread 1: locale C.UTF-8, up to 6 bytes a character
+// CHECK-NEXT: thread 1: isatty, tcgetattr and ttyname agree on stdout: yes
 // CHECK: main sees GRID_TEST_SET_BY_THREAD_1=thread 1 was here
 // STATS: identity.c:{{[0-9]+}} (main) pthread_create 3 {{.*}}node 1: 1, node 2: 1
 #include <locale.h>
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +57,14 @@ static void *ask(void *P) {
   // locale that node has: 1 in "C", 6 in C.UTF-8, which main chose.
   printf("thread %ld: locale %s, up to %d bytes a character\n", Id,
          setlocale(LC_ALL, NULL), (int)MB_CUR_MAX);
+  // Under mpirun home's stdout is a terminal (Open MPI's pseudo-terminal),
+  // an agent's a pipe: the three answers are one descriptor's only if all
+  // are home's.
+  struct termios Term;
+  int Tty = isatty(1), Attr = tcgetattr(1, &Term) == 0,
+      Named = ttyname(1) != NULL;
+  printf("thread %ld: isatty, tcgetattr and ttyname agree on stdout: %s\n",
+         Id, Tty == Attr && Tty == Named ? "yes" : "no");
   return NULL;
 }
 
