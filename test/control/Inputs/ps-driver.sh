@@ -14,8 +14,10 @@ start_program "$dir/out" "$holder" "$dir" "$n"
 wait_for "$dir/out" '^ready' 1
 pid=$(program_pid "$dir/out")
 for command in "$@"; do
+  # The line as given: the pid may be part of another number in it
+  # (2147483646 holds the pid 483646).
+  echo "\$ $command" >> "$dir/log"
   command=${command//PID/$pid}
-  echo "\$ ${command//$pid/PID}" >> "$dir/log"
   status=0
   bash -c "$command" >> "$dir/log" 2>&1 || status=$?
   echo "[exit $status]" >> "$dir/log"
