@@ -706,7 +706,7 @@ HomeAnswer serve(wire::Reader &R) {
     auto *Destructor = reinterpret_cast<void (*)(void *)>(R.u64());
     pthread_key_t Key;
     int Err = pthread_key_create(&Key, Destructor); // recorded there
-    return {Err ? -1 : 0, Err, Err ? std::string() : std::to_string(Key)};
+    return {Err ? -1 : static_cast<int64_t>(Key), Err, {}};
   }
   case Op::KeyDelete:
     return {pthread_key_delete(static_cast<pthread_key_t>(R.u32())), 0, {}};
@@ -714,9 +714,7 @@ HomeAnswer serve(wire::Reader &R) {
     uint32_t Key = R.u32();
     if (Key >= PTHREAD_KEYS_MAX || !Keys[Key].Made.load())
       return {0, 0, {}};
-    return {1, 0,
-            std::to_string(
-                reinterpret_cast<uint64_t>(Keys[Key].Destructor.load()))};
+    return {reinterpret_cast<int64_t>(Keys[Key].Destructor.load()), 0, {}};
   }
   case Op::Fchmod: {
     int Fd = R.i32();

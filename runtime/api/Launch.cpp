@@ -266,22 +266,14 @@ namespace {
 
 uint64_t word(const void *P) { return reinterpret_cast<uint64_t>(P); }
 
-/// The call's value, with errno home's when it failed (Failed).
-int64_t answered(const threads::HomeAnswer &A, bool Failed) {
-  if (Failed && A.Errno)
-    errno = A.Errno;
-  return A.Value;
-}
-
 int spawnAtHome(const __grid_site *Site, uint32_t Kind, bool Search, pid_t *Pid,
                 const char *File, const posix_spawn_file_actions_t *Actions,
                 const posix_spawnattr_t *Attr, char *const Argv[],
                 char *const Env[]) {
-  sync::InRuntimeScope Scope;
-  wire::Writer W = threads::ioRequest(/*Shared=*/true);
+  io::HomeCall C(io::Op::Spawn, /*Shared=*/true);
   // environ here is home's (copied into the executable, shared) or the
   // agent's own: either way the thread means its process's, home's.
-  W.u16(static_cast<uint16_t>(io::Op::Spawn))
+  C.args()
       .u64(word(Site))
       .u32(Kind)
       .u32(Search)
@@ -291,7 +283,7 @@ int spawnAtHome(const __grid_site *Site, uint32_t Kind, bool Search, pid_t *Pid,
       .u64(word(Attr))
       .u64(word(Argv))
       .u64(Env == environ ? 0 : word(Env));
-  return static_cast<int>(threads::callHomeIo(W, true).Value);
+  return static_cast<int>(C.send().Value);
 }
 
 } // namespace
@@ -328,14 +320,13 @@ int spawnProcess(const __grid_site *Site, uint32_t Kind, bool Search,
 
 int systemProcess(const __grid_site *Site, const char *Command) {
   if (io::remoteCaller()) {
-    sync::InRuntimeScope Scope;
-    wire::Writer W = threads::ioRequest(false);
-    W.u16(static_cast<uint16_t>(io::Op::System))
+    io::HomeCall C(io::Op::System);
+    C.args()
         .u64(word(Site))
         .u32(Command != nullptr)
         .str(Command ? Command : "");
-    threads::HomeAnswer A = threads::callHomeIo(W, false);
-    return static_cast<int>(answered(A, A.Value == -1));
+    threads::HomeAnswer A = C.send();
+    return static_cast<int>(io::answered(A, A.Value == -1));
   }
   // system(NULL) only asks whether a shell exists.
   Where W;
@@ -409,14 +400,10 @@ FILE *popenProcess(const __grid_site *Site, const char *Command,
       errno = EINVAL;
       return nullptr;
     }
-    sync::InRuntimeScope Scope;
-    wire::Writer W = threads::ioRequest(false);
-    W.u16(static_cast<uint16_t>(io::Op::Popen))
-        .u64(word(Site))
-        .str(Command)
-        .str(Mode);
-    threads::HomeAnswer A = threads::callHomeIo(W, false);
-    return reinterpret_cast<FILE *>(answered(A, A.Value == 0));
+    io::HomeCall C(io::Op::Popen);
+    C.args().u64(word(Site)).str(Command).str(Mode);
+    threads::HomeAnswer A = C.send();
+    return reinterpret_cast<FILE *>(io::answered(A, A.Value == 0));
   }
   bool Read = Mode && Mode[0] == 'r';
   bool Write = Mode && Mode[0] == 'w';
@@ -495,13 +482,10 @@ FILE *popenProcess(const __grid_site *Site, const char *Command,
 
 int pcloseProcess(const __grid_site *Site, FILE *Stream) {
   if (io::remoteCaller()) {
-    sync::InRuntimeScope Scope;
-    wire::Writer W = threads::ioRequest(false);
-    W.u16(static_cast<uint16_t>(io::Op::Pclose))
-        .u64(word(Site))
-        .u64(word(Stream));
-    threads::HomeAnswer A = threads::callHomeIo(W, false);
-    return static_cast<int>(answered(A, A.Value == -1));
+    io::HomeCall C(io::Op::Pclose);
+    C.args().u64(word(Site)).u64(word(Stream));
+    threads::HomeAnswer A = C.send();
+    return static_cast<int>(io::answered(A, A.Value == -1));
   }
   pid_t Pid = -1;
   {

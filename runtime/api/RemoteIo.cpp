@@ -428,37 +428,22 @@ struct HeldOutput {
 constexpr size_t HoldSmallerThan = 4096, HoldAtMost = 64 << 10;
 [[gnu::tls_model("initial-exec")]] thread_local HeldOutput Held;
 
-/// One call: the operation, then its arguments (args()), then send().
-class HomeCall {
-public:
-  explicit HomeCall(io::Op O, bool Shared = false)
-      : W(threads::ioRequest(Shared)), O(O), Shared(Shared) {
-    W.u16(static_cast<uint16_t>(O));
+/// io::HomeCall, and after any call but a write: it may have closed,
+/// reopened or rebuffered the stream, so the next write asks home again
+/// whether it may be held.
+struct HomeCall : io::HomeCall {
+  using io::HomeCall::HomeCall;
+  threads::HomeAnswer send() {
+    threads::HomeAnswer A = io::HomeCall::send();
+    if (op() != io::Op::Fwrite)
+      Held.Stream = nullptr;
+    return A;
   }
-  wire::Writer &args() { return W; }
-  threads::HomeAnswer send();
-
-private:
-  Local Scope; // first: the message's memory is the agent's
-  wire::Writer W;
-  io::Op O;
-  bool Shared;
 };
-
-threads::HomeAnswer HomeCall::send() {
-  threads::HomeAnswer A = threads::callHomeIo(W, Shared);
-  // Any other call may have closed, reopened or rebuffered the stream: the
-  // next write asks home again whether it may be held.
-  if (O != io::Op::Fwrite)
-    Held.Stream = nullptr;
-  return A;
-}
 
 /// The answer's value; errno is home's when the call failed (negative).
 int64_t result(const threads::HomeAnswer &A) {
-  if (A.Value < 0)
-    errno = A.Errno;
-  return A.Value;
+  return io::answered(A, A.Value < 0);
 }
 
 /// A call that is answered by a value alone.
@@ -1281,12 +1266,17 @@ int fchmod(int Fd, mode_t Mode) {
   return static_cast<int>(simple(C));
 }
 
-/// A stream of home's: one home opened (in the shared heap) or its stdin,
-/// stdout or stderr. A stream made on this node by a call that is not
-/// carried home (open_memstream, fmemopen, fopencookie) is the node's own.
-bool homeStream(FILE *F) {
+/// A FILE or DIR home made: it lies in home's heap, in the shared memory.
+bool homeObject(const void *P) {
   dsm::Space *S = threads::space();
-  return F == stdin || F == stdout || F == stderr || !S || S->contains(F);
+  return !S || S->contains(P);
+}
+
+/// A stream of home's: one home opened or its stdin, stdout or stderr. A
+/// stream made on this node by a call that is not carried home
+/// (open_memstream, fmemopen, fopencookie) is the node's own.
+bool homeStream(FILE *F) {
+  return F == stdin || F == stdout || F == stderr || homeObject(F);
 }
 
 FILE *tmpfile() {
@@ -1602,8 +1592,7 @@ void flushHeldOutput() { remote::flushHeld(false); }
 
 /// A DIR of home's (in the shared heap), on a thread of another node.
 inline bool remoteDir(DIR *Dir) {
-  dsm::Space *S = threads::space();
-  return remoteCaller() && S && S->contains(Dir);
+  return remoteCaller() && remote::homeObject(Dir);
 }
 
 /// A call on F of a thread on another node goes home when F is home's.

@@ -90,9 +90,9 @@
 //   Tcgetattr i32 fd                       -> 0, struct termios
 //   Tcsetattr i32 fd, i32 when, str struct termios        -> 0
 //   Ttyname   i32 fd                       -> 0, name
-//   KeyCreate u64 destructor                              -> 0, key; error
-//   KeyDelete i32 key                                     -> error number
-//   KeyDestructor i32 key                  -> 1, destructor; 0: no such key
+//   KeyCreate u64 destructor                              -> key; -1, error
+//   KeyDelete u32 key                                     -> error number
+//   KeyDestructor u32 key                  -> destructor (0: none, no key)
 //===----------------------------------------------------------------------===//
 #ifndef GRID_API_REMOTEIO_H
 #define GRID_API_REMOTEIO_H
@@ -101,6 +101,7 @@
 #include "sync/Sync.h"
 #include "threads/Threads.h"
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 
@@ -218,6 +219,33 @@ inline constexpr size_t Chunk = size_t(1) << 20;
 /// calls go home. The one test home's threads pay.
 inline bool remoteCaller() {
   return __builtin_expect(sync::RemoteThread && !sync::InRuntime, 0);
+}
+
+/// On a remote thread, one call carried home: the operation, then its
+/// arguments (args()), then send(). Its message is the agent's memory
+/// (sync::InRuntimeScope), as are the answer's bytes.
+class HomeCall {
+public:
+  explicit HomeCall(Op O, bool Shared = false)
+      : W(threads::ioRequest(Shared)), O(O), Shared(Shared) {
+    W.u16(static_cast<uint16_t>(O));
+  }
+  wire::Writer &args() { return W; }
+  threads::HomeAnswer send() { return threads::callHomeIo(W, Shared); }
+  Op op() const { return O; }
+
+private:
+  sync::InRuntimeScope Scope; // first: the message's memory is the agent's
+  wire::Writer W;
+  Op O;
+  bool Shared;
+};
+
+/// The answer's value, with errno home's when the call failed (Failed).
+inline int64_t answered(const threads::HomeAnswer &A, bool Failed) {
+  if (Failed && A.Errno)
+    errno = A.Errno;
+  return A.Value;
 }
 
 /// Home: carries out the request R holds (after the Io call's header), as

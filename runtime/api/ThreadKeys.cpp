@@ -24,7 +24,6 @@
 #include <climits>
 #include <cstdlib>
 #include <pthread.h>
-#include <string>
 
 #define GRID_INTERPOSE extern "C" __attribute__((visibility("default")))
 
@@ -56,16 +55,11 @@ bool programKey(pthread_key_t Key) {
   return Key < PTHREAD_KEYS_MAX && !LocalKey[Key].load();
 }
 
-/// A call home answering a value and a number in its data.
-threads::HomeAnswer askHome(io::Op O, uint64_t Argument) {
-  sync::InRuntimeScope Scope;
-  wire::Writer W = threads::ioRequest(false);
-  W.u16(static_cast<uint16_t>(O));
-  if (O == io::Op::KeyCreate)
-    W.u64(Argument);
-  else
-    W.u32(static_cast<uint32_t>(Argument));
-  return threads::callHomeIo(W, false);
+/// KeyDelete or KeyDestructor of Key, at home.
+int64_t askHome(io::Op O, pthread_key_t Key) {
+  io::HomeCall C(O);
+  C.args().u32(Key);
+  return C.send().Value;
 }
 
 } // namespace
@@ -83,9 +77,8 @@ void runRemoteKeyDestructors() {
       if (!Value)
         continue;
       Values[Key] = nullptr;
-      threads::HomeAnswer A = askHome(Op::KeyDestructor, Key);
-      auto Destructor = reinterpret_cast<void (*)(void *)>(
-          A.Value ? std::strtoull(A.Data.c_str(), nullptr, 10) : 0);
+      auto Destructor =
+          reinterpret_cast<void (*)(void *)>(askHome(Op::KeyDestructor, Key));
       if (Destructor) {
         Destructor(Value);
         Ran = true;
@@ -104,12 +97,12 @@ void runRemoteKeyDestructors() {
 GRID_INTERPOSE int pthread_key_create(pthread_key_t *Key,
                                       void (*Destructor)(void *)) noexcept {
   if (io::remoteCaller()) {
-    threads::HomeAnswer A =
-        askHome(io::Op::KeyCreate, reinterpret_cast<uint64_t>(Destructor));
+    io::HomeCall C(io::Op::KeyCreate);
+    C.args().u64(reinterpret_cast<uint64_t>(Destructor));
+    threads::HomeAnswer A = C.send();
     if (A.Value < 0)
       return A.Errno;
-    *Key =
-        static_cast<pthread_key_t>(std::strtoul(A.Data.c_str(), nullptr, 10));
+    *Key = static_cast<pthread_key_t>(A.Value);
     return 0;
   }
   int Err =
@@ -127,7 +120,7 @@ GRID_INTERPOSE int pthread_key_delete(pthread_key_t Key) noexcept {
   if (io::remoteCaller() && programKey(Key)) {
     if (Values)
       Values[Key] = nullptr;
-    return static_cast<int>(askHome(io::Op::KeyDelete, Key).Value);
+    return static_cast<int>(askHome(io::Op::KeyDelete, Key));
   }
   int Err = core::nextFunction(RealDelete, "pthread_key_delete")(Key);
   if (Err == 0 && Key < PTHREAD_KEYS_MAX) {
