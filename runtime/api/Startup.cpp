@@ -30,8 +30,9 @@ __attribute__((constructor)) void gridStartup() {
   if (Role == cluster::Role::Descendant)
     return;
   Settings S = core::currentSettings();
-  cluster::Cluster &C = cluster::Cluster::open(
-      {S.NearThresholdUs, S.NodeTimeoutSeconds, core::allowedCores()});
+  cluster::Cluster &C =
+      cluster::Cluster::open({S.NearThresholdUs, S.NodeTimeoutSeconds,
+                              core::allowedCores(), S.SpinUs});
   threads::setCreate(api::createThread);
   api::io::serveRemoteCalls();
   if (Role == cluster::Role::Agent) {

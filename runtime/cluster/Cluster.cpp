@@ -239,15 +239,6 @@ void EventLoop::send(int Dest, std::string Body) {
   ring(Dest);
 }
 
-void EventLoop::sendNow(int Dest, std::string Body) {
-  T.send(Dest, std::move(Body));
-  ring(Dest);
-  // A send that did not complete at once (above the eager limit, or over
-  // TCP) needs the loop's polling to progress; the loop may sleep long.
-  if (T.pendingSends())
-    wake();
-}
-
 bool EventLoop::hasPosted() {
   std::lock_guard<std::mutex> Lock(PostMutex);
   return !Posted.empty();
@@ -342,7 +333,7 @@ void EventLoop::run() {
   LoopThread.store(std::this_thread::get_id());
   constexpr auto BusyWindow = milliseconds(2);
   constexpr long MinSleepUs = 20, MaxSleepUs = 2000, SendingSleepUs = 50;
-  constexpr long HintedSleepUs = 100000;
+  constexpr long HintedSleepUs = 100000, SpinningSleepUs = 1000;
   long SleepUs = 0;
   Clock::time_point LastActive = Clock::now();
   std::vector<pollfd> Fds;
@@ -393,6 +384,13 @@ void EventLoop::run() {
       dispatch(Source, Body);
     }) > 0;
     Clock::time_point Now = Clock::now();
+    // Lines are looked at while one sleeps, and once a second for what
+    // came to lines that are gone (a sleeper's notice to a thread that
+    // ended); a line that spins may find its message handed over.
+    if (SleepingLines.load() > 0 || Now >= NextLineSweep) {
+      NextLineSweep = Now + seconds(1);
+      Active |= receiveLines();
+    }
     Clock::time_point NextTimer = Now + hours(1);
     for (size_t I = 0; I < Timers.size(); ++I) {
       if (Now >= Timers[I].Next) {
@@ -416,6 +414,11 @@ void EventLoop::run() {
       SleepUs = std::clamp(SleepUs * 2, MinSleepUs, MaxSleepUs);
     if (T.pendingSends())
       SleepUs = std::min(SleepUs, SendingSleepUs);
+    // A spinning line's looks progress MPI too, and may take in from a
+    // socket what another host sent this loop or a sleeping line, leaving
+    // nothing readable to wake the loop: it looks again soon.
+    if (SpinningLines.load() > 0)
+      SleepUs = std::min(SleepUs, SpinningSleepUs);
   }
   // Work posted together with stop() (home's Shutdown messages) still runs.
   std::vector<std::function<void()>> Work;
@@ -425,6 +428,163 @@ void EventLoop::run() {
   }
   for (auto &W : Work)
     W();
+}
+
+bool EventLoop::receiveLines() {
+  bool Any = false;
+  std::string Body;
+  for (;;) {
+    int Number = Transport::AnyLine, From = -1;
+    if (!T.receiveOn(-1, &Number, &Body, &From, /*Sure=*/true))
+      return Any;
+    Any = true;
+    std::lock_guard<std::mutex> Lock(LinesMutex);
+    auto It = Lines.find(Number);
+    if (It != Lines.end() && It->second->peer() == From)
+      It->second->deliver(std::move(Body));
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Line
+//===----------------------------------------------------------------------===//
+
+// Between ranks of one host, the wake-up rule: a receiver going to sleep
+// sends its notice, then looks at the line once more; a sender sends, then
+// looks for a notice. Each sends before it looks (a full fence between), so
+// at least one of them sees the other's message: either the sleeper finds
+// the message and does not sleep, or the sender finds the notice and rings
+// the doorbell. A send that did not complete at once always rings (it may
+// need the receiver's loop to progress it). Between hosts there is neither
+// spin nor notice: a message makes MPI's socket readable, which wakes the
+// loop by itself.
+
+// An answer that comes within this time (a call served at once) is waited
+// for without giving the core away, which would cost about a microsecond.
+constexpr std::chrono::microseconds SpinAlone{20};
+
+Line::Line(EventLoop &Loop, int Peer, int Number)
+    : Loop(Loop), Peer(Peer), Number(Number), Near(Loop.T.sameHost(Peer)) {
+  std::lock_guard<std::mutex> Lock(Loop.LinesMutex);
+  Loop.Lines[Number] = this;
+}
+
+Line::~Line() {
+  std::lock_guard<std::mutex> Lock(Loop.LinesMutex);
+  auto It = Loop.Lines.find(Number);
+  if (It != Loop.Lines.end() && It->second == this)
+    Loop.Lines.erase(It);
+}
+
+void Line::deliver(std::string Body) {
+  if (Body.empty()) {
+    PeerAsleep.store(true);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    Mail.push_back(std::move(Body));
+    HasMail.store(true);
+  }
+  Arrived.notify_one();
+}
+
+bool Line::fromMail(std::string *Body) {
+  std::lock_guard<std::mutex> Lock(Mutex);
+  if (Mail.empty())
+    return false;
+  *Body = std::move(Mail.front());
+  Mail.pop_front();
+  HasMail.store(!Mail.empty());
+  return true;
+}
+
+// A message of the peer on the line; notices are taken on the way.
+bool Line::fromPeer(std::string *Body, bool Sure) {
+  for (;;) {
+    int Got = Number;
+    if (!Loop.T.receiveOn(Peer, &Got, Body, nullptr, Sure))
+      return false;
+    if (!Body->empty())
+      return true;
+    PeerAsleep.store(true);
+  }
+}
+
+void Line::send(std::string Body) {
+  bool Complete = Loop.T.sendOn(Peer, Number, std::move(Body));
+  if (Near) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    // Did the peer go to sleep? A message that comes with its notice (the
+    // peer's next turn, already) waits in Mail.
+    std::string Early;
+    if (fromPeer(&Early, /*Sure=*/true))
+      deliver(std::move(Early));
+    if (PeerAsleep.exchange(false) || !Complete)
+      Loop.ring(Peer);
+  }
+  if (!Complete)
+    Loop.wake(); // only polling progresses it
+}
+
+std::string Line::receive() {
+  std::string Body;
+  if (HasMail.load() && fromMail(&Body))
+    return Body;
+  if (!Near) {
+    // Between hosts the message's arrival wakes the peer's loop (MPI's
+    // socket), and a round trip outlasts any spin: the loop receives, from
+    // a look it takes now on (what came before this call included).
+    Loop.SleepingLines.fetch_add(1);
+    Loop.wake();
+    return sleep();
+  }
+  // Spinning alone first; then, since two cores may be shared by more
+  // threads than that, giving the core away between looks.
+  Loop.SpinningLines.fetch_add(1);
+  Clock::time_point Start = Clock::now();
+  Clock::time_point Polite = Start + std::min(Loop.spin(), SpinAlone);
+  Clock::time_point Until = Start + Loop.spin();
+  bool Found = false;
+  for (unsigned Round = 1;; ++Round) {
+    if ((HasMail.load() && fromMail(&Body)) ||
+        fromPeer(&Body, /*Sure=*/false)) {
+      Found = true;
+      break;
+    }
+    if (Round % 8 == 0) {
+      Clock::time_point Now = Clock::now();
+      if (Now >= Until)
+        break;
+      if (Now >= Polite)
+        sched_yield();
+    }
+  }
+  Loop.SpinningLines.fetch_sub(1);
+  if (Found)
+    return Body;
+  // Asleep: the loop looks at the lines for us until mail comes.
+  Loop.SleepingLines.fetch_add(1);
+  Loop.T.sendOn(Peer, Number, std::string());
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (fromPeer(&Body, /*Sure=*/true)) {
+    Loop.SleepingLines.fetch_sub(1);
+    return Body;
+  }
+  return sleep();
+}
+
+std::string Line::sleep() {
+  std::string Body;
+  {
+    std::unique_lock<std::mutex> Lock(Mutex);
+    Arrived.wait(Lock, [this] { return !Mail.empty(); });
+    Body = std::move(Mail.front());
+    Mail.pop_front();
+    HasMail.store(!Mail.empty());
+  }
+  Loop.SleepingLines.fetch_sub(1);
+  return Body;
 }
 
 //===----------------------------------------------------------------------===//
@@ -475,6 +635,7 @@ void send(EventLoop &Loop, int Dest, const wire::Writer &W) {
 
 Cluster::Cluster(Transport *Tr, const ClusterOptions &Options)
     : Owned(Tr), T(*Tr), Loop(*Tr), Options(Options) {
+  Loop.setSpin(std::chrono::microseconds(Options.SpinUs));
   Loop.openDoorbell();
 }
 

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -55,6 +56,8 @@ std::string layoutText();
 
 using Clock = std::chrono::steady_clock;
 
+class Line;
+
 /// The event loop of a rank. Handlers run on the loop's thread; only post()
 /// and stop() may be called from other threads.
 class EventLoop {
@@ -78,10 +81,6 @@ public:
   void send(int Dest, const wire::Writer &Message);
   /// A message already encoded (a Writer's body, or one passed on).
   void send(int Dest, std::string Body);
-  /// The same from any thread, without waiting for the loop: the caller
-  /// saves two thread wake-ups (its own post to the loop, and the loop's).
-  /// Messages a thread sends this way may pass what it posted before.
-  void sendNow(int Dest, std::string Body);
   /// Work posted and not yet run (any thread).
   bool hasPosted();
   Transport &transport() { return T; }
@@ -103,6 +102,10 @@ public:
     Hinted = true;
   }
 
+  /// How long a Line's receiver spins before it sleeps (GRID_SPIN_US).
+  void setSpin(std::chrono::microseconds Spin) { SpinFor = Spin; }
+  std::chrono::microseconds spin() const { return SpinFor; }
+
   /// Runs Work on the loop's thread; callable from any thread.
   void post(std::function<void()> Work);
   /// Runs until stop().
@@ -111,8 +114,12 @@ public:
   bool onLoopThread() const;
 
 private:
+  friend class Line;
   void dispatch(int Source, std::string_view Body);
   void wake();
+  /// Hands what arrived on lines to their Line (for the sleeping ones);
+  /// drops what came for lines that are gone.
+  bool receiveLines();
 
   Transport &T;
   int WakeFd = -1;
@@ -138,6 +145,55 @@ private:
   void ring(int Dest);
   std::mutex PostMutex;
   std::vector<std::function<void()>> Posted;
+  std::chrono::microseconds SpinFor{50};
+  std::mutex LinesMutex; // Lines, and the delivery of what arrives on them
+  std::map<int, Line *> Lines;
+  std::atomic<int> SleepingLines{0};
+  std::atomic<int> SpinningLines{0};
+  Clock::time_point NextLineSweep{};
+};
+
+/// A line between one thread of this rank and one of another that take
+/// turns to send, each waiting for the other's answer (a remote thread and
+/// its shadow at home): its messages skip both event loops
+/// (docs/design/cluster.md §3, lines). A receiver whose peer runs on this host
+/// spins for the loop's spin time, then sleeps and lets its loop receive
+/// for it; going to sleep, it tells its peer (an empty message), which
+/// rings the doorbell after its next send. Between hosts a receiver sleeps
+/// at once: the message's arrival wakes the loop. Only the owning thread sends
+/// and receives; messages that came another way are handed over by deliver().
+/// Line messages are not ordered against the loop's.
+class Line {
+public:
+  /// Number: unique among this rank's lines, 1 to the transport's maxLine.
+  Line(EventLoop &Loop, int Peer, int Number);
+  ~Line();
+  Line(const Line &) = delete;
+  Line &operator=(const Line &) = delete;
+
+  /// Sends a non-empty Body to the peer's line of the same number.
+  void send(std::string Body);
+  /// Waits for the peer's next message, or for one deliver() hands over.
+  std::string receive();
+  /// A message for this line that came another way (any thread).
+  void deliver(std::string Body);
+
+  int peer() const { return Peer; }
+
+private:
+  bool fromPeer(std::string *Body, bool Sure);
+  bool fromMail(std::string *Body);
+  std::string sleep();
+
+  EventLoop &Loop;
+  int Peer;
+  int Number;
+  bool Near; // the peer runs on this host
+  std::atomic<bool> PeerAsleep{false};
+  std::atomic<bool> HasMail{false};
+  std::mutex Mutex;
+  std::condition_variable Arrived;
+  std::deque<std::string> Mail; // under Mutex
 };
 
 /// What home knows of a node (node n is rank n; node 0 is home itself).
@@ -159,6 +215,7 @@ struct ClusterOptions {
   unsigned NearThresholdUs = 50;
   double NodeTimeoutSeconds = 5.0;
   unsigned LocalCores = 1;
+  unsigned SpinUs = 50; // a Line's receiver spins this long, then sleeps
 };
 
 /// A rank's membership in the job: the transport, the loop, and at home the

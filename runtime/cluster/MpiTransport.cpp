@@ -3,9 +3,9 @@
 // Built into libgridrt-cluster.so only. Every message travels with one tag
 // as MPI_BYTE; receiving uses MPI_Improbe + MPI_Mrecv so a message of any
 // size is taken whole. Sends are MPI_Isend with the body kept alive until
-// MPI_Test completes it. Only the event loop's thread receives; any thread
-// may send (a remote thread's call home, a shadow's answer), and the
-// windows of expose() are used by any thread (MPI_THREAD_MULTIPLE).
+// MPI_Test completes it. Only the event loop's thread receives send()'s
+// messages; any thread may send, receive on lines (a remote thread and its
+// shadow), and use the windows of expose() (MPI_THREAD_MULTIPLE).
 //===----------------------------------------------------------------------===//
 
 #include "cluster/Transport.h"
@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <list>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 
 namespace {
@@ -93,6 +94,27 @@ public:
     int Len = 0;
     MPI_Get_processor_name(Name, &Len);
     Host.assign(Name, Len);
+    // Every rank makes its transport right after MPI_Init_thread: the
+    // duplicate for lines is made collectively there.
+    MPI_Comm_dup(MPI_COMM_WORLD, &Lines);
+    MPI_Comm_set_errhandler(Lines, MPI_ERRORS_RETURN);
+    int *Ub = nullptr, Found = 0;
+    MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &Ub, &Found);
+    TagUb = Found && Ub ? *Ub : 32767;
+    // The ranks of this host: those of the shared-memory communicator.
+    Local.assign(static_cast<size_t>(Size), false);
+    MPI_Comm Host;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, Rank,
+                            MPI_INFO_NULL, &Host) == MPI_SUCCESS) {
+      int HostSize = 0;
+      MPI_Comm_size(Host, &HostSize);
+      std::vector<int> Mine(static_cast<size_t>(HostSize));
+      MPI_Allgather(&Rank, 1, MPI_INT, Mine.data(), 1, MPI_INT, Host);
+      for (int R : Mine)
+        if (R >= 0 && R < Size)
+          Local[static_cast<size_t>(R)] = true;
+      MPI_Comm_free(&Host);
+    }
   }
 
   int rank() const override { return Rank; }
@@ -110,6 +132,51 @@ public:
     Pending &P = Sends.back();
     MPI_Isend(P.Body.data(), static_cast<int>(P.Body.size()), MPI_BYTE, Dest,
               Tag, MPI_COMM_WORLD, &P.Request);
+  }
+
+  int maxLine() const override { return TagUb; }
+  bool sameHost(int R) const override {
+    return R >= 0 && R < Size && Local[static_cast<size_t>(R)];
+  }
+
+  bool sendOn(int Dest, int Number, std::string Body) override {
+    std::lock_guard<std::mutex> Lock(SendsMutex);
+    if (Closed)
+      return true;
+    Sends.push_back({std::move(Body), MPI_REQUEST_NULL});
+    Pending &P = Sends.back();
+    MPI_Isend(P.Body.data(), static_cast<int>(P.Body.size()), MPI_BYTE, Dest,
+              Number, Lines, &P.Request);
+    int Done = 0;
+    MPI_Test(&P.Request, &Done, MPI_STATUS_IGNORE);
+    if (Done)
+      Sends.pop_back();
+    return Done != 0;
+  }
+
+  bool receiveOn(int Source, int *Number, std::string *Body, int *From,
+                 bool Sure) override {
+    // Shared with other receivers; finalize() waits for them.
+    std::shared_lock<std::shared_mutex> Open(Finalizing);
+    if (Closed)
+      return false;
+    int Flag = 0;
+    MPI_Message Msg;
+    MPI_Status Status;
+    int Tag = *Number == AnyLine ? MPI_ANY_TAG : *Number;
+    for (int Looks = Sure ? 2 : 1; !Flag && Looks > 0; --Looks)
+      MPI_Improbe(Source < 0 ? MPI_ANY_SOURCE : Source, Tag, Lines, &Flag, &Msg,
+                  &Status);
+    if (!Flag)
+      return false;
+    int Count = 0;
+    MPI_Get_count(&Status, MPI_BYTE, &Count);
+    Body->resize(static_cast<size_t>(Count));
+    MPI_Mrecv(Body->data(), Count, MPI_BYTE, &Msg, MPI_STATUS_IGNORE);
+    *Number = Status.MPI_TAG;
+    if (From)
+      *From = Status.MPI_SOURCE;
+    return true;
   }
 
   size_t poll(const Deliver &To) override {
@@ -194,6 +261,7 @@ public:
     while (pendingSends() && std::chrono::steady_clock::now() < Deadline)
       std::this_thread::sleep_for(std::chrono::microseconds(100));
     std::lock_guard<std::mutex> Lock(SendsMutex);
+    std::unique_lock<std::shared_mutex> NoReceiver(Finalizing);
     Closed = true;
     MPI_Finalize();
   }
@@ -220,8 +288,13 @@ private:
   int Rank = 0;
   int Size = 1;
   std::string Host;
-  std::mutex SendsMutex;    // Sends, and the MPI_Isend that adds to it
-  bool Closed = false;      // MPI_Finalize has been called (under SendsMutex)
+  MPI_Comm Lines = MPI_COMM_NULL; // sendOn/receiveOn, tag = line number
+  int TagUb = 32767;
+  std::vector<bool> Local;      // by rank: on this host
+  std::mutex SendsMutex;        // Sends, and the MPI_Isend that adds to it
+  std::shared_mutex Finalizing; // held shared by receiveOn
+  bool Closed = false; // MPI_Finalize has been called (under SendsMutex and
+                       // Finalizing)
   std::list<Pending> Sends; // stable addresses for the in-flight bodies
   std::string Buffer;
 };

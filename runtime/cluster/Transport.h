@@ -54,8 +54,8 @@ public:
   virtual std::string host() const = 0;
 
   /// Queues a message for Dest; returns at once. Messages between two ranks
-  /// arrive in the order they were sent. Callable from any thread
-  /// (EventLoop::sendNow); only the event loop's thread polls.
+  /// arrive in the order they were sent. Callable from any thread; only
+  /// the event loop's thread polls.
   virtual void send(int Dest, std::string Body) = 0;
   /// Delivers every message that has arrived, in order, and progresses the
   /// queued sends. Never blocks. Returns how many messages it delivered.
@@ -63,6 +63,25 @@ public:
   virtual size_t poll(const Deliver &To) = 0;
   /// Sends not yet complete.
   virtual size_t pendingSends() = 0;
+
+  /// Lines: numbered channels between two threads of two ranks, on a
+  /// communicator of their own, which any thread may send and receive on
+  /// (EventLoop's Line). Ordered per line, not against send()'s messages.
+  static constexpr int AnyLine = -1;
+  /// The highest line number (MPI_TAG_UB); numbers start at 1.
+  virtual int maxLine() const = 0;
+  /// Rank runs on this host (they share memory).
+  virtual bool sameHost(int Rank) const = 0;
+  /// Queues Body on line Number to Dest, like send(). True when the send
+  /// completed at once: the message is then where Dest's next look at its
+  /// lines finds it (shared memory, or the socket to Dest's host).
+  virtual bool sendOn(int Dest, int Number, std::string Body) = 0;
+  /// Takes a message from Source (or any) on line Number (or AnyLine) into
+  /// *Body, with its source and line in *From and *Number; never blocks.
+  /// False if none has arrived. Sure: look twice before saying none (a
+  /// probe may take in a message it does not yet report).
+  virtual bool receiveOn(int Source, int *Number, std::string *Body, int *From,
+                         bool Sure) = 0;
 
   /// Collective: every rank calls it once, at the same point of its start,
   /// with as many regions as the others (the i-th regions of all ranks

@@ -553,6 +553,18 @@ Settings resolveSettings(const SettingsInputs &In) {
     S.DsmUserfaultfd = *Text == "uffd";
   }
 
+  if (std::optional<std::string> Text = nonEmpty(In.Env, "GRID_SPIN_US")) {
+    char *End = nullptr;
+    errno = 0;
+    unsigned long Value = std::strtoul(Text->c_str(), &End, 10);
+    if (*End || errno || Value > 10'000 ||
+        !std::isdigit(static_cast<unsigned char>((*Text)[0])))
+      throw SettingsError("GRID_SPIN_US='" + *Text +
+                          "' is not a spin time; accepted: a whole number "
+                          "of microseconds from 0 to 10000");
+    S.SpinUs = static_cast<unsigned>(Value);
+  }
+
   if (In.Config)
     S.ConfigPath = In.Config->Path;
   return S;

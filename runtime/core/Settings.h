@@ -143,6 +143,11 @@ struct Settings {
   /// (docs/design/dsm.md): "uffd" (userfaultfd raising SIGBUS; falls back to
   /// "signal" where the kernel refuses) or "signal" (closed pages, SIGSEGV).
   bool DsmUserfaultfd = true;
+  /// GRID_SPIN_US: a thread waiting for an answer from another node (a
+  /// remote thread's call home, its shadow waiting for the next call) spins
+  /// this many microseconds before it sleeps and lets the event loop wake
+  /// it (docs/design/cluster.md §3, lines). 0 to 10000; 0 never spins.
+  unsigned SpinUs = 50;
 };
 
 /// The directory of the control sockets (DESIGN.md §8): $XDG_RUNTIME_DIR/grid
@@ -152,9 +157,9 @@ std::string controlDirectory(const Environment &Env, uid_t Uid);
 /// Applies the precedence above. Environment variables read:
 /// GRID_THREAD_TOLERANCE, GRID_PROCESS_TOLERANCE, GRID_PLACEMENT, GRID_LOG,
 /// GRID_STATS, GRID_NEAR_THRESHOLD_US, GRID_NODE_TIMEOUT,
-/// GRID_DSM_CACHE_PAGES, GRID_DSM_FAULTS, and GRID_DEFAULT_PROCESS_TOLERANCE
-/// (set by gridrun: ranks as a binary default for a program that embeds none).
-/// An empty value counts as unset.
+/// GRID_DSM_CACHE_PAGES, GRID_DSM_FAULTS, GRID_SPIN_US, and
+/// GRID_DEFAULT_PROCESS_TOLERANCE (set by gridrun: ranks as a binary default
+/// for a program that embeds none). An empty value counts as unset.
 Settings resolveSettings(const SettingsInputs &In);
 
 } // namespace grid

@@ -345,9 +345,6 @@ struct Job {
   std::map<uint64_t, Shadow *> Shadows;
   uint64_t NextShadow = 0;
   std::deque<std::pair<int, std::string>> PendingOutput;
-  // Agent: the threads it runs by id.
-  std::mutex RemotesMutex;
-  std::map<uint64_t, Remote *> Remotes;
 
   explicit Job(cluster::Cluster &C)
       : C(C), Store(C.loop()), Home(C.rank() == 0) {}
@@ -416,10 +413,22 @@ struct Shadow {
   void *Arg = nullptr;
   const __grid_site *Site = nullptr;
   size_t StackBytes = 0; // what the program's attributes ask for, or 0
-  std::mutex Mutex;
-  std::condition_variable Arrived;
-  std::deque<std::string> Mailbox; // ThreadCall and ThreadDone bodies
+  // To the remote thread: its calls and their answers. ThreadCall and
+  // ThreadDone bodies that come through the loop are handed over to it.
+  std::unique_ptr<cluster::Line> Line;
 };
+
+// A line's number for a thread's id (the same at home and on its node).
+int lineNumber(uint64_t Id) {
+  auto Max = static_cast<uint64_t>(TheJob->C.loop().transport().maxLine());
+  return static_cast<int>(1 + (Id - 1) % Max);
+}
+
+// ThreadOutput messages home has taken from each node: a call that comes
+// over its line waits until home has what its node sent before (the loop
+// carries output, the line the call, and MPI orders neither against the
+// other).
+std::atomic<uint64_t> OutputSeen[dsm::MaxRanks];
 
 std::atomic<unsigned> RemoteLive[dsm::MaxRanks];
 
@@ -479,25 +488,19 @@ void deliverToShadow(std::string_view Body) {
   auto It = TheJob->Shadows.find(Id);
   if (It == TheJob->Shadows.end())
     return; // not ours (a malformed message): nobody waits for it
-  Shadow *S = It->second;
-  {
-    std::lock_guard<std::mutex> L2(S->Mutex);
-    S->Mailbox.emplace_back(Body);
-  }
-  // Outside the shadow's lock, so that it does not wake only to wait for
-  // it; still under ShadowsMutex, which keeps the shadow from going away.
-  S->Arrived.notify_one();
+  // Under ShadowsMutex, which keeps the shadow from going away.
+  It->second->Line->deliver(std::string(Body));
 }
 
-// Data, when there is some, follows as a string.
-void reply(unsigned Node, uint64_t Id, int64_t Value, int Errno,
-           uint64_t Extra = 0, std::string_view Data = {}) {
+// Data, when there is some, follows as a string. Over the line, from the
+// shadow's own thread: no event loop in the way.
+void reply(Shadow &S, int64_t Value, int Errno, uint64_t Extra = 0,
+           std::string_view Data = {}) {
   wire::Writer W(Msg::ThreadReply);
-  W.u64(Id).u64(static_cast<uint64_t>(Value)).i32(Errno).u64(Extra);
+  W.u64(S.Id).u64(static_cast<uint64_t>(Value)).i32(Errno).u64(Extra);
   if (!Data.empty())
     W.str(Data);
-  // From the shadow's own thread: no wake-up of home's loop in the way.
-  TheJob->C.loop().sendNow(static_cast<int>(Node), W.take());
+  S.Line->send(W.take());
 }
 
 // One call of a remote thread, carried out natively here.
@@ -513,7 +516,7 @@ void serveCall(Shadow &S, wire::Reader &R) {
       break;
     std::memcpy(&A, Raw.data(), sizeof A);
     sync::Result Res = sync::perform(O, A);
-    return reply(S.Node, S.Id, Res.Value, Res.Errno);
+    return reply(S, Res.Value, Res.Errno);
   }
   case Call::Atomic: {
     std::string_view Raw = R.str();
@@ -522,7 +525,7 @@ void serveCall(Shadow &S, wire::Reader &R) {
       break;
     std::memcpy(&A, Raw.data(), sizeof A);
     sync::AtomicResult Res = sync::performAtomic(A);
-    return reply(S.Node, S.Id, static_cast<int64_t>(Res.Value), 0, Res.Success);
+    return reply(S, static_cast<int64_t>(Res.Value), 0, Res.Success);
   }
   case Call::Alloc:
   case Call::AllocZeroed: {
@@ -535,22 +538,22 @@ void serveCall(Shadow &S, wire::Reader &R) {
       Err = ENOMEM;
     if (P && C == Call::AllocZeroed)
       std::memset(P, 0, Size); // here, not page by page through the DSM
-    return reply(S.Node, S.Id, reinterpret_cast<int64_t>(P), Err,
+    return reply(S, reinterpret_cast<int64_t>(P), Err,
                  P ? malloc_usable_size(P) : 0);
   }
   case Call::Free:
     free(reinterpret_cast<void *>(R.u64()));
-    return reply(S.Node, S.Id, 0, 0);
+    return reply(S, 0, 0);
   case Call::Realloc: {
     void *Old = reinterpret_cast<void *>(R.u64());
     uint64_t Size = R.u64();
     void *P = realloc(Old, Size);
     int Err = P || !Size ? 0 : ENOMEM;
-    return reply(S.Node, S.Id, reinterpret_cast<int64_t>(P), Err,
+    return reply(S, reinterpret_cast<int64_t>(P), Err,
                  P ? malloc_usable_size(P) : 0);
   }
   case Call::Usable:
-    return reply(S.Node, S.Id, 0, 0,
+    return reply(S, 0, 0,
                  malloc_usable_size(reinterpret_cast<void *>(R.u64())));
   case Call::Create: {
     auto *Site = reinterpret_cast<const __grid_site *>(R.u64());
@@ -567,18 +570,17 @@ void serveCall(Shadow &S, wire::Reader &R) {
                // writes (released before the call), wherever they are homed
     int Err = Creator(Site, Kind, &T, Detached ? &Attr : nullptr, Start, Arg);
     pthread_attr_destroy(&Attr);
-    return reply(S.Node, S.Id, Err, 0, static_cast<uint64_t>(T));
+    return reply(S, Err, 0, static_cast<uint64_t>(T));
   }
   case Call::Join: {
     void *Result = nullptr;
     int Err = pthread_join(static_cast<pthread_t>(R.u64()), &Result);
     if (Err == 0)
       acquire();
-    return reply(S.Node, S.Id, Err, 0, reinterpret_cast<uint64_t>(Result));
+    return reply(S, Err, 0, reinterpret_cast<uint64_t>(Result));
   }
   case Call::Detach:
-    return reply(S.Node, S.Id, pthread_detach(static_cast<pthread_t>(R.u64())),
-                 0);
+    return reply(S, pthread_detach(static_cast<pthread_t>(R.u64())), 0);
   case Call::Io: {
     bool Shared = R.u32() != 0;
     if (!ServeIo)
@@ -588,7 +590,7 @@ void serveCall(Shadow &S, wire::Reader &R) {
     HomeAnswer A = ServeIo(R);
     if (Shared)
       release(); // what the call wrote, before the thread reads it
-    return reply(S.Node, S.Id, A.Value, A.Errno, 0, A.Data);
+    return reply(S, A.Value, A.Errno, 0, A.Data);
   }
   case Call::Fatal: {
     std::string What(R.str()), ToDo(R.str());
@@ -661,15 +663,16 @@ void *shadowMain(void *Box) {
                    .body());
   void *Result = nullptr;
   for (;;) {
-    std::string Body;
-    {
-      std::unique_lock<std::mutex> Lock(S.Mutex);
-      S.Arrived.wait(Lock, [&] { return !S.Mailbox.empty(); });
-      Body = std::move(S.Mailbox.front());
-      S.Mailbox.pop_front();
-    }
+    std::string Body = S.Line->receive();
     wire::Reader R(Body);
     R.u64(); // the id
+    if (R.type() == Msg::ThreadCall) {
+      // What the node's loop sent before the call, its output, is here
+      // first (a call through the loop passes at once).
+      uint64_t OutputBefore = R.u64();
+      while (S.Node < dsm::MaxRanks && OutputSeen[S.Node].load() < OutputBefore)
+        std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
     if (R.type() == Msg::ThreadDone) {
       Result = reinterpret_cast<void *>(R.u64());
       uint64_t CacheBytes = R.u64(), CachePages = R.u64();
@@ -719,15 +722,11 @@ void flushOutput() {
 struct Remote {
   uint64_t Id = 0;
   bool Flushing = false; // sending what api held back (flushHeld)
-  std::string Data;      // of the last answer, when it carried some
   void *(*Start)(void *) = nullptr;
   void *Arg = nullptr;
   pthread_t HomeSelf{};
   void *Result = nullptr;
-  sem_t Answered;
-  int64_t Value = 0;
-  int Errno = 0;
-  uint64_t Extra = 0;
+  std::unique_ptr<cluster::Line> Line; // to its shadow at home
   void *Stack = nullptr;
   size_t StackBytes = RemoteStackBytes;
   pthread_t Self{};
@@ -771,6 +770,7 @@ int OutputPipes[3] = {-1, -1, -1}; // read ends for fds 1 and 2
 // decides to send straight home: output read is always sent before a
 // thread's later direct message (callHome).
 std::mutex OutputOrder;
+uint64_t OutputSent = 0; // ThreadOutput messages sent (under OutputOrder)
 
 void drainOutput() {
   std::lock_guard<std::mutex> Lock(OutputOrder);
@@ -786,6 +786,7 @@ void drainOutput() {
       TheJob->C.loop().send(0, wire::Writer(Msg::ThreadOutput)
                                    .u32(static_cast<uint32_t>(Fd))
                                    .bytes(Buf, static_cast<size_t>(N)));
+      ++OutputSent;
     }
   }
 }
@@ -801,9 +802,10 @@ void sendFromLoop(int Dest, std::string Body) {
 }
 
 struct Answer {
-  int64_t Value;
-  int Errno;
-  uint64_t Extra;
+  int64_t Value = 0;
+  int Errno = 0;
+  uint64_t Extra = 0;
+  std::string Data; // when the answer carries some (agent's own memory)
 };
 
 // What the agent's C library wrote to fds 1 and 2 itself (perror), not yet
@@ -829,28 +831,47 @@ void flushHeld(bool Final = false) {
   R->Flushing = false;
 }
 
+// Where callMessage puts the count of output messages sent before the call.
+constexpr size_t OutputStampAt = sizeof(uint16_t) + sizeof(uint64_t);
+
 Answer callHome(wire::Writer &W) {
   flushHeld();
+  RuntimeScope Scope; // the line's buffers are this node's
   Remote &R = *Current;
-  // Straight to home from this thread (two wake-ups fewer than through the
-  // loop), unless something the loop holds must go first.
+  // Over the thread's line, no event loop in the way, unless something the
+  // loop holds must go first.
   cluster::EventLoop &Loop = TheJob->C.loop();
+  std::string Body = W.take();
   {
     std::unique_lock<std::mutex> Lock(OutputOrder);
+    std::memcpy(Body.data() + OutputStampAt, &OutputSent, sizeof OutputSent);
     if (!Loop.hasPosted() && !outputWaiting()) {
-      Loop.sendNow(0, W.take());
+      R.Line->send(std::move(Body));
     } else {
       Lock.unlock();
-      sendFromLoop(0, W.take());
+      sendFromLoop(0, std::move(Body));
     }
   }
-  waitSem(&R.Answered);
-  return {R.Value, R.Errno, R.Extra};
+  std::string Got = R.Line->receive();
+  wire::Reader M(Got);
+  Answer A;
+  uint64_t Id = M.u64();
+  A.Value = static_cast<int64_t>(M.u64());
+  A.Errno = M.i32();
+  A.Extra = M.u64();
+  if (M.more())
+    A.Data = M.str();
+  if (M.type() != Msg::ThreadReply || Id != R.Id || !M.ok())
+    core::fatal("grid",
+                "a malformed answer came from home to a thread on node " +
+                    std::to_string(TheJob->C.rank()),
+                "");
+  return A;
 }
 
 wire::Writer callMessage(Call C) {
   wire::Writer W(Msg::ThreadCall);
-  W.u64(Current->Id).u16(static_cast<uint16_t>(C));
+  W.u64(Current->Id).u64(0).u16(static_cast<uint16_t>(C));
   return W;
 }
 
@@ -940,11 +961,6 @@ void reap(std::vector<Remote *> &Ended) {
     }
     finish(*R);
     TheJob->Space->freeStack(R->Stack, R->StackBytes);
-    {
-      std::lock_guard<std::mutex> Lock(TheJob->RemotesMutex);
-      TheJob->Remotes.erase(R->Id);
-    }
-    sem_destroy(&R->Answered);
     delete R;
     It = Ended.erase(It);
   }
@@ -1005,17 +1021,14 @@ void startThread(wire::Reader &M) {
     R->StackBytes =
         std::max<size_t>((Asked + 4095) & ~size_t(4095), PTHREAD_STACK_MIN);
   followHomeLocale(M.str());
-  sem_init(&R->Answered, 0, 0);
+  R->Line =
+      std::make_unique<cluster::Line>(TheJob->C.loop(), 0, lineNumber(R->Id));
   R->Stack = TheJob->Space->allocateStack(R->StackBytes);
   if (!R->Stack)
     core::fatal("grid",
                 "no room left for another thread's stack on node " +
                     std::to_string(TheJob->C.rank()),
                 "");
-  {
-    std::lock_guard<std::mutex> Lock(TheJob->RemotesMutex);
-    TheJob->Remotes[R->Id] = R;
-  }
   std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
   TheStarter->ToStart.push_back(R);
   TheStarter->Wake.notify_one();
@@ -1212,8 +1225,7 @@ HomeAnswer callHomeIo(wire::Writer &Request, bool Shared) {
   if (Shared)
     TheJob->Cache->release();
   Answer A = callHome(Request);
-  HomeAnswer Out{A.Value, A.Errno, std::move(Current->Data)};
-  Current->Data.clear();
+  HomeAnswer Out{A.Value, A.Errno, std::move(A.Data)};
   if (Shared)
     TheJob->Cache->acquire();
   return Out;
@@ -1232,9 +1244,11 @@ void startHome(cluster::Cluster &C, bool ShareGlobals) {
                  [](int, wire::Reader &R) { deliverToShadow(R.whole()); });
   Loop.onMessage(Msg::ThreadDone,
                  [](int, wire::Reader &R) { deliverToShadow(R.whole()); });
-  Loop.onMessage(Msg::ThreadOutput, [](int, wire::Reader &R) {
+  Loop.onMessage(Msg::ThreadOutput, [](int Source, wire::Reader &R) {
     uint32_t Fd = R.u32();
     std::string_view Text = R.str();
+    if (Source > 0 && Source < static_cast<int>(dsm::MaxRanks))
+      OutputSeen[Source].fetch_add(1); // counted as sent, whatever it holds
     if (!R.ok() || (Fd != 1 && Fd != 2))
       return;
     TheJob->PendingOutput.emplace_back(static_cast<int>(Fd), std::string(Text));
@@ -1251,30 +1265,6 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
   cluster::EventLoop &Loop = C.loop();
   Loop.onMessage(Msg::ThreadStart,
                  [](int, wire::Reader &R) { startThread(R); });
-  Loop.onMessage(Msg::ThreadReply, [](int, wire::Reader &M) {
-    uint64_t Id = M.u64();
-    int64_t Value = static_cast<int64_t>(M.u64());
-    int Errno = M.i32();
-    uint64_t Extra = M.u64();
-    std::string_view Data = M.more() ? M.str() : std::string_view();
-    Remote *R = nullptr;
-    {
-      std::lock_guard<std::mutex> Lock(TheJob->RemotesMutex);
-      auto It = TheJob->Remotes.find(Id);
-      if (It != TheJob->Remotes.end())
-        R = It->second;
-    }
-    if (!R || !M.ok())
-      return;
-    R->Value = Value;
-    R->Errno = Errno;
-    R->Extra = Extra;
-    {
-      RuntimeScope Scope; // the copy is the agent's own memory
-      R->Data.assign(Data);
-    }
-    sem_post(&R->Answered);
-  });
   TheJob->Space->setOwnFaultHook(stackOverflowed);
   startStarter();
   // pthread_exit loads libgcc_s on first use; loaded now, a remote thread's
@@ -1324,6 +1314,8 @@ int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
   {
     std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
     S->Id = ++TheJob->NextShadow;
+    S->Line = std::make_unique<cluster::Line>(
+        TheJob->C.loop(), static_cast<int>(Node), lineNumber(S->Id));
     TheJob->Shadows[S->Id] = S;
   }
   RemoteLive[Node].fetch_add(1);
@@ -1420,10 +1412,8 @@ void remoteFatal(std::string_view What, std::string_view ToDo) {
     sendFromLoop(0, W.body());
     // Home exits, and mpirun then ends this rank. Should that not happen
     // (home gone already), this rank ends itself a while later.
-    struct timespec Until;
-    clock_gettime(CLOCK_REALTIME, &Until);
-    Until.tv_sec += 30;
-    while (sem_timedwait(&Current->Answered, &Until) != 0 && errno == EINTR) {
+    struct timespec Left = {30, 0};
+    while (nanosleep(&Left, &Left) != 0 && errno == EINTR) {
     }
   }
   core::fatal("", What, ToDo);

@@ -191,6 +191,18 @@ TEST(SettingsEnv, DsmFaults) {
         << Bad;
 }
 
+TEST(SettingsEnv, SpinUs) {
+  EXPECT_EQ(resolveWith({}).SpinUs, 50u);
+  EXPECT_EQ(resolveWith({{"GRID_SPIN_US", "0"}}).SpinUs, 0u);
+  EXPECT_EQ(resolveWith({{"GRID_SPIN_US", "10000"}}).SpinUs, 10000u);
+  for (const char *Bad : {"10001", "-1", "5us", " 5", "fast"})
+    EXPECT_EQ(errorOf([&] { resolveWith({{"GRID_SPIN_US", Bad}}); }),
+              std::string("GRID_SPIN_US='") + Bad +
+                  "' is not a spin time; accepted: a whole number of "
+                  "microseconds from 0 to 10000")
+        << Bad;
+}
+
 TEST(SettingsEnv, DsmCachePages) {
   EXPECT_EQ(resolveWith({}).DsmCachePages, 16384u);
   EXPECT_EQ(resolveWith({{"GRID_DSM_CACHE_PAGES", "16"}}).DsmCachePages, 16u);

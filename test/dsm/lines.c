@@ -1,0 +1,72 @@
+// The line between a remote thread and its shadow at home (cluster.md §3, lines):
+// each call comes back however its timing falls against the spin. Threads
+// on every node take a mutex home holds for a while, sleep between calls
+// for less and for more than the spin, and call once more at once; with
+// GRID_SPIN_US=0 every wait sleeps (the notice and the doorbell), with 20
+// some waits find their answer spinning and some sleep, and with the
+// default most spin. A lost wake-up would leave a call waiting for the
+// loops' timers, a lost message hang it. The output equals the same
+// program run without mpirun.
+//
+// RUN: %clang %s -o %t.plain
+// RUN: %grid-clang -fgrid -g %s -o %t.fgrid
+// RUN: %t.plain > %t.plain.out
+// RUN: %mpirun3t -x GRID_SPIN_US=0 %t.fgrid > %t.zero.out 2> %t.zero.err
+// RUN: diff %t.plain.out %t.zero.out
+// RUN: FileCheck %s < %t.zero.err
+// RUN: %mpirun3t -x GRID_SPIN_US=20 %t.fgrid > %t.short.out 2> %t.short.err
+// RUN: diff %t.plain.out %t.short.out
+// RUN: FileCheck %s < %t.short.err
+// RUN: %mpirun3t %t.fgrid > %t.default.out 2> %t.default.err
+// RUN: diff %t.plain.out %t.default.out
+// RUN: FileCheck %s < %t.default.err
+// CHECK: lines.c:{{[0-9]+}} (main) pthread_create 6 {{.*}}node 1: 2, node 2: 2
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+
+#define THREADS 6
+#define CALLS 600
+
+static pthread_mutex_t Lock = PTHREAD_MUTEX_INITIALIZER;
+static long Counter;
+static long Sums[THREADS];
+
+static void pause(unsigned Micro) {
+  struct timespec T = {0, (long)Micro * 1000};
+  nanosleep(&T, NULL);
+}
+
+static void *take(void *P) {
+  long Me = (long)P;
+  unsigned Seed = 12345u + (unsigned)Me * 7919u;
+  long Sum = 0;
+  for (int I = 0; I < CALLS; ++I) {
+    Seed = Seed * 1103515245u + 12345u;
+    unsigned Held = (Seed >> 8) % 40, Gap = (Seed >> 16) % 80;
+    pthread_mutex_lock(&Lock);
+    Sum += ++Counter % 1000;
+    if (I % 3 == 0)
+      pause(Held); // others' calls wait, past the spin or not
+    pthread_mutex_unlock(&Lock);
+    if (I % 2 == 0)
+      pause(Gap); // the shadow's spin ends, or not
+  }
+  Sums[Me] = Sum;
+  return NULL;
+}
+
+int main(void) {
+  pthread_t T[THREADS];
+  for (long I = 0; I < THREADS; ++I)
+    pthread_create(&T[I], NULL, take, (void *)I);
+  long Total = 0;
+  for (int I = 0; I < THREADS; ++I) {
+    pthread_join(T[I], NULL);
+    Total += Sums[I];
+  }
+  // Whatever the order the threads took the lock in, the values of the
+  // counter they saw sum to the same.
+  printf("counter %ld, sum %ld\n", Counter, Total);
+  return 0;
+}
