@@ -348,7 +348,9 @@ void EventLoop::run() {
     for (int Fd : WakeHints)
       Fds.push_back({Fd, POLLIN, 0});
     timespec Timeout{SleepUs / 1000000, (SleepUs % 1000000) * 1000};
+    long Slept = SleepUs;
     int Ready = ::ppoll(Fds.data(), Fds.size(), &Timeout, nullptr);
+    SleepingLong.store(false);
     bool Active = false;
     if (Ready > 0) {
       if (Fds[0].revents) {
@@ -356,6 +358,7 @@ void EventLoop::run() {
         [[maybe_unused]] ssize_t N = ::read(WakeFd, &Count, sizeof Count);
       }
       if (Doorbell >= 0 && Fds[Watched].revents) {
+        Suspects.clear();
         char Bells[64];
         while (::recv(Doorbell, Bells, sizeof Bells, MSG_DONTWAIT) > 0) {
         }
@@ -384,12 +387,20 @@ void EventLoop::run() {
       dispatch(Source, Body);
     }) > 0;
     Clock::time_point Now = Clock::now();
+    while (!Suspects.empty() && Suspects.front().Until <= Now) {
+      core::log(LogLevel::Info,
+                "cluster: a message for line " +
+                    std::to_string(Suspects.front().Number) + " from rank " +
+                    std::to_string(Suspects.front().From) +
+                    " waited for the loop's timer: its wake-up was lost");
+      Suspects.pop_front();
+    }
     // Lines are looked at while one sleeps, and once a second for what
     // came to lines that are gone (a sleeper's notice to a thread that
     // ended); a line that spins may find its message handed over.
     if (SleepingLines.load() > 0 || Now >= NextLineSweep) {
       NextLineSweep = Now + seconds(1);
-      Active |= receiveLines();
+      Active |= receiveLines(/*Timed=*/Ready == 0 && Slept >= SpinningSleepUs);
     }
     Clock::time_point NextTimer = Now + hours(1);
     for (size_t I = 0; I < Timers.size(); ++I) {
@@ -416,9 +427,15 @@ void EventLoop::run() {
       SleepUs = std::min(SleepUs, SendingSleepUs);
     // A spinning line's looks progress MPI too, and may take in from a
     // socket what another host sent this loop or a sleeping line, leaving
-    // nothing readable to wake the loop: it looks again soon.
-    if (SpinningLines.load() > 0)
+    // nothing readable to wake the loop: it looks again soon. The loop says
+    // it will sleep long before it counts the spinners, and a line that
+    // starts to spin counts itself before it reads that: one of them sees
+    // the other (the line then wakes the loop).
+    SleepingLong.store(SleepUs > SpinningSleepUs);
+    if (SpinningLines.load() > 0) {
       SleepUs = std::min(SleepUs, SpinningSleepUs);
+      SleepingLong.store(false);
+    }
   }
   // Work posted together with stop() (home's Shutdown messages) still runs.
   std::vector<std::function<void()>> Work;
@@ -430,19 +447,46 @@ void EventLoop::run() {
     W();
 }
 
-bool EventLoop::receiveLines() {
+// A message for a line not (or no longer) here waits a while as an orphan:
+// a shadow's notice may come before its thread's start has made the line.
+// Orphans older than OrphanLife are from lines that ended, and go.
+constexpr std::chrono::seconds OrphanLife{5};
+
+bool EventLoop::lineInUse(int Number) {
+  std::lock_guard<std::mutex> Lock(LinesMutex);
+  return Lines.count(Number) != 0;
+}
+
+bool EventLoop::receiveLines(bool Timed) {
   bool Any = false;
   std::string Body;
   for (;;) {
     int Number = Transport::AnyLine, From = -1;
     if (!T.receiveOn(-1, &Number, &Body, &From, /*Sure=*/true))
-      return Any;
+      break;
     Any = true;
     std::lock_guard<std::mutex> Lock(LinesMutex);
     auto It = Lines.find(Number);
-    if (It != Lines.end() && It->second->peer() == From)
-      It->second->deliver(std::move(Body));
+    if (It != Lines.end() && It->second->peer() == From) {
+      Line &L = *It->second;
+      // The line's owner may have sent and looked for this notice while
+      // the loop held it: the sleeper's loop looks once more.
+      if (Body.empty() && L.Near)
+        ring(From);
+      // Found after a timer's wake-up by a line asleep on it: its sender
+      // should have rung, and does so just after its send, unless it is
+      // preempted. A ring within 10 ms clears the suspicion (run()).
+      if (L.deliver(std::move(Body)) && Timed && L.Near && Suspects.size() < 64)
+        Suspects.push_back(
+            {Clock::now() + std::chrono::milliseconds(10), Number, From});
+    } else
+      Orphans.push_back({Clock::now(), Number, From, std::move(Body)});
   }
+  std::lock_guard<std::mutex> Lock(LinesMutex);
+  Clock::time_point Old = Clock::now() - OrphanLife;
+  while (!Orphans.empty() && Orphans.front().Came < Old)
+    Orphans.pop_front();
+  return Any;
 }
 
 //===----------------------------------------------------------------------===//
@@ -467,6 +511,13 @@ Line::Line(EventLoop &Loop, int Peer, int Number)
     : Loop(Loop), Peer(Peer), Number(Number), Near(Loop.T.sameHost(Peer)) {
   std::lock_guard<std::mutex> Lock(Loop.LinesMutex);
   Loop.Lines[Number] = this;
+  for (auto It = Loop.Orphans.begin(); It != Loop.Orphans.end();)
+    if (It->Number == Number && It->From == Peer) {
+      deliver(std::move(It->Body));
+      It = Loop.Orphans.erase(It);
+    } else {
+      ++It;
+    }
 }
 
 Line::~Line() {
@@ -476,17 +527,20 @@ Line::~Line() {
     Loop.Lines.erase(It);
 }
 
-void Line::deliver(std::string Body) {
+bool Line::deliver(std::string Body) {
   if (Body.empty()) {
     PeerAsleep.store(true);
-    return;
+    return false;
   }
+  bool Woke;
   {
     std::lock_guard<std::mutex> Lock(Mutex);
     Mail.push_back(std::move(Body));
     HasMail.store(true);
+    Woke = Waiting;
   }
   Arrived.notify_one();
+  return Woke;
 }
 
 bool Line::fromMail(std::string *Body) {
@@ -541,7 +595,8 @@ std::string Line::receive() {
   }
   // Spinning alone first; then, since two cores may be shared by more
   // threads than that, giving the core away between looks.
-  Loop.SpinningLines.fetch_add(1);
+  if (Loop.SpinningLines.fetch_add(1) == 0 && Loop.SleepingLong.load())
+    Loop.wake(); // its sleep must not outlast the spin's looks (run())
   Clock::time_point Start = Clock::now();
   Clock::time_point Polite = Start + std::min(Loop.spin(), SpinAlone);
   Clock::time_point Until = Start + Loop.spin();
@@ -565,12 +620,20 @@ std::string Line::receive() {
     return Body;
   // Asleep: the loop looks at the lines for us until mail comes.
   Loop.SleepingLines.fetch_add(1);
-  Loop.T.sendOn(Peer, Number, std::string());
+  if (!Loop.T.sendOn(Peer, Number, std::string())) {
+    Loop.ring(Peer); // only polling progresses the notice
+    Loop.wake();
+  }
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (fromPeer(&Body, /*Sure=*/true)) {
     Loop.SleepingLines.fetch_sub(1);
     return Body;
   }
+  // Another thread of this rank (a line that spins, the loop) may be taking
+  // the message in from shared memory just now, where this look cannot see
+  // it yet and its sender, having seen no notice, will not ring: the loop
+  // looks once more.
+  Loop.wake();
   return sleep();
 }
 
@@ -578,7 +641,9 @@ std::string Line::sleep() {
   std::string Body;
   {
     std::unique_lock<std::mutex> Lock(Mutex);
+    Waiting = true;
     Arrived.wait(Lock, [this] { return !Mail.empty(); });
+    Waiting = false;
     Body = std::move(Mail.front());
     Mail.pop_front();
     HasMail.store(!Mail.empty());

@@ -58,8 +58,9 @@ using Clock = std::chrono::steady_clock;
 
 class Line;
 
-/// The event loop of a rank. Handlers run on the loop's thread; only post()
-/// and stop() may be called from other threads.
+/// The event loop of a rank. Handlers run on the loop's thread; only post(),
+/// stop(), hasPosted() and the calls of a Line (which use the loop's lines,
+/// doorbell and wake-up) come from other threads.
 class EventLoop {
 public:
   explicit EventLoop(Transport &T);
@@ -102,6 +103,8 @@ public:
     Hinted = true;
   }
 
+  /// A Line of this number is here (any thread).
+  bool lineInUse(int Number);
   /// How long a Line's receiver spins before it sleeps (GRID_SPIN_US).
   void setSpin(std::chrono::microseconds Spin) { SpinFor = Spin; }
   std::chrono::microseconds spin() const { return SpinFor; }
@@ -118,8 +121,19 @@ private:
   void dispatch(int Source, std::string_view Body);
   void wake();
   /// Hands what arrived on lines to their Line (for the sleeping ones);
-  /// drops what came for lines that are gone.
-  bool receiveLines();
+  /// keeps what came for lines not made yet (orphans). Timed: the loop woke
+  /// for a timer, so a line of this host asleep on what it finds was not
+  /// woken by its sender's ring, which is logged at level info unless the
+  /// ring comes within 10 ms (a preempted sender).
+  bool receiveLines(bool Timed);
+  // Messages receiveLines found after a timer's wake-up, for lines asleep
+  // on them, whose sender has not rung yet (loop thread only).
+  struct Suspect {
+    Clock::time_point Until;
+    int Number;
+    int From;
+  };
+  std::deque<Suspect> Suspects;
 
   Transport &T;
   int WakeFd = -1;
@@ -146,10 +160,18 @@ private:
   std::mutex PostMutex;
   std::vector<std::function<void()>> Posted;
   std::chrono::microseconds SpinFor{50};
-  std::mutex LinesMutex; // Lines, and the delivery of what arrives on them
+  std::mutex LinesMutex; // Lines, Orphans, and deliveries to lines
   std::map<int, Line *> Lines;
+  struct Orphan {
+    Clock::time_point Came;
+    int Number;
+    int From;
+    std::string Body;
+  };
+  std::deque<Orphan> Orphans; // for lines not made yet, or gone
   std::atomic<int> SleepingLines{0};
   std::atomic<int> SpinningLines{0};
+  std::atomic<bool> SleepingLong{false}; // in ppoll for more than 1 ms
   Clock::time_point NextLineSweep{};
 };
 
@@ -175,8 +197,9 @@ public:
   void send(std::string Body);
   /// Waits for the peer's next message, or for one deliver() hands over.
   std::string receive();
-  /// A message for this line that came another way (any thread).
-  void deliver(std::string Body);
+  /// A message for this line that came another way (any thread); true if
+  /// the owner was asleep waiting for it.
+  bool deliver(std::string Body);
 
   int peer() const { return Peer; }
 
@@ -189,11 +212,15 @@ private:
   int Peer;
   int Number;
   bool Near; // the peer runs on this host
-  std::atomic<bool> PeerAsleep{false};
+  // At first: the peer's line may have been made before this one, and its
+  // notice lost (the first send of a line rings).
+  std::atomic<bool> PeerAsleep{true};
   std::atomic<bool> HasMail{false};
   std::mutex Mutex;
   std::condition_variable Arrived;
   std::deque<std::string> Mail; // under Mutex
+  bool Waiting = false;         // the owner sleeps on Arrived (under Mutex)
+  friend class EventLoop;
 };
 
 /// What home knows of a node (node n is rank n; node 0 is home itself).

@@ -1,11 +1,12 @@
 //===- cluster/MpiTransport.cpp - Transport over Open MPI -----------------===//
 //
-// Built into libgridrt-cluster.so only. Every message travels with one tag
-// as MPI_BYTE; receiving uses MPI_Improbe + MPI_Mrecv so a message of any
-// size is taken whole. Sends are MPI_Isend with the body kept alive until
-// MPI_Test completes it. Only the event loop's thread receives send()'s
-// messages; any thread may send, receive on lines (a remote thread and its
-// shadow), and use the windows of expose() (MPI_THREAD_MULTIPLE).
+// Built into libgridrt-cluster.so only. Every message of send() travels
+// with one tag as MPI_BYTE (lines: their number as the tag, on a
+// communicator of their own); receiving uses MPI_Improbe + MPI_Mrecv so a
+// message of any size is taken whole. Sends are MPI_Isend with the body kept
+// alive until MPI_Test completes it. Only the event loop's thread receives
+// send()'s messages; any thread may send, receive on lines (a remote thread and
+// its shadow), and use the windows of expose() (MPI_THREAD_MULTIPLE).
 //===----------------------------------------------------------------------===//
 
 #include "cluster/Transport.h"

@@ -1,9 +1,11 @@
 //===- threads/Threads.cpp - Threads on other nodes -----------------------===//
 //
 // Threads.h says what this does. How the pieces talk:
-//  - Every message a program thread sends goes through the event loop
-//    (post): only the loop thread touches the transport. A thread waiting
-//    for an answer sleeps on its own semaphore, which the loop posts.
+//  - A remote thread's calls and their answers travel on the line between
+//    the thread and its shadow (cluster::Line), sent and received by the
+//    two threads themselves; a call goes through the agent's loop (post)
+//    when the loop holds something that must arrive first. Other messages
+//    of program threads go through the loop.
 //  - Page fetches happen in the SIGSEGV handler of the faulting thread,
 //    with MPI_Get from the home's window (cluster::Windows), and a release
 //    puts its diffs' runs home with MPI_Put: neither rank's loop takes part.
@@ -1313,7 +1315,11 @@ int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
   S->Site = Site;
   {
     std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
-    S->Id = ++TheJob->NextShadow;
+    // Line numbers wrap (MPI's tag bound): one a live thread still uses
+    // is skipped.
+    do
+      S->Id = ++TheJob->NextShadow;
+    while (TheJob->C.loop().lineInUse(lineNumber(S->Id)));
     S->Line = std::make_unique<cluster::Line>(
         TheJob->C.loop(), static_cast<int>(Node), lineNumber(S->Id));
     TheJob->Shadows[S->Id] = S;

@@ -4,19 +4,22 @@
 // for less and for more than the spin, and call once more at once; with
 // GRID_SPIN_US=0 every wait sleeps (the notice and the doorbell), with 20
 // some waits find their answer spinning and some sleep, and with the
-// default most spin. A lost wake-up would leave a call waiting for the
-// loops' timers, a lost message hang it. The output equals the same
-// program run without mpirun.
+// default most spin. A lost message would hang a call; a lost wake-up
+// leaves it waiting for a loop's timer, which the loop then logs at level
+// info (`its wake-up was lost`). The output equals the same program run
+// without mpirun.
 //
 // RUN: %clang %s -o %t.plain
 // RUN: %grid-clang -fgrid -g %s -o %t.fgrid
 // RUN: %t.plain > %t.plain.out
-// RUN: %mpirun3t -x GRID_SPIN_US=0 %t.fgrid > %t.zero.out 2> %t.zero.err
+// RUN: %mpirun3t -x GRID_SPIN_US=0 -x GRID_LOG=info %t.fgrid > %t.zero.out 2> %t.zero.err
 // RUN: diff %t.plain.out %t.zero.out
 // RUN: FileCheck %s < %t.zero.err
-// RUN: %mpirun3t -x GRID_SPIN_US=20 %t.fgrid > %t.short.out 2> %t.short.err
+// RUN: not grep "wake-up was lost" %t.zero.err
+// RUN: %mpirun3t -x GRID_SPIN_US=20 -x GRID_LOG=info %t.fgrid > %t.short.out 2> %t.short.err
 // RUN: diff %t.plain.out %t.short.out
 // RUN: FileCheck %s < %t.short.err
+// RUN: not grep "wake-up was lost" %t.short.err
 // RUN: %mpirun3t %t.fgrid > %t.default.out 2> %t.default.err
 // RUN: diff %t.plain.out %t.default.out
 // RUN: FileCheck %s < %t.default.err
