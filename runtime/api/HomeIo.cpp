@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -237,6 +238,83 @@ HomeAnswer selectFds(wire::Reader &R) {
   return {N, N < 0 ? Errno : 0, std::move(Out)};
 }
 
+/// preadv2 and pwritev2 with their flags, on one buffer of at most Chunk.
+/// A later part of a large read is asked of a regular file only, as
+/// readFd's.
+HomeAnswer readFd2(wire::Reader &R) {
+  int Fd = R.i32();
+  size_t Bytes = std::min<uint64_t>(R.u64(), Chunk);
+  auto Offset = static_cast<off_t>(R.u64());
+  int Flags = R.i32();
+  bool More = R.u32() != 0;
+  struct stat St;
+  if (More && (fstat(Fd, &St) != 0 || !S_ISREG(St.st_mode)))
+    return {-1, EAGAIN, {}};
+  std::string Data(Bytes, '\0');
+  iovec Part{Data.data(), Bytes};
+  ssize_t N = preadv2(Fd, &Part, 1, Offset, Flags);
+  int Errno = errno;
+  Data.resize(N > 0 ? size_t(N) : 0);
+  return {N, N < 0 ? Errno : 0, std::move(Data)};
+}
+
+HomeAnswer writeFd2(wire::Reader &R) {
+  int Fd = R.i32();
+  auto Offset = static_cast<off_t>(R.u64());
+  int Flags = R.i32();
+  std::string_view Data = R.str();
+  iovec Part{const_cast<char *>(Data.data()), Data.size()};
+  return answerInt(pwritev2(Fd, &Part, 1, Offset, Flags));
+}
+
+/// ppoll and pselect: the thread's signal mask is not applied here (the
+/// shadow waits with its own, and no signal of the thread's reaches it).
+HomeAnswer ppollFds(wire::Reader &R) {
+  std::string Fds(R.str());
+  bool HasTimeout = R.u32() != 0;
+  std::string_view Time = R.str();
+  if (Fds.size() % sizeof(pollfd) ||
+      (HasTimeout && Time.size() != sizeof(timespec)))
+    return {-1, EINVAL, {}};
+  timespec Timeout{};
+  if (HasTimeout)
+    std::memcpy(&Timeout, Time.data(), sizeof Timeout);
+  int N =
+      ppoll(reinterpret_cast<pollfd *>(Fds.data()), Fds.size() / sizeof(pollfd),
+            HasTimeout ? &Timeout : nullptr, nullptr);
+  return answer(N, N < 0, std::move(Fds));
+}
+
+HomeAnswer pselectFds(wire::Reader &R) {
+  int Count = R.i32();
+  if (Count < 0 || Count > FD_SETSIZE)
+    return {-1, EINVAL, {}};
+  fd_set Sets[3];
+  bool Present[3];
+  for (int I = 0; I < 3; ++I) {
+    Present[I] = R.u32() != 0;
+    std::string_view Set = R.str();
+    if (Present[I] && Set.size() != sizeof(fd_set))
+      return {-1, EINVAL, {}};
+    if (Present[I])
+      std::memcpy(&Sets[I], Set.data(), sizeof(fd_set));
+  }
+  bool HasTimeout = R.u32() != 0;
+  std::string_view Time = R.str();
+  timespec Timeout{};
+  if (HasTimeout && Time.size() != sizeof Timeout)
+    return {-1, EINVAL, {}};
+  if (HasTimeout)
+    std::memcpy(&Timeout, Time.data(), sizeof Timeout);
+  int N =
+      pselect(Count, Present[0] ? &Sets[0] : nullptr,
+              Present[1] ? &Sets[1] : nullptr, Present[2] ? &Sets[2] : nullptr,
+              HasTimeout ? &Timeout : nullptr, nullptr);
+  int Errno = errno; // before the answer's allocation
+  return {N, N < 0 ? Errno : 0,
+          std::string(reinterpret_cast<char *>(Sets), sizeof Sets)};
+}
+
 HomeAnswer ints(wire::Reader &R) {
   auto Call = static_cast<IntCall>(R.i32());
   int Fd = R.i32();
@@ -259,6 +337,26 @@ HomeAnswer ints(wire::Reader &R) {
     return {umask(mode_t(A)), 0, {}};
   case IntCall::CloseRange:
     return answerInt(close_range(unsigned(Fd), unsigned(A), int(B)));
+  case IntCall::Mknodat:
+    return answerInt(mknodat(Fd, Path.c_str(), mode_t(A), dev_t(B)));
+  case IntCall::PosixFadvise:
+    return {posix_fadvise(Fd, off_t(A), off_t(B), int(C)), 0, {}};
+  case IntCall::Euidaccess:
+    return answerInt(euidaccess(Path.c_str(), int(A)));
+  case IntCall::Pathconf:
+    // -1 with errno untouched (0 here) means no limit: errno travels only
+    // when set.
+    return answerInt(pathconf(Path.c_str(), int(A)));
+  case IntCall::Fpathconf:
+    return answerInt(fpathconf(Fd, int(A)));
+  case IntCall::Tcflush:
+    return answerInt(tcflush(Fd, int(A)));
+  case IntCall::Tcdrain:
+    return answerInt(tcdrain(Fd));
+  case IntCall::Tcsendbreak:
+    return answerInt(tcsendbreak(Fd, int(A)));
+  case IntCall::Tcgetpgrp:
+    return answerInt(tcgetpgrp(Fd));
   }
   return {-1, ENOSYS, {}};
 }
@@ -720,6 +818,29 @@ HomeAnswer serve(wire::Reader &R) {
     int Fd = R.i32();
     return answerInt(fchmod(Fd, static_cast<mode_t>(R.u32())));
   }
+  case Op::Preadv2:
+    return readFd2(R);
+  case Op::Pwritev2:
+    return writeFd2(R);
+  case Op::Renameat2: {
+    int FromDir = R.i32();
+    std::string From = text(R);
+    int ToDir = R.i32();
+    std::string To = text(R);
+    return answerInt(
+        renameat2(FromDir, From.c_str(), ToDir, To.c_str(), R.u32()));
+  }
+  case Op::Statx: {
+    int Dir = R.i32();
+    std::string Path = text(R);
+    int Flags = R.i32();
+    struct statx St{};
+    return answerStruct(statx(Dir, Path.c_str(), Flags, R.u32(), &St), St);
+  }
+  case Op::Ppoll:
+    return ppollFds(R);
+  case Op::Pselect:
+    return pselectFds(R);
   }
   return {-1, ENOSYS, {}};
 }

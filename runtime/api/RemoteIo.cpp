@@ -112,6 +112,10 @@ ssize_t __getdelim(char **Line, size_t *Bytes, int Delimiter, FILE *F);
 // C++ declares scanf and friends under these names (asm labels): C99's.
 int __isoc99_vfscanf(FILE *F, const char *Format, va_list Args);
 int __isoc99_vscanf(const char *Format, va_list Args);
+int __poll_chk(struct pollfd *Fds, nfds_t Count, int Timeout, size_t FdsBytes);
+int __ppoll_chk(struct pollfd *Fds, nfds_t Count,
+                const struct timespec *Timeout, const sigset_t *Mask,
+                size_t FdsBytes);
 }
 
 namespace {
@@ -371,7 +375,12 @@ void flushHeldOutput();
   X(fileno_unlocked) X(flockfile) X(funlockfile) X(ftrylockfile) \
   X(opendir) X(fdopendir) X(readdir) X(readdir64) X(closedir) X(rewinddir) \
   X(dirfd) X(scandir) X(scandir64) X(scandirat) X(tcgetattr) X(tcsetattr) \
-  X(ttyname) X(ttyname_r)
+  X(ttyname) X(ttyname_r) X(preadv2) X(preadv64v2) X(pwritev2) \
+  X(pwritev64v2) X(futimes) X(lutimes) X(futimesat) X(lchmod) X(renameat2) \
+  X(euidaccess) X(eaccess) X(pathconf) X(fpathconf) X(mknod) X(mknodat) \
+  X(statx) X(tcflush) X(tcdrain) X(tcsendbreak) X(tcgetpgrp) \
+  X(posix_fadvise) X(posix_fadvise64) X(ppoll) X(__ppoll_chk) X(__poll_chk) \
+  X(pselect)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -544,7 +553,71 @@ ssize_t totalBytes(const struct iovec *Iov, int Count) {
   return static_cast<ssize_t>(Total);
 }
 
-ssize_t readv(int Fd, const struct iovec *Iov, int Count, off64_t Offset = -1) {
+/// preadv2 and pwritev2 on one buffer: as read and write, with the flags,
+/// and an Offset of -1 meaning the file's position (home's).
+ssize_t read2(int Fd, void *Buf, size_t Bytes, off64_t Offset, int Flags) {
+  Local Scope;
+  size_t Done = 0;
+  for (;;) {
+    size_t Want = std::min(Bytes - Done, io::Chunk);
+    HomeCall C(io::Op::Preadv2);
+    C.args()
+        .i32(Fd)
+        .u64(Want)
+        .u64(
+            static_cast<uint64_t>(Offset < 0 ? Offset : Offset + off64_t(Done)))
+        .i32(Flags)
+        .u32(Done > 0);
+    threads::HomeAnswer A = C.send();
+    if (A.Value < 0) {
+      if (Done)
+        return static_cast<ssize_t>(Done);
+      errno = A.Errno;
+      return -1;
+    }
+    size_t Got = std::min(A.Data.size(), Want);
+    std::memcpy(static_cast<char *>(Buf) + Done, A.Data.data(), Got);
+    Done += Got;
+    if (Got < Want || Done == Bytes)
+      return static_cast<ssize_t>(Done);
+  }
+}
+
+ssize_t write2(int Fd, const void *Buf, size_t Bytes, off64_t Offset,
+               int Flags) {
+  Local Scope;
+  size_t Done = 0;
+  do {
+    size_t Part = std::min(Bytes - Done, io::Chunk);
+    HomeCall C(io::Op::Pwritev2);
+    C.args()
+        .i32(Fd)
+        .u64(
+            static_cast<uint64_t>(Offset < 0 ? Offset : Offset + off64_t(Done)))
+        .i32(Flags)
+        .bytes(static_cast<const char *>(Buf) + Done, Part);
+    threads::HomeAnswer A = C.send();
+    if (A.Value < 0) {
+      if (Done)
+        break;
+      errno = A.Errno;
+      return -1;
+    }
+    Done += static_cast<size_t>(A.Value);
+    if (static_cast<size_t>(A.Value) < Part)
+      break;
+  } while (Done < Bytes);
+  return static_cast<ssize_t>(Done);
+}
+
+/// The flags of preadv2 and pwritev2, when the call is one of them.
+struct V2 {
+  bool Is = false;
+  int Flags = 0;
+};
+
+ssize_t readv(int Fd, const struct iovec *Iov, int Count, off64_t Offset = -1,
+              V2 Two = {}) {
   ssize_t Total = totalBytes(Iov, Count);
   if (Total < 0) {
     errno = EINVAL;
@@ -552,7 +625,8 @@ ssize_t readv(int Fd, const struct iovec *Iov, int Count, off64_t Offset = -1) {
   }
   Local Scope;
   std::string Buf(static_cast<size_t>(Total), '\0');
-  ssize_t N = read(Fd, Buf.data(), Buf.size(), Offset);
+  ssize_t N = Two.Is ? read2(Fd, Buf.data(), Buf.size(), Offset, Two.Flags)
+                     : read(Fd, Buf.data(), Buf.size(), Offset);
   for (size_t Done = 0, I = 0; N > 0 && Done < size_t(N); ++I) {
     size_t Part = std::min(Iov[I].iov_len, size_t(N) - Done);
     std::memcpy(Iov[I].iov_base, Buf.data() + Done, Part);
@@ -561,8 +635,8 @@ ssize_t readv(int Fd, const struct iovec *Iov, int Count, off64_t Offset = -1) {
   return N;
 }
 
-ssize_t writev(int Fd, const struct iovec *Iov, int Count,
-               off64_t Offset = -1) {
+ssize_t writev(int Fd, const struct iovec *Iov, int Count, off64_t Offset = -1,
+               V2 Two = {}) {
   ssize_t Total = totalBytes(Iov, Count);
   if (Total < 0) {
     errno = EINVAL;
@@ -573,6 +647,8 @@ ssize_t writev(int Fd, const struct iovec *Iov, int Count,
   Buf.reserve(static_cast<size_t>(Total));
   for (int I = 0; I < Count; ++I)
     Buf.append(static_cast<const char *>(Iov[I].iov_base), Iov[I].iov_len);
+  if (Two.Is)
+    return write2(Fd, Buf.data(), Buf.size(), Offset, Two.Flags);
   return write(Fd, Buf.data(), Buf.size(), Offset);
 }
 
@@ -1556,6 +1632,120 @@ int ttyname(int Fd, char *Buf, size_t Bytes) {
     return ERANGE;
   std::memcpy(Buf, Name.c_str(), Name.size() + 1);
   return 0;
+}
+
+int renameat2(int FromDir, const char *From, int ToDir, const char *To,
+              unsigned Flags) {
+  if (!From || !To)
+    return badAddress<int>();
+  HomeCall C(io::Op::Renameat2);
+  C.args().i32(FromDir).str(From).i32(ToDir).str(To).u32(Flags);
+  return static_cast<int>(simple(C));
+}
+
+int statx(int Dir, const char *Path, int Flags, unsigned Mask,
+          struct statx *Out) {
+  if (!Path || !Out)
+    return badAddress<int>();
+  HomeCall C(io::Op::Statx);
+  C.args().i32(Dir).str(Path).i32(Flags).u32(Mask);
+  threads::HomeAnswer A = C.send();
+  if (A.Value == 0 && A.Data.size() == sizeof *Out)
+    std::memcpy(Out, A.Data.data(), sizeof *Out);
+  return static_cast<int>(result(A));
+}
+
+/// Op::Ints with a long answer (pathconf's).
+long intsLong(io::IntCall Call, int Fd, const char *Path, uint64_t A,
+              uint64_t B = 0, uint64_t C = 0) {
+  HomeCall H(io::Op::Ints);
+  H.args()
+      .i32(static_cast<int32_t>(Call))
+      .i32(Fd)
+      .str(Path ? Path : "")
+      .u64(A)
+      .u64(B)
+      .u64(C);
+  return static_cast<long>(simple(H));
+}
+
+/// A path call of Op::Ints: a null path fails as the kernel fails it.
+int pathInts(io::IntCall Call, int Dir, const char *Path, uint64_t A,
+             uint64_t B = 0) {
+  if (!Path)
+    return badAddress<int>();
+  return ints(Call, Dir, Path, A, B);
+}
+
+/// ppoll and pselect wait at home as poll and select do. Their signal
+/// mask is not applied: the shadow waits with its own, and no signal of
+/// the thread's can end the wait (docs/design/remote-io.md).
+int ppoll(struct pollfd *Fds, nfds_t Count, const struct timespec *Timeout) {
+  if (Count > io::Chunk / sizeof *Fds) {
+    errno = EINVAL;
+    return -1;
+  }
+  HomeCall C(io::Op::Ppoll);
+  C.args().bytes(Fds, Count * sizeof *Fds).u32(Timeout != nullptr);
+  if (Timeout)
+    C.args().bytes(Timeout, sizeof *Timeout);
+  else
+    C.args().str({});
+  threads::HomeAnswer A = C.send();
+  if (A.Value >= 0 && A.Data.size() == Count * sizeof *Fds)
+    std::memcpy(Fds, A.Data.data(), A.Data.size());
+  return static_cast<int>(result(A));
+}
+
+int pselect(int Count, fd_set *Read, fd_set *Write, fd_set *Except,
+            const struct timespec *Timeout) {
+  HomeCall C(io::Op::Pselect);
+  C.args().i32(Count);
+  fd_set *Sets[3] = {Read, Write, Except};
+  for (fd_set *Set : Sets) {
+    C.args().u32(Set != nullptr);
+    if (Set)
+      C.args().bytes(Set, sizeof *Set);
+    else
+      C.args().str({});
+  }
+  C.args().u32(Timeout != nullptr);
+  if (Timeout)
+    C.args().bytes(Timeout, sizeof *Timeout);
+  else
+    C.args().str({});
+  threads::HomeAnswer A = C.send();
+  if (A.Data.size() == 3 * sizeof(fd_set))
+    for (int I = 0; I < 3; ++I)
+      if (Sets[I])
+        std::memcpy(Sets[I], A.Data.data() + I * sizeof(fd_set),
+                    sizeof(fd_set));
+  return static_cast<int>(result(A));
+}
+
+/// futimes, lutimes and futimesat: microseconds as nanoseconds (an
+/// out-of-range tv_usec stays out of range, and home's call refuses it).
+const struct timespec *fromTimevals(const struct timeval Times[2],
+                                    struct timespec Spec[2]) {
+  if (!Times)
+    return nullptr;
+  for (int I = 0; I < 2; ++I)
+    Spec[I] = {Times[I].tv_sec, Times[I].tv_usec * 1000};
+  return Spec;
+}
+
+int lutimes(const char *Path, const struct timeval Times[2]) {
+  if (!Path)
+    return badAddress<int>();
+  struct timespec Spec[2];
+  return utimens(AT_FDCWD, Path, fromTimevals(Times, Spec),
+                 AT_SYMLINK_NOFOLLOW);
+}
+
+long pathconf(const char *Path, int Name) {
+  if (!Path)
+    return badAddress<long>();
+  return intsLong(io::IntCall::Pathconf, -1, Path, static_cast<uint64_t>(Name));
 }
 
 /// ioctl's requests carry arguments of any shape: none is forwarded. The
@@ -3295,4 +3485,199 @@ GRID_INTERPOSE int dirfd(DIR *Dir) noexcept {
   if (remoteDir(Dir))
     return static_cast<int>(remote::dirCall(io::Op::Dirfd, Dir));
   return REAL(dirfd)(Dir);
+}
+
+// --- Calls with flags, times, nodes, limits, terminals and advice -----------
+
+GRID_INTERPOSE ssize_t preadv2(int Fd, const struct iovec *Iov, int Count,
+                               off_t Offset, int Flags) {
+  if (remoteCaller())
+    return remote::readv(Fd, Iov, Count, Offset, {true, Flags});
+  return REAL(preadv2)(Fd, Iov, Count, Offset, Flags);
+}
+
+GRID_INTERPOSE ssize_t preadv64v2(int Fd, const struct iovec *Iov, int Count,
+                                  off64_t Offset, int Flags) {
+  if (remoteCaller())
+    return remote::readv(Fd, Iov, Count, Offset, {true, Flags});
+  return REAL(preadv64v2)(Fd, Iov, Count, Offset, Flags);
+}
+
+GRID_INTERPOSE ssize_t pwritev2(int Fd, const struct iovec *Iov, int Count,
+                                off_t Offset, int Flags) {
+  if (remoteCaller())
+    return remote::writev(Fd, Iov, Count, Offset, {true, Flags});
+  return REAL(pwritev2)(Fd, Iov, Count, Offset, Flags);
+}
+
+GRID_INTERPOSE ssize_t pwritev64v2(int Fd, const struct iovec *Iov, int Count,
+                                   off64_t Offset, int Flags) {
+  if (remoteCaller())
+    return remote::writev(Fd, Iov, Count, Offset, {true, Flags});
+  return REAL(pwritev64v2)(Fd, Iov, Count, Offset, Flags);
+}
+
+GRID_INTERPOSE int futimes(int Fd, const struct timeval Times[2]) noexcept {
+  if (remoteCaller()) {
+    struct timespec Spec[2];
+    return remote::utimens(Fd, nullptr, remote::fromTimevals(Times, Spec), 0);
+  }
+  return REAL(futimes)(Fd, Times);
+}
+
+GRID_INTERPOSE int lutimes(const char *Path,
+                           const struct timeval Times[2]) noexcept {
+  if (remoteCaller())
+    return remote::lutimes(Path, Times);
+  return REAL(lutimes)(Path, Times);
+}
+
+// futimesat with no path changes the descriptor's file, as futimes (the
+// kernel's: no path and no descriptor is a bad address).
+GRID_INTERPOSE int futimesat(int Dir, const char *Path,
+                             const struct timeval Times[2]) noexcept {
+  if (remoteCaller()) {
+    if (!Path && Dir == AT_FDCWD)
+      return badAddress<int>();
+    struct timespec Spec[2];
+    return remote::utimens(Dir, Path, remote::fromTimevals(Times, Spec), 0);
+  }
+  return REAL(futimesat)(Dir, Path, Times);
+}
+
+// glibc's lchmod is fchmodat with AT_SYMLINK_NOFOLLOW.
+GRID_INTERPOSE int lchmod(const char *Path, mode_t Mode) noexcept {
+  if (remoteCaller())
+    return remote::fchmodat(AT_FDCWD, Path, Mode, AT_SYMLINK_NOFOLLOW);
+  return REAL(lchmod)(Path, Mode);
+}
+
+GRID_INTERPOSE int renameat2(int FromDir, const char *From, int ToDir,
+                             const char *To, unsigned Flags) noexcept {
+  if (remoteCaller())
+    return remote::renameat2(FromDir, From, ToDir, To, Flags);
+  return REAL(renameat2)(FromDir, From, ToDir, To, Flags);
+}
+
+GRID_INTERPOSE int euidaccess(const char *Path, int Mode) noexcept {
+  if (remoteCaller())
+    return remote::pathInts(io::IntCall::Euidaccess, -1, Path,
+                            static_cast<uint64_t>(Mode));
+  return REAL(euidaccess)(Path, Mode);
+}
+
+GRID_INTERPOSE int eaccess(const char *Path, int Mode) noexcept {
+  if (remoteCaller())
+    return remote::pathInts(io::IntCall::Euidaccess, -1, Path,
+                            static_cast<uint64_t>(Mode));
+  return REAL(eaccess)(Path, Mode);
+}
+
+GRID_INTERPOSE long pathconf(const char *Path, int Name) noexcept {
+  if (remoteCaller())
+    return remote::pathconf(Path, Name);
+  return REAL(pathconf)(Path, Name);
+}
+
+GRID_INTERPOSE long fpathconf(int Fd, int Name) noexcept {
+  if (remoteCaller())
+    return remote::intsLong(io::IntCall::Fpathconf, Fd, nullptr,
+                            static_cast<uint64_t>(Name));
+  return REAL(fpathconf)(Fd, Name);
+}
+
+GRID_INTERPOSE int mknod(const char *Path, mode_t Mode, dev_t Device) noexcept {
+  if (remoteCaller())
+    return remote::pathInts(io::IntCall::Mknodat, AT_FDCWD, Path, Mode, Device);
+  return REAL(mknod)(Path, Mode, Device);
+}
+
+GRID_INTERPOSE int mknodat(int Dir, const char *Path, mode_t Mode,
+                           dev_t Device) noexcept {
+  if (remoteCaller())
+    return remote::pathInts(io::IntCall::Mknodat, Dir, Path, Mode, Device);
+  return REAL(mknodat)(Dir, Path, Mode, Device);
+}
+
+GRID_INTERPOSE int statx(int Dir, const char *Path, int Flags, unsigned Mask,
+                         struct statx *Out) noexcept {
+  if (remoteCaller())
+    return remote::statx(Dir, Path, Flags, Mask, Out);
+  return REAL(statx)(Dir, Path, Flags, Mask, Out);
+}
+
+GRID_INTERPOSE int tcflush(int Fd, int Queue) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Tcflush, Fd, nullptr,
+                        static_cast<uint64_t>(Queue));
+  return REAL(tcflush)(Fd, Queue);
+}
+
+GRID_INTERPOSE int tcdrain(int Fd) {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Tcdrain, Fd, nullptr, 0);
+  return REAL(tcdrain)(Fd);
+}
+
+GRID_INTERPOSE int tcsendbreak(int Fd, int Duration) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Tcsendbreak, Fd, nullptr,
+                        static_cast<uint64_t>(Duration));
+  return REAL(tcsendbreak)(Fd, Duration);
+}
+
+GRID_INTERPOSE pid_t tcgetpgrp(int Fd) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Tcgetpgrp, Fd, nullptr, 0);
+  return REAL(tcgetpgrp)(Fd);
+}
+
+// posix_fadvise answers the error number, as posix_fallocate.
+GRID_INTERPOSE int posix_fadvise(int Fd, off_t Offset, off_t Length,
+                                 int Advice) noexcept {
+  if (remoteCaller())
+    return remote::ints(
+        io::IntCall::PosixFadvise, Fd, nullptr, static_cast<uint64_t>(Offset),
+        static_cast<uint64_t>(Length), static_cast<uint64_t>(Advice));
+  return REAL(posix_fadvise)(Fd, Offset, Length, Advice);
+}
+
+GRID_INTERPOSE int posix_fadvise64(int Fd, off64_t Offset, off64_t Length,
+                                   int Advice) noexcept {
+  if (remoteCaller())
+    return remote::ints(
+        io::IntCall::PosixFadvise, Fd, nullptr, static_cast<uint64_t>(Offset),
+        static_cast<uint64_t>(Length), static_cast<uint64_t>(Advice));
+  return REAL(posix_fadvise64)(Fd, Offset, Length, Advice);
+}
+
+// The signal mask of ppoll and pselect is not applied at home (remote::ppoll).
+GRID_INTERPOSE int ppoll(struct pollfd *Fds, nfds_t Count,
+                         const struct timespec *Timeout, const sigset_t *Mask) {
+  if (remoteCaller())
+    return remote::ppoll(Fds, Count, Timeout);
+  return REAL(ppoll)(Fds, Count, Timeout, Mask);
+}
+
+GRID_INTERPOSE int __ppoll_chk(struct pollfd *Fds, nfds_t Count,
+                               const struct timespec *Timeout,
+                               const sigset_t *Mask, size_t FdsBytes) {
+  if (remoteCaller() && Count <= FdsBytes / sizeof *Fds)
+    return remote::ppoll(Fds, Count, Timeout);
+  return REAL(__ppoll_chk)(Fds, Count, Timeout, Mask, FdsBytes);
+}
+
+GRID_INTERPOSE int __poll_chk(struct pollfd *Fds, nfds_t Count, int Timeout,
+                              size_t FdsBytes) {
+  if (remoteCaller() && Count <= FdsBytes / sizeof *Fds)
+    return remote::poll(Fds, Count, Timeout);
+  return REAL(__poll_chk)(Fds, Count, Timeout, FdsBytes);
+}
+
+GRID_INTERPOSE int pselect(int Count, fd_set *Read, fd_set *Write,
+                           fd_set *Except, const struct timespec *Timeout,
+                           const sigset_t *Mask) {
+  if (remoteCaller())
+    return remote::pselect(Count, Read, Write, Except, Timeout);
+  return REAL(pselect)(Count, Read, Write, Except, Timeout, Mask);
 }

@@ -93,6 +93,17 @@
 //   KeyCreate u64 destructor                              -> key; -1, error
 //   KeyDelete u32 key                                     -> error number
 //   KeyDestructor u32 key                  -> destructor (0: none, no key)
+//   Preadv2   i32 fd, u64 bytes, i64 offset (-1: the file's), i32 flags,
+//             u32 more                                    -> n, data
+//   Pwritev2  i32 fd, i64 offset (-1: the file's), i32 flags, str data -> n
+//   Renameat2 i32 dir, str from, i32 dir, str to, u32 flags -> 0
+//   Statx     i32 dir, str path, i32 flags, u32 mask      -> 0, struct statx
+//   Ppoll     str pollfd array, u32 has timeout, str timespec
+//                                                         -> n, pollfd array
+//   Pselect   i32 nfds, 3 x (u32 present, str fd_set), u32 has timeout,
+//             str timespec                                -> n, the three sets
+//             (ppoll's and pselect's signal mask does not travel: home
+//             waits with the shadow's own)
 //===----------------------------------------------------------------------===//
 #ifndef GRID_API_REMOTEIO_H
 #define GRID_API_REMOTEIO_H
@@ -195,7 +206,13 @@ enum class Op : uint16_t {
   KeyCreate,
   KeyDelete,
   KeyDestructor,
-  Last = KeyDestructor,
+  Preadv2,
+  Pwritev2,
+  Renameat2,
+  Statx,
+  Ppoll,
+  Pselect,
+  Last = Pselect,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or
@@ -209,6 +226,15 @@ enum class IntCall : int32_t {
   Fchownat,       // dir, path, owner, group, flags
   Umask,          // -, mask (answers the old mask)
   CloseRange,     // first, last, flags
+  Mknodat,        // dir, path, mode, device
+  PosixFadvise,   // fd, offset, length, advice (answers the error number)
+  Euidaccess,     // -, path, mode
+  Pathconf,       // -, path, name (answers a long; -1 with errno 0: no limit)
+  Fpathconf,      // fd, name (as Pathconf)
+  Tcflush,        // fd, queue
+  Tcdrain,        // fd
+  Tcsendbreak,    // fd, duration
+  Tcgetpgrp,      // fd (answers the process group)
 };
 
 /// The most bytes one operation carries; larger reads and writes take

@@ -15,8 +15,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <string>
+#include <sys/select.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace {
@@ -196,6 +199,149 @@ TEST(RemoteIoServeTest, PipesAreMadeAtHome) {
   ASSERT_EQ(read(Ends[0], &C, 1), 1);
   EXPECT_EQ(C, 'x');
   EXPECT_EQ(fcntl(Ends[0], F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  close(Ends[0]);
+  close(Ends[1]);
+}
+
+TEST(RemoteIoServeTest, Preadv2AndPwritev2PassTheirFlags) {
+  std::string Path = tempPath("v2");
+  int Fd = open(Path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+  ASSERT_GE(Fd, 0);
+  Request Write(Op::Pwritev2);
+  Write.args().i32(Fd).u64(0).i32(0).str("abcdef");
+  EXPECT_EQ(Write.serve().Value, 6);
+  // RWF_APPEND writes at the end whatever the offset.
+  Request Append(Op::Pwritev2);
+  Append.args().i32(Fd).u64(0).i32(RWF_APPEND).str("XYZ");
+  EXPECT_EQ(Append.serve().Value, 3);
+  ASSERT_EQ(lseek(Fd, 3, SEEK_SET), 3);
+  // Offset -1: the file's position, which the read moves.
+  Request Read(Op::Preadv2);
+  Read.args().i32(Fd).u64(64).u64(uint64_t(-1)).i32(0).u32(0);
+  threads::HomeAnswer A = Read.serve();
+  EXPECT_EQ(A.Value, 6);
+  EXPECT_EQ(A.Data, "defXYZ");
+  EXPECT_EQ(lseek(Fd, 0, SEEK_CUR), 9);
+  Request Bad(Op::Preadv2);
+  Bad.args().i32(Fd).u64(4).u64(0).i32(0x40000000).u32(0);
+  A = Bad.serve();
+  EXPECT_EQ(A.Value, -1);
+  EXPECT_EQ(A.Errno, EOPNOTSUPP);
+  close(Fd);
+  unlink(Path.c_str());
+}
+
+TEST(RemoteIoServeTest, Renameat2StatxAndMknodRunAtHome) {
+  std::string From = tempPath("from"), To = tempPath("to"),
+              Fifo = tempPath("fifo");
+  close(open(From.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600));
+  close(open(To.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600));
+  Request NoReplace(Op::Renameat2);
+  NoReplace.args().i32(AT_FDCWD).str(From).i32(AT_FDCWD).str(To).u32(
+      RENAME_NOREPLACE);
+  threads::HomeAnswer A = NoReplace.serve();
+  EXPECT_EQ(A.Value, -1);
+  EXPECT_EQ(A.Errno, EEXIST);
+
+  Request Statx(Op::Statx);
+  Statx.args().i32(AT_FDCWD).str(From).i32(0).u32(STATX_SIZE | STATX_MODE);
+  A = Statx.serve();
+  ASSERT_EQ(A.Value, 0);
+  ASSERT_EQ(A.Data.size(), sizeof(struct statx));
+  struct statx Sx;
+  std::memcpy(&Sx, A.Data.data(), sizeof Sx);
+  EXPECT_TRUE(S_ISREG(Sx.stx_mode));
+  EXPECT_EQ(Sx.stx_size, 0u);
+
+  Request Mknod(Op::Ints);
+  Mknod.args()
+      .i32(static_cast<int32_t>(api::io::IntCall::Mknodat))
+      .i32(AT_FDCWD)
+      .str(Fifo)
+      .u64(S_IFIFO | 0600)
+      .u64(0)
+      .u64(0);
+  EXPECT_EQ(Mknod.serve().Value, 0);
+  struct stat St;
+  ASSERT_EQ(stat(Fifo.c_str(), &St), 0);
+  EXPECT_TRUE(S_ISFIFO(St.st_mode));
+  unlink(From.c_str());
+  unlink(To.c_str());
+  unlink(Fifo.c_str());
+}
+
+/// An Op::Ints request.
+threads::HomeAnswer ints(api::io::IntCall Call, int Fd, const char *Path,
+                         uint64_t A = 0, uint64_t B = 0, uint64_t C = 0) {
+  Request R(Op::Ints);
+  R.args()
+      .i32(static_cast<int32_t>(Call))
+      .i32(Fd)
+      .str(Path)
+      .u64(A)
+      .u64(B)
+      .u64(C);
+  return R.serve();
+}
+
+TEST(RemoteIoServeTest, LimitsTerminalsAndAdvice) {
+  using api::io::IntCall;
+  // No limit: -1, and no errno to carry.
+  threads::HomeAnswer A = ints(IntCall::Pathconf, -1, "/", _PC_SYMLINK_MAX);
+  EXPECT_EQ(A.Value, -1);
+  EXPECT_EQ(A.Errno, 0);
+  A = ints(IntCall::Pathconf, -1, "/nonexistent/grid", _PC_NAME_MAX);
+  EXPECT_EQ(A.Value, -1);
+  EXPECT_EQ(A.Errno, ENOENT);
+  int Ends[2];
+  ASSERT_EQ(pipe(Ends), 0);
+  EXPECT_EQ(ints(IntCall::Fpathconf, Ends[0], "", _PC_PIPE_BUF).Value,
+            fpathconf(Ends[0], _PC_PIPE_BUF));
+  A = ints(IntCall::Tcgetpgrp, Ends[0], "");
+  EXPECT_EQ(A.Value, -1);
+  EXPECT_EQ(A.Errno, ENOTTY);
+  A = ints(IntCall::Tcdrain, Ends[1], "");
+  EXPECT_EQ(A.Errno, ENOTTY);
+  // posix_fadvise answers its error number.
+  A = ints(IntCall::PosixFadvise, Ends[0], "", 0, 0, POSIX_FADV_NORMAL);
+  EXPECT_EQ(A.Value, ESPIPE);
+  EXPECT_EQ(A.Errno, 0);
+  A = ints(IntCall::Euidaccess, -1, "/nonexistent/grid", F_OK);
+  EXPECT_EQ(A.Errno, ENOENT);
+  close(Ends[0]);
+  close(Ends[1]);
+}
+
+TEST(RemoteIoServeTest, PpollAndPselectWaitAtHome) {
+  int Ends[2];
+  ASSERT_EQ(pipe(Ends), 0);
+  timespec Short{0, 1000000};
+  fd_set Set;
+  FD_ZERO(&Set);
+  FD_SET(Ends[0], &Set);
+  Request Empty(Op::Pselect);
+  Empty.args().i32(Ends[0] + 1).u32(1).bytes(&Set, sizeof Set);
+  Empty.args().u32(0).str({}).u32(0).str({}).u32(1).bytes(&Short, sizeof Short);
+  threads::HomeAnswer A = Empty.serve();
+  EXPECT_EQ(A.Value, 0);
+  ASSERT_EQ(A.Data.size(), 3 * sizeof(fd_set));
+
+  ASSERT_EQ(write(Ends[1], "x", 1), 1);
+  pollfd Wait{Ends[0], POLLIN, 0};
+  Request Poll(Op::Ppoll);
+  Poll.args().bytes(&Wait, sizeof Wait).u32(1).bytes(&Short, sizeof Short);
+  A = Poll.serve();
+  EXPECT_EQ(A.Value, 1);
+  ASSERT_EQ(A.Data.size(), sizeof Wait);
+  std::memcpy(&Wait, A.Data.data(), sizeof Wait);
+  EXPECT_EQ(Wait.revents, POLLIN);
+
+  timespec Bad{0, -1};
+  Request Refused(Op::Ppoll);
+  Refused.args().bytes(&Wait, sizeof Wait).u32(1).bytes(&Bad, sizeof Bad);
+  A = Refused.serve();
+  EXPECT_EQ(A.Value, -1);
+  EXPECT_EQ(A.Errno, EINVAL);
   close(Ends[0]);
   close(Ends[1]);
 }
