@@ -210,30 +210,44 @@ HomeAnswer pollFds(wire::Reader &R) {
   return answer(N, N < 0, std::move(Fds));
 }
 
-HomeAnswer selectFds(wire::Reader &R) {
-  int Count = R.i32();
-  if (Count < 0 || Count > FD_SETSIZE)
-    return {-1, EINVAL, {}};
-  fd_set Sets[3];
-  bool Present[3];
+/// select's and pselect's request: the count, three sets (each present or
+/// not), a timeout of TimeBytes (or none). False if malformed.
+struct Sets {
+  int Count = 0;
+  fd_set Of[3];
+  bool Present[3] = {};
+  bool HasTimeout = false;
+  std::string_view Time;
+  fd_set *operator[](int I) { return Present[I] ? &Of[I] : nullptr; }
+};
+
+bool readSets(wire::Reader &R, Sets &S, size_t TimeBytes) {
+  S.Count = R.i32();
+  if (S.Count < 0 || S.Count > FD_SETSIZE)
+    return false;
   for (int I = 0; I < 3; ++I) {
-    Present[I] = R.u32() != 0;
+    S.Present[I] = R.u32() != 0;
     std::string_view Set = R.str();
-    if (Present[I] && Set.size() != sizeof(fd_set))
-      return {-1, EINVAL, {}};
-    if (Present[I])
-      std::memcpy(&Sets[I], Set.data(), sizeof(fd_set));
+    if (S.Present[I] && Set.size() != sizeof(fd_set))
+      return false;
+    if (S.Present[I])
+      std::memcpy(&S.Of[I], Set.data(), sizeof(fd_set));
   }
-  bool HasTimeout = R.u32() != 0;
-  std::string_view Time = R.str();
+  S.HasTimeout = R.u32() != 0;
+  S.Time = R.str();
+  return !S.HasTimeout || S.Time.size() == TimeBytes;
+}
+
+HomeAnswer selectFds(wire::Reader &R) {
+  Sets S;
   timeval Timeout{};
-  if (HasTimeout && Time.size() == sizeof Timeout)
-    std::memcpy(&Timeout, Time.data(), sizeof Timeout);
-  int N = select(
-      Count, Present[0] ? &Sets[0] : nullptr, Present[1] ? &Sets[1] : nullptr,
-      Present[2] ? &Sets[2] : nullptr, HasTimeout ? &Timeout : nullptr);
+  if (!readSets(R, S, sizeof Timeout))
+    return {-1, EINVAL, {}};
+  if (S.HasTimeout)
+    std::memcpy(&Timeout, S.Time.data(), sizeof Timeout);
+  int N = select(S.Count, S[0], S[1], S[2], S.HasTimeout ? &Timeout : nullptr);
   int Errno = errno; // before the answer's allocation
-  std::string Out(reinterpret_cast<char *>(Sets), sizeof Sets);
+  std::string Out(reinterpret_cast<char *>(S.Of), sizeof S.Of);
   Out.append(reinterpret_cast<char *>(&Timeout), sizeof Timeout);
   return {N, N < 0 ? Errno : 0, std::move(Out)};
 }
@@ -286,33 +300,17 @@ HomeAnswer ppollFds(wire::Reader &R) {
 }
 
 HomeAnswer pselectFds(wire::Reader &R) {
-  int Count = R.i32();
-  if (Count < 0 || Count > FD_SETSIZE)
-    return {-1, EINVAL, {}};
-  fd_set Sets[3];
-  bool Present[3];
-  for (int I = 0; I < 3; ++I) {
-    Present[I] = R.u32() != 0;
-    std::string_view Set = R.str();
-    if (Present[I] && Set.size() != sizeof(fd_set))
-      return {-1, EINVAL, {}};
-    if (Present[I])
-      std::memcpy(&Sets[I], Set.data(), sizeof(fd_set));
-  }
-  bool HasTimeout = R.u32() != 0;
-  std::string_view Time = R.str();
+  Sets S;
   timespec Timeout{};
-  if (HasTimeout && Time.size() != sizeof Timeout)
+  if (!readSets(R, S, sizeof Timeout))
     return {-1, EINVAL, {}};
-  if (HasTimeout)
-    std::memcpy(&Timeout, Time.data(), sizeof Timeout);
-  int N =
-      pselect(Count, Present[0] ? &Sets[0] : nullptr,
-              Present[1] ? &Sets[1] : nullptr, Present[2] ? &Sets[2] : nullptr,
-              HasTimeout ? &Timeout : nullptr, nullptr);
+  if (S.HasTimeout)
+    std::memcpy(&Timeout, S.Time.data(), sizeof Timeout);
+  int N = pselect(S.Count, S[0], S[1], S[2], S.HasTimeout ? &Timeout : nullptr,
+                  nullptr);
   int Errno = errno; // before the answer's allocation
   return {N, N < 0 ? Errno : 0,
-          std::string(reinterpret_cast<char *>(Sets), sizeof Sets)};
+          std::string(reinterpret_cast<char *>(S.Of), sizeof S.Of)};
 }
 
 HomeAnswer ints(wire::Reader &R) {

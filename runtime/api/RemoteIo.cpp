@@ -488,19 +488,36 @@ int intCall(io::Op O, int Fd) {
   return static_cast<int>(simple(C));
 }
 
+/// The flags of preadv2 and pwritev2, when the call is one of them (their
+/// Offset of -1 means the file's position, home's).
+struct V2 {
+  bool Is = false;
+  int Flags = 0;
+};
+
 /// Reads in parts of at most io::Chunk; a part after the first is asked only
 /// of a regular file (home checks), so no read waits where one would not.
-ssize_t read(int Fd, void *Buf, size_t Bytes, off64_t Offset = -1) {
+ssize_t read(int Fd, void *Buf, size_t Bytes, off64_t Offset = -1,
+             V2 Two = {}) {
   Local Scope;
   size_t Done = 0;
   for (;;) {
     size_t Want = std::min(Bytes - Done, io::Chunk);
-    HomeCall C(io::Op::Read);
-    C.args()
-        .i32(Fd)
-        .u64(Want)
-        .u64(Offset < 0 ? 0 : uint64_t(Offset) + Done + 1)
-        .u32(Done > 0);
+    HomeCall C(Two.Is ? io::Op::Preadv2 : io::Op::Read);
+    if (Two.Is)
+      C.args()
+          .i32(Fd)
+          .u64(Want)
+          .u64(static_cast<uint64_t>(Offset < 0 ? Offset
+                                                : Offset + off64_t(Done)))
+          .i32(Two.Flags)
+          .u32(Done > 0);
+    else
+      C.args()
+          .i32(Fd)
+          .u64(Want)
+          .u64(Offset < 0 ? 0 : uint64_t(Offset) + Done + 1)
+          .u32(Done > 0);
     threads::HomeAnswer A = C.send();
     if (A.Value < 0) {
       if (Done)
@@ -517,16 +534,22 @@ ssize_t read(int Fd, void *Buf, size_t Bytes, off64_t Offset = -1) {
 }
 
 /// Writes in parts of at most io::Chunk, stopping at a short one.
-ssize_t write(int Fd, const void *Buf, size_t Bytes, off64_t Offset = -1) {
+ssize_t write(int Fd, const void *Buf, size_t Bytes, off64_t Offset = -1,
+              V2 Two = {}) {
   Local Scope;
   size_t Done = 0;
   do {
     size_t Part = std::min(Bytes - Done, io::Chunk);
-    HomeCall C(io::Op::Write);
-    C.args()
-        .i32(Fd)
-        .u64(Offset < 0 ? 0 : uint64_t(Offset) + Done + 1)
-        .bytes(static_cast<const char *>(Buf) + Done, Part);
+    HomeCall C(Two.Is ? io::Op::Pwritev2 : io::Op::Write);
+    C.args().i32(Fd);
+    if (Two.Is)
+      C.args()
+          .u64(static_cast<uint64_t>(Offset < 0 ? Offset
+                                                : Offset + off64_t(Done)))
+          .i32(Two.Flags);
+    else
+      C.args().u64(Offset < 0 ? 0 : uint64_t(Offset) + Done + 1);
+    C.args().bytes(static_cast<const char *>(Buf) + Done, Part);
     threads::HomeAnswer A = C.send();
     if (A.Value < 0) {
       if (Done)
@@ -553,69 +576,6 @@ ssize_t totalBytes(const struct iovec *Iov, int Count) {
   return static_cast<ssize_t>(Total);
 }
 
-/// preadv2 and pwritev2 on one buffer: as read and write, with the flags,
-/// and an Offset of -1 meaning the file's position (home's).
-ssize_t read2(int Fd, void *Buf, size_t Bytes, off64_t Offset, int Flags) {
-  Local Scope;
-  size_t Done = 0;
-  for (;;) {
-    size_t Want = std::min(Bytes - Done, io::Chunk);
-    HomeCall C(io::Op::Preadv2);
-    C.args()
-        .i32(Fd)
-        .u64(Want)
-        .u64(
-            static_cast<uint64_t>(Offset < 0 ? Offset : Offset + off64_t(Done)))
-        .i32(Flags)
-        .u32(Done > 0);
-    threads::HomeAnswer A = C.send();
-    if (A.Value < 0) {
-      if (Done)
-        return static_cast<ssize_t>(Done);
-      errno = A.Errno;
-      return -1;
-    }
-    size_t Got = std::min(A.Data.size(), Want);
-    std::memcpy(static_cast<char *>(Buf) + Done, A.Data.data(), Got);
-    Done += Got;
-    if (Got < Want || Done == Bytes)
-      return static_cast<ssize_t>(Done);
-  }
-}
-
-ssize_t write2(int Fd, const void *Buf, size_t Bytes, off64_t Offset,
-               int Flags) {
-  Local Scope;
-  size_t Done = 0;
-  do {
-    size_t Part = std::min(Bytes - Done, io::Chunk);
-    HomeCall C(io::Op::Pwritev2);
-    C.args()
-        .i32(Fd)
-        .u64(
-            static_cast<uint64_t>(Offset < 0 ? Offset : Offset + off64_t(Done)))
-        .i32(Flags)
-        .bytes(static_cast<const char *>(Buf) + Done, Part);
-    threads::HomeAnswer A = C.send();
-    if (A.Value < 0) {
-      if (Done)
-        break;
-      errno = A.Errno;
-      return -1;
-    }
-    Done += static_cast<size_t>(A.Value);
-    if (static_cast<size_t>(A.Value) < Part)
-      break;
-  } while (Done < Bytes);
-  return static_cast<ssize_t>(Done);
-}
-
-/// The flags of preadv2 and pwritev2, when the call is one of them.
-struct V2 {
-  bool Is = false;
-  int Flags = 0;
-};
-
 ssize_t readv(int Fd, const struct iovec *Iov, int Count, off64_t Offset = -1,
               V2 Two = {}) {
   ssize_t Total = totalBytes(Iov, Count);
@@ -625,8 +585,7 @@ ssize_t readv(int Fd, const struct iovec *Iov, int Count, off64_t Offset = -1,
   }
   Local Scope;
   std::string Buf(static_cast<size_t>(Total), '\0');
-  ssize_t N = Two.Is ? read2(Fd, Buf.data(), Buf.size(), Offset, Two.Flags)
-                     : read(Fd, Buf.data(), Buf.size(), Offset);
+  ssize_t N = read(Fd, Buf.data(), Buf.size(), Offset, Two);
   for (size_t Done = 0, I = 0; N > 0 && Done < size_t(N); ++I) {
     size_t Part = std::min(Iov[I].iov_len, size_t(N) - Done);
     std::memcpy(Iov[I].iov_base, Buf.data() + Done, Part);
@@ -647,9 +606,7 @@ ssize_t writev(int Fd, const struct iovec *Iov, int Count, off64_t Offset = -1,
   Buf.reserve(static_cast<size_t>(Total));
   for (int I = 0; I < Count; ++I)
     Buf.append(static_cast<const char *>(Iov[I].iov_base), Iov[I].iov_len);
-  if (Two.Is)
-    return write2(Fd, Buf.data(), Buf.size(), Offset, Two.Flags);
-  return write(Fd, Buf.data(), Buf.size(), Offset);
+  return write(Fd, Buf.data(), Buf.size(), Offset, Two);
 }
 
 off64_t lseek(int Fd, off64_t Offset, int Whence) {
@@ -1270,33 +1227,42 @@ int poll(struct pollfd *Fds, nfds_t Count, int Timeout) {
   return static_cast<int>(result(A));
 }
 
-int select(int Count, fd_set *Read, fd_set *Write, fd_set *Except,
-           struct timeval *Timeout) {
-  HomeCall C(io::Op::Select);
+/// select and pselect: the sets and the timeout go by value; home answers
+/// the three sets, then Back bytes (select's timeout, which Linux changes).
+/// The sets change even when the call fails.
+threads::HomeAnswer sendSets(io::Op O, int Count, fd_set *const Sets[3],
+                             const void *Timeout, size_t TimeoutBytes,
+                             size_t Back) {
+  HomeCall C(O);
   C.args().i32(Count);
-  fd_set *Sets[3] = {Read, Write, Except};
-  for (fd_set *Set : Sets) {
-    C.args().u32(Set != nullptr);
-    if (Set)
-      C.args().bytes(Set, sizeof *Set);
+  for (int I = 0; I < 3; ++I) {
+    C.args().u32(Sets[I] != nullptr);
+    if (Sets[I])
+      C.args().bytes(Sets[I], sizeof(fd_set));
     else
       C.args().str({});
   }
   C.args().u32(Timeout != nullptr);
   if (Timeout)
-    C.args().bytes(Timeout, sizeof *Timeout);
+    C.args().bytes(Timeout, TimeoutBytes);
   else
     C.args().str({});
   threads::HomeAnswer A = C.send();
-  // select changes the sets (and Linux the timeout) even when it fails.
-  if (A.Data.size() == 3 * sizeof(fd_set) + sizeof(struct timeval)) {
-    for (int I = 0; I < 3; ++I)
-      if (Sets[I])
-        std::memcpy(Sets[I], A.Data.data() + I * sizeof(fd_set),
-                    sizeof(fd_set));
-    if (Timeout)
-      std::memcpy(Timeout, A.Data.data() + 3 * sizeof(fd_set), sizeof *Timeout);
-  }
+  if (A.Data.size() != 3 * sizeof(fd_set) + Back)
+    A.Data.clear();
+  for (int I = 0; I < 3 && !A.Data.empty(); ++I)
+    if (Sets[I])
+      std::memcpy(Sets[I], A.Data.data() + I * sizeof(fd_set), sizeof(fd_set));
+  return A;
+}
+
+int select(int Count, fd_set *Read, fd_set *Write, fd_set *Except,
+           struct timeval *Timeout) {
+  fd_set *Sets[3] = {Read, Write, Except};
+  threads::HomeAnswer A = sendSets(io::Op::Select, Count, Sets, Timeout,
+                                   sizeof *Timeout, sizeof *Timeout);
+  if (Timeout && !A.Data.empty())
+    std::memcpy(Timeout, A.Data.data() + 3 * sizeof(fd_set), sizeof *Timeout);
   return static_cast<int>(result(A));
 }
 
@@ -1699,28 +1665,9 @@ int ppoll(struct pollfd *Fds, nfds_t Count, const struct timespec *Timeout) {
 
 int pselect(int Count, fd_set *Read, fd_set *Write, fd_set *Except,
             const struct timespec *Timeout) {
-  HomeCall C(io::Op::Pselect);
-  C.args().i32(Count);
   fd_set *Sets[3] = {Read, Write, Except};
-  for (fd_set *Set : Sets) {
-    C.args().u32(Set != nullptr);
-    if (Set)
-      C.args().bytes(Set, sizeof *Set);
-    else
-      C.args().str({});
-  }
-  C.args().u32(Timeout != nullptr);
-  if (Timeout)
-    C.args().bytes(Timeout, sizeof *Timeout);
-  else
-    C.args().str({});
-  threads::HomeAnswer A = C.send();
-  if (A.Data.size() == 3 * sizeof(fd_set))
-    for (int I = 0; I < 3; ++I)
-      if (Sets[I])
-        std::memcpy(Sets[I], A.Data.data() + I * sizeof(fd_set),
-                    sizeof(fd_set));
-  return static_cast<int>(result(A));
+  return static_cast<int>(result(
+      sendSets(io::Op::Pselect, Count, Sets, Timeout, sizeof *Timeout, 0)));
 }
 
 /// futimes, lutimes and futimesat: microseconds as nanoseconds (an
