@@ -38,19 +38,18 @@
 //       allocated until exit, where GRID_STATS=1 prints the DSM's metadata
 //       ("grid: dsm: ..."), which the runner reads.
 //   dsm_threads write --file PATH [--calls N] [--chunks N]
-//       Main opens PATH (created, emptied) and sleeps 0.5 s, so that node
-//       1's event loop has settled (letAgentSettle); a thread on node 1 (the
-//       second created: the first, at home, does nothing) then writes 1 byte
+//       Main opens PATH (created, emptied); a thread on node 1 (the second
+//       created: the first, at home, does nothing) then writes 1 byte
 //       to it with write(2) N times per chunk, which Grid carries out at
 //       home, timed in the thread. Main checks that the file holds every
 //       byte, and removes it. Prints the median ns per call over the chunks
 //       after the first (a warm-up).
 //   dsm_threads fwrite --file PATH [--megabytes N] [--first home|remote]
-//       After main has slept as in write, a thread at home and one on node
-//       1, in turn (home's first unless --first remote), each fwrite N MiB
-//       in calls of 1 MiB, then fflush, to a stream main fopened on PATH
-//       (created, emptied), timed in the thread; main checks the file's size
-//       and removes it after each. Prints both times.
+//       A thread at home and one on node 1, in turn (home's first unless
+//       --first remote), each fwrite N MiB in calls of 1 MiB, then fflush, to a
+//       stream main fopened on PATH (created, emptied), timed in the thread;
+//       main checks the file's size and removes it after each. Prints both
+//       times.
 //
 // Each mode prints a final line the runner parses:
 //   RESULT key=value ...
@@ -71,7 +70,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace {
@@ -358,15 +356,6 @@ int runMetadata(size_t Megabytes, unsigned Threads) {
 // write
 //===----------------------------------------------------------------------===//
 
-/// Waits until node 1's event loop sleeps between messages, as it does for
-/// the rest of a program's life: until its first load report (0.25 s after
-/// the agent starts, before main) takes its wake hints, it polls without
-/// sleeping, which answers a remote thread's calls sooner than it will
-/// later.
-void letAgentSettle() {
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-}
-
 int WriteFd;
 uint64_t WriteCalls, WriteChunks;
 double WriteNs;
@@ -396,7 +385,6 @@ int runWrite(const std::string &Path, uint64_t Calls, uint64_t Chunks) {
     fail(Path + ": " + std::strerror(errno));
   WriteCalls = Calls;
   WriteChunks = Chunks;
-  letAgentSettle();
   pthread_t Home, Writer;
   startThread(&Home, idle, nullptr); // spread: home's turn
   joinThread(Home);
@@ -469,7 +457,6 @@ int runFwrite(const std::string &Path, uint64_t Megabytes,
     fail("fwrite: --first needs home or remote, got '" + First + "'");
   // Spread places created threads at home and on node 1 in turn, home's
   // first: an idle thread takes home's turn when node 1 goes first.
-  letAgentSettle();
   double Home, Remote;
   if (First == "home") {
     Home = timeFwrite(Path, Megabytes, false);

@@ -1169,11 +1169,7 @@ def measure_rsys_write(bench, build_dir, rounds, verbose, mpirun):
         statistics.median(subj) / 1e3, ratios, "us",
         f"per call, the median of {chunks - 1} chunks of {calls} calls per "
         "run (after a warm-up chunk), each writing 1 byte with write(2) to "
-        "a file main opened (O_TRUNC) before creating the thread; main "
-        "first sleeps 0.5 s: node 1's event loop polls without sleeping "
-        "until its first load report (0.25 s after the agent starts) takes "
-        "its wake hints, and answers faster meanwhile than for the rest of "
-        "a program's life, which the figure measures; the thread "
+        "a file main opened (O_TRUNC) before creating the thread; the thread "
         "on node 1 (the second created: spread sends the first home) times "
         "its calls, and main checks after the join that the file holds "
         "every byte; the baseline is measured by a hand-written MPI job on "
@@ -1215,8 +1211,7 @@ def measure_rsys_fwrite(bench, build_dir, rounds, verbose, mpirun):
         "fopened (\"w\") before creating it; main fcloses it after the join, "
         "checks the file's size and removes it; a thread at home and one on "
         "node 1 in each run, which goes first alternating by round (an idle "
-        "thread takes home's turn of spread when node 1 goes first), after "
-        "main has slept 0.5 s as for the write figure; the "
+        "thread takes home's turn of spread when node 1 goes first); the "
         "page cache absorbs the writes (no fsync), for both alike; "
         f"`{shown}`")]
 

@@ -1012,6 +1012,15 @@ void Cluster::runAgent(std::function<unsigned()> ProcessesNow,
     uint32_t Seq = R.u32();
     if (R.ok())
       send(Loop, 0, wire::Writer(wire::Msg::Pong).u32(Seq));
+    // Home pings once the agent's hello came: the connection to home is
+    // made, so the loop may sleep until woken from now on rather than poll
+    // until the first load report (which refreshes the hints every 250 ms,
+    // for connections to other agents MPI makes later).
+    static bool Hinted = false;
+    if (!Hinted) {
+      Hinted = true;
+      Loop.setWakeHints(mpiConnections());
+    }
   });
   bool ShutdownSeen = false;
   Loop.onMessage(wire::Msg::Shutdown, [&](int, wire::Reader &) {
