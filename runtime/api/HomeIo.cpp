@@ -211,10 +211,12 @@ HomeAnswer pollFds(wire::Reader &R) {
 }
 
 /// select's and pselect's request: the count, three sets (each present or
-/// not), a timeout of TimeBytes (or none). False if malformed.
+/// not, of the bytes its first Count descriptors take), a timeout of
+/// TimeBytes (or none). False if malformed. A count above FD_SETSIZE is
+/// capped, as the kernel caps it at the size of the descriptor table.
 struct Sets {
   int Count = 0;
-  fd_set Of[3];
+  fd_set Of[3] = {};
   bool Present[3] = {};
   bool HasTimeout = false;
   std::string_view Time;
@@ -223,15 +225,16 @@ struct Sets {
 
 bool readSets(wire::Reader &R, Sets &S, size_t TimeBytes) {
   S.Count = R.i32();
-  if (S.Count < 0 || S.Count > FD_SETSIZE)
+  if (S.Count < 0)
     return false;
+  S.Count = std::min(S.Count, FD_SETSIZE);
   for (int I = 0; I < 3; ++I) {
     S.Present[I] = R.u32() != 0;
     std::string_view Set = R.str();
-    if (S.Present[I] && Set.size() != sizeof(fd_set))
+    if (S.Present[I] && Set.size() > sizeof(fd_set))
       return false;
     if (S.Present[I])
-      std::memcpy(&S.Of[I], Set.data(), sizeof(fd_set));
+      std::memcpy(&S.Of[I], Set.data(), Set.size());
   }
   S.HasTimeout = R.u32() != 0;
   S.Time = R.str();

@@ -1229,16 +1229,21 @@ int poll(struct pollfd *Fds, nfds_t Count, int Timeout) {
 
 /// select and pselect: the sets and the timeout go by value; home answers
 /// the three sets, then Back bytes (select's timeout, which Linux changes).
-/// The sets change even when the call fails.
+/// The sets change even when the call fails. Only the bytes of the first
+/// Count descriptors are read and written, as the kernel does (a program
+/// may size its sets so); descriptors from FD_SETSIZE on are not served.
 threads::HomeAnswer sendSets(io::Op O, int Count, fd_set *const Sets[3],
                              const void *Timeout, size_t TimeoutBytes,
                              size_t Back) {
+  size_t Words =
+      (static_cast<size_t>(std::max(Count, 0)) + NFDBITS - 1) / NFDBITS;
+  size_t Bytes = std::min(sizeof(fd_set), Words * sizeof(fd_mask));
   HomeCall C(O);
   C.args().i32(Count);
   for (int I = 0; I < 3; ++I) {
     C.args().u32(Sets[I] != nullptr);
     if (Sets[I])
-      C.args().bytes(Sets[I], sizeof(fd_set));
+      C.args().bytes(Sets[I], Bytes);
     else
       C.args().str({});
   }
@@ -1252,7 +1257,7 @@ threads::HomeAnswer sendSets(io::Op O, int Count, fd_set *const Sets[3],
     A.Data.clear();
   for (int I = 0; I < 3 && !A.Data.empty(); ++I)
     if (Sets[I])
-      std::memcpy(Sets[I], A.Data.data() + I * sizeof(fd_set), sizeof(fd_set));
+      std::memcpy(Sets[I], A.Data.data() + I * sizeof(fd_set), Bytes);
   return A;
 }
 

@@ -383,9 +383,13 @@ void EventLoop::run() {
     for (auto &W : Work)
       W();
     Active |= !Work.empty();
-    Active |= T.poll([this](int Source, std::string_view Body) {
-      dispatch(Source, Body);
-    }) > 0;
+    size_t Delivered = T.poll(
+        [this](int Source, std::string_view Body) { dispatch(Source, Body); });
+    Active |= Delivered > 0;
+    // Messages a timer's wake-up found, with wake hints in use: one came
+    // over a connection the hints lack (made since they were taken).
+    if (Delivered && Ready == 0 && Hinted && Slept > 0 && HintsMissed)
+      HintsMissed();
     Clock::time_point Now = Clock::now();
     while (!Suspects.empty() && Suspects.front().Until <= Now) {
       core::log(LogLevel::Info,
@@ -1022,6 +1026,9 @@ void Cluster::runAgent(std::function<unsigned()> ProcessesNow,
       Loop.setWakeHints(mpiConnections());
     }
   });
+  // A connection MPI made since (to another agent: pages and diffs) is
+  // taken as soon as a timer's wake-up finds it carried a message.
+  Loop.onHintsMissed([this] { Loop.setWakeHints(mpiConnections()); });
   bool ShutdownSeen = false;
   Loop.onMessage(wire::Msg::Shutdown, [&](int, wire::Reader &) {
     ShutdownSeen = true;

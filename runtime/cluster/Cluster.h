@@ -102,6 +102,11 @@ public:
     WakeHints = std::move(Fds);
     Hinted = true;
   }
+  /// Called (loop thread) when a timer's wake-up finds messages: a
+  /// connection made since the hints were taken woke nobody.
+  void onHintsMissed(std::function<void()> Refresh) {
+    HintsMissed = std::move(Refresh);
+  }
 
   /// A Line of this number is here (any thread).
   bool lineInUse(int Number);
@@ -154,6 +159,7 @@ private:
   std::vector<Timer> Timers;
   std::vector<int> WakeHints;
   bool Hinted = false;
+  std::function<void()> HintsMissed;
   int Doorbell = -1;
   std::string DoorbellPrefix; // "\0grid-bell-<job>-"; the rank follows
   void ring(int Dest);

@@ -336,6 +336,26 @@ TEST(RemoteIoServeTest, PpollAndPselectWaitAtHome) {
   std::memcpy(&Wait, A.Data.data(), sizeof Wait);
   EXPECT_EQ(Wait.revents, POLLIN);
 
+  // A count above FD_SETSIZE (getdtablesize() under a raised limit) is
+  // capped as the kernel caps it, and a set may be only as long as the
+  // count needs: here the pipe is readable, so select says so at once.
+  fd_set Part;
+  FD_ZERO(&Part);
+  FD_SET(Ends[0], &Part);
+  size_t PartBytes =
+      (size_t(Ends[0]) + NFDBITS) / NFDBITS * sizeof(fd_mask); // to Ends[0]
+  timeval Zero{0, 0};
+  Request Large(Op::Select);
+  Large.args().i32(FD_SETSIZE * 4).u32(1).bytes(&Part, PartBytes);
+  Large.args().u32(0).str({}).u32(0).str({}).u32(1).bytes(&Zero, sizeof Zero);
+  A = Large.serve();
+  EXPECT_EQ(A.Value, 1);
+  EXPECT_EQ(A.Errno, 0);
+  Request Negative(Op::Select);
+  Negative.args().i32(-1).u32(0).str({}).u32(0).str({}).u32(0).str({});
+  Negative.args().u32(0).str({});
+  EXPECT_EQ(Negative.serve().Errno, EINVAL);
+
   timespec Bad{0, -1};
   Request Refused(Op::Ppoll);
   Refused.args().bytes(&Wait, sizeof Wait).u32(1).bytes(&Bad, sizeof Bad);
