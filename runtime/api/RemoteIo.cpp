@@ -1434,6 +1434,7 @@ int utimensat(int Dir, const char *Path, const struct timespec Times[2],
 }
 
 /// statfs and statvfs, by descriptor (Fd >= 0) or path.
+/// statfs and statvfs (Vfs) of a path, and of a descriptor (statFsFd).
 int statFs(bool Vfs, int Fd, const char *Path, void *Out, size_t Bytes) {
   if ((Fd < 0 && !Path) || !Out)
     return badAddress<int>();
@@ -1443,6 +1444,14 @@ int statFs(bool Vfs, int Fd, const char *Path, void *Out, size_t Bytes) {
   if (A.Value == 0 && A.Data.size() == Bytes)
     std::memcpy(Out, A.Data.data(), Bytes);
   return static_cast<int>(result(A));
+}
+
+int statFsFd(bool Vfs, int Fd, void *Out, size_t Bytes) {
+  if (Fd < 0) {
+    errno = EBADF;
+    return -1;
+  }
+  return statFs(Vfs, Fd, nullptr, Out, Bytes);
 }
 
 int setvbuf(FILE *F, int Mode, size_t Size) {
@@ -2633,8 +2642,7 @@ GRID_INTERPOSE int statfs(const char *Path, struct statfs *St) noexcept {
 
 GRID_INTERPOSE int fstatfs(int Fd, struct statfs *St) noexcept {
   if (remoteCaller())
-    return Fd < 0 ? (errno = EBADF, -1)
-                  : remote::statFs(false, Fd, nullptr, St, sizeof *St);
+    return remote::statFsFd(false, Fd, St, sizeof *St);
   return REAL(fstatfs)(Fd, St);
 }
 
@@ -2646,8 +2654,7 @@ GRID_INTERPOSE int statvfs(const char *Path, struct statvfs *St) noexcept {
 
 GRID_INTERPOSE int fstatvfs(int Fd, struct statvfs *St) noexcept {
   if (remoteCaller())
-    return Fd < 0 ? (errno = EBADF, -1)
-                  : remote::statFs(true, Fd, nullptr, St, sizeof *St);
+    return remote::statFsFd(true, Fd, St, sizeof *St);
   return REAL(fstatvfs)(Fd, St);
 }
 
@@ -2671,8 +2678,7 @@ GRID_INTERPOSE int statfs64(const char *Path, struct statfs64 *St) noexcept {
 
 GRID_INTERPOSE int fstatfs64(int Fd, struct statfs64 *St) noexcept {
   if (remoteCaller())
-    return Fd < 0 ? (errno = EBADF, -1)
-                  : remote::statFs(false, Fd, nullptr, St, sizeof *St);
+    return remote::statFsFd(false, Fd, St, sizeof *St);
   return REAL(fstatfs64)(Fd, St);
 }
 
@@ -2684,8 +2690,7 @@ GRID_INTERPOSE int statvfs64(const char *Path, struct statvfs64 *St) noexcept {
 
 GRID_INTERPOSE int fstatvfs64(int Fd, struct statvfs64 *St) noexcept {
   if (remoteCaller())
-    return Fd < 0 ? (errno = EBADF, -1)
-                  : remote::statFs(true, Fd, nullptr, St, sizeof *St);
+    return remote::statFsFd(true, Fd, St, sizeof *St);
   return REAL(fstatvfs64)(Fd, St);
 }
 

@@ -549,6 +549,10 @@ bool Line::deliver(std::string Body) {
 
 bool Line::fromMail(std::string *Body) {
   std::lock_guard<std::mutex> Lock(Mutex);
+  return takeMailLocked(Body);
+}
+
+bool Line::takeMailLocked(std::string *Body) {
   if (Mail.empty())
     return false;
   *Body = std::move(Mail.front());
@@ -648,9 +652,7 @@ std::string Line::sleep() {
     Waiting = true;
     Arrived.wait(Lock, [this] { return !Mail.empty(); });
     Waiting = false;
-    Body = std::move(Mail.front());
-    Mail.pop_front();
-    HasMail.store(!Mail.empty());
+    takeMailLocked(&Body);
   }
   Loop.SleepingLines.fetch_sub(1);
   return Body;

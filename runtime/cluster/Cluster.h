@@ -212,6 +212,7 @@ public:
 private:
   bool fromPeer(std::string *Body, bool Sure);
   bool fromMail(std::string *Body);
+  bool takeMailLocked(std::string *Body); // Mutex held
   std::string sleep();
 
   EventLoop &Loop;

@@ -123,16 +123,7 @@ public:
   std::string host() const override { return Host; }
 
   void send(int Dest, std::string Body) override {
-    std::lock_guard<std::mutex> Lock(SendsMutex);
-    // A thread that still runs while the rank shuts down (a remote thread
-    // of a job whose home ended) must not call MPI after MPI_Finalize: its
-    // message is dropped, and it waits for an answer until the rank exits.
-    if (Closed)
-      return;
-    Sends.push_back({std::move(Body), MPI_REQUEST_NULL});
-    Pending &P = Sends.back();
-    MPI_Isend(P.Body.data(), static_cast<int>(P.Body.size()), MPI_BYTE, Dest,
-              Tag, MPI_COMM_WORLD, &P.Request);
+    isend(Dest, Tag, MPI_COMM_WORLD, std::move(Body));
   }
 
   int maxLine() const override { return TagUb; }
@@ -141,18 +132,7 @@ public:
   }
 
   bool sendOn(int Dest, int Number, std::string Body) override {
-    std::lock_guard<std::mutex> Lock(SendsMutex);
-    if (Closed)
-      return true;
-    Sends.push_back({std::move(Body), MPI_REQUEST_NULL});
-    Pending &P = Sends.back();
-    MPI_Isend(P.Body.data(), static_cast<int>(P.Body.size()), MPI_BYTE, Dest,
-              Number, Lines, &P.Request);
-    int Done = 0;
-    MPI_Test(&P.Request, &Done, MPI_STATUS_IGNORE);
-    if (Done)
-      Sends.pop_back();
-    return Done != 0;
+    return isend(Dest, Number, Lines, std::move(Body));
   }
 
   bool receiveOn(int Source, int *Number, std::string *Body, int *From,
@@ -277,6 +257,26 @@ private:
     std::string Body;
     MPI_Request Request;
   };
+
+  /// Starts sending Body; true if the send completed at once (or was
+  /// dropped). A thread that still runs while the rank shuts down (a remote
+  /// thread of a job whose home ended) must not call MPI after
+  /// MPI_Finalize: its message is dropped, and it waits for an answer until
+  /// the rank exits.
+  bool isend(int Dest, int MsgTag, MPI_Comm Comm, std::string Body) {
+    std::lock_guard<std::mutex> Lock(SendsMutex);
+    if (Closed)
+      return true;
+    Sends.push_back({std::move(Body), MPI_REQUEST_NULL});
+    Pending &P = Sends.back();
+    MPI_Isend(P.Body.data(), static_cast<int>(P.Body.size()), MPI_BYTE, Dest,
+              MsgTag, Comm, &P.Request);
+    int Done = 0;
+    MPI_Test(&P.Request, &Done, MPI_STATUS_IGNORE);
+    if (Done)
+      Sends.pop_back();
+    return Done != 0;
+  }
 
   void progressSends() {
     for (auto It = Sends.begin(); It != Sends.end();) {
