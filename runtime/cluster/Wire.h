@@ -18,6 +18,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -253,6 +254,32 @@ private:
   }
   std::string Buf;
   size_t Pos = 0;
+};
+
+/// Messages a sender numbers 0, 1, 2... and that may arrive in another
+/// order (they travel different ways), taken in the sender's order.
+class InOrder {
+public:
+  /// Takes message Seq. False if Seq was taken already: a repeat.
+  bool put(uint64_t Seq, std::string Body) {
+    if (Seq < Next)
+      return false;
+    return Early.emplace(Seq, std::move(Body)).second;
+  }
+  /// Moves the next message in order into Body, if it has arrived.
+  bool next(std::string &Body) {
+    auto It = Early.find(Next);
+    if (It == Early.end())
+      return false;
+    Body = std::move(It->second);
+    Early.erase(It);
+    ++Next;
+    return true;
+  }
+
+private:
+  uint64_t Next = 0;
+  std::map<uint64_t, std::string> Early; // arrived before their turn
 };
 
 } // namespace grid::wire

@@ -41,6 +41,10 @@ NodeCache::~NodeCache() = default;
 
 bool NodeCache::fault(size_t Page, bool Write) {
   std::lock_guard<std::mutex> Lock(Mutex);
+  return faultLocked(Page, Write, SIZE_MAX);
+}
+
+bool NodeCache::faultLocked(size_t Page, bool Write, size_t MaxRun) {
   if (Page >= Limit || Homes.homeOf(Page) == Node)
     return false;
   PageState &P = Pages[Page];
@@ -50,8 +54,8 @@ bool NodeCache::fault(size_t Page, bool Write) {
     // hold come in the same fetch (a sweep over an array faults once per
     // run, not per page). They are as fresh as the faulting page.
     unsigned Home = Homes.homeOf(Page);
-    size_t Run = 1,
-           Max = std::min({View.maxRun(Page), Homes.runLimit(Page), MaxCached});
+    size_t Run = 1, Max = std::min({View.maxRun(Page), Homes.runLimit(Page),
+                                    MaxCached, MaxRun});
     while (Run < Max && Page + Run < Limit &&
            Homes.homeOf(Page + Run) == Home && !Pages.count(Page + Run))
       ++Run;
@@ -168,8 +172,14 @@ void NodeCache::release() {
   releaseLocked();
 }
 
-void NodeCache::acquire() {
+void NodeCache::acquire(size_t Prefetch) {
   std::lock_guard<std::mutex> Lock(Mutex);
+  dropLocked();
+  if (Prefetch != SIZE_MAX)
+    faultLocked(Prefetch, /*Write=*/true, /*MaxRun=*/1);
+}
+
+void NodeCache::dropLocked() {
   releaseLocked();
   std::vector<size_t> Dropped;
   Dropped.reserve(Pages.size());
@@ -229,6 +239,11 @@ bool NodeCache::waitIdle(std::chrono::milliseconds Limit) const {
 CacheCounts NodeCache::counts() const {
   std::lock_guard<std::mutex> Lock(Mutex);
   return Counts;
+}
+
+bool NodeCache::written() const {
+  std::lock_guard<std::mutex> Lock(Mutex);
+  return !Dirty.empty();
 }
 
 size_t NodeCache::cachedPages() const {

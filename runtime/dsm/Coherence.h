@@ -153,8 +153,15 @@ public:
   bool fault(size_t Page, bool Write);
   /// Sends home the diffs of the pages written since the last release.
   void release();
-  /// Releases, then drops every cached page of another home.
-  void acquire();
+  /// Whether a page of another home was written since the last release
+  /// (whether release() would send a diff).
+  bool written() const;
+  /// Releases, then drops every cached page of another home. Then, if
+  /// Prefetch is a page of another home, fetches it as a write fault would
+  /// (read-write, with its twin), without the fault: the page of the lock
+  /// just taken, which the thread that took it usually reads and writes
+  /// next.
+  void acquire(size_t Prefetch = SIZE_MAX);
   /// Drops the cached pages among Count pages from First, sending the
   /// diffs of those written first: their home has just changed them (a
   /// block it allocated or moved for this node).
@@ -182,6 +189,9 @@ private:
     std::unique_ptr<std::byte[]> Twin; // while written since the last release
   };
   void releaseLocked();
+  void dropLocked(); // acquire's release and drop
+  /// fault(), with the lock held, bringing at most MaxRun pages.
+  bool faultLocked(size_t Page, bool Write, size_t MaxRun);
   /// Drops the oldest clean pages beyond MaxCached, never Keep (the page a
   /// fault is bringing in). With every other page written, the cache stays
   /// over its bound until the next release.

@@ -37,6 +37,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <ios>
+#include <iterator>
 #include <malloc.h>
 #include <map>
 #include <memory>
@@ -71,6 +72,8 @@ enum class Call : uint16_t {
   Fatal,       // the thread stops the job (remoteFatal)
   AllocZeroed, // Alloc, cleared at home (calloc, mmap)
   Io,          // a descriptor, stream or environment call (callHomeIo)
+  Posted,      // a Sync or Atomic whose answer the thread does not wait for
+  Settle,      // answered once every call before it is carried out
 };
 
 void waitSem(sem_t *S) {
@@ -505,9 +508,50 @@ void reply(Shadow &S, int64_t Value, int Errno, uint64_t Extra = 0,
   S.Line->send(W.take());
 }
 
-// One call of a remote thread, carried out natively here.
+// Home's answer to a lock carries the mutex's kind, plus 1 (0: no mutex).
+uint64_t mutexKindAnswer(sync::Op O, const sync::Args &A) {
+  void *Mutex = nullptr;
+  switch (O) {
+  case sync::Op::MutexLock:
+  case sync::Op::MutexTrylock:
+  case sync::Op::MutexTimedlock:
+  case sync::Op::MutexClocklock:
+    Mutex = A.Object;
+    break;
+  case sync::Op::CondWait:
+  case sync::Op::CondTimedwait:
+  case sync::Op::CondClockwait:
+    Mutex = A.Object2;
+    break;
+  default:
+    return 0;
+  }
+  return 1 + static_cast<uint64_t>(static_cast<uint32_t>(
+                 static_cast<pthread_mutex_t *>(Mutex)->__data.__kind));
+}
+
+// A posted call failed, which postable() rules out for glibc's primitives.
+// Nobody waits for its answer: say so once.
+void postedFailed(Shadow &S, sync::Op O, int Err) {
+  static std::atomic<bool> Said{false};
+  if (Said.exchange(true))
+    return;
+  core::warn("a synchronisation call (operation " +
+             std::to_string(static_cast<unsigned>(O)) + ") a thread on node " +
+             std::to_string(S.Node) +
+             " did not wait for failed at home: " + std::strerror(Err));
+}
+
+// One call of a remote thread, carried out natively here. A posted one
+// (Call::Posted, then the call) is not answered.
 void serveCall(Shadow &S, wire::Reader &R) {
   auto C = static_cast<Call>(R.u16());
+  bool Posted = C == Call::Posted;
+  if (Posted) {
+    C = static_cast<Call>(R.u16());
+    if (C != Call::Sync && C != Call::Atomic)
+      C = Call::Posted; // malformed, below
+  }
   errno = 0;
   switch (C) {
   case Call::Sync: {
@@ -518,7 +562,11 @@ void serveCall(Shadow &S, wire::Reader &R) {
       break;
     std::memcpy(&A, Raw.data(), sizeof A);
     sync::Result Res = sync::perform(O, A);
-    return reply(S, Res.Value, Res.Errno);
+    if (!Posted)
+      return reply(S, Res.Value, Res.Errno, mutexKindAnswer(O, A));
+    if (Res.Value != 0)
+      postedFailed(S, O, static_cast<int>(Res.Value));
+    return;
   }
   case Call::Atomic: {
     std::string_view Raw = R.str();
@@ -527,8 +575,14 @@ void serveCall(Shadow &S, wire::Reader &R) {
       break;
     std::memcpy(&A, Raw.data(), sizeof A);
     sync::AtomicResult Res = sync::performAtomic(A);
+    if (Posted)
+      return;
     return reply(S, static_cast<int64_t>(Res.Value), 0, Res.Success);
   }
+  case Call::Settle: // every call before it is carried out
+    return reply(S, 0, 0);
+  case Call::Posted:
+    break;
   case Call::Alloc:
   case Call::AllocZeroed: {
     uint64_t Size = R.u64(), Align = R.u64();
@@ -664,10 +718,26 @@ void *shadowMain(void *Box) {
                    .str(homeLocale())
                    .body());
   void *Result = nullptr;
+  // The thread's messages come over its line or through the loops, and a
+  // posted call is not waited for: one may overtake another. Each carries
+  // its place in the thread's order, and is served in it.
+  wire::InOrder Order;
   for (;;) {
-    std::string Body = S.Line->receive();
+    std::string Body;
+    while (!Order.next(Body)) {
+      std::string Got = S.Line->receive();
+      wire::Reader R(Got);
+      R.u64(); // the id
+      uint64_t Seq = R.u64();
+      if (!R.more() || !Order.put(Seq, std::move(Got)))
+        core::fatal(S.Site,
+                    "a malformed or repeated message arrived from node " +
+                        std::to_string(S.Node),
+                    "");
+    }
     wire::Reader R(Body);
     R.u64(); // the id
+    R.u64(); // its place
     if (R.type() == Msg::ThreadCall) {
       // What the node's loop sent before the call, its output, is here
       // first (a call through the loop passes at once).
@@ -724,6 +794,20 @@ void flushOutput() {
 struct Remote {
   uint64_t Id = 0;
   bool Flushing = false; // sending what api held back (flushHeld)
+  // Messages sent to the shadow, which serves them in this order whichever
+  // way each travels (the line or the loop); ThreadDone carries the count.
+  uint64_t Sent = 0;
+  // Posted calls sent since the last answer: not yet known carried out.
+  uint64_t Posted = 0;
+  // The kinds of the mutexes this thread locked last (home answers a lock
+  // with its mutex's kind): an unlock is posted only for a kind whose
+  // unlock cannot fail.
+  struct MutexKind {
+    const void *Mutex = nullptr;
+    int Kind = 0;
+  };
+  MutexKind Kinds[4];
+  unsigned NextKind = 0;
   void *(*Start)(void *) = nullptr;
   void *Arg = nullptr;
   pthread_t HomeSelf{};
@@ -833,28 +917,40 @@ void flushHeld(bool Final = false) {
   R->Flushing = false;
 }
 
-// Where callMessage puts the count of output messages sent before the call.
-constexpr size_t OutputStampAt = sizeof(uint16_t) + sizeof(uint64_t);
+// Where callMessage puts the message's place in its thread's order, and
+// the count of output messages sent before it.
+constexpr size_t SeqAt = sizeof(uint16_t) + sizeof(uint64_t);
+constexpr size_t OutputStampAt = SeqAt + sizeof(uint64_t);
 
-Answer callHome(wire::Writer &W) {
-  flushHeld();
-  RuntimeScope Scope; // the line's buffers are this node's
-  Remote &R = *Current;
-  // Over the thread's line, no event loop in the way, unless something the
-  // loop holds must go first.
-  cluster::EventLoop &Loop = TheJob->C.loop();
+// Takes W's body and gives it the next place in R's order.
+std::string inOrder(Remote &R, wire::Writer &W) {
   std::string Body = W.take();
-  {
-    std::unique_lock<std::mutex> Lock(OutputOrder);
-    std::memcpy(Body.data() + OutputStampAt, &OutputSent, sizeof OutputSent);
-    if (!Loop.hasPosted() && !outputWaiting()) {
-      R.Line->send(std::move(Body));
-    } else {
-      Lock.unlock();
-      sendFromLoop(0, std::move(Body));
-    }
+  uint64_t Seq = R.Sent++;
+  std::memcpy(Body.data() + SeqAt, &Seq, sizeof Seq);
+  return Body;
+}
+
+// Over the thread's line, no event loop in the way, unless something the
+// loop holds must go first.
+void sendToShadow(Remote &R, wire::Writer &W) {
+  cluster::EventLoop &Loop = TheJob->C.loop();
+  std::string Body = inOrder(R, W);
+  std::unique_lock<std::mutex> Lock(OutputOrder);
+  std::memcpy(Body.data() + OutputStampAt, &OutputSent, sizeof OutputSent);
+  if (!Loop.hasPosted() && !outputWaiting()) {
+    R.Line->send(std::move(Body));
+  } else {
+    Lock.unlock();
+    sendFromLoop(0, std::move(Body));
   }
+}
+
+// Sends a call and waits for its answer. The shadow serves the thread's
+// messages in order, so every call posted before is carried out by then.
+Answer exchange(Remote &R, wire::Writer &W) {
+  sendToShadow(R, W);
   std::string Got = R.Line->receive();
+  R.Posted = 0;
   wire::Reader M(Got);
   Answer A;
   uint64_t Id = M.u64();
@@ -871,10 +967,52 @@ Answer callHome(wire::Writer &W) {
   return A;
 }
 
+Answer callHome(wire::Writer &W) {
+  flushHeld();
+  RuntimeScope Scope; // the line's buffers are this node's
+  return exchange(*Current, W);
+}
+
+// A call the thread does not wait for (postable()): home carries it out
+// before anything the thread sends later.
+void postHome(wire::Writer &W) {
+  flushHeld();
+  RuntimeScope Scope;
+  Remote &R = *Current;
+  sendToShadow(R, W);
+  ++R.Posted;
+}
+
 wire::Writer callMessage(Call C) {
   wire::Writer W(Msg::ThreadCall);
-  W.u64(Current->Id).u64(0).u16(static_cast<uint16_t>(C));
+  W.u64(Current->Id).u64(0).u64(0).u16(static_cast<uint16_t>(C));
   return W;
+}
+
+// Diffs reach home by another way than the line (one-sided, or the loop):
+// before they may be applied there, R's posted calls must have been carried
+// out, or a write the thread made after an unlock it posted (destroying the
+// mutex, say) could land before that unlock. Only a release that sends a
+// diff while calls are posted pays the round trip.
+void settle(Remote &R) {
+  if (R.Posted == 0 || !TheJob->Cache->written())
+    return;
+  wire::Writer W(Msg::ThreadCall);
+  W.u64(R.Id).u64(0).u64(0).u16(static_cast<uint16_t>(Call::Settle));
+  exchange(R, W);
+}
+
+// The node's cache releases (or acquires, which releases first) on behalf
+// of the calling thread.
+void releaseCache() {
+  if (Current)
+    settle(*Current);
+  TheJob->Cache->release();
+}
+void acquireCache(size_t Prefetch = SIZE_MAX) {
+  if (Current)
+    settle(*Current);
+  TheJob->Cache->acquire(Prefetch);
 }
 
 // The thread's end: the starter joins it, so that its thread_local
@@ -895,9 +1033,11 @@ void remoteFinished(void *Box) {
 // On the starter, once R's pthread has ended: thread exit is a release (the
 // cache is the node's, so this sends the ended thread's writes too).
 void finish(Remote &R) {
+  settle(R); // R's line is the starter's now
   TheJob->Cache->release();
   sendFromLoop(0, wire::Writer(Msg::ThreadDone)
                       .u64(R.Id)
+                      .u64(R.Sent)
                       .u64(reinterpret_cast<uint64_t>(R.Result))
                       .u64(TheJob->Cache->metadataBytes())
                       .u64(TheJob->Cache->cachedPages())
@@ -918,7 +1058,7 @@ void *remoteMain(void *Box) {
   sync::HomeSelf = R.HomeSelf;
   {
     RuntimeScope Scope;
-    TheJob->Cache->acquire(); // thread start is an acquire
+    acquireCache(); // thread start is an acquire
   }
   pthread_cleanup_push(remoteFinished, &R);
   R.Result = R.Start(R.Arg);
@@ -1070,38 +1210,106 @@ bool ordersAcquire(int Order) {
          Order == __ATOMIC_ACQ_REL || Order == __ATOMIC_SEQ_CST;
 }
 
+// glibc's kinds of mutex (pthread_mutex_t.__data.__kind): the type in the
+// low bits, and flags. An unlock of the plain and adaptive types, without
+// robust, priority or process-shared handling beyond the bit, never fails.
+constexpr int MutexHarmlessFlags =
+    128 /* pshared */ | 256 /* elision */ | 512 /* no elision */;
+
+bool unlockCannotFail(int Kind) {
+  int Type = Kind & ~MutexHarmlessFlags;
+  return Type == PTHREAD_MUTEX_NORMAL || Type == PTHREAD_MUTEX_ADAPTIVE_NP;
+}
+
+void noteMutexKind(Remote &R, sync::Op O, const sync::Args &A,
+                   uint64_t Answer) {
+  if (Answer == 0)
+    return;
+  const void *Mutex = O == sync::Op::CondWait || O == sync::Op::CondTimedwait ||
+                              O == sync::Op::CondClockwait
+                          ? A.Object2
+                          : A.Object;
+  int Kind = static_cast<int>(static_cast<uint32_t>(Answer - 1));
+  for (Remote::MutexKind &K : R.Kinds)
+    if (K.Mutex == Mutex) {
+      K.Kind = Kind;
+      return;
+    }
+  R.Kinds[R.NextKind++ % std::size(R.Kinds)] = {Mutex, Kind};
+}
+
+// Whether the thread may go on without the answer: an operation that only
+// releases and whose result is known, 0. Its release went before it, and
+// home carries it out before the thread's next call (docs/design/dsm.md,
+// posted calls).
+bool postable(const Remote &R, sync::Op O, const sync::Args &A) {
+  switch (O) {
+  case sync::Op::CondSignal: // glibc's never fail
+  case sync::Op::CondBroadcast:
+  case sync::Op::RwUnlock:
+  case sync::Op::SpinUnlock:
+    return true;
+  case sync::Op::MutexUnlock:
+    for (const Remote::MutexKind &K : R.Kinds)
+      if (K.Mutex == A.Object)
+        return unlockCannotFail(K.Kind);
+    return false; // not locked by this thread lately: ask
+  default:
+    return false;
+  }
+}
+
+// The page of the lock a remote thread has just taken, which it fetches
+// with the acquire (NodeCache::acquire): what a lock guards usually lies
+// near it, and the fault it spares costs more than the fetch (dsm.md).
+size_t lockPage(sync::Op O, const sync::Args &A) {
+  bool CondWait = O == sync::Op::CondWait || O == sync::Op::CondTimedwait ||
+                  O == sync::Op::CondClockwait;
+  const void *Lock = CondWait ? A.Object2 : A.Object;
+  if (!TheJob->Space->contains(Lock))
+    return SIZE_MAX;
+  return reinterpret_cast<uintptr_t>(Lock) / PageBytes;
+}
+
 class Path final : public sync::ClusterPath {
 public:
   sync::Result call(const __grid_site *, sync::Op O,
                     const sync::Args &A) override {
     RuntimeScope Scope;
-    dsm::NodeCache &Cache = *TheJob->Cache;
     if (sync::releases(O, A))
-      Cache.release();
+      releaseCache();
     sync::Result Res;
+    if (sync::RemoteThread && postable(*Current, O, A)) {
+      wire::Writer W = callMessage(Call::Posted);
+      W.u16(static_cast<uint16_t>(Call::Sync))
+          .u16(static_cast<uint16_t>(O))
+          .bytes(&A, sizeof A);
+      postHome(W);
+      return {0, 0}; // acquires nothing
+    }
     if (sync::RemoteThread) {
       wire::Writer W = callMessage(Call::Sync);
       W.u16(static_cast<uint16_t>(O)).bytes(&A, sizeof A);
       Answer An = callHome(W);
       Res = {An.Value, An.Errno};
+      noteMutexKind(*Current, O, A, An.Extra);
     } else {
       Res = sync::perform(O, A);
     }
     if (sync::acquired(O, A, Res))
-      Cache.acquire();
+      acquireCache(sync::RemoteThread ? lockPage(O, A) : SIZE_MAX);
     return Res;
   }
 
   sync::AtomicResult atomic(const sync::AtomicArgs &A) override {
     RuntimeScope Scope;
-    dsm::NodeCache &Cache = *TheJob->Cache;
     bool Rel = A.Op != sync::AtomicOp::Load && ordersRelease(A.Order);
     bool Acq = A.Op != sync::AtomicOp::Store &&
                (ordersAcquire(A.Order) || (A.Op == sync::AtomicOp::CmpXchg &&
                                            ordersAcquire(A.FailOrder)));
     if (Rel) {
       flushHeld();
-      Cache.release();
+      releaseCache();
     }
     sync::AtomicResult Res;
     size_t Page = reinterpret_cast<uintptr_t>(A.Ptr) / PageBytes;
@@ -1111,6 +1319,10 @@ public:
                 !TheJob->Space->contains(A.Ptr);
     if (!sync::RemoteThread || Here) {
       Res = sync::performAtomic(A);
+    } else if (A.Op == sync::AtomicOp::Store) { // answers nothing
+      wire::Writer W = callMessage(Call::Posted);
+      W.u16(static_cast<uint16_t>(Call::Atomic)).bytes(&A, sizeof A);
+      postHome(W);
     } else {
       wire::Writer W = callMessage(Call::Atomic);
       W.bytes(&A, sizeof A);
@@ -1119,7 +1331,7 @@ public:
       Res.Success = An.Extra != 0;
     }
     if (Acq)
-      Cache.acquire();
+      acquireCache();
     return Res;
   }
 };
@@ -1155,8 +1367,8 @@ public:
       return;
     RuntimeScope Scope;
     if (!homeHeapBlock(P))
-      return free(P);         // the runtime's or the C library's, made here
-    TheJob->Cache->release(); // no diff may reach the block after its reuse
+      return free(P); // the runtime's or the C library's, made here
+    releaseCache();   // no diff may reach the block after its reuse
     wire::Writer W = callMessage(Call::Free);
     W.u64(reinterpret_cast<uint64_t>(P));
     callHome(W);
@@ -1165,7 +1377,7 @@ public:
     RuntimeScope Scope;
     if (!homeHeapBlock(Old))
       return realloc(Old, Size);
-    TheJob->Cache->release(); // the old block's contents move at home
+    releaseCache(); // the old block's contents move at home
     wire::Writer W = callMessage(Call::Realloc);
     W.u64(reinterpret_cast<uint64_t>(Old)).u64(Size);
     Answer A = callHome(W);
@@ -1225,11 +1437,11 @@ wire::Writer ioRequest(bool Shared) {
 HomeAnswer callHomeIo(wire::Writer &Request, bool Shared) {
   RuntimeScope Scope;
   if (Shared)
-    TheJob->Cache->release();
+    releaseCache();
   Answer A = callHome(Request);
   HomeAnswer Out{A.Value, A.Errno, std::move(A.Data)};
   if (Shared)
-    TheJob->Cache->acquire();
+    acquireCache();
   return Out;
 }
 
@@ -1363,7 +1575,7 @@ int remoteCreate(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
   int Detached = PTHREAD_CREATE_JOINABLE;
   if (Attr)
     pthread_attr_getdetachstate(Attr, &Detached);
-  TheJob->Cache->release(); // creation is a release
+  releaseCache(); // creation is a release
   wire::Writer W = callMessage(Call::Create);
   W.u64(reinterpret_cast<uint64_t>(Site))
       .u32(Kind)
@@ -1378,12 +1590,12 @@ int remoteCreate(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
 
 int remoteJoin(pthread_t Thread, void **Result) {
   RuntimeScope Scope;
-  TheJob->Cache->release();
+  releaseCache();
   wire::Writer W = callMessage(Call::Join);
   W.u64(static_cast<uint64_t>(Thread));
   Answer A = callHome(W);
   if (A.Value == 0) {
-    TheJob->Cache->acquire();
+    acquireCache();
     if (Result)
       *Result = reinterpret_cast<void *>(A.Extra);
   }
@@ -1415,7 +1627,7 @@ void remoteFatal(std::string_view What, std::string_view ToDo) {
   if (Current) {
     wire::Writer W = callMessage(Call::Fatal);
     W.str(What).str(ToDo);
-    sendFromLoop(0, W.body());
+    sendFromLoop(0, inOrder(*Current, W)); // after what it wrote before
     // Home exits, and mpirun then ends this rank. Should that not happen
     // (home gone already), this rank ends itself a while later.
     struct timespec Left = {30, 0};
@@ -1428,14 +1640,14 @@ void remoteFatal(std::string_view What, std::string_view ToDo) {
 void acquire() {
   if (TheJob && sync::clusterPath()) {
     RuntimeScope Scope;
-    TheJob->Cache->acquire();
+    acquireCache();
   }
 }
 
 void release() {
   if (TheJob && sync::clusterPath()) {
     RuntimeScope Scope;
-    TheJob->Cache->release();
+    releaseCache();
   }
 }
 

@@ -157,6 +157,35 @@ TEST(DsmCoherence, AcquireSendsWhatWasWrittenBeforeDroppingIt) {
   EXPECT_EQ(C.view(1).protection(0), Access::None);
 }
 
+TEST(DsmCoherence, AcquireWithALockPageFetchesItWritableWithATwin) {
+  Cluster C(2, 4);  // node 0 homes pages 0-1, node 1 pages 2-3
+  C.write(0, 8, 3); // the lock's page, at home
+  C.write(0, PageSize + 8, 4);
+  EXPECT_EQ(C.read(1, PageSize + 8), 4); // another page, cached
+  C.write(0, PageSize + 8, 6);
+  C.cache(1).acquire(/*Prefetch=*/0);
+  EXPECT_EQ(C.view(1).protection(1), Access::None) << "others are dropped";
+  EXPECT_EQ(C.view(1).protection(0), Access::ReadWrite)
+      << "the lock's page is fetched, open for writing without a fault";
+  EXPECT_EQ(static_cast<uint8_t>(C.view(1).address(0)[8]), 3);
+  CacheCounts Before = C.cache(1).counts();
+  EXPECT_EQ(Before.Twins, 1u) << "with its twin";
+  C.write(1, 9, 7);
+  C.write(0, 10, 8); // home writes another byte of the page meanwhile
+  C.cache(1).release();
+  EXPECT_EQ(static_cast<uint8_t>(C.view(0).address(0)[9]), 7)
+      << "the write reaches home as a diff";
+  EXPECT_EQ(static_cast<uint8_t>(C.view(0).address(0)[10]), 8)
+      << "and only the bytes the node wrote";
+  EXPECT_EQ(C.cache(1).counts().Fetches, Before.Fetches);
+  EXPECT_EQ(C.cache(1).counts().Diffs, 1u);
+  // A page homed at the node itself, or outside the range, is not fetched.
+  C.cache(1).acquire(/*Prefetch=*/2);
+  C.cache(1).acquire(/*Prefetch=*/99);
+  EXPECT_EQ(C.view(1).protection(2), Access::ReadWrite);
+  EXPECT_EQ(C.cache(1).counts().Fetches, Before.Fetches);
+}
+
 // A data-race-free program: each node updates its own third of an array
 // from its neighbours' values of the previous step (a 1-D stencil), with a
 // barrier (release, then acquire, on every node) between steps. The result

@@ -95,3 +95,25 @@ TEST(Wire, OversizedFrameIsBad) {
   EXPECT_FALSE(F.next(Body, &Bad));
   EXPECT_TRUE(Bad);
 }
+
+TEST(Wire, InOrderTakesMessagesInTheSendersOrder) {
+  InOrder Order;
+  std::string Body;
+  EXPECT_FALSE(Order.next(Body)) << "nothing yet";
+  EXPECT_TRUE(Order.put(2, "c"));
+  EXPECT_TRUE(Order.put(1, "b"));
+  EXPECT_FALSE(Order.next(Body)) << "0 has not come";
+  EXPECT_TRUE(Order.put(0, "a"));
+  std::string Got;
+  while (Order.next(Body))
+    Got += Body;
+  EXPECT_EQ(Got, "abc");
+  EXPECT_FALSE(Order.put(1, "b")) << "a repeat of one taken";
+  EXPECT_TRUE(Order.put(4, "e"));
+  EXPECT_FALSE(Order.put(4, "e")) << "a repeat of one waiting";
+  EXPECT_TRUE(Order.put(3, "d"));
+  ASSERT_TRUE(Order.next(Body));
+  EXPECT_EQ(Body, "d");
+  ASSERT_TRUE(Order.next(Body));
+  EXPECT_EQ(Body, "e");
+}
