@@ -431,6 +431,7 @@ struct HeldOutput {
   FILE *Stream; // the stream of the last Fwrite, until another call
   bool MayHold; // home buffers it fully
   bool Ended;   // the thread is ending: nothing more is held
+  bool Sending; // sending what it held (its Fwrite's own flush)
   char *Bytes;  // held, in the agent's memory
   size_t Size, Capacity;
 };
@@ -981,10 +982,14 @@ size_t sendStream(FILE *F, const char *Bytes, size_t Size) {
 /// stream's error at home, where ferror finds it, as a buffered write's
 /// failure does.
 void flushHeld(bool Final) {
+  if (Held.Sending)
+    return; // the call home of what is being sent
   if (Held.Size) {
     size_t Size = Held.Size;
     Held.Size = 0;
+    Held.Sending = true;
     sendStream(Held.Stream, Held.Bytes, Size);
+    Held.Sending = false;
   }
   if (Final) {
     Local Scope;

@@ -723,7 +723,6 @@ void flushOutput() {
 
 struct Remote {
   uint64_t Id = 0;
-  bool Flushing = false; // sending what api held back (flushHeld)
   void *(*Start)(void *) = nullptr;
   void *Arg = nullptr;
   pthread_t HomeSelf{};
@@ -822,15 +821,13 @@ bool outputWaiting() {
 }
 
 // What api holds back of the thread's output goes home now (setHeldOutput-
-// Flush); its own call home does not come back here.
+// Flush; api's flush knows its own call home). At the thread's end the key
+// destructors run inside, and their calls send what it holds first.
 void flushHeld(bool Final = false) {
-  Remote *R = Current;
-  if (!R || !HeldOutputFlush || R->Flushing)
+  if (!Current || !HeldOutputFlush)
     return;
   core::ErrnoGuard Guard; // a failed write is the stream's error, not errno's
-  R->Flushing = true;
   HeldOutputFlush(Final);
-  R->Flushing = false;
 }
 
 // Where callMessage puts the count of output messages sent before the call.
