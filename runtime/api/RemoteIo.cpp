@@ -40,6 +40,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <climits>
 #include <cstdarg>
 #include <cstdio>
@@ -75,8 +76,11 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <thread>
+#include <type_traits>
 #include <unistd.h>
 #include <utime.h>
+#include <vector>
 
 #define GRID_INTERPOSE extern "C" __attribute__((visibility("default")))
 
@@ -424,19 +428,36 @@ void *programRealloc(void *Old, size_t Bytes) {
 /// buffered or unbuffered: home says so in each Fwrite's answer) are held
 /// here and sent as one Fwrite: a thread printing line after line pays a
 /// round trip per 64 KiB, not per line. Nothing can tell, since home would
-/// have held the bytes in its buffer too: threads::setHeldOutputFlush sends
-/// them before the thread's next message, release or end. (POD, so the
+/// have held the bytes in its buffer too: threads::setHeldOutput's flush
+/// sends them before the thread's next message, release or end, and its
+/// take hands them to home as home begins to exit (takeHeldAtExit), as
+/// exit would have written home's buffer. (Constant-initialised, so the
 /// thread-local needs no constructor on an agent's thread.)
 struct HeldOutput {
-  FILE *Stream; // the stream of the last Fwrite, until another call
-  bool MayHold; // home buffers it fully
-  bool Ended;   // the thread is ending: nothing more is held
-  bool Sending; // sending what it held (its Fwrite's own flush)
-  char *Bytes;  // held, in the agent's memory
-  size_t Size, Capacity;
+  // Taken by the thread to change what it holds or send it, and by
+  // takeHeldAtExit on another thread, which then owns what is held.
+  std::mutex Guard;
+  // Under Guard:
+  FILE *Stream = nullptr; // the stream of the last Fwrite, until another call
+  bool MayHold = false;   // home buffers it fully
+  bool Ended = false;     // the thread is ending: nothing more is held
+  char *Bytes = nullptr;  // held, in the agent's memory
+  size_t Size = 0, Capacity = 0;
+  // The thread's own:
+  bool Sending = false; // sending what it held (its Fwrite's own flush)
+  bool Listed = false;  // in Holders
+  // Under HoldersMutex:
+  HeldOutput *Prev = nullptr, *Next = nullptr;
 };
+static_assert(std::is_trivially_destructible_v<HeldOutput>);
 constexpr size_t HoldSmallerThan = 4096, HoldAtMost = 64 << 10;
-[[gnu::tls_model("initial-exec")]] thread_local HeldOutput Held;
+[[gnu::tls_model("initial-exec")]] constinit thread_local HeldOutput Held;
+
+/// The threads of this node that have written to a stream, for home's exit.
+constinit std::mutex HoldersMutex;
+constinit HeldOutput *Holders = nullptr;
+/// Home is exiting: what threads write from now on is not held.
+constinit std::atomic<bool> HomeEnding{false};
 
 /// io::HomeCall, and after any call but a write: it may have closed,
 /// reopened or rebuffered the stream, so the next write asks home again
@@ -445,8 +466,10 @@ struct HomeCall : io::HomeCall {
   using io::HomeCall::HomeCall;
   threads::HomeAnswer send() {
     threads::HomeAnswer A = io::HomeCall::send();
-    if (op() != io::Op::Fwrite)
+    if (op() != io::Op::Fwrite) {
+      std::lock_guard<std::mutex> Lock(Held.Guard);
       Held.Stream = nullptr;
+    }
     return A;
   }
 };
@@ -957,18 +980,18 @@ int streamCall(io::Op O, FILE *F, int Arg) {
 }
 
 /// fwrite's bytes, in parts of at most io::Chunk: the bytes written.
-/// One Fwrite of Bytes; the answer says whether home may be sent the next
-/// writes held.
-size_t sendStream(FILE *F, const char *Bytes, size_t Size) {
+/// MayHold: whether home's answer to the last part lets the next writes
+/// to F be held.
+size_t sendStream(FILE *F, const char *Bytes, size_t Size, bool &MayHold) {
   Local Scope;
   size_t Done = 0;
+  MayHold = false;
   while (Done < Size) {
     size_t Part = std::min(Size - Done, io::Chunk);
     HomeCall C(io::Op::Fwrite);
     C.args().u64(handle(F)).bytes(Bytes + Done, Part);
     threads::HomeAnswer A = C.send();
-    Held.Stream = F;
-    Held.MayHold = A.Data == "1" && static_cast<size_t>(A.Value) == Part;
+    MayHold = A.Data == "1" && static_cast<size_t>(A.Value) == Part;
     Done += static_cast<size_t>(A.Value);
     if (static_cast<size_t>(A.Value) < Part) {
       errno = A.Errno;
@@ -978,49 +1001,96 @@ size_t sendStream(FILE *F, const char *Bytes, size_t Size) {
   return Done;
 }
 
-/// Sends what is held (threads::setHeldOutputFlush). A failure sets the
-/// stream's error at home, where ferror finds it, as a buffered write's
-/// failure does.
+/// Sends what is held, under Held.Guard. A failure sets the stream's error
+/// at home, where ferror finds it, as a buffered write's failure does.
+void sendHeld() {
+  if (!Held.Size)
+    return;
+  size_t Size = Held.Size;
+  Held.Size = 0;
+  Held.Sending = true;
+  Held.MayHold = false;
+  sendStream(Held.Stream, Held.Bytes, Size, Held.MayHold);
+  Held.Sending = false;
+}
+
+void listHeld() {
+  std::lock_guard<std::mutex> Lock(HoldersMutex);
+  Held.Prev = nullptr;
+  Held.Next = Holders;
+  if (Holders)
+    Holders->Prev = &Held;
+  Holders = &Held;
+  Held.Listed = true;
+}
+
+void unlistHeld() {
+  std::lock_guard<std::mutex> Lock(HoldersMutex);
+  (Held.Prev ? Held.Prev->Next : Holders) = Held.Next;
+  if (Held.Next)
+    Held.Next->Prev = Held.Prev;
+  Held.Listed = false;
+}
+
+/// Sends what is held (threads::setHeldOutput). Final: the thread ends;
+/// nothing more is held, and home's exit no longer looks here.
 void flushHeld(bool Final) {
   if (Held.Sending)
     return; // the call home of what is being sent
-  if (Held.Size) {
-    size_t Size = Held.Size;
-    Held.Size = 0;
-    Held.Sending = true;
-    sendStream(Held.Stream, Held.Bytes, Size);
-    Held.Sending = false;
+  {
+    std::lock_guard<std::mutex> Lock(Held.Guard);
+    sendHeld();
+    if (Final) {
+      Local Scope;
+      std::free(Held.Bytes);
+      Held.Bytes = nullptr;
+      Held.Size = Held.Capacity = 0;
+      Held.Stream = nullptr;
+      Held.Ended = true;
+    }
   }
-  if (Final) {
+  if (Final && Held.Listed)
+    unlistHeld();
+}
+
+/// Appends Bytes to what is held, under Held.Guard, when F's may be held.
+bool hold(FILE *F, const void *Buf, size_t Bytes) {
+  if (Held.Stream != F || !Held.MayHold || Held.Ended ||
+      Bytes >= HoldSmallerThan || HomeEnding.load(std::memory_order_relaxed))
+    return false;
+  if (Held.Size + Bytes > Held.Capacity) {
     Local Scope;
-    std::free(Held.Bytes);
-    Held = {};
-    Held.Ended = true;
+    size_t Want = std::max(Held.Size + Bytes, HoldAtMost);
+    auto *Grown = static_cast<char *>(std::realloc(Held.Bytes, Want));
+    if (!Grown)
+      return false;
+    Held.Bytes = Grown;
+    Held.Capacity = Want;
   }
+  std::memcpy(Held.Bytes + Held.Size, Buf, Bytes);
+  Held.Size += Bytes;
+  return true;
 }
 
 /// fwrite's bytes, held or sent: the bytes written.
 size_t writeStream(FILE *F, const void *Buf, size_t Bytes) {
-  if (Held.Stream == F && Held.MayHold && !Held.Ended &&
-      Bytes < HoldSmallerThan) {
-    if (Held.Size + Bytes > Held.Capacity) {
-      Local Scope;
-      size_t Want = std::max(Held.Size + Bytes, HoldAtMost);
-      auto *Grown = static_cast<char *>(std::realloc(Held.Bytes, Want));
-      if (!Grown)
-        return flushHeld(false),
-               sendStream(F, static_cast<const char *>(Buf), Bytes);
-      Held.Bytes = Grown;
-      Held.Capacity = Want;
+  if (!Held.Listed && !Held.Ended)
+    listHeld();
+  {
+    std::lock_guard<std::mutex> Lock(Held.Guard);
+    if (hold(F, Buf, Bytes)) {
+      if (Held.Size >= HoldAtMost)
+        sendHeld();
+      return Bytes;
     }
-    std::memcpy(Held.Bytes + Held.Size, Buf, Bytes);
-    Held.Size += Bytes;
-    if (Held.Size >= HoldAtMost)
-      flushHeld(false);
-    return Bytes;
   }
   flushHeld(false);
-  return sendStream(F, static_cast<const char *>(Buf), Bytes);
+  bool MayHold;
+  size_t Done = sendStream(F, static_cast<const char *>(Buf), Bytes, MayHold);
+  std::lock_guard<std::mutex> Lock(Held.Guard);
+  Held.Stream = F;
+  Held.MayHold = MayHold;
+  return Done;
 }
 
 size_t fwrite(const void *Buf, size_t Size, size_t Count, FILE *F) {
@@ -1740,8 +1810,40 @@ void threadOutputFlush(bool Final) {
   remote::flushHeld(Final);
 }
 
+/// Home is exiting (threads::setHeldOutput): takes what every thread of
+/// this node holds, waiting at most Seconds for threads that are sending
+/// theirs, and hands it to Send while those threads can neither send nor
+/// hold more; from then on nothing is held.
+void takeHeldAtExit(double Seconds, threads::SendHeldFn Send) {
+  Local Scope;
+  HomeEnding.store(true);
+  auto Deadline = std::chrono::steady_clock::now() +
+                  std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::duration<double>(Seconds));
+  std::lock_guard<std::mutex> List(HoldersMutex);
+  std::vector<std::unique_lock<std::mutex>> Taken;
+  std::vector<threads::HeldBytes> Bytes;
+  unsigned Left = 0;
+  for (HeldOutput *H = Holders; H; H = H->Next) {
+    std::unique_lock<std::mutex> Lock(H->Guard, std::try_to_lock);
+    while (!Lock.owns_lock() && std::chrono::steady_clock::now() < Deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      Lock.try_lock();
+    }
+    if (!Lock.owns_lock()) {
+      ++Left; // a send that did not end in time: home warns
+      continue;
+    }
+    if (H->Size)
+      Bytes.push_back({handle(H->Stream), std::string(H->Bytes, H->Size)});
+    H->Size = 0;
+    Taken.push_back(std::move(Lock));
+  }
+  Send(Bytes, Left);
+}
+
 [[gnu::constructor(101)]] void holdOutput() {
-  threads::setHeldOutputFlush(threadOutputFlush);
+  threads::setHeldOutput(threadOutputFlush, takeHeldAtExit);
 }
 
 void flushHeldOutput() { remote::flushHeld(false); }
