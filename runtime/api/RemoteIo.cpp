@@ -66,6 +66,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -75,6 +76,7 @@
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <termios.h>
 #include <thread>
 #include <type_traits>
@@ -384,7 +386,11 @@ void flushHeldOutput();
   X(euidaccess) X(eaccess) X(pathconf) X(fpathconf) X(mknod) X(mknodat) \
   X(statx) X(tcflush) X(tcdrain) X(tcsendbreak) X(tcgetpgrp) \
   X(posix_fadvise) X(posix_fadvise64) X(ppoll) X(__ppoll_chk) X(__poll_chk) \
-  X(pselect)
+  X(pselect) X(tcsetpgrp) X(tcgetsid) X(tcflow) X(sendfile) X(sendfile64) \
+  X(copy_file_range) X(splice) X(tee) X(getxattr) X(lgetxattr) X(fgetxattr) \
+  X(setxattr) X(lsetxattr) X(fsetxattr) X(listxattr) X(llistxattr) \
+  X(flistxattr) X(removexattr) X(lremovexattr) X(fremovexattr) X(tmpnam) \
+  X(tmpnam_r) X(tempnam)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -1473,8 +1479,9 @@ int mkfifoat(int Dir, const char *Path, mode_t Mode) {
   return static_cast<int>(simple(C));
 }
 
-int ints(io::IntCall Call, int Fd, const char *Path, uint64_t A, uint64_t B = 0,
-         uint64_t C = 0) {
+/// Op::Ints, answered by a long (pathconf's, tee's) or an int.
+long intsLong(io::IntCall Call, int Fd, const char *Path, uint64_t A,
+              uint64_t B = 0, uint64_t C = 0) {
   HomeCall H(io::Op::Ints);
   H.args()
       .i32(static_cast<int32_t>(Call))
@@ -1483,7 +1490,12 @@ int ints(io::IntCall Call, int Fd, const char *Path, uint64_t A, uint64_t B = 0,
       .u64(A)
       .u64(B)
       .u64(C);
-  return static_cast<int>(simple(H));
+  return static_cast<long>(simple(H));
+}
+
+int ints(io::IntCall Call, int Fd, const char *Path, uint64_t A, uint64_t B = 0,
+         uint64_t C = 0) {
+  return static_cast<int>(intsLong(Call, Fd, Path, A, B, C));
 }
 
 int utimens(int Dir, const char *Path, const struct timespec Times[2],
@@ -1710,20 +1722,6 @@ int statx(int Dir, const char *Path, int Flags, unsigned Mask,
   return static_cast<int>(result(A));
 }
 
-/// Op::Ints with a long answer (pathconf's).
-long intsLong(io::IntCall Call, int Fd, const char *Path, uint64_t A,
-              uint64_t B = 0, uint64_t C = 0) {
-  HomeCall H(io::Op::Ints);
-  H.args()
-      .i32(static_cast<int32_t>(Call))
-      .i32(Fd)
-      .str(Path ? Path : "")
-      .u64(A)
-      .u64(B)
-      .u64(C);
-  return static_cast<long>(simple(H));
-}
-
 /// A path call of Op::Ints: a null path fails as the kernel fails it.
 int pathInts(io::IntCall Call, int Dir, const char *Path, uint64_t A,
              uint64_t B = 0) {
@@ -1782,6 +1780,141 @@ long pathconf(const char *Path, int Name) {
   if (!Path)
     return badAddress<long>();
   return intsLong(io::IntCall::Pathconf, -1, Path, static_cast<uint64_t>(Name));
+}
+
+/// sendfile: the bytes move at home; the offset, when given, comes back as
+/// the call left it.
+ssize_t sendfile(int Out, int In, off64_t *Offset, size_t Bytes) {
+  HomeCall C(io::Op::Sendfile);
+  C.args()
+      .i32(Out)
+      .i32(In)
+      .u32(Offset != nullptr)
+      .u64(Offset ? static_cast<uint64_t>(*Offset) : 0)
+      .u64(Bytes);
+  threads::HomeAnswer A = C.send();
+  if (Offset && A.Data.size() == sizeof *Offset)
+    std::memcpy(Offset, A.Data.data(), sizeof *Offset);
+  return result(A);
+}
+
+/// copy_file_range and splice (Op::CopyFileRange, Op::Splice), as sendfile.
+ssize_t copyRange(io::Op O, int In, off64_t *InOffset, int Out,
+                  off64_t *OutOffset, size_t Bytes, unsigned Flags) {
+  HomeCall C(O);
+  C.args()
+      .i32(In)
+      .u32(InOffset != nullptr)
+      .u64(InOffset ? static_cast<uint64_t>(*InOffset) : 0)
+      .i32(Out)
+      .u32(OutOffset != nullptr)
+      .u64(OutOffset ? static_cast<uint64_t>(*OutOffset) : 0)
+      .u64(Bytes)
+      .u32(Flags);
+  threads::HomeAnswer A = C.send();
+  if (A.Data.size() == 2 * sizeof(off64_t)) {
+    if (InOffset)
+      std::memcpy(InOffset, A.Data.data(), sizeof *InOffset);
+    if (OutOffset)
+      std::memcpy(OutOffset, A.Data.data() + sizeof(off64_t),
+                  sizeof *OutOffset);
+  }
+  return result(A);
+}
+
+/// The *xattr calls: On says how the file is named (Path or Fd). Get and
+/// List answer into Out, of Size bytes (0: only the size is asked).
+ssize_t readXattr(io::XattrCall Call, io::XattrOn On, int Fd, const char *Path,
+                  const char *Name, void *Out, size_t Size) {
+  if ((On != io::XattrOn::Fd && !Path) || (Call == io::XattrCall::Get && !Name))
+    return badAddress<ssize_t>();
+  HomeCall C(io::Op::Xattr);
+  C.args()
+      .u32(static_cast<uint32_t>(Call))
+      .u32(static_cast<uint32_t>(On))
+      .i32(Fd)
+      .str(Path ? Path : "")
+      .str(Name ? Name : "")
+      .str({})
+      .u64(Size)
+      .i32(0);
+  threads::HomeAnswer A = C.send();
+  if (A.Value > 0 && Size) {
+    if (!Out)
+      return badAddress<ssize_t>(); // as the kernel's copy to it fails
+    std::memcpy(Out, A.Data.data(), std::min(A.Data.size(), Size));
+  }
+  return result(A);
+}
+
+int changeXattr(io::XattrCall Call, io::XattrOn On, int Fd, const char *Path,
+                const char *Name, const void *Value, size_t Size, int Flags) {
+  if ((On != io::XattrOn::Fd && !Path) || !Name || (!Value && Size))
+    return badAddress<int>();
+  if (Size > io::Chunk) { // the kernel's limit is far lower (64 KiB)
+    errno = E2BIG;
+    return -1;
+  }
+  HomeCall C(io::Op::Xattr);
+  C.args()
+      .u32(static_cast<uint32_t>(Call))
+      .u32(static_cast<uint32_t>(On))
+      .i32(Fd)
+      .str(Path ? Path : "")
+      .str(Name)
+      .str(Size ? std::string_view(static_cast<const char *>(Value), Size)
+                : std::string_view())
+      .u64(Size)
+      .i32(Flags);
+  return static_cast<int>(simple(C));
+}
+
+/// tmpnam's and tempnam's names are made at home (its TMPDIR, its
+/// directories, the names free there).
+bool tempName(bool Tempnam, const char *Dir, const char *Prefix,
+              std::string &Name) {
+  HomeCall C(io::Op::Tmpnam);
+  C.args()
+      .u32(Tempnam)
+      .u32(Dir != nullptr)
+      .str(Dir ? Dir : "")
+      .u32(Prefix != nullptr)
+      .str(Prefix ? Prefix : "");
+  threads::HomeAnswer A = C.send();
+  if (result(A) < 0)
+    return false;
+  Name = std::move(A.Data);
+  return true;
+}
+
+/// tmpnam into Buf, or (tmpnam's, when Buf is null) a buffer of this
+/// node's, as the C library's own static one.
+char *tmpnam(char *Buf, bool Reentrant) {
+  static char Own[L_tmpnam];
+  if (!Buf && Reentrant)
+    return nullptr;
+  Local Scope;
+  std::string Name;
+  if (!tempName(false, nullptr, nullptr, Name) || Name.size() >= L_tmpnam)
+    return nullptr;
+  char *Out = Buf ? Buf : Own;
+  std::memcpy(Out, Name.c_str(), Name.size() + 1);
+  return Out;
+}
+
+/// tempnam's name, in the program's heap (the caller frees it).
+char *tempnam(const char *Dir, const char *Prefix) {
+  Local Scope;
+  std::string Name;
+  if (!tempName(true, Dir, Prefix, Name))
+    return nullptr;
+  auto *Copy = static_cast<char *>(programRealloc(nullptr, Name.size() + 1));
+  if (!Copy) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  std::memcpy(Copy, Name.c_str(), Name.size() + 1);
+  return Copy;
 }
 
 /// ioctl's requests carry arguments of any shape: none is forwarded. The
@@ -3694,6 +3827,179 @@ GRID_INTERPOSE pid_t tcgetpgrp(int Fd) noexcept {
   if (remoteCaller())
     return remote::ints(io::IntCall::Tcgetpgrp, Fd, nullptr, 0);
   return REAL(tcgetpgrp)(Fd);
+}
+
+GRID_INTERPOSE int tcsetpgrp(int Fd, pid_t Group) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Tcsetpgrp, Fd, nullptr,
+                        static_cast<uint64_t>(Group));
+  return REAL(tcsetpgrp)(Fd, Group);
+}
+
+GRID_INTERPOSE pid_t tcgetsid(int Fd) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Tcgetsid, Fd, nullptr, 0);
+  return REAL(tcgetsid)(Fd);
+}
+
+GRID_INTERPOSE int tcflow(int Fd, int Action) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Tcflow, Fd, nullptr,
+                        static_cast<uint64_t>(Action));
+  return REAL(tcflow)(Fd, Action);
+}
+
+GRID_INTERPOSE ssize_t sendfile(int Out, int In, off_t *Offset,
+                                size_t Bytes) noexcept {
+  if (remoteCaller())
+    return remote::sendfile(Out, In, Offset, Bytes);
+  return REAL(sendfile)(Out, In, Offset, Bytes);
+}
+
+GRID_INTERPOSE ssize_t sendfile64(int Out, int In, off64_t *Offset,
+                                  size_t Bytes) noexcept {
+  if (remoteCaller())
+    return remote::sendfile(Out, In, Offset, Bytes);
+  return REAL(sendfile64)(Out, In, Offset, Bytes);
+}
+
+GRID_INTERPOSE ssize_t copy_file_range(int In, off64_t *InOffset, int Out,
+                                       off64_t *OutOffset, size_t Bytes,
+                                       unsigned Flags) {
+  if (remoteCaller())
+    return remote::copyRange(io::Op::CopyFileRange, In, InOffset, Out,
+                             OutOffset, Bytes, Flags);
+  return REAL(copy_file_range)(In, InOffset, Out, OutOffset, Bytes, Flags);
+}
+
+GRID_INTERPOSE ssize_t splice(int In, off64_t *InOffset, int Out,
+                              off64_t *OutOffset, size_t Bytes,
+                              unsigned Flags) {
+  if (remoteCaller())
+    return remote::copyRange(io::Op::Splice, In, InOffset, Out, OutOffset,
+                             Bytes, Flags);
+  return REAL(splice)(In, InOffset, Out, OutOffset, Bytes, Flags);
+}
+
+GRID_INTERPOSE ssize_t tee(int In, int Out, size_t Bytes, unsigned Flags) {
+  if (remoteCaller())
+    return remote::intsLong(io::IntCall::Tee, In, nullptr,
+                            static_cast<uint64_t>(Out), Bytes, Flags);
+  return REAL(tee)(In, Out, Bytes, Flags);
+}
+
+// The *xattr calls: the file, its attributes and their values are home's.
+GRID_INTERPOSE ssize_t getxattr(const char *Path, const char *Name, void *Value,
+                                size_t Size) noexcept {
+  if (remoteCaller())
+    return remote::readXattr(io::XattrCall::Get, io::XattrOn::Path, -1, Path,
+                             Name, Value, Size);
+  return REAL(getxattr)(Path, Name, Value, Size);
+}
+
+GRID_INTERPOSE ssize_t lgetxattr(const char *Path, const char *Name,
+                                 void *Value, size_t Size) noexcept {
+  if (remoteCaller())
+    return remote::readXattr(io::XattrCall::Get, io::XattrOn::Link, -1, Path,
+                             Name, Value, Size);
+  return REAL(lgetxattr)(Path, Name, Value, Size);
+}
+
+GRID_INTERPOSE ssize_t fgetxattr(int Fd, const char *Name, void *Value,
+                                 size_t Size) noexcept {
+  if (remoteCaller())
+    return remote::readXattr(io::XattrCall::Get, io::XattrOn::Fd, Fd, nullptr,
+                             Name, Value, Size);
+  return REAL(fgetxattr)(Fd, Name, Value, Size);
+}
+
+GRID_INTERPOSE int setxattr(const char *Path, const char *Name,
+                            const void *Value, size_t Size,
+                            int Flags) noexcept {
+  if (remoteCaller())
+    return remote::changeXattr(io::XattrCall::Set, io::XattrOn::Path, -1, Path,
+                               Name, Value, Size, Flags);
+  return REAL(setxattr)(Path, Name, Value, Size, Flags);
+}
+
+GRID_INTERPOSE int lsetxattr(const char *Path, const char *Name,
+                             const void *Value, size_t Size,
+                             int Flags) noexcept {
+  if (remoteCaller())
+    return remote::changeXattr(io::XattrCall::Set, io::XattrOn::Link, -1, Path,
+                               Name, Value, Size, Flags);
+  return REAL(lsetxattr)(Path, Name, Value, Size, Flags);
+}
+
+GRID_INTERPOSE int fsetxattr(int Fd, const char *Name, const void *Value,
+                             size_t Size, int Flags) noexcept {
+  if (remoteCaller())
+    return remote::changeXattr(io::XattrCall::Set, io::XattrOn::Fd, Fd, nullptr,
+                               Name, Value, Size, Flags);
+  return REAL(fsetxattr)(Fd, Name, Value, Size, Flags);
+}
+
+GRID_INTERPOSE ssize_t listxattr(const char *Path, char *List,
+                                 size_t Size) noexcept {
+  if (remoteCaller())
+    return remote::readXattr(io::XattrCall::List, io::XattrOn::Path, -1, Path,
+                             nullptr, List, Size);
+  return REAL(listxattr)(Path, List, Size);
+}
+
+GRID_INTERPOSE ssize_t llistxattr(const char *Path, char *List,
+                                  size_t Size) noexcept {
+  if (remoteCaller())
+    return remote::readXattr(io::XattrCall::List, io::XattrOn::Link, -1, Path,
+                             nullptr, List, Size);
+  return REAL(llistxattr)(Path, List, Size);
+}
+
+GRID_INTERPOSE ssize_t flistxattr(int Fd, char *List, size_t Size) noexcept {
+  if (remoteCaller())
+    return remote::readXattr(io::XattrCall::List, io::XattrOn::Fd, Fd, nullptr,
+                             nullptr, List, Size);
+  return REAL(flistxattr)(Fd, List, Size);
+}
+
+GRID_INTERPOSE int removexattr(const char *Path, const char *Name) noexcept {
+  if (remoteCaller())
+    return remote::changeXattr(io::XattrCall::Remove, io::XattrOn::Path, -1,
+                               Path, Name, nullptr, 0, 0);
+  return REAL(removexattr)(Path, Name);
+}
+
+GRID_INTERPOSE int lremovexattr(const char *Path, const char *Name) noexcept {
+  if (remoteCaller())
+    return remote::changeXattr(io::XattrCall::Remove, io::XattrOn::Link, -1,
+                               Path, Name, nullptr, 0, 0);
+  return REAL(lremovexattr)(Path, Name);
+}
+
+GRID_INTERPOSE int fremovexattr(int Fd, const char *Name) noexcept {
+  if (remoteCaller())
+    return remote::changeXattr(io::XattrCall::Remove, io::XattrOn::Fd, Fd,
+                               nullptr, Name, nullptr, 0, 0);
+  return REAL(fremovexattr)(Fd, Name);
+}
+
+// tmpnam, tmpnam_r and tempnam: the name is home's, made at home.
+GRID_INTERPOSE char *tmpnam(char *Buf) noexcept {
+  if (remoteCaller())
+    return remote::tmpnam(Buf, false);
+  return REAL(tmpnam)(Buf);
+}
+
+GRID_INTERPOSE char *tmpnam_r(char *Buf) noexcept {
+  if (remoteCaller())
+    return remote::tmpnam(Buf, true);
+  return REAL(tmpnam_r)(Buf);
+}
+
+GRID_INTERPOSE char *tempnam(const char *Dir, const char *Prefix) noexcept {
+  if (remoteCaller())
+    return remote::tempnam(Dir, Prefix);
+  return REAL(tempnam)(Dir, Prefix);
 }
 
 // posix_fadvise answers the error number, as posix_fallocate.
