@@ -40,3 +40,26 @@ config.substitutions.append(("%gridrun", os.path.join(bindir, "gridrun")))
 config.substitutions.append(("%grid_src", config.grid_src_root))
 config.substitutions.append(("%grid_build", config.grid_obj_root))
 config.substitutions.append(("%mpirun", "%s --oversubscribe" % config.mpiexec))
+
+# user-xattr: the file system the tests write on (the build tree) keeps
+# extended attributes of the user namespace (remote-io/xattrs.c needs them;
+# without, lit reports that test unsupported, and says why here).
+def user_xattrs_work(directory):
+    probe = os.path.join(directory, ".user-xattr-probe")
+    try:
+        os.makedirs(directory, exist_ok=True)
+        with open(probe, "w"):
+            pass
+        os.setxattr(probe, "user.grid", b"1")
+        return os.getxattr(probe, "user.grid") == b"1"
+    except OSError:
+        return False
+    finally:
+        if os.path.exists(probe):
+            os.unlink(probe)
+
+if user_xattrs_work(config.test_exec_root):
+    config.available_features.add("user-xattr")
+else:
+    lit_config.note("extended attributes of the user namespace do not work in "
+                    + config.test_exec_root + ": remote-io/xattrs.c is unsupported")

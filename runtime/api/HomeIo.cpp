@@ -13,6 +13,7 @@
 #include "api/Launch.h"
 #include "api/RemoteIo.h"
 #include "cluster/Wire.h"
+#include "core/NextSymbol.h"
 #include "threads/Threads.h"
 
 #include <algorithm>
@@ -34,11 +35,13 @@
 #include <string>
 #include <sys/file.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <termios.h>
 #include <unistd.h>
 #include <vector>
@@ -358,8 +361,118 @@ HomeAnswer ints(wire::Reader &R) {
     return answerInt(tcsendbreak(Fd, int(A)));
   case IntCall::Tcgetpgrp:
     return answerInt(tcgetpgrp(Fd));
+  case IntCall::Tcsetpgrp:
+    return answerInt(tcsetpgrp(Fd, pid_t(A)));
+  case IntCall::Tcgetsid:
+    return answerInt(tcgetsid(Fd));
+  case IntCall::Tcflow:
+    return answerInt(tcflow(Fd, int(A)));
+  case IntCall::Tee:
+    return answerInt(tee(Fd, int(A), size_t(B), unsigned(C)));
   }
   return {-1, ENOSYS, {}};
+}
+
+/// sendfile, copy_file_range and splice: the bytes go from descriptor to
+/// descriptor here; the offsets given come back as the calls left them.
+HomeAnswer sendFile(wire::Reader &R) {
+  int Out = R.i32(), In = R.i32();
+  bool HasOffset = R.u32() != 0;
+  auto Offset = static_cast<off_t>(R.u64());
+  size_t Bytes = R.u64();
+  ssize_t N = sendfile(Out, In, HasOffset ? &Offset : nullptr, Bytes);
+  return answer(N, N < 0,
+                std::string(reinterpret_cast<char *>(&Offset), sizeof Offset));
+}
+
+HomeAnswer copyRange(Op O, wire::Reader &R) {
+  loff_t Offsets[2];
+  int In = R.i32();
+  bool HasIn = R.u32() != 0;
+  Offsets[0] = static_cast<loff_t>(R.u64());
+  int Out = R.i32();
+  bool HasOut = R.u32() != 0;
+  Offsets[1] = static_cast<loff_t>(R.u64());
+  size_t Bytes = R.u64();
+  unsigned Flags = R.u32();
+  loff_t *InAt = HasIn ? &Offsets[0] : nullptr;
+  loff_t *OutAt = HasOut ? &Offsets[1] : nullptr;
+  ssize_t N = O == Op::Splice
+                  ? splice(In, InAt, Out, OutAt, Bytes, Flags)
+                  : copy_file_range(In, InAt, Out, OutAt, Bytes, Flags);
+  int Errno = errno; // before the answer's allocation
+  return {N, N < 0 ? Errno : 0,
+          std::string(reinterpret_cast<char *>(Offsets), sizeof Offsets)};
+}
+
+/// The *xattr calls: a value or list comes back (none for a size query).
+HomeAnswer xattr(wire::Reader &R) {
+  auto Call = static_cast<XattrCall>(R.u32());
+  auto On = static_cast<XattrOn>(R.u32());
+  int Fd = R.i32();
+  std::string Path = text(R), Name = text(R);
+  std::string_view Value = R.str();
+  size_t Size = std::min<uint64_t>(R.u64(), Chunk);
+  int Flags = R.i32();
+  const char *P = Path.c_str(), *N = Name.c_str();
+  std::string Out(Call == XattrCall::Get || Call == XattrCall::List ? Size : 0,
+                  '\0');
+  char *Buf = Out.empty() ? nullptr : Out.data();
+  ssize_t Result = -1;
+  errno = EINVAL;
+  switch (Call) {
+  case XattrCall::Get:
+    Result = On == XattrOn::Fd     ? fgetxattr(Fd, N, Buf, Size)
+             : On == XattrOn::Link ? lgetxattr(P, N, Buf, Size)
+                                   : getxattr(P, N, Buf, Size);
+    break;
+  case XattrCall::List:
+    Result = On == XattrOn::Fd     ? flistxattr(Fd, Buf, Size)
+             : On == XattrOn::Link ? llistxattr(P, Buf, Size)
+                                   : listxattr(P, Buf, Size);
+    break;
+  case XattrCall::Set:
+    Result = On == XattrOn::Fd
+                 ? fsetxattr(Fd, N, Value.data(), Value.size(), Flags)
+             : On == XattrOn::Link
+                 ? lsetxattr(P, N, Value.data(), Value.size(), Flags)
+                 : setxattr(P, N, Value.data(), Value.size(), Flags);
+    break;
+  case XattrCall::Remove:
+    Result = On == XattrOn::Fd     ? fremovexattr(Fd, N)
+             : On == XattrOn::Link ? lremovexattr(P, N)
+                                   : removexattr(P, N);
+    break;
+  }
+  Out.resize(Result > 0 && Buf ? std::min(size_t(Result), Out.size()) : 0);
+  return answer(Result, Result < 0, std::move(Out));
+}
+
+/// tmpnam's and tempnam's names, made here: home's TMPDIR and directories.
+/// The C library's functions are looked up, not linked: the linker warns
+/// of every program that links them.
+decltype(&::tmpnam_r) RealTmpnamR = nullptr;
+decltype(&::tempnam) RealTempnam = nullptr;
+
+HomeAnswer tempName(wire::Reader &R) {
+  bool Tempnam = R.u32() != 0;
+  bool HasDir = R.u32() != 0;
+  std::string Dir = text(R);
+  bool HasPrefix = R.u32() != 0;
+  std::string Prefix = text(R);
+  if (!Tempnam) {
+    char Name[L_tmpnam];
+    if (!core::nextFunction(RealTmpnamR, "tmpnam_r")(Name))
+      return answer(-1, true);
+    return {0, 0, Name};
+  }
+  char *Name = core::nextFunction(RealTempnam, "tempnam")(
+      HasDir ? Dir.c_str() : nullptr, HasPrefix ? Prefix.c_str() : nullptr);
+  if (!Name)
+    return answer(-1, true);
+  HomeAnswer A{0, 0, Name};
+  free(Name);
+  return A;
 }
 
 HomeAnswer utimens(wire::Reader &R) {
@@ -842,6 +955,15 @@ HomeAnswer serve(wire::Reader &R) {
     return ppollFds(R);
   case Op::Pselect:
     return pselectFds(R);
+  case Op::Sendfile:
+    return sendFile(R);
+  case Op::CopyFileRange:
+  case Op::Splice:
+    return copyRange(O, R);
+  case Op::Xattr:
+    return xattr(R);
+  case Op::Tmpnam:
+    return tempName(R);
   }
   return {-1, ENOSYS, {}};
 }

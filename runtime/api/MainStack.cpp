@@ -5,7 +5,9 @@
 // library calls main from __libc_start_main; libgridrt, loaded before it,
 // interposes that function and, at home in a job, hands the real one a
 // main that switches to a stack from home's slice first. The constructors
-// and exit handlers still run on the original stack. pthread_exit in main
+// and exit handlers still run on the original stack; as main returns, what
+// remote threads hold of their output is written into home's streams
+// (threads::flushRemoteOutputAtExit). pthread_exit in main
 // unwinds to the C library's own frame on the original stack, as without
 // Grid. Only libgridrt.so contains this file.
 //===----------------------------------------------------------------------===//
@@ -65,6 +67,9 @@ int mainOnSharedStack(int Argc, char **Argv, char **Envp) {
   Shared.uc_link = &Original;
   makecontext(&Shared, runMain, 0);
   swapcontext(&Original, &Shared);
+  // Exit begins: what threads on other nodes hold of their output goes into
+  // home's streams before the program's exit handlers write theirs.
+  grid::threads::flushRemoteOutputAtExit();
   return MainResult;
 }
 

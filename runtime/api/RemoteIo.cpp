@@ -40,6 +40,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <climits>
 #include <cstdarg>
 #include <cstdio>
@@ -65,6 +66,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -74,9 +76,13 @@
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <termios.h>
+#include <thread>
+#include <type_traits>
 #include <unistd.h>
 #include <utime.h>
+#include <vector>
 
 #define GRID_INTERPOSE extern "C" __attribute__((visibility("default")))
 
@@ -380,7 +386,11 @@ void flushHeldOutput();
   X(euidaccess) X(eaccess) X(pathconf) X(fpathconf) X(mknod) X(mknodat) \
   X(statx) X(tcflush) X(tcdrain) X(tcsendbreak) X(tcgetpgrp) \
   X(posix_fadvise) X(posix_fadvise64) X(ppoll) X(__ppoll_chk) X(__poll_chk) \
-  X(pselect)
+  X(pselect) X(tcsetpgrp) X(tcgetsid) X(tcflow) X(sendfile) X(sendfile64) \
+  X(copy_file_range) X(splice) X(tee) X(getxattr) X(lgetxattr) X(fgetxattr) \
+  X(setxattr) X(lsetxattr) X(fsetxattr) X(listxattr) X(llistxattr) \
+  X(flistxattr) X(removexattr) X(lremovexattr) X(fremovexattr) X(tmpnam) \
+  X(tmpnam_r) X(tempnam)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -424,18 +434,36 @@ void *programRealloc(void *Old, size_t Bytes) {
 /// buffered or unbuffered: home says so in each Fwrite's answer) are held
 /// here and sent as one Fwrite: a thread printing line after line pays a
 /// round trip per 64 KiB, not per line. Nothing can tell, since home would
-/// have held the bytes in its buffer too: threads::setHeldOutputFlush sends
-/// them before the thread's next message, release or end. (POD, so the
+/// have held the bytes in its buffer too: threads::setHeldOutput's flush
+/// sends them before the thread's next message, release or end, and its
+/// take hands them to home as home begins to exit (takeHeldAtExit), as
+/// exit would have written home's buffer. (Constant-initialised, so the
 /// thread-local needs no constructor on an agent's thread.)
 struct HeldOutput {
-  FILE *Stream; // the stream of the last Fwrite, until another call
-  bool MayHold; // home buffers it fully
-  bool Ended;   // the thread is ending: nothing more is held
-  char *Bytes;  // held, in the agent's memory
-  size_t Size, Capacity;
+  // Taken by the thread to change what it holds or send it, and by
+  // takeHeldAtExit on another thread, which then owns what is held.
+  std::mutex Guard;
+  // Under Guard:
+  FILE *Stream = nullptr; // the stream of the last Fwrite, until another call
+  bool MayHold = false;   // home buffers it fully
+  bool Ended = false;     // the thread is ending: nothing more is held
+  char *Bytes = nullptr;  // held, in the agent's memory
+  size_t Size = 0, Capacity = 0;
+  // The thread's own:
+  bool Sending = false; // sending what it held (its Fwrite's own flush)
+  bool Listed = false;  // in Holders
+  // Under HoldersMutex:
+  HeldOutput *Prev = nullptr, *Next = nullptr;
 };
+static_assert(std::is_trivially_destructible_v<HeldOutput>);
 constexpr size_t HoldSmallerThan = 4096, HoldAtMost = 64 << 10;
-[[gnu::tls_model("initial-exec")]] thread_local HeldOutput Held;
+[[gnu::tls_model("initial-exec")]] constinit thread_local HeldOutput Held;
+
+/// The threads of this node that have written to a stream, for home's exit.
+constinit std::mutex HoldersMutex;
+constinit HeldOutput *Holders = nullptr;
+/// Home is exiting: what threads write from now on is not held.
+constinit std::atomic<bool> HomeEnding{false};
 
 /// io::HomeCall, and after any call but a write: it may have closed,
 /// reopened or rebuffered the stream, so the next write asks home again
@@ -444,8 +472,10 @@ struct HomeCall : io::HomeCall {
   using io::HomeCall::HomeCall;
   threads::HomeAnswer send() {
     threads::HomeAnswer A = io::HomeCall::send();
-    if (op() != io::Op::Fwrite)
+    if (op() != io::Op::Fwrite) {
+      std::lock_guard<std::mutex> Lock(Held.Guard);
       Held.Stream = nullptr;
+    }
     return A;
   }
 };
@@ -956,18 +986,18 @@ int streamCall(io::Op O, FILE *F, int Arg) {
 }
 
 /// fwrite's bytes, in parts of at most io::Chunk: the bytes written.
-/// One Fwrite of Bytes; the answer says whether home may be sent the next
-/// writes held.
-size_t sendStream(FILE *F, const char *Bytes, size_t Size) {
+/// MayHold: whether home's answer to the last part lets the next writes
+/// to F be held.
+size_t sendStream(FILE *F, const char *Bytes, size_t Size, bool &MayHold) {
   Local Scope;
   size_t Done = 0;
+  MayHold = false;
   while (Done < Size) {
     size_t Part = std::min(Size - Done, io::Chunk);
     HomeCall C(io::Op::Fwrite);
     C.args().u64(handle(F)).bytes(Bytes + Done, Part);
     threads::HomeAnswer A = C.send();
-    Held.Stream = F;
-    Held.MayHold = A.Data == "1" && static_cast<size_t>(A.Value) == Part;
+    MayHold = A.Data == "1" && static_cast<size_t>(A.Value) == Part;
     Done += static_cast<size_t>(A.Value);
     if (static_cast<size_t>(A.Value) < Part) {
       errno = A.Errno;
@@ -977,45 +1007,96 @@ size_t sendStream(FILE *F, const char *Bytes, size_t Size) {
   return Done;
 }
 
-/// Sends what is held (threads::setHeldOutputFlush). A failure sets the
-/// stream's error at home, where ferror finds it, as a buffered write's
-/// failure does.
+/// Sends what is held, under Held.Guard. A failure sets the stream's error
+/// at home, where ferror finds it, as a buffered write's failure does.
+void sendHeld() {
+  if (!Held.Size)
+    return;
+  size_t Size = Held.Size;
+  Held.Size = 0;
+  Held.Sending = true;
+  Held.MayHold = false;
+  sendStream(Held.Stream, Held.Bytes, Size, Held.MayHold);
+  Held.Sending = false;
+}
+
+void listHeld() {
+  std::lock_guard<std::mutex> Lock(HoldersMutex);
+  Held.Prev = nullptr;
+  Held.Next = Holders;
+  if (Holders)
+    Holders->Prev = &Held;
+  Holders = &Held;
+  Held.Listed = true;
+}
+
+void unlistHeld() {
+  std::lock_guard<std::mutex> Lock(HoldersMutex);
+  (Held.Prev ? Held.Prev->Next : Holders) = Held.Next;
+  if (Held.Next)
+    Held.Next->Prev = Held.Prev;
+  Held.Listed = false;
+}
+
+/// Sends what is held (threads::setHeldOutput). Final: the thread ends;
+/// nothing more is held, and home's exit no longer looks here.
 void flushHeld(bool Final) {
-  if (Held.Size) {
-    size_t Size = Held.Size;
-    Held.Size = 0;
-    sendStream(Held.Stream, Held.Bytes, Size);
+  if (Held.Sending)
+    return; // the call home of what is being sent
+  {
+    std::lock_guard<std::mutex> Lock(Held.Guard);
+    sendHeld();
+    if (Final) {
+      Local Scope;
+      std::free(Held.Bytes);
+      Held.Bytes = nullptr;
+      Held.Size = Held.Capacity = 0;
+      Held.Stream = nullptr;
+      Held.Ended = true;
+    }
   }
-  if (Final) {
+  if (Final && Held.Listed)
+    unlistHeld();
+}
+
+/// Appends Bytes to what is held, under Held.Guard, when F's may be held.
+bool hold(FILE *F, const void *Buf, size_t Bytes) {
+  if (Held.Stream != F || !Held.MayHold || Held.Ended ||
+      Bytes >= HoldSmallerThan || HomeEnding.load(std::memory_order_relaxed))
+    return false;
+  if (Held.Size + Bytes > Held.Capacity) {
     Local Scope;
-    std::free(Held.Bytes);
-    Held = {};
-    Held.Ended = true;
+    size_t Want = std::max(Held.Size + Bytes, HoldAtMost);
+    auto *Grown = static_cast<char *>(std::realloc(Held.Bytes, Want));
+    if (!Grown)
+      return false;
+    Held.Bytes = Grown;
+    Held.Capacity = Want;
   }
+  std::memcpy(Held.Bytes + Held.Size, Buf, Bytes);
+  Held.Size += Bytes;
+  return true;
 }
 
 /// fwrite's bytes, held or sent: the bytes written.
 size_t writeStream(FILE *F, const void *Buf, size_t Bytes) {
-  if (Held.Stream == F && Held.MayHold && !Held.Ended &&
-      Bytes < HoldSmallerThan) {
-    if (Held.Size + Bytes > Held.Capacity) {
-      Local Scope;
-      size_t Want = std::max(Held.Size + Bytes, HoldAtMost);
-      auto *Grown = static_cast<char *>(std::realloc(Held.Bytes, Want));
-      if (!Grown)
-        return flushHeld(false),
-               sendStream(F, static_cast<const char *>(Buf), Bytes);
-      Held.Bytes = Grown;
-      Held.Capacity = Want;
+  if (!Held.Listed && !Held.Ended)
+    listHeld();
+  {
+    std::lock_guard<std::mutex> Lock(Held.Guard);
+    if (hold(F, Buf, Bytes)) {
+      if (Held.Size >= HoldAtMost)
+        sendHeld();
+      return Bytes;
     }
-    std::memcpy(Held.Bytes + Held.Size, Buf, Bytes);
-    Held.Size += Bytes;
-    if (Held.Size >= HoldAtMost)
-      flushHeld(false);
-    return Bytes;
   }
   flushHeld(false);
-  return sendStream(F, static_cast<const char *>(Buf), Bytes);
+  bool MayHold;
+  size_t Done = sendStream(F, static_cast<const char *>(Buf), Bytes, MayHold);
+  std::lock_guard<std::mutex> Lock(Held.Guard);
+  Held.Stream = F;
+  Held.MayHold = MayHold;
+  return Done;
 }
 
 size_t fwrite(const void *Buf, size_t Size, size_t Count, FILE *F) {
@@ -1398,8 +1479,9 @@ int mkfifoat(int Dir, const char *Path, mode_t Mode) {
   return static_cast<int>(simple(C));
 }
 
-int ints(io::IntCall Call, int Fd, const char *Path, uint64_t A, uint64_t B = 0,
-         uint64_t C = 0) {
+/// Op::Ints, answered by a long (pathconf's, tee's) or an int.
+long intsLong(io::IntCall Call, int Fd, const char *Path, uint64_t A,
+              uint64_t B = 0, uint64_t C = 0) {
   HomeCall H(io::Op::Ints);
   H.args()
       .i32(static_cast<int32_t>(Call))
@@ -1408,7 +1490,12 @@ int ints(io::IntCall Call, int Fd, const char *Path, uint64_t A, uint64_t B = 0,
       .u64(A)
       .u64(B)
       .u64(C);
-  return static_cast<int>(simple(H));
+  return static_cast<long>(simple(H));
+}
+
+int ints(io::IntCall Call, int Fd, const char *Path, uint64_t A, uint64_t B = 0,
+         uint64_t C = 0) {
+  return static_cast<int>(intsLong(Call, Fd, Path, A, B, C));
 }
 
 int utimens(int Dir, const char *Path, const struct timespec Times[2],
@@ -1635,20 +1722,6 @@ int statx(int Dir, const char *Path, int Flags, unsigned Mask,
   return static_cast<int>(result(A));
 }
 
-/// Op::Ints with a long answer (pathconf's).
-long intsLong(io::IntCall Call, int Fd, const char *Path, uint64_t A,
-              uint64_t B = 0, uint64_t C = 0) {
-  HomeCall H(io::Op::Ints);
-  H.args()
-      .i32(static_cast<int32_t>(Call))
-      .i32(Fd)
-      .str(Path ? Path : "")
-      .u64(A)
-      .u64(B)
-      .u64(C);
-  return static_cast<long>(simple(H));
-}
-
 /// A path call of Op::Ints: a null path fails as the kernel fails it.
 int pathInts(io::IntCall Call, int Dir, const char *Path, uint64_t A,
              uint64_t B = 0) {
@@ -1709,6 +1782,141 @@ long pathconf(const char *Path, int Name) {
   return intsLong(io::IntCall::Pathconf, -1, Path, static_cast<uint64_t>(Name));
 }
 
+/// sendfile: the bytes move at home; the offset, when given, comes back as
+/// the call left it.
+ssize_t sendfile(int Out, int In, off64_t *Offset, size_t Bytes) {
+  HomeCall C(io::Op::Sendfile);
+  C.args()
+      .i32(Out)
+      .i32(In)
+      .u32(Offset != nullptr)
+      .u64(Offset ? static_cast<uint64_t>(*Offset) : 0)
+      .u64(Bytes);
+  threads::HomeAnswer A = C.send();
+  if (Offset && A.Data.size() == sizeof *Offset)
+    std::memcpy(Offset, A.Data.data(), sizeof *Offset);
+  return result(A);
+}
+
+/// copy_file_range and splice (Op::CopyFileRange, Op::Splice), as sendfile.
+ssize_t copyRange(io::Op O, int In, off64_t *InOffset, int Out,
+                  off64_t *OutOffset, size_t Bytes, unsigned Flags) {
+  HomeCall C(O);
+  C.args()
+      .i32(In)
+      .u32(InOffset != nullptr)
+      .u64(InOffset ? static_cast<uint64_t>(*InOffset) : 0)
+      .i32(Out)
+      .u32(OutOffset != nullptr)
+      .u64(OutOffset ? static_cast<uint64_t>(*OutOffset) : 0)
+      .u64(Bytes)
+      .u32(Flags);
+  threads::HomeAnswer A = C.send();
+  if (A.Data.size() == 2 * sizeof(off64_t)) {
+    if (InOffset)
+      std::memcpy(InOffset, A.Data.data(), sizeof *InOffset);
+    if (OutOffset)
+      std::memcpy(OutOffset, A.Data.data() + sizeof(off64_t),
+                  sizeof *OutOffset);
+  }
+  return result(A);
+}
+
+/// The *xattr calls: On says how the file is named (Path or Fd). Get and
+/// List answer into Out, of Size bytes (0: only the size is asked).
+ssize_t readXattr(io::XattrCall Call, io::XattrOn On, int Fd, const char *Path,
+                  const char *Name, void *Out, size_t Size) {
+  if ((On != io::XattrOn::Fd && !Path) || (Call == io::XattrCall::Get && !Name))
+    return badAddress<ssize_t>();
+  HomeCall C(io::Op::Xattr);
+  C.args()
+      .u32(static_cast<uint32_t>(Call))
+      .u32(static_cast<uint32_t>(On))
+      .i32(Fd)
+      .str(Path ? Path : "")
+      .str(Name ? Name : "")
+      .str({})
+      .u64(Size)
+      .i32(0);
+  threads::HomeAnswer A = C.send();
+  if (A.Value > 0 && Size) {
+    if (!Out)
+      return badAddress<ssize_t>(); // as the kernel's copy to it fails
+    std::memcpy(Out, A.Data.data(), std::min(A.Data.size(), Size));
+  }
+  return result(A);
+}
+
+int changeXattr(io::XattrCall Call, io::XattrOn On, int Fd, const char *Path,
+                const char *Name, const void *Value, size_t Size, int Flags) {
+  if ((On != io::XattrOn::Fd && !Path) || !Name || (!Value && Size))
+    return badAddress<int>();
+  if (Size > io::Chunk) { // the kernel's limit is far lower (64 KiB)
+    errno = E2BIG;
+    return -1;
+  }
+  HomeCall C(io::Op::Xattr);
+  C.args()
+      .u32(static_cast<uint32_t>(Call))
+      .u32(static_cast<uint32_t>(On))
+      .i32(Fd)
+      .str(Path ? Path : "")
+      .str(Name)
+      .str(Size ? std::string_view(static_cast<const char *>(Value), Size)
+                : std::string_view())
+      .u64(Size)
+      .i32(Flags);
+  return static_cast<int>(simple(C));
+}
+
+/// tmpnam's and tempnam's names are made at home (its TMPDIR, its
+/// directories, the names free there).
+bool tempName(bool Tempnam, const char *Dir, const char *Prefix,
+              std::string &Name) {
+  HomeCall C(io::Op::Tmpnam);
+  C.args()
+      .u32(Tempnam)
+      .u32(Dir != nullptr)
+      .str(Dir ? Dir : "")
+      .u32(Prefix != nullptr)
+      .str(Prefix ? Prefix : "");
+  threads::HomeAnswer A = C.send();
+  if (result(A) < 0)
+    return false;
+  Name = std::move(A.Data);
+  return true;
+}
+
+/// tmpnam into Buf, or (tmpnam's, when Buf is null) a buffer of this
+/// node's, as the C library's own static one.
+char *tmpnam(char *Buf, bool Reentrant) {
+  static char Own[L_tmpnam];
+  if (!Buf && Reentrant)
+    return nullptr;
+  Local Scope;
+  std::string Name;
+  if (!tempName(false, nullptr, nullptr, Name) || Name.size() >= L_tmpnam)
+    return nullptr;
+  char *Out = Buf ? Buf : Own;
+  std::memcpy(Out, Name.c_str(), Name.size() + 1);
+  return Out;
+}
+
+/// tempnam's name, in the program's heap (the caller frees it).
+char *tempnam(const char *Dir, const char *Prefix) {
+  Local Scope;
+  std::string Name;
+  if (!tempName(true, Dir, Prefix, Name))
+    return nullptr;
+  auto *Copy = static_cast<char *>(programRealloc(nullptr, Name.size() + 1));
+  if (!Copy) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  std::memcpy(Copy, Name.c_str(), Name.size() + 1);
+  return Copy;
+}
+
 /// ioctl's requests carry arguments of any shape: none is forwarded. The
 /// call fails as on a descriptor that is no terminal, once with a warning.
 int ioctl(void *ReturnAddress) {
@@ -1735,8 +1943,40 @@ void threadOutputFlush(bool Final) {
   remote::flushHeld(Final);
 }
 
+/// Home is exiting (threads::setHeldOutput): takes what every thread of
+/// this node holds, waiting at most Seconds for threads that are sending
+/// theirs, and hands it to Send while those threads can neither send nor
+/// hold more; from then on nothing is held.
+void takeHeldAtExit(double Seconds, threads::SendHeldFn Send) {
+  Local Scope;
+  HomeEnding.store(true);
+  auto Deadline = std::chrono::steady_clock::now() +
+                  std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::duration<double>(Seconds));
+  std::lock_guard<std::mutex> List(HoldersMutex);
+  std::vector<std::unique_lock<std::mutex>> Taken;
+  std::vector<threads::HeldBytes> Bytes;
+  unsigned Left = 0;
+  for (HeldOutput *H = Holders; H; H = H->Next) {
+    std::unique_lock<std::mutex> Lock(H->Guard, std::try_to_lock);
+    while (!Lock.owns_lock() && std::chrono::steady_clock::now() < Deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      Lock.try_lock();
+    }
+    if (!Lock.owns_lock()) {
+      ++Left; // a send that did not end in time: home warns
+      continue;
+    }
+    if (H->Size)
+      Bytes.push_back({handle(H->Stream), std::string(H->Bytes, H->Size)});
+    H->Size = 0;
+    Taken.push_back(std::move(Lock));
+  }
+  Send(Bytes, Left);
+}
+
 [[gnu::constructor(101)]] void holdOutput() {
-  threads::setHeldOutputFlush(threadOutputFlush);
+  threads::setHeldOutput(threadOutputFlush, takeHeldAtExit);
 }
 
 void flushHeldOutput() { remote::flushHeld(false); }
@@ -3587,6 +3827,179 @@ GRID_INTERPOSE pid_t tcgetpgrp(int Fd) noexcept {
   if (remoteCaller())
     return remote::ints(io::IntCall::Tcgetpgrp, Fd, nullptr, 0);
   return REAL(tcgetpgrp)(Fd);
+}
+
+GRID_INTERPOSE int tcsetpgrp(int Fd, pid_t Group) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Tcsetpgrp, Fd, nullptr,
+                        static_cast<uint64_t>(Group));
+  return REAL(tcsetpgrp)(Fd, Group);
+}
+
+GRID_INTERPOSE pid_t tcgetsid(int Fd) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Tcgetsid, Fd, nullptr, 0);
+  return REAL(tcgetsid)(Fd);
+}
+
+GRID_INTERPOSE int tcflow(int Fd, int Action) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Tcflow, Fd, nullptr,
+                        static_cast<uint64_t>(Action));
+  return REAL(tcflow)(Fd, Action);
+}
+
+GRID_INTERPOSE ssize_t sendfile(int Out, int In, off_t *Offset,
+                                size_t Bytes) noexcept {
+  if (remoteCaller())
+    return remote::sendfile(Out, In, Offset, Bytes);
+  return REAL(sendfile)(Out, In, Offset, Bytes);
+}
+
+GRID_INTERPOSE ssize_t sendfile64(int Out, int In, off64_t *Offset,
+                                  size_t Bytes) noexcept {
+  if (remoteCaller())
+    return remote::sendfile(Out, In, Offset, Bytes);
+  return REAL(sendfile64)(Out, In, Offset, Bytes);
+}
+
+GRID_INTERPOSE ssize_t copy_file_range(int In, off64_t *InOffset, int Out,
+                                       off64_t *OutOffset, size_t Bytes,
+                                       unsigned Flags) {
+  if (remoteCaller())
+    return remote::copyRange(io::Op::CopyFileRange, In, InOffset, Out,
+                             OutOffset, Bytes, Flags);
+  return REAL(copy_file_range)(In, InOffset, Out, OutOffset, Bytes, Flags);
+}
+
+GRID_INTERPOSE ssize_t splice(int In, off64_t *InOffset, int Out,
+                              off64_t *OutOffset, size_t Bytes,
+                              unsigned Flags) {
+  if (remoteCaller())
+    return remote::copyRange(io::Op::Splice, In, InOffset, Out, OutOffset,
+                             Bytes, Flags);
+  return REAL(splice)(In, InOffset, Out, OutOffset, Bytes, Flags);
+}
+
+GRID_INTERPOSE ssize_t tee(int In, int Out, size_t Bytes, unsigned Flags) {
+  if (remoteCaller())
+    return remote::intsLong(io::IntCall::Tee, In, nullptr,
+                            static_cast<uint64_t>(Out), Bytes, Flags);
+  return REAL(tee)(In, Out, Bytes, Flags);
+}
+
+// The *xattr calls: the file, its attributes and their values are home's.
+GRID_INTERPOSE ssize_t getxattr(const char *Path, const char *Name, void *Value,
+                                size_t Size) noexcept {
+  if (remoteCaller())
+    return remote::readXattr(io::XattrCall::Get, io::XattrOn::Path, -1, Path,
+                             Name, Value, Size);
+  return REAL(getxattr)(Path, Name, Value, Size);
+}
+
+GRID_INTERPOSE ssize_t lgetxattr(const char *Path, const char *Name,
+                                 void *Value, size_t Size) noexcept {
+  if (remoteCaller())
+    return remote::readXattr(io::XattrCall::Get, io::XattrOn::Link, -1, Path,
+                             Name, Value, Size);
+  return REAL(lgetxattr)(Path, Name, Value, Size);
+}
+
+GRID_INTERPOSE ssize_t fgetxattr(int Fd, const char *Name, void *Value,
+                                 size_t Size) noexcept {
+  if (remoteCaller())
+    return remote::readXattr(io::XattrCall::Get, io::XattrOn::Fd, Fd, nullptr,
+                             Name, Value, Size);
+  return REAL(fgetxattr)(Fd, Name, Value, Size);
+}
+
+GRID_INTERPOSE int setxattr(const char *Path, const char *Name,
+                            const void *Value, size_t Size,
+                            int Flags) noexcept {
+  if (remoteCaller())
+    return remote::changeXattr(io::XattrCall::Set, io::XattrOn::Path, -1, Path,
+                               Name, Value, Size, Flags);
+  return REAL(setxattr)(Path, Name, Value, Size, Flags);
+}
+
+GRID_INTERPOSE int lsetxattr(const char *Path, const char *Name,
+                             const void *Value, size_t Size,
+                             int Flags) noexcept {
+  if (remoteCaller())
+    return remote::changeXattr(io::XattrCall::Set, io::XattrOn::Link, -1, Path,
+                               Name, Value, Size, Flags);
+  return REAL(lsetxattr)(Path, Name, Value, Size, Flags);
+}
+
+GRID_INTERPOSE int fsetxattr(int Fd, const char *Name, const void *Value,
+                             size_t Size, int Flags) noexcept {
+  if (remoteCaller())
+    return remote::changeXattr(io::XattrCall::Set, io::XattrOn::Fd, Fd, nullptr,
+                               Name, Value, Size, Flags);
+  return REAL(fsetxattr)(Fd, Name, Value, Size, Flags);
+}
+
+GRID_INTERPOSE ssize_t listxattr(const char *Path, char *List,
+                                 size_t Size) noexcept {
+  if (remoteCaller())
+    return remote::readXattr(io::XattrCall::List, io::XattrOn::Path, -1, Path,
+                             nullptr, List, Size);
+  return REAL(listxattr)(Path, List, Size);
+}
+
+GRID_INTERPOSE ssize_t llistxattr(const char *Path, char *List,
+                                  size_t Size) noexcept {
+  if (remoteCaller())
+    return remote::readXattr(io::XattrCall::List, io::XattrOn::Link, -1, Path,
+                             nullptr, List, Size);
+  return REAL(llistxattr)(Path, List, Size);
+}
+
+GRID_INTERPOSE ssize_t flistxattr(int Fd, char *List, size_t Size) noexcept {
+  if (remoteCaller())
+    return remote::readXattr(io::XattrCall::List, io::XattrOn::Fd, Fd, nullptr,
+                             nullptr, List, Size);
+  return REAL(flistxattr)(Fd, List, Size);
+}
+
+GRID_INTERPOSE int removexattr(const char *Path, const char *Name) noexcept {
+  if (remoteCaller())
+    return remote::changeXattr(io::XattrCall::Remove, io::XattrOn::Path, -1,
+                               Path, Name, nullptr, 0, 0);
+  return REAL(removexattr)(Path, Name);
+}
+
+GRID_INTERPOSE int lremovexattr(const char *Path, const char *Name) noexcept {
+  if (remoteCaller())
+    return remote::changeXattr(io::XattrCall::Remove, io::XattrOn::Link, -1,
+                               Path, Name, nullptr, 0, 0);
+  return REAL(lremovexattr)(Path, Name);
+}
+
+GRID_INTERPOSE int fremovexattr(int Fd, const char *Name) noexcept {
+  if (remoteCaller())
+    return remote::changeXattr(io::XattrCall::Remove, io::XattrOn::Fd, Fd,
+                               nullptr, Name, nullptr, 0, 0);
+  return REAL(fremovexattr)(Fd, Name);
+}
+
+// tmpnam, tmpnam_r and tempnam: the name is home's, made at home.
+GRID_INTERPOSE char *tmpnam(char *Buf) noexcept {
+  if (remoteCaller())
+    return remote::tmpnam(Buf, false);
+  return REAL(tmpnam)(Buf);
+}
+
+GRID_INTERPOSE char *tmpnam_r(char *Buf) noexcept {
+  if (remoteCaller())
+    return remote::tmpnam(Buf, true);
+  return REAL(tmpnam_r)(Buf);
+}
+
+GRID_INTERPOSE char *tempnam(const char *Dir, const char *Prefix) noexcept {
+  if (remoteCaller())
+    return remote::tempnam(Dir, Prefix);
+  return REAL(tempnam)(Dir, Prefix);
 }
 
 // posix_fadvise answers the error number, as posix_fallocate.

@@ -104,6 +104,17 @@
 //             str timespec                                -> n, the three sets
 //             (ppoll's and pselect's signal mask does not travel: home
 //             waits with the shadow's own)
+//   Sendfile  i32 out, i32 in, u32 has offset, u64 offset, u64 bytes
+//                                                         -> n, u64 offset
+//   CopyFileRange, Splice
+//             i32 in, u32 has offset, u64 offset, i32 out, u32 has offset,
+//             u64 offset, u64 bytes, u32 flags -> n, u64 in, u64 out offset
+//             (the bytes move at home, from descriptor to descriptor)
+//   Xattr     u32 call (XattrCall), u32 on (XattrOn), i32 fd, str path,
+//             str name, str value, u64 size, i32 flags
+//                                           -> n or 0, the value or list
+//   Tmpnam    u32 tempnam, u32 has dir, str dir, u32 has prefix, str prefix
+//                                                         -> 0, name
 //===----------------------------------------------------------------------===//
 #ifndef GRID_API_REMOTEIO_H
 #define GRID_API_REMOTEIO_H
@@ -212,7 +223,12 @@ enum class Op : uint16_t {
   Statx,
   Ppoll,
   Pselect,
-  Last = Pselect,
+  Sendfile,
+  CopyFileRange,
+  Splice,
+  Xattr,
+  Tmpnam,
+  Last = Tmpnam,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or
@@ -235,6 +251,18 @@ enum class IntCall : int32_t {
   Tcdrain,        // fd
   Tcsendbreak,    // fd, duration
   Tcgetpgrp,      // fd (answers the process group)
+  Tcsetpgrp,      // fd, process group
+  Tcgetsid,       // fd (answers the session)
+  Tcflow,         // fd, action
+  Tee,            // fd in, fd out, bytes, flags (answers a long)
+};
+
+/// The *xattr calls of Op::Xattr, and how each names its file.
+enum class XattrCall : uint32_t { Get, Set, List, Remove };
+enum class XattrOn : uint32_t {
+  Path, // getxattr...: the path, following a last symbolic link
+  Link, // lgetxattr...: the link itself
+  Fd,   // fgetxattr...
 };
 
 /// The most bytes one operation carries; larger reads and writes take

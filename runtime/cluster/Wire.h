@@ -83,7 +83,11 @@ enum class Msg : uint16_t {
   ThreadReply,
   ThreadDone,
   ThreadOutput,
-  Last = ThreadOutput
+  // Home -> agent, as home begins to exit: send what your threads hold of
+  // their output; agent -> home: it (one or more parts, the last marked).
+  HeldFlush,
+  HeldFlushed,
+  Last = HeldFlushed
 };
 
 /// Placed.outcome.

@@ -45,7 +45,9 @@
 #include <poll.h>
 #include <semaphore.h>
 #include <sys/mman.h>
+#include <thread>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace grid::threads {
@@ -350,6 +352,13 @@ struct Job {
   std::map<uint64_t, Shadow *> Shadows;
   uint64_t NextShadow = 0;
   std::deque<std::pair<int, std::string>> PendingOutput;
+  // Home, at exit (flushRemoteOutputAtExit): the parts of the agents'
+  // HeldFlushed answers, while it waits for them.
+  std::mutex HeldMutex;
+  std::condition_variable HeldArrived;
+  bool HeldWaiting = false;
+  std::vector<std::pair<int, std::string>> HeldParts;
+  unsigned HeldNodesDone = 0; // last parts among them
 
   explicit Job(cluster::Cluster &C)
       : C(C), Store(C.loop()), Home(C.rank() == 0) {}
@@ -359,6 +368,7 @@ Job *TheJob = nullptr;
 CreateFn Creator = nullptr;
 IoServer ServeIo = nullptr;
 FlushFn HeldOutputFlush = nullptr;
+TakeHeldFn HeldOutputTake = nullptr;
 
 void sendFromLoop(int Dest, std::string Body);
 void flushOutput();
@@ -793,7 +803,6 @@ void flushOutput() {
 
 struct Remote {
   uint64_t Id = 0;
-  bool Flushing = false; // sending what api held back (flushHeld)
   // Messages sent to the shadow, which serves them in this order whichever
   // way each travels (the line or the loop); ThreadDone carries the count.
   uint64_t Sent = 0;
@@ -818,12 +827,14 @@ struct Remote {
   pthread_t Self{};
 };
 
-// The agent's thread starter (see launch()).
+// The agent's thread starter (see launch()), which also takes what the
+// threads hold of their output when home exits (HeldFlush).
 struct Starter {
   std::mutex Mutex;
   std::condition_variable Wake;
   std::deque<Remote *> ToStart;
   std::vector<Remote *> Ended;
+  bool HeldAsked = false;
 };
 Starter *TheStarter;
 
@@ -905,16 +916,14 @@ bool outputWaiting() {
   return Count && ::poll(Fds, Count, 0) > 0;
 }
 
-// What api holds back of the thread's output goes home now (setHeldOutput-
-// Flush); its own call home does not come back here.
+// What api holds back of the thread's output goes home now (setHeldOutput;
+// api's flush knows its own call home). At the thread's end the key
+// destructors run inside, and their calls send what it holds first.
 void flushHeld(bool Final = false) {
-  Remote *R = Current;
-  if (!R || !HeldOutputFlush || R->Flushing)
+  if (!Current || !HeldOutputFlush)
     return;
   core::ErrnoGuard Guard; // a failed write is the stream's error, not errno's
-  R->Flushing = true;
   HeldOutputFlush(Final);
-  R->Flushing = false;
 }
 
 // Where callMessage puts the message's place in its thread's order, and
@@ -1108,19 +1117,60 @@ void reap(std::vector<Remote *> &Ended) {
   }
 }
 
+// Home's exit waits this long at most for the agents' answers (HeldFlush),
+// and an agent this long at most for a thread that is sending what it held.
+constexpr double HeldAtExitSeconds = 5.0, HeldTakeSeconds = 3.0;
+// The bytes a HeldFlushed part carries at most (a node's threads may hold
+// 64 KiB each).
+constexpr size_t HeldPartBytes = size_t(4) << 20;
+
+// Sends home what the node's threads held (api's take, while none of them
+// can send): in parts, each counted as output sent, so that a thread's next
+// call waits at home until home has written them (shadowMain).
+void sendHeldHome(std::vector<HeldBytes> &Held, unsigned Left) {
+  RuntimeScope Scope;
+  size_t First = 0;
+  do {
+    size_t End = First, Bytes = 0;
+    while (End < Held.size() &&
+           (End == First || Bytes + Held[End].Bytes.size() <= HeldPartBytes))
+      Bytes += Held[End++].Bytes.size();
+    bool Last = End == Held.size();
+    wire::Writer W(Msg::HeldFlushed);
+    W.u32(Last).u32(Last ? Left : 0);
+    for (size_t I = First; I < End; ++I)
+      W.u64(Held[I].Stream).str(Held[I].Bytes);
+    {
+      std::lock_guard<std::mutex> Lock(OutputOrder);
+      ++OutputSent;
+    }
+    sendFromLoop(0, W.take());
+    First = End;
+  } while (First < Held.size());
+}
+
 void *starterMain(void *) {
   std::vector<Remote *> Ended;
   std::unique_lock<std::mutex> Lock(TheStarter->Mutex);
   for (;;) {
     TheStarter->Wake.wait_for(Lock, std::chrono::milliseconds(500), [] {
-      return !TheStarter->ToStart.empty() || !TheStarter->Ended.empty();
+      return !TheStarter->ToStart.empty() || !TheStarter->Ended.empty() ||
+             TheStarter->HeldAsked;
     });
     std::deque<Remote *> Start;
     Start.swap(TheStarter->ToStart);
     Ended.insert(Ended.end(), TheStarter->Ended.begin(),
                  TheStarter->Ended.end());
     TheStarter->Ended.clear();
+    bool HeldAsked = std::exchange(TheStarter->HeldAsked, false);
     Lock.unlock();
+    if (HeldAsked) {
+      std::vector<HeldBytes> None;
+      if (HeldOutputTake)
+        HeldOutputTake(HeldTakeSeconds, sendHeldHome);
+      else
+        sendHeldHome(None, 0);
+    }
     for (Remote *R : Start)
       launch(R);
     reap(Ended);
@@ -1195,6 +1245,43 @@ void redirectOutput() {
   // Each write reaches the pipe at once, so it is forwarded before the
   // writing thread's next message.
   setvbuf(stdout, nullptr, _IONBF, 0);
+}
+
+//===----------------------------------------------------------------------===//
+// Home's exit: what the agents' threads hold of their output
+//===----------------------------------------------------------------------===//
+
+// Writes what a thread held into home's stream F; false if another thread
+// kept F locked until Deadline.
+bool writeHeld(FILE *F, std::string_view Bytes,
+               std::chrono::steady_clock::time_point Deadline) {
+  while (ftrylockfile(F) != 0) {
+    if (std::chrono::steady_clock::now() >= Deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  fwrite_unlocked(Bytes.data(), 1, Bytes.size(), F);
+  funlockfile(F);
+  return true;
+}
+
+// Asks the nodes that run threads for what those hold and waits for the
+// answers, at most HeldAtExitSeconds: the parts that came, by node.
+std::vector<std::pair<int, std::string>>
+askHeldOutput(const std::vector<int> &Nodes) {
+  std::vector<std::pair<int, std::string>> Parts;
+  std::unique_lock<std::mutex> Lock(TheJob->HeldMutex);
+  TheJob->HeldWaiting = true;
+  TheJob->C.loop().post([Nodes] {
+    for (int N : Nodes)
+      TheJob->C.loop().send(N, wire::Writer(Msg::HeldFlush));
+  });
+  TheJob->HeldArrived.wait_for(
+      Lock, std::chrono::duration<double>(HeldAtExitSeconds),
+      [&] { return TheJob->HeldNodesDone >= Nodes.size(); });
+  TheJob->HeldWaiting = false;
+  Parts.swap(TheJob->HeldParts);
+  return Parts;
 }
 
 //===----------------------------------------------------------------------===//
@@ -1426,7 +1513,10 @@ void setCreate(CreateFn Create) { Creator = Create; }
 
 void setIoServer(IoServer Serve) { ServeIo = Serve; }
 
-void setHeldOutputFlush(FlushFn Flush) { HeldOutputFlush = Flush; }
+void setHeldOutput(FlushFn Flush, TakeHeldFn Take) {
+  HeldOutputFlush = Flush;
+  HeldOutputTake = Take;
+}
 
 wire::Writer ioRequest(bool Shared) {
   wire::Writer W = callMessage(Call::Io);
@@ -1469,6 +1559,18 @@ void startHome(cluster::Cluster &C, bool ShareGlobals) {
     flushOutput();
   });
   Loop.every(0.01, [] { flushOutput(); });
+  Loop.onMessage(Msg::HeldFlushed, [](int Source, wire::Reader &R) {
+    flushOutput(); // what the node wrote before, first where it can be
+    bool Last = R.u32() != 0;
+    std::lock_guard<std::mutex> Lock(TheJob->HeldMutex);
+    if (TheJob->HeldWaiting) {
+      TheJob->HeldParts.emplace_back(Source, std::string(R.whole()));
+      TheJob->HeldNodesDone += Last;
+      TheJob->HeldArrived.notify_all();
+    } else if (Source > 0 && Source < static_cast<int>(dsm::MaxRanks)) {
+      OutputSeen[Source].fetch_add(1); // too late: home's exit went on
+    }
+  });
   ThePath = new Path;
   sync::setClusterPath(ThePath);
 }
@@ -1479,6 +1581,11 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
   cluster::EventLoop &Loop = C.loop();
   Loop.onMessage(Msg::ThreadStart,
                  [](int, wire::Reader &R) { startThread(R); });
+  Loop.onMessage(Msg::HeldFlush, [](int, wire::Reader &) {
+    std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
+    TheStarter->HeldAsked = true;
+    TheStarter->Wake.notify_one();
+  });
   TheJob->Space->setOwnFaultHook(stackOverflowed);
   startStarter();
   // pthread_exit loads libgcc_s on first use; loaded now, a remote thread's
@@ -1539,7 +1646,13 @@ int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
   RemoteLive[Node].fetch_add(1);
   sync::HomeCaching.store(true);
   static std::once_flag StatsAtExit;
-  std::call_once(StatsAtExit, [] { std::atexit(printDsmStats); });
+  std::call_once(StatsAtExit, [] {
+    std::atexit(printDsmStats);
+    // Runs first, while the loop still runs (and before exit writes the
+    // streams' buffers), when exit is not main's return (which flushes
+    // already, api/MainStack.cpp).
+    std::atexit(flushRemoteOutputAtExit);
+  });
   // The shadow only waits: the smallest stack that serves its calls, and
   // the program's detach state. The stack size the program asked for goes
   // to the remote thread (a stack the program gave cannot travel: the
@@ -1620,6 +1733,58 @@ void mainExiting() {
   static std::once_flag Once;
   std::call_once(
       Once, [] { TheJob->Store.switchHomeWindowOff(TheJob->C.size(), 10.0); });
+}
+
+void flushRemoteOutputAtExit() {
+  if (!TheJob || !TheJob->Home || core::isForkChild())
+    return;
+  static std::atomic<bool> Done{false};
+  if (Done.exchange(true))
+    return;
+  std::vector<int> Nodes;
+  unsigned Ranks = std::min<unsigned>(TheJob->C.size(), dsm::MaxRanks);
+  for (unsigned N = 1; N < Ranks; ++N)
+    if (RemoteLive[N].load() > 0)
+      Nodes.push_back(static_cast<int>(N));
+  if (Nodes.empty())
+    return;
+  std::vector<std::pair<int, std::string>> Parts = askHeldOutput(Nodes);
+  // Written here, before exit writes the streams' buffers; each part then
+  // counts as the node's output seen, which the threads' later calls wait
+  // for.
+  auto Deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  unsigned Sending = 0;
+  uint64_t Unwritten = 0;
+  std::vector<int> Answered;
+  for (auto &[Node, Body] : Parts) {
+    wire::Reader R(Body);
+    if (R.u32())
+      Answered.push_back(Node);
+    Sending += R.u32();
+    while (R.more()) {
+      auto *F = reinterpret_cast<FILE *>(R.u64());
+      std::string_view Bytes = R.str();
+      if (F && !writeHeld(F, Bytes, Deadline))
+        Unwritten += Bytes.size();
+    }
+    OutputSeen[Node].fetch_add(1);
+  }
+  std::string Lost;
+  for (int N : Nodes)
+    if (std::find(Answered.begin(), Answered.end(), N) == Answered.end())
+      Lost += "; node " + std::to_string(N) + " did not answer within " +
+              std::to_string(static_cast<int>(HeldAtExitSeconds)) + " s";
+  if (Sending)
+    Lost += "; " + std::to_string(Sending) +
+            " threads were still sending theirs after " +
+            std::to_string(static_cast<int>(HeldTakeSeconds)) + " s";
+  if (Unwritten)
+    Lost += "; " + std::to_string(Unwritten) +
+            " bytes were for streams another thread kept locked";
+  if (!Lost.empty())
+    core::warn("at exit, what threads on other nodes had written could not "
+               "all be written to home's streams (up to 64 KiB a thread): " +
+               Lost.substr(2));
 }
 
 void remoteFatal(std::string_view What, std::string_view ToDo) {

@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace grid::threads {
 
@@ -80,11 +81,31 @@ HomeAnswer callHomeIo(wire::Writer &Request, bool Shared);
 /// buffers fully, and send them as one (api/RemoteIo.cpp). What it holds
 /// goes home before any other message of the thread, at every release (an
 /// atomic's too) and at the thread's end, so that nothing another thread
-/// is ordered after reaches home first. Registered by api.
-/// Final: the thread is ending (its last cleanup): what it writes from then
-/// on (key destructors) goes home at once, and the buffer is freed.
+/// is ordered after reaches home first; and when home begins to exit,
+/// what every thread still running holds is written into home's streams
+/// before exit writes their buffers (flushRemoteOutputAtExit).
+/// Flush, on the thread: sends what it holds. Final: the thread is ending
+/// (its last cleanup): the key destructors run first, what it writes from
+/// then on goes home at once, and the buffer is freed.
 using FlushFn = void (*)(bool Final);
-void setHeldOutputFlush(FlushFn Flush);
+/// What a thread held of its output for one of home's streams.
+struct HeldBytes {
+  uint64_t Stream; // home's FILE
+  std::string Bytes;
+};
+/// Send gets what the threads of a node held (and how many of them could
+/// not be asked in time) while none of them can send or hold more.
+using SendHeldFn = void (*)(std::vector<HeldBytes> &Held, unsigned Left);
+/// Take, on an agent as home begins to exit: takes what every thread of the
+/// node holds, waiting at most Seconds for those sending theirs, and hands
+/// it to Send; from then on nothing is held. Registered by api.
+using TakeHeldFn = void (*)(double Seconds, SendHeldFn Send);
+void setHeldOutput(FlushFn Flush, TakeHeldFn Take);
+/// Home, as it begins to exit (main returned, or an exit handler): asks
+/// every node that runs threads for what they hold and writes it into home's
+/// streams, so that exit writes it with their buffers. Waits a few seconds
+/// at most, and warns of what it could not have or write. Once.
+void flushRemoteOutputAtExit();
 
 /// Home: what carries such a request out, reading it from R (api/HomeIo.cpp
 /// registers it).

@@ -3,9 +3,13 @@
 // bad flag passed through), futimes, lutimes, futimesat, lchmod, renameat2
 // (RENAME_NOREPLACE, RENAME_EXCHANGE), euidaccess, eaccess, pathconf,
 // fpathconf, mknod, mknodat, statx, posix_fadvise, posix_fadvise64,
-// tcflush, tcdrain, tcsendbreak, tcgetpgrp (on a pseudo-terminal main
-// opened, and on a file), ppoll and pselect (with a signal mask) on a pipe
-// main writes to while the thread waits. main changed home's working
+// tcflush, tcdrain, tcsendbreak, tcgetpgrp, tcflow, tcgetsid, tcsetpgrp
+// (on a pseudo-terminal main opened, which is no process's controlling
+// terminal, and on a file), ppoll and pselect (with a signal mask) on a
+// pipe main writes to while the thread waits, sendfile, copy_file_range,
+// splice and tee between home's files and pipes, tmpnam, tmpnam_r and
+// tempnam (in home's TMPDIR, a directory relative to home's working
+// directory, which the agent lacks). main changed home's working
 // directory and moved its descriptors to numbers the agent does not have,
 // so relative paths and descriptors mean the same only if the calls run at
 // home. Failures (ENOENT, EEXIST, EBADF, ESPIPE, ENOTTY, EINVAL) as local.
@@ -38,10 +42,19 @@
 // CHECK-NEXT: posix_fadvise 0, pipe 29, bad fd 9, bad advice 22
 // CHECK-NEXT: terminal: tcflush 0 tcdrain 0 tcsendbreak 0 tcgetpgrp 0
 // CHECK-NEXT: file: tcflush -1 Inappropriate ioctl for device, tcdrain -1, tcsendbreak -1, tcgetpgrp -1 Inappropriate ioctl for device
+// CHECK-NEXT: terminal: tcflow off 0 on 0 bad -1 Invalid argument, tcgetsid -1 Inappropriate ioctl for device, tcsetpgrp -1 Inappropriate ioctl for device
+// CHECK-NEXT: file: tcflow -1 Inappropriate ioctl for device, tcgetsid -1, tcsetpgrp -1
 // CHECK-NEXT: ppoll: 1 ready, revents POLLIN, read: x
 // CHECK-NEXT: ppoll empty: 0, bad timeout: -1 Invalid argument
 // CHECK-NEXT: pselect: 1 ready, read: y
 // CHECK-NEXT: pselect empty: 0
+// CHECK-NEXT: sendfile 4, offset now 7, without offset 2, file at 2
+// CHECK-NEXT: copy_file_range 3, offsets 9 3, bad fd: -1 Bad file descriptor
+// CHECK-NEXT: copy holds XYZXab
+// CHECK-NEXT: splice 5 from 5, tee 5, splice out 5 to 5: abcde, teed abcde
+// CHECK-NEXT: splice of two files: -1 Invalid argument
+// CHECK-NEXT: tmpnam: in /tmp yes, free yes, own buffer yes, differ yes, tmpnam_r(NULL) null
+// CHECK-NEXT: tempnam: in home's TMPDIR yes, prefix yes, free yes
 // STATS: calls.c:{{[0-9]+}} (main) pthread_create 1 node 1: 1
 #define _GNU_SOURCE
 #include <errno.h>
@@ -53,6 +66,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -61,7 +75,8 @@
 
 // Descriptors main made, at numbers an agent does not use.
 enum { File = 200, Terminal = 201, DirFd = 202, PipeIn = 203, PipeOut = 204,
-       Empty = 205 };
+       Empty = 205, SpliceIn = 206, SpliceOut = 207, TeeIn = 208,
+       TeeOut = 209 };
 
 static const char *err(void) { return strerror(errno); }
 
@@ -197,6 +212,19 @@ static void terminals(void) {
   Group = tcgetpgrp(File);
   printf("tcdrain %d, tcsendbreak %d, tcgetpgrp %d %s\n", Drain, Break, Group,
          err());
+  int Off = tcflow(Terminal, TCOOFF);
+  int On = tcflow(Terminal, TCOON);
+  int Bad = tcflow(Terminal, 99);
+  printf("terminal: tcflow off %d on %d bad %d %s, ", Off, On, Bad, err());
+  pid_t Session = tcgetsid(Terminal);
+  printf("tcgetsid %d %s, ", (int)Session, err());
+  int Set = tcsetpgrp(Terminal, tcgetpgrp(Terminal));
+  printf("tcsetpgrp %d %s\n", Set, err());
+  int Flow = tcflow(File, TCOON);
+  printf("file: tcflow %d %s, ", Flow, err());
+  Session = tcgetsid(File);
+  Set = tcsetpgrp(File, 0);
+  printf("tcgetsid %d, tcsetpgrp %d\n", (int)Session, Set);
 }
 
 static void waits(void) {
@@ -227,6 +255,68 @@ static void waits(void) {
   printf("pselect empty: %d\n", Ready);
 }
 
+// The bytes move at home, between descriptors the agent does not have.
+static void transfers(void) {
+  int Copy = open("copy", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  off_t At = 3;
+  ssize_t N = sendfile(Copy, File, &At, 4);
+  printf("sendfile %zd, offset now %ld, ", N, (long)At);
+  lseek(File, 0, SEEK_SET);
+  N = sendfile(Copy, File, NULL, 2);
+  printf("without offset %zd, file at %ld\n", N,
+         (long)lseek(File, 0, SEEK_CUR));
+  loff_t In = 6, Out = 0;
+  N = copy_file_range(File, &In, Copy, &Out, 3, 0);
+  printf("copy_file_range %zd, offsets %ld %ld, ", N, (long)In, (long)Out);
+  N = copy_file_range(File, NULL, 999, NULL, 3, 0);
+  printf("bad fd: %zd %s\n", N, err());
+  close(Copy);
+  char Text[16];
+  readFile("copy", Text, sizeof Text);
+  printf("copy holds %s\n", Text);
+  loff_t From = 0, To = 0;
+  N = splice(File, &From, SpliceOut, NULL, 5, 0);
+  ssize_t Teed = tee(SpliceIn, TeeOut, 5, 0);
+  int Spliced = open("spliced", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  ssize_t Out2 = splice(SpliceIn, NULL, Spliced, &To, 5, 0);
+  close(Spliced);
+  char Tee[8] = "";
+  read(TeeIn, Tee, 5);
+  readFile("spliced", Text, sizeof Text);
+  printf("splice %zd from %ld, tee %zd, splice out %zd to %ld: %s, teed %s\n",
+         N, (long)From, Teed, Out2, (long)To, Text, Tee);
+  Spliced = open("spliced", O_WRONLY);
+  N = splice(File, &From, Spliced, NULL, 1, 0);
+  printf("splice of two files: %zd %s\n", N, err());
+  close(Spliced);
+}
+
+static int startsWith(const char *Text, const char *Prefix) {
+  return strncmp(Text, Prefix, strlen(Prefix)) == 0;
+}
+
+// Names made at home: in home's TMPDIR (relative to home's working
+// directory), free there.
+static void temporaryNames(void) {
+  char Mine[L_tmpnam], Other[L_tmpnam];
+  char *Static = tmpnam(NULL);
+  char *Given = tmpnam(Mine);
+  char *Reentrant = tmpnam_r(Other);
+  printf("tmpnam: in /tmp %s, free %s, own buffer %s, differ %s, "
+         "tmpnam_r(NULL) %s\n",
+         Static && startsWith(Static, "/tmp/") ? "yes" : "no",
+         Static && access(Static, F_OK) != 0 && errno == ENOENT ? "yes" : "no",
+         Given == Mine && Reentrant == Other ? "yes" : "no",
+         Static && strcmp(Static, Mine) && strcmp(Mine, Other) ? "yes" : "no",
+         tmpnam_r(NULL) ? "not null" : "null");
+  char *Name = tempnam(NULL, "grd");
+  printf("tempnam: in home's TMPDIR %s, prefix %s, free %s\n",
+         Name && startsWith(Name, "tmpdir/") ? "yes" : "no",
+         Name && startsWith(Name, "tmpdir/grd") ? "yes" : "no",
+         Name && access(Name, F_OK) != 0 ? "yes" : "no");
+  free(Name);
+}
+
 static void *work(void *P) {
   (void)P;
   vectors();
@@ -235,6 +325,8 @@ static void *work(void *P) {
   nodes();
   terminals();
   waits();
+  transfers();
+  temporaryNames();
   return NULL;
 }
 
@@ -255,12 +347,20 @@ int main(int Argc, char **Argv) {
     return 4;
   moveTo(Pty, Terminal);
   moveTo(open(".", O_RDONLY | O_DIRECTORY), DirFd);
-  int Ends[2], Others[2];
-  if (pipe(Ends) != 0 || pipe(Others) != 0)
+  int Ends[2], Others[2], Splice[2], Tee[2];
+  if (pipe(Ends) != 0 || pipe(Others) != 0 || pipe(Splice) != 0 ||
+      pipe(Tee) != 0)
     return 2;
   moveTo(Ends[0], PipeIn);
   moveTo(Ends[1], PipeOut);
   moveTo(Others[0], Empty);
+  moveTo(Splice[0], SpliceIn);
+  moveTo(Splice[1], SpliceOut);
+  moveTo(Tee[0], TeeIn);
+  moveTo(Tee[1], TeeOut);
+  // Home's own: the agent has neither the variable nor the directory.
+  if (mkdir("tmpdir", 0755) != 0 || setenv("TMPDIR", "tmpdir", 1) != 0)
+    return 2;
   FILE *F = fopen("a", "w");
   fputs("A", F);
   fclose(F);

@@ -20,6 +20,8 @@
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
+#include <termios.h>
 #include <unistd.h>
 
 namespace {
@@ -364,6 +366,179 @@ TEST(RemoteIoServeTest, PpollAndPselectWaitAtHome) {
   EXPECT_EQ(A.Errno, EINVAL);
   close(Ends[0]);
   close(Ends[1]);
+}
+
+TEST(RemoteIoServeTest, TerminalCallsOfAPipeFailAsHomesDo) {
+  using api::io::IntCall;
+  int Ends[2];
+  ASSERT_EQ(pipe(Ends), 0);
+  for (IntCall Call :
+       {IntCall::Tcgetsid, IntCall::Tcflow, IntCall::Tcsetpgrp}) {
+    threads::HomeAnswer A = ints(Call, Ends[0], "", TCOON);
+    EXPECT_EQ(A.Value, -1);
+    EXPECT_EQ(A.Errno, ENOTTY);
+  }
+  close(Ends[0]);
+  close(Ends[1]);
+  int Pty = posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(Pty, 0);
+  EXPECT_EQ(ints(IntCall::Tcflow, Pty, "", TCOON).Value, 0);
+  EXPECT_EQ(ints(IntCall::Tcflow, Pty, "", 99).Errno, EINVAL);
+  close(Pty);
+}
+
+/// A copy_file_range or splice request: offsets given when not negative.
+threads::HomeAnswer copyRange(Op O, int In, int64_t InAt, int Out,
+                              int64_t OutAt, uint64_t Bytes) {
+  Request R(O);
+  R.args()
+      .i32(In)
+      .u32(InAt >= 0)
+      .u64(static_cast<uint64_t>(InAt))
+      .i32(Out)
+      .u32(OutAt >= 0)
+      .u64(static_cast<uint64_t>(OutAt))
+      .u64(Bytes)
+      .u32(0);
+  return R.serve();
+}
+
+TEST(RemoteIoServeTest, SendfileCopyFileRangeSpliceAndTeeMoveBytesAtHome) {
+  std::string From = tempPath("send-from"), To = tempPath("send-to");
+  int In = open(From.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+  int Out = open(To.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+  ASSERT_GE(In, 0);
+  ASSERT_GE(Out, 0);
+  ASSERT_EQ(write(In, "0123456789", 10), 10);
+
+  // sendfile from offset 2: the offset comes back moved, In's position not.
+  Request Send(Op::Sendfile);
+  Send.args().i32(Out).i32(In).u32(1).u64(2).u64(5);
+  threads::HomeAnswer A = Send.serve();
+  EXPECT_EQ(A.Value, 5);
+  ASSERT_EQ(A.Data.size(), sizeof(int64_t));
+  int64_t Offset;
+  std::memcpy(&Offset, A.Data.data(), sizeof Offset);
+  EXPECT_EQ(Offset, 7);
+  EXPECT_EQ(lseek(In, 0, SEEK_CUR), 10);
+
+  // copy_file_range from In at 0 to Out's position (5): both come back.
+  A = copyRange(Op::CopyFileRange, In, 0, Out, -1, 3);
+  EXPECT_EQ(A.Value, 3);
+  ASSERT_EQ(A.Data.size(), 2 * sizeof(int64_t));
+  std::memcpy(&Offset, A.Data.data(), sizeof Offset);
+  EXPECT_EQ(Offset, 3);
+  char Buf[16] = {};
+  EXPECT_EQ(pread(Out, Buf, sizeof Buf, 0), 8);
+  EXPECT_STREQ(Buf, "23456012");
+
+  // splice from a file into a pipe, tee to another, splice out of the pipe.
+  int P[2], Q[2];
+  ASSERT_EQ(pipe(P), 0);
+  ASSERT_EQ(pipe(Q), 0);
+  A = copyRange(Op::Splice, In, 6, P[1], -1, 4);
+  EXPECT_EQ(A.Value, 4);
+  std::memcpy(&Offset, A.Data.data(), sizeof Offset);
+  EXPECT_EQ(Offset, 10);
+  A = ints(api::io::IntCall::Tee, P[0], "", static_cast<uint64_t>(Q[1]), 4, 0);
+  EXPECT_EQ(A.Value, 4);
+  EXPECT_EQ(read(Q[0], Buf, sizeof Buf), 4);
+  A = copyRange(Op::Splice, P[0], -1, Out, 0, 4);
+  EXPECT_EQ(A.Value, 4);
+  std::memset(Buf, 0, sizeof Buf);
+  EXPECT_EQ(pread(Out, Buf, 4, 0), 4);
+  EXPECT_STREQ(Buf, "6789");
+  // A pipe end cannot take an offset.
+  A = copyRange(Op::Splice, In, 0, P[1], 0, 4);
+  EXPECT_EQ(A.Value, -1);
+  EXPECT_EQ(A.Errno, ESPIPE);
+  for (int Fd : {P[0], P[1], Q[0], Q[1], In, Out})
+    close(Fd);
+  unlink(From.c_str());
+  unlink(To.c_str());
+}
+
+/// An Op::Xattr request.
+threads::HomeAnswer xattr(api::io::XattrCall Call, api::io::XattrOn On, int Fd,
+                          const std::string &Path, const char *Name,
+                          std::string_view Value = {}, uint64_t Size = 0,
+                          int Flags = 0) {
+  Request R(Op::Xattr);
+  R.args()
+      .u32(static_cast<uint32_t>(Call))
+      .u32(static_cast<uint32_t>(On))
+      .i32(Fd)
+      .str(Path)
+      .str(Name)
+      .str(Value)
+      .u64(Size)
+      .i32(Flags);
+  return R.serve();
+}
+
+TEST(RemoteIoServeTest, XattrsAreHomes) {
+  using api::io::XattrCall;
+  using api::io::XattrOn;
+  std::string Path = tempPath("xattr");
+  int Fd = open(Path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+  ASSERT_GE(Fd, 0);
+  threads::HomeAnswer A =
+      xattr(XattrCall::Set, XattrOn::Path, -1, Path, "user.grid", "home", 4);
+  if (A.Value < 0 && A.Errno == EOPNOTSUPP) {
+    close(Fd);
+    unlink(Path.c_str());
+    GTEST_SKIP() << "user extended attributes unsupported under "
+                 << ::testing::TempDir();
+  }
+  EXPECT_EQ(A.Value, 0);
+  A = xattr(XattrCall::Set, XattrOn::Fd, Fd, "", "user.grid", "x", 1,
+            XATTR_CREATE);
+  EXPECT_EQ(A.Errno, EEXIST);
+  // A size query, then the value; too small a buffer is home's ERANGE.
+  A = xattr(XattrCall::Get, XattrOn::Link, -1, Path, "user.grid");
+  EXPECT_EQ(A.Value, 4);
+  EXPECT_TRUE(A.Data.empty());
+  A = xattr(XattrCall::Get, XattrOn::Fd, Fd, "", "user.grid", {}, 64);
+  EXPECT_EQ(A.Value, 4);
+  EXPECT_EQ(A.Data, "home");
+  EXPECT_EQ(
+      xattr(XattrCall::Get, XattrOn::Path, -1, Path, "user.grid", {}, 2).Errno,
+      ERANGE);
+  A = xattr(XattrCall::List, XattrOn::Path, -1, Path, "", {}, 64);
+  EXPECT_EQ(A.Data, std::string("user.grid", 10));
+  EXPECT_EQ(xattr(XattrCall::Remove, XattrOn::Fd, Fd, "", "user.grid").Value,
+            0);
+  EXPECT_EQ(xattr(XattrCall::Get, XattrOn::Path, -1, Path, "user.grid").Errno,
+            ENODATA);
+  EXPECT_EQ(
+      xattr(XattrCall::Remove, XattrOn::Path, -1, "/nonexistent/grid", "user.a")
+          .Errno,
+      ENOENT);
+  close(Fd);
+  unlink(Path.c_str());
+}
+
+TEST(RemoteIoServeTest, TemporaryNamesAreMadeAtHome) {
+  Request Tmpnam(Op::Tmpnam);
+  Tmpnam.args().u32(0).u32(0).str("").u32(0).str("");
+  threads::HomeAnswer A = Tmpnam.serve();
+  EXPECT_EQ(A.Value, 0);
+  EXPECT_EQ(A.Data.rfind(P_tmpdir "/", 0), 0u) << A.Data;
+  // tempnam follows home's TMPDIR, and the prefix.
+  std::string Dir = ::testing::TempDir();
+  const char *Old = getenv("TMPDIR");
+  std::string Saved = Old ? Old : "";
+  setenv("TMPDIR", Dir.c_str(), 1);
+  Request Tempnam(Op::Tmpnam);
+  Tempnam.args().u32(1).u32(1).str("/nonexistent").u32(1).str("grd");
+  A = Tempnam.serve();
+  if (Old)
+    setenv("TMPDIR", Saved.c_str(), 1);
+  else
+    unsetenv("TMPDIR");
+  EXPECT_EQ(A.Value, 0);
+  std::string Want = Dir + (Dir.back() == '/' ? "" : "/") + "grd";
+  EXPECT_EQ(A.Data.rfind(Want, 0), 0u) << A.Data;
 }
 
 } // namespace
