@@ -339,6 +339,10 @@ HomeAnswer ints(wire::Reader &R) {
     return answerInt(fchownat(Fd, Path.c_str(), uid_t(A), gid_t(B), int(C)));
   case IntCall::Umask:
     return {umask(mode_t(A)), 0, {}};
+  case IntCall::Exit:
+    // The process's exit, as on one machine: home's exit handlers and
+    // stdio's buffers, then the job ends (the thread that asked waits).
+    exit(int(A));
   case IntCall::CloseRange:
     return answerInt(close_range(unsigned(Fd), unsigned(A), int(B)));
   case IntCall::Mknodat:

@@ -363,7 +363,7 @@ void flushHeldOutput();
   X(tmpfile64) X(setvbuf) X(setbuf) X(setbuffer) X(setlinebuf) X(fgetpos) \
   X(fgetpos64) X(fsetpos) X(fsetpos64) X(fwide) X(__fpurge) X(getw) X(putw) \
   X(mkstemps64) X(mkostemps64) X(statfs64) X(fstatfs64) X(statvfs64) \
-  X(fstatvfs64) X(umask) X(closefrom) X(close_range) \
+  X(fstatvfs64) X(umask) X(exit) X(closefrom) X(close_range) \
   X(socket) X(connect) X(accept) X(accept4) X(bind) X(listen) X(send) X(recv) \
   X(__recv_chk) X(sendto) X(recvfrom) X(__recvfrom_chk) X(sendmsg) X(recvmsg) \
   X(fopen) X(fopen64) X(fdopen) X(freopen) X(freopen64) X(fclose) X(fflush) \
@@ -2932,6 +2932,23 @@ GRID_INTERPOSE int fstatvfs64(int Fd, struct statvfs64 *St) noexcept {
   if (remoteCaller())
     return remote::statFsFd(true, Fd, St, sizeof *St);
   return REAL(fstatvfs64)(Fd, St);
+}
+
+// The process that exits is home: its exit handlers run and its streams'
+// buffers are written there, and the job ends with the status, as on one
+// machine. The thread waits for home's exit to end its node.
+GRID_INTERPOSE void exit(int Status) noexcept {
+  if (remoteCaller()) {
+    remote::ints(io::IntCall::Exit, -1, nullptr,
+                 static_cast<uint64_t>(static_cast<uint32_t>(Status)));
+    // mpirun ends this rank once home has exited. Should that not happen
+    // (home gone already), this rank exits itself a while later.
+    struct timespec Left = {30, 0};
+    while (nanosleep(&Left, &Left) != 0 && errno == EINTR) {
+    }
+  }
+  REAL(exit)(Status);
+  __builtin_unreachable();
 }
 
 // The mask of files the thread creates is home's, where they are created.

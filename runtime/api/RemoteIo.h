@@ -255,6 +255,7 @@ enum class IntCall : int32_t {
   Tcgetsid,       // fd (answers the session)
   Tcflow,         // fd, action
   Tee,            // fd in, fd out, bytes, flags (answers a long)
+  Exit,           // -, status: home exits with it (never answers)
 };
 
 /// The *xattr calls of Op::Xattr, and how each names its file.

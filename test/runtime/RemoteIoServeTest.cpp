@@ -286,6 +286,16 @@ threads::HomeAnswer ints(api::io::IntCall Call, int Fd, const char *Path,
   return R.serve();
 }
 
+TEST(RemoteIoServeTest, ExitEndsHomeWithTheStatusAfterItsHandlers) {
+  // Home's exit handlers run, and its streams' buffers are written.
+  EXPECT_EXIT(
+      {
+        atexit([] { fputs("handler ran", stderr); });
+        ints(api::io::IntCall::Exit, -1, "", 3);
+      },
+      ::testing::ExitedWithCode(3), "handler ran");
+}
+
 TEST(RemoteIoServeTest, LimitsTerminalsAndAdvice) {
   using api::io::IntCall;
   // No limit: -1, and no errno to carry.
