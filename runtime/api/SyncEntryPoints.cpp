@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "core/Core.h"
+#include "core/NextSymbol.h"
 #include "grid/abi.h"
 #include "sync/Native.h"
 #include "sync/Sync.h"
@@ -25,10 +26,12 @@
 #include <climits>
 #include <condition_variable>
 #include <cstdarg>
+#include <cstring>
 #include <cxxabi.h>
 #include <exception>
 #include <linux/futex.h>
 #include <mutex>
+#include <semaphore.h>
 #include <string>
 #include <sys/syscall.h>
 #include <type_traits>
@@ -567,4 +570,161 @@ GRID_EXPORT void __grid_atomic_fence(int Order) {
   if (fastPath())
     return sync::native::fence(Order);
   atomicOnCluster(AtomicOp::Fence, 0, nullptr, 0, 0, Order, Order);
+}
+
+// --- Making and destroying the objects ---------------------------------------
+// glibc's init and destroy read and write an object's bytes in place. On a
+// thread of another node those bytes are the node's copy, which what home
+// carries out for it never updates (a copy fetched while a mutex was held
+// still says so, and destroy would answer EBUSY, or wait for waiters that
+// left long ago): a remote thread's init and destroy are carried out at
+// home too (sync::makesOrDestroys), and the node's copy of the object is
+// dropped after. libgridrt defines them under their own names, so that the
+// calls of libraries built without the plugin are caught as well.
+
+namespace {
+
+// Only the program's own calls on a remote thread: the runtime's, and the
+// node's libraries called by it (jemalloc makes its mutexes), stay here.
+bool remoteObject() { return sync::RemoteThread && !sync::InRuntime; }
+
+template <class Fn> Fn real(const char *Name) {
+  Fn Found = nullptr;
+  return core::nextFunction(Found, Name);
+}
+
+template <class Object, class Attr>
+sync::Args made(Object *O, const Attr *A, uint64_t C = 0) {
+  static_assert(sizeof(Attr) <= sizeof(uint64_t), "an attribute travels in A");
+  sync::Args Args;
+  Args.Object = const_cast<void *>(static_cast<const volatile void *>(O));
+  if (A) {
+    std::memcpy(&Args.A, A, sizeof *A);
+    Args.B = 1;
+  }
+  Args.C = C;
+  Args.D = sizeof(Object);
+  return Args;
+}
+
+template <class Object> sync::Args destroyed(Object *O) {
+  sync::Args Args;
+  Args.Object = const_cast<void *>(static_cast<const volatile void *>(O));
+  Args.D = sizeof(Object);
+  return Args;
+}
+
+int status(Op O, const sync::Args &A) {
+  core::ErrnoGuard KeepErrno;
+  return static_cast<int>(cluster(nullptr, O, A).Value);
+}
+
+int withErrno(Op O, const sync::Args &A) {
+  sync::Result R = cluster(nullptr, O, A);
+  if (R.Value == -1)
+    errno = R.Errno;
+  return static_cast<int>(R.Value);
+}
+
+} // namespace
+
+GRID_EXPORT int pthread_mutex_init(pthread_mutex_t *M,
+                                   const pthread_mutexattr_t *Attr) noexcept {
+  static auto Real =
+      real<int (*)(pthread_mutex_t *, const pthread_mutexattr_t *)>(
+          "pthread_mutex_init");
+  if (!remoteObject())
+    return Real(M, Attr);
+  return status(Op::MutexInit, made(M, Attr));
+}
+
+GRID_EXPORT int pthread_mutex_destroy(pthread_mutex_t *M) noexcept {
+  static auto Real = real<int (*)(pthread_mutex_t *)>("pthread_mutex_destroy");
+  if (!remoteObject())
+    return Real(M);
+  return status(Op::MutexDestroy, destroyed(M));
+}
+
+GRID_EXPORT int pthread_cond_init(pthread_cond_t *C,
+                                  const pthread_condattr_t *Attr) noexcept {
+  static auto Real =
+      real<int (*)(pthread_cond_t *, const pthread_condattr_t *)>(
+          "pthread_cond_init");
+  if (!remoteObject())
+    return Real(C, Attr);
+  return status(Op::CondInit, made(C, Attr));
+}
+
+GRID_EXPORT int pthread_cond_destroy(pthread_cond_t *C) noexcept {
+  static auto Real = real<int (*)(pthread_cond_t *)>("pthread_cond_destroy");
+  if (!remoteObject())
+    return Real(C);
+  return status(Op::CondDestroy, destroyed(C));
+}
+
+GRID_EXPORT int pthread_rwlock_init(pthread_rwlock_t *L,
+                                    const pthread_rwlockattr_t *Attr) noexcept {
+  static auto Real =
+      real<int (*)(pthread_rwlock_t *, const pthread_rwlockattr_t *)>(
+          "pthread_rwlock_init");
+  if (!remoteObject())
+    return Real(L, Attr);
+  return status(Op::RwInit, made(L, Attr));
+}
+
+GRID_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *L) noexcept {
+  static auto Real =
+      real<int (*)(pthread_rwlock_t *)>("pthread_rwlock_destroy");
+  if (!remoteObject())
+    return Real(L);
+  return status(Op::RwDestroy, destroyed(L));
+}
+
+GRID_EXPORT int pthread_spin_init(pthread_spinlock_t *L, int Shared) noexcept {
+  static auto Real =
+      real<int (*)(pthread_spinlock_t *, int)>("pthread_spin_init");
+  if (!remoteObject())
+    return Real(L, Shared);
+  return status(Op::SpinInit, made(L, &Shared));
+}
+
+GRID_EXPORT int pthread_spin_destroy(pthread_spinlock_t *L) noexcept {
+  static auto Real =
+      real<int (*)(pthread_spinlock_t *)>("pthread_spin_destroy");
+  if (!remoteObject())
+    return Real(L);
+  return status(Op::SpinDestroy, destroyed(L));
+}
+
+GRID_EXPORT int pthread_barrier_init(pthread_barrier_t *B,
+                                     const pthread_barrierattr_t *Attr,
+                                     unsigned Count) noexcept {
+  static auto Real =
+      real<int (*)(pthread_barrier_t *, const pthread_barrierattr_t *,
+                   unsigned)>("pthread_barrier_init");
+  if (!remoteObject())
+    return Real(B, Attr, Count);
+  return status(Op::BarrierInit, made(B, Attr, Count));
+}
+
+GRID_EXPORT int pthread_barrier_destroy(pthread_barrier_t *B) noexcept {
+  static auto Real =
+      real<int (*)(pthread_barrier_t *)>("pthread_barrier_destroy");
+  if (!remoteObject())
+    return Real(B);
+  return status(Op::BarrierDestroy, destroyed(B));
+}
+
+GRID_EXPORT int sem_init(sem_t *S, int Shared, unsigned Value) noexcept {
+  static auto Real = real<int (*)(sem_t *, int, unsigned)>("sem_init");
+  if (!remoteObject())
+    return Real(S, Shared, Value);
+  return withErrno(Op::SemInit, made(S, &Shared, Value));
+}
+
+GRID_EXPORT int sem_destroy(sem_t *S) noexcept {
+  static auto Real = real<int (*)(sem_t *)>("sem_destroy");
+  if (!remoteObject())
+    return Real(S);
+  return withErrno(Op::SemDestroy, destroyed(S));
 }

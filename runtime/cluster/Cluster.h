@@ -181,15 +181,17 @@ private:
   Clock::time_point NextLineSweep{};
 };
 
-/// A line between one thread of this rank and one of another that take
-/// turns to send, each waiting for the other's answer (a remote thread and
-/// its shadow at home): its messages skip both event loops
+/// A line between one thread of this rank and one of another that mostly
+/// take turns to send, each waiting for the other's answer (a remote thread
+/// and its shadow at home; the thread may send several calls it does not
+/// wait for, dsm.md's posted calls): its messages skip both event loops
 /// (docs/design/cluster.md §3, lines). A receiver whose peer runs on this host
 /// spins for the loop's spin time, then sleeps and lets its loop receive
 /// for it; going to sleep, it tells its peer (an empty message), which
 /// rings the doorbell after its next send. Between hosts a receiver sleeps
 /// at once: the message's arrival wakes the loop. Only the owning thread sends
-/// and receives; messages that came another way are handed over by deliver().
+/// and receives (the starter, once the thread has ended); messages that came
+/// another way are handed over by deliver().
 /// Line messages are not ordered against the loop's.
 class Line {
 public:

@@ -9,6 +9,7 @@
 #include "sync/Sync.h"
 
 #include <cerrno>
+#include <cstring>
 #include <linux/futex.h>
 #include <semaphore.h>
 #include <sys/syscall.h>
@@ -65,7 +66,11 @@ template <class T> T *object(const Args &A) {
 
 } // namespace
 
+bool makesOrDestroys(Op O) { return O >= Op::MutexInit && O <= Op::SemDestroy; }
+
 bool releases(Op O) {
+  if (makesOrDestroys(O))
+    return true; // what the thread wrote beside the object goes first
   switch (O) {
   case Op::MutexUnlock:
   case Op::CondWait:
@@ -233,6 +238,49 @@ Result perform(Op O, const Args &A) {
       R.Value = Value;
     return R;
   }
+  case Op::MutexInit: {
+    pthread_mutexattr_t Attr;
+    std::memcpy(&Attr, &A.A, sizeof Attr);
+    return status(
+        pthread_mutex_init(object<pthread_mutex_t>(A), A.B ? &Attr : nullptr));
+  }
+  case Op::MutexDestroy:
+    return status(pthread_mutex_destroy(object<pthread_mutex_t>(A)));
+  case Op::CondInit: {
+    pthread_condattr_t Attr;
+    std::memcpy(&Attr, &A.A, sizeof Attr);
+    return status(
+        pthread_cond_init(object<pthread_cond_t>(A), A.B ? &Attr : nullptr));
+  }
+  case Op::CondDestroy:
+    return status(pthread_cond_destroy(object<pthread_cond_t>(A)));
+  case Op::RwInit: {
+    pthread_rwlockattr_t Attr;
+    std::memcpy(&Attr, &A.A, sizeof Attr);
+    return status(pthread_rwlock_init(object<pthread_rwlock_t>(A),
+                                      A.B ? &Attr : nullptr));
+  }
+  case Op::RwDestroy:
+    return status(pthread_rwlock_destroy(object<pthread_rwlock_t>(A)));
+  case Op::SpinInit:
+    return status(pthread_spin_init(object<pthread_spinlock_t>(A),
+                                    static_cast<int>(A.A)));
+  case Op::SpinDestroy:
+    return status(pthread_spin_destroy(object<pthread_spinlock_t>(A)));
+  case Op::BarrierInit: {
+    pthread_barrierattr_t Attr;
+    std::memcpy(&Attr, &A.A, sizeof Attr);
+    return status(pthread_barrier_init(object<pthread_barrier_t>(A),
+                                       A.B ? &Attr : nullptr,
+                                       static_cast<unsigned>(A.C)));
+  }
+  case Op::BarrierDestroy:
+    return status(pthread_barrier_destroy(object<pthread_barrier_t>(A)));
+  case Op::SemInit:
+    return withErrno(sem_init(object<sem_t>(A), static_cast<int>(A.A),
+                              static_cast<unsigned>(A.C)));
+  case Op::SemDestroy:
+    return withErrno(sem_destroy(object<sem_t>(A)));
   case Op::Futex: {
     // The fourth argument is a timeout pointer or the integer val2.
     const void *Fourth = futexTakesTimeout(A.A)

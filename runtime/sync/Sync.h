@@ -96,8 +96,28 @@ enum class Op : uint16_t {
   RwClockrdlock,
   RwClockwrlock,
   SemClockwait,
-  Last = SemClockwait
+  // Making and destroying the objects (a remote thread's, at home: glibc
+  // reads and writes their bytes in place). A: the attribute's bytes (at
+  // most 8), B: 1 if there is one; the barrier's count or the semaphore's
+  // value in C (its pshared flag in A); D: the object's size.
+  MutexInit,
+  MutexDestroy,
+  CondInit,
+  CondDestroy,
+  RwInit,
+  RwDestroy,
+  SpinInit,
+  SpinDestroy,
+  BarrierInit,
+  BarrierDestroy,
+  SemInit,
+  SemDestroy,
+  Last = SemDestroy
 };
+
+/// Whether O makes or destroys its object (the node's copy of the object's
+/// bytes is dropped after: home changed them).
+bool makesOrDestroys(Op O);
 
 /// Whether the operation ends a critical section (its writes must be home
 /// before it), begins one (writes released before it must be seen after),

@@ -739,7 +739,17 @@ void *shadowMain(void *Box) {
       wire::Reader R(Got);
       R.u64(); // the id
       uint64_t Seq = R.u64();
-      if (!R.more() || !Order.put(Seq, std::move(Got)))
+      bool Malformed = !R.more();
+      R.u64(); // the output stamp, of a call
+      if (!Malformed && R.type() == Msg::ThreadCall &&
+          static_cast<Call>(R.u16()) == Call::Fatal) {
+        // At once: a thread that fails inside a send (its stack overflows)
+        // leaves a gap before it.
+        wire::Reader F(Got);
+        F.u64(), F.u64(), F.u64();
+        serveCall(S, F);
+      }
+      if (Malformed || !Order.put(Seq, std::move(Got)))
         core::fatal(S.Site,
                     "a malformed or repeated message arrived from node " +
                         std::to_string(S.Node),
@@ -808,15 +818,14 @@ struct Remote {
   uint64_t Sent = 0;
   // Posted calls sent since the last answer: not yet known carried out.
   uint64_t Posted = 0;
-  // The kinds of the mutexes this thread locked last (home answers a lock
-  // with its mutex's kind): an unlock is posted only for a kind whose
-  // unlock cannot fail.
-  struct MutexKind {
+  // The mutexes it holds and their kinds (noteHeld): an unlock is posted
+  // only for one of them whose kind's unlock cannot fail.
+  struct HeldMutex {
     const void *Mutex = nullptr;
     int Kind = 0;
   };
-  MutexKind Kinds[4];
-  unsigned NextKind = 0;
+  HeldMutex Held[8];
+  unsigned NextHeld = 0;
   void *(*Start)(void *) = nullptr;
   void *Arg = nullptr;
   pthread_t HomeSelf{};
@@ -1003,8 +1012,12 @@ wire::Writer callMessage(Call C) {
 // out, or a write the thread made after an unlock it posted (destroying the
 // mutex, say) could land before that unlock. Only a release that sends a
 // diff while calls are posted pays the round trip.
-void settle(Remote &R) {
-  if (R.Posted == 0 || !TheJob->Cache->written())
+// Synchronisation the thread carries out on its node (an atomic of the
+// node's own memory, a fence) settles whether or not it has diffs: another
+// thread of the node that synchronises with it may next ask home for what
+// the posted call changed (Always).
+void settle(Remote &R, bool Always = false) {
+  if (R.Posted == 0 || (!Always && !TheJob->Cache->written()))
     return;
   wire::Writer W(Msg::ThreadCall);
   W.u64(R.Id).u64(0).u64(0).u16(static_cast<uint16_t>(Call::Settle));
@@ -1308,28 +1321,80 @@ bool unlockCannotFail(int Kind) {
   return Type == PTHREAD_MUTEX_NORMAL || Type == PTHREAD_MUTEX_ADAPTIVE_NP;
 }
 
-void noteMutexKind(Remote &R, sync::Op O, const sync::Args &A,
-                   uint64_t Answer) {
-  if (Answer == 0)
-    return;
-  const void *Mutex = O == sync::Op::CondWait || O == sync::Op::CondTimedwait ||
-                              O == sync::Op::CondClockwait
-                          ? A.Object2
-                          : A.Object;
-  int Kind = static_cast<int>(static_cast<uint32_t>(Answer - 1));
-  for (Remote::MutexKind &K : R.Kinds)
-    if (K.Mutex == Mutex) {
-      K.Kind = Kind;
-      return;
-    }
-  R.Kinds[R.NextKind++ % std::size(R.Kinds)] = {Mutex, Kind};
+// The mutexes the thread holds, as home's answers to its locks said (a
+// lock, a trylock or timed lock that succeeded, the end of a condition
+// wait), with their kinds; an unlock lets go. A held mutex cannot change
+// its kind, so its unlock may be posted when the kind's unlock cannot fail.
+bool isLock(sync::Op O) {
+  switch (O) {
+  case sync::Op::MutexLock:
+  case sync::Op::MutexTrylock:
+  case sync::Op::MutexTimedlock:
+  case sync::Op::MutexClocklock:
+  case sync::Op::CondWait:
+  case sync::Op::CondTimedwait:
+  case sync::Op::CondClockwait:
+    return true;
+  default:
+    return false;
+  }
 }
+
+const void *mutexOf(sync::Op O, const sync::Args &A) {
+  return O == sync::Op::CondWait || O == sync::Op::CondTimedwait ||
+                 O == sync::Op::CondClockwait
+             ? A.Object2
+             : A.Object;
+}
+
+Remote::HeldMutex *findHeld(Remote &R, const void *Mutex) {
+  for (Remote::HeldMutex &H : R.Held)
+    if (H.Mutex == Mutex)
+      return &H;
+  return nullptr;
+}
+
+void noteHeld(Remote &R, sync::Op O, const sync::Args &A,
+              const sync::Result &Res, uint64_t KindAnswer) {
+  if (O == sync::Op::MutexUnlock || O == sync::Op::MutexDestroy ||
+      O == sync::Op::MutexInit) {
+    if (Remote::HeldMutex *H = findHeld(R, A.Object))
+      *H = {};
+    return;
+  }
+  // A condition wait holds the mutex again whatever it answers (a timeout
+  // too); a lock only when it succeeded.
+  bool Holds = O == sync::Op::CondWait || O == sync::Op::CondTimedwait ||
+               O == sync::Op::CondClockwait || Res.Value == 0;
+  if (!isLock(O) || KindAnswer == 0 || !Holds)
+    return;
+  const void *Mutex = mutexOf(O, A);
+  int Kind = static_cast<int>(static_cast<uint32_t>(KindAnswer - 1));
+  Remote::HeldMutex *H = findHeld(R, Mutex);
+  if (!H)
+    H = findHeld(R, nullptr);
+  if (!H) // more held than kept: the oldest one's unlock will ask
+    H = &R.Held[R.NextHeld++ % std::size(R.Held)];
+  *H = {Mutex, Kind};
+}
+
+// Whether the object lies in shared memory another node is home of. One of
+// the node's own memory (the node's home pages, or memory outside the
+// range: jemalloc's own mutexes) is the node's to make: its bytes here are
+// the master copy.
+bool homedAway(const sync::Args &A) {
+  size_t Page = reinterpret_cast<uintptr_t>(A.Object) / PageBytes;
+  return TheJob->Space->contains(A.Object) &&
+         TheJob->Space->homeOf(Page) != static_cast<unsigned>(TheJob->C.rank());
+}
+
+void forgetBlock(void *P, size_t Bytes);
 
 // Whether the thread may go on without the answer: an operation that only
 // releases and whose result is known, 0. Its release went before it, and
 // home carries it out before the thread's next call (docs/design/dsm.md,
 // posted calls).
-bool postable(const Remote &R, sync::Op O, const sync::Args &A) {
+bool postable(Remote &R, sync::Op O, const sync::Args &A) {
   switch (O) {
   case sync::Op::CondSignal: // glibc's never fail
   case sync::Op::CondBroadcast:
@@ -1337,10 +1402,10 @@ bool postable(const Remote &R, sync::Op O, const sync::Args &A) {
   case sync::Op::SpinUnlock:
     return true;
   case sync::Op::MutexUnlock:
-    for (const Remote::MutexKind &K : R.Kinds)
-      if (K.Mutex == A.Object)
-        return unlockCannotFail(K.Kind);
-    return false; // not locked by this thread lately: ask
+    for (const Remote::HeldMutex &H : R.Held)
+      if (H.Mutex == A.Object)
+        return unlockCannotFail(H.Kind);
+    return false; // not held by this thread, as far as it knows: ask
   default:
     return false;
   }
@@ -1372,14 +1437,17 @@ public:
           .u16(static_cast<uint16_t>(O))
           .bytes(&A, sizeof A);
       postHome(W);
-      return {0, 0}; // acquires nothing
+      noteHeld(*Current, O, A, {0, 0}, 0); // an unlock lets go
+      return {0, 0};                       // acquires nothing
     }
-    if (sync::RemoteThread) {
+    if (sync::RemoteThread && (!sync::makesOrDestroys(O) || homedAway(A))) {
       wire::Writer W = callMessage(Call::Sync);
       W.u16(static_cast<uint16_t>(O)).bytes(&A, sizeof A);
       Answer An = callHome(W);
       Res = {An.Value, An.Errno};
-      noteMutexKind(*Current, O, A, An.Extra);
+      noteHeld(*Current, O, A, Res, An.Extra);
+      if (sync::makesOrDestroys(O))
+        forgetBlock(A.Object, A.D); // home changed its bytes
     } else {
       Res = sync::perform(O, A);
     }
@@ -1404,6 +1472,8 @@ public:
                 TheJob->Space->homeOf(Page) ==
                     static_cast<unsigned>(TheJob->C.rank()) ||
                 !TheJob->Space->contains(A.Ptr);
+    if (sync::RemoteThread && Here && (Rel || Acq))
+      settle(*Current, /*Always=*/true);
     if (!sync::RemoteThread || Here) {
       Res = sync::performAtomic(A);
     } else if (A.Op == sync::AtomicOp::Store) { // answers nothing

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <cstring>
 #include <linux/futex.h>
 #include <semaphore.h>
 #include <set>
@@ -60,9 +61,14 @@ template <class Body> void onOtherThread(Body B) { std::thread(B).join(); }
 
 TEST(SyncOpsTest, ReleasesAndAcquiresFollowTheOperation) {
   const std::set<Op> Releasing = {
-      Op::MutexUnlock, Op::CondWait,      Op::CondTimedwait, Op::CondClockwait,
-      Op::CondSignal,  Op::CondBroadcast, Op::RwUnlock,      Op::BarrierWait,
-      Op::SpinUnlock,  Op::SemPost,       Op::Futex};
+      Op::MutexUnlock, Op::CondWait, Op::CondTimedwait, Op::CondClockwait,
+      Op::CondSignal, Op::CondBroadcast, Op::RwUnlock, Op::BarrierWait,
+      Op::SpinUnlock, Op::SemPost, Op::Futex,
+      // Making and destroying: what the thread wrote beside the object
+      // goes home first.
+      Op::MutexInit, Op::MutexDestroy, Op::CondInit, Op::CondDestroy,
+      Op::RwInit, Op::RwDestroy, Op::SpinInit, Op::SpinDestroy, Op::BarrierInit,
+      Op::BarrierDestroy, Op::SemInit, Op::SemDestroy};
   const std::set<Op> Acquiring = {
       Op::MutexLock,      Op::MutexTrylock,  Op::MutexTimedlock,
       Op::MutexClocklock, Op::CondWait,      Op::CondTimedwait,
@@ -80,6 +86,47 @@ TEST(SyncOpsTest, ReleasesAndAcquiresFollowTheOperation) {
   // Neither: reading a semaphore's value.
   EXPECT_FALSE(releases(Op::SemGetvalue));
   EXPECT_FALSE(acquires(Op::SemGetvalue));
+}
+
+TEST(SyncOpsTest, MakingAndDestroyingTakeTheAttributesByValue) {
+  pthread_mutex_t M;
+  pthread_mutexattr_t Attr;
+  pthread_mutexattr_init(&Attr);
+  pthread_mutexattr_settype(&Attr, PTHREAD_MUTEX_ERRORCHECK);
+  Args A;
+  A.Object = &M;
+  std::memcpy(&A.A, &Attr, sizeof Attr);
+  A.B = 1;
+  EXPECT_EQ(perform(Op::MutexInit, A).Value, 0);
+  Args Unlock;
+  Unlock.Object = &M;
+  EXPECT_EQ(perform(Op::MutexUnlock, Unlock).Value, EPERM)
+      << "error-checking, as the attribute said";
+  EXPECT_EQ(perform(Op::MutexLock, Unlock).Value, 0);
+  EXPECT_EQ(perform(Op::MutexDestroy, Unlock).Value, EBUSY);
+  EXPECT_EQ(perform(Op::MutexUnlock, Unlock).Value, 0);
+  EXPECT_EQ(perform(Op::MutexDestroy, Unlock).Value, 0);
+  sem_t S;
+  Args Sem;
+  Sem.Object = &S;
+  Sem.C = 2; // the value
+  EXPECT_EQ(perform(Op::SemInit, Sem).Value, 0);
+  Args Value;
+  Value.Object = &S;
+  EXPECT_EQ(perform(Op::SemGetvalue, Value).Value, 2);
+  EXPECT_EQ(perform(Op::SemDestroy, Value).Value, 0);
+  pthread_barrier_t B;
+  Args Barrier;
+  Barrier.Object = &B;
+  Barrier.C = 0; // a count of 0 is refused
+  EXPECT_EQ(perform(Op::BarrierInit, Barrier).Value, EINVAL);
+  Barrier.C = 1;
+  EXPECT_EQ(perform(Op::BarrierInit, Barrier).Value, 0);
+  EXPECT_EQ(perform(Op::BarrierWait, Barrier).Value,
+            PTHREAD_BARRIER_SERIAL_THREAD);
+  EXPECT_EQ(perform(Op::BarrierDestroy, Barrier).Value, 0);
+  EXPECT_TRUE(makesOrDestroys(Op::SemDestroy));
+  EXPECT_FALSE(makesOrDestroys(Op::MutexLock));
 }
 
 TEST(SyncOpsTest, FutexWaitsAcquireAndWakesRelease) {
