@@ -580,18 +580,16 @@ GRID_EXPORT void __grid_atomic_fence(int Order) {
 // left long ago): a remote thread's init and destroy are carried out at
 // home too (sync::makesOrDestroys), and the node's copy of the object is
 // dropped after. libgridrt defines them under their own names, so that the
-// calls of libraries built without the plugin are caught as well.
+// calls of libraries built without the plugin are caught as well. Each finds
+// the C library's through a constant-initialised slot, not a guarded static:
+// jemalloc makes its mutexes while malloc starts, and the look-up may
+// allocate.
 
 namespace {
 
 // Only the program's own calls on a remote thread: the runtime's, and the
 // node's libraries called by it (jemalloc makes its mutexes), stay here.
 bool remoteObject() { return sync::RemoteThread && !sync::InRuntime; }
-
-template <class Fn> Fn real(const char *Name) {
-  Fn Found = nullptr;
-  return core::nextFunction(Found, Name);
-}
 
 template <class Object, class Attr>
 sync::Args made(Object *O, const Attr *A, uint64_t C = 0) {
@@ -630,101 +628,101 @@ int withErrno(Op O, const sync::Args &A) {
 
 GRID_EXPORT int pthread_mutex_init(pthread_mutex_t *M,
                                    const pthread_mutexattr_t *Attr) noexcept {
-  static auto Real =
-      real<int (*)(pthread_mutex_t *, const pthread_mutexattr_t *)>(
-          "pthread_mutex_init");
+  static decltype(&::pthread_mutex_init) Real = nullptr;
+  auto *Next = core::nextFunction(Real, "pthread_mutex_init");
   if (!remoteObject())
-    return Real(M, Attr);
+    return Next(M, Attr);
   return status(Op::MutexInit, made(M, Attr));
 }
 
 GRID_EXPORT int pthread_mutex_destroy(pthread_mutex_t *M) noexcept {
-  static auto Real = real<int (*)(pthread_mutex_t *)>("pthread_mutex_destroy");
+  static decltype(&::pthread_mutex_destroy) Real = nullptr;
+  auto *Next = core::nextFunction(Real, "pthread_mutex_destroy");
   if (!remoteObject())
-    return Real(M);
+    return Next(M);
   return status(Op::MutexDestroy, destroyed(M));
 }
 
 GRID_EXPORT int pthread_cond_init(pthread_cond_t *C,
                                   const pthread_condattr_t *Attr) noexcept {
-  static auto Real =
-      real<int (*)(pthread_cond_t *, const pthread_condattr_t *)>(
-          "pthread_cond_init");
+  static decltype(&::pthread_cond_init) Real = nullptr;
+  auto *Next = core::nextFunction(Real, "pthread_cond_init");
   if (!remoteObject())
-    return Real(C, Attr);
+    return Next(C, Attr);
   return status(Op::CondInit, made(C, Attr));
 }
 
 GRID_EXPORT int pthread_cond_destroy(pthread_cond_t *C) noexcept {
-  static auto Real = real<int (*)(pthread_cond_t *)>("pthread_cond_destroy");
+  static decltype(&::pthread_cond_destroy) Real = nullptr;
+  auto *Next = core::nextFunction(Real, "pthread_cond_destroy");
   if (!remoteObject())
-    return Real(C);
+    return Next(C);
   return status(Op::CondDestroy, destroyed(C));
 }
 
 GRID_EXPORT int pthread_rwlock_init(pthread_rwlock_t *L,
                                     const pthread_rwlockattr_t *Attr) noexcept {
-  static auto Real =
-      real<int (*)(pthread_rwlock_t *, const pthread_rwlockattr_t *)>(
-          "pthread_rwlock_init");
+  static decltype(&::pthread_rwlock_init) Real = nullptr;
+  auto *Next = core::nextFunction(Real, "pthread_rwlock_init");
   if (!remoteObject())
-    return Real(L, Attr);
+    return Next(L, Attr);
   return status(Op::RwInit, made(L, Attr));
 }
 
 GRID_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *L) noexcept {
-  static auto Real =
-      real<int (*)(pthread_rwlock_t *)>("pthread_rwlock_destroy");
+  static decltype(&::pthread_rwlock_destroy) Real = nullptr;
+  auto *Next = core::nextFunction(Real, "pthread_rwlock_destroy");
   if (!remoteObject())
-    return Real(L);
+    return Next(L);
   return status(Op::RwDestroy, destroyed(L));
 }
 
 GRID_EXPORT int pthread_spin_init(pthread_spinlock_t *L, int Shared) noexcept {
-  static auto Real =
-      real<int (*)(pthread_spinlock_t *, int)>("pthread_spin_init");
+  static decltype(&::pthread_spin_init) Real = nullptr;
+  auto *Next = core::nextFunction(Real, "pthread_spin_init");
   if (!remoteObject())
-    return Real(L, Shared);
+    return Next(L, Shared);
   return status(Op::SpinInit, made(L, &Shared));
 }
 
 GRID_EXPORT int pthread_spin_destroy(pthread_spinlock_t *L) noexcept {
-  static auto Real =
-      real<int (*)(pthread_spinlock_t *)>("pthread_spin_destroy");
+  static decltype(&::pthread_spin_destroy) Real = nullptr;
+  auto *Next = core::nextFunction(Real, "pthread_spin_destroy");
   if (!remoteObject())
-    return Real(L);
+    return Next(L);
   return status(Op::SpinDestroy, destroyed(L));
 }
 
 GRID_EXPORT int pthread_barrier_init(pthread_barrier_t *B,
                                      const pthread_barrierattr_t *Attr,
                                      unsigned Count) noexcept {
-  static auto Real =
-      real<int (*)(pthread_barrier_t *, const pthread_barrierattr_t *,
-                   unsigned)>("pthread_barrier_init");
+  static decltype(&::pthread_barrier_init) Real = nullptr;
+  auto *Next = core::nextFunction(Real, "pthread_barrier_init");
   if (!remoteObject())
-    return Real(B, Attr, Count);
+    return Next(B, Attr, Count);
   return status(Op::BarrierInit, made(B, Attr, Count));
 }
 
 GRID_EXPORT int pthread_barrier_destroy(pthread_barrier_t *B) noexcept {
-  static auto Real =
-      real<int (*)(pthread_barrier_t *)>("pthread_barrier_destroy");
+  static decltype(&::pthread_barrier_destroy) Real = nullptr;
+  auto *Next = core::nextFunction(Real, "pthread_barrier_destroy");
   if (!remoteObject())
-    return Real(B);
+    return Next(B);
   return status(Op::BarrierDestroy, destroyed(B));
 }
 
 GRID_EXPORT int sem_init(sem_t *S, int Shared, unsigned Value) noexcept {
-  static auto Real = real<int (*)(sem_t *, int, unsigned)>("sem_init");
+  static decltype(&::sem_init) Real = nullptr;
+  auto *Next = core::nextFunction(Real, "sem_init");
   if (!remoteObject())
-    return Real(S, Shared, Value);
+    return Next(S, Shared, Value);
   return withErrno(Op::SemInit, made(S, &Shared, Value));
 }
 
 GRID_EXPORT int sem_destroy(sem_t *S) noexcept {
-  static auto Real = real<int (*)(sem_t *)>("sem_destroy");
+  static decltype(&::sem_destroy) Real = nullptr;
+  auto *Next = core::nextFunction(Real, "sem_destroy");
   if (!remoteObject())
-    return Real(S);
+    return Next(S);
   return withErrno(Op::SemDestroy, destroyed(S));
 }
