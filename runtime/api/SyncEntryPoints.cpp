@@ -587,6 +587,36 @@ GRID_EXPORT void __grid_atomic_fence(int Order) {
 
 namespace {
 
+// The C library's, found before main: JobStore's fetch, in a fault
+// handler, makes a semaphore (dlsym is no call for a signal handler).
+decltype(&::pthread_mutex_init) Real_pthread_mutex_init = nullptr;
+decltype(&::pthread_mutex_destroy) Real_pthread_mutex_destroy = nullptr;
+decltype(&::pthread_cond_init) Real_pthread_cond_init = nullptr;
+decltype(&::pthread_cond_destroy) Real_pthread_cond_destroy = nullptr;
+decltype(&::pthread_rwlock_init) Real_pthread_rwlock_init = nullptr;
+decltype(&::pthread_rwlock_destroy) Real_pthread_rwlock_destroy = nullptr;
+decltype(&::pthread_spin_init) Real_pthread_spin_init = nullptr;
+decltype(&::pthread_spin_destroy) Real_pthread_spin_destroy = nullptr;
+decltype(&::pthread_barrier_init) Real_pthread_barrier_init = nullptr;
+decltype(&::pthread_barrier_destroy) Real_pthread_barrier_destroy = nullptr;
+decltype(&::sem_init) Real_sem_init = nullptr;
+decltype(&::sem_destroy) Real_sem_destroy = nullptr;
+
+[[gnu::constructor(101)]] void resolveMaking() {
+  core::resolveNext(Real_pthread_mutex_init, "pthread_mutex_init");
+  core::resolveNext(Real_pthread_mutex_destroy, "pthread_mutex_destroy");
+  core::resolveNext(Real_pthread_cond_init, "pthread_cond_init");
+  core::resolveNext(Real_pthread_cond_destroy, "pthread_cond_destroy");
+  core::resolveNext(Real_pthread_rwlock_init, "pthread_rwlock_init");
+  core::resolveNext(Real_pthread_rwlock_destroy, "pthread_rwlock_destroy");
+  core::resolveNext(Real_pthread_spin_init, "pthread_spin_init");
+  core::resolveNext(Real_pthread_spin_destroy, "pthread_spin_destroy");
+  core::resolveNext(Real_pthread_barrier_init, "pthread_barrier_init");
+  core::resolveNext(Real_pthread_barrier_destroy, "pthread_barrier_destroy");
+  core::resolveNext(Real_sem_init, "sem_init");
+  core::resolveNext(Real_sem_destroy, "sem_destroy");
+}
+
 // Only the program's own calls on a remote thread: the runtime's, and the
 // node's libraries called by it (jemalloc makes its mutexes), stay here.
 bool remoteObject() { return sync::RemoteThread && !sync::InRuntime; }
@@ -628,16 +658,16 @@ int withErrno(Op O, const sync::Args &A) {
 
 GRID_EXPORT int pthread_mutex_init(pthread_mutex_t *M,
                                    const pthread_mutexattr_t *Attr) noexcept {
-  static decltype(&::pthread_mutex_init) Real = nullptr;
-  auto *Next = core::nextFunction(Real, "pthread_mutex_init");
+  auto *Next =
+      core::nextFunction(Real_pthread_mutex_init, "pthread_mutex_init");
   if (!remoteObject())
     return Next(M, Attr);
   return status(Op::MutexInit, made(M, Attr));
 }
 
 GRID_EXPORT int pthread_mutex_destroy(pthread_mutex_t *M) noexcept {
-  static decltype(&::pthread_mutex_destroy) Real = nullptr;
-  auto *Next = core::nextFunction(Real, "pthread_mutex_destroy");
+  auto *Next =
+      core::nextFunction(Real_pthread_mutex_destroy, "pthread_mutex_destroy");
   if (!remoteObject())
     return Next(M);
   return status(Op::MutexDestroy, destroyed(M));
@@ -645,16 +675,15 @@ GRID_EXPORT int pthread_mutex_destroy(pthread_mutex_t *M) noexcept {
 
 GRID_EXPORT int pthread_cond_init(pthread_cond_t *C,
                                   const pthread_condattr_t *Attr) noexcept {
-  static decltype(&::pthread_cond_init) Real = nullptr;
-  auto *Next = core::nextFunction(Real, "pthread_cond_init");
+  auto *Next = core::nextFunction(Real_pthread_cond_init, "pthread_cond_init");
   if (!remoteObject())
     return Next(C, Attr);
   return status(Op::CondInit, made(C, Attr));
 }
 
 GRID_EXPORT int pthread_cond_destroy(pthread_cond_t *C) noexcept {
-  static decltype(&::pthread_cond_destroy) Real = nullptr;
-  auto *Next = core::nextFunction(Real, "pthread_cond_destroy");
+  auto *Next =
+      core::nextFunction(Real_pthread_cond_destroy, "pthread_cond_destroy");
   if (!remoteObject())
     return Next(C);
   return status(Op::CondDestroy, destroyed(C));
@@ -662,32 +691,31 @@ GRID_EXPORT int pthread_cond_destroy(pthread_cond_t *C) noexcept {
 
 GRID_EXPORT int pthread_rwlock_init(pthread_rwlock_t *L,
                                     const pthread_rwlockattr_t *Attr) noexcept {
-  static decltype(&::pthread_rwlock_init) Real = nullptr;
-  auto *Next = core::nextFunction(Real, "pthread_rwlock_init");
+  auto *Next =
+      core::nextFunction(Real_pthread_rwlock_init, "pthread_rwlock_init");
   if (!remoteObject())
     return Next(L, Attr);
   return status(Op::RwInit, made(L, Attr));
 }
 
 GRID_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *L) noexcept {
-  static decltype(&::pthread_rwlock_destroy) Real = nullptr;
-  auto *Next = core::nextFunction(Real, "pthread_rwlock_destroy");
+  auto *Next =
+      core::nextFunction(Real_pthread_rwlock_destroy, "pthread_rwlock_destroy");
   if (!remoteObject())
     return Next(L);
   return status(Op::RwDestroy, destroyed(L));
 }
 
 GRID_EXPORT int pthread_spin_init(pthread_spinlock_t *L, int Shared) noexcept {
-  static decltype(&::pthread_spin_init) Real = nullptr;
-  auto *Next = core::nextFunction(Real, "pthread_spin_init");
+  auto *Next = core::nextFunction(Real_pthread_spin_init, "pthread_spin_init");
   if (!remoteObject())
     return Next(L, Shared);
   return status(Op::SpinInit, made(L, &Shared));
 }
 
 GRID_EXPORT int pthread_spin_destroy(pthread_spinlock_t *L) noexcept {
-  static decltype(&::pthread_spin_destroy) Real = nullptr;
-  auto *Next = core::nextFunction(Real, "pthread_spin_destroy");
+  auto *Next =
+      core::nextFunction(Real_pthread_spin_destroy, "pthread_spin_destroy");
   if (!remoteObject())
     return Next(L);
   return status(Op::SpinDestroy, destroyed(L));
@@ -696,32 +724,30 @@ GRID_EXPORT int pthread_spin_destroy(pthread_spinlock_t *L) noexcept {
 GRID_EXPORT int pthread_barrier_init(pthread_barrier_t *B,
                                      const pthread_barrierattr_t *Attr,
                                      unsigned Count) noexcept {
-  static decltype(&::pthread_barrier_init) Real = nullptr;
-  auto *Next = core::nextFunction(Real, "pthread_barrier_init");
+  auto *Next =
+      core::nextFunction(Real_pthread_barrier_init, "pthread_barrier_init");
   if (!remoteObject())
     return Next(B, Attr, Count);
   return status(Op::BarrierInit, made(B, Attr, Count));
 }
 
 GRID_EXPORT int pthread_barrier_destroy(pthread_barrier_t *B) noexcept {
-  static decltype(&::pthread_barrier_destroy) Real = nullptr;
-  auto *Next = core::nextFunction(Real, "pthread_barrier_destroy");
+  auto *Next = core::nextFunction(Real_pthread_barrier_destroy,
+                                  "pthread_barrier_destroy");
   if (!remoteObject())
     return Next(B);
   return status(Op::BarrierDestroy, destroyed(B));
 }
 
 GRID_EXPORT int sem_init(sem_t *S, int Shared, unsigned Value) noexcept {
-  static decltype(&::sem_init) Real = nullptr;
-  auto *Next = core::nextFunction(Real, "sem_init");
+  auto *Next = core::nextFunction(Real_sem_init, "sem_init");
   if (!remoteObject())
     return Next(S, Shared, Value);
   return withErrno(Op::SemInit, made(S, &Shared, Value));
 }
 
 GRID_EXPORT int sem_destroy(sem_t *S) noexcept {
-  static decltype(&::sem_destroy) Real = nullptr;
-  auto *Next = core::nextFunction(Real, "sem_destroy");
+  auto *Next = core::nextFunction(Real_sem_destroy, "sem_destroy");
   if (!remoteObject())
     return Next(S);
   return withErrno(Op::SemDestroy, destroyed(S));

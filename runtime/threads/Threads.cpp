@@ -386,6 +386,18 @@ void leaveDsm() {
     TheJob->Space->detach();
 }
 
+// A fork: handlers that run in the child before leaveDsm (jemalloc's,
+// registered at the first malloc, run first) make mutexes, which are the
+// child's own and must not go home (api's init interposers test InRuntime):
+// the forking thread counts as runtime code from before the fork until the
+// child has left the DSM.
+void forkPrepare() { ++sync::InRuntime; }
+void forkParent() { --sync::InRuntime; }
+void forkChild() {
+  leaveDsm();
+  --sync::InRuntime;
+}
+
 void openSpace(Job &J, bool ShareGlobals) {
   std::string Error;
   J.Space = dsm::Space::create(
@@ -414,7 +426,7 @@ void openSpace(Job &J, bool ShareGlobals) {
       core::currentSettings().DsmCachePages);
   J.Space->attach(J.Cache.get());
   J.Store.install();
-  pthread_atfork(nullptr, nullptr, leaveDsm);
+  pthread_atfork(forkPrepare, forkParent, forkChild);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1450,6 +1462,8 @@ public:
         forgetBlock(A.Object, A.D); // home changed its bytes
     } else {
       Res = sync::perform(O, A);
+      if (sync::RemoteThread)
+        noteHeld(*Current, O, A, Res, 0); // a mutex made again here
     }
     if (sync::acquired(O, A, Res))
       acquireCache(sync::RemoteThread ? lockPage(O, A) : SIZE_MAX);
