@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <utility>
 
 extern char **environ;
 
@@ -570,7 +571,19 @@ bool Line::fromPeer(std::string *Body, bool Sure) {
     if (!Body->empty())
       return true;
     PeerAsleep.store(true);
+    NoticeTaken = true;
   }
+}
+
+// A notice found while waiting: the peer went to sleep, maybe without
+// seeing what this side sent last, whose own look for the notice can miss
+// it (another thread of the rank may be taking it in from shared memory
+// just then). A thread that sends several messages without an answer
+// between (posted calls) met this: the peer slept on its message. So the
+// peer's loop looks once more; PeerAsleep stays, and the next send rings.
+void Line::ringIfNoticed() {
+  if (std::exchange(NoticeTaken, false))
+    Loop.ring(Peer);
 }
 
 void Line::send(std::string Body) {
@@ -582,6 +595,7 @@ void Line::send(std::string Body) {
     std::string Early;
     if (fromPeer(&Early, /*Sure=*/true))
       deliver(std::move(Early));
+    NoticeTaken = false; // rung below
     if (PeerAsleep.exchange(false) || !Complete)
       Loop.ring(Peer);
   }
@@ -615,6 +629,7 @@ std::string Line::receive() {
       Found = true;
       break;
     }
+    ringIfNoticed();
     if (Round % 8 == 0) {
       Clock::time_point Now = Clock::now();
       if (Now >= Until)
@@ -624,6 +639,7 @@ std::string Line::receive() {
     }
   }
   Loop.SpinningLines.fetch_sub(1);
+  ringIfNoticed();
   if (Found)
     return Body;
   // Asleep: the loop looks at the lines for us until mail comes.
@@ -633,7 +649,9 @@ std::string Line::receive() {
     Loop.wake();
   }
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (fromPeer(&Body, /*Sure=*/true)) {
+  bool Got = fromPeer(&Body, /*Sure=*/true);
+  ringIfNoticed();
+  if (Got) {
     Loop.SleepingLines.fetch_sub(1);
     return Body;
   }

@@ -213,6 +213,7 @@ public:
 
 private:
   bool fromPeer(std::string *Body, bool Sure);
+  void ringIfNoticed();
   bool fromMail(std::string *Body);
   bool takeMailLocked(std::string *Body); // Mutex held
   std::string sleep();
@@ -224,6 +225,8 @@ private:
   // At first: the peer's line may have been made before this one, and its
   // notice lost (the first send of a line rings).
   std::atomic<bool> PeerAsleep{true};
+  // A notice fromPeer took (the owner's thread only): receive() rings.
+  bool NoticeTaken = false;
   std::atomic<bool> HasMail{false};
   std::mutex Mutex;
   std::condition_variable Arrived;
