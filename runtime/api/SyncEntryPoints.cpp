@@ -16,6 +16,7 @@
 // pthread_once init routine throws (std::call_once resets and rethrows).
 //===----------------------------------------------------------------------===//
 
+#include "api/RemoteIo.h"
 #include "core/Core.h"
 #include "core/NextSymbol.h"
 #include "grid/abi.h"
@@ -583,7 +584,9 @@ GRID_EXPORT void __grid_atomic_fence(int Order) {
 // calls of libraries built without the plugin are caught as well. Each finds
 // the C library's through a constant-initialised slot, not a guarded static:
 // jemalloc makes its mutexes while malloc starts, and the look-up may
-// allocate.
+// allocate. Only the program's own calls on a remote thread go further
+// (api::io::remoteCaller): the runtime's, and those of the node's libraries
+// it calls (jemalloc's), stay here.
 
 namespace {
 
@@ -616,10 +619,6 @@ decltype(&::sem_destroy) Real_sem_destroy = nullptr;
   core::resolveNext(Real_sem_init, "sem_init");
   core::resolveNext(Real_sem_destroy, "sem_destroy");
 }
-
-// Only the program's own calls on a remote thread: the runtime's, and the
-// node's libraries called by it (jemalloc makes its mutexes), stay here.
-bool remoteObject() { return sync::RemoteThread && !sync::InRuntime; }
 
 template <class Object, class Attr>
 sync::Args made(Object *O, const Attr *A, uint64_t C = 0) {
@@ -660,7 +659,7 @@ GRID_EXPORT int pthread_mutex_init(pthread_mutex_t *M,
                                    const pthread_mutexattr_t *Attr) noexcept {
   auto *Next =
       core::nextFunction(Real_pthread_mutex_init, "pthread_mutex_init");
-  if (!remoteObject())
+  if (!api::io::remoteCaller())
     return Next(M, Attr);
   return status(Op::MutexInit, made(M, Attr));
 }
@@ -668,7 +667,7 @@ GRID_EXPORT int pthread_mutex_init(pthread_mutex_t *M,
 GRID_EXPORT int pthread_mutex_destroy(pthread_mutex_t *M) noexcept {
   auto *Next =
       core::nextFunction(Real_pthread_mutex_destroy, "pthread_mutex_destroy");
-  if (!remoteObject())
+  if (!api::io::remoteCaller())
     return Next(M);
   return status(Op::MutexDestroy, destroyed(M));
 }
@@ -676,7 +675,7 @@ GRID_EXPORT int pthread_mutex_destroy(pthread_mutex_t *M) noexcept {
 GRID_EXPORT int pthread_cond_init(pthread_cond_t *C,
                                   const pthread_condattr_t *Attr) noexcept {
   auto *Next = core::nextFunction(Real_pthread_cond_init, "pthread_cond_init");
-  if (!remoteObject())
+  if (!api::io::remoteCaller())
     return Next(C, Attr);
   return status(Op::CondInit, made(C, Attr));
 }
@@ -684,7 +683,7 @@ GRID_EXPORT int pthread_cond_init(pthread_cond_t *C,
 GRID_EXPORT int pthread_cond_destroy(pthread_cond_t *C) noexcept {
   auto *Next =
       core::nextFunction(Real_pthread_cond_destroy, "pthread_cond_destroy");
-  if (!remoteObject())
+  if (!api::io::remoteCaller())
     return Next(C);
   return status(Op::CondDestroy, destroyed(C));
 }
@@ -693,7 +692,7 @@ GRID_EXPORT int pthread_rwlock_init(pthread_rwlock_t *L,
                                     const pthread_rwlockattr_t *Attr) noexcept {
   auto *Next =
       core::nextFunction(Real_pthread_rwlock_init, "pthread_rwlock_init");
-  if (!remoteObject())
+  if (!api::io::remoteCaller())
     return Next(L, Attr);
   return status(Op::RwInit, made(L, Attr));
 }
@@ -701,14 +700,14 @@ GRID_EXPORT int pthread_rwlock_init(pthread_rwlock_t *L,
 GRID_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *L) noexcept {
   auto *Next =
       core::nextFunction(Real_pthread_rwlock_destroy, "pthread_rwlock_destroy");
-  if (!remoteObject())
+  if (!api::io::remoteCaller())
     return Next(L);
   return status(Op::RwDestroy, destroyed(L));
 }
 
 GRID_EXPORT int pthread_spin_init(pthread_spinlock_t *L, int Shared) noexcept {
   auto *Next = core::nextFunction(Real_pthread_spin_init, "pthread_spin_init");
-  if (!remoteObject())
+  if (!api::io::remoteCaller())
     return Next(L, Shared);
   return status(Op::SpinInit, made(L, &Shared));
 }
@@ -716,7 +715,7 @@ GRID_EXPORT int pthread_spin_init(pthread_spinlock_t *L, int Shared) noexcept {
 GRID_EXPORT int pthread_spin_destroy(pthread_spinlock_t *L) noexcept {
   auto *Next =
       core::nextFunction(Real_pthread_spin_destroy, "pthread_spin_destroy");
-  if (!remoteObject())
+  if (!api::io::remoteCaller())
     return Next(L);
   return status(Op::SpinDestroy, destroyed(L));
 }
@@ -726,7 +725,7 @@ GRID_EXPORT int pthread_barrier_init(pthread_barrier_t *B,
                                      unsigned Count) noexcept {
   auto *Next =
       core::nextFunction(Real_pthread_barrier_init, "pthread_barrier_init");
-  if (!remoteObject())
+  if (!api::io::remoteCaller())
     return Next(B, Attr, Count);
   return status(Op::BarrierInit, made(B, Attr, Count));
 }
@@ -734,21 +733,21 @@ GRID_EXPORT int pthread_barrier_init(pthread_barrier_t *B,
 GRID_EXPORT int pthread_barrier_destroy(pthread_barrier_t *B) noexcept {
   auto *Next = core::nextFunction(Real_pthread_barrier_destroy,
                                   "pthread_barrier_destroy");
-  if (!remoteObject())
+  if (!api::io::remoteCaller())
     return Next(B);
   return status(Op::BarrierDestroy, destroyed(B));
 }
 
 GRID_EXPORT int sem_init(sem_t *S, int Shared, unsigned Value) noexcept {
   auto *Next = core::nextFunction(Real_sem_init, "sem_init");
-  if (!remoteObject())
+  if (!api::io::remoteCaller())
     return Next(S, Shared, Value);
   return withErrno(Op::SemInit, made(S, &Shared, Value));
 }
 
 GRID_EXPORT int sem_destroy(sem_t *S) noexcept {
   auto *Next = core::nextFunction(Real_sem_destroy, "sem_destroy");
-  if (!remoteObject())
+  if (!api::io::remoteCaller())
     return Next(S);
   return withErrno(Op::SemDestroy, destroyed(S));
 }
