@@ -1352,7 +1352,8 @@ bool isLock(sync::Op O) {
   }
 }
 
-const void *mutexOf(sync::Op O, const sync::Args &A) {
+// The object an operation locks: a condition wait's mutex, else its own.
+const void *lockObject(sync::Op O, const sync::Args &A) {
   return O == sync::Op::CondWait || O == sync::Op::CondTimedwait ||
                  O == sync::Op::CondClockwait
              ? A.Object2
@@ -1380,7 +1381,7 @@ void noteHeld(Remote &R, sync::Op O, const sync::Args &A,
                O == sync::Op::CondClockwait || Res.Value == 0;
   if (!isLock(O) || KindAnswer == 0 || !Holds)
     return;
-  const void *Mutex = mutexOf(O, A);
+  const void *Mutex = lockObject(O, A);
   int Kind = static_cast<int>(static_cast<uint32_t>(KindAnswer - 1));
   Remote::HeldMutex *H = findHeld(R, Mutex);
   if (!H)
@@ -1406,7 +1407,7 @@ void forgetBlock(void *P, size_t Bytes);
 // releases and whose result is known, 0. Its release went before it, and
 // home carries it out before the thread's next call (docs/design/dsm.md,
 // posted calls).
-bool postable(Remote &R, sync::Op O, const sync::Args &A) {
+bool postable(const Remote &R, sync::Op O, const sync::Args &A) {
   switch (O) {
   case sync::Op::CondSignal: // glibc's never fail
   case sync::Op::CondBroadcast:
@@ -1427,9 +1428,7 @@ bool postable(Remote &R, sync::Op O, const sync::Args &A) {
 // with the acquire (NodeCache::acquire): what a lock guards usually lies
 // near it, and the fault it spares costs more than the fetch (dsm.md).
 size_t lockPage(sync::Op O, const sync::Args &A) {
-  bool CondWait = O == sync::Op::CondWait || O == sync::Op::CondTimedwait ||
-                  O == sync::Op::CondClockwait;
-  const void *Lock = CondWait ? A.Object2 : A.Object;
+  const void *Lock = lockObject(O, A);
   if (!TheJob->Space->contains(Lock))
     return SIZE_MAX;
   return reinterpret_cast<uintptr_t>(Lock) / PageBytes;
