@@ -1520,7 +1520,6 @@ int utimensat(int Dir, const char *Path, const struct timespec Times[2],
   return utimens(Dir, Path, Times, Flags);
 }
 
-/// statfs and statvfs, by descriptor (Fd >= 0) or path.
 /// statfs and statvfs (Vfs) of a path, and of a descriptor (statFsFd).
 int statFs(bool Vfs, int Fd, const char *Path, void *Out, size_t Bytes) {
   if ((Fd < 0 && !Path) || !Out)
@@ -1723,11 +1722,11 @@ int statx(int Dir, const char *Path, int Flags, unsigned Mask,
 }
 
 /// A path call of Op::Ints: a null path fails as the kernel fails it.
-int pathInts(io::IntCall Call, int Dir, const char *Path, uint64_t A,
-             uint64_t B = 0) {
+long pathInts(io::IntCall Call, int Dir, const char *Path, uint64_t A,
+              uint64_t B = 0) {
   if (!Path)
-    return badAddress<int>();
-  return ints(Call, Dir, Path, A, B);
+    return badAddress<long>();
+  return intsLong(Call, Dir, Path, A, B);
 }
 
 /// ppoll and pselect wait at home as poll and select do. Their signal
@@ -1757,7 +1756,7 @@ int pselect(int Count, fd_set *Read, fd_set *Write, fd_set *Except,
       sendSets(io::Op::Pselect, Count, Sets, Timeout, sizeof *Timeout, 0)));
 }
 
-/// futimes, lutimes and futimesat: microseconds as nanoseconds (an
+/// utimes, futimes, lutimes and futimesat: microseconds as nanoseconds (an
 /// out-of-range tv_usec stays out of range, and home's call refuses it).
 const struct timespec *fromTimevals(const struct timeval Times[2],
                                     struct timespec Spec[2]) {
@@ -1774,12 +1773,6 @@ int lutimes(const char *Path, const struct timeval Times[2]) {
   struct timespec Spec[2];
   return utimens(AT_FDCWD, Path, fromTimevals(Times, Spec),
                  AT_SYMLINK_NOFOLLOW);
-}
-
-long pathconf(const char *Path, int Name) {
-  if (!Path)
-    return badAddress<long>();
-  return intsLong(io::IntCall::Pathconf, -1, Path, static_cast<uint64_t>(Name));
 }
 
 /// sendfile: the bytes move at home; the offset, when given, comes back as
@@ -2854,9 +2847,8 @@ GRID_INTERPOSE int utimes(const char *Path,
                           const struct timeval Times[2]) noexcept {
   if (remoteCaller()) {
     struct timespec Spec[2];
-    for (int I = 0; Times && I < 2; ++I)
-      Spec[I] = {Times[I].tv_sec, Times[I].tv_usec * 1000};
-    return remote::utimens(AT_FDCWD, Path, Times ? Spec : nullptr, 0);
+    return remote::utimens(AT_FDCWD, Path, remote::fromTimevals(Times, Spec),
+                           0);
   }
   return REAL(utimes)(Path, Times);
 }
@@ -3789,7 +3781,8 @@ GRID_INTERPOSE int eaccess(const char *Path, int Mode) noexcept {
 
 GRID_INTERPOSE long pathconf(const char *Path, int Name) noexcept {
   if (remoteCaller())
-    return remote::pathconf(Path, Name);
+    return remote::pathInts(io::IntCall::Pathconf, -1, Path,
+                            static_cast<uint64_t>(Name));
   return REAL(pathconf)(Path, Name);
 }
 

@@ -118,23 +118,32 @@ sync::Args args(void *Object, void *Object2, const timespec *Time,
 
 /// A pthread_* operation on the cluster path: its error number. errno is
 /// left as it was, as the native calls leave it.
+[[gnu::noinline, gnu::cold]] int onCluster(const __grid_site *Site, Op O,
+                                           const sync::Args &A) {
+  core::ErrnoGuard KeepErrno;
+  return static_cast<int>(cluster(Site, O, A).Value);
+}
+
 [[gnu::noinline, gnu::cold]] int
 onCluster(const __grid_site *Site, Op O, void *Object, void *Object2 = nullptr,
           const timespec *Time = nullptr, clockid_t Clock = 0) {
-  core::ErrnoGuard KeepErrno;
-  return static_cast<int>(
-      cluster(Site, O, args(Object, Object2, Time, Clock)).Value);
+  return onCluster(Site, O, args(Object, Object2, Time, Clock));
 }
 
 /// A sem_* operation on the cluster path: 0, or -1 with errno set.
 [[gnu::noinline, gnu::cold]] int semOnCluster(const __grid_site *Site, Op O,
-                                              sem_t *Sem,
-                                              const timespec *Time = nullptr,
-                                              clockid_t Clock = 0) {
-  sync::Result R = cluster(Site, O, args(Sem, nullptr, Time, Clock));
+                                              const sync::Args &A) {
+  sync::Result R = cluster(Site, O, A);
   if (R.Value == -1)
     errno = R.Errno;
   return static_cast<int>(R.Value);
+}
+
+[[gnu::noinline, gnu::cold]] int semOnCluster(const __grid_site *Site, Op O,
+                                              sem_t *Sem,
+                                              const timespec *Time = nullptr,
+                                              clockid_t Clock = 0) {
+  return semOnCluster(Site, O, args(Sem, nullptr, Time, Clock));
 }
 
 [[gnu::noinline, gnu::cold]] uint64_t
@@ -620,8 +629,10 @@ decltype(&::sem_destroy) Real_sem_destroy = nullptr;
   core::resolveNext(Real_sem_destroy, "sem_destroy");
 }
 
-template <class Object, class Attr>
-sync::Args made(Object *O, const Attr *A, uint64_t C = 0) {
+// An init's or destroy's arguments: the object, its size, the attribute
+// by value (if any) and the count or value.
+template <class Object, class Attr = int>
+sync::Args made(Object *O, const Attr *A = nullptr, uint64_t C = 0) {
   static_assert(sizeof(Attr) <= sizeof(uint64_t), "an attribute travels in A");
   sync::Args Args;
   Args.Object = const_cast<void *>(static_cast<const volatile void *>(O));
@@ -634,25 +645,6 @@ sync::Args made(Object *O, const Attr *A, uint64_t C = 0) {
   return Args;
 }
 
-template <class Object> sync::Args destroyed(Object *O) {
-  sync::Args Args;
-  Args.Object = const_cast<void *>(static_cast<const volatile void *>(O));
-  Args.D = sizeof(Object);
-  return Args;
-}
-
-int status(Op O, const sync::Args &A) {
-  core::ErrnoGuard KeepErrno;
-  return static_cast<int>(cluster(nullptr, O, A).Value);
-}
-
-int withErrno(Op O, const sync::Args &A) {
-  sync::Result R = cluster(nullptr, O, A);
-  if (R.Value == -1)
-    errno = R.Errno;
-  return static_cast<int>(R.Value);
-}
-
 } // namespace
 
 GRID_EXPORT int pthread_mutex_init(pthread_mutex_t *M,
@@ -661,7 +653,7 @@ GRID_EXPORT int pthread_mutex_init(pthread_mutex_t *M,
       core::nextFunction(Real_pthread_mutex_init, "pthread_mutex_init");
   if (!api::io::remoteCaller())
     return Next(M, Attr);
-  return status(Op::MutexInit, made(M, Attr));
+  return onCluster(nullptr, Op::MutexInit, made(M, Attr));
 }
 
 GRID_EXPORT int pthread_mutex_destroy(pthread_mutex_t *M) noexcept {
@@ -669,7 +661,7 @@ GRID_EXPORT int pthread_mutex_destroy(pthread_mutex_t *M) noexcept {
       core::nextFunction(Real_pthread_mutex_destroy, "pthread_mutex_destroy");
   if (!api::io::remoteCaller())
     return Next(M);
-  return status(Op::MutexDestroy, destroyed(M));
+  return onCluster(nullptr, Op::MutexDestroy, made(M));
 }
 
 GRID_EXPORT int pthread_cond_init(pthread_cond_t *C,
@@ -677,7 +669,7 @@ GRID_EXPORT int pthread_cond_init(pthread_cond_t *C,
   auto *Next = core::nextFunction(Real_pthread_cond_init, "pthread_cond_init");
   if (!api::io::remoteCaller())
     return Next(C, Attr);
-  return status(Op::CondInit, made(C, Attr));
+  return onCluster(nullptr, Op::CondInit, made(C, Attr));
 }
 
 GRID_EXPORT int pthread_cond_destroy(pthread_cond_t *C) noexcept {
@@ -685,7 +677,7 @@ GRID_EXPORT int pthread_cond_destroy(pthread_cond_t *C) noexcept {
       core::nextFunction(Real_pthread_cond_destroy, "pthread_cond_destroy");
   if (!api::io::remoteCaller())
     return Next(C);
-  return status(Op::CondDestroy, destroyed(C));
+  return onCluster(nullptr, Op::CondDestroy, made(C));
 }
 
 GRID_EXPORT int pthread_rwlock_init(pthread_rwlock_t *L,
@@ -694,7 +686,7 @@ GRID_EXPORT int pthread_rwlock_init(pthread_rwlock_t *L,
       core::nextFunction(Real_pthread_rwlock_init, "pthread_rwlock_init");
   if (!api::io::remoteCaller())
     return Next(L, Attr);
-  return status(Op::RwInit, made(L, Attr));
+  return onCluster(nullptr, Op::RwInit, made(L, Attr));
 }
 
 GRID_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *L) noexcept {
@@ -702,14 +694,14 @@ GRID_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *L) noexcept {
       core::nextFunction(Real_pthread_rwlock_destroy, "pthread_rwlock_destroy");
   if (!api::io::remoteCaller())
     return Next(L);
-  return status(Op::RwDestroy, destroyed(L));
+  return onCluster(nullptr, Op::RwDestroy, made(L));
 }
 
 GRID_EXPORT int pthread_spin_init(pthread_spinlock_t *L, int Shared) noexcept {
   auto *Next = core::nextFunction(Real_pthread_spin_init, "pthread_spin_init");
   if (!api::io::remoteCaller())
     return Next(L, Shared);
-  return status(Op::SpinInit, made(L, &Shared));
+  return onCluster(nullptr, Op::SpinInit, made(L, &Shared));
 }
 
 GRID_EXPORT int pthread_spin_destroy(pthread_spinlock_t *L) noexcept {
@@ -717,7 +709,7 @@ GRID_EXPORT int pthread_spin_destroy(pthread_spinlock_t *L) noexcept {
       core::nextFunction(Real_pthread_spin_destroy, "pthread_spin_destroy");
   if (!api::io::remoteCaller())
     return Next(L);
-  return status(Op::SpinDestroy, destroyed(L));
+  return onCluster(nullptr, Op::SpinDestroy, made(L));
 }
 
 GRID_EXPORT int pthread_barrier_init(pthread_barrier_t *B,
@@ -727,7 +719,7 @@ GRID_EXPORT int pthread_barrier_init(pthread_barrier_t *B,
       core::nextFunction(Real_pthread_barrier_init, "pthread_barrier_init");
   if (!api::io::remoteCaller())
     return Next(B, Attr, Count);
-  return status(Op::BarrierInit, made(B, Attr, Count));
+  return onCluster(nullptr, Op::BarrierInit, made(B, Attr, Count));
 }
 
 GRID_EXPORT int pthread_barrier_destroy(pthread_barrier_t *B) noexcept {
@@ -735,19 +727,19 @@ GRID_EXPORT int pthread_barrier_destroy(pthread_barrier_t *B) noexcept {
                                   "pthread_barrier_destroy");
   if (!api::io::remoteCaller())
     return Next(B);
-  return status(Op::BarrierDestroy, destroyed(B));
+  return onCluster(nullptr, Op::BarrierDestroy, made(B));
 }
 
 GRID_EXPORT int sem_init(sem_t *S, int Shared, unsigned Value) noexcept {
   auto *Next = core::nextFunction(Real_sem_init, "sem_init");
   if (!api::io::remoteCaller())
     return Next(S, Shared, Value);
-  return withErrno(Op::SemInit, made(S, &Shared, Value));
+  return semOnCluster(nullptr, Op::SemInit, made(S, &Shared, Value));
 }
 
 GRID_EXPORT int sem_destroy(sem_t *S) noexcept {
   auto *Next = core::nextFunction(Real_sem_destroy, "sem_destroy");
   if (!api::io::remoteCaller())
     return Next(S);
-  return withErrno(Op::SemDestroy, destroyed(S));
+  return semOnCluster(nullptr, Op::SemDestroy, made(S));
 }

@@ -1040,11 +1040,8 @@ void Cluster::runAgent(std::function<unsigned()> ProcessesNow,
     // made, so the loop may sleep until woken from now on rather than poll
     // until the first load report (which refreshes the hints every 250 ms,
     // for connections to other agents MPI makes later).
-    static bool Hinted = false;
-    if (!Hinted) {
-      Hinted = true;
+    if (!Loop.hinted())
       Loop.setWakeHints(mpiConnections());
-    }
   });
   // A connection MPI made since (to another agent: pages and diffs) is
   // taken as soon as a timer's wake-up finds it carried a message.

@@ -102,6 +102,8 @@ public:
     WakeHints = std::move(Fds);
     Hinted = true;
   }
+  /// Whether setWakeHints was called. Loop thread only.
+  bool hinted() const { return Hinted; }
   /// Called (loop thread) when a timer's wake-up finds messages: a
   /// connection made since the hints were taken woke nobody.
   void onHintsMissed(std::function<void()> Refresh) {

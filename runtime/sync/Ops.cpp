@@ -64,9 +64,48 @@ template <class T> T *object(const Args &A) {
   return static_cast<T *>(A.Object);
 }
 
+// The attribute an init Op carries by value in A (B says there is one),
+// copied into Out: what the call is given.
+template <class Attr> const Attr *attribute(const Args &A, Attr &Out) {
+  static_assert(sizeof(Attr) <= sizeof A.A);
+  std::memcpy(&Out, &A.A, sizeof Out);
+  return A.B ? &Out : nullptr;
+}
+
 } // namespace
 
 bool makesOrDestroys(Op O) { return O >= Op::MutexInit && O <= Op::SemDestroy; }
+
+bool isCondWait(Op O) {
+  return O == Op::CondWait || O == Op::CondTimedwait || O == Op::CondClockwait;
+}
+
+bool locksMutex(Op O) {
+  switch (O) {
+  case Op::MutexLock:
+  case Op::MutexTrylock:
+  case Op::MutexTimedlock:
+  case Op::MutexClocklock:
+    return true;
+  default:
+    return isCondWait(O);
+  }
+}
+
+void *lockedObject(Op O, const Args &A) {
+  return isCondWait(O) ? A.Object2 : A.Object;
+}
+
+int mutexKind(const pthread_mutex_t *M) { return M->__data.__kind; }
+
+bool unlockCannotFail(int Kind) {
+  // The type in the low bits, then flags; these three change nothing of
+  // an unlock.
+  constexpr int Harmless =
+      128 /* pshared */ | 256 /* elision */ | 512 /* no elision */;
+  int Type = Kind & ~Harmless;
+  return Type == PTHREAD_MUTEX_NORMAL || Type == PTHREAD_MUTEX_ADAPTIVE_NP;
+}
 
 bool releases(Op O) {
   if (makesOrDestroys(O))
@@ -240,25 +279,22 @@ Result perform(Op O, const Args &A) {
   }
   case Op::MutexInit: {
     pthread_mutexattr_t Attr;
-    std::memcpy(&Attr, &A.A, sizeof Attr);
     return status(
-        pthread_mutex_init(object<pthread_mutex_t>(A), A.B ? &Attr : nullptr));
+        pthread_mutex_init(object<pthread_mutex_t>(A), attribute(A, Attr)));
   }
   case Op::MutexDestroy:
     return status(pthread_mutex_destroy(object<pthread_mutex_t>(A)));
   case Op::CondInit: {
     pthread_condattr_t Attr;
-    std::memcpy(&Attr, &A.A, sizeof Attr);
     return status(
-        pthread_cond_init(object<pthread_cond_t>(A), A.B ? &Attr : nullptr));
+        pthread_cond_init(object<pthread_cond_t>(A), attribute(A, Attr)));
   }
   case Op::CondDestroy:
     return status(pthread_cond_destroy(object<pthread_cond_t>(A)));
   case Op::RwInit: {
     pthread_rwlockattr_t Attr;
-    std::memcpy(&Attr, &A.A, sizeof Attr);
-    return status(pthread_rwlock_init(object<pthread_rwlock_t>(A),
-                                      A.B ? &Attr : nullptr));
+    return status(
+        pthread_rwlock_init(object<pthread_rwlock_t>(A), attribute(A, Attr)));
   }
   case Op::RwDestroy:
     return status(pthread_rwlock_destroy(object<pthread_rwlock_t>(A)));
@@ -269,9 +305,8 @@ Result perform(Op O, const Args &A) {
     return status(pthread_spin_destroy(object<pthread_spinlock_t>(A)));
   case Op::BarrierInit: {
     pthread_barrierattr_t Attr;
-    std::memcpy(&Attr, &A.A, sizeof Attr);
     return status(pthread_barrier_init(object<pthread_barrier_t>(A),
-                                       A.B ? &Attr : nullptr,
+                                       attribute(A, Attr),
                                        static_cast<unsigned>(A.C)));
   }
   case Op::BarrierDestroy:

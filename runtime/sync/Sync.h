@@ -172,6 +172,21 @@ bool acquires(Op O, const Args &A);
 /// acquired: acquires(O, A), and for a try or timed operation, it succeeded.
 bool acquired(Op O, const Args &A, const Result &R);
 
+/// A condition wait (plain, timed, clock): it holds its mutex again when it
+/// returns, whatever it answers.
+bool isCondWait(Op O);
+/// An operation after which the caller holds a mutex when it succeeds: the
+/// mutex locks and the condition waits.
+bool locksMutex(Op O);
+/// The object an operation locks or waits on: a condition wait's mutex,
+/// else its own object.
+void *lockedObject(Op O, const Args &A);
+/// The mutex's kind (glibc's pthread_mutex_t.__data.__kind).
+int mutexKind(const pthread_mutex_t *M);
+/// Whether an unlock of a mutex of Kind never fails: the plain and adaptive
+/// types, without robust or priority handling.
+bool unlockCannotFail(int Kind);
+
 /// Runs the operation natively on this node's memory.
 Result perform(Op O, const Args &A);
 

@@ -532,24 +532,10 @@ void reply(Shadow &S, int64_t Value, int Errno, uint64_t Extra = 0,
 
 // Home's answer to a lock carries the mutex's kind, plus 1 (0: no mutex).
 uint64_t mutexKindAnswer(sync::Op O, const sync::Args &A) {
-  void *Mutex = nullptr;
-  switch (O) {
-  case sync::Op::MutexLock:
-  case sync::Op::MutexTrylock:
-  case sync::Op::MutexTimedlock:
-  case sync::Op::MutexClocklock:
-    Mutex = A.Object;
-    break;
-  case sync::Op::CondWait:
-  case sync::Op::CondTimedwait:
-  case sync::Op::CondClockwait:
-    Mutex = A.Object2;
-    break;
-  default:
+  if (!sync::locksMutex(O))
     return 0;
-  }
-  return 1 + static_cast<uint64_t>(static_cast<uint32_t>(
-                 static_cast<pthread_mutex_t *>(Mutex)->__data.__kind));
+  return 1 + static_cast<uint64_t>(static_cast<uint32_t>(sync::mutexKind(
+                 static_cast<pthread_mutex_t *>(sync::lockedObject(O, A)))));
 }
 
 // A posted call failed, which postable() rules out for glibc's primitives.
@@ -1013,9 +999,10 @@ void postHome(wire::Writer &W) {
   ++R.Posted;
 }
 
-wire::Writer callMessage(Call C) {
+// A call of R's, its place and output count filled in when it is sent.
+wire::Writer callMessage(Call C, const Remote &R = *Current) {
   wire::Writer W(Msg::ThreadCall);
-  W.u64(Current->Id).u64(0).u64(0).u16(static_cast<uint16_t>(C));
+  W.u64(R.Id).u64(0).u64(0).u16(static_cast<uint16_t>(C));
   return W;
 }
 
@@ -1031,16 +1018,16 @@ wire::Writer callMessage(Call C) {
 void settle(Remote &R, bool Always = false) {
   if (R.Posted == 0 || (!Always && !TheJob->Cache->written()))
     return;
-  wire::Writer W(Msg::ThreadCall);
-  W.u64(R.Id).u64(0).u64(0).u16(static_cast<uint16_t>(Call::Settle));
+  wire::Writer W = callMessage(Call::Settle, R);
   exchange(R, W);
 }
 
 // The node's cache releases (or acquires, which releases first) on behalf
-// of the calling thread.
-void releaseCache() {
-  if (Current)
-    settle(*Current);
+// of a remote thread (the calling one; the starter's for one that ended),
+// or of a thread at home (none).
+void releaseCache(Remote *R = Current) {
+  if (R)
+    settle(*R);
   TheJob->Cache->release();
 }
 void acquireCache(size_t Prefetch = SIZE_MAX) {
@@ -1067,8 +1054,7 @@ void remoteFinished(void *Box) {
 // On the starter, once R's pthread has ended: thread exit is a release (the
 // cache is the node's, so this sends the ended thread's writes too).
 void finish(Remote &R) {
-  settle(R); // R's line is the starter's now
-  TheJob->Cache->release();
+  releaseCache(&R); // R's line is the starter's now
   sendFromLoop(0, wire::Writer(Msg::ThreadDone)
                       .u64(R.Id)
                       .u64(R.Sent)
@@ -1322,44 +1308,10 @@ bool ordersAcquire(int Order) {
          Order == __ATOMIC_ACQ_REL || Order == __ATOMIC_SEQ_CST;
 }
 
-// glibc's kinds of mutex (pthread_mutex_t.__data.__kind): the type in the
-// low bits, and flags. An unlock of the plain and adaptive types, without
-// robust, priority or process-shared handling beyond the bit, never fails.
-constexpr int MutexHarmlessFlags =
-    128 /* pshared */ | 256 /* elision */ | 512 /* no elision */;
-
-bool unlockCannotFail(int Kind) {
-  int Type = Kind & ~MutexHarmlessFlags;
-  return Type == PTHREAD_MUTEX_NORMAL || Type == PTHREAD_MUTEX_ADAPTIVE_NP;
-}
-
 // The mutexes the thread holds, as home's answers to its locks said (a
 // lock, a trylock or timed lock that succeeded, the end of a condition
 // wait), with their kinds; an unlock lets go. A held mutex cannot change
 // its kind, so its unlock may be posted when the kind's unlock cannot fail.
-bool isLock(sync::Op O) {
-  switch (O) {
-  case sync::Op::MutexLock:
-  case sync::Op::MutexTrylock:
-  case sync::Op::MutexTimedlock:
-  case sync::Op::MutexClocklock:
-  case sync::Op::CondWait:
-  case sync::Op::CondTimedwait:
-  case sync::Op::CondClockwait:
-    return true;
-  default:
-    return false;
-  }
-}
-
-// The object an operation locks: a condition wait's mutex, else its own.
-const void *lockObject(sync::Op O, const sync::Args &A) {
-  return O == sync::Op::CondWait || O == sync::Op::CondTimedwait ||
-                 O == sync::Op::CondClockwait
-             ? A.Object2
-             : A.Object;
-}
-
 Remote::HeldMutex *findHeld(Remote &R, const void *Mutex) {
   for (Remote::HeldMutex &H : R.Held)
     if (H.Mutex == Mutex)
@@ -1377,11 +1329,10 @@ void noteHeld(Remote &R, sync::Op O, const sync::Args &A,
   }
   // A condition wait holds the mutex again whatever it answers (a timeout
   // too); a lock only when it succeeded.
-  bool Holds = O == sync::Op::CondWait || O == sync::Op::CondTimedwait ||
-               O == sync::Op::CondClockwait || Res.Value == 0;
-  if (!isLock(O) || KindAnswer == 0 || !Holds)
+  bool Holds = sync::isCondWait(O) || Res.Value == 0;
+  if (!sync::locksMutex(O) || KindAnswer == 0 || !Holds)
     return;
-  const void *Mutex = lockObject(O, A);
+  const void *Mutex = sync::lockedObject(O, A);
   int Kind = static_cast<int>(static_cast<uint32_t>(KindAnswer - 1));
   Remote::HeldMutex *H = findHeld(R, Mutex);
   if (!H)
@@ -1391,13 +1342,13 @@ void noteHeld(Remote &R, sync::Op O, const sync::Args &A,
   *H = {Mutex, Kind};
 }
 
-// Whether the object lies in shared memory another node is home of. One of
-// the node's own memory (the node's home pages, or memory outside the
-// range: jemalloc's own mutexes) is the node's to make: its bytes here are
-// the master copy.
-bool homedAway(const sync::Args &A) {
-  size_t Page = reinterpret_cast<uintptr_t>(A.Object) / PageBytes;
-  return TheJob->Space->contains(A.Object) &&
+// Whether P lies in shared memory another node is home of. The node's own
+// memory (its home pages, or memory outside the range: jemalloc's own
+// mutexes) is the node's: its bytes here are the master copy, its atomics
+// run here, and its objects are made here.
+bool homedAway(const void *P) {
+  size_t Page = reinterpret_cast<uintptr_t>(P) / PageBytes;
+  return TheJob->Space->contains(P) &&
          TheJob->Space->homeOf(Page) != static_cast<unsigned>(TheJob->C.rank());
 }
 
@@ -1417,7 +1368,7 @@ bool postable(const Remote &R, sync::Op O, const sync::Args &A) {
   case sync::Op::MutexUnlock:
     for (const Remote::HeldMutex &H : R.Held)
       if (H.Mutex == A.Object)
-        return unlockCannotFail(H.Kind);
+        return sync::unlockCannotFail(H.Kind);
     return false; // not held by this thread, as far as it knows: ask
   default:
     return false;
@@ -1428,7 +1379,7 @@ bool postable(const Remote &R, sync::Op O, const sync::Args &A) {
 // with the acquire (NodeCache::acquire): what a lock guards usually lies
 // near it, and the fault it spares costs more than the fetch (dsm.md).
 size_t lockPage(sync::Op O, const sync::Args &A) {
-  const void *Lock = lockObject(O, A);
+  const void *Lock = sync::lockedObject(O, A);
   if (!TheJob->Space->contains(Lock))
     return SIZE_MAX;
   return reinterpret_cast<uintptr_t>(Lock) / PageBytes;
@@ -1451,7 +1402,8 @@ public:
       noteHeld(*Current, O, A, {0, 0}, 0); // an unlock lets go
       return {0, 0};                       // acquires nothing
     }
-    if (sync::RemoteThread && (!sync::makesOrDestroys(O) || homedAway(A))) {
+    if (sync::RemoteThread &&
+        (!sync::makesOrDestroys(O) || homedAway(A.Object))) {
       wire::Writer W = callMessage(Call::Sync);
       W.u16(static_cast<uint16_t>(O)).bytes(&A, sizeof A);
       Answer An = callHome(W);
@@ -1480,11 +1432,7 @@ public:
       releaseCache();
     }
     sync::AtomicResult Res;
-    size_t Page = reinterpret_cast<uintptr_t>(A.Ptr) / PageBytes;
-    bool Here = A.Op == sync::AtomicOp::Fence ||
-                TheJob->Space->homeOf(Page) ==
-                    static_cast<unsigned>(TheJob->C.rank()) ||
-                !TheJob->Space->contains(A.Ptr);
+    bool Here = A.Op == sync::AtomicOp::Fence || !homedAway(A.Ptr);
     if (sync::RemoteThread && Here && (Rel || Acq))
       settle(*Current, /*Always=*/true);
     if (!sync::RemoteThread || Here) {
