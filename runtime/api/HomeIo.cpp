@@ -29,6 +29,7 @@
 #include <cwchar>
 #include <dirent.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio_ext.h>
@@ -373,6 +374,14 @@ HomeAnswer ints(wire::Reader &R) {
     return answerInt(tcflow(Fd, int(A)));
   case IntCall::Tee:
     return answerInt(tee(Fd, int(A), size_t(B), unsigned(C)));
+  case IntCall::Getpgid:
+    return answerInt(getpgid(pid_t(A)));
+  case IntCall::Getsid:
+    return answerInt(getsid(pid_t(A)));
+  case IntCall::Setpgid:
+    return answerInt(setpgid(pid_t(A), pid_t(B)));
+  case IntCall::Setsid:
+    return answerInt(setsid());
   }
   return {-1, ENOSYS, {}};
 }
@@ -477,6 +486,39 @@ HomeAnswer tempName(wire::Reader &R) {
   HomeAnswer A{0, 0, Name};
   free(Name);
   return A;
+}
+
+/// glob: the pattern is matched here, in home's file system and working
+/// directory (GLOB_TILDE with home's HOME). The thread's errfunc is its own
+/// code: each error is recorded (and glob told to go on, unless GLOB_ERR
+/// stops it) for the thread to call its errfunc with, in order. GLOB_APPEND
+/// and GLOB_DOOFFS shape the thread's glob_t, and are the thread's to apply.
+thread_local std::string *GlobErrors = nullptr;
+
+int recordGlobError(const char *Path, int Errno) {
+  GlobErrors->append("e" + std::to_string(Errno) + " ").append(Path);
+  GlobErrors->push_back('\0');
+  return 0;
+}
+
+HomeAnswer globAt(wire::Reader &R) {
+  std::string Pattern = text(R);
+  int Flags = R.i32() & ~(GLOB_APPEND | GLOB_DOOFFS | GLOB_ALTDIRFUNC);
+  bool HasErrfunc = R.u32() != 0;
+  std::string Errors;
+  GlobErrors = &Errors;
+  glob_t Found{};
+  int Result = glob(Pattern.c_str(), Flags,
+                    HasErrfunc ? recordGlobError : nullptr, &Found);
+  GlobErrors = nullptr;
+  std::string Data = "f" + std::to_string(Found.gl_flags);
+  Data.push_back('\0');
+  Data += Errors;
+  for (size_t I = 0; I < Found.gl_pathc; ++I)
+    if (Found.gl_pathv[I])
+      Data.append("p").append(Found.gl_pathv[I]).push_back('\0');
+  globfree(&Found);
+  return {Result, 0, std::move(Data)};
 }
 
 HomeAnswer utimens(wire::Reader &R) {
@@ -968,6 +1010,8 @@ HomeAnswer serve(wire::Reader &R) {
     return xattr(R);
   case Op::Tmpnam:
     return tempName(R);
+  case Op::Glob:
+    return globAt(R);
   }
   return {-1, ENOSYS, {}};
 }

@@ -53,10 +53,13 @@
 #include <elf.h>
 #include <execinfo.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <glob.h>
 #include <link.h>
 #include <map>
 #include <mutex>
 #include <poll.h>
+#include <set>
 #include <stdio_ext.h>
 #include <string>
 #include <sys/epoll.h>
@@ -390,7 +393,8 @@ void flushHeldOutput();
   X(copy_file_range) X(splice) X(tee) X(getxattr) X(lgetxattr) X(fgetxattr) \
   X(setxattr) X(lsetxattr) X(fsetxattr) X(listxattr) X(llistxattr) \
   X(flistxattr) X(removexattr) X(lremovexattr) X(fremovexattr) X(tmpnam) \
-  X(tmpnam_r) X(tempnam)
+  X(tmpnam_r) X(tempnam) X(glob) X(glob64) X(nftw) X(nftw64) X(ftw) X(ftw64) \
+  X(getpgrp) X(getpgid) X(__getpgid) X(getsid) X(setpgid) X(setpgrp) X(setsid)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -1926,6 +1930,363 @@ int ioctl(void *ReturnAddress) {
   return -1;
 }
 
+/// glob: home matches the pattern (api/HomeIo.cpp); the list comes back
+/// into the thread's glob_t as the C library would have built it, in the
+/// program's heap (globfree frees it). The thread's errfunc is called here
+/// for each error home met, in order; if it asks to stop, the result is
+/// GLOB_ABORTED, with every match home found (the C library's would hold
+/// those found before the error).
+template <class Glob>
+int glob(const char *Pattern, int Flags, int (*Errfunc)(const char *, int),
+         Glob *Out) {
+  if (!Pattern || !Out)
+    return GLOB_ABORTED;
+  int Result;
+  std::string Data;
+  {
+    HomeCall C(io::Op::Glob);
+    C.args().str(Pattern).i32(Flags).u32(Errfunc != nullptr);
+    threads::HomeAnswer A = C.send();
+    Result = static_cast<int>(A.Value);
+    Data = std::move(A.Data);
+  }
+  // The entries: gl_flags, the errors, then the matches.
+  int HomeFlags = Flags;
+  bool Aborted = false;
+  size_t Matches = 0;
+  for (size_t At = 0; At < Data.size();) {
+    size_t End = Data.find('\0', At);
+    if (End == std::string::npos)
+      break;
+    std::string_view Entry(Data.data() + At, End - At);
+    if (Entry.starts_with("f")) {
+      HomeFlags = std::atoi(std::string(Entry.substr(1)).c_str());
+    } else if (Entry.starts_with("e") && Errfunc && !Aborted) {
+      size_t Space = Entry.find(' ');
+      if (Space != std::string_view::npos) {
+        int Errno = std::atoi(std::string(Entry.substr(1, Space - 1)).c_str());
+        Aborted = Errfunc(Data.data() + At + Space + 1, Errno) != 0;
+      }
+    } else if (Entry.starts_with("p")) {
+      ++Matches;
+    }
+    At = End + 1;
+  }
+  if (!(Flags & GLOB_APPEND)) {
+    Out->gl_pathc = 0;
+    Out->gl_pathv = nullptr;
+    if (!(Flags & GLOB_DOOFFS))
+      Out->gl_offs = 0;
+  }
+  size_t Offs = (Flags & GLOB_DOOFFS) ? Out->gl_offs : 0;
+  size_t Old = Out->gl_pathc;
+  if (Matches || (!Out->gl_pathv && (Flags & GLOB_DOOFFS))) {
+    auto **Paths = static_cast<char **>(programRealloc(
+        Out->gl_pathv, (Offs + Old + Matches + 1) * sizeof(char *)));
+    if (!Paths)
+      return GLOB_NOSPACE;
+    if (!Out->gl_pathv)
+      for (size_t I = 0; I < Offs; ++I)
+        Paths[I] = nullptr;
+    Out->gl_pathv = Paths;
+    size_t Next = Offs + Old;
+    for (size_t At = 0; At < Data.size();) {
+      size_t End = Data.find('\0', At);
+      if (End == std::string::npos)
+        break;
+      if (Data[At] == 'p') {
+        size_t Length = End - At - 1;
+        auto *Copy = static_cast<char *>(programRealloc(nullptr, Length + 1));
+        if (!Copy) {
+          Paths[Next] = nullptr;
+          Out->gl_pathc = Next - Offs;
+          return GLOB_NOSPACE;
+        }
+        std::memcpy(Copy, Data.data() + At + 1, Length + 1);
+        Paths[Next++] = Copy;
+      }
+      At = End + 1;
+    }
+    Paths[Next] = nullptr;
+    Out->gl_pathc = Next - Offs;
+  }
+  Out->gl_flags = HomeFlags | (Flags & (GLOB_APPEND | GLOB_DOOFFS));
+  return Aborted ? GLOB_ABORTED : Result;
+}
+
+/// nftw and ftw: the walk runs here, on the thread, since the function it
+/// calls for each file is the thread's code; every look at the file system
+/// (stat, opendir, readdir, openat, chdir) is carried home. It takes the
+/// C library's steps (io/ftw.c) in its order: each directory's entries as
+/// readdir gives them, at most NoOpen directory streams open (the oldest
+/// is then read to its end and closed, and its entries are looked at by
+/// path), fstatat relative to the directory's stream while it is open, a
+/// directory reached twice by symbolic links walked once (without
+/// FTW_PHYS), and FTW_MOUNT, FTW_CHDIR, FTW_DEPTH and FTW_ACTIONRETVAL as
+/// the C library treats them.
+class Walk {
+public:
+  using Callback = int (*)(const char *, const struct stat *, int,
+                           struct FTW *);
+  using FtwCallback = int (*)(const char *, const struct stat *, int);
+  /// nftw's walk (Fn), or ftw's (Old: no flags, fewer kinds of file).
+  Walk(Callback Fn, FtwCallback Old, int NoOpen, int Flags)
+      : Fn(Fn), Old(Old), Flags(Fn ? Flags : 0),
+        MaxOpen(NoOpen < 1 ? 1 : size_t(NoOpen)) {}
+
+  int run(const char *Start);
+
+private:
+  // One directory being walked: its stream while open, else what is left
+  // of its entries.
+  struct Level {
+    DIR *Stream = nullptr;
+    int Fd = -1;
+    std::vector<std::string> Rest;
+    size_t Next = 0;
+  };
+
+  int entry(Level *Parent, const std::string &Name);
+  int directory(struct stat &St, Level *Parent);
+  bool open(Level &L, Level *Parent);
+  void close(Level &L);
+  int call(const struct stat &St, int Flag);
+  int look(Level *Parent, const char *Name, struct stat *St, bool Follow);
+  bool flag(int F) const { return Flags & F; }
+
+  Callback Fn;
+  FtwCallback Old;
+  int Flags;
+  size_t MaxOpen;
+  std::vector<Level *> Open; // by depth, those whose stream is open
+  std::set<std::pair<dev_t, ino_t>> Known;
+  dev_t Dev = 0;
+  std::string Path;
+  struct FTW Ftw = {};
+};
+
+// ftw's callback knows fewer kinds than nftw's.
+int ftwFlag(int Flag) {
+  switch (Flag) {
+  case FTW_SL:
+    return FTW_F;
+  case FTW_DP:
+    return FTW_D;
+  case FTW_SLN:
+    return FTW_NS;
+  }
+  return Flag;
+}
+
+int Walk::call(const struct stat &St, int Flag) {
+  // The callback is the program's: what it allocates is its own.
+  unsigned Saved = sync::InRuntime;
+  sync::InRuntime = 0;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  int Result = Fn ? Fn(Path.c_str(), &St, Flag, &Ftw)
+                  : Old(Path.c_str(), &St, ftwFlag(Flag));
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  sync::InRuntime = Saved;
+  return Result;
+}
+
+int Walk::look(Level *Parent, const char *Name, struct stat *St, bool Follow) {
+  int AtFlags = Follow ? 0 : AT_SYMLINK_NOFOLLOW;
+  if (Parent && Parent->Stream)
+    return remote::fstatat(Parent->Fd, Name, St, AtFlags);
+  return remote::fstatat(AT_FDCWD, flag(FTW_CHDIR) ? Name : Path.c_str(), St,
+                         AtFlags);
+}
+
+bool Walk::open(Level &L, Level *Parent) {
+  // The oldest open stream makes room: the rest of its entries are read
+  // now.
+  if (Open.size() >= MaxOpen) {
+    Level &Oldest = *Open.front();
+    while (struct dirent64 *E = remote::readdir(Oldest.Stream))
+      Oldest.Rest.emplace_back(E->d_name);
+    close(Oldest);
+  }
+  if (Parent && Parent->Stream) {
+    int Fd = remote::open(Parent->Fd, Path.c_str() + Ftw.base,
+                          O_RDONLY | O_DIRECTORY | O_NDELAY, 0);
+    L.Stream = Fd < 0 ? nullptr : remote::opendir(true, Fd, nullptr);
+    if (Fd >= 0 && !L.Stream)
+      remote::intCall(io::Op::Close, Fd);
+  } else {
+    const char *Name = Path.c_str();
+    if (flag(FTW_CHDIR))
+      Name = Path[Ftw.base] ? Path.c_str() + Ftw.base : ".";
+    L.Stream = remote::opendir(false, -1, Name);
+  }
+  if (!L.Stream)
+    return false;
+  L.Fd = static_cast<int>(remote::dirCall(io::Op::Dirfd, L.Stream));
+  Open.push_back(&L);
+  return true;
+}
+
+void Walk::close(Level &L) {
+  if (!L.Stream)
+    return;
+  core::ErrnoGuard Guard;
+  remote::closedir(L.Stream);
+  L.Stream = nullptr;
+  L.Fd = -1;
+  Open.erase(std::find(Open.begin(), Open.end(), &L));
+}
+
+int Walk::entry(Level *Parent, const std::string &Name) {
+  if (Name == "." || Name == "..")
+    return 0;
+  Path.resize(size_t(Ftw.base));
+  Path += Name;
+  struct stat St = {};
+  int Result = 0, Flag = FTW_F;
+  if (look(Parent, Name.c_str(), &St, !flag(FTW_PHYS)) < 0) {
+    if (errno != EACCES && errno != ENOENT)
+      Result = -1;
+    else if (flag(FTW_PHYS))
+      Flag = FTW_NS;
+    else
+      Flag = look(Parent, Name.c_str(), &St, false) == 0 && S_ISLNK(St.st_mode)
+                 ? FTW_SLN
+                 : FTW_NS;
+  } else {
+    Flag = S_ISDIR(St.st_mode) ? FTW_D : S_ISLNK(St.st_mode) ? FTW_SL : FTW_F;
+  }
+  if (Result == 0 && (Flag == FTW_NS || !flag(FTW_MOUNT) || St.st_dev == Dev)) {
+    if (Flag != FTW_D)
+      Result = call(St, Flag);
+    else if (flag(FTW_PHYS) || Known.insert({St.st_dev, St.st_ino}).second)
+      Result = directory(St, Parent);
+  }
+  if (flag(FTW_ACTIONRETVAL) && Result == FTW_SKIP_SUBTREE)
+    Result = 0;
+  return Result;
+}
+
+int Walk::directory(struct stat &St, Level *Parent) {
+  Level Here;
+  if (!open(Here, Parent))
+    return errno == EACCES ? call(St, FTW_DNR) : -1;
+  int Result = 0;
+  if (!flag(FTW_DEPTH) && (Result = call(St, FTW_D)) != 0) {
+    close(Here);
+    return Result;
+  }
+  if (flag(FTW_CHDIR) && remote::intCall(io::Op::Fchdir, Here.Fd) < 0) {
+    close(Here);
+    return -1;
+  }
+  int Base = Ftw.base;
+  ++Ftw.level;
+  if (Path.empty() || Path.back() != '/')
+    Path += '/';
+  Ftw.base = static_cast<int>(Path.size());
+  for (;;) {
+    std::string Name;
+    if (Here.Stream) {
+      struct dirent64 *E = remote::readdir(Here.Stream);
+      if (!E)
+        break;
+      Name = E->d_name;
+    } else if (Here.Next < Here.Rest.size()) {
+      Name = std::move(Here.Rest[Here.Next++]);
+    } else {
+      break;
+    }
+    if ((Result = entry(&Here, Name)) != 0)
+      break;
+  }
+  close(Here);
+  if (flag(FTW_ACTIONRETVAL) && Result == FTW_SKIP_SIBLINGS)
+    Result = 0;
+  Path.resize(size_t(Ftw.base - 1));
+  --Ftw.level;
+  Ftw.base = Base;
+  if (Result == 0 && flag(FTW_DEPTH))
+    Result = call(St, FTW_DP);
+  if (Parent && flag(FTW_CHDIR) &&
+      (Result == 0 ||
+       (flag(FTW_ACTIONRETVAL) && Result != -1 && Result != FTW_STOP))) {
+    bool Back =
+        Parent->Stream && remote::intCall(io::Op::Fchdir, Parent->Fd) == 0;
+    if (!Back && remote::chdir(Ftw.base == 1 ? "/" : "..") < 0)
+      Result = -1;
+  }
+  return Result;
+}
+
+int Walk::run(const char *Start) {
+  if (!Start)
+    return badAddress<int>();
+  if (!*Start) {
+    errno = ENOENT;
+    return -1;
+  }
+  Path = Start;
+  while (Path.size() > 1 && Path.back() == '/')
+    Path.pop_back();
+  size_t Slash = Path.rfind('/');
+  Ftw.base = Slash == std::string::npos ? 0 : static_cast<int>(Slash + 1);
+  Ftw.level = 0;
+  // FTW_CHDIR: back to the working directory at the end.
+  int Cwd = -1;
+  int Result = 0;
+  if (flag(FTW_CHDIR)) {
+    Cwd = remote::open(AT_FDCWD, ".", O_RDONLY | O_DIRECTORY, 0);
+    if (Cwd < 0)
+      return -1;
+    if (MaxOpen > 1)
+      --MaxOpen; // the descriptor of the way back counts
+    if (Ftw.base == 1)
+      Result = remote::chdir("/");
+    else if (Ftw.base > 1)
+      Result = remote::chdir(Path.substr(0, size_t(Ftw.base - 1)).c_str());
+  }
+  if (Result == 0) {
+    const char *Name = Path.c_str();
+    if (flag(FTW_CHDIR))
+      Name = Path[Ftw.base] ? Path.c_str() + Ftw.base : ".";
+    struct stat St = {};
+    int AtFlags = flag(FTW_PHYS) ? AT_SYMLINK_NOFOLLOW : 0;
+    if (remote::fstatat(AT_FDCWD, Name, &St, AtFlags) < 0) {
+      if (!flag(FTW_PHYS) && errno == ENOENT &&
+          remote::fstatat(AT_FDCWD, Name, &St, AT_SYMLINK_NOFOLLOW) == 0 &&
+          S_ISLNK(St.st_mode))
+        Result = call(St, FTW_SLN);
+      else
+        Result = -1;
+    } else if (S_ISDIR(St.st_mode)) {
+      Dev = St.st_dev;
+      if (!flag(FTW_PHYS))
+        Known.insert({St.st_dev, St.st_ino});
+      Result = directory(St, nullptr);
+    } else {
+      Result = call(St, S_ISLNK(St.st_mode) ? FTW_SL : FTW_F);
+    }
+    if (flag(FTW_ACTIONRETVAL) &&
+        (Result == FTW_SKIP_SUBTREE || Result == FTW_SKIP_SIBLINGS))
+      Result = 0;
+  }
+  if (Cwd >= 0) {
+    core::ErrnoGuard Guard;
+    remote::intCall(io::Op::Fchdir, Cwd);
+    remote::intCall(io::Op::Close, Cwd);
+  }
+  return Result;
+}
+
+int walk(const char *Start, Walk::Callback Fn, Walk::FtwCallback Old,
+         int NoOpen, int Flags) {
+  if (!Fn && !Old)
+    return badAddress<int>();
+  Local Scope; // the walk's own memory is the node's
+  Walk W(Fn, Old, NoOpen, Flags);
+  return W.run(Start);
+}
+
 } // namespace remote
 
 // At the thread's end (Final), its key destructors, which may write, run
@@ -2523,6 +2884,54 @@ GRID_INTERPOSE pid_t getppid() noexcept {
   if (remoteCaller())
     return remote::getppid();
   return REAL(getppid)();
+}
+
+// Process groups and sessions are the process's: home's.
+GRID_INTERPOSE pid_t getpgid(pid_t Pid) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Getpgid, -1, nullptr,
+                        static_cast<uint64_t>(Pid));
+  return REAL(getpgid)(Pid);
+}
+
+GRID_INTERPOSE pid_t __getpgid(pid_t Pid) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Getpgid, -1, nullptr,
+                        static_cast<uint64_t>(Pid));
+  return REAL(__getpgid)(Pid);
+}
+
+GRID_INTERPOSE pid_t getpgrp() noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Getpgid, -1, nullptr, 0);
+  return REAL(getpgrp)();
+}
+
+GRID_INTERPOSE pid_t getsid(pid_t Pid) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Getsid, -1, nullptr,
+                        static_cast<uint64_t>(Pid));
+  return REAL(getsid)(Pid);
+}
+
+GRID_INTERPOSE int setpgid(pid_t Pid, pid_t Group) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Setpgid, -1, nullptr,
+                        static_cast<uint64_t>(Pid),
+                        static_cast<uint64_t>(Group));
+  return REAL(setpgid)(Pid, Group);
+}
+
+GRID_INTERPOSE int setpgrp() noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Setpgid, -1, nullptr, 0, 0);
+  return REAL(setpgrp)();
+}
+
+GRID_INTERPOSE pid_t setsid() noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Setsid, -1, nullptr, 0);
+  return REAL(setsid)();
 }
 
 GRID_INTERPOSE char *getenv(const char *Name) noexcept {
@@ -3691,6 +4100,58 @@ GRID_INTERPOSE int dirfd(DIR *Dir) noexcept {
   if (remoteDir(Dir))
     return static_cast<int>(remote::dirCall(io::Op::Dirfd, Dir));
   return REAL(dirfd)(Dir);
+}
+
+// --- Patterns and walks of home's file system --------------------------------
+// The C library's glob, nftw and ftw read directories through its own calls,
+// which no interposer sees: on a remote thread they would read the node's
+// file system, from the node's working directory.
+
+GRID_INTERPOSE int glob(const char *Pattern, int Flags,
+                        int (*Errfunc)(const char *, int), glob_t *Out) {
+  if (remoteCaller() && !(Flags & GLOB_ALTDIRFUNC))
+    return remote::glob(Pattern, Flags, Errfunc, Out);
+  return REAL(glob)(Pattern, Flags, Errfunc, Out);
+}
+
+GRID_INTERPOSE int glob64(const char *Pattern, int Flags,
+                          int (*Errfunc)(const char *, int), glob64_t *Out) {
+  if (remoteCaller() && !(Flags & GLOB_ALTDIRFUNC))
+    return remote::glob(Pattern, Flags, Errfunc, Out);
+  return REAL(glob64)(Pattern, Flags, Errfunc, Out);
+}
+
+// The stat structures of the 64-bit calls are the same as the plain ones
+// on the 64-bit targets Grid supports.
+static_assert(sizeof(struct stat) == sizeof(struct stat64));
+
+GRID_INTERPOSE int nftw(const char *Dir, __nftw_func_t Fn, int NoOpen,
+                        int Flags) {
+  if (remoteCaller())
+    return remote::walk(Dir, Fn, nullptr, NoOpen, Flags);
+  return REAL(nftw)(Dir, Fn, NoOpen, Flags);
+}
+
+GRID_INTERPOSE int nftw64(const char *Dir, __nftw64_func_t Fn, int NoOpen,
+                          int Flags) {
+  if (remoteCaller())
+    return remote::walk(Dir, reinterpret_cast<remote::Walk::Callback>(Fn),
+                        nullptr, NoOpen, Flags);
+  return REAL(nftw64)(Dir, Fn, NoOpen, Flags);
+}
+
+GRID_INTERPOSE int ftw(const char *Dir, __ftw_func_t Fn, int NoOpen) {
+  if (remoteCaller())
+    return remote::walk(Dir, nullptr, Fn, NoOpen, 0);
+  return REAL(ftw)(Dir, Fn, NoOpen);
+}
+
+GRID_INTERPOSE int ftw64(const char *Dir, __ftw64_func_t Fn, int NoOpen) {
+  if (remoteCaller())
+    return remote::walk(Dir, nullptr,
+                        reinterpret_cast<remote::Walk::FtwCallback>(Fn), NoOpen,
+                        0);
+  return REAL(ftw64)(Dir, Fn, NoOpen);
 }
 
 // --- Calls with flags, times, nodes, limits, terminals and advice -----------

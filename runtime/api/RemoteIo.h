@@ -115,6 +115,10 @@
 //                                           -> n or 0, the value or list
 //   Tmpnam    u32 tempnam, u32 has dir, str dir, u32 has prefix, str prefix
 //                                                         -> 0, name
+//   Glob      str pattern, i32 flags, u32 has errfunc
+//             -> glob's result, entries each ending in NUL: "f" and gl_flags
+//             in decimal, then "e" errno " " path for each error (with
+//             errfunc), then "p" path for each match, in glob's order
 //===----------------------------------------------------------------------===//
 #ifndef GRID_API_REMOTEIO_H
 #define GRID_API_REMOTEIO_H
@@ -228,7 +232,8 @@ enum class Op : uint16_t {
   Splice,
   Xattr,
   Tmpnam,
-  Last = Tmpnam,
+  Glob,
+  Last = Glob,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or
@@ -256,6 +261,10 @@ enum class IntCall : int32_t {
   Tcflow,         // fd, action
   Tee,            // fd in, fd out, bytes, flags (answers a long)
   Exit,           // -, status: home exits with it (never answers)
+  Getpgid,        // -, pid (answers the process group)
+  Getsid,         // -, pid (answers the session)
+  Setpgid,        // -, pid, process group
+  Setsid,         // (answers the new session)
 };
 
 /// The *xattr calls of Op::Xattr, and how each names its file.

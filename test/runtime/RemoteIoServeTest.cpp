@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <glob.h>
 #include <poll.h>
 #include <string>
 #include <sys/select.h>
@@ -322,6 +323,47 @@ TEST(RemoteIoServeTest, LimitsTerminalsAndAdvice) {
   EXPECT_EQ(A.Errno, ENOENT);
   close(Ends[0]);
   close(Ends[1]);
+}
+
+TEST(RemoteIoServeTest, ProcessGroupAndSessionAreHomes) {
+  using api::io::IntCall;
+  EXPECT_EQ(ints(IntCall::Getpgid, -1, "", 0).Value, getpgrp());
+  EXPECT_EQ(ints(IntCall::Getsid, -1, "", 0).Value, getsid(0));
+  threads::HomeAnswer A = ints(IntCall::Getpgid, -1, "", 999999999);
+  EXPECT_EQ(A.Value, -1);
+  EXPECT_EQ(A.Errno, ESRCH);
+}
+
+TEST(RemoteIoServeTest, GlobMatchesAtHomeAndRecordsErrorsForTheThread) {
+  std::string Dir = tempPath("glob");
+  ASSERT_EQ(mkdir(Dir.c_str(), 0700), 0);
+  for (const char *Name : {"/b.txt", "/a.txt", "/c.log"})
+    close(open((Dir + Name).c_str(), O_CREAT | O_WRONLY, 0600));
+  auto globAt = [](const std::string &Pattern, int Flags, bool Errfunc) {
+    Request R(Op::Glob);
+    R.args().str(Pattern).i32(Flags).u32(Errfunc);
+    return R.serve();
+  };
+  // The flags first, then the matches, sorted, each ending in NUL;
+  // GLOB_APPEND and GLOB_DOOFFS are the thread's to apply.
+  threads::HomeAnswer A =
+      globAt(Dir + "/*.txt", GLOB_APPEND | GLOB_DOOFFS, false);
+  EXPECT_EQ(A.Value, 0);
+  std::string Flags = "f" + std::to_string(GLOB_MAGCHAR);
+  EXPECT_EQ(A.Data, Flags + std::string(1, '\0') + "p" + Dir + "/a.txt" +
+                        std::string(1, '\0') + "p" + Dir + "/b.txt" +
+                        std::string(1, '\0'));
+  A = globAt(Dir + "/*.none", 0, false);
+  EXPECT_EQ(A.Value, GLOB_NOMATCH);
+  // An error, recorded for the thread's errfunc: glob goes on.
+  A = globAt(Dir + "/missing/*", 0, true);
+  EXPECT_EQ(A.Value, GLOB_NOMATCH);
+  EXPECT_NE(A.Data.find("e" + std::to_string(ENOENT) + " " + Dir + "/missing"),
+            std::string::npos)
+      << A.Data;
+  for (const char *Name : {"/b.txt", "/a.txt", "/c.log"})
+    unlink((Dir + Name).c_str());
+  rmdir(Dir.c_str());
 }
 
 TEST(RemoteIoServeTest, PpollAndPselectWaitAtHome) {
