@@ -344,6 +344,15 @@ HomeAnswer ints(wire::Reader &R) {
     // The process's exit, as on one machine: home's exit handlers and
     // stdio's buffers, then the job ends (the thread that asked waits).
     exit(int(A));
+  case IntCall::FastExit:
+    // _exit's: no handler of the program's runs, no buffer is written;
+    // the other ranks end with home.
+    threads::endJobNow();
+    _exit(int(A));
+  case IntCall::QuickExit:
+    // The program's at_quick_exit handlers, then endJobNow (registered
+    // before them, so it runs last).
+    quick_exit(int(A));
   case IntCall::CloseRange:
     return answerInt(close_range(unsigned(Fd), unsigned(A), int(B)));
   case IntCall::Mknodat:

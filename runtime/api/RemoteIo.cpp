@@ -366,7 +366,7 @@ void flushHeldOutput();
   X(tmpfile64) X(setvbuf) X(setbuf) X(setbuffer) X(setlinebuf) X(fgetpos) \
   X(fgetpos64) X(fsetpos) X(fsetpos64) X(fwide) X(__fpurge) X(getw) X(putw) \
   X(mkstemps64) X(mkostemps64) X(statfs64) X(fstatfs64) X(statvfs64) \
-  X(fstatvfs64) X(umask) X(exit) X(closefrom) X(close_range) \
+  X(fstatvfs64) X(umask) X(exit) X(_exit) X(_Exit) X(quick_exit) X(closefrom) X(close_range) \
   X(socket) X(connect) X(accept) X(accept4) X(bind) X(listen) X(send) X(recv) \
   X(__recv_chk) X(sendto) X(recvfrom) X(__recvfrom_chk) X(sendmsg) X(recvmsg) \
   X(fopen) X(fopen64) X(fdopen) X(freopen) X(freopen64) X(fclose) X(fflush) \
@@ -3349,6 +3349,75 @@ GRID_INTERPOSE void exit(int Status) noexcept {
     }
   }
   REAL(exit)(Status);
+  __builtin_unreachable();
+}
+
+namespace {
+// A remote thread's end of the process happens at home; the thread waits
+// for it to end its node too. Should that not happen (home gone already),
+// this rank ends itself a while later.
+[[noreturn]] void endAtHome(io::IntCall Call, int Status) {
+  remote::ints(Call, -1, nullptr,
+               static_cast<uint64_t>(static_cast<uint32_t>(Status)));
+  struct timespec Left = {30, 0};
+  while (nanosleep(&Left, &Left) != 0 && errno == EINTR) {
+  }
+  REAL(_exit)(Status);
+  __builtin_unreachable();
+}
+
+// Whether the code at Return (a return address) is the executable's: the
+// program's own _exit, not the runtime's, MPI's or another library's,
+// which end the process on their own paths (a fatal error, MPI_Abort).
+bool fromExecutable(void *Return) {
+  static uintptr_t Low = 0, High = 0;
+  static std::once_flag Found;
+  std::call_once(Found, [] {
+    dl_iterate_phdr(
+        [](dl_phdr_info *Info, size_t, void *) {
+          for (int I = 0; I < Info->dlpi_phnum; ++I)
+            if (Info->dlpi_phdr[I].p_type == PT_LOAD &&
+                (Info->dlpi_phdr[I].p_flags & PF_X)) {
+              Low = Info->dlpi_addr + Info->dlpi_phdr[I].p_vaddr;
+              High = Low + Info->dlpi_phdr[I].p_memsz;
+            }
+          return 1; // the first object is the executable
+        },
+        nullptr);
+  });
+  auto At = reinterpret_cast<uintptr_t>(Return);
+  return At >= Low && At < High;
+}
+
+// _exit and _Exit of the program: at home the other ranks end first, so
+// that mpirun ends the job with this status (it would report a rank gone
+// without MPI_Finalize, and fail the job, even for status 0); on a remote
+// thread the process that ends is home. No handler of the program's runs
+// and no stream's buffer is written, as on one machine.
+[[noreturn]] void endAtOnce(int Status, void *Return) {
+  if (remoteCaller())
+    endAtHome(io::IntCall::FastExit, Status);
+  if (!sync::RemoteThread && fromExecutable(Return))
+    threads::endJobNow();
+  REAL(_exit)(Status);
+  __builtin_unreachable();
+}
+} // namespace
+
+GRID_INTERPOSE void _exit(int Status) {
+  endAtOnce(Status, __builtin_return_address(0));
+}
+
+GRID_INTERPOSE void _Exit(int Status) {
+  endAtOnce(Status, __builtin_return_address(0));
+}
+
+// quick_exit runs the at_quick_exit handlers of home, where main
+// registered them, and then ends the job (threads::endJobNow).
+GRID_INTERPOSE void quick_exit(int Status) noexcept {
+  if (remoteCaller())
+    endAtHome(io::IntCall::QuickExit, Status);
+  REAL(quick_exit)(Status);
   __builtin_unreachable();
 }
 

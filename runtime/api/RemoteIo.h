@@ -261,6 +261,8 @@ enum class IntCall : int32_t {
   Tcflow,         // fd, action
   Tee,            // fd in, fd out, bytes, flags (answers a long)
   Exit,           // -, status: home exits with it (never answers)
+  FastExit,       // -, status: home's _exit (never answers)
+  QuickExit,      // -, status: home's quick_exit (never answers)
   Getpgid,        // -, pid (answers the process group)
   Getsid,         // -, pid (answers the session)
   Setpgid,        // -, pid, process group

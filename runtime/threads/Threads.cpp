@@ -1581,6 +1581,10 @@ HomeAnswer callHomeIo(wire::Writer &Request, bool Shared) {
   return Out;
 }
 
+// Home's process: a vfork child (which runs no atfork handler, so is no
+// fork child to core::isForkChild) shares home's memory, TheJob included.
+int HomePid = 0;
+
 void startHome(cluster::Cluster &C, bool ShareGlobals) {
   TheJob = new Job(C); // lives until exit: threads may run during exit
   openSpace(*TheJob, ShareGlobals);
@@ -1619,6 +1623,9 @@ void startHome(cluster::Cluster &C, bool ShareGlobals) {
   });
   ThePath = new Path;
   sync::setClusterPath(ThePath);
+  // Registered before main: quick_exit runs it after the program's own.
+  HomePid = core::ownPid();
+  at_quick_exit(endJobNow);
 }
 
 void startAgent(cluster::Cluster &C, bool ShareGlobals) {
@@ -1779,6 +1786,14 @@ void mainExiting() {
   static std::once_flag Once;
   std::call_once(
       Once, [] { TheJob->Store.switchHomeWindowOff(TheJob->C.size(), 10.0); });
+}
+
+void endJobNow() {
+  if (!TheJob || !TheJob->Home || core::isForkChild() ||
+      core::ownPid() != HomePid)
+    return;
+  mainExiting();
+  TheJob->C.shutdown();
 }
 
 void flushRemoteOutputAtExit() {

@@ -119,6 +119,13 @@ void remoteExiting(void *Result);
 /// reads another process through its main thread's pid, which fails once
 /// that thread is gone) and use messages for it from then on.
 void mainExiting();
+/// Home, as the program ends without its exit handlers (_exit, _Exit, or
+/// the end of quick_exit's): the other ranks are told to end and MPI is
+/// finalised, so that mpirun ends the job with the program's status
+/// instead of reporting a rank that left without finalising. Nothing of
+/// the program's runs: its streams' buffers are left unwritten, as _exit
+/// leaves them. Not in a fork child. Once.
+void endJobNow();
 /// Stops the job from a remote thread: home prints "grid: error: <What>;
 /// <ToDo>" after what the thread wrote before, and exits with status 1,
 /// which makes mpirun end every rank.
