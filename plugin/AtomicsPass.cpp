@@ -1,21 +1,31 @@
 //===- AtomicsPass.cpp - Route atomic instructions to Grid ----------------===//
 //
-// Replaces every atomic instruction of the module by a call of the runtime's
-// __grid_atomic_* entry points (abi.def), which perform the native atomic
-// while no thread of the program is remote and go to the home of the memory
-// once one is (docs/design/dsm.md):
+// Puts every atomic instruction of the module behind a test of the runtime's
+// __grid_sync_cluster (abi.h, a relaxed load): while it is zero (no thread
+// of the program is remote) the instruction runs as it was; once it is set,
+// a call of the runtime's __grid_atomic_* entry points (abi.def) runs
+// instead, which goes to the home of the memory (docs/design/dsm.md). The
+// native side costs a load and a well-predicted branch, where a call and
+// the runtime's own test and dispatch cost several nanoseconds an atomic.
+// The calls (a cmpxchg's pair rebuilt; see below):
 //   load atomic T, ptr P ord        -> __grid_atomic_load_N(P, ord)
 //   store atomic T V, ptr P ord     -> __grid_atomic_store_N(P, V, ord)
 //   atomicrmw OP ptr P, T V ord     -> __grid_atomic_rmw_N(P, OP, V, ord)
 //   cmpxchg [weak] ptr P, T E, T D s f
 //                                   -> Old = __grid_atomic_cmpxchg_N(P, E, D,
 //                                      s, f); { Old, Old == E } (strong, so
-//                                      a weak one never fails spuriously;
-//                                      extractvalue users get the field)
+//                                      a weak one never fails spuriously)
 //   fence ord                       -> __grid_atomic_fence(ord)
 // N is the size in bytes (1, 2, 4 or 8). Pointers and floating-point values
 // travel as the integer of their size; orders are the C ABI's (__ATOMIC_*).
-// The calls take no call-site record: atomics are the hot path.
+// The calls take no call-site record: atomics are the hot path. The shape:
+//   %grid.cluster = load atomic i8, ptr @__grid_sync_cluster monotonic
+//   br (icmp ne %grid.cluster, 0), label %cold, label %native  (cold unlikely)
+//   grid.cold:   %x.cluster = call @__grid_atomic_...
+//   grid.native: %x.native = <I>
+//   grid.join:   %x = phi [%x.cluster, %grid.cold], [%x.native, %grid.native]
+// The load is atomic, so no pass hoists it out of a loop: a thread that
+// spins on an atomic sees the flag change.
 //
 // Left native, each with a missed remark (-Rpass-missed=grid): atomicrmw on
 // floating point (fadd, fsub, fmax, fmin) and uinc_wrap/udec_wrap, atomics of
@@ -40,8 +50,10 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
+#include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/AtomicOrdering.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 #include <memory>
 #include <optional>
@@ -95,6 +107,10 @@ private:
   bool rewriteRMW(AtomicRMWInst &RMW);
   bool rewriteCmpXchg(AtomicCmpXchgInst &CX);
   bool rewriteFence(FenceInst &FI);
+  /// Puts I on the cold side of the test of __grid_sync_cluster, where the
+  /// caller then rewrites it into the call, with a copy of I on the native
+  /// side and the two results merged after.
+  void guard(Instruction &I);
 
   /// The size in bytes that names the entry for an access of type Ty at
   /// Ptr with alignment A, or nothing (and a missed remark) if it stays
@@ -190,6 +206,36 @@ Value *AtomicsRewriter::fromInteger(IRBuilder<> &B, Value *V, Type *Ty) {
   return V;
 }
 
+void AtomicsRewriter::guard(Instruction &I) {
+  IRBuilder<> B(&I);
+  auto *FlagVar = cast<GlobalVariable>(
+      M.getOrInsertGlobal("__grid_sync_cluster", B.getInt8Ty()));
+  LoadInst *Flag =
+      B.CreateAlignedLoad(B.getInt8Ty(), FlagVar, Align(1), "grid.cluster");
+  Flag->setAtomic(AtomicOrdering::Monotonic);
+  Value *Cluster = B.CreateICmpNE(Flag, B.getInt8(0), "grid.cluster.set");
+  Instruction *ColdTerm = nullptr, *NativeTerm = nullptr;
+  SplitBlockAndInsertIfThenElse(Cluster, &I, &ColdTerm, &NativeTerm,
+                                MDBuilder(Ctx).createBranchWeights(1, 1 << 20));
+  BasicBlock *Tail = I.getParent();
+  Tail->setName("grid.join");
+  ColdTerm->getParent()->setName("grid.cold");
+  NativeTerm->getParent()->setName("grid.native");
+  Instruction *Native = I.clone();
+  Native->insertBefore(NativeTerm);
+  I.moveBefore(ColdTerm);
+  if (I.getType()->isVoidTy())
+    return;
+  IRBuilder<> TB(Tail, Tail->begin());
+  PHINode *Merged = TB.CreatePHI(I.getType(), 2);
+  Merged->takeName(&I);
+  Native->setName(Merged->getName() + ".native");
+  I.setName(Merged->getName() + ".cluster");
+  I.replaceAllUsesWith(Merged);
+  Merged->addIncoming(&I, ColdTerm->getParent());
+  Merged->addIncoming(Native, NativeTerm->getParent());
+}
+
 ConstantInt *AtomicsRewriter::order(AtomicOrdering O) {
   return ConstantInt::get(Type::getInt32Ty(Ctx), static_cast<int>(toCABI(O)));
 }
@@ -210,6 +256,7 @@ bool AtomicsRewriter::rewriteLoad(LoadInst &LI) {
     return false;
   std::string Name = ("atomic_load_" + Twine(*Size)).str();
   FunctionCallee Callee = entry(Name);
+  guard(LI);
   IRBuilder<> B(&LI);
   CallInst *Call =
       call(B, LI, Callee, {LI.getPointerOperand(), order(LI.getOrdering())});
@@ -229,6 +276,7 @@ bool AtomicsRewriter::rewriteStore(StoreInst &SI) {
     return false;
   std::string Name = ("atomic_store_" + Twine(*Size)).str();
   FunctionCallee Callee = entry(Name);
+  guard(SI);
   IRBuilder<> B(&SI);
   Type *IntTy = B.getIntNTy(*Size * 8);
   call(B, SI, Callee,
@@ -257,6 +305,7 @@ bool AtomicsRewriter::rewriteRMW(AtomicRMWInst &RMW) {
     return false;
   std::string Name = ("atomic_rmw_" + Twine(*Size)).str();
   FunctionCallee Callee = entry(Name);
+  guard(RMW);
   IRBuilder<> B(&RMW);
   Type *IntTy = B.getIntNTy(*Size * 8);
   CallInst *Call = call(B, RMW, Callee,
@@ -283,6 +332,7 @@ bool AtomicsRewriter::rewriteCmpXchg(AtomicCmpXchgInst &CX) {
     return false;
   std::string Name = ("atomic_cmpxchg_" + Twine(*Size)).str();
   FunctionCallee Callee = entry(Name);
+  guard(CX);
   IRBuilder<> B(&CX);
   Type *IntTy = B.getIntNTy(*Size * 8);
   Value *Expected = toInteger(B, CX.getCompareOperand(), IntTy);
@@ -294,22 +344,12 @@ bool AtomicsRewriter::rewriteCmpXchg(AtomicCmpXchgInst &CX) {
   Value *OldValue = fromInteger(B, Old, Ty);
   Value *Success = B.CreateICmpEQ(Old, Expected, "grid.cmpxchg.success");
   remarkDone(CX, CX.isWeak() ? "cmpxchg weak" : "cmpxchg", "__grid_" + Name);
-  // The users take one field each (extractvalue) as a rule; any other use
-  // gets the pair rebuilt.
-  for (User *U : make_early_inc_range(CX.users())) {
-    auto *EV = dyn_cast<ExtractValueInst>(U);
-    if (!EV || EV->getNumIndices() != 1)
-      continue;
-    EV->replaceAllUsesWith(EV->getIndices()[0] == 0 ? OldValue : Success);
-    EV->eraseFromParent();
-  }
-  if (!CX.use_empty()) {
-    Value *Pair = PoisonValue::get(CX.getType());
-    Pair = B.CreateInsertValue(Pair, OldValue, 0);
-    Pair = B.CreateInsertValue(Pair, Success, 1);
-    Pair->takeName(&CX);
-    CX.replaceAllUsesWith(Pair);
-  }
+  // The pair, for the merge after the native side's cmpxchg.
+  Value *Pair = PoisonValue::get(CX.getType());
+  Pair = B.CreateInsertValue(Pair, OldValue, 0);
+  Pair = B.CreateInsertValue(Pair, Success, 1);
+  Pair->takeName(&CX);
+  CX.replaceAllUsesWith(Pair);
   CX.eraseFromParent();
   return true;
 }
@@ -318,6 +358,7 @@ bool AtomicsRewriter::rewriteFence(FenceInst &FI) {
   if (FI.getSyncScopeID() == SyncScope::SingleThread)
     return false;
   FunctionCallee Callee = entry("atomic_fence");
+  guard(FI);
   IRBuilder<> B(&FI);
   call(B, FI, Callee, {order(FI.getOrdering())});
   remarkDone(FI, "fence", "__grid_atomic_fence");

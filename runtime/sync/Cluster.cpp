@@ -6,6 +6,9 @@
 
 #include "sync/Sync.h"
 
+// abi.h declares it with C linkage.
+__attribute__((visibility("default"))) unsigned char __grid_sync_cluster = 0;
+
 namespace grid::sync {
 
 thread_local bool RemoteThread = false;
@@ -20,6 +23,10 @@ std::atomic<ClusterPath *> Path{nullptr};
 ClusterPath::~ClusterPath() = default;
 
 void setClusterPath(ClusterPath *P) { Path.store(P); }
+
+void setClusterCalls(bool On) {
+  __atomic_store_n(&__grid_sync_cluster, On ? 1 : 0, __ATOMIC_RELAXED);
+}
 
 Result clusterCall(const __grid_site *Site, Op O, const Args &A) {
   if (ClusterPath *P = Path.load(std::memory_order_acquire))

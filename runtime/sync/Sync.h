@@ -59,6 +59,12 @@ public:
 /// cluster path too (for its acquire/release).
 extern std::atomic<bool> HomeCaching;
 
+/// Sets or clears abi.h's __grid_sync_cluster, the inline guard of the
+/// atomics of code compiled with -fgrid: set whenever a call may need the
+/// cluster path (HomeCaching at home, an agent that runs threads), cleared
+/// in a fork child, which leaves the DSM.
+void setClusterCalls(bool On);
+
 inline bool clusterPath() {
   return RemoteThread || HomeCaching.load(std::memory_order_relaxed);
 }

@@ -380,6 +380,7 @@ void flushOutput();
 void leaveDsm() {
   sync::setClusterPath(nullptr);
   sync::HomeCaching.store(false);
+  sync::setClusterCalls(false);
   // A child forked by a remote thread allocates and synchronises locally.
   sync::RemoteThread = false;
   dsm::setRemoteHeap(nullptr);
@@ -715,6 +716,7 @@ void *shadowMain(void *Box) {
   // leave it waiting for answers forever: pthread_cancel of a thread on
   // another node is not supported (dsm.md), so the shadow ignores it.
   pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, nullptr);
+  sync::setClusterCalls(true);
   sync::HomeCaching.store(true);
   release(); // thread creation: what home wrote is visible to the thread
   sendFromLoop(static_cast<int>(S.Node),
@@ -1630,6 +1632,8 @@ void startHome(cluster::Cluster &C, bool ShareGlobals) {
 
 void startAgent(cluster::Cluster &C, bool ShareGlobals) {
   TheJob = new Job(C);
+  // Every program thread here is remote: its atomics go home.
+  sync::setClusterCalls(true);
   openSpace(*TheJob, ShareGlobals);
   cluster::EventLoop &Loop = C.loop();
   Loop.onMessage(Msg::ThreadStart,
@@ -1697,6 +1701,7 @@ int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
     TheJob->Shadows[S->Id] = S;
   }
   RemoteLive[Node].fetch_add(1);
+  sync::setClusterCalls(true);
   sync::HomeCaching.store(true);
   static std::once_flag StatsAtExit;
   std::call_once(StatsAtExit, [] {

@@ -1,8 +1,10 @@
 ; cmpxchg of 1, 2, 4 and 8 bytes (integers and pointers, strong and weak)
-; becomes a call of __grid_atomic_cmpxchg_N(ptr, expected, desired,
-; success order, failure order) returning the old value; the success flag
-; is old == expected (a weak one is strong: it never fails spuriously), and
-; both results reach their users. At -O0 and -O2.
+; goes behind a relaxed load of __grid_sync_cluster: while it is zero the
+; cmpxchg runs as it was (grid.native); once it is set, a call of
+; __grid_atomic_cmpxchg_N(ptr, expected, desired, success order, failure
+; order) returning the old value runs instead (grid.cold), the success flag
+; old == expected (a weak one is strong: it never fails spuriously), and
+; a phi of the two pairs reaches the users. At -O0 and -O2.
 ; RUN: %opt -passes='default<O0>' -S %s | FileCheck %s
 ; RUN: %opt -passes='default<O2>' -S %s | FileCheck %s
 
@@ -30,16 +32,26 @@ define void @exchange(ptr %p, i8 %a, i8 %a2, i16 %b, i16 %b2, i32 %c, i32 %c2, i
 }
 
 ; CHECK-LABEL: define {{.*}} @exchange(
-; CHECK: [[OA:%.*]] = call i8 @__grid_atomic_cmpxchg_1(ptr %p, i8 %a, i8 %a2, i32 5, i32 5)
-; CHECK: icmp eq i8 [[OA]], %a
-; CHECK: [[OB:%.*]] = call i16 @__grid_atomic_cmpxchg_2(ptr %p, i16 %b, i16 %b2, i32 4, i32 2)
+; CHECK: load atomic i8, ptr @__grid_sync_cluster monotonic
+; CHECK: grid.cold:
+; CHECK-NEXT: [[OA:%.*]] = call i8 @__grid_atomic_cmpxchg_1(ptr %p, i8 %a, i8 %a2, i32 5, i32 5)
+; CHECK-NEXT: [[SA:%.*]] = icmp eq i8 [[OA]], %a
+; CHECK-NEXT: [[PA:%.*]] = insertvalue { i8, i1 } poison, i8 [[OA]], 0
+; CHECK-NEXT: %ra.cluster = insertvalue { i8, i1 } [[PA]], i1 [[SA]], 1
+; CHECK: grid.native:
+; CHECK-NEXT: %ra.native = cmpxchg ptr %p, i8 %a, i8 %a2 seq_cst seq_cst
+; CHECK: %ra = phi { i8, i1 } [ %ra.cluster, %grid.cold ], [ %ra.native, %grid.native ]
+; CHECK-NEXT: %va = extractvalue { i8, i1 } %ra, 0
+; CHECK-NEXT: %sa = extractvalue { i8, i1 } %ra, 1
+; CHECK: call i16 @__grid_atomic_cmpxchg_2(ptr %p, i16 %b, i16 %b2, i32 4, i32 2)
+; CHECK: %rb.native = cmpxchg ptr %p, i16 %b, i16 %b2 acq_rel acquire
 ; CHECK: [[OC:%.*]] = call i32 @__grid_atomic_cmpxchg_4(ptr %p, i32 %c, i32 %c2, i32 3, i32 0)
-; CHECK: icmp eq i32 [[OC]], %c
-; CHECK: [[OD:%.*]] = call i64 @__grid_atomic_cmpxchg_8(ptr %p, i64 %d, i64 %d2, i32 2, i32 2)
-; CHECK: [[SD:%.*]] = icmp eq i64 [[OD]], %d
-; CHECK: store volatile i64 [[OD]], ptr %out
-; CHECK: store volatile i1 [[SD]], ptr %out
-; CHECK-NOT: cmpxchg
+; CHECK-NEXT: icmp eq i32 [[OC]], %c
+; CHECK: %rc.native = cmpxchg weak ptr %p, i32 %c, i32 %c2 release monotonic
+; CHECK: call i64 @__grid_atomic_cmpxchg_8(ptr %p, i64 %d, i64 %d2, i32 2, i32 2)
+; CHECK: %rd.native = cmpxchg ptr %p, i64 %d, i64 %d2 acquire acquire
+; CHECK: %rd = phi { i64, i1 } [ %rd.cluster, %grid.cold{{[0-9]+}} ], [ %rd.native, %grid.native{{[0-9]+}} ]
+; CHECK: store volatile i1 %sd, ptr %out
 
 define ptr @pointers(ptr %p, ptr %expected, ptr %desired, ptr %ok) {
   %r = cmpxchg ptr %p, ptr %expected, ptr %desired seq_cst seq_cst
@@ -50,16 +62,21 @@ define ptr @pointers(ptr %p, ptr %expected, ptr %desired, ptr %ok) {
 }
 
 ; CHECK-LABEL: define {{.*}} @pointers(
-; CHECK-DAG: [[E:%.*]] = ptrtoint ptr %expected to i64
-; CHECK-DAG: [[D:%.*]] = ptrtoint ptr %desired to i64
-; CHECK: [[O:%.*]] = call i64 @__grid_atomic_cmpxchg_8(ptr %p, i64 [[E]], i64 [[D]], i32 5, i32 5)
-; CHECK-DAG: [[S:%.*]] = icmp eq i64 [[O]], [[E]]
-; CHECK-DAG: [[OP:%.*]] = inttoptr i64 [[O]] to ptr
-; CHECK-DAG: store i1 [[S]], ptr %ok
-; CHECK: ret ptr [[OP]]
-; CHECK-NOT: cmpxchg
+; CHECK: grid.cold:
+; CHECK-NEXT: [[E:%.*]] = ptrtoint ptr %expected to i64
+; CHECK-NEXT: [[D:%.*]] = ptrtoint ptr %desired to i64
+; CHECK-NEXT: [[O:%.*]] = call i64 @__grid_atomic_cmpxchg_8(ptr %p, i64 [[E]], i64 [[D]], i32 5, i32 5)
+; CHECK-NEXT: [[OP:%.*]] = inttoptr i64 [[O]] to ptr
+; CHECK-NEXT: [[S:%.*]] = icmp eq i64 [[O]], [[E]]
+; CHECK-NEXT: [[P:%.*]] = insertvalue { ptr, i1 } poison, ptr [[OP]], 0
+; CHECK-NEXT: %r.cluster = insertvalue { ptr, i1 } [[P]], i1 [[S]], 1
+; CHECK: grid.native:
+; CHECK-NEXT: %r.native = cmpxchg ptr %p, ptr %expected, ptr %desired seq_cst seq_cst
+; CHECK: %r = phi { ptr, i1 } [ %r.cluster, %grid.cold ], [ %r.native, %grid.native ]
+; CHECK-NEXT: %old = extractvalue { ptr, i1 } %r, 0
+; CHECK: ret ptr %old
 
-; A use of the whole pair gets it rebuilt.
+; A use of the whole pair takes the phi.
 define { i32, i1 } @pair(ptr %p, i32 %e, i32 %d) {
   %r = cmpxchg ptr %p, i32 %e, i32 %d seq_cst seq_cst
   ret { i32, i1 } %r
@@ -67,9 +84,8 @@ define { i32, i1 } @pair(ptr %p, i32 %e, i32 %d) {
 
 ; CHECK-LABEL: define {{.*}} @pair(
 ; CHECK: [[O:%.*]] = call i32 @__grid_atomic_cmpxchg_4(ptr %p, i32 %e, i32 %d, i32 5, i32 5)
-; CHECK: [[S:%.*]] = icmp eq i32 [[O]], %e
-; CHECK: [[P:%.*]] = insertvalue { i32, i1 } poison, i32 [[O]], 0
-; CHECK: %r = insertvalue { i32, i1 } [[P]], i1 [[S]], 1
-; CHECK: ret { i32, i1 } %r
+; CHECK: %r.native = cmpxchg ptr %p, i32 %e, i32 %d seq_cst seq_cst
+; CHECK: %r = phi { i32, i1 } [ %r.cluster, %grid.cold ], [ %r.native, %grid.native ]
+; CHECK-NEXT: ret { i32, i1 } %r
 ; CHECK: declare zeroext i8 @__grid_atomic_cmpxchg_1(ptr, i8 zeroext, i8 zeroext, i32, i32)
 ; CHECK-DAG: declare i64 @__grid_atomic_cmpxchg_8(ptr, i64, i64, i32, i32)

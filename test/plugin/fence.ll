@@ -1,6 +1,8 @@
-; Fences become calls of __grid_atomic_fence(order); fences of
+; Fences go behind a relaxed load of __grid_sync_cluster: while it is zero
+; the fence runs as it was (grid.native), once it is set a call of
+; __grid_atomic_fence(order) runs instead (grid.cold). Fences of
 ; syncscope("singlethread") (atomic_signal_fence), which order a thread
-; against its own signal handlers only, stay. At -O0 and -O2.
+; against its own signal handlers only, stay as they are. At -O0 and -O2.
 ; RUN: %opt -passes='default<O0>' -S %s | FileCheck %s
 ; RUN: %opt -passes='default<O2>' -S %s | FileCheck %s
 
@@ -21,13 +23,24 @@ define void @fences(ptr %p) {
 }
 
 ; CHECK-LABEL: define {{.*}} @fences(
+; CHECK-NEXT: %grid.cluster = load atomic i8, ptr @__grid_sync_cluster monotonic
+; CHECK-NEXT: %grid.cluster.set = icmp ne i8 %grid.cluster, 0
+; CHECK-NEXT: br i1 %grid.cluster.set, label %grid.cold, label %grid.native
+; CHECK: grid.cold:
 ; CHECK-NEXT: call void @__grid_atomic_fence(i32 2)
+; CHECK: grid.native:
+; CHECK-NEXT: fence acquire
+; CHECK: grid.join:
 ; CHECK-NEXT: store volatile i32 1
-; CHECK-NEXT: call void @__grid_atomic_fence(i32 3)
-; CHECK-NEXT: store volatile i32 2
-; CHECK-NEXT: call void @__grid_atomic_fence(i32 4)
-; CHECK-NEXT: store volatile i32 3
-; CHECK-NEXT: call void @__grid_atomic_fence(i32 5)
+; CHECK: call void @__grid_atomic_fence(i32 3)
+; CHECK: fence release
+; CHECK: store volatile i32 2
+; CHECK: call void @__grid_atomic_fence(i32 4)
+; CHECK: fence acq_rel
+; CHECK: store volatile i32 3
+; CHECK: call void @__grid_atomic_fence(i32 5)
+; CHECK: fence seq_cst
+; CHECK: grid.join{{[0-9]+}}:
 ; CHECK-NEXT: store volatile i32 4
 ; CHECK-NEXT: fence syncscope("singlethread") seq_cst
 ; CHECK-NEXT: ret void

@@ -105,6 +105,15 @@ struct __grid_module {
   __grid_type_##Ret __grid_##Name(GRID_PARAMS(Params));
 #include "grid/abi.def"
 
+// Zero while every synchronisation call and atomic of this process may take
+// the native path: no thread of the program runs on another node, and home
+// caches no page of another. Code compiled with -fgrid loads it (relaxed)
+// before each atomic instruction it rewrites, and performs the atomic
+// itself while it is zero, calling __grid_atomic_* only once it is set.
+// Defined by libgridrt.so, which sets it before the first thread goes to
+// another node (home) or arrives (agent); a fork child clears its copy.
+extern unsigned char __grid_sync_cluster;
+
 #ifdef __cplusplus
 } // extern "C"
 #endif
