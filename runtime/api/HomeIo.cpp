@@ -502,6 +502,7 @@ HomeAnswer tempName(wire::Reader &R) {
 /// code: each error is recorded (and glob told to go on, unless GLOB_ERR
 /// stops it) for the thread to call its errfunc with, in order. GLOB_APPEND
 /// and GLOB_DOOFFS shape the thread's glob_t, and are the thread's to apply.
+/// The answer carries glob's errno, which the thread sees after its call.
 thread_local std::string *GlobErrors = nullptr;
 
 int recordGlobError(const char *Path, int Errno) {
@@ -517,17 +518,22 @@ HomeAnswer globAt(wire::Reader &R) {
   std::string Errors;
   GlobErrors = &Errors;
   glob_t Found{};
+  // glob leaves gl_flags as they were when it finds nothing or stops
+  // early: the thread's then stay too.
+  Found.gl_flags = -1;
   int Result = glob(Pattern.c_str(), Flags,
                     HasErrfunc ? recordGlobError : nullptr, &Found);
+  int Errno = errno;
   GlobErrors = nullptr;
-  std::string Data = "f" + std::to_string(Found.gl_flags);
-  Data.push_back('\0');
+  std::string Data;
+  if (Found.gl_flags != -1)
+    Data.append("f" + std::to_string(Found.gl_flags)).push_back('\0');
   Data += Errors;
   for (size_t I = 0; I < Found.gl_pathc; ++I)
     if (Found.gl_pathv[I])
       Data.append("p").append(Found.gl_pathv[I]).push_back('\0');
   globfree(&Found);
-  return {Result, 0, std::move(Data)};
+  return {Result, Errno, std::move(Data)};
 }
 
 HomeAnswer utimens(wire::Reader &R) {

@@ -1930,42 +1930,67 @@ int ioctl(void *ReturnAddress) {
   return -1;
 }
 
+/// Whether glob's pattern makes it walk several directories, and so free
+/// the whole glob_t when it stops: a pattern character (unescaped, unless
+/// GLOB_NOESCAPE) before the last '/', or braces to expand.
+bool globsSeveralDirectories(std::string_view Pattern, int Flags) {
+  if ((Flags & GLOB_BRACE) && Pattern.find('{') != std::string_view::npos)
+    return true;
+  size_t Slash = Pattern.rfind('/');
+  if (Slash == std::string_view::npos)
+    return false;
+  for (size_t I = 0; I < Slash; ++I) {
+    if (Pattern[I] == '\\' && !(Flags & GLOB_NOESCAPE))
+      ++I;
+    else if (Pattern[I] == '*' || Pattern[I] == '?' || Pattern[I] == '[')
+      return true;
+  }
+  return false;
+}
+
 /// glob: home matches the pattern (api/HomeIo.cpp); the list comes back
 /// into the thread's glob_t as the C library would have built it, in the
 /// program's heap (globfree frees it). The thread's errfunc is called here
-/// for each error home met, in order; if it asks to stop, the result is
-/// GLOB_ABORTED, with every match home found (the C library's would hold
-/// those found before the error).
+/// for each error home met, in order, with errno set; if it asks to stop,
+/// glob stops as the C library's would have at that error: GLOB_ABORTED,
+/// no match of this call kept, and the whole glob_t freed where the
+/// pattern walks several directories (the C library frees it there).
 template <class Glob>
 int glob(const char *Pattern, int Flags, int (*Errfunc)(const char *, int),
          Glob *Out) {
-  if (!Pattern || !Out)
-    return GLOB_ABORTED;
-  int Result;
+  if (!Pattern || !Out || (Flags & ~__GLOB_FLAGS)) {
+    errno = EINVAL;
+    return -1;
+  }
+  int Result, HomeErrno;
   std::string Data;
   {
     HomeCall C(io::Op::Glob);
     C.args().str(Pattern).i32(Flags).u32(Errfunc != nullptr);
     threads::HomeAnswer A = C.send();
     Result = static_cast<int>(A.Value);
+    HomeErrno = A.Errno;
     Data = std::move(A.Data);
   }
-  // The entries: gl_flags, the errors, then the matches.
-  int HomeFlags = Flags;
-  bool Aborted = false;
+  // The entries: gl_flags (when glob set them), the errors, the matches.
+  bool FlagsSet = false;
+  int HomeFlags = 0;
   size_t Matches = 0;
-  for (size_t At = 0; At < Data.size();) {
+  for (size_t At = 0; At < Data.size() && Result != GLOB_ABORTED;) {
     size_t End = Data.find('\0', At);
     if (End == std::string::npos)
       break;
     std::string_view Entry(Data.data() + At, End - At);
     if (Entry.starts_with("f")) {
-      HomeFlags = std::atoi(std::string(Entry.substr(1)).c_str());
-    } else if (Entry.starts_with("e") && Errfunc && !Aborted) {
+      FlagsSet = true;
+      HomeFlags = std::atoi(Data.c_str() + At + 1);
+    } else if (Entry.starts_with("e") && Errfunc) {
       size_t Space = Entry.find(' ');
       if (Space != std::string_view::npos) {
-        int Errno = std::atoi(std::string(Entry.substr(1, Space - 1)).c_str());
-        Aborted = Errfunc(Data.data() + At + Space + 1, Errno) != 0;
+        int Errno = std::atoi(Data.c_str() + At + 1);
+        errno = Errno;
+        if (Errfunc(Data.c_str() + At + Space + 1, Errno) != 0)
+          Result = GLOB_ABORTED;
       }
     } else if (Entry.starts_with("p")) {
       ++Matches;
@@ -1974,13 +1999,24 @@ int glob(const char *Pattern, int Flags, int (*Errfunc)(const char *, int),
   }
   if (!(Flags & GLOB_APPEND)) {
     Out->gl_pathc = 0;
-    Out->gl_pathv = nullptr;
     if (!(Flags & GLOB_DOOFFS))
       Out->gl_offs = 0;
+    Out->gl_pathv = nullptr;
   }
   size_t Offs = (Flags & GLOB_DOOFFS) ? Out->gl_offs : 0;
+  if (Result == GLOB_ABORTED) {
+    if (globsSeveralDirectories(Pattern, Flags) &&
+        (!(Flags & GLOB_APPEND) || !(Flags & GLOB_BRACE))) {
+      globfree(reinterpret_cast<glob_t *>(Out));
+      Out->gl_pathc = 0;
+    }
+    errno = HomeErrno ? HomeErrno : errno;
+    return GLOB_ABORTED;
+  }
   size_t Old = Out->gl_pathc;
   if (Matches || (!Out->gl_pathv && (Flags & GLOB_DOOFFS))) {
+    if (Offs > SIZE_MAX / sizeof(char *) - Old - Matches - 1)
+      return GLOB_NOSPACE;
     auto **Paths = static_cast<char **>(programRealloc(
         Out->gl_pathv, (Offs + Old + Matches + 1) * sizeof(char *)));
     if (!Paths)
@@ -2010,8 +2046,11 @@ int glob(const char *Pattern, int Flags, int (*Errfunc)(const char *, int),
     Paths[Next] = nullptr;
     Out->gl_pathc = Next - Offs;
   }
-  Out->gl_flags = HomeFlags | (Flags & (GLOB_APPEND | GLOB_DOOFFS));
-  return Aborted ? GLOB_ABORTED : Result;
+  if (FlagsSet)
+    Out->gl_flags = HomeFlags | (Flags & (GLOB_APPEND | GLOB_DOOFFS));
+  if (HomeErrno)
+    errno = HomeErrno;
+  return Result;
 }
 
 /// nftw and ftw: the walk runs here, on the thread, since the function it
@@ -2033,6 +2072,9 @@ public:
   Walk(Callback Fn, FtwCallback Old, int NoOpen, int Flags)
       : Fn(Fn), Old(Old), Flags(Fn ? Flags : 0),
         MaxOpen(NoOpen < 1 ? 1 : size_t(NoOpen)) {}
+  ~Walk();
+  Walk(const Walk &) = delete;
+  Walk &operator=(const Walk &) = delete;
 
   int run(const char *Start);
 
@@ -2078,16 +2120,38 @@ int ftwFlag(int Flag) {
   return Flag;
 }
 
+/// The program's code, called from runtime code of a remote thread: what
+/// it allocates is the program's. The count comes back however the call
+/// ends: a callback may end its thread (pthread_exit, cancellation), whose
+/// unwind then passes the runtime's own scopes.
+class ProgramScope {
+public:
+  ProgramScope() : Saved(sync::InRuntime) {
+    sync::InRuntime = 0;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  }
+  ~ProgramScope() {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    sync::InRuntime = Saved;
+  }
+  ProgramScope(const ProgramScope &) = delete;
+  ProgramScope &operator=(const ProgramScope &) = delete;
+
+private:
+  unsigned Saved;
+};
+
 int Walk::call(const struct stat &St, int Flag) {
-  // The callback is the program's: what it allocates is its own.
-  unsigned Saved = sync::InRuntime;
-  sync::InRuntime = 0;
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  int Result = Fn ? Fn(Path.c_str(), &St, Flag, &Ftw)
-                  : Old(Path.c_str(), &St, ftwFlag(Flag));
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  sync::InRuntime = Saved;
-  return Result;
+  ProgramScope Program;
+  return Fn ? Fn(Path.c_str(), &St, Flag, &Ftw)
+            : Old(Path.c_str(), &St, ftwFlag(Flag));
+}
+
+Walk::~Walk() {
+  // A walk its callback ended (the thread's end unwinds through it): the
+  // streams still open are home's, and close there.
+  while (!Open.empty())
+    close(*Open.back());
 }
 
 int Walk::look(Level *Parent, const char *Name, struct stat *St, bool Follow) {
@@ -2282,6 +2346,11 @@ int walk(const char *Start, Walk::Callback Fn, Walk::FtwCallback Old,
          int NoOpen, int Flags) {
   if (!Fn && !Old)
     return badAddress<int>();
+  if (Flags &
+      ~(FTW_PHYS | FTW_MOUNT | FTW_CHDIR | FTW_DEPTH | FTW_ACTIONRETVAL)) {
+    errno = EINVAL;
+    return -1;
+  }
   Local Scope; // the walk's own memory is the node's
   Walk W(Fn, Old, NoOpen, Flags);
   return W.run(Start);

@@ -22,6 +22,9 @@
 // CHECK-NEXT: glob nocheck: tree/zz*
 // CHECK-NEXT: glob braces: 0, 2: tree/a.txt tree/c.log
 // CHECK-NEXT: glob under a file: nomatch, 0
+// CHECK-NEXT: glob error: tree/missing: No such file or directory (errno: No such file or directory)
+// CHECK-NEXT: glob told to stop: aborted
+// CHECK-NEXT: glob without a pattern: -1 Invalid argument
 // CHECK: nftw physical:
 // CHECK-DAG: 0 d tree
 // CHECK-DAG: 1 sl tree/link
@@ -46,8 +49,11 @@
 // CHECK: ftw:
 // CHECK: ftw: 0
 // CHECK: nftw of nothing: -1 No such file or directory
-// CHECK-NEXT: same process group: yes, same session: yes
+// CHECK-NEXT: nftw with a flag it does not know: -1 Invalid argument
+// CHECK-NEXT: same process group: yes
+// CHECK-NEXT: a walk ended its thread: 42
 // STATS: walks.c:{{[0-9]+}} (main) pthread_create 1 node 1: 1
+// STATS: walks.c:{{[0-9]+}} (main) pthread_create 1 node 2: 1
 #define _GNU_SOURCE
 #include <errno.h>
 #include <ftw.h>
@@ -58,7 +64,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static pid_t HomeGroup, HomeSession;
+static pid_t HomeGroup;
 
 static void printGlob(const char *What, int Result, glob_t *G) {
   printf("%s: %s, %zu", What, Result == GLOB_NOMATCH ? "nomatch" : Result ? "error" : "0",
@@ -72,7 +78,9 @@ static void printGlob(const char *What, int Result, glob_t *G) {
 
 static int Stop;
 static int globError(const char *Path, int Errno) {
-  printf("glob error: %s: %s\n", Path, strerror(Errno));
+  int Seen = errno;
+  printf("glob error: %s: %s (errno: %s)\n", Path, strerror(Errno),
+         strerror(Seen));
   return Stop;
 }
 
@@ -155,6 +163,9 @@ static void *walk(void *P) {
   printf("glob told to stop: %s\n", R == GLOB_ABORTED ? "aborted" : "went on");
   if (R != GLOB_NOMATCH)
     globfree(&G);
+  errno = 0;
+  R = glob(NULL, 0, NULL, &G);
+  printf("glob without a pattern: %d %s\n", R, strerror(errno));
 
   printf("nftw physical:\n");
   printf("nftw physical: %d\n", nftw("tree", show, 8, FTW_PHYS));
@@ -177,10 +188,26 @@ static void *walk(void *P) {
   errno = 0;
   int N = nftw("nothing", show, 4, 0);
   printf("nftw of nothing: %d %s\n", N, strerror(errno));
-  printf("same process group: %s, same session: %s\n",
-         getpgrp() == HomeGroup && getpgid(0) == HomeGroup ? "yes" : "no",
-         getsid(0) == HomeSession ? "yes" : "no");
+  errno = 0;
+  N = nftw("tree", show, 4, 0x100);
+  printf("nftw with a flag it does not know: %d %s\n", N, strerror(errno));
+  printf("same process group: %s\n",
+         getpgrp() == HomeGroup && getpgid(0) == HomeGroup ? "yes" : "no");
   return NULL;
+}
+
+static int endThread(const char *Path, const struct stat *St, int Flag,
+                     struct FTW *F) {
+  (void)Path, (void)St, (void)F;
+  if (Flag == FTW_F)
+    pthread_exit((void *)42);
+  return 0;
+}
+
+// The callback ends its thread halfway through the walk.
+static void *walkAndEnd(void *P) {
+  nftw("tree", endThread, 4, FTW_PHYS);
+  return P;
 }
 
 static void *nothing(void *P) { return P; }
@@ -189,12 +216,15 @@ int main(int Argc, char **Argv) {
   if (Argc != 2 || chdir(Argv[1]) != 0)
     return 2;
   HomeGroup = getpgrp();
-  HomeSession = getsid(0);
   // Spread places threads round robin: at home, then node 1.
   pthread_t T;
   pthread_create(&T, NULL, nothing, NULL);
   pthread_join(T, NULL);
   pthread_create(&T, NULL, walk, NULL);
   pthread_join(T, NULL);
+  void *Ended = NULL;
+  pthread_create(&T, NULL, walkAndEnd, NULL);
+  pthread_join(T, &Ended);
+  printf("a walk ended its thread: %ld\n", (long)Ended);
   return 0;
 }
