@@ -8,6 +8,7 @@
 #include "process/Remote.h"
 #include "threads/Threads.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -207,12 +208,57 @@ private:
 
 } // namespace
 
+// The children remote threads of this node forked (io::rememberNodeChild):
+// a few, so a small array under a mutex, constant-initialised (an agent
+// never returns from libgridrt's constructor: no initialiser of this file
+// may need to run there).
+namespace {
+constexpr size_t MaxNodeChildren = 256;
+constinit std::mutex NodeChildrenMutex;
+constinit pid_t NodeChildPids[MaxNodeChildren] = {};
+constinit size_t NodeChildCount = 0;
+} // namespace
+
+void io::rememberNodeChild(pid_t Child) {
+  std::lock_guard<std::mutex> Lock(NodeChildrenMutex);
+  if (NodeChildCount < MaxNodeChildren)
+    NodeChildPids[NodeChildCount++] = Child;
+  else
+    core::warn("more than " + std::to_string(MaxNodeChildren) +
+               " children of threads of this node are not waited for; "
+               "waitpid of the later ones goes home");
+}
+
+void io::forgetNodeChild(pid_t Child) {
+  std::lock_guard<std::mutex> Lock(NodeChildrenMutex);
+  for (size_t I = 0; I < NodeChildCount; ++I)
+    if (NodeChildPids[I] == Child) {
+      NodeChildPids[I] = NodeChildPids[--NodeChildCount];
+      return;
+    }
+}
+
+bool io::isNodeChild(pid_t Child) {
+  std::lock_guard<std::mutex> Lock(NodeChildrenMutex);
+  return std::find(NodeChildPids, NodeChildPids + NodeChildCount, Child) !=
+         NodeChildPids + NodeChildCount;
+}
+
+size_t io::nodeChildren(pid_t *Out, size_t Max) {
+  std::lock_guard<std::mutex> Lock(NodeChildrenMutex);
+  size_t Count = std::min(Max, NodeChildCount);
+  std::copy(NodeChildPids, NodeChildPids + Count, Out);
+  return Count;
+}
+
 pid_t forkProcess(const __grid_site *Site, uint32_t Kind) {
   logLocal(Site, Kind, "a forked child is placed by its exec, if it calls one");
   pid_t Pid = process::forkLocal();
   if (Pid > 0) {
     record(Site, Where{});
     trackLocal(Site, Kind, Pid);
+    if (sync::RemoteThread)
+      io::rememberNodeChild(Pid);
   }
   return Pid;
 }

@@ -1284,7 +1284,7 @@ int vfscanf(FILE *F, const char *Format, va_list Args) {
   return static_cast<int>(A.Value);
 }
 
-pid_t waitpid(pid_t Pid, int *Status, int Options) {
+pid_t homeWaitpid(pid_t Pid, int *Status, int Options) {
   HomeCall C(io::Op::Waitpid);
   C.args().i32(Pid).i32(Options);
   threads::HomeAnswer A = C.send();
@@ -1293,7 +1293,50 @@ pid_t waitpid(pid_t Pid, int *Status, int Options) {
   return static_cast<pid_t>(result(A));
 }
 
+/// waitpid of the node's child Pid, on the node; it is forgotten once it
+/// has ended (not when it only stopped or went on).
+pid_t waitNodeChild(pid_t Pid, int *Status, int Options) {
+  int Got = 0;
+  pid_t R = REAL(waitpid)(Pid, &Got, Options);
+  if (R > 0) {
+    if (Status)
+      *Status = Got;
+    if (WIFEXITED(Got) || WIFSIGNALED(Got))
+      io::forgetNodeChild(R);
+  }
+  return R;
+}
+
+/// waitpid: a child the thread forked is the node's and is waited for
+/// here. Any child (-1), while the node holds some: each of the node's and
+/// home's are looked at without waiting, every millisecond until one has
+/// changed (or at once, with WNOHANG); the others are home's.
+pid_t waitpid(pid_t Pid, int *Status, int Options) {
+  if (Pid > 0 && io::isNodeChild(Pid))
+    return waitNodeChild(Pid, Status, Options);
+  if (Pid != -1)
+    return homeWaitpid(Pid, Status, Options);
+  for (;;) {
+    pid_t Mine[64];
+    size_t Count = io::nodeChildren(Mine, 64);
+    if (Count == 0)
+      return homeWaitpid(Pid, Status, Options);
+    for (size_t I = 0; I < Count; ++I)
+      if (pid_t R = waitNodeChild(Mine[I], Status, Options | WNOHANG); R > 0)
+        return R;
+    pid_t R = homeWaitpid(-1, Status, Options | WNOHANG);
+    if (R > 0 || (R < 0 && errno != ECHILD))
+      return R;
+    if (Options & WNOHANG)
+      return 0; // the node's children are there, none has changed
+    struct timespec Pause = {0, 1000000};
+    nanosleep(&Pause, nullptr);
+  }
+}
+
 int kill(pid_t Pid, int Signal) {
+  if (Pid > 0 && io::isNodeChild(Pid))
+    return REAL(kill)(Pid, Signal);
   HomeCall C(io::Op::Kill);
   C.args().i32(Pid).i32(Signal);
   return static_cast<int>(simple(C));

@@ -328,6 +328,16 @@ void runRemoteKeyDestructors();
 /// Registers serve with the threads layer (home, at start).
 void serveRemoteCalls();
 
+/// On a remote thread's node, after its fork: Child is the node's process
+/// (fork is not carried home), so the thread's waitpid, wait and kill of it
+/// happen on the node (api/RemoteIo.cpp), where home's would answer ECHILD
+/// or reach another process. Forgotten once waited for to its end.
+void rememberNodeChild(pid_t Child);
+void forgetNodeChild(pid_t Child);
+bool isNodeChild(pid_t Child);
+/// Up to Max of the children remembered, into Out; how many.
+size_t nodeChildren(pid_t *Out, size_t Max);
+
 } // namespace grid::api::io
 
 #endif // GRID_API_REMOTEIO_H

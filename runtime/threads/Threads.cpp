@@ -396,6 +396,12 @@ void leaveDsm() {
 void forkPrepare() { ++sync::InRuntime; }
 void forkParent() { --sync::InRuntime; }
 void forkChild() {
+  // A remote thread's child is the program's process, not the agent's: the
+  // agent's own handlers (which kill the processes it runs for home, and
+  // ignore SIGPIPE) give way to the defaults.
+  if (sync::RemoteThread)
+    for (int Signal : {SIGTERM, SIGINT, SIGHUP, SIGPIPE})
+      ::signal(Signal, SIG_DFL);
   leaveDsm();
   --sync::InRuntime;
 }
@@ -719,6 +725,10 @@ void *shadowMain(void *Box) {
   sync::setClusterCalls(true);
   sync::HomeCaching.store(true);
   release(); // thread creation: what home wrote is visible to the thread
+  // The shadow has its creator's signal mask, as the thread would have had
+  // at home: the thread starts with it on its node.
+  sigset_t Mask;
+  pthread_sigmask(SIG_BLOCK, nullptr, &Mask);
   sendFromLoop(static_cast<int>(S.Node),
                wire::Writer(Msg::ThreadStart)
                    .u64(S.Id)
@@ -727,6 +737,7 @@ void *shadowMain(void *Box) {
                    .u64(static_cast<uint64_t>(pthread_self()))
                    .u64(S.StackBytes)
                    .str(homeLocale())
+                   .bytes(&Mask, sizeof Mask)
                    .body());
   void *Result = nullptr;
   // The thread's messages come over its line or through the loops, and a
@@ -835,6 +846,7 @@ struct Remote {
   void *Stack = nullptr;
   size_t StackBytes = RemoteStackBytes;
   pthread_t Self{};
+  sigset_t Mask{}; // its creator's signal mask at home
 };
 
 // The agent's thread starter (see launch()), which also takes what the
@@ -1080,6 +1092,12 @@ void *remoteMain(void *Box) {
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (Alt.ss_sp != MAP_FAILED)
     sigaltstack(&Alt, nullptr);
+  // The starter blocks every signal; the thread takes its creator's mask,
+  // as at home (a child it forks, and what that child executes, inherit
+  // it). Faults stay open: they are how the thread reaches shared pages.
+  sigdelset(&R.Mask, SIGSEGV);
+  sigdelset(&R.Mask, SIGBUS);
+  pthread_sigmask(SIG_SETMASK, &R.Mask, nullptr);
   sync::RemoteThread = true;
   sync::HomeSelf = R.HomeSelf;
   {
@@ -1230,6 +1248,9 @@ void startThread(wire::Reader &M) {
     R->StackBytes =
         std::max<size_t>((Asked + 4095) & ~size_t(4095), PTHREAD_STACK_MIN);
   followHomeLocale(M.str());
+  std::string_view Mask = M.str();
+  if (Mask.size() == sizeof R->Mask)
+    std::memcpy(&R->Mask, Mask.data(), sizeof R->Mask);
   R->Line =
       std::make_unique<cluster::Line>(TheJob->C.loop(), 0, lineNumber(R->Id));
   R->Stack = TheJob->Space->allocateStack(R->StackBytes);

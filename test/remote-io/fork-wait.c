@@ -1,0 +1,98 @@
+// A thread on another node forks: its child is a process of that node (fork
+// is not carried home), and the thread's waitpid, wait and kill of it are
+// its node's too, while those of children made at home (main's here; a
+// remote thread's system, popen and posix_spawn make theirs at home too)
+// stay home's. Before, waitpid went home and answered ECHILD,
+// and kill went to home's process of that number. The output equals the same
+// program run without mpirun.
+//
+// RUN: %clang %s -o %t.plain
+// RUN: %grid-clang -fgrid -g %s -o %t.fgrid
+// RUN: %t.plain > %t.plain.out
+// RUN: %mpirun3t %t.fgrid > %t.three.out 2> %t.three.err
+// RUN: diff %t.plain.out %t.three.out
+// RUN: FileCheck %s < %t.three.out
+// RUN: FileCheck %s --check-prefix=STATS < %t.three.err
+// CHECK: waitpid of the child: 1, exit status 7
+// CHECK-NEXT: kill of the child: 0; waitpid: 1, signal 15
+// CHECK-NEXT: waitpid with WNOHANG of a running child: 0
+// CHECK-NEXT: waitpid and wait of any child, it and one made at home: 2 (3 and 5)
+// CHECK-NEXT: wait with none left: -1 No child processes
+// STATS: fork-wait.c:{{[0-9]+}} (main) pthread_create 1 node 1: 1
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+static pid_t HomeChild;
+
+static pid_t child(int Status, int Pause) {
+  pid_t P = fork();
+  if (P == 0) {
+    if (Pause)
+      pause(); // until killed
+    _exit(Status);
+  }
+  return P;
+}
+
+static void *forker(void *Arg) {
+  (void)Arg;
+  int Status = 0;
+  pid_t A = child(7, 0);
+  pid_t R = waitpid(A, &Status, 0);
+  printf("waitpid of the child: %d, exit status %d\n", R == A,
+         WIFEXITED(Status) ? WEXITSTATUS(Status) : -1);
+  pid_t B = child(0, 1);
+  int K = kill(B, SIGTERM);
+  R = waitpid(B, &Status, 0);
+  printf("kill of the child: %d; waitpid: %d, signal %d\n", K, R == B,
+         WIFSIGNALED(Status) ? WTERMSIG(Status) : -1);
+  pid_t D = child(3, 1);
+  R = waitpid(D, &Status, WNOHANG);
+  printf("waitpid with WNOHANG of a running child: %d\n", R);
+  kill(D, SIGKILL);
+  waitpid(D, &Status, 0);
+  // One child here, one main made at home (HomeChild): waiting for any
+  // child finds both.
+  pid_t E = child(3, 0), F = HomeChild;
+  int Seen = 0, Codes[2] = {0, 0};
+  for (int I = 0; I < 2; ++I) {
+    R = I == 0 ? waitpid(-1, &Status, 0) : wait(&Status);
+    if (R == E || R == F)
+      Codes[Seen++] = WEXITSTATUS(Status);
+  }
+  if (Seen == 2 && Codes[0] > Codes[1]) {
+    int T = Codes[0];
+    Codes[0] = Codes[1];
+    Codes[1] = T;
+  }
+  printf("waitpid and wait of any child, it and one made at home: %d (%d and "
+         "%d)\n",
+         Seen, Codes[0], Codes[1]);
+  errno = 0;
+  R = wait(&Status);
+  printf("wait with none left: %d %s\n", R, strerror(errno));
+  return NULL;
+}
+
+static void *nothing(void *P) { return P; }
+
+int main(void) {
+  char *Argv[] = {"sh", "-c", "exit 5", NULL};
+  posix_spawn(&HomeChild, "/bin/sh", NULL, NULL, Argv, environ);
+  // Spread places threads round robin: at home, then node 1.
+  pthread_t T;
+  pthread_create(&T, NULL, nothing, NULL);
+  pthread_join(T, NULL);
+  pthread_create(&T, NULL, forker, NULL);
+  pthread_join(T, NULL);
+  return 0;
+}
