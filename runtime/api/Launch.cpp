@@ -6,6 +6,7 @@
 #include "api/RemoteIo.h"
 #include "core/Core.h"
 #include "process/Remote.h"
+#include "sync/Sync.h"
 #include "threads/Threads.h"
 
 #include <algorithm>
@@ -252,6 +253,12 @@ size_t io::nodeChildren(pid_t *Out, size_t Max) {
 }
 
 pid_t forkProcess(const __grid_site *Site, uint32_t Kind) {
+  // On a remote thread, what the bookkeeping allocates is the node's: TBB's
+  // first use loads its allocator, and a library the loader records in the
+  // shared heap is read again at MPI_Finalize, when no page can come (the
+  // agent crashed there once the page had been dropped). The count is the
+  // child's too, and ends with the scope on both sides.
+  sync::InRuntimeScope Scope;
   logLocal(Site, Kind, "a forked child is placed by its exec, if it calls one");
   pid_t Pid = process::forkLocal();
   if (Pid > 0) {
