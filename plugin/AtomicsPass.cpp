@@ -64,6 +64,9 @@ using namespace llvm;
 namespace grid {
 namespace {
 
+/// The metadata that marks the native side of a guard.
+constexpr const char *NativeKind = "grid.native";
+
 std::optional<int> abiOperation(AtomicRMWInst::BinOp Op) {
   switch (Op) {
   case AtomicRMWInst::Xchg:
@@ -208,8 +211,11 @@ Value *AtomicsRewriter::fromInteger(IRBuilder<> &B, Value *V, Type *Ty) {
 
 void AtomicsRewriter::guard(Instruction &I) {
   IRBuilder<> B(&I);
-  auto *FlagVar = cast<GlobalVariable>(
+  auto *FlagVar = dyn_cast<GlobalVariable>(
       M.getOrInsertGlobal("__grid_sync_cluster", B.getInt8Ty()));
+  if (!FlagVar || FlagVar->getName() != "__grid_sync_cluster")
+    report_fatal_error("grid-atomics: the module defines __grid_sync_cluster "
+                       "as something else than the runtime's byte");
   LoadInst *Flag =
       B.CreateAlignedLoad(B.getInt8Ty(), FlagVar, Align(1), "grid.cluster");
   Flag->setAtomic(AtomicOrdering::Monotonic);
@@ -222,6 +228,7 @@ void AtomicsRewriter::guard(Instruction &I) {
   ColdTerm->getParent()->setName("grid.cold");
   NativeTerm->getParent()->setName("grid.native");
   Instruction *Native = I.clone();
+  Native->setMetadata(NativeKind, MDNode::get(Ctx, {}));
   Native->insertBefore(NativeTerm);
   I.moveBefore(ColdTerm);
   if (I.getType()->isVoidTy())
@@ -381,10 +388,16 @@ bool AtomicsRewriter::rewrite(Instruction &I) {
 }
 
 bool AtomicsRewriter::run() {
+  // The guard's own load and the native side (!grid.native) are left as
+  // they are: a module the pass saw already (IR grid-clang -fgrid wrote,
+  // optimised again, or at an LTO link) keeps its shape.
+  GlobalVariable *Flag = M.getGlobalVariable("__grid_sync_cluster");
   SmallVector<Instruction *, 32> Atomics;
   for (Function &F : M)
     for (Instruction &I : instructions(F))
-      if (I.isAtomic())
+      if (I.isAtomic() && !I.getMetadata(NativeKind) &&
+          !(Flag && isa<LoadInst>(I) &&
+            cast<LoadInst>(I).getPointerOperand() == Flag))
         Atomics.push_back(&I);
   bool Changed = false;
   for (Instruction *I : Atomics)

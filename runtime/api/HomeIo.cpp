@@ -347,7 +347,7 @@ HomeAnswer ints(wire::Reader &R) {
   case IntCall::FastExit:
     // _exit's: no handler of the program's runs, no buffer is written;
     // the other ranks end with home.
-    threads::endJobNow();
+    threads::endJobNow(int(A));
     _exit(int(A));
   case IntCall::QuickExit:
     // The program's at_quick_exit handlers, then endJobNow (registered

@@ -406,8 +406,11 @@ GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
 // theirs up on the way. A function this C library lacks stays null and
 // is fatal only when called.
 #define GRID_RESOLVE(Name) core::resolveNext(Real_##Name, #Name);
+void findExecutableCode();
+
 [[gnu::constructor(101)]] void resolveAll() {
   GRID_REMOTE_IO_CALLS(GRID_RESOLVE)
+  findExecutableCode();
 }
 
 //===----------------------------------------------------------------------===//
@@ -3478,27 +3481,39 @@ namespace {
   __builtin_unreachable();
 }
 
+// The executable's code ([low, high) of each executable segment), found
+// before main (resolveAll): _exit may be called from a signal handler.
+constexpr int MaxCodeRanges = 8;
+constinit uintptr_t CodeLow[MaxCodeRanges] = {}, CodeHigh[MaxCodeRanges] = {};
+constinit int CodeRanges = 0;
+
+void findExecutableCode() {
+  dl_iterate_phdr(
+      [](dl_phdr_info *Info, size_t, void *) {
+        for (int I = 0; I < Info->dlpi_phnum && CodeRanges < MaxCodeRanges; ++I)
+          if (Info->dlpi_phdr[I].p_type == PT_LOAD &&
+              (Info->dlpi_phdr[I].p_flags & PF_X)) {
+            CodeLow[CodeRanges] = Info->dlpi_addr + Info->dlpi_phdr[I].p_vaddr;
+            CodeHigh[CodeRanges] =
+                CodeLow[CodeRanges] + Info->dlpi_phdr[I].p_memsz;
+            ++CodeRanges;
+          }
+        return 1; // the first object is the executable
+      },
+      nullptr);
+}
+
 // Whether the code at Return (a return address) is the executable's: the
 // program's own _exit, not the runtime's, MPI's or another library's,
 // which end the process on their own paths (a fatal error, MPI_Abort).
 bool fromExecutable(void *Return) {
-  static uintptr_t Low = 0, High = 0;
-  static std::once_flag Found;
-  std::call_once(Found, [] {
-    dl_iterate_phdr(
-        [](dl_phdr_info *Info, size_t, void *) {
-          for (int I = 0; I < Info->dlpi_phnum; ++I)
-            if (Info->dlpi_phdr[I].p_type == PT_LOAD &&
-                (Info->dlpi_phdr[I].p_flags & PF_X)) {
-              Low = Info->dlpi_addr + Info->dlpi_phdr[I].p_vaddr;
-              High = Low + Info->dlpi_phdr[I].p_memsz;
-            }
-          return 1; // the first object is the executable
-        },
-        nullptr);
-  });
-  auto At = reinterpret_cast<uintptr_t>(Return);
-  return At >= Low && At < High;
+  // The call is the byte before: a call to _exit (noreturn) may be the last
+  // instruction of a segment.
+  auto At = reinterpret_cast<uintptr_t>(Return) - 1;
+  for (int I = 0; I < CodeRanges; ++I)
+    if (At >= CodeLow[I] && At < CodeHigh[I])
+      return true;
+  return false;
 }
 
 // _exit and _Exit of the program: at home the other ranks end first, so
@@ -3507,10 +3522,12 @@ bool fromExecutable(void *Return) {
 // thread the process that ends is home. No handler of the program's runs
 // and no stream's buffer is written, as on one machine.
 [[noreturn]] void endAtOnce(int Status, void *Return) {
-  if (remoteCaller())
+  // A vfork child of a remote thread shares its thread-locals: its _exit
+  // is its own.
+  if (remoteCaller() && threads::inJobProcess())
     endAtHome(io::IntCall::FastExit, Status);
   if (!sync::RemoteThread && fromExecutable(Return))
-    threads::endJobNow();
+    threads::endJobNow(Status);
   REAL(_exit)(Status);
   __builtin_unreachable();
 }
@@ -3527,8 +3544,9 @@ GRID_INTERPOSE void _Exit(int Status) {
 // quick_exit runs the at_quick_exit handlers of home, where main
 // registered them, and then ends the job (threads::endJobNow).
 GRID_INTERPOSE void quick_exit(int Status) noexcept {
-  if (remoteCaller())
+  if (remoteCaller() && threads::inJobProcess())
     endAtHome(io::IntCall::QuickExit, Status);
+  threads::noteQuickExit(Status);
   REAL(quick_exit)(Status);
   __builtin_unreachable();
 }

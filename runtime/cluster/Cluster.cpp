@@ -300,6 +300,11 @@ bool EventLoop::onLoopThread() const {
   return LoopThread.load() == std::this_thread::get_id();
 }
 
+void EventLoop::requestEnd() {
+  if (!EndAsked.exchange(true))
+    wake();
+}
+
 void EventLoop::wake() {
   uint64_t One = 1;
   [[maybe_unused]] ssize_t N = ::write(WakeFd, &One, sizeof One);
@@ -352,6 +357,8 @@ void EventLoop::run() {
     long Slept = SleepUs;
     int Ready = ::ppoll(Fds.data(), Fds.size(), &Timeout, nullptr);
     SleepingLong.store(false);
+    if (EndAsked.load() && EndRequested)
+      EndRequested(); // does not return
     bool Active = false;
     if (Ready > 0) {
       if (Fds[0].revents) {
@@ -860,6 +867,16 @@ void Cluster::startHome() {
   core::log(LogLevel::Debug, "cluster: home of " + std::to_string(size()) +
                                  " ranks on host " + T.host() + "; layout " +
                                  layoutText());
+  // endWith: on the loop, the job ends as shutdown ends it, then the
+  // process with the program's status (nothing of the program's runs).
+  Loop.onEndRequested([this] {
+    for (const NodeInfo &N : Nodes)
+      if (N.Rank > 0 && !N.Lost)
+        send(Loop, N.Rank, wire::Writer(wire::Msg::Shutdown));
+    T.finalize(2.0);
+    ::syscall(SYS_exit_group, EndStatus.load());
+    __builtin_unreachable();
+  });
   Progress = std::thread([this] {
     core::runtimeThreadStarted();
     Loop.run();
@@ -1006,7 +1023,16 @@ void Cluster::abortJob(int Status) {
   std::_Exit(Status);
 }
 
+bool Cluster::endWith(int Status) {
+  if (Ending.exchange(true))
+    return false;
+  EndStatus.store(Status);
+  Loop.requestEnd();
+  return true;
+}
+
 void Cluster::shutdown() {
+  Ending.store(true);
   std::call_once(ShutdownOnce, [this] {
     core::log(LogLevel::Debug, "cluster: home exits; ending every rank");
     auto SendShutdown = [this] {

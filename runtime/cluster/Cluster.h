@@ -118,6 +118,14 @@ public:
 
   /// Runs Work on the loop's thread; callable from any thread.
   void post(std::function<void()> Work);
+  /// Asks the loop to run the handler given to onEndRequested on its next
+  /// turn, which does not return: async-signal-safe (an atomic and a write
+  /// to the wake-up descriptor), for a process ending from a signal
+  /// handler. Once.
+  void requestEnd();
+  void onEndRequested(std::function<void()> Handler) {
+    EndRequested = std::move(Handler);
+  }
   /// Runs until stop().
   void run();
   void stop();
@@ -145,6 +153,8 @@ private:
   Transport &T;
   int WakeFd = -1;
   std::atomic<bool> Stopping{false};
+  std::atomic<bool> EndAsked{false};
+  std::function<void()> EndRequested;
   std::atomic<std::thread::id> LoopThread{};
   std::map<wire::Msg, MessageHandler> Handlers;
   std::function<void(int)> AnyMessage;
@@ -293,6 +303,12 @@ public:
   /// Sends Shutdown to every agent, stops the loop, finalises MPI. Called at
   /// exit; idempotent.
   void shutdown();
+  /// Home, the program ending without its exit handlers (_exit, the end of
+  /// quick_exit), perhaps in a signal handler: the loop sends Shutdown to
+  /// every agent, finalises MPI and ends the process with Status, so that
+  /// mpirun ends the job with it. Async-signal-safe. False, doing nothing,
+  /// once the job is ending already (shutdown or an earlier call).
+  bool endWith(int Status);
   /// Ends the job now: every rank exits (used after a node is lost).
   [[noreturn]] void abortJob(int Status);
 
@@ -316,6 +332,8 @@ private:
   ClusterOptions Options;
   std::thread Progress;
   std::once_flag ShutdownOnce;
+  std::atomic<bool> Ending{false}; // shutdown or endWith has begun
+  std::atomic<int> EndStatus{0};
   std::vector<int> FdsBeforeMpi; // the process's own, before MPI started
   std::mutex ReadyMutex;
   std::condition_variable ReadyChanged;

@@ -1604,9 +1604,12 @@ HomeAnswer callHomeIo(wire::Writer &Request, bool Shared) {
   return Out;
 }
 
-// Home's process: a vfork child (which runs no atfork handler, so is no
-// fork child to core::isForkChild) shares home's memory, TheJob included.
-int HomePid = 0;
+// The rank's process: a vfork child (which runs no atfork handler, so is
+// no fork child to core::isForkChild) shares its memory, TheJob included.
+int JobPid = 0;
+std::atomic<int> QuickExitStatus{0};
+
+void endJobAtQuickExit() { endJobNow(QuickExitStatus.load()); }
 
 void startHome(cluster::Cluster &C, bool ShareGlobals) {
   TheJob = new Job(C); // lives until exit: threads may run during exit
@@ -1647,12 +1650,13 @@ void startHome(cluster::Cluster &C, bool ShareGlobals) {
   ThePath = new Path;
   sync::setClusterPath(ThePath);
   // Registered before main: quick_exit runs it after the program's own.
-  HomePid = core::ownPid();
-  at_quick_exit(endJobNow);
+  JobPid = core::ownPid();
+  at_quick_exit(endJobAtQuickExit);
 }
 
 void startAgent(cluster::Cluster &C, bool ShareGlobals) {
   TheJob = new Job(C);
+  JobPid = core::ownPid();
   // Every program thread here is remote: its atomics go home.
   sync::setClusterCalls(true);
   openSpace(*TheJob, ShareGlobals);
@@ -1814,12 +1818,18 @@ void mainExiting() {
       Once, [] { TheJob->Store.switchHomeWindowOff(TheJob->C.size(), 10.0); });
 }
 
-void endJobNow() {
-  if (!TheJob || !TheJob->Home || core::isForkChild() ||
-      core::ownPid() != HomePid)
+bool inJobProcess() { return TheJob && core::ownPid() == JobPid; }
+
+void noteQuickExit(int Status) { QuickExitStatus.store(Status); }
+
+void endJobNow(int Status) {
+  if (!TheJob || !TheJob->Home || !inJobProcess() || !TheJob->C.endWith(Status))
     return;
-  mainExiting();
-  TheJob->C.shutdown();
+  // The loop ends the process; should it not, the caller does.
+  for (int Waited = 0; Waited < 1000; ++Waited) {
+    struct timespec Pause = {0, 10000000};
+    nanosleep(&Pause, nullptr);
+  }
 }
 
 void flushRemoteOutputAtExit() {

@@ -120,12 +120,21 @@ void remoteExiting(void *Result);
 /// that thread is gone) and use messages for it from then on.
 void mainExiting();
 /// Home, as the program ends without its exit handlers (_exit, _Exit, or
-/// the end of quick_exit's): the other ranks are told to end and MPI is
-/// finalised, so that mpirun ends the job with the program's status
-/// instead of reporting a rank that left without finalising. Nothing of
-/// the program's runs: its streams' buffers are left unwritten, as _exit
-/// leaves them. Not in a fork child. Once.
-void endJobNow();
+/// the end of quick_exit's): the other ranks are told to end, MPI is
+/// finalised and the process ends with Status, all by the loop thread
+/// (cluster::Cluster::endWith), so that mpirun ends the job with the
+/// program's status instead of reporting a rank that left without
+/// finalising. Nothing of the program's runs: its streams' buffers are
+/// left unwritten, as _exit leaves them. Async-signal-safe: the caller
+/// only waits (10 s at most). Returns at once, for the caller to end the
+/// process itself, in another process than the job's rank (a fork or
+/// vfork child), off home, or once the job is ending already.
+void endJobNow(int Status);
+/// quick_exit's status, for endJobNow at the end of its handlers.
+void noteQuickExit(int Status);
+/// Whether this process is the job's rank (not a fork or vfork child of
+/// it, which shares its memory or a copy of it).
+bool inJobProcess();
 /// Stops the job from a remote thread: home prints "grid: error: <What>;
 /// <ToDo>" after what the thread wrote before, and exits with status 1,
 /// which makes mpirun end every rank.

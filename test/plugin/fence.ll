@@ -5,6 +5,13 @@
 ; against its own signal handlers only, stay as they are. At -O0 and -O2.
 ; RUN: %opt -passes='default<O0>' -S %s | FileCheck %s
 ; RUN: %opt -passes='default<O2>' -S %s | FileCheck %s
+; A second run leaves the guards as they are (IR the plugin wrote, optimised
+; again, or at an LTO link): its own load of the flag is no atomic to guard.
+; RUN: %opt -passes='grid-atomics,grid-atomics' -S %s | FileCheck %s --check-prefix=TWICE
+; TWICE-COUNT-4: load atomic i8, ptr @__grid_sync_cluster monotonic
+; TWICE-NOT: @__grid_sync_cluster
+; TWICE-NOT: .native.native
+; TWICE-NOT: grid.cold{{.*}}grid.cold
 
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
 target triple = "x86_64-pc-linux-gnu"

@@ -8,8 +8,8 @@
 //
 // RUN: %clang %s -o %t.plain
 // RUN: %grid-clang -fgrid -g %s -o %t.fgrid
-// RUN: sh -c 'for How in remote-_exit remote-_Exit remote-quick home-_exit; do %t.plain $How; echo "status $?"; done' > %t.plain.out
-// RUN: sh -c 'for How in remote-_exit remote-_Exit remote-quick home-_exit; do %mpirun3t %t.fgrid $How; echo "status $?"; done' > %t.three.out 2> %t.three.err
+// RUN: sh -c 'for How in remote-_exit remote-_Exit remote-quick home-_exit home-handler; do %t.plain $How; echo "status $?"; done' > %t.plain.out
+// RUN: sh -c 'for How in remote-_exit remote-_Exit remote-quick home-_exit home-handler; do %mpirun3t %t.fgrid $How; echo "status $?"; done' > %t.three.out 2> %t.three.err
 // RUN: diff %t.plain.out %t.three.out
 // RUN: FileCheck %s < %t.three.out
 // RUN: FileCheck %s --check-prefix=ERR < %t.three.err
@@ -22,12 +22,15 @@
 // CHECK-NEXT: status 4
 // CHECK-NEXT: home-_exit: main ends the program
 // CHECK-NEXT: status 0
+// CHECK-NEXT: home-handler: a signal handler ends the program
+// CHECK-NEXT: status 0
 // The threads that end it ran in another process than home (spread sends
 // the first home; _exit prints no statistics), and no rank is reported
 // gone without finalising:
 // ERR-COUNT-3: remote-{{.*}}: runs in another process: yes
 // ERR-NOT: exiting improperly
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,10 @@
 static const char *How;
 
 static void bye(void) { printf("exit handler ran\n"); }
+static void onAlarm(int Signal) {
+  (void)Signal;
+  _exit(0); // async-signal-safe, with Grid too
+}
 static void quickBye(void) {
   printf("quick_exit handler ran\n");
   fflush(stdout);
@@ -68,6 +75,16 @@ int main(int Argc, char **Argv) {
   atexit(bye);
   at_quick_exit(quickBye);
   pthread_t Home, Remote;
+  if (!strcmp(How, "home-handler")) {
+    signal(SIGALRM, onAlarm);
+    pthread_create(&Remote, NULL, wait, NULL);
+    pthread_create(&Home, NULL, wait, NULL);
+    printf("%s: a signal handler ends the program\n", How);
+    fflush(stdout);
+    alarm(1);
+    for (;;)
+      pause();
+  }
   if (!strcmp(How, "home-_exit")) {
     // A thread elsewhere first, so that the job's other ranks take part.
     pthread_create(&Remote, NULL, wait, NULL);
