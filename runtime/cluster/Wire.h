@@ -268,21 +268,36 @@ public:
   bool put(uint64_t Seq, std::string Body) {
     if (Seq < Next)
       return false;
+    if (Seq == Next) {
+      // Its turn (as nearly every message is): no map node.
+      if (HasDue || (!Early.empty() && Early.count(Seq)))
+        return false;
+      Due = std::move(Body);
+      HasDue = true;
+      return true;
+    }
     return Early.emplace(Seq, std::move(Body)).second;
   }
   /// Moves the next message in order into Body, if it has arrived.
   bool next(std::string &Body) {
-    auto It = Early.find(Next);
-    if (It == Early.end())
-      return false;
-    Body = std::move(It->second);
-    Early.erase(It);
+    if (HasDue) {
+      Body = std::move(Due);
+      HasDue = false;
+    } else {
+      auto It = Early.find(Next);
+      if (It == Early.end())
+        return false;
+      Body = std::move(It->second);
+      Early.erase(It);
+    }
     ++Next;
     return true;
   }
 
 private:
   uint64_t Next = 0;
+  std::string Due; // message Next, when HasDue
+  bool HasDue = false;
   std::map<uint64_t, std::string> Early; // arrived before their turn
 };
 

@@ -112,8 +112,19 @@ TEST(Wire, InOrderTakesMessagesInTheSendersOrder) {
   EXPECT_TRUE(Order.put(4, "e"));
   EXPECT_FALSE(Order.put(4, "e")) << "a repeat of one waiting";
   EXPECT_TRUE(Order.put(3, "d"));
+  EXPECT_FALSE(Order.put(3, "d")) << "a repeat of the one due";
   ASSERT_TRUE(Order.next(Body));
   EXPECT_EQ(Body, "d");
+  EXPECT_FALSE(Order.put(4, "e"))
+      << "a repeat of one that came early, now in its turn";
   ASSERT_TRUE(Order.next(Body));
   EXPECT_EQ(Body, "e");
+  EXPECT_FALSE(Order.next(Body)) << "5 has not come";
+  // In turn, one at a time: each is taken as it comes.
+  for (int I = 5; I < 8; ++I) {
+    EXPECT_TRUE(Order.put(static_cast<uint64_t>(I), std::to_string(I)));
+    ASSERT_TRUE(Order.next(Body));
+    EXPECT_EQ(Body, std::to_string(I));
+  }
+  EXPECT_FALSE(Order.next(Body));
 }
