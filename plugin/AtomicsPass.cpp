@@ -36,6 +36,7 @@
 //
 //   opt -load-pass-plugin=GridPlugin-19.so -passes=grid-atomics
 //===----------------------------------------------------------------------===//
+#include "ClusterGuard.h"
 #include "GridABI.h"
 #include "GridPasses.h"
 
@@ -50,10 +51,8 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
-#include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/AtomicOrdering.h"
-#include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 #include <memory>
 #include <optional>
@@ -63,9 +62,6 @@ using namespace llvm;
 
 namespace grid {
 namespace {
-
-/// The metadata that marks the native side of a guard.
-constexpr const char *NativeKind = "grid.native";
 
 std::optional<int> abiOperation(AtomicRMWInst::BinOp Op) {
   switch (Op) {
@@ -210,37 +206,17 @@ Value *AtomicsRewriter::fromInteger(IRBuilder<> &B, Value *V, Type *Ty) {
 }
 
 void AtomicsRewriter::guard(Instruction &I) {
-  IRBuilder<> B(&I);
-  auto *FlagVar = dyn_cast<GlobalVariable>(
-      M.getOrInsertGlobal("__grid_sync_cluster", B.getInt8Ty()));
-  if (!FlagVar || FlagVar->getName() != "__grid_sync_cluster")
-    report_fatal_error("grid-atomics: the module defines __grid_sync_cluster "
-                       "as something else than the runtime's byte");
-  LoadInst *Flag =
-      B.CreateAlignedLoad(B.getInt8Ty(), FlagVar, Align(1), "grid.cluster");
-  Flag->setAtomic(AtomicOrdering::Monotonic);
-  Value *Cluster = B.CreateICmpNE(Flag, B.getInt8(0), "grid.cluster.set");
-  Instruction *ColdTerm = nullptr, *NativeTerm = nullptr;
-  SplitBlockAndInsertIfThenElse(Cluster, &I, &ColdTerm, &NativeTerm,
-                                MDBuilder(Ctx).createBranchWeights(1, 1 << 20));
-  BasicBlock *Tail = I.getParent();
-  Tail->setName("grid.join");
-  ColdTerm->getParent()->setName("grid.cold");
-  NativeTerm->getParent()->setName("grid.native");
+  GuardSides Sides = splitOnCluster(I);
   Instruction *Native = I.clone();
-  Native->setMetadata(NativeKind, MDNode::get(Ctx, {}));
-  Native->insertBefore(NativeTerm);
-  I.moveBefore(ColdTerm);
+  markNative(*Native);
+  Native->insertBefore(Sides.NativeEnd);
+  I.moveBefore(Sides.ColdEnd);
   if (I.getType()->isVoidTy())
     return;
-  IRBuilder<> TB(Tail, Tail->begin());
-  PHINode *Merged = TB.CreatePHI(I.getType(), 2);
-  Merged->takeName(&I);
-  Native->setName(Merged->getName() + ".native");
-  I.setName(Merged->getName() + ".cluster");
-  I.replaceAllUsesWith(Merged);
-  Merged->addIncoming(&I, ColdTerm->getParent());
-  Merged->addIncoming(Native, NativeTerm->getParent());
+  std::string Name = I.getName().str();
+  I.setName(Name + ".cluster");
+  Native->setName(Name + ".native");
+  mergeSides(Sides, I, *Native, Name);
 }
 
 ConstantInt *AtomicsRewriter::order(AtomicOrdering O) {
@@ -391,13 +367,10 @@ bool AtomicsRewriter::run() {
   // The guard's own load and the native side (!grid.native) are left as
   // they are: a module the pass saw already (IR grid-clang -fgrid wrote,
   // optimised again, or at an LTO link) keeps its shape.
-  GlobalVariable *Flag = M.getGlobalVariable("__grid_sync_cluster");
   SmallVector<Instruction *, 32> Atomics;
   for (Function &F : M)
     for (Instruction &I : instructions(F))
-      if (I.isAtomic() && !I.getMetadata(NativeKind) &&
-          !(Flag && isa<LoadInst>(I) &&
-            cast<LoadInst>(I).getPointerOperand() == Flag))
+      if (I.isAtomic() && !isNative(I) && !isGuardLoad(I))
         Atomics.push_back(&I);
   bool Changed = false;
   for (Instruction *I : Atomics)
