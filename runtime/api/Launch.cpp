@@ -214,7 +214,7 @@ private:
 // never returns from libgridrt's constructor: no initialiser of this file
 // may need to run there).
 namespace {
-constexpr size_t MaxNodeChildren = 256;
+using io::MaxNodeChildren;
 constinit std::mutex NodeChildrenMutex;
 constinit pid_t NodeChildPids[MaxNodeChildren] = {};
 constinit size_t NodeChildCount = 0;
@@ -256,12 +256,16 @@ pid_t forkProcess(const __grid_site *Site, uint32_t Kind) {
   // On a remote thread, what the bookkeeping allocates is the node's: TBB's
   // first use loads its allocator, and a library the loader records in the
   // shared heap is read again at MPI_Finalize, when no page can come (the
-  // agent crashed there once the page had been dropped). The count is the
-  // child's too, and ends with the scope on both sides.
-  sync::InRuntimeScope Scope;
-  logLocal(Site, Kind, "a forked child is placed by its exec, if it calls one");
+  // agent crashed there once the page had been dropped). The fork itself
+  // is outside: the program's atfork handlers are the program's code.
+  {
+    sync::InRuntimeScope Scope;
+    logLocal(Site, Kind,
+             "a forked child is placed by its exec, if it calls one");
+  }
   pid_t Pid = process::forkLocal();
   if (Pid > 0) {
+    sync::InRuntimeScope Scope;
     record(Site, Where{});
     trackLocal(Site, Kind, Pid);
     if (sync::RemoteThread)

@@ -1306,8 +1306,25 @@ pid_t waitNodeChild(pid_t Pid, int *Status, int Options) {
       *Status = Got;
     if (WIFEXITED(Got) || WIFSIGNALED(Got))
       io::forgetNodeChild(R);
+  } else if (R < 0 && errno == ECHILD) {
+    // Reaped another way (wait4, waitid, a SIGCHLD ignored or handled):
+    // no longer the node's, and the number may be home's now.
+    io::forgetNodeChild(Pid);
   }
   return R;
+}
+
+/// Whether Pid is still a child of this node's (not reaped another way),
+/// without reaping it.
+bool nodeChildLives(pid_t Pid) {
+  if (!io::isNodeChild(Pid))
+    return false;
+  siginfo_t Info;
+  if (waitid(P_PID, static_cast<id_t>(Pid), &Info,
+             WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT) == 0)
+    return true;
+  io::forgetNodeChild(Pid);
+  return false;
 }
 
 /// waitpid: a child the thread forked is the node's and is waited for
@@ -1315,21 +1332,29 @@ pid_t waitNodeChild(pid_t Pid, int *Status, int Options) {
 /// home's are looked at without waiting, every millisecond until one has
 /// changed (or at once, with WNOHANG); the others are home's.
 pid_t waitpid(pid_t Pid, int *Status, int Options) {
-  if (Pid > 0 && io::isNodeChild(Pid))
+  if (Pid > 0 && nodeChildLives(Pid))
     return waitNodeChild(Pid, Status, Options);
   if (Pid != -1)
     return homeWaitpid(Pid, Status, Options);
+  int Saved = errno;
   for (;;) {
-    pid_t Mine[64];
-    size_t Count = io::nodeChildren(Mine, 64);
-    if (Count == 0)
-      return homeWaitpid(Pid, Status, Options);
-    for (size_t I = 0; I < Count; ++I)
-      if (pid_t R = waitNodeChild(Mine[I], Status, Options | WNOHANG); R > 0)
+    pid_t Mine[io::MaxNodeChildren];
+    size_t Count = io::nodeChildren(Mine, io::MaxNodeChildren);
+    bool Live = false;
+    for (size_t I = 0; I < Count; ++I) {
+      pid_t R = waitNodeChild(Mine[I], Status, Options | WNOHANG);
+      if (R > 0) {
+        errno = Saved;
         return R;
+      }
+      Live |= R == 0;
+    }
+    if (!Live) // none of the node's left: home's alone
+      return homeWaitpid(Pid, Status, Options);
     pid_t R = homeWaitpid(-1, Status, Options | WNOHANG);
     if (R > 0 || (R < 0 && errno != ECHILD))
       return R;
+    errno = Saved;
     if (Options & WNOHANG)
       return 0; // the node's children are there, none has changed
     struct timespec Pause = {0, 1000000};
@@ -1338,7 +1363,7 @@ pid_t waitpid(pid_t Pid, int *Status, int Options) {
 }
 
 int kill(pid_t Pid, int Signal) {
-  if (Pid > 0 && io::isNodeChild(Pid))
+  if (Pid > 0 && nodeChildLives(Pid))
     return REAL(kill)(Pid, Signal);
   HomeCall C(io::Op::Kill);
   C.args().i32(Pid).i32(Signal);

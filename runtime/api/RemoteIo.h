@@ -337,6 +337,8 @@ void forgetNodeChild(pid_t Child);
 bool isNodeChild(pid_t Child);
 /// Up to Max of the children remembered, into Out; how many.
 size_t nodeChildren(pid_t *Out, size_t Max);
+/// The most children of a node's threads remembered at once.
+inline constexpr size_t MaxNodeChildren = 256;
 
 } // namespace grid::api::io
 

@@ -393,16 +393,27 @@ void leaveDsm() {
 // child's own and must not go home (api's init interposers test InRuntime):
 // the forking thread counts as runtime code from before the fork until the
 // child has left the DSM.
+// A remote thread's creator's signal mask at home, for the children it
+// forks (forkChild).
+thread_local sigset_t CreatorMask;
+
 void forkPrepare() { ++sync::InRuntime; }
 void forkParent() { --sync::InRuntime; }
 void forkChild() {
   // A remote thread's child is the program's process, not the agent's: the
   // agent's own handlers (which kill the processes it runs for home, and
-  // ignore SIGPIPE) give way to the defaults.
-  if (sync::RemoteThread)
-    for (int Signal : {SIGTERM, SIGINT, SIGHUP, SIGPIPE})
+  // ignore SIGPIPE) and Open MPI's (which print a backtrace; its SIGSEGV
+  // and SIGBUS ones sit in the DSM's chain, api/Signals.cpp, and stay)
+  // give way to the defaults, and the child takes the mask its thread's
+  // creator had at home, not the thread's own (every signal blocked).
+  bool Remote = sync::RemoteThread;
+  if (Remote)
+    for (int Signal :
+         {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGABRT, SIGFPE, SIGILL})
       ::signal(Signal, SIG_DFL);
   leaveDsm();
+  if (Remote)
+    pthread_sigmask(SIG_SETMASK, &CreatorMask, nullptr);
   --sync::InRuntime;
 }
 
@@ -1092,12 +1103,12 @@ void *remoteMain(void *Box) {
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (Alt.ss_sp != MAP_FAILED)
     sigaltstack(&Alt, nullptr);
-  // The starter blocks every signal; the thread takes its creator's mask,
-  // as at home (a child it forks, and what that child executes, inherit
-  // it). Faults stay open: they are how the thread reaches shared pages.
-  sigdelset(&R.Mask, SIGSEGV);
-  sigdelset(&R.Mask, SIGBUS);
-  pthread_sigmask(SIG_SETMASK, &R.Mask, nullptr);
+  // The thread keeps the starter's mask, every signal blocked but its
+  // faults: a handler of the program's run while the thread holds the
+  // node's cache or is inside MPI would wait for itself (a SIGPROF timer
+  // deadlocked the thread so). A child it forks takes its creator's mask
+  // instead (forkChild), as it would have at home.
+  CreatorMask = R.Mask;
   sync::RemoteThread = true;
   sync::HomeSelf = R.HomeSelf;
   {

@@ -19,6 +19,7 @@
 // CHECK-NEXT: waitpid with WNOHANG of a running child: 0
 // CHECK-NEXT: waitpid and wait of any child, it and one made at home: 2 (3 and 5)
 // CHECK-NEXT: wait with none left: -1 No child processes
+// CHECK-NEXT: wait4 of a child: 1, then wait: -1 No child processes
 // CHECK-NEXT: waitpid of a child made at home: 1, exit status 5
 // STATS-NOT: signal 11
 // STATS: fork-wait.c:{{[0-9]+}} (main) pthread_create 1 node 1: 1
@@ -85,6 +86,14 @@ static void *forker(void *Arg) {
   errno = 0;
   R = wait(&Status);
   printf("wait with none left: %d %s\n", R, strerror(errno));
+  // A child reaped another way (wait4 is the node's C library's) is no
+  // longer the node's: wait has none left to wait for.
+  pid_t H = child(4, 0);
+  R = wait4(H, &Status, 0, NULL);
+  errno = 0;
+  pid_t After = wait(&Status);
+  printf("wait4 of a child: %d, then wait: %d %s\n", R == H, After,
+         strerror(errno));
   // A child the thread makes at home, after its forks: its node ends
   // cleanly after (it crashed in MPI_Finalize, on a library the loader had
   // recorded in the shared heap during the first fork).
