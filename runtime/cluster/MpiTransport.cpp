@@ -36,9 +36,20 @@ public:
     bool Written = false;
   };
 
-  explicit MpiWindows(std::vector<Window> Ws) : Ws(std::move(Ws)) {}
+  /// Finalizing and Closed are the transport's: a window call holds the
+  /// first shared, and finds the second set once MPI is finalised.
+  MpiWindows(std::vector<Window> Ws, std::shared_mutex &Finalizing,
+             const bool &Closed)
+      : Ws(std::move(Ws)), Finalizing(Finalizing), Closed(Closed) {}
 
+  // After MPI_Finalize a call fails (a thread that still faults while its
+  // rank ends: it waits for a page that never comes, until the process
+  // exits), never calling MPI: an agent crashed so, its remote thread
+  // inside MPI_Get while MPI_Finalize unloaded the components.
   bool get(int Rank, uintptr_t Address, void *Out, size_t Bytes) override {
+    std::shared_lock<std::shared_mutex> Open(Finalizing);
+    if (Closed)
+      return false;
     MPI_Aint Disp;
     Window *W = find(Rank, Address, Bytes, &Disp);
     return W &&
@@ -49,6 +60,9 @@ public:
 
   bool put(int Rank, uintptr_t Address, const void *From,
            size_t Bytes) override {
+    std::shared_lock<std::shared_mutex> Open(Finalizing);
+    if (Closed)
+      return false;
     MPI_Aint Disp;
     Window *W = find(Rank, Address, Bytes, &Disp);
     if (!W)
@@ -59,6 +73,9 @@ public:
   }
 
   bool flush() override {
+    std::shared_lock<std::shared_mutex> Open(Finalizing);
+    if (Closed)
+      return false;
     bool Ok = true;
     for (Window &W : Ws)
       if (W.Written) {
@@ -66,6 +83,11 @@ public:
         Ok = MPI_Win_flush_all(W.Win) == MPI_SUCCESS && Ok;
       }
     return Ok;
+  }
+
+  bool closed() const override {
+    std::shared_lock<std::shared_mutex> Open(Finalizing);
+    return Closed;
   }
 
 private:
@@ -84,6 +106,8 @@ private:
   }
 
   std::vector<Window> Ws;
+  std::shared_mutex &Finalizing;
+  const bool &Closed;
 };
 
 class MpiTransport final : public Transport {
@@ -233,7 +257,7 @@ public:
                         static_cast<size_t>(All[2 * Rank + 1])});
       Ws.push_back(std::move(W));
     }
-    return std::make_unique<MpiWindows>(std::move(Ws));
+    return std::make_unique<MpiWindows>(std::move(Ws), Finalizing, Closed);
   }
 
   void finalize(double TimeoutSeconds) override {

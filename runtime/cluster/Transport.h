@@ -36,6 +36,8 @@ public:
                    size_t Bytes) = 0;
   /// Completes every put this process started, at their targets.
   virtual bool flush() = 0;
+  /// MPI is finalised (the rank is ending): every call fails from now on.
+  virtual bool closed() const { return false; }
 };
 
 /// One region a rank exposes: may be empty.

@@ -304,6 +304,12 @@ private:
 
   // Called under WinMutex and the cache's lock.
   void stopWindows(const char *What) {
+    // The rank is ending (MPI finalised under a thread that still runs):
+    // no page comes any more, and nothing is wrong to say. The thread
+    // waits for the process's end.
+    if (Win && Win->closed())
+      for (;;)
+        pause();
     core::warn(std::string("MPI's one-sided ") + What +
                " of memory shared with another node failed; pages and "
                "diffs travel as messages from now on");
