@@ -35,6 +35,7 @@
 #include <stdio_ext.h>
 #include <string>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -832,6 +833,22 @@ HomeAnswer serve(wire::Reader &R) {
   case Op::Kill: {
     pid_t Pid = R.i32();
     return answerInt(kill(Pid, R.i32()));
+  }
+  case Op::Wait4: {
+    pid_t Pid = R.i32();
+    int Options = R.i32();
+    struct {
+      int Status;
+      struct rusage Usage;
+    } Out{};
+    return answerStruct(wait4(Pid, &Out.Status, Options, &Out.Usage), Out);
+  }
+  case Op::Waitid: {
+    auto Type = static_cast<idtype_t>(R.i32());
+    auto Id = static_cast<id_t>(R.u64());
+    int Options = R.i32();
+    siginfo_t Info{};
+    return answerStruct(waitid(Type, Id, &Info, Options), Info);
   }
   case Op::Poll:
     return pollFds(R);

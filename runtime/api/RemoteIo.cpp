@@ -68,6 +68,7 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
@@ -351,7 +352,7 @@ void flushHeldOutput();
   X(mkdir) X(mkdirat) X(rmdir) X(getcwd) X(__getcwd_chk) X(chdir) X(fchdir) \
   X(dup) X(dup2) X(dup3) X(fcntl) X(fcntl64) X(ioctl) X(pipe) X(pipe2) \
   X(isatty) X(getpid) X(getppid) X(getenv) X(secure_getenv) X(setenv) \
-  X(unsetenv) X(putenv) X(setlocale) X(waitpid) X(wait) X(kill) \
+  X(unsetenv) X(putenv) X(setlocale) X(waitpid) X(wait) X(wait3) X(wait4) X(waitid) X(kill) \
   X(poll) X(select) X(readlink) X(readlinkat) X(symlink) X(symlinkat) \
   X(link) X(linkat) X(chmod) X(fchmodat) X(fchmod) \
   X(mkstemp) X(mkstemp64) X(mkostemp) X(mkostemp64) X(mkstemps) X(mkostemps) \
@@ -1296,19 +1297,38 @@ pid_t homeWaitpid(pid_t Pid, int *Status, int Options) {
   return static_cast<pid_t>(result(A));
 }
 
-/// waitpid of the node's child Pid, on the node; it is forgotten once it
+pid_t homeWait4(pid_t Pid, int *Status, int Options, struct rusage *Usage) {
+  HomeCall C(io::Op::Wait4);
+  C.args().i32(Pid).i32(Options);
+  threads::HomeAnswer A = C.send();
+  struct {
+    int Status;
+    struct rusage Usage;
+  } Out;
+  if (A.Value > 0 && A.Data.size() == sizeof Out) {
+    std::memcpy(&Out, A.Data.data(), sizeof Out);
+    if (Status)
+      *Status = Out.Status;
+    if (Usage)
+      *Usage = Out.Usage;
+  }
+  return static_cast<pid_t>(result(A));
+}
+
+/// wait4 of the node's child Pid, on the node; it is forgotten once it
 /// has ended (not when it only stopped or went on).
-pid_t waitNodeChild(pid_t Pid, int *Status, int Options) {
+pid_t waitNodeChild(pid_t Pid, int *Status, int Options,
+                    struct rusage *Usage = nullptr) {
   int Got = 0;
-  pid_t R = REAL(waitpid)(Pid, &Got, Options);
+  pid_t R = REAL(wait4)(Pid, &Got, Options, Usage);
   if (R > 0) {
     if (Status)
       *Status = Got;
     if (WIFEXITED(Got) || WIFSIGNALED(Got))
       io::forgetNodeChild(R);
   } else if (R < 0 && errno == ECHILD) {
-    // Reaped another way (wait4, waitid, a SIGCHLD ignored or handled):
-    // no longer the node's, and the number may be home's now.
+    // Reaped another way (waitid, a SIGCHLD ignored or handled): no longer
+    // the node's, and the number may be home's now.
     io::forgetNodeChild(Pid);
   }
   return R;
@@ -1320,29 +1340,27 @@ bool nodeChildLives(pid_t Pid) {
   if (!io::isNodeChild(Pid))
     return false;
   siginfo_t Info;
-  if (waitid(P_PID, static_cast<id_t>(Pid), &Info,
-             WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT) == 0)
+  if (REAL(waitid)(P_PID, static_cast<id_t>(Pid), &Info,
+                   WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT) == 0)
     return true;
   io::forgetNodeChild(Pid);
   return false;
 }
 
-/// waitpid: a child the thread forked is the node's and is waited for
-/// here. Any child (-1), while the node holds some: each of the node's and
-/// home's are looked at without waiting, every millisecond until one has
-/// changed (or at once, with WNOHANG); the others are home's.
-pid_t waitpid(pid_t Pid, int *Status, int Options) {
-  if (Pid > 0 && nodeChildLives(Pid))
-    return waitNodeChild(Pid, Status, Options);
-  if (Pid != -1)
-    return homeWaitpid(Pid, Status, Options);
+/// waitpid, wait4 and the like of any child (-1): the node's children the
+/// thread forked and home's are looked at in turn without waiting, every
+/// millisecond until one has changed (or once, with WNOHANG); home's alone
+/// once the node has none. Home(Options) asks home.
+template <class HomeWait>
+pid_t waitAnyChild(int *Status, int Options, struct rusage *Usage,
+                   HomeWait Home) {
   int Saved = errno;
   for (;;) {
     pid_t Mine[io::MaxNodeChildren];
     size_t Count = io::nodeChildren(Mine, io::MaxNodeChildren);
     bool Live = false;
     for (size_t I = 0; I < Count; ++I) {
-      pid_t R = waitNodeChild(Mine[I], Status, Options | WNOHANG);
+      pid_t R = waitNodeChild(Mine[I], Status, Options | WNOHANG, Usage);
       if (R > 0) {
         errno = Saved;
         return R;
@@ -1350,8 +1368,8 @@ pid_t waitpid(pid_t Pid, int *Status, int Options) {
       Live |= R == 0;
     }
     if (!Live) // none of the node's left: home's alone
-      return homeWaitpid(Pid, Status, Options);
-    pid_t R = homeWaitpid(-1, Status, Options | WNOHANG);
+      return Home(Options);
+    pid_t R = Home(Options | WNOHANG);
     if (R > 0 || (R < 0 && errno != ECHILD))
       return R;
     errno = Saved;
@@ -1360,6 +1378,51 @@ pid_t waitpid(pid_t Pid, int *Status, int Options) {
     struct timespec Pause = {0, 1000000};
     nanosleep(&Pause, nullptr);
   }
+}
+
+/// waitpid: a child the thread forked is the node's and is waited for
+/// here; any child (-1) while the node holds some, here and at home in
+/// turn; the others at home.
+pid_t waitpid(pid_t Pid, int *Status, int Options) {
+  if (Pid > 0 && nodeChildLives(Pid))
+    return waitNodeChild(Pid, Status, Options);
+  if (Pid != -1)
+    return homeWaitpid(Pid, Status, Options);
+  return waitAnyChild(Status, Options, nullptr,
+                      [&](int Opts) { return homeWaitpid(-1, Status, Opts); });
+}
+
+/// wait4 and wait3: as waitpid, with the child's resource use.
+pid_t wait4(pid_t Pid, int *Status, int Options, struct rusage *Usage) {
+  if (Pid > 0 && nodeChildLives(Pid))
+    return waitNodeChild(Pid, Status, Options, Usage);
+  if (Pid != -1)
+    return homeWait4(Pid, Status, Options, Usage);
+  return waitAnyChild(Status, Options, Usage, [&](int Opts) {
+    return homeWait4(-1, Status, Opts, Usage);
+  });
+}
+
+/// waitid: a child the thread forked (P_PID) here, anything else at home
+/// (P_ALL does not look at the node's children).
+int waitid(idtype_t Type, id_t Id, siginfo_t *Info, int Options) {
+  if (Type == P_PID && nodeChildLives(static_cast<pid_t>(Id))) {
+    int R = REAL(waitid)(Type, Id, Info, Options);
+    if (R == 0 && Info && !(Options & WNOWAIT) &&
+        Info->si_pid == static_cast<pid_t>(Id) &&
+        (Info->si_code == CLD_EXITED || Info->si_code == CLD_KILLED ||
+         Info->si_code == CLD_DUMPED))
+      io::forgetNodeChild(static_cast<pid_t>(Id));
+    return R;
+  }
+  if (!Info)
+    return badAddress<int>();
+  HomeCall C(io::Op::Waitid);
+  C.args().i32(Type).u64(Id).i32(Options);
+  threads::HomeAnswer A = C.send();
+  if (A.Value == 0 && A.Data.size() == sizeof *Info)
+    std::memcpy(Info, A.Data.data(), sizeof *Info);
+  return static_cast<int>(result(A));
 }
 
 int kill(pid_t Pid, int Signal) {
@@ -3003,6 +3066,27 @@ GRID_INTERPOSE pid_t wait(int *Status) {
   if (remoteCaller())
     return remote::waitpid(-1, Status, 0);
   return REAL(wait)(Status);
+}
+
+GRID_INTERPOSE pid_t wait4(pid_t Pid, int *Status, int Options,
+                           struct rusage *Usage) noexcept {
+  if (remoteCaller())
+    return remote::wait4(Pid, Status, Options, Usage);
+  return REAL(wait4)(Pid, Status, Options, Usage);
+}
+
+GRID_INTERPOSE pid_t wait3(int *Status, int Options,
+                           struct rusage *Usage) noexcept {
+  if (remoteCaller())
+    return remote::wait4(-1, Status, Options, Usage);
+  return REAL(wait3)(Status, Options, Usage);
+}
+
+GRID_INTERPOSE int waitid(idtype_t Type, id_t Id, siginfo_t *Info,
+                          int Options) {
+  if (remoteCaller())
+    return remote::waitid(Type, Id, Info, Options);
+  return REAL(waitid)(Type, Id, Info, Options);
 }
 
 GRID_INTERPOSE int kill(pid_t Pid, int Signal) noexcept {

@@ -115,6 +115,8 @@
 //                                           -> n or 0, the value or list
 //   Tmpnam    u32 tempnam, u32 has dir, str dir, u32 has prefix, str prefix
 //                                                         -> 0, name
+//   Wait4     i32 pid, i32 options         -> pid, i32 status + struct rusage
+//   Waitid    i32 idtype, u64 id, i32 options -> 0, siginfo_t
 //   Glob      str pattern, i32 flags, u32 has errfunc
 //             -> glob's result, entries each ending in NUL: "f" and gl_flags
 //             in decimal, then "e" errno " " path for each error (with
@@ -233,7 +235,9 @@ enum class Op : uint16_t {
   Xattr,
   Tmpnam,
   Glob,
-  Last = Glob,
+  Wait4,
+  Waitid,
+  Last = Waitid,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or

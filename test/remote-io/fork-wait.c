@@ -19,7 +19,12 @@
 // CHECK-NEXT: waitpid with WNOHANG of a running child: 0
 // CHECK-NEXT: waitpid and wait of any child, it and one made at home: 2 (3 and 5)
 // CHECK-NEXT: wait with none left: -1 No child processes
-// CHECK-NEXT: wait4 of a child: 1, then wait: -1 No child processes
+// CHECK-NEXT: wait with SIGCHLD ignored: -1 No child processes
+// CHECK-NEXT: wait4 of its child: 1, exit status 6, usage given
+// CHECK-NEXT: wait3: 1, exit status 2
+// CHECK-NEXT: waitid of its child: 0, exited, status 8
+// CHECK-NEXT: wait4 of a child made at home: 1, exit status 7
+// CHECK-NEXT: waitid of a child made at home: 0, status 7
 // CHECK-NEXT: waitpid of a child made at home: 1, exit status 5
 // STATS-NOT: signal 11
 // STATS: fork-wait.c:{{[0-9]+}} (main) pthread_create 1 node 1: 1
@@ -31,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,14 +92,41 @@ static void *forker(void *Arg) {
   errno = 0;
   R = wait(&Status);
   printf("wait with none left: %d %s\n", R, strerror(errno));
-  // A child reaped another way (wait4 is the node's C library's) is no
-  // longer the node's: wait has none left to wait for.
-  pid_t H = child(4, 0);
-  R = wait4(H, &Status, 0, NULL);
+  // A child reaped another way (SIGCHLD ignored: the kernel reaps it) is
+  // no longer the node's: wait has none left to wait for.
+  signal(SIGCHLD, SIG_IGN);
+  child(4, 0);
   errno = 0;
   pid_t After = wait(&Status);
-  printf("wait4 of a child: %d, then wait: %d %s\n", R == H, After,
-         strerror(errno));
+  printf("wait with SIGCHLD ignored: %d %s\n", After, strerror(errno));
+  signal(SIGCHLD, SIG_DFL);
+  // wait4, wait3 and waitid, of the node's children and of home's.
+  struct rusage Usage;
+  pid_t H = child(6, 0);
+  R = wait4(H, &Status, 0, &Usage);
+  printf("wait4 of its child: %d, exit status %d, usage %s\n", R == H,
+         WIFEXITED(Status) ? WEXITSTATUS(Status) : -1,
+         Usage.ru_utime.tv_sec >= 0 ? "given" : "none");
+  H = child(2, 0);
+  R = wait3(&Status, 0, &Usage);
+  printf("wait3: %d, exit status %d\n", R == H,
+         WIFEXITED(Status) ? WEXITSTATUS(Status) : -1);
+  H = child(8, 0);
+  siginfo_t Info;
+  memset(&Info, 0, sizeof Info);
+  int W = waitid(P_PID, (id_t)H, &Info, WEXITED);
+  printf("waitid of its child: %d, %s, status %d\n", W,
+         Info.si_code == CLD_EXITED ? "exited" : "?", Info.si_status);
+  char *Seven[] = {"sh", "-c", "exit 7", NULL};
+  pid_t Home;
+  posix_spawn(&Home, "/bin/sh", NULL, NULL, Seven, environ);
+  R = wait4(Home, &Status, 0, &Usage);
+  printf("wait4 of a child made at home: %d, exit status %d\n", R == Home,
+         WIFEXITED(Status) ? WEXITSTATUS(Status) : -1);
+  posix_spawn(&Home, "/bin/sh", NULL, NULL, Seven, environ);
+  memset(&Info, 0, sizeof Info);
+  W = waitid(P_PID, (id_t)Home, &Info, WEXITED);
+  printf("waitid of a child made at home: %d, status %d\n", W, Info.si_status);
   // A child the thread makes at home, after its forks: its node ends
   // cleanly after (it crashed in MPI_Finalize, on a library the loader had
   // recorded in the shared heap during the first fork).

@@ -18,9 +18,11 @@
 #include <glob.h>
 #include <poll.h>
 #include <string>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <termios.h>
 #include <unistd.h>
@@ -332,6 +334,43 @@ TEST(RemoteIoServeTest, ProcessGroupAndSessionAreHomes) {
   threads::HomeAnswer A = ints(IntCall::Getpgid, -1, "", 999999999);
   EXPECT_EQ(A.Value, -1);
   EXPECT_EQ(A.Errno, ESRCH);
+}
+
+TEST(RemoteIoServeTest, Wait4AndWaitidAnswerHomesChildren) {
+  pid_t Child = fork();
+  ASSERT_GE(Child, 0);
+  if (Child == 0)
+    _exit(3);
+  Request Wait(Op::Wait4);
+  Wait.args().i32(Child).i32(0);
+  threads::HomeAnswer A = Wait.serve();
+  EXPECT_EQ(A.Value, Child);
+  struct {
+    int Status;
+    struct rusage Usage;
+  } Out{};
+  ASSERT_EQ(A.Data.size(), sizeof Out);
+  std::memcpy(&Out, A.Data.data(), sizeof Out);
+  EXPECT_TRUE(WIFEXITED(Out.Status) && WEXITSTATUS(Out.Status) == 3);
+  // No child left: ECHILD, as home's own call answers.
+  A = Wait.serve();
+  EXPECT_EQ(A.Value, -1);
+  EXPECT_EQ(A.Errno, ECHILD);
+
+  Child = fork();
+  ASSERT_GE(Child, 0);
+  if (Child == 0)
+    _exit(4);
+  Request Id(Op::Waitid);
+  Id.args().i32(P_PID).u64(static_cast<uint64_t>(Child)).i32(WEXITED);
+  A = Id.serve();
+  EXPECT_EQ(A.Value, 0);
+  siginfo_t Info{};
+  ASSERT_EQ(A.Data.size(), sizeof Info);
+  std::memcpy(&Info, A.Data.data(), sizeof Info);
+  EXPECT_EQ(Info.si_pid, Child);
+  EXPECT_EQ(Info.si_code, CLD_EXITED);
+  EXPECT_EQ(Info.si_status, 4);
 }
 
 TEST(RemoteIoServeTest, GlobMatchesAtHomeAndRecordsErrorsForTheThread) {
