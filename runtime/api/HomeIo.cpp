@@ -825,15 +825,12 @@ HomeAnswer serve(wire::Reader &R) {
     int Status = pcloseProcess(Site, stream(R));
     return answer(Status, Status == -1);
   }
-  case Op::Waitpid: {
-    pid_t Pid = R.i32();
-    int Options = R.i32(), Status = 0;
-    return answerStruct(waitpid(Pid, &Status, Options), Status);
-  }
   case Op::Kill: {
     pid_t Pid = R.i32();
     return answerInt(kill(Pid, R.i32()));
   }
+  case Op::Waitpid: // no longer sent (Wait4)
+    break;
   case Op::Wait4: {
     pid_t Pid = R.i32();
     int Options = R.i32();

@@ -426,16 +426,32 @@ using Local = sync::InRuntimeScope;
 /// Memory the program owns (what getcwd(NULL, 0) returns, getline's
 /// buffer): from its heap, shared with every node, whatever runtime scope
 /// the caller is in.
+/// The program's code, called from runtime code of a remote thread: what
+/// it allocates is the program's. Fenced: GCC's built-in realloc reads no
+/// TLS, so it would drop the store as dead (sync::InRuntimeScope). The count
+/// comes back however the call ends: a callback may end its thread
+/// (pthread_exit, cancellation), whose unwind then passes the runtime's own
+/// scopes.
+class ProgramScope {
+public:
+  ProgramScope() : Saved(sync::InRuntime) {
+    sync::InRuntime = 0;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  }
+  ~ProgramScope() {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    sync::InRuntime = Saved;
+  }
+  ProgramScope(const ProgramScope &) = delete;
+  ProgramScope &operator=(const ProgramScope &) = delete;
+
+private:
+  unsigned Saved;
+};
+
 void *programRealloc(void *Old, size_t Bytes) {
-  unsigned Saved = sync::InRuntime;
-  sync::InRuntime = 0;
-  // Fenced: GCC's built-in realloc reads no TLS, so it would drop the
-  // store above as dead (sync::InRuntimeScope).
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  void *P = std::realloc(Old, Bytes);
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  sync::InRuntime = Saved;
-  return P;
+  ProgramScope Program;
+  return std::realloc(Old, Bytes);
 }
 
 /// Small writes to a stream home buffers fully (not a terminal, not line-
@@ -1288,15 +1304,6 @@ int vfscanf(FILE *F, const char *Format, va_list Args) {
   return static_cast<int>(A.Value);
 }
 
-pid_t homeWaitpid(pid_t Pid, int *Status, int Options) {
-  HomeCall C(io::Op::Waitpid);
-  C.args().i32(Pid).i32(Options);
-  threads::HomeAnswer A = C.send();
-  if (A.Value > 0 && Status && A.Data.size() == sizeof *Status)
-    std::memcpy(Status, A.Data.data(), sizeof *Status);
-  return static_cast<pid_t>(result(A));
-}
-
 pid_t homeWait4(pid_t Pid, int *Status, int Options, struct rusage *Usage) {
   HomeCall C(io::Op::Wait4);
   C.args().i32(Pid).i32(Options);
@@ -1380,19 +1387,9 @@ pid_t waitAnyChild(int *Status, int Options, struct rusage *Usage,
   }
 }
 
-/// waitpid: a child the thread forked is the node's and is waited for
-/// here; any child (-1) while the node holds some, here and at home in
-/// turn; the others at home.
-pid_t waitpid(pid_t Pid, int *Status, int Options) {
-  if (Pid > 0 && nodeChildLives(Pid))
-    return waitNodeChild(Pid, Status, Options);
-  if (Pid != -1)
-    return homeWaitpid(Pid, Status, Options);
-  return waitAnyChild(Status, Options, nullptr,
-                      [&](int Opts) { return homeWaitpid(-1, Status, Opts); });
-}
-
-/// wait4 and wait3: as waitpid, with the child's resource use.
+/// waitpid, wait4 and wait3: a child the thread forked is the node's and is
+/// waited for here; any child (-1) while the node holds some, here and at
+/// home in turn; the others at home.
 pid_t wait4(pid_t Pid, int *Status, int Options, struct rusage *Usage) {
   if (Pid > 0 && nodeChildLives(Pid))
     return waitNodeChild(Pid, Status, Options, Usage);
@@ -2254,27 +2251,6 @@ int ftwFlag(int Flag) {
   return Flag;
 }
 
-/// The program's code, called from runtime code of a remote thread: what
-/// it allocates is the program's. The count comes back however the call
-/// ends: a callback may end its thread (pthread_exit, cancellation), whose
-/// unwind then passes the runtime's own scopes.
-class ProgramScope {
-public:
-  ProgramScope() : Saved(sync::InRuntime) {
-    sync::InRuntime = 0;
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-  }
-  ~ProgramScope() {
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-    sync::InRuntime = Saved;
-  }
-  ProgramScope(const ProgramScope &) = delete;
-  ProgramScope &operator=(const ProgramScope &) = delete;
-
-private:
-  unsigned Saved;
-};
-
 int Walk::call(const struct stat &St, int Flag) {
   ProgramScope Program;
   return Fn ? Fn(Path.c_str(), &St, Flag, &Ftw)
@@ -3058,13 +3034,13 @@ GRID_INTERPOSE int isatty(int Fd) noexcept {
 
 GRID_INTERPOSE pid_t waitpid(pid_t Pid, int *Status, int Options) {
   if (remoteCaller())
-    return remote::waitpid(Pid, Status, Options);
+    return remote::wait4(Pid, Status, Options, nullptr);
   return REAL(waitpid)(Pid, Status, Options);
 }
 
 GRID_INTERPOSE pid_t wait(int *Status) {
   if (remoteCaller())
-    return remote::waitpid(-1, Status, 0);
+    return remote::wait4(-1, Status, 0, nullptr);
   return REAL(wait)(Status);
 }
 
@@ -3562,34 +3538,28 @@ GRID_INTERPOSE int fstatvfs64(int Fd, struct statvfs64 *St) noexcept {
 // The process that exits is home: its exit handlers run and its streams'
 // buffers are written there, and the job ends with the status, as on one
 // machine. The thread waits for home's exit to end its node.
-GRID_INTERPOSE void exit(int Status) noexcept {
-  if (remoteCaller()) {
-    remote::ints(io::IntCall::Exit, -1, nullptr,
-                 static_cast<uint64_t>(static_cast<uint32_t>(Status)));
-    // mpirun ends this rank once home has exited. Should that not happen
-    // (home gone already), this rank exits itself a while later.
-    struct timespec Left = {30, 0};
-    while (nanosleep(&Left, &Left) != 0 && errno == EINTR) {
-    }
-  }
-  REAL(exit)(Status);
-  __builtin_unreachable();
-}
-
 namespace {
 // A remote thread's end of the process happens at home; the thread waits
 // for it to end its node too. Should that not happen (home gone already),
-// this rank ends itself a while later.
-[[noreturn]] void endAtHome(io::IntCall Call, int Status) {
+// the caller ends this rank itself a while later.
+void endAtHome(io::IntCall Call, int Status) {
   remote::ints(Call, -1, nullptr,
                static_cast<uint64_t>(static_cast<uint32_t>(Status)));
   struct timespec Left = {30, 0};
   while (nanosleep(&Left, &Left) != 0 && errno == EINTR) {
   }
-  REAL(_exit)(Status);
+}
+
+} // namespace
+
+GRID_INTERPOSE void exit(int Status) noexcept {
+  if (remoteCaller())
+    endAtHome(io::IntCall::Exit, Status);
+  REAL(exit)(Status);
   __builtin_unreachable();
 }
 
+namespace {
 // The executable's code ([low, high) of each executable segment), found
 // before main (resolveAll): _exit may be called from a signal handler.
 constexpr int MaxCodeRanges = 8;
@@ -3635,7 +3605,7 @@ bool fromExecutable(void *Return) {
   // is its own.
   if (remoteCaller() && threads::inJobProcess())
     endAtHome(io::IntCall::FastExit, Status);
-  if (!sync::RemoteThread && fromExecutable(Return))
+  else if (!sync::RemoteThread && fromExecutable(Return))
     threads::endJobNow(Status);
   REAL(_exit)(Status);
   __builtin_unreachable();

@@ -59,7 +59,7 @@
 //   System    u64 site, u32 has command, str command      -> status
 //   Popen     u64 site, str command, str mode             -> FILE *
 //   Pclose    u64 site, u64 FILE                          -> status
-//   Waitpid   i32 pid, i32 options                        -> pid, i32 status
+//   Waitpid   (no longer sent: waitpid travels as Wait4)
 //   Kill      i32 pid, i32 signal                         -> 0
 //   Poll      str pollfd array, i32 timeout               -> n, pollfd array
 //   Select    i32 nfds, 3 x (u32 present, str fd_set), u32 has timeout,

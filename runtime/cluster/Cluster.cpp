@@ -713,17 +713,10 @@ Transport *loadTransport() {
   // the runtime's, and must not keep a program whose main ended by
   // pthread_exit alive (core::programThreadsGone).
   std::optional<long> Before = core::selfStatusField("Threads", 10);
-  // MPI's threads take none of the program's signals: a handler the
-  // program installed (one that calls _exit, say) would run on a thread
-  // MPI_Finalize then waits for. They start with every signal blocked but
-  // the faults.
-  sigset_t All, Old;
-  sigfillset(&All);
-  for (int Fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL})
-    sigdelset(&All, Fault);
-  pthread_sigmask(SIG_SETMASK, &All, &Old);
-  Transport *T = Open(&Error);
-  pthread_sigmask(SIG_SETMASK, &Old, nullptr);
+  Transport *T = [&] {
+    core::ProgramSignalsBlocked Blocked; // for the threads MPI starts
+    return Open(&Error);
+  }();
   if (!T)
     core::fatal("", "cannot start MPI: " + Error,
                 "run the program under Open MPI's mpirun");
@@ -888,17 +881,11 @@ void Cluster::startHome() {
     __builtin_unreachable();
   });
   {
-    // The loop's thread takes none of the program's signals either.
-    sigset_t All, Old;
-    sigfillset(&All);
-    for (int Fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL})
-      sigdelset(&All, Fault);
-    pthread_sigmask(SIG_SETMASK, &All, &Old);
+    core::ProgramSignalsBlocked Blocked; // for the loop's thread
     Progress = std::thread([this] {
       core::runtimeThreadStarted();
       Loop.run();
     });
-    pthread_sigmask(SIG_SETMASK, &Old, nullptr);
   }
   // Only home itself ends the job: a forked child of home that calls exit()
   // runs the same handlers, on a copy of MPI's state it must not touch.

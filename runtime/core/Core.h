@@ -14,6 +14,7 @@
 #include "grid/abi.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -26,6 +27,28 @@ namespace grid::core {
 // --- Errno ---------------------------------------------------------------
 /// Restores errno on scope exit, so Grid's bookkeeping around a real call
 /// leaves the caller's errno exactly as the real call alone would.
+/// While alive, the calling thread blocks every signal but the synchronous
+/// faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL), and the threads it creates
+/// start so: the runtime's threads, and MPI's, take none of the program's
+/// signals (a handler of the program's that ran on one could wait for
+/// itself, or for a thread MPI_Finalize joins).
+class ProgramSignalsBlocked {
+public:
+  ProgramSignalsBlocked() {
+    sigset_t All;
+    sigfillset(&All);
+    for (int Fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL})
+      sigdelset(&All, Fault);
+    pthread_sigmask(SIG_SETMASK, &All, &Old);
+  }
+  ~ProgramSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &Old, nullptr); }
+  ProgramSignalsBlocked(const ProgramSignalsBlocked &) = delete;
+  ProgramSignalsBlocked &operator=(const ProgramSignalsBlocked &) = delete;
+
+private:
+  sigset_t Old;
+};
+
 class ErrnoGuard {
 public:
   ErrnoGuard() : Saved(errno) {}

@@ -1235,14 +1235,12 @@ void startStarter() {
   TheStarter = new Starter;
   // The program's signals must not land on it (it never ends); faults
   // must, as on any thread that may touch shared pages.
-  sigset_t All, Old;
-  sigfillset(&All);
-  sigdelset(&All, SIGSEGV);
-  sigdelset(&All, SIGBUS);
-  pthread_sigmask(SIG_SETMASK, &All, &Old);
   pthread_t T;
-  int Err = pthread_create(&T, nullptr, starterMain, nullptr);
-  pthread_sigmask(SIG_SETMASK, &Old, nullptr);
+  int Err;
+  {
+    core::ProgramSignalsBlocked Blocked;
+    Err = pthread_create(&T, nullptr, starterMain, nullptr);
+  }
   if (Err != 0)
     core::fatal(
         "grid",
