@@ -87,7 +87,16 @@ enum class Msg : uint16_t {
   // their output; agent -> home: it (one or more parts, the last marked).
   HeldFlush,
   HeldFlushed,
-  Last = HeldFlushed
+  // Home migration (docs/design/dsm.md), home -> the other agents: pages
+  // of home's heap are moving to a node (fetch nothing of them, send no
+  // diff of them until they arrive); agent -> home: done, no window call
+  // on them in flight. Home -> agents: they arrived. The node that asked
+  // gets them in its DiffAck, and answers MoveDone once they are placed.
+  PagesMoving,
+  PagesMovingAck,
+  PagesMoved,
+  MoveDone,
+  Last = MoveDone
 };
 
 /// Placed.outcome.

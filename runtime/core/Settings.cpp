@@ -545,6 +545,17 @@ Settings resolveSettings(const SettingsInputs &In) {
                           "from 16 to 60000");
     S.DsmCachePages = static_cast<unsigned>(Value);
   }
+  if (std::optional<std::string> Text = nonEmpty(In.Env, "GRID_DSM_MIGRATE")) {
+    char *End = nullptr;
+    errno = 0;
+    unsigned long Value = std::strtoul(Text->c_str(), &End, 10);
+    if (*End || errno || Value > 255 ||
+        !std::isdigit(static_cast<unsigned char>((*Text)[0])))
+      throw SettingsError("GRID_DSM_MIGRATE='" + *Text +
+                          "' is not a count of releases; accepted: a whole "
+                          "number from 0 (pages never move) to 255");
+    S.DsmMigrate = static_cast<unsigned>(Value);
+  }
   if (std::optional<std::string> Text = nonEmpty(In.Env, "GRID_DSM_FAULTS")) {
     if (*Text != "uffd" && *Text != "signal")
       throw SettingsError("GRID_DSM_FAULTS='" + *Text +

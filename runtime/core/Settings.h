@@ -143,6 +143,10 @@ struct Settings {
   /// (docs/design/dsm.md): "uffd" (userfaultfd raising SIGBUS; falls back to
   /// "signal" where the kernel refuses) or "signal" (closed pages, SIGSEGV).
   bool DsmUserfaultfd = true;
+  /// GRID_DSM_MIGRATE: a page of home's heap moves to the node that
+  /// rewrote most of it in this many releases (home migration,
+  /// docs/design/dsm.md); 0 keeps every page at home. 0 to 255.
+  unsigned DsmMigrate = 2;
   /// GRID_SPIN_US: a thread waiting for an answer from another node (a
   /// remote thread's call home, its shadow waiting for the next call) spins
   /// this many microseconds before it sleeps and lets the event loop wake
@@ -158,7 +162,7 @@ std::string controlDirectory(const Environment &Env, uid_t Uid);
 /// Applies the precedence above. Environment variables read:
 /// GRID_THREAD_TOLERANCE, GRID_PROCESS_TOLERANCE, GRID_PLACEMENT, GRID_LOG,
 /// GRID_STATS, GRID_NEAR_THRESHOLD_US, GRID_NODE_TIMEOUT,
-/// GRID_DSM_CACHE_PAGES, GRID_DSM_FAULTS, GRID_SPIN_US, and
+/// GRID_DSM_CACHE_PAGES, GRID_DSM_FAULTS, GRID_DSM_MIGRATE, GRID_SPIN_US, and
 /// GRID_DEFAULT_PROCESS_TOLERANCE (set by gridrun: ranks as a binary default
 /// for a program that embeds none). An empty value counts as unset.
 Settings resolveSettings(const SettingsInputs &In);

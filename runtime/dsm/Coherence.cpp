@@ -45,8 +45,10 @@ bool NodeCache::fault(size_t Page, bool Write) {
 }
 
 bool NodeCache::faultLocked(size_t Page, bool Write, size_t MaxRun) {
-  if (Page >= Limit || Homes.homeOf(Page) == Node)
+  if (Page >= Limit)
     return false;
+  if (Homes.homeOf(Page) == Node)
+    return Homes.movedHere(Page);
   PageState &P = Pages[Page];
   std::byte *Staged = nullptr;
   if (P.Now == Access::None) {
@@ -157,14 +159,47 @@ void NodeCache::releaseLocked() {
     P.Twin.reset();
     if (Diff.empty())
       continue;
+    if (MoveAfter && Diff.size() >= PageSize / 2 && Homes.claimable(Page)) {
+      if (Rewrites.size() >= MaxRewrites)
+        Rewrites.clear();
+      if (++Rewrites[Page] >= MoveAfter) {
+        Rewrites.erase(Page);
+        Homes.claim(Page);
+        ++Counts.Claims;
+      }
+    }
     Homes.sendDiff(Page, Diff);
     Sent = true;
     ++Counts.Diffs;
     Counts.DiffBytes += Diff.size();
   }
   Dirty.clear();
-  if (Sent)
+  if (Sent) {
     Homes.flushDiffs();
+    adoptLocked();
+  }
+}
+
+// A granted page was just released (no twin): its copy here is dropped and
+// the master placed whole, closed meanwhile, so no thread of the node sees
+// it half written; a write that faulted meanwhile then finds it open.
+void NodeCache::adoptLocked() {
+  std::vector<HomeStore::Grant> Granted = Homes.takeGrants();
+  if (Granted.empty())
+    return;
+  for (const HomeStore::Grant &G : Granted) {
+    View.protect(G.Page, Access::None);
+    std::memcpy(View.stage(G.Page), G.Contents.data(), PageSize);
+    View.protect(G.Page, Access::ReadWrite);
+    Pages.erase(G.Page);
+    ++Counts.Adopted;
+  }
+  Homes.adopted(Granted);
+}
+
+void NodeCache::setMoveAfter(unsigned Releases) {
+  std::lock_guard<std::mutex> Lock(Mutex);
+  MoveAfter = std::min(Releases, 255u);
 }
 
 void NodeCache::release() {
@@ -258,7 +293,9 @@ size_t NodeCache::metadataBytes() const {
   size_t Bytes =
       Pages.size() * (sizeof(size_t) + sizeof(PageState) + 2 * sizeof(void *)) +
       Pages.bucket_count() * sizeof(void *) + Fetched.size() * sizeof(size_t) +
-      Dirty.size() * PageSize;
+      Dirty.size() * PageSize +
+      Rewrites.size() * (sizeof(size_t) + 1 + 2 * sizeof(void *)) +
+      Rewrites.bucket_count() * sizeof(void *);
   return Bytes;
 }
 

@@ -36,6 +36,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -75,6 +76,33 @@ public:
   /// that sends diffs asynchronously waits for their acknowledgements
   /// here). release() calls it before it returns.
   virtual void flushDiffs() {}
+
+  // Home migration (docs/design/dsm.md): a node that rewrote most of a page
+  // in several releases asks its home for it with the diff; the answer to
+  // the diffs may grant it, with the page's master contents, and the page
+  // becomes the node's own. The defaults never move a page.
+  /// Whether this node may ask for Page.
+  virtual bool claimable(size_t Page) {
+    (void)Page;
+    return false;
+  }
+  /// The next sendDiff of Page asks for it.
+  virtual void claim(size_t Page) { (void)Page; }
+  struct Grant {
+    size_t Page;
+    std::string Contents; // PageSize bytes: the master copy
+    uint64_t Move;        // the store's own reference
+  };
+  /// Pages the last flushDiffs was granted, which the cache now places.
+  virtual std::vector<Grant> takeGrants() { return {}; }
+  /// The cache placed them: they are this node's home pages.
+  virtual void adopted(const std::vector<Grant> &Placed) { (void)Placed; }
+  /// Whether Page is this node's because it moved here (a fault that waited
+  /// while it arrived finds it open).
+  virtual bool movedHere(size_t Page) const {
+    (void)Page;
+    return false;
+  }
 };
 
 /// One node's mapping of the range.
@@ -128,6 +156,8 @@ struct CacheCounts {
   uint64_t DiffBytes = 0;   // their encoded size
   uint64_t Invalidated = 0; // cached pages dropped by acquire
   uint64_t Evicted = 0;     // clean pages dropped to stay within the bound
+  uint64_t Claims = 0;      // pages asked of their home (home migration)
+  uint64_t Adopted = 0;     // of which granted: now this node's home pages
 };
 
 class NodeCache {
@@ -176,6 +206,11 @@ public:
     std::lock_guard<std::mutex> Lock(Mutex);
     Fn();
   }
+  /// Home migration: a page of another home whose diff was at least half a
+  /// page in Releases releases (not necessarily in a row) is asked of its
+  /// home (HomeStore::claim). 0, the default, never asks.
+  void setMoveAfter(unsigned Releases);
+
   /// Waits (at most Limit) until no thread is inside the cache, e.g. a
   /// fault in progress. True if none was by then.
   bool waitIdle(std::chrono::milliseconds Limit) const;
@@ -196,6 +231,8 @@ private:
   /// fault is bringing in). With every other page written, the cache stays
   /// over its bound until the next release.
   void evictLocked(size_t Keep);
+  /// Places the pages the last flush was granted, as this node's own.
+  void adoptLocked();
 
   unsigned Node;
   HomeStore &Homes;
@@ -208,6 +245,11 @@ private:
   std::unordered_map<size_t, PageState> Pages;
   std::deque<size_t> Fetched; // in fetch order, for eviction (may hold stale)
   std::vector<size_t> Dirty;  // pages with a twin (sorted by release)
+  unsigned MoveAfter = 0;
+  // Pages of other homes by how many releases rewrote most of them (until
+  // asked for; cleared past MaxRewrites entries).
+  std::unordered_map<size_t, uint8_t> Rewrites;
+  static constexpr size_t MaxRewrites = size_t(1) << 16;
   CacheCounts Counts;
 };
 

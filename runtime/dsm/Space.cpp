@@ -23,6 +23,9 @@ namespace grid::dsm {
 
 namespace {
 constexpr uintptr_t PB = FaultRange::PageBytes;
+// The directory of moved pages: an entry per page of rank 0's heap.
+constexpr size_t MovesBytes =
+    (SliceBytes - StackBytes) / PB * sizeof(std::atomic<uint16_t>);
 
 uintptr_t pageDown(uintptr_t A) { return A & ~(PB - 1); }
 uintptr_t pageUp(uintptr_t A) { return (A + PB - 1) & ~(PB - 1); }
@@ -97,6 +100,12 @@ bool registerUffd(int Fd, uintptr_t Begin, uintptr_t End, std::string *Why) {
   return true;
 }
 
+int protFor(Access A) {
+  return A == Access::None   ? PROT_NONE
+         : A == Access::Read ? PROT_READ
+                             : PROT_READ | PROT_WRITE;
+}
+
 [[noreturn]] void failPage(const char *What, size_t Page) {
   char Line[160];
   int N = snprintf(Line, sizeof Line,
@@ -148,6 +157,13 @@ std::unique_ptr<Space> Space::create(unsigned Rank, unsigned Ranks,
   if (mprotect(Own, SliceBytes, PROT_READ | PROT_WRITE) != 0)
     return Fail(std::string("opening this rank's slice: ") + strerror(errno));
   S->StackLow = reinterpret_cast<uintptr_t>(Own) + SliceBytes;
+  // Only the entries of pages that move are ever touched.
+  void *Moves = mmap(nullptr, MovesBytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (Moves == MAP_FAILED)
+    return Fail(std::string("mapping the pages' directory: ") +
+                strerror(errno));
+  S->Moves = static_cast<std::atomic<uint16_t> *>(Moves);
   if (Mechanism == FaultMechanism::Userfaultfd) {
     // Other ranks' slices become open but missing memory whose faults the
     // userfaultfd turns into SIGBUS: a fetched page is placed whole in one
@@ -183,6 +199,8 @@ std::unique_ptr<Space> Space::create(unsigned Rank, unsigned Ranks,
 
 Space::~Space() {
   Cache.store(nullptr);
+  if (Moves)
+    munmap(Moves, MovesBytes);
   if (Staging)
     munmap(Staging, StagingBytes);
   if (Uffd >= 0)
@@ -193,6 +211,14 @@ Space::~Space() {
   Range.reset(); // an adopted range: unregisters, leaves the mapping
   if (Base)
     munmap(Base, Bytes);
+}
+
+// This rank's own slice is never registered: a page of it that moved away
+// is closed with mprotect, and faults by SIGSEGV.
+bool Space::viaUffd(FaultRange *R, size_t Page) const {
+  if (Uffd < 0 || !R)
+    return false;
+  return R == Range.get() ? homeOf(Page) != Rank : GlobalsRegistered.load();
 }
 
 FaultRange *Space::rangeOf(size_t Page) const {
@@ -209,6 +235,41 @@ unsigned Space::homeOf(size_t Page) const {
   if (A >= RangeBase && A - RangeBase < size_t(Ranks) * SliceBytes)
     return static_cast<unsigned>((A - RangeBase) / SliceBytes);
   return 0; // the globals
+}
+
+std::atomic<uint16_t> *Space::moveOf(size_t Page) const {
+  uintptr_t A = Page * PB;
+  if (!Moves || A < RangeBase || A - RangeBase >= SliceBytes - StackBytes)
+    return nullptr;
+  return &Moves[(A - RangeBase) / PB];
+}
+
+unsigned Space::dataHomeOf(size_t Page) const {
+  if (std::atomic<uint16_t> *M = moveOf(Page))
+    if (uint16_t V = M->load(std::memory_order_acquire))
+      return V & 0x3fff;
+  return homeOf(Page);
+}
+
+bool Space::moving(size_t Page) const {
+  std::atomic<uint16_t> *M = moveOf(Page);
+  return M && (M->load(std::memory_order_acquire) & OnItsWay);
+}
+
+bool Space::movable(size_t Page) const {
+  std::atomic<uint16_t> *M = moveOf(Page);
+  return M && M->load(std::memory_order_acquire) == 0;
+}
+
+void Space::setDataHome(size_t Page, unsigned Node, bool Moving) {
+  if (std::atomic<uint16_t> *M = moveOf(Page))
+    M->store(static_cast<uint16_t>((Moving ? OnItsWay : Arrived) | Node),
+             std::memory_order_release);
+}
+
+void Space::closeOwn(size_t Page, Access A) {
+  if (mprotect(address(Page), PB, protFor(A)) != 0)
+    failPage("closing a page given away", Page);
 }
 
 bool Space::contains(const void *P) const {
@@ -282,18 +343,10 @@ std::byte *Space::address(size_t Page) {
 // read through here while it is readable.
 std::byte *Space::writable(size_t Page) { return address(Page); }
 
-namespace {
-int protFor(Access A) {
-  return A == Access::None   ? PROT_NONE
-         : A == Access::Read ? PROT_READ
-                             : PROT_READ | PROT_WRITE;
-}
-} // namespace
-
 std::byte *Space::stage(size_t Page) { return stageRun(Page, 1); }
 
 std::byte *Space::stageRun(size_t Page, size_t Count) {
-  // Under signals the staging page moves into place, so a new one is made
+  // Under signals the staging pages move into place, so new ones are made
   // each time; under userfaultfd the buffer stays and is copied from.
   size_t Bytes = (Uffd >= 0 ? MaxRun : 1) * PB;
   if (!Staging) {
@@ -314,6 +367,9 @@ std::byte *Space::stageRun(size_t Page, size_t Count) {
 }
 
 size_t Space::maxRun(size_t Page) {
+  // A run needs the buffer userfaultfd's staging keeps (pages of this
+  // rank's own slice that moved away are placed by signals' mremap, one by
+  // one, from that buffer too).
   if (Uffd < 0)
     return 1;
   uintptr_t A = Page * PB, End;
@@ -335,6 +391,18 @@ void Space::placeRun(size_t First, size_t Count, Access A) {
   // The pages after the staged one, in one copy.
   if (Uffd < 0 || StagedPage != First - 1 || Count + 1 > MaxRun)
     failPage("placing a run", First);
+  if (!viaUffd(rangeOf(First), First)) {
+    // Pages of the own slice, back from their new home: each staging page
+    // moves into place (protect() of the first unmaps the buffer's rest).
+    for (size_t I = 0; I < Count; ++I) {
+      std::byte *From = Staging + (I + 1) * PB;
+      if (mprotect(From, PB, protFor(A)) != 0 ||
+          mremap(From, PB, PB, MREMAP_MAYMOVE | MREMAP_FIXED,
+                 address(First + I)) == MAP_FAILED)
+        failPage("placing a fetched run", First + I);
+    }
+    return;
+  }
   uffdio_copy Copy = {};
   Copy.dst = reinterpret_cast<uintptr_t>(address(First));
   Copy.src = reinterpret_cast<uintptr_t>(Staging + PB);
@@ -360,7 +428,7 @@ void Space::protect(size_t Page, Access A) {
   FaultRange *R = rangeOf(Page);
   if (!R)
     return;
-  if (Uffd >= 0 && (R == Range.get() || GlobalsRegistered)) {
+  if (viaUffd(R, Page)) {
     protectUffd(Page, 1, A);
     return;
   }

@@ -59,8 +59,24 @@ public:
 
   unsigned rank() const { return Rank; }
   unsigned ranks() const { return Ranks; }
-  /// The rank whose copy of Page (an address >> 12) is the master.
+  /// The rank Page (an address >> 12) belongs to: its slice's rank, or 0
+  /// for the globals. Its objects (locks, atomics) are served there, and
+  /// its memory is that rank's heap or stacks, wherever the page's master
+  /// copy has moved.
   unsigned homeOf(size_t Page) const;
+  /// The rank whose copy of Page is the master. A page of rank 0's heap
+  /// moves to the node that rewrites it (home migration,
+  /// docs/design/dsm.md); every other page's is homeOf's.
+  unsigned dataHomeOf(size_t Page) const;
+  /// Whether Page is on its way to another home: fetches and diffs wait.
+  bool moving(size_t Page) const;
+  /// Whether Page may still move: a page of rank 0's heap, never moved.
+  bool movable(size_t Page) const;
+  /// Records Page's master copy at Node, arrived or (Moving) on its way.
+  void setDataHome(size_t Page, unsigned Node, bool Moving);
+  /// Protects a page of this rank's own slice in its view, as home gives
+  /// it away (its loop: no cache state is involved).
+  void closeOwn(size_t Page, Access A);
   bool contains(const void *P) const;
 
   /// This rank's heap part of its slice.
@@ -122,6 +138,11 @@ public:
 private:
   Space(unsigned Rank, unsigned Ranks) : Rank(Rank), Ranks(Ranks) {}
   FaultRange *rangeOf(size_t Page) const;
+  /// Whether Page's protection is userfaultfd's (another rank's slice, or
+  /// registered globals) rather than mprotect's.
+  bool viaUffd(FaultRange *R, size_t Page) const;
+  /// Page's entry in Moves, or null (not in rank 0's heap).
+  std::atomic<uint16_t> *moveOf(size_t Page) const;
   void protectUffd(size_t Page, size_t Count, Access A);
   bool moveGlobalsAside();
   static void closeAbsent(std::byte *Begin, std::byte *End);
@@ -143,6 +164,10 @@ private:
   int Uffd = -1;   // other slices (and closed globals)
   pid_t Owner = 0; // the process Uffd acts on
   std::atomic<bool> GlobalsRegistered{false}; // closed globals are Uffd's
+  // Where pages of rank 0's heap moved: 0 (not moved), Arrived | rank, or
+  // OnItsWay | rank, one entry per page, mapped untouched (NORESERVE).
+  std::atomic<uint16_t> *Moves = nullptr;
+  static constexpr uint16_t Arrived = 0x4000, OnItsWay = 0x8000;
   size_t StagingBytes = 0;
 
   std::mutex StackMutex;

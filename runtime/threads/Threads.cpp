@@ -98,78 +98,68 @@ public:
   /// One-sided access to every rank's slice and rank 0's globals, or null.
   std::unique_ptr<cluster::Windows> Win;
 
-  unsigned homeOf(size_t Page) const override { return S->homeOf(Page); }
+  unsigned homeOf(size_t Page) const override { return S->dataHomeOf(Page); }
 
-  void fetch(size_t Page, std::byte *Out) override {
-    unsigned Home = homeOf(Page);
-    if (oneSided(Home)) {
-      std::lock_guard<std::mutex> Lock(WinMutex);
-      if (!(Home == 0 && HomeWindowOff) &&
-          Win->get(static_cast<int>(Home), Page * PageBytes, Out, PageBytes))
-        return;
-      if (!(Home == 0 && HomeWindowOff))
-        stopWindows("a read");
-    }
-    // The loop carries the answer: waiting for it on the loop would never
-    // end.
-    if (Loop.onLoopThread())
-      core::fatal(
-          "grid",
-          "the runtime's own thread touched memory shared with "
-          "other nodes (page 0x" +
-              [&] {
-                char B[32];
-                snprintf(B, sizeof B, "%zx", Page * PageBytes);
-                return std::string(B);
-              }() +
-              ")",
-          "this is a bug in Grid; please report it with the program");
-    Waiter W;
-    W.Out = Out;
-    sem_init(&W.Done, 0, 0);
-    uint64_t Id;
-    {
-      std::lock_guard<std::mutex> Lock(Mutex);
-      Id = ++NextFetch;
-      Fetches[Id] = &W;
-    }
-    Loop.post([this, Home, Id, Page] {
-      Loop.send(Home, wire::Writer(Msg::PageGet).u64(Id).u64(Page));
-    });
-    waitSem(&W.Done);
-    sem_destroy(&W.Done);
-  }
+  void fetch(size_t Page, std::byte *Out) override { fetchRun(Page, 1, Out); }
 
   size_t runLimit(size_t Page) override {
     unsigned Home = homeOf(Page);
     std::lock_guard<std::mutex> Lock(WinMutex);
-    // As messages, each page would be a round trip of its own.
-    return oneSided(Home) && !(Home == 0 && HomeWindowOff) ? SIZE_MAX : 1;
-  }
-
-  size_t fetchRun(size_t First, size_t Count, std::byte *Out) override {
-    unsigned Home = homeOf(First);
-    if (oneSided(Home)) {
-      std::lock_guard<std::mutex> Lock(WinMutex);
-      if (!(Home == 0 && HomeWindowOff) &&
-          Win->get(static_cast<int>(Home), First * PageBytes, Out,
-                   Count * PageBytes))
-        return Count;
-    }
-    // The run failed (a page of it the home closed, say): the faulting page
-    // alone, whose failure is the one that counts.
-    fetch(First, Out);
+    if (oneSided(Home, Page) && !(Home == 0 && HomeWindowOff))
+      return SIZE_MAX;
+    // As messages, each page of a run would wait for its new home's loop:
+    // measured slower than a page at a time (the loop's 64 KiB answer goes
+    // by rendezvous).
     return 1;
   }
 
+  size_t fetchRun(size_t First, size_t Count, std::byte *Out) override {
+    for (size_t I = 0; I < Count; ++I)
+      settle(First + I);
+    unsigned Home = homeOf(First);
+    // Under WinMutex no page of the run starts to move: home closes a
+    // moving page only once every agent has said, under it, that no call
+    // is in flight (a one-sided read of a closed page never returns).
+    std::unique_lock<std::mutex> Lock(WinMutex);
+    size_t Run = 0;
+    while (Run < Count && homeOf(First + Run) == Home &&
+           !S->moving(First + Run))
+      ++Run;
+    if (Run == 0) { // on its way since: wait, and ask its new home
+      Lock.unlock();
+      return fetchRun(First, 1, Out);
+    }
+    if (oneSided(Home, First) && !(Home == 0 && HomeWindowOff)) {
+      if (Win->get(static_cast<int>(Home), First * PageBytes, Out,
+                   Run * PageBytes))
+        return Run;
+      // The run failed (a page of it the home closed, say): the faulting
+      // page alone, whose failure is the one that counts.
+      if (Run > 1 &&
+          Win->get(static_cast<int>(Home), First * PageBytes, Out, PageBytes))
+        return 1;
+      stopWindows("a read");
+      Run = 1;
+    }
+    Lock.unlock();
+    return fetchByMessage(Home, First, Run, Out);
+  }
+
   void sendDiff(size_t Page, std::string_view Diff) override {
+    bool Claim = std::exchange(Claimed, SIZE_MAX) == Page;
+    settle(Page);
+    std::unique_lock<std::mutex> WinLock(WinMutex);
+    while (S->moving(Page)) { // started to move since
+      WinLock.unlock();
+      settle(Page);
+      WinLock.lock();
+    }
     unsigned Home = homeOf(Page);
-    std::lock_guard<std::mutex> WinLock(WinMutex);
     // A diff of few runs goes straight into home's copy, a put per run. One
     // of many runs (doubles that changed in some bytes each) would be
     // hundreds of puts: it travels in one message per home and release,
-    // applied by home's loop.
-    if (oneSided(Home) && !(Home == 0 && HomeWindowOff) &&
+    // applied by home's loop. So does one that asks for its page.
+    if (!Claim && oneSided(Home, Page) && !(Home == 0 && HomeWindowOff) &&
         dsm::diffRuns(Diff) <= MaxPutRuns) {
       // The runs' bytes must stay put until flushDiffs.
       Puts.emplace_back(Diff);
@@ -185,7 +175,8 @@ public:
       // The runs already put are rewritten by the message: the same bytes.
     }
     auto It = Batches.try_emplace(Home, Msg::PageDiff).first;
-    It->second.u64(Page).bytes(Diff.data(), Diff.size());
+    It->second.u64(Claim ? Page | ClaimBit : Page)
+        .bytes(Diff.data(), Diff.size());
   }
 
   void flushDiffs() override {
@@ -227,15 +218,21 @@ public:
     Loop.onMessage(Msg::PageGet, [this](int Source, wire::Reader &R) {
       uint64_t Id = R.u64();
       uint64_t Page = R.u64();
-      std::byte *P =
-          R.ok() && S->homeOf(Page) == S->rank() ? S->writable(Page) : nullptr;
-      if (!P)
+      uint64_t Count = R.u64();
+      unsigned Me = S->rank();
+      if (!R.ok() || Count == 0 || S->dataHomeOf(Page) != Me)
         core::fatal("grid",
                     "node " + std::to_string(Source) +
                         " asked for a page this node does not home",
                     "");
-      Loop.send(Source,
-                wire::Writer(Msg::PageData).u64(Id).bytes(P, PageBytes));
+      // The asker's run lies in one heap (Space::maxRun).
+      size_t Run = 1;
+      while (Run < std::min<uint64_t>(Count, dsm::Space::MaxRun) &&
+             S->dataHomeOf(Page + Run) == Me && !S->moving(Page + Run))
+        ++Run;
+      Loop.send(Source, wire::Writer(Msg::PageData)
+                            .u64(Id)
+                            .bytes(S->writable(Page), Run * PageBytes));
     });
     Loop.onMessage(Msg::PageData, [this](int, wire::Reader &R) {
       uint64_t Id = R.u64();
@@ -249,30 +246,92 @@ public:
           Fetches.erase(It);
         }
       }
-      if (!W || !R.ok() || Data.size() != PageBytes)
+      if (!W || !R.ok() || Data.empty() || Data.size() % PageBytes != 0 ||
+          Data.size() / PageBytes > W->Room)
         core::fatal("grid", "a malformed page arrived", "");
-      std::memcpy(W->Out, Data.data(), PageBytes);
+      std::memcpy(W->Out, Data.data(), Data.size());
+      W->Got = Data.size() / PageBytes;
       sem_post(&W->Done);
     });
     Loop.onMessage(Msg::PageDiff, [this](int Source, wire::Reader &R) {
+      std::vector<size_t> Asked;
+      unsigned Me = S->rank();
       do {
-        uint64_t Page = R.u64();
+        uint64_t Entry = R.u64();
+        size_t Page = Entry & ~ClaimBit;
         std::string_view Diff = R.str();
-        std::byte *P = (R.ok() || R.more()) && S->homeOf(Page) == S->rank()
-                           ? S->writable(Page)
-                           : nullptr;
+        // A page home is giving away is still home's until it goes: every
+        // agent's diffs of it come before the agent's PagesMovingAck.
+        bool Mine = S->dataHomeOf(Page) == Me ||
+                    (S->moving(Page) && S->homeOf(Page) == Me);
+        std::byte *P =
+            (R.ok() || R.more()) && Mine ? S->writable(Page) : nullptr;
         if (!P || !dsm::applyDiff(P, Diff))
           core::fatal("grid",
                       "a malformed diff arrived from node " +
                           std::to_string(Source),
                       "");
+        if ((Entry & ClaimBit) && Me == 0 && Source > 0 && S->movable(Page) &&
+            MoveAfter > 0)
+          Asked.push_back(Page);
       } while (R.more());
-      Loop.send(Source, wire::Writer(Msg::DiffAck));
+      if (Asked.empty())
+        Loop.send(Source, wire::Writer(Msg::DiffAck));
+      else
+        startMove(static_cast<unsigned>(Source), std::move(Asked));
     });
-    Loop.onMessage(Msg::DiffAck, [this](int, wire::Reader &) {
+    Loop.onMessage(Msg::DiffAck, [this](int, wire::Reader &R) {
       std::lock_guard<std::mutex> Lock(Mutex);
+      if (R.more()) { // with pages this node asked for
+        uint64_t Move = R.u64();
+        uint32_t Count = R.u32();
+        for (uint32_t I = 0; I < Count && R.more(); ++I) {
+          uint64_t Page = R.u64();
+          std::string_view Contents = R.str();
+          if (Contents.size() != PageBytes)
+            break;
+          Granted.push_back({Page, std::string(Contents), Move});
+        }
+        if (!R.ok())
+          core::fatal("grid", "a malformed grant of pages arrived", "");
+      }
       if (Unacked && --Unacked == 0)
         Acked.notify_all();
+    });
+    Loop.onMessage(Msg::PagesMoving, [this](int, wire::Reader &R) {
+      uint64_t Id = R.u64();
+      unsigned Node = R.u32();
+      std::vector<size_t> Pages = pagesOf(R);
+      {
+        // Puts already made complete now; later calls see the pages move.
+        std::lock_guard<std::mutex> Lock(WinMutex);
+        if (Win && !Puts.empty()) {
+          if (!Win->flush())
+            core::fatal("grid", "MPI_Win_flush failed", "");
+          Puts.clear();
+        }
+        for (size_t Page : Pages)
+          S->setDataHome(Page, Node, /*Moving=*/true);
+      }
+      Loop.send(0, wire::Writer(Msg::PagesMovingAck).u64(Id));
+    });
+    Loop.onMessage(Msg::PagesMovingAck, [this](int, wire::Reader &R) {
+      uint64_t Id = R.u64();
+      auto It = Moves.find(Id);
+      if (R.ok() && It != Moves.end() && --It->second.Acks == 0)
+        grantMove(Id);
+    });
+    Loop.onMessage(Msg::PagesMoved, [this](int, wire::Reader &R) {
+      unsigned Node = R.u32();
+      for (size_t Page : pagesOf(R))
+        S->setDataHome(Page, Node, /*Moving=*/false);
+      std::lock_guard<std::mutex> Lock(Mutex);
+      Settled.notify_all();
+    });
+    Loop.onMessage(Msg::MoveDone, [this](int, wire::Reader &R) {
+      uint64_t Id = R.u64();
+      if (R.ok())
+        moveDone(Id);
     });
     Loop.onMessage(Msg::HomeWindowOff, [this](int Source, wire::Reader &) {
       homeWindowOff();
@@ -299,8 +358,163 @@ public:
                    [&] { return OffAcks >= Ranks - 1; });
   }
 
+  // Home migration (docs/design/dsm.md, home migration).
+  bool claimable(size_t Page) override {
+    return S->rank() != 0 && S->homeOf(Page) == 0 && S->movable(Page);
+  }
+  void claim(size_t Page) override { Claimed = Page; }
+  std::vector<Grant> takeGrants() override {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    return std::exchange(Granted, {});
+  }
+  void adopted(const std::vector<Grant> &Placed) override {
+    std::vector<uint64_t> Moves;
+    for (const Grant &G : Placed) {
+      S->setDataHome(G.Page, S->rank(), /*Moving=*/false);
+      if (std::find(Moves.begin(), Moves.end(), G.Move) == Moves.end())
+        Moves.push_back(G.Move);
+    }
+    for (uint64_t Move : Moves)
+      Loop.post([this, Move] {
+        Loop.send(0, wire::Writer(Msg::MoveDone).u64(Move));
+      });
+  }
+  bool movedHere(size_t Page) const override {
+    return S->dataHomeOf(Page) == S->rank() && S->homeOf(Page) != S->rank();
+  }
+  /// Pages of home's heap that moved to each node (GRID_STATS).
+  uint64_t movedTo(unsigned Node) const {
+    return Node < dsm::MaxRanks ? MovedTo[Node].load() : 0;
+  }
+
 private:
-  bool oneSided(unsigned Home) const { return Win && Home != S->rank(); }
+  // A rank's window holds its own slice (and home's, the globals): a page
+  // that moved is not in its new home's.
+  bool oneSided(unsigned Home, size_t Page) const {
+    return Win && Home != S->rank() && S->homeOf(Page) == Home;
+  }
+
+  // Waits while Page is on its way to another home. Never on the loop,
+  // which brings the news.
+  void settle(size_t Page) {
+    if (!S->moving(Page))
+      return;
+    std::unique_lock<std::mutex> Lock(Mutex);
+    while (S->moving(Page))
+      Settled.wait_for(Lock, std::chrono::milliseconds(1));
+  }
+
+  // Count pages from First, all of Home, asked of Home's loop.
+  size_t fetchByMessage(unsigned Home, size_t First, size_t Count,
+                        std::byte *Out) {
+    // The loop carries the answer: waiting for it on the loop would never
+    // end.
+    if (Loop.onLoopThread())
+      core::fatal(
+          "grid",
+          "the runtime's own thread touched memory shared with "
+          "other nodes (page 0x" +
+              [&] {
+                char B[32];
+                snprintf(B, sizeof B, "%zx", First * PageBytes);
+                return std::string(B);
+              }() +
+              ")",
+          "this is a bug in Grid; please report it with the program");
+    Waiter W;
+    W.Out = Out;
+    W.Room = Count;
+    sem_init(&W.Done, 0, 0);
+    uint64_t Id;
+    {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      Id = ++NextFetch;
+      Fetches[Id] = &W;
+    }
+    Loop.post([this, Home, Id, First, Count] {
+      Loop.send(static_cast<int>(Home),
+                wire::Writer(Msg::PageGet).u64(Id).u64(First).u64(Count));
+    });
+    waitSem(&W.Done);
+    sem_destroy(&W.Done);
+    return W.Got;
+  }
+
+  // Home's loop: Node asked for Pages with its diffs; the other agents stop
+  // touching them first (startMove), then Node gets them (grantMove).
+  struct Move {
+    unsigned Node;
+    std::vector<size_t> Pages;
+    int Acks = 0;
+  };
+  void startMove(unsigned Node, std::vector<size_t> Pages) {
+    uint64_t Id = ++NextMove;
+    Move &M = Moves[Id];
+    M.Node = Node;
+    M.Pages = std::move(Pages);
+    {
+      std::lock_guard<std::mutex> Lock(WinMutex);
+      for (size_t Page : M.Pages)
+        S->setDataHome(Page, Node, /*Moving=*/true);
+    }
+    wire::Writer W(Msg::PagesMoving);
+    W.u64(Id).u32(Node).u32(static_cast<uint32_t>(M.Pages.size()));
+    for (size_t Page : M.Pages)
+      W.u64(Page);
+    for (unsigned Rank = 1; Rank < S->ranks(); ++Rank)
+      if (Rank != Node) {
+        Loop.send(static_cast<int>(Rank), W.body());
+        ++M.Acks;
+      }
+    if (M.Acks == 0)
+      grantMove(Id);
+  }
+  // No other rank reads or writes the pages now: home closes them (a write
+  // at home meanwhile waits in its fault for the page's arrival) and sends
+  // the master copies with the diffs' acknowledgement.
+  void grantMove(uint64_t Id) {
+    Move &M = Moves[Id];
+    wire::Writer W(Msg::DiffAck);
+    W.u64(Id).u32(static_cast<uint32_t>(M.Pages.size()));
+    for (size_t Page : M.Pages) {
+      S->closeOwn(Page, dsm::Access::Read);
+      W.u64(Page).bytes(S->address(Page), PageBytes);
+      S->closeOwn(Page, dsm::Access::None);
+    }
+    Loop.send(static_cast<int>(M.Node), W.body());
+  }
+  void moveDone(uint64_t Id) {
+    auto It = Moves.find(Id);
+    if (It == Moves.end())
+      return;
+    Move M = std::move(It->second);
+    Moves.erase(It);
+    for (size_t Page : M.Pages)
+      S->setDataHome(Page, M.Node, /*Moving=*/false);
+    {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      Settled.notify_all();
+    }
+    wire::Writer W(Msg::PagesMoved);
+    W.u32(M.Node).u32(static_cast<uint32_t>(M.Pages.size()));
+    for (size_t Page : M.Pages)
+      W.u64(Page);
+    for (unsigned Rank = 1; Rank < S->ranks(); ++Rank)
+      if (Rank != M.Node)
+        Loop.send(static_cast<int>(Rank), W.body());
+    if (M.Node < dsm::MaxRanks)
+      MovedTo[M.Node].fetch_add(M.Pages.size());
+  }
+  // Pages of a PagesMoving or PagesMoved message.
+  static std::vector<size_t> pagesOf(wire::Reader &R) {
+    uint32_t Count = R.u32();
+    std::vector<size_t> Pages;
+    for (uint32_t I = 0; I < Count && R.more(); ++I)
+      Pages.push_back(R.u64());
+    if (!R.ok() || Pages.size() != Count)
+      core::fatal("grid", "a malformed message about moving pages arrived", "");
+    return Pages;
+  }
 
   // Called under WinMutex and the cache's lock.
   void stopWindows(const char *What) {
@@ -321,6 +535,8 @@ private:
 
   struct Waiter {
     std::byte *Out;
+    size_t Room = 1; // pages Out holds
+    size_t Got = 0;  // pages that came
     sem_t Done;
   };
   // Window calls (under the cache's lock too), and the loop's switch.
@@ -339,6 +555,18 @@ private:
   std::map<uint64_t, Waiter *> Fetches;
   size_t Unacked = 0;
   int OffAcks = 0;
+  // Home migration: a diff's page number with this bit asks for the page.
+  static constexpr uint64_t ClaimBit = uint64_t(1) << 63;
+  size_t Claimed = SIZE_MAX;       // under the cache's lock
+  std::vector<Grant> Granted;      // under Mutex
+  std::condition_variable Settled; // with Mutex: pages arrived
+  std::map<uint64_t, Move> Moves;  // home's loop
+  uint64_t NextMove = 0;           // home's loop
+  std::atomic<uint64_t> MovedTo[dsm::MaxRanks] = {};
+
+public:
+  /// Whether home grants pages asked for (GRID_DSM_MIGRATE, home's).
+  unsigned MoveAfter = 0;
 };
 
 struct Shadow;
@@ -450,6 +678,8 @@ void openSpace(Job &J, bool ShareGlobals) {
       static_cast<unsigned>(J.C.rank()), J.Store, *J.Space, SIZE_MAX,
       core::currentSettings().DsmCachePages);
   J.Space->attach(J.Cache.get());
+  J.Cache->setMoveAfter(core::currentSettings().DsmMigrate);
+  J.Store.MoveAfter = core::currentSettings().DsmMigrate;
   J.Store.install();
   pthread_atfork(forkPrepare, forkParent, forkChild);
 }
@@ -514,6 +744,14 @@ void printDsmStats() {
             std::to_string(AgentCacheBytes[N].load()) + " B (" +
             std::to_string(AgentCachePages[N].load()) + " pages)";
   Text += " (agents' caches as their threads ended, the largest)\n";
+  std::string Moved;
+  for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N)
+    if (uint64_t Pages = TheJob->Store.movedTo(N))
+      Moved += (Moved.empty() ? "" : ", ") + std::string("node ") +
+               std::to_string(N) + " " + std::to_string(Pages);
+  if (!Moved.empty())
+    Text += "grid: dsm: pages of home's heap moved to their writer: " + Moved +
+            "\n";
   // How pages move and how home notices touches (all ranks choose alike).
   Text += std::string("grid: dsm: pages move ") +
           (TheJob->Store.Win ? "one-sided (MPI windows)" : "as messages") +
