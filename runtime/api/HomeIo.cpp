@@ -186,15 +186,22 @@ HomeAnswer spawn(wire::Reader &R) {
   // this process first: the child of posix_spawn shares it until its exec,
   // and a page it touched that had to come from another node would fault
   // in the child, where no DSM runs. (The list of file actions is in
-  // home's heap, whose pages are always here; the structure that points to
-  // it is usually on the thread's stack.)
+  // home's heap, brought back below if a page of it moved to a node; the
+  // structure that points to it is usually on the thread's stack.)
   Strings Args(Argv), Vars(Env ? Env : environ);
   posix_spawnattr_t AttrCopy;
   if (Attr)
     std::memcpy(&AttrCopy, Attr, sizeof AttrCopy);
   posix_spawn_file_actions_t ActionsCopy;
-  if (Actions)
+  if (Actions) {
     std::memcpy(&ActionsCopy, Actions, sizeof ActionsCopy);
+    // glibc's struct __spawn_action is 32 bytes (a tag, then at most a
+    // descriptor, a path, flags and a mode); the paths are strdup'd at
+    // home when the list is built, by the shadow's allocation.
+    if (ActionsCopy.__used > 0)
+      threads::homeKernelReads(ActionsCopy.__actions,
+                               static_cast<size_t>(ActionsCopy.__used) * 32);
+  }
   pid_t Child = 0;
   int Err =
       spawnProcess(Site, Kind, Search, &Child, File.c_str(),

@@ -2608,6 +2608,7 @@ GRID_INTERPOSE int close(int Fd) {
 GRID_INTERPOSE ssize_t read(int Fd, void *Buf, size_t Bytes) {
   if (remoteCaller())
     return remote::read(Fd, Buf, Bytes);
+  threads::homeKernelWrites(Buf, Bytes);
   return REAL(read)(Fd, Buf, Bytes);
 }
 
@@ -2615,24 +2616,28 @@ GRID_INTERPOSE ssize_t __read_chk(int Fd, void *Buf, size_t Bytes,
                                   size_t BufBytes) {
   if (remoteCaller() && Bytes <= BufBytes)
     return remote::read(Fd, Buf, Bytes);
+  threads::homeKernelWrites(Buf, Bytes);
   return REAL(__read_chk)(Fd, Buf, Bytes, BufBytes);
 }
 
 GRID_INTERPOSE ssize_t write(int Fd, const void *Buf, size_t Bytes) {
   if (remoteCaller())
     return remote::write(Fd, Buf, Bytes);
+  threads::homeKernelReads(Buf, Bytes);
   return REAL(write)(Fd, Buf, Bytes);
 }
 
 GRID_INTERPOSE ssize_t readv(int Fd, const struct iovec *Iov, int Count) {
   if (remoteCaller())
     return remote::readv(Fd, Iov, Count);
+  threads::homeKernelWritesIov(Iov, Count);
   return REAL(readv)(Fd, Iov, Count);
 }
 
 GRID_INTERPOSE ssize_t writev(int Fd, const struct iovec *Iov, int Count) {
   if (remoteCaller())
     return remote::writev(Fd, Iov, Count);
+  threads::homeKernelReadsIov(Iov, Count);
   return REAL(writev)(Fd, Iov, Count);
 }
 
@@ -2640,6 +2645,7 @@ GRID_INTERPOSE ssize_t pread(int Fd, void *Buf, size_t Bytes, off_t Offset) {
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::read(Fd, Buf, Bytes, Offset);
+  threads::homeKernelWrites(Buf, Bytes);
   return REAL(pread)(Fd, Buf, Bytes, Offset);
 }
 
@@ -2648,6 +2654,7 @@ GRID_INTERPOSE ssize_t pread64(int Fd, void *Buf, size_t Bytes,
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::read(Fd, Buf, Bytes, Offset);
+  threads::homeKernelWrites(Buf, Bytes);
   return REAL(pread64)(Fd, Buf, Bytes, Offset);
 }
 
@@ -2655,6 +2662,7 @@ GRID_INTERPOSE ssize_t __pread_chk(int Fd, void *Buf, size_t Bytes,
                                    off_t Offset, size_t BufBytes) {
   if (remoteCaller() && Bytes <= BufBytes)
     return remote::read(Fd, Buf, Bytes, Offset);
+  threads::homeKernelWrites(Buf, Bytes);
   return REAL(__pread_chk)(Fd, Buf, Bytes, Offset, BufBytes);
 }
 
@@ -2662,6 +2670,7 @@ GRID_INTERPOSE ssize_t __pread64_chk(int Fd, void *Buf, size_t Bytes,
                                      off64_t Offset, size_t BufBytes) {
   if (remoteCaller() && Bytes <= BufBytes)
     return remote::read(Fd, Buf, Bytes, Offset);
+  threads::homeKernelWrites(Buf, Bytes);
   return REAL(__pread64_chk)(Fd, Buf, Bytes, Offset, BufBytes);
 }
 
@@ -2670,6 +2679,7 @@ GRID_INTERPOSE ssize_t pwrite(int Fd, const void *Buf, size_t Bytes,
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::write(Fd, Buf, Bytes, Offset);
+  threads::homeKernelReads(Buf, Bytes);
   return REAL(pwrite)(Fd, Buf, Bytes, Offset);
 }
 
@@ -2678,6 +2688,7 @@ GRID_INTERPOSE ssize_t pwrite64(int Fd, const void *Buf, size_t Bytes,
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::write(Fd, Buf, Bytes, Offset);
+  threads::homeKernelReads(Buf, Bytes);
   return REAL(pwrite64)(Fd, Buf, Bytes, Offset);
 }
 
@@ -3411,6 +3422,7 @@ GRID_INTERPOSE ssize_t preadv(int Fd, const struct iovec *Iov, int Count,
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::readv(Fd, Iov, Count, Offset);
+  threads::homeKernelWritesIov(Iov, Count);
   return REAL(preadv)(Fd, Iov, Count, Offset);
 }
 
@@ -3419,6 +3431,7 @@ GRID_INTERPOSE ssize_t preadv64(int Fd, const struct iovec *Iov, int Count,
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::readv(Fd, Iov, Count, Offset);
+  threads::homeKernelWritesIov(Iov, Count);
   return REAL(preadv64)(Fd, Iov, Count, Offset);
 }
 
@@ -3427,6 +3440,7 @@ GRID_INTERPOSE ssize_t pwritev(int Fd, const struct iovec *Iov, int Count,
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::writev(Fd, Iov, Count, Offset);
+  threads::homeKernelReadsIov(Iov, Count);
   return REAL(pwritev)(Fd, Iov, Count, Offset);
 }
 
@@ -3435,6 +3449,7 @@ GRID_INTERPOSE ssize_t pwritev64(int Fd, const struct iovec *Iov, int Count,
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::writev(Fd, Iov, Count, Offset);
+  threads::homeKernelReadsIov(Iov, Count);
   return REAL(pwritev64)(Fd, Iov, Count, Offset);
 }
 
@@ -3759,6 +3774,7 @@ GRID_INTERPOSE size_t fwrite(const void *Buf, size_t Size, size_t Count,
                              FILE *F) {
   if (remoteStream(F))
     return remote::fwrite(Buf, Size, Count, F);
+  threads::homeKernelReads(Buf, Size * Count);
   return REAL(fwrite)(Buf, Size, Count, F);
 }
 
@@ -3766,6 +3782,7 @@ GRID_INTERPOSE size_t fwrite_unlocked(const void *Buf, size_t Size,
                                       size_t Count, FILE *F) {
   if (remoteStream(F))
     return remote::fwrite(Buf, Size, Count, F);
+  threads::homeKernelReads(Buf, Size * Count);
   return REAL(fwrite_unlocked)(Buf, Size, Count, F);
 }
 
@@ -3926,6 +3943,7 @@ GRID_INTERPOSE int __vdprintf_chk(int Fd, int Flag, const char *Format,
 GRID_INTERPOSE size_t fread(void *Buf, size_t Size, size_t Count, FILE *F) {
   if (remoteStream(F))
     return remote::fread(Buf, Size, Count, F);
+  threads::homeKernelWrites(Buf, Size * Count);
   return REAL(fread)(Buf, Size, Count, F);
 }
 
@@ -3933,6 +3951,7 @@ GRID_INTERPOSE size_t fread_unlocked(void *Buf, size_t Size, size_t Count,
                                      FILE *F) {
   if (remoteStream(F))
     return remote::fread(Buf, Size, Count, F);
+  threads::homeKernelWrites(Buf, Size * Count);
   return REAL(fread_unlocked)(Buf, Size, Count, F);
 }
 
@@ -3940,6 +3959,7 @@ GRID_INTERPOSE size_t __fread_chk(void *Buf, size_t BufBytes, size_t Size,
                                   size_t Count, FILE *F) {
   if (remoteStream(F) && (!Size || Count <= BufBytes / Size))
     return remote::fread(Buf, Size, Count, F);
+  threads::homeKernelWrites(Buf, Size * Count);
   return REAL(__fread_chk)(Buf, BufBytes, Size, Count, F);
 }
 
@@ -3947,6 +3967,7 @@ GRID_INTERPOSE size_t __fread_unlocked_chk(void *Buf, size_t BufBytes,
                                            size_t Size, size_t Count, FILE *F) {
   if (remoteStream(F) && (!Size || Count <= BufBytes / Size))
     return remote::fread(Buf, Size, Count, F);
+  threads::homeKernelWrites(Buf, Size * Count);
   return REAL(__fread_unlocked_chk)(Buf, BufBytes, Size, Count, F);
 }
 
@@ -4438,6 +4459,7 @@ GRID_INTERPOSE ssize_t preadv2(int Fd, const struct iovec *Iov, int Count,
                                off_t Offset, int Flags) {
   if (remoteCaller())
     return remote::readv(Fd, Iov, Count, Offset, {true, Flags});
+  threads::homeKernelWritesIov(Iov, Count);
   return REAL(preadv2)(Fd, Iov, Count, Offset, Flags);
 }
 
@@ -4445,6 +4467,7 @@ GRID_INTERPOSE ssize_t preadv64v2(int Fd, const struct iovec *Iov, int Count,
                                   off64_t Offset, int Flags) {
   if (remoteCaller())
     return remote::readv(Fd, Iov, Count, Offset, {true, Flags});
+  threads::homeKernelWritesIov(Iov, Count);
   return REAL(preadv64v2)(Fd, Iov, Count, Offset, Flags);
 }
 
@@ -4452,6 +4475,7 @@ GRID_INTERPOSE ssize_t pwritev2(int Fd, const struct iovec *Iov, int Count,
                                 off_t Offset, int Flags) {
   if (remoteCaller())
     return remote::writev(Fd, Iov, Count, Offset, {true, Flags});
+  threads::homeKernelReadsIov(Iov, Count);
   return REAL(pwritev2)(Fd, Iov, Count, Offset, Flags);
 }
 
@@ -4459,6 +4483,7 @@ GRID_INTERPOSE ssize_t pwritev64v2(int Fd, const struct iovec *Iov, int Count,
                                    off64_t Offset, int Flags) {
   if (remoteCaller())
     return remote::writev(Fd, Iov, Count, Offset, {true, Flags});
+  threads::homeKernelReadsIov(Iov, Count);
   return REAL(pwritev64v2)(Fd, Iov, Count, Offset, Flags);
 }
 

@@ -144,8 +144,8 @@ struct Settings {
   /// "signal" where the kernel refuses) or "signal" (closed pages, SIGSEGV).
   bool DsmUserfaultfd = true;
   /// GRID_DSM_MIGRATE: a page of home's heap moves to the node that
-  /// rewrote most of it in this many releases (home migration,
-  /// docs/design/dsm.md); 0 keeps every page at home. 0 to 255.
+  /// changed an eighth of it or more in this many releases (home
+  /// migration, docs/design/dsm.md); 0 keeps every page at home. 0 to 255.
   unsigned DsmMigrate = 2;
   /// GRID_SPIN_US: a thread waiting for an answer from another node (a
   /// remote thread's call home, its shadow waiting for the next call) spins

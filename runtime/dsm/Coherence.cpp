@@ -159,7 +159,7 @@ void NodeCache::releaseLocked() {
     P.Twin.reset();
     if (Diff.empty())
       continue;
-    if (MoveAfter && Diff.size() >= PageSize / 2 && Homes.claimable(Page)) {
+    if (MoveAfter && Diff.size() >= PageSize / 8 && Homes.claimable(Page)) {
       if (Rewrites.size() >= MaxRewrites)
         Rewrites.clear();
       if (++Rewrites[Page] >= MoveAfter) {
@@ -187,12 +187,29 @@ void NodeCache::adoptLocked() {
   std::vector<HomeStore::Grant> Granted = Homes.takeGrants();
   if (Granted.empty())
     return;
-  for (const HomeStore::Grant &G : Granted) {
-    View.protect(G.Page, Access::None);
-    std::memcpy(View.stage(G.Page), G.Contents.data(), PageSize);
-    View.protect(G.Page, Access::ReadWrite);
-    Pages.erase(G.Page);
-    ++Counts.Adopted;
+  std::sort(Granted.begin(), Granted.end(),
+            [](const HomeStore::Grant &L, const HomeStore::Grant &R) {
+              return L.Page < R.Page;
+            });
+  // Runs of neighbours are dropped and placed together, as a fetch's run.
+  for (size_t I = 0; I < Granted.size();) {
+    size_t First = Granted[I].Page, Count = 1, Max = View.maxRun(First);
+    while (I + Count < Granted.size() && Count < Max &&
+           Granted[I + Count].Page == First + Count)
+      ++Count;
+    View.protectRun(First, Count, Access::None);
+    std::byte *Staged =
+        Count > 1 ? View.stageRun(First, Count) : View.stage(First);
+    for (size_t K = 0; K < Count; ++K) {
+      std::memcpy(Staged + K * PageSize, Granted[I + K].Contents.data(),
+                  PageSize);
+      Pages.erase(First + K);
+    }
+    if (Count > 1)
+      View.placeRun(First + 1, Count - 1, Access::ReadWrite);
+    View.protect(First, Access::ReadWrite);
+    Counts.Adopted += Count;
+    I += Count;
   }
   Homes.adopted(Granted);
 }

@@ -77,9 +77,9 @@ public:
   /// here). release() calls it before it returns.
   virtual void flushDiffs() {}
 
-  // Home migration (docs/design/dsm.md): a node that rewrote most of a page
-  // in several releases asks its home for it with the diff; the answer to
-  // the diffs may grant it, with the page's master contents, and the page
+  // Home migration (docs/design/dsm.md): a node that rewrote a good part of
+  // a page in several releases asks its home for it with the diff; the answer
+  // to the diffs may grant it, with the page's master contents, and the page
   // becomes the node's own. The defaults never move a page.
   /// Whether this node may ask for Page.
   virtual bool claimable(size_t Page) {
@@ -206,9 +206,13 @@ public:
     std::lock_guard<std::mutex> Lock(Mutex);
     Fn();
   }
-  /// Home migration: a page of another home whose diff was at least half a
-  /// page in Releases releases (not necessarily in a row) is asked of its
-  /// home (HomeStore::claim). 0, the default, never asks.
+  /// Home migration: a page of another home whose diff was at least an
+  /// eighth of a page (changed bytes and their runs' headers) in Releases
+  /// releases, not necessarily in a row, is asked of its home
+  /// (HomeStore::claim). 0, the default, never asks. A lock and the few
+  /// bytes beside it never make such a diff; a sweep over an array does
+  /// (half a page waited for the fourth sweep of a smooth stencil, whose
+  /// early sweeps change few bytes of each double).
   void setMoveAfter(unsigned Releases);
 
   /// Waits (at most Limit) until no thread is inside the cache, e.g. a

@@ -261,15 +261,22 @@ bool Space::movable(size_t Page) const {
   return M && M->load(std::memory_order_acquire) == 0;
 }
 
+void Space::pin(size_t Page) {
+  std::atomic<uint16_t> *M = moveOf(Page);
+  uint16_t Now = 0;
+  if (M && M->load(std::memory_order_relaxed) == 0)
+    M->compare_exchange_strong(Now, static_cast<uint16_t>(Arrived | Rank));
+}
+
 void Space::setDataHome(size_t Page, unsigned Node, bool Moving) {
   if (std::atomic<uint16_t> *M = moveOf(Page))
     M->store(static_cast<uint16_t>((Moving ? OnItsWay : Arrived) | Node),
              std::memory_order_release);
 }
 
-void Space::closeOwn(size_t Page, Access A) {
-  if (mprotect(address(Page), PB, protFor(A)) != 0)
-    failPage("closing a page given away", Page);
+void Space::closeOwn(size_t First, size_t Count, Access A) {
+  if (mprotect(address(First), Count * PB, protFor(A)) != 0)
+    failPage("closing a page given away", First);
 }
 
 bool Space::contains(const void *P) const {
@@ -367,10 +374,11 @@ std::byte *Space::stageRun(size_t Page, size_t Count) {
 }
 
 size_t Space::maxRun(size_t Page) {
-  // A run needs the buffer userfaultfd's staging keeps (pages of this
-  // rank's own slice that moved away are placed by signals' mremap, one by
-  // one, from that buffer too).
-  if (Uffd < 0)
+  // A run needs the buffer userfaultfd's staging keeps. Pages of this
+  // rank's own slice that moved away come one at a time: each would be an
+  // mremap of its own (and a TLB shootdown), and the whole run dropped at
+  // the next acquire, an mprotect each.
+  if (Uffd < 0 || homeOf(Page) == Rank)
     return 1;
   uintptr_t A = Page * PB, End;
   if (Range->contains(reinterpret_cast<void *>(A))) {

@@ -72,11 +72,16 @@ public:
   bool moving(size_t Page) const;
   /// Whether Page may still move: a page of rank 0's heap, never moved.
   bool movable(size_t Page) const;
+  /// Page's entry in the directory of moved pages, or null: Page is not in
+  /// rank 0's heap, and never moves.
+  std::atomic<uint16_t> *moveOf(size_t Page) const;
+  /// Keeps Page where it is if it has not moved (a page holding a lock).
+  void pin(size_t Page);
   /// Records Page's master copy at Node, arrived or (Moving) on its way.
   void setDataHome(size_t Page, unsigned Node, bool Moving);
-  /// Protects a page of this rank's own slice in its view, as home gives
-  /// it away (its loop: no cache state is involved).
-  void closeOwn(size_t Page, Access A);
+  /// Protects Count pages of this rank's own slice from First in its view,
+  /// as home gives them away (its loop: no cache state is involved).
+  void closeOwn(size_t First, size_t Count, Access A);
   bool contains(const void *P) const;
 
   /// This rank's heap part of its slice.
@@ -141,8 +146,6 @@ private:
   /// Whether Page's protection is userfaultfd's (another rank's slice, or
   /// registered globals) rather than mprotect's.
   bool viaUffd(FaultRange *R, size_t Page) const;
-  /// Page's entry in Moves, or null (not in rank 0's heap).
-  std::atomic<uint16_t> *moveOf(size_t Page) const;
   void protectUffd(size_t Page, size_t Count, Access A);
   bool moveGlobalsAside();
   static void closeAbsent(std::byte *Begin, std::byte *End);

@@ -141,8 +141,7 @@ public:
       stopWindows("a read");
       Run = 1;
     }
-    Lock.unlock();
-    return fetchByMessage(Home, First, Run, Out);
+    return fetchByMessage(Home, First, Run, Out, Lock);
   }
 
   void sendDiff(size_t Page, std::string_view Diff) override {
@@ -220,7 +219,11 @@ public:
       uint64_t Page = R.u64();
       uint64_t Count = R.u64();
       unsigned Me = S->rank();
-      if (!R.ok() || Count == 0 || S->dataHomeOf(Page) != Me)
+      // A page home is giving away is still home's until it goes: every
+      // agent's asks for it come before the agent's PagesMovingAck.
+      bool Mine = S->dataHomeOf(Page) == Me ||
+                  (S->moving(Page) && S->homeOf(Page) == Me);
+      if (!R.ok() || Count == 0 || !Mine)
         core::fatal("grid",
                     "node " + std::to_string(Source) +
                         " asked for a page this node does not home",
@@ -303,17 +306,31 @@ public:
       unsigned Node = R.u32();
       std::vector<size_t> Pages = pagesOf(R);
       {
-        // Puts already made complete now; later calls see the pages move.
+        // Puts already made complete now, and diffs a release under way
+        // batched go now (its flushDiffs waits for their acknowledgements);
+        // later calls see the pages move.
         std::lock_guard<std::mutex> Lock(WinMutex);
         if (Win && !Puts.empty()) {
           if (!Win->flush())
             core::fatal("grid", "MPI_Win_flush failed", "");
           Puts.clear();
         }
+        for (auto &[Home, Batch] : Batches) {
+          {
+            std::lock_guard<std::mutex> Count(Mutex);
+            ++Unacked;
+          }
+          Loop.send(static_cast<int>(Home), Batch.body());
+        }
+        Batches.clear();
         for (size_t Page : Pages)
           S->setDataHome(Page, Node, /*Moving=*/true);
       }
-      Loop.send(0, wire::Writer(Msg::PagesMovingAck).u64(Id));
+      // After what this node's threads posted before (a PageGet, a batch of
+      // diffs, each posted under WinMutex): they reach home first.
+      Loop.post([this, Id] {
+        Loop.send(0, wire::Writer(Msg::PagesMovingAck).u64(Id));
+      });
     });
     Loop.onMessage(Msg::PagesMovingAck, [this](int, wire::Reader &R) {
       uint64_t Id = R.u64();
@@ -382,16 +399,23 @@ public:
   bool movedHere(size_t Page) const override {
     return S->dataHomeOf(Page) == S->rank() && S->homeOf(Page) != S->rank();
   }
+  /// Home: every page of its heap that moved away.
+  std::vector<size_t> movedPages() {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    return Moved;
+  }
   /// Pages of home's heap that moved to each node (GRID_STATS).
   uint64_t movedTo(unsigned Node) const {
     return Node < dsm::MaxRanks ? MovedTo[Node].load() : 0;
   }
 
 private:
-  // A rank's window holds its own slice (and home's, the globals): a page
-  // that moved is not in its new home's.
+  // A rank's window holds its own slice (and home's, the globals), and an
+  // agent's also home's heap, for the pages that moved to it.
   bool oneSided(unsigned Home, size_t Page) const {
-    return Win && Home != S->rank() && S->homeOf(Page) == Home;
+    return Win && Home != S->rank() &&
+           (S->homeOf(Page) == Home ||
+            (Home != 0 && S->homeOf(Page) == 0 && S->moveOf(Page) != nullptr));
   }
 
   // Waits while Page is on its way to another home. Never on the loop,
@@ -404,9 +428,11 @@ private:
       Settled.wait_for(Lock, std::chrono::milliseconds(1));
   }
 
-  // Count pages from First, all of Home, asked of Home's loop.
+  // Count pages from First, all of Home, asked of Home's loop. The ask is
+  // posted under WinMutex (WinLock, released before the wait): an agent's
+  // PagesMovingAck, posted under it too, follows it to home.
   size_t fetchByMessage(unsigned Home, size_t First, size_t Count,
-                        std::byte *Out) {
+                        std::byte *Out, std::unique_lock<std::mutex> &WinLock) {
     // The loop carries the answer: waiting for it on the loop would never
     // end.
     if (Loop.onLoopThread())
@@ -435,6 +461,7 @@ private:
       Loop.send(static_cast<int>(Home),
                 wire::Writer(Msg::PageGet).u64(Id).u64(First).u64(Count));
     });
+    WinLock.unlock();
     waitSem(&W.Done);
     sem_destroy(&W.Done);
     return W.Got;
@@ -474,12 +501,19 @@ private:
   // the master copies with the diffs' acknowledgement.
   void grantMove(uint64_t Id) {
     Move &M = Moves[Id];
+    std::sort(M.Pages.begin(), M.Pages.end());
     wire::Writer W(Msg::DiffAck);
     W.u64(Id).u32(static_cast<uint32_t>(M.Pages.size()));
-    for (size_t Page : M.Pages) {
-      S->closeOwn(Page, dsm::Access::Read);
-      W.u64(Page).bytes(S->address(Page), PageBytes);
-      S->closeOwn(Page, dsm::Access::None);
+    // Runs of neighbours in one mprotect each way.
+    for (size_t I = 0; I < M.Pages.size();) {
+      size_t First = M.Pages[I], Count = 1;
+      while (I + Count < M.Pages.size() && M.Pages[I + Count] == First + Count)
+        ++Count;
+      S->closeOwn(First, Count, dsm::Access::Read);
+      for (size_t Page = First; Page < First + Count; ++Page)
+        W.u64(Page).bytes(S->address(Page), PageBytes);
+      S->closeOwn(First, Count, dsm::Access::None);
+      I += Count;
     }
     Loop.send(static_cast<int>(M.Node), W.body());
   }
@@ -504,6 +538,8 @@ private:
         Loop.send(static_cast<int>(Rank), W.body());
     if (M.Node < dsm::MaxRanks)
       MovedTo[M.Node].fetch_add(M.Pages.size());
+    std::lock_guard<std::mutex> Lock(Mutex);
+    Moved.insert(Moved.end(), M.Pages.begin(), M.Pages.end());
   }
   // Pages of a PagesMoving or PagesMoved message.
   static std::vector<size_t> pagesOf(wire::Reader &R) {
@@ -563,6 +599,7 @@ private:
   std::map<uint64_t, Move> Moves;  // home's loop
   uint64_t NextMove = 0;           // home's loop
   std::atomic<uint64_t> MovedTo[dsm::MaxRanks] = {};
+  std::vector<size_t> Moved; // under Mutex
 
 public:
   /// Whether home grants pages asked for (GRID_DSM_MIGRATE, home's).
@@ -631,7 +668,35 @@ void leaveDsm() {
 // forks (forkChild).
 thread_local sigset_t CreatorMask;
 
-void forkPrepare() { ++sync::InRuntime; }
+// Touches each page of [P, P + Bytes) this rank does not hold (another
+// home's, or one of its own that moved away): a read, or an atomic add of
+// 0, which cannot undo another thread's write of the same byte.
+void touchAbsent(const void *P, size_t Bytes, bool Write) {
+  auto A = reinterpret_cast<uintptr_t>(P);
+  if (!TheJob || !TheJob->Home || !Bytes ||
+      !sync::HomeCaching.load(std::memory_order_relaxed) ||
+      !TheJob->Space->contains(P))
+    return;
+  unsigned Me = TheJob->Space->rank();
+  for (uintptr_t Page = A / PageBytes; Page * PageBytes < A + Bytes; ++Page) {
+    auto *B = reinterpret_cast<char *>(std::max(A, Page * PageBytes));
+    if (!TheJob->Space->contains(B) || TheJob->Space->dataHomeOf(Page) == Me)
+      continue;
+    if (Write)
+      __atomic_fetch_add(B, 0, __ATOMIC_RELAXED);
+    else
+      (void)*reinterpret_cast<volatile char *>(B);
+  }
+}
+
+// Home: a fork child takes no part in the DSM, so the pages that moved away
+// are brought back first, writable (the child may write them).
+void forkPrepare() {
+  ++sync::InRuntime;
+  if (TheJob && TheJob->Home)
+    for (size_t Page : TheJob->Store.movedPages())
+      touchAbsent(reinterpret_cast<void *>(Page * PageBytes), 1, true);
+}
 void forkParent() { --sync::InRuntime; }
 void forkChild() {
   // A remote thread's child is the program's process, not the agent's: the
@@ -669,6 +734,13 @@ void openSpace(Job &J, bool ShareGlobals) {
   if (J.C.rank() == 0 && Begin != End)
     Exposed.push_back(
         {reinterpret_cast<uintptr_t>(Begin), static_cast<size_t>(End - Begin)});
+  else
+    Exposed.push_back({});
+  // An agent's window over home's heap, where pages that moved to it are
+  // read and written one-sided (JobStore::oneSided; only those: the rest is
+  // missing memory here, which a one-sided read would wait for forever).
+  if (J.C.rank() != 0)
+    Exposed.push_back({dsm::RangeBase, J.Space->heapBytes()});
   else
     Exposed.push_back({});
   J.Store.Win = J.C.loop().transport().expose(Exposed, &Error);
@@ -782,10 +854,24 @@ void deliverToShadow(std::string_view Body) {
   It->second->Line->deliver(std::string(Body));
 }
 
+// Home: an object locks, waits and atomics work on keeps its page at home
+// (never moves: docs/design/dsm.md, home migration). Home serves every
+// operation on it natively, on a page it holds, where a page that moved
+// away would be dropped at home's acquires under a waiter's futex call.
+void pinObject(const void *Object) {
+  if (TheJob->Home && TheJob->Space->contains(Object))
+    TheJob->Space->pin(reinterpret_cast<uintptr_t>(Object) / PageBytes);
+}
+
 // Data, when there is some, follows as a string. Over the line, from the
 // shadow's own thread: no event loop in the way.
 void reply(Shadow &S, int64_t Value, int Errno, uint64_t Extra = 0,
            std::string_view Data = {}) {
+  // What the call wrote at home into pages home holds of another node (a
+  // block calloc cleared, realloc moved, a list glob built, in pages that
+  // moved to their writer) is there before the thread reads it.
+  if (TheJob->Cache->written())
+    release();
   wire::Writer W(Msg::ThreadReply);
   W.u64(S.Id).u64(static_cast<uint64_t>(Value)).i32(Errno).u64(Extra);
   if (!Data.empty())
@@ -832,6 +918,7 @@ void serveCall(Shadow &S, wire::Reader &R) {
     if (Raw.size() != sizeof A)
       break;
     std::memcpy(&A, Raw.data(), sizeof A);
+    pinObject(A.Object);
     sync::Result Res = sync::perform(O, A);
     if (!Posted)
       return reply(S, Res.Value, Res.Errno, mutexKindAnswer(O, A));
@@ -845,6 +932,7 @@ void serveCall(Shadow &S, wire::Reader &R) {
     if (Raw.size() != sizeof A)
       break;
     std::memcpy(&A, Raw.data(), sizeof A);
+    pinObject(A.Ptr);
     sync::AtomicResult Res = sync::performAtomic(A);
     if (Posted)
       return;
@@ -1703,6 +1791,8 @@ public:
       if (sync::makesOrDestroys(O))
         forgetBlock(A.Object, A.D); // home changed its bytes
     } else {
+      if (!sync::RemoteThread)
+        pinObject(A.Object);
       Res = sync::perform(O, A);
       if (sync::RemoteThread)
         noteHeld(*Current, O, A, Res, 0); // a mutex made again here
@@ -1727,6 +1817,8 @@ public:
     if (sync::RemoteThread && Here && (Rel || Acq))
       settle(*Current, /*Always=*/true);
     if (!sync::RemoteThread || Here) {
+      if (!sync::RemoteThread)
+        pinObject(A.Ptr);
       Res = sync::performAtomic(A);
     } else if (A.Op == sync::AtomicOp::Store) { // answers nothing
       wire::Writer W = callMessage(Call::Posted);
@@ -2150,6 +2242,19 @@ void remoteFatal(std::string_view What, std::string_view ToDo) {
     }
   }
   core::fatal("", What, ToDo);
+}
+
+void homeKernelReads(const void *P, size_t Bytes) {
+  touchAbsent(P, Bytes, false);
+}
+void homeKernelWrites(void *P, size_t Bytes) { touchAbsent(P, Bytes, true); }
+void homeKernelReadsIov(const struct iovec *Iov, int Count) {
+  for (int I = 0; Iov && I < Count; ++I)
+    touchAbsent(Iov[I].iov_base, Iov[I].iov_len, false);
+}
+void homeKernelWritesIov(const struct iovec *Iov, int Count) {
+  for (int I = 0; Iov && I < Count; ++I)
+    touchAbsent(Iov[I].iov_base, Iov[I].iov_len, true);
 }
 
 void acquire() {

@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <string>
 #include <string_view>
+#include <sys/uio.h>
 #include <vector>
 
 namespace grid::threads {
@@ -41,6 +42,17 @@ void startHome(cluster::Cluster &C, bool ShareGlobals = true);
 void startAgent(cluster::Cluster &C, bool ShareGlobals = true);
 /// The job's shared space, or null outside a job.
 dsm::Space *space();
+
+/// Home, before a kernel call of a thread at home reads (Reads) or writes
+/// (Writes) Bytes at P: the pages of it home does not hold are brought in
+/// first. The kernel cannot do it itself: a page that moved to another
+/// node is closed at home, and another node's memory is missing memory of
+/// a userfaultfd that raises SIGBUS, so the call would fail with EFAULT.
+/// Does nothing while no thread runs on another node.
+void homeKernelReads(const void *P, size_t Bytes);
+void homeKernelWrites(void *P, size_t Bytes);
+void homeKernelReadsIov(const struct iovec *Iov, int Count);
+void homeKernelWritesIov(const struct iovec *Iov, int Count);
 
 /// Home: the node a new thread of tolerance Tol goes to (0: home itself),
 /// with the reason in words.

@@ -5,11 +5,12 @@
 // their own third of it, whole pages, in every sweep (a barrier between
 // sweeps, each reading its neighbours' edges), so the agents' thirds move to
 // them. Then each thread rewrites the next third (pages that moved: home
-// and node 1 write pages another node now homes, and fetch them from it),
-// and all of them take a mutex that lies in a page node 1 rewrote and now
-// homes. main reads the result after the joins. The output equals the same
-// program run without mpirun, with pages by signals, as messages (TCP), and
-// with migration off.
+// and node 1 write pages another node now homes, and fetch them from it).
+// A mutex lies in a page node 1 rewrites too: taken before, it keeps that
+// page at home. main reads the result after the joins, and writes it to a
+// pipe with write(2) (the kernel reads pages that moved away: home brings
+// them back first). The output equals the same program run without mpirun,
+// with pages by signals, as messages (TCP), and with migration off.
 //
 // RUN: %clang %s -o %t.plain
 // RUN: %grid-clang -fgrid -g %s -o %t.fgrid
@@ -27,16 +28,17 @@
 // RUN: diff %t.plain.out %t.off.out
 // RUN: FileCheck %s --check-prefix=OFF < %t.off.err
 //
-// Each agent's third (48 pages) moved to it, node 1's page with the mutex
-// to node 1, and home's third to node 2, which rewrote it next (node 1's
-// next third had moved already, and home never asks):
-// CHECK: grid: dsm: pages of home's heap moved to their writer: node 1 49, node 2 96
+// Each agent's third (48 pages) moved to it, and home's third to node 2,
+// which rewrote it next (node 1's next third had moved already, and home
+// never asks); the mutex's page stayed:
+// CHECK: grid: dsm: pages of home's heap moved to their writer: node 1 48, node 2 96
 // CHECK: migrate.c:{{[0-9]+}} (main) pthread_create 3 {{.*}}node 1: 1, node 2: 1
 // OFF-NOT: moved to their writer
 // OFF: migrate.c:{{[0-9]+}} (main) pthread_create 3 {{.*}}node 1: 1, node 2: 1
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define PARTS 3
 #define PAGE_DOUBLES 512
@@ -66,6 +68,9 @@ static void rewrite(int Part, int Step) {
 
 static void *sweeps(void *Arg) {
   int Me = (int)(long)Arg;
+  pthread_mutex_lock(&G->Lock);
+  G->Count += 1000;
+  pthread_mutex_unlock(&G->Lock);
   for (int Step = 0; Step < SWEEPS; ++Step) {
     rewrite(Me, Step);
     if (Me == 1)
@@ -110,6 +115,15 @@ int main(void) {
   printf("sum %.17g\n", Sum);
   printf("first %.17g last %.17g\n", Cells[0], Cells[PARTS * PART - 1]);
   printf("guarded %.17g count %ld (expected %d)\n", Guarded, G->Count,
-         300 * (1 + 2 + 3));
+         300 * (1 + 2 + 3) + 3000);
+  // The kernel reads the array: its pages must be here.
+  int Pipe[2];
+  if (pipe(Pipe) == 0) {
+    ssize_t Wrote = write(Pipe[1], Cells + PART, 16384);
+    double Back[8] = {0};
+    ssize_t Got = read(Pipe[0], Back, sizeof Back);
+    printf("write %zd, read %zd, %s\n", Wrote, Got,
+           Back[3] == Cells[PART + 3] ? "equal" : "different");
+  }
   return 0;
 }
