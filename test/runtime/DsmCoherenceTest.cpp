@@ -14,6 +14,8 @@
 #include <cstring>
 #include <memory>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 using namespace grid::dsm;
@@ -232,4 +234,150 @@ TEST(DsmCoherence, BarrierStencilEqualsSequential) {
   for (unsigned N = 0; N < Nodes; ++N)
     for (size_t I = 0; I < 2 * Cells; I += 97)
       ASSERT_EQ(C.read(N, I), Seq[I]) << "node " << N << " offset " << I;
+}
+
+//===----------------------------------------------------------------------===//
+// Home migration: NodeCache's side (asking with a diff, placing the grant).
+// The store here grants at once what a node asks for of node 0's pages,
+// as home does once the other nodes stopped touching them.
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct Directory {
+  std::vector<unsigned> Home; // by page
+  std::vector<FakeView *> Views;
+  uint64_t Grants = 0;
+};
+
+class MovingHomes : public HomeStore {
+public:
+  MovingHomes(Directory &D, unsigned Node) : D(D), Node(Node) {}
+  unsigned homeOf(size_t Page) const override { return D.Home.at(Page); }
+  void fetch(size_t Page, std::byte *Out) override {
+    std::memcpy(Out, D.Views[homeOf(Page)]->writable(Page), PageSize);
+  }
+  void sendDiff(size_t Page, std::string_view Diff) override {
+    std::byte *Master = D.Views[homeOf(Page)]->writable(Page);
+    ASSERT_TRUE(applyDiff(Master, Diff));
+    if (std::exchange(Claimed, SIZE_MAX) == Page && homeOf(Page) == 0) {
+      D.Views[0]->protect(Page, Access::None); // home closes its copy
+      Granted.push_back(
+          {Page, std::string(reinterpret_cast<char *>(Master), PageSize),
+           ++D.Grants});
+    }
+  }
+  bool claimable(size_t Page) override {
+    return Node != 0 && homeOf(Page) == 0;
+  }
+  void claim(size_t Page) override { Claimed = Page; }
+  std::vector<Grant> takeGrants() override {
+    return std::exchange(Granted, {});
+  }
+  void adopted(const std::vector<Grant> &Placed) override {
+    for (const Grant &G : Placed)
+      D.Home.at(G.Page) = Node;
+  }
+  bool movedHere(size_t Page) const override {
+    return homeOf(Page) == Node && Node != 0;
+  }
+
+private:
+  Directory &D;
+  unsigned Node;
+  size_t Claimed = SIZE_MAX;
+  std::vector<Grant> Granted;
+};
+
+/// Two nodes over 4 pages, all homed at node 0 at first.
+class Moving {
+public:
+  explicit Moving(unsigned MoveAfter) {
+    D.Home.assign(4, 0);
+    for (unsigned N = 0; N < 2; ++N) {
+      Views.push_back(std::make_unique<FakeView>(4));
+      D.Views.push_back(Views.back().get());
+    }
+    for (unsigned N = 0; N < 2; ++N) {
+      Stores.push_back(std::make_unique<MovingHomes>(D, N));
+      Caches.push_back(
+          std::make_unique<NodeCache>(N, 4, *Stores[N], *Views[N]));
+      Caches[N]->setMoveAfter(MoveAfter);
+    }
+  }
+  // An access as the MMU and the fault handler make it.
+  std::byte *at(unsigned Node, size_t Offset, bool Write) {
+    size_t Page = Offset / PageSize;
+    Access Now = Views[Node]->protection(Page);
+    if (Now == Access::None || (Write && Now == Access::Read)) {
+      EXPECT_TRUE(Caches[Node]->fault(Page, Write));
+    }
+    return Views[Node]->address(0) + Offset;
+  }
+  // Node changes Bytes bytes of page 0 from byte 0, to Value.
+  void rewrite(unsigned Node, size_t Bytes, uint8_t Value) {
+    for (size_t I = 0; I < Bytes; ++I)
+      *at(Node, I, true) = static_cast<std::byte>(Value);
+  }
+  Directory D;
+  std::vector<std::unique_ptr<FakeView>> Views;
+  std::vector<std::unique_ptr<MovingHomes>> Stores;
+  std::vector<std::unique_ptr<NodeCache>> Caches;
+};
+
+} // namespace
+
+TEST(DsmMigration, APageANodeRewroteInTwoReleasesBecomesItsOwn) {
+  Moving M(2);
+  M.rewrite(1, 2048, 7);
+  M.Caches[1]->release();
+  EXPECT_EQ(M.Caches[1]->counts().Claims, 0u);
+  EXPECT_EQ(M.D.Home[0], 0u);
+  M.rewrite(1, 2048, 9);
+  M.Caches[1]->release();
+  EXPECT_EQ(M.Caches[1]->counts().Claims, 1u);
+  EXPECT_EQ(M.Caches[1]->counts().Adopted, 1u);
+  EXPECT_EQ(M.D.Home[0], 1u);
+  // Its own now: open, not cached, its bytes the master copy.
+  EXPECT_EQ(M.Views[1]->protection(0), Access::ReadWrite);
+  EXPECT_EQ(M.Caches[1]->cachedPages(), 0u);
+  EXPECT_EQ(M.Caches[1]->access(0), Access::ReadWrite);
+  EXPECT_EQ(static_cast<uint8_t>(*M.at(1, 100, false)), 9);
+  // A write needs no twin, and a release sends nothing.
+  uint64_t Twins = M.Caches[1]->counts().Twins;
+  M.rewrite(1, 2048, 11);
+  M.Caches[1]->release();
+  EXPECT_EQ(M.Caches[1]->counts().Twins, Twins);
+  // The old home fetches it from its new home, and its diffs go there.
+  M.Caches[0]->acquire();
+  EXPECT_EQ(static_cast<uint8_t>(*M.at(0, 100, false)), 11);
+  *M.at(0, 3000, true) = std::byte{42};
+  M.Caches[0]->release();
+  EXPECT_EQ(static_cast<uint8_t>(M.Views[1]->address(0)[3000]), 42);
+  // A fault that waited while the page arrived finds it open.
+  EXPECT_TRUE(M.Caches[1]->fault(0, true));
+}
+
+TEST(DsmMigration, SmallOrRareWritesNeverAsk) {
+  Moving M(2);
+  for (int Round = 0; Round < 5; ++Round) {
+    M.rewrite(1, 64, static_cast<uint8_t>(Round + 1)); // a lock's few bytes
+    M.Caches[1]->release();
+  }
+  M.rewrite(1, 2048, 3); // once only
+  M.Caches[1]->release();
+  EXPECT_EQ(M.Caches[1]->counts().Claims, 0u);
+  EXPECT_EQ(M.D.Home[0], 0u);
+  EXPECT_EQ(static_cast<uint8_t>(M.Views[0]->address(0)[10]), 3);
+}
+
+TEST(DsmMigration, OffNeverAsks) {
+  Moving M(0);
+  for (int Round = 0; Round < 4; ++Round) {
+    M.rewrite(1, 4096, static_cast<uint8_t>(Round + 1));
+    M.Caches[1]->release();
+  }
+  EXPECT_EQ(M.Caches[1]->counts().Claims, 0u);
+  EXPECT_EQ(M.D.Home[0], 0u);
+  EXPECT_EQ(static_cast<uint8_t>(M.Views[0]->address(0)[4095]), 4);
 }

@@ -216,6 +216,18 @@ TEST(SettingsEnv, DsmCachePages) {
         << Bad;
 }
 
+TEST(SettingsEnv, DsmMigrate) {
+  EXPECT_EQ(resolveWith({}).DsmMigrate, 2u);
+  EXPECT_EQ(resolveWith({{"GRID_DSM_MIGRATE", "0"}}).DsmMigrate, 0u);
+  EXPECT_EQ(resolveWith({{"GRID_DSM_MIGRATE", "255"}}).DsmMigrate, 255u);
+  for (const char *Bad : {"256", "-1", "2.5", "2 ", "often"})
+    EXPECT_EQ(errorOf([&] { resolveWith({{"GRID_DSM_MIGRATE", Bad}}); }),
+              std::string("GRID_DSM_MIGRATE='") + Bad +
+                  "' is not a count of releases; accepted: a whole number "
+                  "from 0 (pages never move) to 255")
+        << Bad;
+}
+
 TEST(SettingsEnv, EmptyValueCountsAsUnset) {
   Settings S = resolveWith({{"GRID_THREAD_TOLERANCE", ""},
                             {"GRID_PROCESS_TOLERANCE", ""},
