@@ -34,6 +34,7 @@
 #include "dsm/Space.h"
 #include "grid/abi.h"
 #include "sync/Sync.h"
+#include "threads/Threads.h"
 
 #include <jemalloc/jemalloc.h>
 
@@ -116,6 +117,9 @@ inline void deallocate(void *P) {
     return;
   if (goesHome()) [[unlikely]]
     return deallocateAtHome(P);
+  if (grid::dsm::PagesMovedAway.load(std::memory_order_relaxed) &&
+      grid::threads::keepMovedBlock(P)) [[unlikely]]
+    return;
   dallocx(P, grid::dsm::heapOlderThanBinding(P) ? MALLOCX_TCACHE_NONE : 0);
 }
 
@@ -141,6 +145,17 @@ void *reallocate(void *P, size_t Size) {
     size_t Old = sallocx(P, 0);
     std::memcpy(Moved, P, Old < Size ? Old : Size);
     dallocx(P, MALLOCX_TCACHE_NONE);
+    return Moved;
+  }
+  if (grid::dsm::PagesMovedAway.load(std::memory_order_relaxed) &&
+      grid::threads::keepMovedBlock(P)) [[unlikely]] {
+    // A page of it moved to another node: copied (through the DSM), and
+    // the old block kept (deallocate).
+    void *Moved = allocate(Size, 0, false);
+    if (!Moved)
+      return nullptr;
+    size_t Old = sallocx(P, 0);
+    std::memcpy(Moved, P, Old < Size ? Old : Size);
     return Moved;
   }
   int Flags = grid::dsm::heapAllocationFlags();

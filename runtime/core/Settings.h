@@ -145,8 +145,9 @@ struct Settings {
   bool DsmUserfaultfd = true;
   /// GRID_DSM_MIGRATE: a page of home's heap moves to the node that
   /// changed an eighth of it or more in this many releases (home
-  /// migration, docs/design/dsm.md); 0 keeps every page at home. 0 to 255.
-  unsigned DsmMigrate = 2;
+  /// migration, docs/design/dsm.md); 0, the default, keeps every page at
+  /// home (migration is opt-in until pages can come back). 0 to 255.
+  unsigned DsmMigrate = 0;
   /// GRID_SPIN_US: a thread waiting for an answer from another node (a
   /// remote thread's call home, its shadow waiting for the next call) spins
   /// this many microseconds before it sleeps and lets the event loop wake

@@ -237,6 +237,8 @@ unsigned Space::homeOf(size_t Page) const {
   return 0; // the globals
 }
 
+std::atomic<bool> PagesMovedAway{false};
+
 std::atomic<uint16_t> *Space::moveOf(size_t Page) const {
   uintptr_t A = Page * PB;
   if (!Moves || A < RangeBase || A - RangeBase >= SliceBytes - StackBytes)
@@ -269,6 +271,8 @@ void Space::pin(size_t Page) {
 }
 
 void Space::setDataHome(size_t Page, unsigned Node, bool Moving) {
+  if (Rank == 0 && Node != 0)
+    PagesMovedAway.store(true, std::memory_order_relaxed);
   if (std::atomic<uint16_t> *M = moveOf(Page))
     M->store(static_cast<uint16_t>((Moving ? OnItsWay : Arrived) | Node),
              std::memory_order_release);

@@ -43,6 +43,10 @@ inline constexpr size_t SliceBytes = size_t(4) << 30;  // per rank
 inline constexpr size_t StackBytes = size_t(1) << 30;  // top of each slice
 inline constexpr unsigned MaxRanks = 256;
 
+/// Home: whether a page of its heap ever moved to another node (home
+/// migration). Until then freeing and reallocating pay one relaxed load.
+extern std::atomic<bool> PagesMovedAway;
+
 class Space final : public FaultHandler, public PageAccess {
 public:
   /// Maps the range for Rank of Ranks (its own slice read-write, the others

@@ -399,6 +399,8 @@ public:
   bool movedHere(size_t Page) const override {
     return S->dataHomeOf(Page) == S->rank() && S->homeOf(Page) != S->rank();
   }
+  void noteKept(size_t Bytes) { KeptBytes.fetch_add(Bytes); }
+  uint64_t keptBytes() const { return KeptBytes.load(); }
   /// Home: every page of its heap that moved away.
   std::vector<size_t> movedPages() {
     std::lock_guard<std::mutex> Lock(Mutex);
@@ -600,6 +602,7 @@ private:
   uint64_t NextMove = 0;           // home's loop
   std::atomic<uint64_t> MovedTo[dsm::MaxRanks] = {};
   std::vector<size_t> Moved; // under Mutex
+  std::atomic<uint64_t> KeptBytes{0};
 
 public:
   /// Whether home grants pages asked for (GRID_DSM_MIGRATE, home's).
@@ -822,8 +825,10 @@ void printDsmStats() {
       Moved += (Moved.empty() ? "" : ", ") + std::string("node ") +
                std::to_string(N) + " " + std::to_string(Pages);
   if (!Moved.empty())
-    Text += "grid: dsm: pages of home's heap moved to their writer: " + Moved +
-            "\n";
+    Text +=
+        "grid: dsm: pages of home's heap moved to their writer: " + Moved +
+        "; freed blocks kept: " + std::to_string(TheJob->Store.keptBytes()) +
+        " B\n";
   // How pages move and how home notices touches (all ranks choose alike).
   Text += std::string("grid: dsm: pages move ") +
           (TheJob->Store.Win ? "one-sided (MPI windows)" : "as messages") +
@@ -870,7 +875,8 @@ void reply(Shadow &S, int64_t Value, int Errno, uint64_t Extra = 0,
   // What the call wrote at home into pages home holds of another node (a
   // block calloc cleared, realloc moved, a list glob built, in pages that
   // moved to their writer) is there before the thread reads it.
-  if (TheJob->Cache->written())
+  if (dsm::PagesMovedAway.load(std::memory_order_relaxed) &&
+      TheJob->Cache->written())
     release();
   wire::Writer W(Msg::ThreadReply);
   W.u64(S.Id).u64(static_cast<uint64_t>(Value)).i32(Errno).u64(Extra);
@@ -962,6 +968,10 @@ void serveCall(Shadow &S, wire::Reader &R) {
   case Call::Realloc: {
     void *Old = reinterpret_cast<void *>(R.u64());
     uint64_t Size = R.u64();
+    // Home's copy of a page that moved may be older than what the thread
+    // released before the call: dropped, the copy reads the new home's.
+    if (dsm::PagesMovedAway.load(std::memory_order_relaxed))
+      acquire();
     void *P = realloc(Old, Size);
     int Err = P || !Size ? 0 : ENOMEM;
     return reply(S, reinterpret_cast<int64_t>(P), Err,
@@ -2242,6 +2252,19 @@ void remoteFatal(std::string_view What, std::string_view ToDo) {
     }
   }
   core::fatal("", What, ToDo);
+}
+
+bool keepMovedBlock(void *P) {
+  if (!TheJob || !TheJob->Home || !TheJob->Space->contains(P))
+    return false;
+  size_t Bytes = malloc_usable_size(P);
+  auto A = reinterpret_cast<uintptr_t>(P);
+  for (uintptr_t Page = A / PageBytes; Page * PageBytes < A + Bytes; ++Page)
+    if (TheJob->Space->moving(Page) || TheJob->Space->dataHomeOf(Page) != 0) {
+      TheJob->Store.noteKept(Bytes);
+      return true;
+    }
+  return false;
 }
 
 void homeKernelReads(const void *P, size_t Bytes) {

@@ -217,7 +217,8 @@ TEST(SettingsEnv, DsmCachePages) {
 }
 
 TEST(SettingsEnv, DsmMigrate) {
-  EXPECT_EQ(resolveWith({}).DsmMigrate, 2u);
+  EXPECT_EQ(resolveWith({}).DsmMigrate, 0u);
+  EXPECT_EQ(resolveWith({{"GRID_DSM_MIGRATE", "2"}}).DsmMigrate, 2u);
   EXPECT_EQ(resolveWith({{"GRID_DSM_MIGRATE", "0"}}).DsmMigrate, 0u);
   EXPECT_EQ(resolveWith({{"GRID_DSM_MIGRATE", "255"}}).DsmMigrate, 255u);
   for (const char *Bad : {"256", "-1", "2.5", "2 ", "often"})
