@@ -138,9 +138,11 @@ TARGETS = {"create": 1.20, "kernel": 1.03, "compile": 1.10,
            "remote-system": 2.0, "remote-jobs": 1.5, "relay": 0.25,
            "deputy-rss": 2048, "agent-cpu": 2.0, "renice": 50.0,
            "ps": 20.0, "top": 0.98, "dsm-fault": 2.0, "dsm-handoff": 25.0,
-           "dsm-pi": 0.9, "dsm-jacobi": 0.5, "locks": 1.10,
+           "dsm-pi": 0.9, "dsm-jacobi": 0.5, "dsm-jacobi-migrate": 0.5,
+           "locks": 1.10,
            "dsm-metadata": 1.0, "rsys-write": 1.5, "rsys-fwrite": 0.3}
-AT_LEAST = ("relay", "top", "dsm-pi", "dsm-jacobi", "rsys-fwrite")
+AT_LEAST = ("relay", "top", "dsm-pi", "dsm-jacobi", "dsm-jacobi-migrate",
+            "rsys-fwrite")
 TITLES = {
     "create": "thread create+join: Grid vs raw pthread",
     "kernel": "thread-heavy kernel: -fgrid vs plain",
@@ -164,6 +166,8 @@ TITLES = {
               "(MPI time / Grid time)",
     "dsm-jacobi": "1D Jacobi, a thread on each of 2 ranks with a pthread "
                   "barrier vs MPI halo exchange (MPI time / Grid time)",
+    "dsm-jacobi-migrate": "the same Jacobi with home migration "
+                          "(GRID_DSM_MIGRATE=2, opt-in)",
     "locks": "lock-heavy kernel: -fgrid vs plain, no thread remote",
     "dsm-metadata": "DSM metadata (jemalloc + node caches) / heap in use",
     "rsys-write": "1-byte write(2) of a thread on node 1, carried home, vs "
@@ -1048,20 +1052,55 @@ def measure_dsm_pi(bench, build_dir, rounds, verbose, mpirun):
 
 
 def measure_dsm_jacobi(bench, build_dir, rounds, verbose, mpirun):
-    figure, _ = measure_versus_mpi("dsm-jacobi", "jacobi", DSM_JACOBI_ARGS,
-                                   "checksum", bench, build_dir, rounds,
-                                   verbose, mpirun, unit="ms")
+    """Two figures from the same rounds: Grid's defaults, and with home
+    migration (GRID_DSM_MIGRATE=2), each against the MPI version."""
+    threads = need(os.path.join(bench, "dsm_threads"), build_dir)
+    mpi = need(os.path.join(bench, "dsm_mpi"), build_dir)
+    env = mpirun_env()
+    args = ["jacobi"] + DSM_JACOBI_ARGS
+    migrate = ("GRID_DSM_MIGRATE=2",)
+    results = dsm_rounds(rounds, verbose, mpirun, {
+        "grid": (dsm_command(mpirun, threads, args), env,
+                 grid_result("dsm_threads jacobi")),
+        "migrate": (dsm_command(mpirun, threads, args, True, migrate), env,
+                    grid_result("dsm_threads jacobi",
+                                "moved to their writer: node 1")),
+        "mpi": (dsm_command(mpirun, mpi, args, False), env,
+                plain_result("dsm_mpi jacobi")),
+    })
+    for r in results:
+        for kind in ("grid", "migrate"):
+            if r[kind]["checksum"] != r["mpi"]["checksum"]:
+                die(f"jacobi: checksum differs: Grid ({kind}) "
+                    f"{r[kind]['checksum']}, MPI {r['mpi']['checksum']}")
+    base = [float(r["mpi"]["seconds"]) for r in results]
     cells, sweeps = DSM_JACOBI_ARGS[1], DSM_JACOBI_ARGS[3]
-    figure.note = (f"{cells} cells (two arrays of 1 MiB, main's malloc, so "
-                   f"every page is homed at rank 0), {sweeps} sweeps, one "
-                   "thread per rank with a pthread_barrier_wait after each "
-                   "sweep vs one rank per slice with two MPI_Sendrecv of a "
-                   "halo cell per sweep and an MPI_Gather at the end; Grid: "
-                   "main's wall time from the first create to the last join; "
-                   "MPI: rank 0 from a barrier after set-up to the end of "
-                   "the gather; checksums equal to the bit in every round; "
-                   + figure.note)
-    return [figure]
+    figures = []
+    for name, kind, settings, what in (
+            ("dsm-jacobi", "grid", (), "every page stays homed at rank 0"),
+            ("dsm-jacobi-migrate", "migrate", migrate,
+             "node 1's halves move to node 1 after its first sweeps")):
+        subj = [float(r[kind]["seconds"]) for r in results]
+        ratios = [b / s for s, b in zip(subj, base)]
+        if verbose:
+            for i, (s, b) in enumerate(zip(subj, base)):
+                print(f"{name} round {i}: MPI {b:.4f} s  Grid {s:.4f} s  "
+                      f"ratio {b / s:.3f}")
+        commands = (f"`{shown_dsm_command('dsm_threads', args, True, settings)}`"
+                    f" vs `{shown_dsm_command('dsm_mpi', args, False)}`")
+        figures.append(Figure(
+            name, statistics.median(base) * 1e3,
+            statistics.median(subj) * 1e3, ratios, "ms",
+            f"{cells} cells (two arrays of 1 MiB, main's malloc: {what}), "
+            f"{sweeps} sweeps, one thread per rank with a "
+            "pthread_barrier_wait after each sweep vs one rank per slice with "
+            "two MPI_Sendrecv of a halo cell per sweep and an MPI_Gather at "
+            "the end; Grid: main's wall time from the first create to the "
+            "last join; MPI: rank 0 from a barrier after set-up to the end of "
+            "the gather; the MPI run, Grid's default and Grid with migration "
+            "alternate in each round; checksums equal to the bit in every "
+            "round; " + commands))
+    return figures
 
 
 def measure_locks(bench, build_dir, rounds, verbose):
@@ -1524,13 +1563,13 @@ READING_DSM = [
     "and every barrier is an acquire that drops node 1's copies, so at first",
     "each sweep node 1 fetches its half of the input again (in runs of 16",
     "pages) and sends diffs of its half of the output home, about 1 MiB each",
-    "way per sweep (1.7 ms), where MPI sends two doubles. Since home",
-    "migration (docs/design/dsm.md) node 1's halves of both arrays (256",
-    "pages) move to node 1 after the third and fourth sweeps; a sweep then",
-    "costs a barrier between the nodes and one halo page fetched each way",
-    "(0.25-0.6 ms, against MPI's 0.09 ms with its compute), and the first",
-    "sweeps, the thread's start and the moves themselves (a few ms each)",
-    "weigh most in 20 sweeps. GRID_DSM_MIGRATE=0 gives the figure before.",
+    "way per sweep (1.7 ms), where MPI sends two doubles. With home",
+    "migration (GRID_DSM_MIGRATE=2, opt-in: docs/design/dsm.md) node 1's",
+    "halves of both arrays (256 pages) move to node 1 after the third and",
+    "fourth sweeps; a sweep then costs a barrier between the nodes and one",
+    "halo page fetched each way (0.25-0.6 ms, against MPI's 0.09 ms with its",
+    "compute), and the first sweeps, the thread's start and the moves",
+    "themselves (a few ms each) weigh most in 20 sweeps.",
     "The lock-heavy kernel makes two calls into libgridrt per operation",
     "(lock, unlock: each a thread-local test, a relaxed load and a tail",
     "jump to the C library) where the plain build calls the C library",
