@@ -253,6 +253,20 @@ size_t heapCarvedBytes() {
 }
 
 size_t heapMetadataBytes() { return refreshedStat("stats.metadata"); }
+
+bool heapPageOfOneBlock(const void *Page) {
+  // jemalloc 5.3: the extent of the pointer, {nfree, nregs, size}; an
+  // interior page of a large extent (not in jemalloc's map) gives zeros,
+  // its first and last pages one region.
+  size_t Out[3] = {0, 0, 0};
+  size_t OutBytes = sizeof Out;
+  const void *In[1] = {Page};
+  if (mallctl("experimental.utilization.batch_query", Out, &OutBytes,
+              const_cast<void **>(In), sizeof In) != 0 ||
+      OutBytes != sizeof Out)
+    return false;
+  return Out[1] <= 1;
+}
 size_t heapAllocatedBytes() { return refreshedStat("stats.allocated"); }
 
 void setRemoteHeap(RemoteHeap *H) {

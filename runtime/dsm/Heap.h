@@ -55,6 +55,11 @@ size_t heapCarvedBytes();
 /// of issue 5's "DSM metadata <= 1%" benchmark.
 size_t heapMetadataBytes();
 size_t heapAllocatedBytes();
+/// Whether the page at Page holds part of one block at most: a page of a
+/// large allocation (16 KiB and up, jemalloc's extents of their own), or
+/// of none; false for a slab of small objects, which may be anybody's
+/// (home migration moves only the first kind).
+bool heapPageOfOneBlock(const void *Page);
 
 /// Where a remote thread's allocations go (implemented by the remote-
 /// threads layer, which forwards them home). Align is a power of two, or 0

@@ -270,6 +270,17 @@ void Space::pin(size_t Page) {
     M->compare_exchange_strong(Now, static_cast<uint16_t>(Arrived | Rank));
 }
 
+bool Space::startMoving(size_t Page, unsigned Node) {
+  std::atomic<uint16_t> *M = moveOf(Page);
+  uint16_t Now = 0;
+  if (!M ||
+      !M->compare_exchange_strong(Now, static_cast<uint16_t>(OnItsWay | Node)))
+    return false;
+  if (Rank == 0 && Node != 0)
+    PagesMovedAway.store(true, std::memory_order_relaxed);
+  return true;
+}
+
 void Space::setDataHome(size_t Page, unsigned Node, bool Moving) {
   if (Rank == 0 && Node != 0)
     PagesMovedAway.store(true, std::memory_order_relaxed);

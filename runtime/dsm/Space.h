@@ -81,6 +81,9 @@ public:
   std::atomic<uint16_t> *moveOf(size_t Page) const;
   /// Keeps Page where it is if it has not moved (a page holding a lock).
   void pin(size_t Page);
+  /// Marks Page on its way to Node if it is still movable (no pin came
+  /// between the test and the move); false otherwise.
+  bool startMoving(size_t Page, unsigned Node);
   /// Records Page's master copy at Node, arrived or (Moving) on its way.
   void setDataHome(size_t Page, unsigned Node, bool Moving);
   /// Protects Count pages of this rank's own slice from First in its view,

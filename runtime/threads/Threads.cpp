@@ -274,8 +274,11 @@ public:
                       "a malformed diff arrived from node " +
                           std::to_string(Source),
                       "");
+        // Only a page of one large block moves: a slab of small objects
+        // may hold home's own (its loop's, MPI's), which home's runtime
+        // threads could not reach once the page had gone.
         if ((Entry & ClaimBit) && Me == 0 && Source > 0 && S->movable(Page) &&
-            MoveAfter > 0)
+            MoveAfter > 0 && dsm::heapPageOfOneBlock(S->address(Page)))
           Asked.push_back(Page);
       } while (R.more());
       if (Asked.empty())
@@ -477,15 +480,20 @@ private:
     int Acks = 0;
   };
   void startMove(unsigned Node, std::vector<size_t> Pages) {
+    {
+      // A page pinned since the test stays (its object is served here).
+      std::lock_guard<std::mutex> Lock(WinMutex);
+      std::erase_if(Pages,
+                    [&](size_t Page) { return !S->startMoving(Page, Node); });
+    }
+    if (Pages.empty()) {
+      Loop.send(static_cast<int>(Node), wire::Writer(Msg::DiffAck));
+      return;
+    }
     uint64_t Id = ++NextMove;
     Move &M = Moves[Id];
     M.Node = Node;
     M.Pages = std::move(Pages);
-    {
-      std::lock_guard<std::mutex> Lock(WinMutex);
-      for (size_t Page : M.Pages)
-        S->setDataHome(Page, Node, /*Moving=*/true);
-    }
     wire::Writer W(Msg::PagesMoving);
     W.u64(Id).u32(Node).u32(static_cast<uint32_t>(M.Pages.size()));
     for (size_t Page : M.Pages)
