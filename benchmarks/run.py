@@ -1006,42 +1006,49 @@ def measure_dsm_handoff(bench, build_dir, rounds, verbose, mpirun):
         f"`{shown_dsm_command('dsm_threads', args)}`")]
 
 
-def measure_versus_mpi(name, mode, args, check_key, bench, build_dir, rounds,
-                       verbose, mpirun, unit="s"):
-    """A figure of MPI time / Grid time, the programs' check_key equal;
-    the times shown in unit (s or ms)."""
+def measure_versus_mpi(mode, args, check_key, bench, build_dir, rounds,
+                       verbose, mpirun, variants, unit="s"):
+    """Figures of MPI time / Grid time, one per variant (figure name, GRID_*
+    settings, a text GRID_STATS=1 must print or None), each Grid run in the
+    same rounds as the MPI run; the programs' check_key equal; the times
+    shown in unit (s or ms)."""
     threads = need(os.path.join(bench, "dsm_threads"), build_dir)
     mpi = need(os.path.join(bench, "dsm_mpi"), build_dir)
     env = mpirun_env()
-    results = dsm_rounds(rounds, verbose, mpirun, {
-        "grid": (dsm_command(mpirun, threads, [mode] + args), env,
-                 grid_result(f"dsm_threads {mode}")),
-        "mpi": (dsm_command(mpirun, mpi, [mode] + args, False), env,
-                plain_result(f"dsm_mpi {mode}")),
-    })
-    for r in results:
-        if r["grid"][check_key] != r["mpi"][check_key]:
-            die(f"{mode}: {check_key} differs: Grid {r['grid'][check_key]}, "
-                f"MPI {r['mpi'][check_key]}")
-    subj = [float(r["grid"]["seconds"]) for r in results]
+    argv = [mode] + args
+    kinds = {name: (dsm_command(mpirun, threads, argv, True, settings), env,
+                    grid_result(f"dsm_threads {mode}", expect))
+             for name, settings, expect in variants}
+    kinds["mpi"] = (dsm_command(mpirun, mpi, argv, False), env,
+                    plain_result(f"dsm_mpi {mode}"))
+    results = dsm_rounds(rounds, verbose, mpirun, kinds)
     base = [float(r["mpi"]["seconds"]) for r in results]
-    ratios = [b / s for s, b in zip(subj, base)]
-    if verbose:
-        for i, (s, b) in enumerate(zip(subj, base)):
-            print(f"{name} round {i}: MPI {b:.4f} s  Grid {s:.4f} s  "
-                  f"ratio {b / s:.3f}")
-    commands = (f"`{shown_dsm_command('dsm_threads', [mode] + args)}` vs "
-                f"`{shown_dsm_command('dsm_mpi', [mode] + args, False)}`")
     scale = 1e3 if unit == "ms" else 1.0
-    return Figure(name, statistics.median(base) * scale,
-                  statistics.median(subj) * scale, ratios, unit,
-                  commands), results
+    figures = []
+    for name, settings, _ in variants:
+        for r in results:
+            if r[name][check_key] != r["mpi"][check_key]:
+                die(f"{mode}: {check_key} differs: Grid ({name}) "
+                    f"{r[name][check_key]}, MPI {r['mpi'][check_key]}")
+        subj = [float(r[name]["seconds"]) for r in results]
+        ratios = [b / s for s, b in zip(subj, base)]
+        if verbose:
+            for i, (s, b) in enumerate(zip(subj, base)):
+                print(f"{name} round {i}: MPI {b:.4f} s  Grid {s:.4f} s  "
+                      f"ratio {b / s:.3f}")
+        commands = (f"`{shown_dsm_command('dsm_threads', argv, True, settings)}`"
+                    f" vs `{shown_dsm_command('dsm_mpi', argv, False)}`")
+        figures.append(Figure(name, statistics.median(base) * scale,
+                              statistics.median(subj) * scale, ratios, unit,
+                              commands))
+    return figures
 
 
 def measure_dsm_pi(bench, build_dir, rounds, verbose, mpirun):
     args = ["--samples", str(DSM_PI_SAMPLES)]
-    figure, _ = measure_versus_mpi("dsm-pi", "pi", args, "hits", bench,
-                                   build_dir, rounds, verbose, mpirun)
+    [figure] = measure_versus_mpi("pi", args, "hits", bench, build_dir,
+                                  rounds, verbose, mpirun,
+                                  [("dsm-pi", (), None)])
     figure.note = (f"{DSM_PI_SAMPLES:,} samples split over 2 threads (home, "
                    "node 1) or 2 ranks, each from its own stream; Grid: wall "
                    "time of main from the first pthread_create to the last "
@@ -1054,43 +1061,17 @@ def measure_dsm_pi(bench, build_dir, rounds, verbose, mpirun):
 def measure_dsm_jacobi(bench, build_dir, rounds, verbose, mpirun):
     """Two figures from the same rounds: Grid's defaults, and with home
     migration (GRID_DSM_MIGRATE=2), each against the MPI version."""
-    threads = need(os.path.join(bench, "dsm_threads"), build_dir)
-    mpi = need(os.path.join(bench, "dsm_mpi"), build_dir)
-    env = mpirun_env()
-    args = ["jacobi"] + DSM_JACOBI_ARGS
-    migrate = ("GRID_DSM_MIGRATE=2",)
-    results = dsm_rounds(rounds, verbose, mpirun, {
-        "grid": (dsm_command(mpirun, threads, args), env,
-                 grid_result("dsm_threads jacobi")),
-        "migrate": (dsm_command(mpirun, threads, args, True, migrate), env,
-                    grid_result("dsm_threads jacobi",
-                                "moved to their writer: node 1")),
-        "mpi": (dsm_command(mpirun, mpi, args, False), env,
-                plain_result("dsm_mpi jacobi")),
-    })
-    for r in results:
-        for kind in ("grid", "migrate"):
-            if r[kind]["checksum"] != r["mpi"]["checksum"]:
-                die(f"jacobi: checksum differs: Grid ({kind}) "
-                    f"{r[kind]['checksum']}, MPI {r['mpi']['checksum']}")
-    base = [float(r["mpi"]["seconds"]) for r in results]
+    figures = measure_versus_mpi(
+        "jacobi", DSM_JACOBI_ARGS, "checksum", bench, build_dir, rounds,
+        verbose, mpirun,
+        [("dsm-jacobi", (), None),
+         ("dsm-jacobi-migrate", ("GRID_DSM_MIGRATE=2",),
+          "moved to their writer: node 1")], unit="ms")
     cells, sweeps = DSM_JACOBI_ARGS[1], DSM_JACOBI_ARGS[3]
-    figures = []
-    for name, kind, settings, what in (
-            ("dsm-jacobi", "grid", (), "every page stays homed at rank 0"),
-            ("dsm-jacobi-migrate", "migrate", migrate,
-             "node 1's halves move to node 1 after its first sweeps")):
-        subj = [float(r[kind]["seconds"]) for r in results]
-        ratios = [b / s for s, b in zip(subj, base)]
-        if verbose:
-            for i, (s, b) in enumerate(zip(subj, base)):
-                print(f"{name} round {i}: MPI {b:.4f} s  Grid {s:.4f} s  "
-                      f"ratio {b / s:.3f}")
-        commands = (f"`{shown_dsm_command('dsm_threads', args, True, settings)}`"
-                    f" vs `{shown_dsm_command('dsm_mpi', args, False)}`")
-        figures.append(Figure(
-            name, statistics.median(base) * 1e3,
-            statistics.median(subj) * 1e3, ratios, "ms",
+    for figure, what in zip(figures, (
+            "every page stays homed at rank 0",
+            "node 1's halves move to node 1 after its first sweeps")):
+        figure.note = (
             f"{cells} cells (two arrays of 1 MiB, main's malloc: {what}), "
             f"{sweeps} sweeps, one thread per rank with a "
             "pthread_barrier_wait after each sweep vs one rank per slice with "
@@ -1099,7 +1080,7 @@ def measure_dsm_jacobi(bench, build_dir, rounds, verbose, mpirun):
             "last join; MPI: rank 0 from a barrier after set-up to the end of "
             "the gather; the MPI run, Grid's default and Grid with migration "
             "alternate in each round; checksums equal to the bit in every "
-            "round; " + commands))
+            "round; " + figure.note)
     return figures
 
 
