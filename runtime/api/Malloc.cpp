@@ -430,6 +430,16 @@ void *allocateForMapping(size_t Size) {
 void *reallocateForMapping(void *P, size_t Size) {
   if (goesHome())
     return grid::dsm::remoteHeap()->reallocate(P, Size);
+  if (grid::dsm::PagesMovedAway.load(std::memory_order_relaxed) &&
+      grid::threads::keepMovedBlock(P)) [[unlikely]] {
+    // A page of it moved to another node: copied, the old block kept.
+    void *Moved = allocateForMapping(Size);
+    if (!Moved)
+      return nullptr;
+    size_t Old = sallocx(P, 0);
+    std::memcpy(Moved, P, Old < Size ? Old : Size);
+    return Moved;
+  }
   int Flags = grid::dsm::heapAllocationFlags() | MALLOCX_ALIGN(PageBytes);
   void *Moved = rallocx(P, Size, Flags);
   if (!Moved && grid::dsm::heapReclaim())

@@ -2515,6 +2515,13 @@ void takeHeldAtExit(double Seconds, threads::SendHeldFn Send) {
 void flushHeldOutput() { remote::flushHeld(false); }
 
 /// A DIR of home's (in the shared heap), on a thread of another node.
+// fread's and fwrite's Size * Count, saturated: a product that wraps would
+// make the buffer look small.
+inline size_t itemsBytes(size_t Size, size_t Count) {
+  size_t Bytes;
+  return __builtin_mul_overflow(Size, Count, &Bytes) ? SIZE_MAX : Bytes;
+}
+
 inline bool remoteDir(DIR *Dir) {
   return remoteCaller() && remote::homeObject(Dir);
 }
@@ -3774,7 +3781,7 @@ GRID_INTERPOSE size_t fwrite(const void *Buf, size_t Size, size_t Count,
                              FILE *F) {
   if (remoteStream(F))
     return remote::fwrite(Buf, Size, Count, F);
-  threads::homeKernelReads(Buf, Size * Count);
+  threads::homeKernelReads(Buf, itemsBytes(Size, Count));
   return REAL(fwrite)(Buf, Size, Count, F);
 }
 
@@ -3782,7 +3789,7 @@ GRID_INTERPOSE size_t fwrite_unlocked(const void *Buf, size_t Size,
                                       size_t Count, FILE *F) {
   if (remoteStream(F))
     return remote::fwrite(Buf, Size, Count, F);
-  threads::homeKernelReads(Buf, Size * Count);
+  threads::homeKernelReads(Buf, itemsBytes(Size, Count));
   return REAL(fwrite_unlocked)(Buf, Size, Count, F);
 }
 
@@ -3943,7 +3950,7 @@ GRID_INTERPOSE int __vdprintf_chk(int Fd, int Flag, const char *Format,
 GRID_INTERPOSE size_t fread(void *Buf, size_t Size, size_t Count, FILE *F) {
   if (remoteStream(F))
     return remote::fread(Buf, Size, Count, F);
-  threads::homeKernelWrites(Buf, Size * Count);
+  threads::homeKernelWrites(Buf, itemsBytes(Size, Count));
   return REAL(fread)(Buf, Size, Count, F);
 }
 
@@ -3951,7 +3958,7 @@ GRID_INTERPOSE size_t fread_unlocked(void *Buf, size_t Size, size_t Count,
                                      FILE *F) {
   if (remoteStream(F))
     return remote::fread(Buf, Size, Count, F);
-  threads::homeKernelWrites(Buf, Size * Count);
+  threads::homeKernelWrites(Buf, itemsBytes(Size, Count));
   return REAL(fread_unlocked)(Buf, Size, Count, F);
 }
 
@@ -3959,7 +3966,7 @@ GRID_INTERPOSE size_t __fread_chk(void *Buf, size_t BufBytes, size_t Size,
                                   size_t Count, FILE *F) {
   if (remoteStream(F) && (!Size || Count <= BufBytes / Size))
     return remote::fread(Buf, Size, Count, F);
-  threads::homeKernelWrites(Buf, Size * Count);
+  threads::homeKernelWrites(Buf, itemsBytes(Size, Count));
   return REAL(__fread_chk)(Buf, BufBytes, Size, Count, F);
 }
 
@@ -3967,7 +3974,7 @@ GRID_INTERPOSE size_t __fread_unlocked_chk(void *Buf, size_t BufBytes,
                                            size_t Size, size_t Count, FILE *F) {
   if (remoteStream(F) && (!Size || Count <= BufBytes / Size))
     return remote::fread(Buf, Size, Count, F);
-  threads::homeKernelWrites(Buf, Size * Count);
+  threads::homeKernelWrites(Buf, itemsBytes(Size, Count));
   return REAL(__fread_unlocked_chk)(Buf, BufBytes, Size, Count, F);
 }
 

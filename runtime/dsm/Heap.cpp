@@ -257,7 +257,14 @@ size_t heapMetadataBytes() { return refreshedStat("stats.metadata"); }
 bool heapPageOfOneBlock(const void *Page) {
   // jemalloc 5.3: the extent of the pointer, {nfree, nregs, size}; an
   // interior page of a large extent (not in jemalloc's map) gives zeros,
-  // its first and last pages one region.
+  // its first and last pages one region. The look-up assumes the map has
+  // a leaf for the pointer's GiB of address space, and dereferences null
+  // where it has none (helper-47: a page inside a 2.2 GiB block): only
+  // the heap's first GiB is sure to have one (the first extent's).
+  auto A = reinterpret_cast<uintptr_t>(Page);
+  if (A < HeapBegin || A - HeapBegin >= (size_t(1) << 30) ||
+      HeapBegin % (size_t(1) << 30) != 0)
+    return false;
   size_t Out[3] = {0, 0, 0};
   size_t OutBytes = sizeof Out;
   const void *In[1] = {Page};

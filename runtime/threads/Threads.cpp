@@ -689,9 +689,21 @@ void touchAbsent(const void *P, size_t Bytes, bool Write) {
       !TheJob->Space->contains(P))
     return;
   unsigned Me = TheJob->Space->rank();
-  for (uintptr_t Page = A / PageBytes; Page * PageBytes < A + Bytes; ++Page) {
+  auto [OwnLow, OwnHigh] = TheJob->Space->stackPart();
+  uintptr_t OwnEnd = reinterpret_cast<uintptr_t>(OwnHigh),
+            OwnBegin = OwnEnd - dsm::SliceBytes;
+  (void)OwnLow;
+  uintptr_t End = Bytes > UINTPTR_MAX - A ? UINTPTR_MAX : A + Bytes;
+  bool Moved = dsm::PagesMovedAway.load(std::memory_order_relaxed);
+  for (uintptr_t Page = A / PageBytes; Page * PageBytes < End; ++Page) {
     auto *B = reinterpret_cast<char *>(std::max(A, Page * PageBytes));
-    if (!TheJob->Space->contains(B) || TheJob->Space->dataHomeOf(Page) == Me)
+    if (!TheJob->Space->contains(B))
+      break; // the range and the globals are apart: the rest is outside
+    if (!Moved && Page * PageBytes >= OwnBegin && Page * PageBytes < OwnEnd) {
+      Page = OwnEnd / PageBytes - 1; // this rank's own slice: all here
+      continue;
+    }
+    if (TheJob->Space->dataHomeOf(Page) == Me)
       continue;
     if (Write)
       __atomic_fetch_add(B, 0, __ATOMIC_RELAXED);
