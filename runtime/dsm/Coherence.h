@@ -250,7 +250,7 @@ private:
   std::deque<size_t> Fetched; // in fetch order, for eviction (may hold stale)
   std::vector<size_t> Dirty;  // pages with a twin (sorted by release)
   unsigned MoveAfter = 0;
-  // Pages of other homes by how many releases rewrote most of them (until
+  // Pages of other homes by how many releases changed an eighth of them (until
   // asked for; cleared past MaxRewrites entries).
   std::unordered_map<size_t, uint8_t> Rewrites;
   static constexpr size_t MaxRewrites = size_t(1) << 16;

@@ -277,8 +277,11 @@ public:
         // Only a page of one large block moves: a slab of small objects
         // may hold home's own (its loop's, MPI's), which home's runtime
         // threads could not reach once the page had gone.
+        // At most MaxMovePages at once: their contents travel in one
+        // message (the rest are asked for again, two releases later).
         if ((Entry & ClaimBit) && Me == 0 && Source > 0 && S->movable(Page) &&
-            MoveAfter > 0 && dsm::heapPageOfOneBlock(S->address(Page)))
+            MoveAfter > 0 && Asked.size() < MaxMovePages &&
+            dsm::heapPageOfOneBlock(S->address(Page)))
           Asked.push_back(Page);
       } while (R.more());
       if (Asked.empty())
@@ -603,11 +606,12 @@ private:
   int OffAcks = 0;
   // Home migration: a diff's page number with this bit asks for the page.
   static constexpr uint64_t ClaimBit = uint64_t(1) << 63;
-  size_t Claimed = SIZE_MAX;       // under the cache's lock
-  std::vector<Grant> Granted;      // under Mutex
-  std::condition_variable Settled; // with Mutex: pages arrived
-  std::map<uint64_t, Move> Moves;  // home's loop
-  uint64_t NextMove = 0;           // home's loop
+  static constexpr size_t MaxMovePages = 4096; // 16 MiB, below MaxMessage
+  size_t Claimed = SIZE_MAX;                   // under the cache's lock
+  std::vector<Grant> Granted;                  // under Mutex
+  std::condition_variable Settled;             // with Mutex: pages arrived
+  std::map<uint64_t, Move> Moves;              // home's loop
+  uint64_t NextMove = 0;                       // home's loop
   std::atomic<uint64_t> MovedTo[dsm::MaxRanks] = {};
   std::vector<size_t> Moved; // under Mutex
   std::atomic<uint64_t> KeptBytes{0};
