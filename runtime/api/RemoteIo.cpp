@@ -2515,6 +2515,23 @@ void takeHeldAtExit(double Seconds, threads::SendHeldFn Send) {
 void flushHeldOutput() { remote::flushHeld(false); }
 
 /// A DIR of home's (in the shared heap), on a thread of another node.
+// A descriptor call of a thread at home whose buffer may hold pages that
+// moved to another node (home migration): Touch brings them in first
+// (threads::homeKernel*), and again if another thread of home dropped one
+// at its acquire before the kernel reached it. The kernel then failed with
+// EFAULT having moved nothing (a pipe keeps its data, a file its offset),
+// so the call is made again, a few times at most.
+template <typename TouchFn, typename CallFn>
+auto homeKernelCall(TouchFn &&Touch, CallFn &&Call) {
+  for (int Try = 0;; ++Try) {
+    Touch();
+    auto Result = Call();
+    if (Result != -1 || errno != EFAULT || Try == 7 ||
+        !dsm::PagesMovedAway.load(std::memory_order_relaxed))
+      return Result;
+  }
+}
+
 // fread's and fwrite's Size * Count, saturated: a product that wraps would
 // make the buffer look small.
 inline size_t itemsBytes(size_t Size, size_t Count) {
@@ -2615,45 +2632,46 @@ GRID_INTERPOSE int close(int Fd) {
 GRID_INTERPOSE ssize_t read(int Fd, void *Buf, size_t Bytes) {
   if (remoteCaller())
     return remote::read(Fd, Buf, Bytes);
-  threads::homeKernelWrites(Buf, Bytes);
-  return REAL(read)(Fd, Buf, Bytes);
+  return homeKernelCall([&] { threads::homeKernelWrites(Buf, Bytes); },
+                        [&] { return REAL(read)(Fd, Buf, Bytes); });
 }
 
 GRID_INTERPOSE ssize_t __read_chk(int Fd, void *Buf, size_t Bytes,
                                   size_t BufBytes) {
   if (remoteCaller() && Bytes <= BufBytes)
     return remote::read(Fd, Buf, Bytes);
-  threads::homeKernelWrites(Buf, Bytes);
-  return REAL(__read_chk)(Fd, Buf, Bytes, BufBytes);
+  return homeKernelCall(
+      [&] { threads::homeKernelWrites(Buf, Bytes); },
+      [&] { return REAL(__read_chk)(Fd, Buf, Bytes, BufBytes); });
 }
 
 GRID_INTERPOSE ssize_t write(int Fd, const void *Buf, size_t Bytes) {
   if (remoteCaller())
     return remote::write(Fd, Buf, Bytes);
-  threads::homeKernelReads(Buf, Bytes);
-  return REAL(write)(Fd, Buf, Bytes);
+  return homeKernelCall([&] { threads::homeKernelReads(Buf, Bytes); },
+                        [&] { return REAL(write)(Fd, Buf, Bytes); });
 }
 
 GRID_INTERPOSE ssize_t readv(int Fd, const struct iovec *Iov, int Count) {
   if (remoteCaller())
     return remote::readv(Fd, Iov, Count);
-  threads::homeKernelWritesIov(Iov, Count);
-  return REAL(readv)(Fd, Iov, Count);
+  return homeKernelCall([&] { threads::homeKernelWritesIov(Iov, Count); },
+                        [&] { return REAL(readv)(Fd, Iov, Count); });
 }
 
 GRID_INTERPOSE ssize_t writev(int Fd, const struct iovec *Iov, int Count) {
   if (remoteCaller())
     return remote::writev(Fd, Iov, Count);
-  threads::homeKernelReadsIov(Iov, Count);
-  return REAL(writev)(Fd, Iov, Count);
+  return homeKernelCall([&] { threads::homeKernelReadsIov(Iov, Count); },
+                        [&] { return REAL(writev)(Fd, Iov, Count); });
 }
 
 GRID_INTERPOSE ssize_t pread(int Fd, void *Buf, size_t Bytes, off_t Offset) {
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::read(Fd, Buf, Bytes, Offset);
-  threads::homeKernelWrites(Buf, Bytes);
-  return REAL(pread)(Fd, Buf, Bytes, Offset);
+  return homeKernelCall([&] { threads::homeKernelWrites(Buf, Bytes); },
+                        [&] { return REAL(pread)(Fd, Buf, Bytes, Offset); });
 }
 
 GRID_INTERPOSE ssize_t pread64(int Fd, void *Buf, size_t Bytes,
@@ -2661,24 +2679,26 @@ GRID_INTERPOSE ssize_t pread64(int Fd, void *Buf, size_t Bytes,
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::read(Fd, Buf, Bytes, Offset);
-  threads::homeKernelWrites(Buf, Bytes);
-  return REAL(pread64)(Fd, Buf, Bytes, Offset);
+  return homeKernelCall([&] { threads::homeKernelWrites(Buf, Bytes); },
+                        [&] { return REAL(pread64)(Fd, Buf, Bytes, Offset); });
 }
 
 GRID_INTERPOSE ssize_t __pread_chk(int Fd, void *Buf, size_t Bytes,
                                    off_t Offset, size_t BufBytes) {
   if (remoteCaller() && Bytes <= BufBytes)
     return remote::read(Fd, Buf, Bytes, Offset);
-  threads::homeKernelWrites(Buf, Bytes);
-  return REAL(__pread_chk)(Fd, Buf, Bytes, Offset, BufBytes);
+  return homeKernelCall(
+      [&] { threads::homeKernelWrites(Buf, Bytes); },
+      [&] { return REAL(__pread_chk)(Fd, Buf, Bytes, Offset, BufBytes); });
 }
 
 GRID_INTERPOSE ssize_t __pread64_chk(int Fd, void *Buf, size_t Bytes,
                                      off64_t Offset, size_t BufBytes) {
   if (remoteCaller() && Bytes <= BufBytes)
     return remote::read(Fd, Buf, Bytes, Offset);
-  threads::homeKernelWrites(Buf, Bytes);
-  return REAL(__pread64_chk)(Fd, Buf, Bytes, Offset, BufBytes);
+  return homeKernelCall(
+      [&] { threads::homeKernelWrites(Buf, Bytes); },
+      [&] { return REAL(__pread64_chk)(Fd, Buf, Bytes, Offset, BufBytes); });
 }
 
 GRID_INTERPOSE ssize_t pwrite(int Fd, const void *Buf, size_t Bytes,
@@ -2686,8 +2706,8 @@ GRID_INTERPOSE ssize_t pwrite(int Fd, const void *Buf, size_t Bytes,
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::write(Fd, Buf, Bytes, Offset);
-  threads::homeKernelReads(Buf, Bytes);
-  return REAL(pwrite)(Fd, Buf, Bytes, Offset);
+  return homeKernelCall([&] { threads::homeKernelReads(Buf, Bytes); },
+                        [&] { return REAL(pwrite)(Fd, Buf, Bytes, Offset); });
 }
 
 GRID_INTERPOSE ssize_t pwrite64(int Fd, const void *Buf, size_t Bytes,
@@ -2695,8 +2715,8 @@ GRID_INTERPOSE ssize_t pwrite64(int Fd, const void *Buf, size_t Bytes,
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::write(Fd, Buf, Bytes, Offset);
-  threads::homeKernelReads(Buf, Bytes);
-  return REAL(pwrite64)(Fd, Buf, Bytes, Offset);
+  return homeKernelCall([&] { threads::homeKernelReads(Buf, Bytes); },
+                        [&] { return REAL(pwrite64)(Fd, Buf, Bytes, Offset); });
 }
 
 GRID_INTERPOSE off_t lseek(int Fd, off_t Offset, int Whence) noexcept {
@@ -3429,8 +3449,8 @@ GRID_INTERPOSE ssize_t preadv(int Fd, const struct iovec *Iov, int Count,
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::readv(Fd, Iov, Count, Offset);
-  threads::homeKernelWritesIov(Iov, Count);
-  return REAL(preadv)(Fd, Iov, Count, Offset);
+  return homeKernelCall([&] { threads::homeKernelWritesIov(Iov, Count); },
+                        [&] { return REAL(preadv)(Fd, Iov, Count, Offset); });
 }
 
 GRID_INTERPOSE ssize_t preadv64(int Fd, const struct iovec *Iov, int Count,
@@ -3438,8 +3458,8 @@ GRID_INTERPOSE ssize_t preadv64(int Fd, const struct iovec *Iov, int Count,
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::readv(Fd, Iov, Count, Offset);
-  threads::homeKernelWritesIov(Iov, Count);
-  return REAL(preadv64)(Fd, Iov, Count, Offset);
+  return homeKernelCall([&] { threads::homeKernelWritesIov(Iov, Count); },
+                        [&] { return REAL(preadv64)(Fd, Iov, Count, Offset); });
 }
 
 GRID_INTERPOSE ssize_t pwritev(int Fd, const struct iovec *Iov, int Count,
@@ -3447,8 +3467,8 @@ GRID_INTERPOSE ssize_t pwritev(int Fd, const struct iovec *Iov, int Count,
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::writev(Fd, Iov, Count, Offset);
-  threads::homeKernelReadsIov(Iov, Count);
-  return REAL(pwritev)(Fd, Iov, Count, Offset);
+  return homeKernelCall([&] { threads::homeKernelReadsIov(Iov, Count); },
+                        [&] { return REAL(pwritev)(Fd, Iov, Count, Offset); });
 }
 
 GRID_INTERPOSE ssize_t pwritev64(int Fd, const struct iovec *Iov, int Count,
@@ -3456,8 +3476,9 @@ GRID_INTERPOSE ssize_t pwritev64(int Fd, const struct iovec *Iov, int Count,
   if (remoteCaller())
     return Offset < 0 ? (errno = EINVAL, -1)
                       : remote::writev(Fd, Iov, Count, Offset);
-  threads::homeKernelReadsIov(Iov, Count);
-  return REAL(pwritev64)(Fd, Iov, Count, Offset);
+  return homeKernelCall(
+      [&] { threads::homeKernelReadsIov(Iov, Count); },
+      [&] { return REAL(pwritev64)(Fd, Iov, Count, Offset); });
 }
 
 GRID_INTERPOSE int futimens(int Fd, const struct timespec Times[2]) noexcept {
@@ -4466,32 +4487,36 @@ GRID_INTERPOSE ssize_t preadv2(int Fd, const struct iovec *Iov, int Count,
                                off_t Offset, int Flags) {
   if (remoteCaller())
     return remote::readv(Fd, Iov, Count, Offset, {true, Flags});
-  threads::homeKernelWritesIov(Iov, Count);
-  return REAL(preadv2)(Fd, Iov, Count, Offset, Flags);
+  return homeKernelCall(
+      [&] { threads::homeKernelWritesIov(Iov, Count); },
+      [&] { return REAL(preadv2)(Fd, Iov, Count, Offset, Flags); });
 }
 
 GRID_INTERPOSE ssize_t preadv64v2(int Fd, const struct iovec *Iov, int Count,
                                   off64_t Offset, int Flags) {
   if (remoteCaller())
     return remote::readv(Fd, Iov, Count, Offset, {true, Flags});
-  threads::homeKernelWritesIov(Iov, Count);
-  return REAL(preadv64v2)(Fd, Iov, Count, Offset, Flags);
+  return homeKernelCall(
+      [&] { threads::homeKernelWritesIov(Iov, Count); },
+      [&] { return REAL(preadv64v2)(Fd, Iov, Count, Offset, Flags); });
 }
 
 GRID_INTERPOSE ssize_t pwritev2(int Fd, const struct iovec *Iov, int Count,
                                 off_t Offset, int Flags) {
   if (remoteCaller())
     return remote::writev(Fd, Iov, Count, Offset, {true, Flags});
-  threads::homeKernelReadsIov(Iov, Count);
-  return REAL(pwritev2)(Fd, Iov, Count, Offset, Flags);
+  return homeKernelCall(
+      [&] { threads::homeKernelReadsIov(Iov, Count); },
+      [&] { return REAL(pwritev2)(Fd, Iov, Count, Offset, Flags); });
 }
 
 GRID_INTERPOSE ssize_t pwritev64v2(int Fd, const struct iovec *Iov, int Count,
                                    off64_t Offset, int Flags) {
   if (remoteCaller())
     return remote::writev(Fd, Iov, Count, Offset, {true, Flags});
-  threads::homeKernelReadsIov(Iov, Count);
-  return REAL(pwritev64v2)(Fd, Iov, Count, Offset, Flags);
+  return homeKernelCall(
+      [&] { threads::homeKernelReadsIov(Iov, Count); },
+      [&] { return REAL(pwritev64v2)(Fd, Iov, Count, Offset, Flags); });
 }
 
 GRID_INTERPOSE int futimes(int Fd, const struct timeval Times[2]) noexcept {
