@@ -112,13 +112,29 @@ inline void *allocate(size_t Size, size_t Align, bool Zero) {
   grid::dsm::remoteHeap()->deallocate(P);
 }
 
+// A block with a page that moved to another node (home migration): never
+// given back to jemalloc (threads::keepMovedBlock).
+inline bool keptForMovedPages(void *P) {
+  return grid::dsm::PagesMovedAway.load(std::memory_order_relaxed) &&
+         grid::threads::keepMovedBlock(P);
+}
+
+// Moved, a new block, given P's contents (as many of Size bytes as P
+// holds); null if there was no new block.
+void *copiedFrom(void *P, void *Moved, size_t Size) {
+  if (Moved) {
+    size_t Old = sallocx(P, 0);
+    std::memcpy(Moved, P, Old < Size ? Old : Size);
+  }
+  return Moved;
+}
+
 inline void deallocate(void *P) {
   if (!P)
     return;
   if (goesHome()) [[unlikely]]
     return deallocateAtHome(P);
-  if (grid::dsm::PagesMovedAway.load(std::memory_order_relaxed) &&
-      grid::threads::keepMovedBlock(P)) [[unlikely]]
+  if (keptForMovedPages(P)) [[unlikely]]
     return;
   dallocx(P, grid::dsm::heapOlderThanBinding(P) ? MALLOCX_TCACHE_NONE : 0);
 }
@@ -139,25 +155,13 @@ void *reallocate(void *P, size_t Size) {
   if (grid::dsm::heapOlderThanBinding(P)) [[unlikely]] {
     // Memory from before the heap was bound: growing it in place would keep
     // a live object outside the range, so it moves in.
-    void *Moved = allocate(Size, 0, false);
-    if (!Moved)
-      return nullptr;
-    size_t Old = sallocx(P, 0);
-    std::memcpy(Moved, P, Old < Size ? Old : Size);
-    dallocx(P, MALLOCX_TCACHE_NONE);
+    void *Moved = copiedFrom(P, allocate(Size, 0, false), Size);
+    if (Moved)
+      dallocx(P, MALLOCX_TCACHE_NONE);
     return Moved;
   }
-  if (grid::dsm::PagesMovedAway.load(std::memory_order_relaxed) &&
-      grid::threads::keepMovedBlock(P)) [[unlikely]] {
-    // A page of it moved to another node: copied (through the DSM), and
-    // the old block kept (deallocate).
-    void *Moved = allocate(Size, 0, false);
-    if (!Moved)
-      return nullptr;
-    size_t Old = sallocx(P, 0);
-    std::memcpy(Moved, P, Old < Size ? Old : Size);
-    return Moved;
-  }
+  if (keptForMovedPages(P)) [[unlikely]] // copied through the DSM, kept
+    return copiedFrom(P, allocate(Size, 0, false), Size);
   int Flags = grid::dsm::heapAllocationFlags();
   void *Moved = rallocx(P, Size, Flags);
   if (!Moved && grid::dsm::heapReclaim()) [[unlikely]]
@@ -430,16 +434,8 @@ void *allocateForMapping(size_t Size) {
 void *reallocateForMapping(void *P, size_t Size) {
   if (goesHome())
     return grid::dsm::remoteHeap()->reallocate(P, Size);
-  if (grid::dsm::PagesMovedAway.load(std::memory_order_relaxed) &&
-      grid::threads::keepMovedBlock(P)) [[unlikely]] {
-    // A page of it moved to another node: copied, the old block kept.
-    void *Moved = allocateForMapping(Size);
-    if (!Moved)
-      return nullptr;
-    size_t Old = sallocx(P, 0);
-    std::memcpy(Moved, P, Old < Size ? Old : Size);
-    return Moved;
-  }
+  if (keptForMovedPages(P)) [[unlikely]] // copied through the DSM, kept
+    return copiedFrom(P, allocateForMapping(Size), Size);
   int Flags = grid::dsm::heapAllocationFlags() | MALLOCX_ALIGN(PageBytes);
   void *Moved = rallocx(P, Size, Flags);
   if (!Moved && grid::dsm::heapReclaim())

@@ -282,8 +282,6 @@ bool Space::startMoving(size_t Page, unsigned Node) {
 }
 
 void Space::setDataHome(size_t Page, unsigned Node, bool Moving) {
-  if (Rank == 0 && Node != 0)
-    PagesMovedAway.store(true, std::memory_order_relaxed);
   if (std::atomic<uint16_t> *M = moveOf(Page))
     M->store(static_cast<uint16_t>((Moving ? OnItsWay : Arrived) | Node),
              std::memory_order_release);

@@ -179,26 +179,10 @@ public:
   }
 
   void flushDiffs() override {
-    std::unique_lock<std::mutex> WinLock(WinMutex);
-    for (auto &[Home, Batch] : Batches) {
-      {
-        std::lock_guard<std::mutex> Lock(Mutex);
-        ++Unacked;
-      }
-      Loop.post([this, Home = Home, Body = Batch.body()]() mutable {
-        Loop.send(static_cast<int>(Home), std::move(Body));
-      });
+    {
+      std::lock_guard<std::mutex> WinLock(WinMutex);
+      sendDiffsLocked();
     }
-    Batches.clear();
-    if (!Puts.empty()) {
-      if (!Win || !Win->flush())
-        core::fatal("grid",
-                    "writes to memory shared with other nodes could not be "
-                    "completed (MPI_Win_flush failed)",
-                    "");
-      Puts.clear();
-    }
-    WinLock.unlock();
     std::unique_lock<std::mutex> Lock(Mutex);
     Acked.wait(Lock, [this] { return Unacked == 0; });
   }
@@ -312,23 +296,11 @@ public:
       unsigned Node = R.u32();
       std::vector<size_t> Pages = pagesOf(R);
       {
-        // Puts already made complete now, and diffs a release under way
-        // batched go now (its flushDiffs waits for their acknowledgements);
+        // What a release under way has put is completed now, and what it
+        // batched is posted (its flushDiffs waits for the acknowledgements);
         // later calls see the pages move.
         std::lock_guard<std::mutex> Lock(WinMutex);
-        if (Win && !Puts.empty()) {
-          if (!Win->flush())
-            core::fatal("grid", "MPI_Win_flush failed", "");
-          Puts.clear();
-        }
-        for (auto &[Home, Batch] : Batches) {
-          {
-            std::lock_guard<std::mutex> Count(Mutex);
-            ++Unacked;
-          }
-          Loop.send(static_cast<int>(Home), Batch.body());
-        }
-        Batches.clear();
+        sendDiffsLocked();
         for (size_t Page : Pages)
           S->setDataHome(Page, Node, /*Moving=*/true);
       }
@@ -418,6 +390,29 @@ public:
   }
 
 private:
+  // Under WinMutex: posts the batched diffs (each acknowledged, Unacked)
+  // and completes the puts.
+  void sendDiffsLocked() {
+    for (auto &[Home, Batch] : Batches) {
+      {
+        std::lock_guard<std::mutex> Lock(Mutex);
+        ++Unacked;
+      }
+      Loop.post([this, Home = Home, Body = Batch.body()]() mutable {
+        Loop.send(static_cast<int>(Home), std::move(Body));
+      });
+    }
+    Batches.clear();
+    if (!Puts.empty()) {
+      if (!Win || !Win->flush())
+        core::fatal("grid",
+                    "writes to memory shared with other nodes could not be "
+                    "completed (MPI_Win_flush failed)",
+                    "");
+      Puts.clear();
+    }
+  }
+
   // A rank's window holds its own slice (and home's, the globals), and an
   // agent's also home's heap, for the pages that moved to it.
   bool oneSided(unsigned Home, size_t Page) const {
@@ -2284,7 +2279,7 @@ bool keepMovedBlock(void *P) {
   size_t Bytes = malloc_usable_size(P);
   auto A = reinterpret_cast<uintptr_t>(P);
   for (uintptr_t Page = A / PageBytes; Page * PageBytes < A + Bytes; ++Page)
-    if (TheJob->Space->moving(Page) || TheJob->Space->dataHomeOf(Page) != 0) {
+    if (TheJob->Space->dataHomeOf(Page) != 0) { // moved, or on its way
       TheJob->Store.noteKept(Bytes);
       return true;
     }
