@@ -6,7 +6,9 @@
 //    program's view has no access, then opened: nobody sees half a page;
 //  - release closes a written page to writes (read-only) before it diffs it:
 //    a write made meanwhile faults, waits for the cache's lock, and takes a
-//    new twin, instead of slipping between the diff and the close.
+//    new twin, instead of slipping between the diff and the close. On a
+//    node with one thread of the program (setSolo) nothing else writes, so
+//    the lock page is diffed open and its twin renewed.
 // Every step runs under the cache's mutex; the fault path takes it from the
 // faulting thread, which never holds it already (the runtime touches the
 // shared range under the lock only through the writable alias, or pages it
@@ -146,19 +148,9 @@ void forEachRun(const std::vector<size_t> &Sorted, Fn &&Run) {
 
 void NodeCache::releaseLocked() {
   bool Sent = false;
-  // No write may slip past a diff: every written page is read-only first,
-  // runs of neighbours in one call.
-  std::sort(Dirty.begin(), Dirty.end());
-  forEachRun(Dirty, [&](size_t First, size_t Count) {
-    View.protectRun(First, Count, Access::Read);
-  });
-  for (size_t Page : Dirty) {
-    PageState &P = Pages[Page];
-    P.Now = Access::Read;
-    std::string Diff = makeDiff(P.Twin.get(), View.writable(Page));
-    P.Twin.reset();
+  auto Send = [&](size_t Page, const std::string &Diff) {
     if (Diff.empty())
-      continue;
+      return;
     if (MoveAfter && Diff.size() >= PageSize / 8 && Homes.claimable(Page)) {
       if (Rewrites.size() >= MaxRewrites)
         Rewrites.clear();
@@ -172,8 +164,38 @@ void NodeCache::releaseLocked() {
     Sent = true;
     ++Counts.Diffs;
     Counts.DiffBytes += Diff.size();
+  };
+  // The lock page kept open (setSolo) is diffed in place: no other thread
+  // can write it meanwhile, and its twin becomes what was sent.
+  std::sort(Dirty.begin(), Dirty.end());
+  bool KeepOpen = false;
+  if (Kept != SIZE_MAX && keptOpen(Kept)) {
+    auto It = std::lower_bound(Dirty.begin(), Dirty.end(), Kept);
+    KeepOpen = It != Dirty.end() && *It == Kept;
+    if (KeepOpen)
+      Dirty.erase(It);
+  }
+  // No write may slip past a diff: every other written page is read-only
+  // first, runs of neighbours in one call.
+  forEachRun(Dirty, [&](size_t First, size_t Count) {
+    View.protectRun(First, Count, Access::Read);
+  });
+  for (size_t Page : Dirty) {
+    PageState &P = Pages[Page];
+    P.Now = Access::Read;
+    std::string Diff = makeDiff(P.Twin.get(), View.writable(Page));
+    P.Twin.reset();
+    Send(Page, Diff);
   }
   Dirty.clear();
+  if (KeepOpen) {
+    PageState &P = Pages[Kept];
+    std::string Diff = makeDiff(P.Twin.get(), View.writable(Kept));
+    if (!Diff.empty())
+      std::memcpy(P.Twin.get(), View.writable(Kept), PageSize);
+    Dirty.push_back(Kept);
+    Send(Kept, Diff);
+  }
   if (Sent) {
     Homes.flushDiffs();
     adoptLocked();
@@ -203,6 +225,7 @@ void NodeCache::adoptLocked() {
     for (size_t K = 0; K < Count; ++K) {
       std::memcpy(Staged + K * PageSize, Granted[I + K].Contents.data(),
                   PageSize);
+      forgetKept(First + K);
       Pages.erase(First + K);
     }
     if (Count > 1)
@@ -219,6 +242,22 @@ void NodeCache::setMoveAfter(unsigned Releases) {
   MoveAfter = std::min(Releases, 255u);
 }
 
+void NodeCache::setSolo(bool On) {
+  std::lock_guard<std::mutex> Lock(Mutex);
+  Solo = On;
+  // A page kept open stays open with its twin among the written pages: the
+  // next release write-protects and diffs it as any other.
+  if (!On)
+    Kept = SIZE_MAX;
+}
+
+void NodeCache::forgetKept(size_t Page) {
+  if (Page != Kept)
+    return;
+  Dirty.erase(std::remove(Dirty.begin(), Dirty.end(), Page), Dirty.end());
+  Kept = SIZE_MAX;
+}
+
 void NodeCache::release() {
   std::lock_guard<std::mutex> Lock(Mutex);
   releaseLocked();
@@ -226,24 +265,56 @@ void NodeCache::release() {
 
 void NodeCache::acquire(size_t Prefetch) {
   std::lock_guard<std::mutex> Lock(Mutex);
-  dropLocked();
-  if (Prefetch != SIZE_MAX)
-    faultLocked(Prefetch, /*Write=*/true, /*MaxRun=*/1);
+  if (Prefetch != SIZE_MAX && keptOpen(Prefetch)) {
+    // The same lock again: its page is fetched into place, open all along;
+    // dropping it and placing it anew would cost two changes of the page
+    // tables (and their TLB shootdowns) for the same result.
+    dropLocked(Prefetch);
+    if (keptOpen(Prefetch)) { // not granted to this node by the release
+      if (!Fresh)
+        Fresh.reset(new std::byte[PageSize]);
+      Homes.fetch(Prefetch, Fresh.get());
+      std::memcpy(View.writable(Prefetch), Fresh.get(), PageSize);
+      std::memcpy(Pages[Prefetch].Twin.get(), Fresh.get(), PageSize);
+      ++Counts.Fetches;
+      ++Counts.InPlace;
+      return;
+    }
+  } else {
+    dropLocked();
+  }
+  if (Prefetch == SIZE_MAX)
+    return;
+  faultLocked(Prefetch, /*Write=*/true, /*MaxRun=*/1);
+  auto It = Pages.find(Prefetch);
+  if (Solo && It != Pages.end() && It->second.Twin)
+    Kept = Prefetch;
 }
 
-void NodeCache::dropLocked() {
+void NodeCache::dropLocked(size_t Keep) {
   releaseLocked();
   std::vector<size_t> Dropped;
   Dropped.reserve(Pages.size());
   for (auto &[Page, P] : Pages)
-    Dropped.push_back(Page);
+    if (Page != Keep)
+      Dropped.push_back(Page);
   std::sort(Dropped.begin(), Dropped.end());
   forEachRun(Dropped, [&](size_t First, size_t Count) {
     View.protectRun(First, Count, Access::None);
   });
   Counts.Invalidated += Dropped.size();
-  Pages.clear();
   Fetched.clear();
+  if (Pages.count(Keep)) {
+    for (size_t Page : Dropped)
+      Pages.erase(Page);
+    Fetched.push_back(Keep);
+  } else {
+    Pages.clear();
+  }
+  if (Kept != Keep) {
+    Kept = SIZE_MAX;
+    Dirty.clear(); // held the kept page at most (releaseLocked)
+  }
 }
 
 void NodeCache::invalidate(size_t First, size_t Count) {
@@ -260,6 +331,7 @@ void NodeCache::invalidate(size_t First, size_t Count) {
     if (It == Pages.end())
       continue;
     View.protect(Page, Access::None);
+    forgetKept(Page);
     Pages.erase(It);
     ++Counts.Invalidated;
   }
@@ -295,7 +367,14 @@ CacheCounts NodeCache::counts() const {
 
 bool NodeCache::written() const {
   std::lock_guard<std::mutex> Lock(Mutex);
-  return !Dirty.empty();
+  for (size_t Page : Dirty) {
+    // The page kept open has a twin all along: written if it differs.
+    auto It = Pages.find(Page);
+    if (!keptOpen(Page) || It == Pages.end() ||
+        std::memcmp(It->second.Twin.get(), View.writable(Page), PageSize) != 0)
+      return true;
+  }
+  return false;
 }
 
 size_t NodeCache::cachedPages() const {
@@ -310,7 +389,7 @@ size_t NodeCache::metadataBytes() const {
   size_t Bytes =
       Pages.size() * (sizeof(size_t) + sizeof(PageState) + 2 * sizeof(void *)) +
       Pages.bucket_count() * sizeof(void *) + Fetched.size() * sizeof(size_t) +
-      Dirty.size() * PageSize +
+      Dirty.size() * PageSize + (Fresh ? PageSize : 0) +
       Rewrites.size() * (sizeof(size_t) + 1 + 2 * sizeof(void *)) +
       Rewrites.bucket_count() * sizeof(void *);
   return Bytes;

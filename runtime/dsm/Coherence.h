@@ -158,6 +158,7 @@ struct CacheCounts {
   uint64_t Evicted = 0;     // clean pages dropped to stay within the bound
   uint64_t Claims = 0;      // pages asked of their home (home migration)
   uint64_t Adopted = 0;     // of which granted: now this node's home pages
+  uint64_t InPlace = 0;     // lock pages kept open and fetched in place
 };
 
 class NodeCache {
@@ -214,6 +215,15 @@ public:
   /// (half a page waited for the fourth sweep of a smooth stencil, whose
   /// early sweeps change few bytes of each double).
   void setMoveAfter(unsigned Releases);
+  /// Whether this node runs one thread of the program at most (an agent
+  /// with one remote thread): then nothing can write a cached page while
+  /// the cache works on it, and the page of the lock last taken stays open
+  /// across releases, its twin renewed instead of the page write-protected,
+  /// and is fetched again in place at the next acquire of that lock,
+  /// neither dropped nor placed anew (docs/design/dsm.md, one thread on a
+  /// node). Off by default; the caller turns it off before a second thread
+  /// of the program starts on the node.
+  void setSolo(bool On);
 
   /// Waits (at most Limit) until no thread is inside the cache, e.g. a
   /// fault in progress. True if none was by then.
@@ -228,7 +238,8 @@ private:
     std::unique_ptr<std::byte[]> Twin; // while written since the last release
   };
   void releaseLocked();
-  void dropLocked(); // acquire's release and drop
+  /// Acquire's release and drop: of every cached page but Keep.
+  void dropLocked(size_t Keep = SIZE_MAX);
   /// fault(), with the lock held, bringing at most MaxRun pages.
   bool faultLocked(size_t Page, bool Write, size_t MaxRun);
   /// Drops the oldest clean pages beyond MaxCached, never Keep (the page a
@@ -237,6 +248,10 @@ private:
   void evictLocked(size_t Keep);
   /// Places the pages the last flush was granted, as this node's own.
   void adoptLocked();
+  /// Whether Page is the lock page kept open across releases (setSolo).
+  bool keptOpen(size_t Page) const { return Solo && Page == Kept; }
+  /// Stops keeping Page open, as it leaves the cache.
+  void forgetKept(size_t Page);
 
   unsigned Node;
   HomeStore &Homes;
@@ -250,6 +265,11 @@ private:
   std::deque<size_t> Fetched; // in fetch order, for eviction (may hold stale)
   std::vector<size_t> Dirty;  // pages with a twin (sorted by release)
   unsigned MoveAfter = 0;
+  bool Solo = false;
+  // Under Solo, the lock page the last acquire fetched, open with its twin
+  // (in Dirty) until the next acquire; SIZE_MAX if none.
+  size_t Kept = SIZE_MAX;
+  std::unique_ptr<std::byte[]> Fresh; // its new contents, being fetched
   // Pages of other homes by how many releases changed an eighth of them (until
   // asked for; cleared past MaxRewrites entries).
   std::unordered_map<size_t, uint8_t> Rewrites;

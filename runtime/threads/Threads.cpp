@@ -812,6 +812,8 @@ std::atomic<unsigned> RemoteLive[dsm::MaxRanks];
 // as one of its threads ended, per node.
 std::atomic<uint64_t> AgentCacheBytes[dsm::MaxRanks];
 std::atomic<uint64_t> AgentCachePages[dsm::MaxRanks];
+// and the lock pages its cache fetched in place (NodeCache::setSolo).
+std::atomic<uint64_t> AgentInPlace[dsm::MaxRanks];
 
 void raiseTo(std::atomic<uint64_t> &Max, uint64_t Value) {
   uint64_t Now = Max.load();
@@ -838,6 +840,14 @@ void printDsmStats() {
             std::to_string(AgentCacheBytes[N].load()) + " B (" +
             std::to_string(AgentCachePages[N].load()) + " pages)";
   Text += " (agents' caches as their threads ended, the largest)\n";
+  std::string InPlace;
+  for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N)
+    if (uint64_t Pages = AgentInPlace[N].load())
+      InPlace += (InPlace.empty() ? "" : ", ") + std::string("node ") +
+                 std::to_string(N) + " " + std::to_string(Pages);
+  if (!InPlace.empty())
+    Text += "grid: dsm: lock pages fetched in place, one thread on the node: " +
+            InPlace + "\n";
   std::string Moved;
   for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N)
     if (uint64_t Pages = TheJob->Store.movedTo(N))
@@ -1151,10 +1161,11 @@ void *shadowMain(void *Box) {
     }
     if (R.type() == Msg::ThreadDone) {
       Result = reinterpret_cast<void *>(R.u64());
-      uint64_t CacheBytes = R.u64(), CachePages = R.u64();
+      uint64_t CacheBytes = R.u64(), CachePages = R.u64(), InPlace = R.u64();
       if (R.ok() && S.Node < dsm::MaxRanks) {
         raiseTo(AgentCacheBytes[S.Node], CacheBytes);
         raiseTo(AgentCachePages[S.Node], CachePages);
+        raiseTo(AgentInPlace[S.Node], InPlace);
       }
       break;
     }
@@ -1451,6 +1462,7 @@ void finish(Remote &R) {
                       .u64(reinterpret_cast<uint64_t>(R.Result))
                       .u64(TheJob->Cache->metadataBytes())
                       .u64(TheJob->Cache->cachedPages())
+                      .u64(TheJob->Cache->counts().InPlace)
                       .body());
 }
 
@@ -1510,7 +1522,8 @@ void launch(Remote *R) {
 // Joins the ended threads (their cleanup handler has run; what is left is
 // their thread-local destructors), reports their end, and reuses their
 // stacks.
-void reap(std::vector<Remote *> &Ended) {
+size_t reap(std::vector<Remote *> &Ended) {
+  size_t Joined = 0;
   for (auto It = Ended.begin(); It != Ended.end();) {
     Remote *R = *It;
     if (pthread_join(R->Self, nullptr) != 0) {
@@ -1521,7 +1534,9 @@ void reap(std::vector<Remote *> &Ended) {
     TheJob->Space->freeStack(R->Stack, R->StackBytes);
     delete R;
     It = Ended.erase(It);
+    ++Joined;
   }
+  return Joined;
 }
 
 // Home's exit waits this long at most for the agents' answers (HeldFlush),
@@ -1558,6 +1573,8 @@ void sendHeldHome(std::vector<HeldBytes> &Held, unsigned Left) {
 
 void *starterMain(void *) {
   std::vector<Remote *> Ended;
+  size_t Running = 0; // threads of the program started here, not joined
+  bool Solo = false;
   std::unique_lock<std::mutex> Lock(TheStarter->Mutex);
   for (;;) {
     TheStarter->Wake.wait_for(Lock, std::chrono::milliseconds(500), [] {
@@ -1578,9 +1595,19 @@ void *starterMain(void *) {
       else
         sendHeldHome(None, 0);
     }
-    for (Remote *R : Start)
+    // The node's cache may keep a lock page open while one thread of the
+    // program runs here (NodeCache::setSolo), never once a second starts.
+    for (Remote *R : Start) {
+      if (std::exchange(Solo, false))
+        TheJob->Cache->setSolo(false);
       launch(R);
-    reap(Ended);
+      ++Running;
+    }
+    Running -= reap(Ended);
+    if (Solo != (Running == 1)) {
+      Solo = Running == 1;
+      TheJob->Cache->setSolo(Solo);
+    }
     Lock.lock();
   }
   return nullptr;

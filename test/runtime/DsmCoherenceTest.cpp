@@ -30,8 +30,13 @@ public:
     return Memory.get() + Page * PageSize;
   }
   std::byte *writable(size_t Page) override { return address(Page); }
-  void protect(size_t Page, Access A) override { Protection.at(Page) = A; }
+  void protect(size_t Page, Access A) override {
+    Protection.at(Page) = A;
+    ++Protects;
+  }
   Access protection(size_t Page) const { return Protection.at(Page); }
+  /// Changes of protection so far (each a system call in a real view).
+  uint64_t Protects = 0;
 
 private:
   std::unique_ptr<std::byte[]> Memory;
@@ -186,6 +191,82 @@ TEST(DsmCoherence, AcquireWithALockPageFetchesItWritableWithATwin) {
   C.cache(1).acquire(/*Prefetch=*/99);
   EXPECT_EQ(C.view(1).protection(2), Access::ReadWrite);
   EXPECT_EQ(C.cache(1).counts().Fetches, Before.Fetches);
+}
+
+// One thread of the program on the node (an agent running one remote
+// thread): the page of the lock it takes again and again stays open, its
+// twin renewed at each release and its contents fetched in place at each
+// acquire, with no change of protection; what reaches home is exactly what
+// a write-protected page would have sent.
+TEST(DsmCoherence, OneThreadOnANodeKeepsItsLockPageOpen) {
+  Cluster C(2, 4); // node 0 homes pages 0-1
+  auto Home = [&](size_t Offset) {
+    return static_cast<uint8_t>(C.view(0).address(0)[Offset]);
+  };
+  C.cache(1).setSolo(true);
+  C.write(0, 8, 3);
+  C.cache(1).acquire(/*Prefetch=*/0);
+  EXPECT_EQ(C.view(1).protection(0), Access::ReadWrite);
+  EXPECT_EQ(C.read(1, 8), 3);
+  C.write(1, 9, 7);
+  C.cache(1).release();
+  EXPECT_EQ(Home(9), 7);
+  EXPECT_EQ(C.view(1).protection(0), Access::ReadWrite) << "kept open";
+  EXPECT_FALSE(C.cache(1).written()) << "its twin is what was sent";
+  C.write(0, 10, 8); // home changes another byte meanwhile
+  C.cache(1).release();
+  EXPECT_EQ(C.cache(1).counts().Diffs, 1u) << "nothing new to send";
+  C.write(1, 11, 5); // no fault: open
+  EXPECT_TRUE(C.cache(1).written());
+  C.cache(1).release();
+  EXPECT_EQ(Home(11), 5);
+  EXPECT_EQ(Home(10), 8) << "only the bytes the node wrote";
+  EXPECT_EQ(C.cache(1).counts().Diffs, 2u);
+
+  // The same lock again: fetched in place, no protection changed.
+  CacheCounts Before = C.cache(1).counts();
+  uint64_t Protects = C.view(1).Protects;
+  C.cache(1).acquire(/*Prefetch=*/0);
+  EXPECT_EQ(C.view(1).Protects, Protects);
+  EXPECT_EQ(C.cache(1).counts().Fetches, Before.Fetches + 1);
+  EXPECT_EQ(C.cache(1).counts().Twins, Before.Twins);
+  EXPECT_EQ(C.cache(1).counts().InPlace, 1u);
+  EXPECT_EQ(C.read(1, 10), 8) << "home's change arrived";
+  // The twin is the fetched copy: a byte home changes after the acquire
+  // is not sent back at its older value.
+  C.write(0, 10, 9);
+  C.write(1, 12, 6);
+  C.cache(1).release();
+  EXPECT_EQ(Home(10), 9);
+  EXPECT_EQ(Home(12), 6);
+
+  // Another lock: the kept page is dropped as any other.
+  C.cache(1).acquire(/*Prefetch=*/1);
+  EXPECT_EQ(C.view(1).protection(0), Access::None);
+  EXPECT_EQ(C.view(1).protection(1), Access::ReadWrite);
+  // A second thread starts: the next release write-protects the page.
+  C.cache(1).setSolo(false);
+  C.write(1, PageSize + 1, 4);
+  C.cache(1).release();
+  EXPECT_EQ(C.view(1).protection(1), Access::Read);
+  EXPECT_EQ(Home(PageSize + 1), 4);
+  EXPECT_FALSE(C.cache(1).written());
+}
+
+TEST(DsmCoherence, AKeptPageHomeChangesIsInvalidatedWithItsWrites) {
+  Cluster C(2, 4);
+  C.cache(1).setSolo(true);
+  C.cache(1).acquire(/*Prefetch=*/0);
+  C.write(1, 20, 2);
+  C.cache(1).invalidate(0, 1); // home reallocated the block, say
+  EXPECT_EQ(static_cast<uint8_t>(C.view(0).address(0)[20]), 2);
+  EXPECT_EQ(C.view(1).protection(0), Access::None);
+  EXPECT_FALSE(C.cache(1).written());
+  C.cache(1).release(); // nothing left of the page
+  EXPECT_EQ(C.cache(1).counts().Diffs, 1u);
+  C.cache(1).acquire(/*Prefetch=*/0);
+  EXPECT_EQ(C.view(1).protection(0), Access::ReadWrite);
+  EXPECT_EQ(C.read(1, 20), 2);
 }
 
 // A data-race-free program: each node updates its own third of an array
@@ -356,6 +437,26 @@ TEST(DsmMigration, APageANodeRewroteInTwoReleasesBecomesItsOwn) {
   EXPECT_EQ(static_cast<uint8_t>(M.Views[1]->address(0)[3000]), 42);
   // A fault that waited while the page arrived finds it open.
   EXPECT_TRUE(M.Caches[1]->fault(0, true));
+}
+
+TEST(DsmMigration, AKeptLockPageThatMovesIsNoLongerKept) {
+  Moving M(2);
+  M.Caches[1]->setSolo(true);
+  M.Caches[1]->acquire(/*Prefetch=*/0);
+  M.rewrite(1, 2048, 7);
+  M.Caches[1]->release();
+  EXPECT_EQ(M.Views[1]->protection(0), Access::ReadWrite);
+  M.rewrite(1, 2048, 9);
+  M.Caches[1]->release();
+  EXPECT_EQ(M.D.Home[0], 1u);
+  EXPECT_EQ(M.Caches[1]->cachedPages(), 0u);
+  EXPECT_FALSE(M.Caches[1]->written());
+  // Its own now: the next acquire neither fetches nor drops it.
+  uint64_t Fetches = M.Caches[1]->counts().Fetches;
+  M.Caches[1]->acquire(/*Prefetch=*/0);
+  EXPECT_EQ(M.Caches[1]->counts().Fetches, Fetches);
+  EXPECT_EQ(M.Views[1]->protection(0), Access::ReadWrite);
+  EXPECT_EQ(static_cast<uint8_t>(*M.at(1, 100, false)), 9);
 }
 
 TEST(DsmMigration, SmallOrRareWritesNeverAsk) {
