@@ -263,21 +263,33 @@ void NodeCache::release() {
   releaseLocked();
 }
 
-void NodeCache::acquire(size_t Prefetch) {
+void NodeCache::acquire(size_t Prefetch, const std::string *Carried) {
   std::lock_guard<std::mutex> Lock(Mutex);
   if (Prefetch != SIZE_MAX && keptOpen(Prefetch)) {
     // The same lock again: its page is fetched into place, open all along;
     // dropping it and placing it anew would cost two changes of the page
-    // tables (and their TLB shootdowns) for the same result.
+    // tables (and their TLB shootdowns) for the same result. Contents the
+    // answer carried are taken before the release, which then sends what
+    // the node wrote since the last one; a fetch comes after it.
+    if (!Fresh)
+      Fresh.reset(new std::byte[PageSize]);
+    bool Taken = false;
+    if (Carried) {
+      std::memset(Fresh.get(), 0, PageSize);
+      Taken = applyDiff(Fresh.get(), *Carried);
+      if (Taken)
+        mergeKeptLocked(Fresh.get());
+    }
     dropLocked(Prefetch);
     if (keptOpen(Prefetch)) { // not granted to this node by the release
-      if (!Fresh)
-        Fresh.reset(new std::byte[PageSize]);
-      Homes.fetch(Prefetch, Fresh.get());
-      std::memcpy(View.writable(Prefetch), Fresh.get(), PageSize);
-      std::memcpy(Pages[Prefetch].Twin.get(), Fresh.get(), PageSize);
+      if (!Taken) {
+        Homes.fetch(Prefetch, Fresh.get());
+        std::memcpy(View.writable(Prefetch), Fresh.get(), PageSize);
+        std::memcpy(Pages[Prefetch].Twin.get(), Fresh.get(), PageSize);
+      }
       ++Counts.Fetches;
       ++Counts.InPlace;
+      Counts.Carried += Taken;
       return;
     }
   } else {
@@ -289,6 +301,30 @@ void NodeCache::acquire(size_t Prefetch) {
   auto It = Pages.find(Prefetch);
   if (Solo && It != Pages.end() && It->second.Twin)
     Kept = Prefetch;
+}
+
+size_t NodeCache::keptPage() const {
+  std::lock_guard<std::mutex> Lock(Mutex);
+  return keptOpen(Kept) ? Kept : SIZE_MAX;
+}
+
+void NodeCache::mergeKeptLocked(const std::byte *Home) {
+  std::byte *Page = View.writable(Kept);
+  std::byte *Twin = Pages[Kept].Twin.get();
+  for (size_t I = 0; I < PageSize; I += sizeof(uint64_t)) {
+    uint64_t Now, Was, New;
+    std::memcpy(&Now, Page + I, sizeof Now);
+    std::memcpy(&Was, Twin + I, sizeof Was);
+    std::memcpy(&New, Home + I, sizeof New);
+    if (Now == Was) {
+      std::memcpy(Page + I, &New, sizeof New);
+    } else {
+      for (size_t B = I; B < I + sizeof(uint64_t); ++B)
+        if (Page[B] == Twin[B])
+          Page[B] = Home[B];
+    }
+    std::memcpy(Twin + I, &New, sizeof New);
+  }
 }
 
 void NodeCache::dropLocked(size_t Keep) {

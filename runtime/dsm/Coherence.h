@@ -159,6 +159,7 @@ struct CacheCounts {
   uint64_t Claims = 0;      // pages asked of their home (home migration)
   uint64_t Adopted = 0;     // of which granted: now this node's home pages
   uint64_t InPlace = 0;     // lock pages kept open and fetched in place
+  uint64_t Carried = 0;     // of which taken from the lock's answer
 };
 
 class NodeCache {
@@ -192,7 +193,16 @@ public:
   /// (read-write, with its twin), without the fault: the page of the lock
   /// just taken, which the thread that took it usually reads and writes
   /// next.
-  void acquire(size_t Prefetch = SIZE_MAX);
+  ///
+  /// Carried, if given, is the page's contents as its home read them once
+  /// the lock was taken (the lock's answer carried them), as a diff against
+  /// a page of zeros: the page kept open (setSolo) takes them in place of a
+  /// fetch, except where the node wrote it since its last release.
+  void acquire(size_t Prefetch = SIZE_MAX,
+               const std::string *Carried = nullptr);
+  /// The lock page kept open (setSolo), or SIZE_MAX: the page whose
+  /// contents the next lock's answer may carry.
+  size_t keptPage() const;
   /// Drops the cached pages among Count pages from First, sending the
   /// diffs of those written first: their home has just changed them (a
   /// block it allocated or moved for this node).
@@ -252,6 +262,10 @@ private:
   bool keptOpen(size_t Page) const { return Solo && Page == Kept; }
   /// Stops keeping Page open, as it leaves the cache.
   void forgetKept(size_t Page);
+  /// Takes Home's bytes into the kept page and all of them into its twin,
+  /// but keeps the bytes written since the last release (the next release
+  /// sends them).
+  void mergeKeptLocked(const std::byte *Home);
 
   unsigned Node;
   HomeStore &Homes;

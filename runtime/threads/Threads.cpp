@@ -812,8 +812,10 @@ std::atomic<unsigned> RemoteLive[dsm::MaxRanks];
 // as one of its threads ended, per node.
 std::atomic<uint64_t> AgentCacheBytes[dsm::MaxRanks];
 std::atomic<uint64_t> AgentCachePages[dsm::MaxRanks];
-// and the lock pages its cache fetched in place (NodeCache::setSolo).
+// and the lock pages its cache fetched in place (NodeCache::setSolo), and of
+// those, the ones the lock's answer carried.
 std::atomic<uint64_t> AgentInPlace[dsm::MaxRanks];
+std::atomic<uint64_t> AgentCarried[dsm::MaxRanks];
 
 void raiseTo(std::atomic<uint64_t> &Max, uint64_t Value) {
   uint64_t Now = Max.load();
@@ -844,7 +846,8 @@ void printDsmStats() {
   for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N)
     if (uint64_t Pages = AgentInPlace[N].load())
       InPlace += (InPlace.empty() ? "" : ", ") + std::string("node ") +
-                 std::to_string(N) + " " + std::to_string(Pages);
+                 std::to_string(N) + " " + std::to_string(Pages) + " (" +
+                 std::to_string(AgentCarried[N].load()) + " carried)";
   if (!InPlace.empty())
     Text += "grid: dsm: lock pages fetched in place, one thread on the node: " +
             InPlace + "\n";
@@ -914,6 +917,29 @@ void reply(Shadow &S, int64_t Value, int Errno, uint64_t Extra = 0,
   S.Line->send(W.take());
 }
 
+// What a lock's answer carries of the lock's page the node keeps open
+// (NodeCache::keptPage), read now: a byte, then the page as a diff against a
+// page of zeros, if that is at most CarriedAtMost bytes and Page is one of
+// this rank's own pages; else nothing, and the node fetches it. A page of a
+// few objects beside a lock travels in a small message; a dense one would
+// cost more in the answer than its fetch (4 KiB in the answer were measured
+// slower than the MPI_Get they spared).
+constexpr size_t CarriedAtMost = 1024;
+std::string lockPageContents(uint64_t Page) {
+  dsm::Space &Sp = *TheJob->Space;
+  unsigned Me = static_cast<unsigned>(TheJob->C.rank());
+  if (Page == UINT64_MAX || !Sp.contains(Sp.address(Page)) ||
+      Sp.dataHomeOf(Page) != Me || Sp.moving(Page))
+    return {};
+  static const std::byte Zeros[PageBytes] = {};
+  std::byte Now[PageBytes];
+  std::memcpy(Now, Sp.writable(Page), PageBytes);
+  std::string Diff = dsm::makeDiff(Zeros, Now);
+  if (Diff.size() > CarriedAtMost)
+    return {};
+  return std::string(1, '\1') + Diff;
+}
+
 // Home's answer to a lock carries the mutex's kind, plus 1 (0: no mutex).
 uint64_t mutexKindAnswer(sync::Op O, const sync::Args &A) {
   if (!sync::locksMutex(O))
@@ -953,10 +979,19 @@ void serveCall(Shadow &S, wire::Reader &R) {
     if (Raw.size() != sizeof A)
       break;
     std::memcpy(&A, Raw.data(), sizeof A);
+    // The page of the lock the node keeps open (NodeCache::keptPage), whose
+    // contents the answer carries once the lock is taken: only the page of
+    // the object the operation locks, which home has just touched.
+    uint64_t Kept = !Posted && R.more() ? R.u64() : UINT64_MAX;
+    if (Kept !=
+        reinterpret_cast<uintptr_t>(sync::lockedObject(O, A)) / PageBytes)
+      Kept = UINT64_MAX;
     pinObject(A.Object);
     sync::Result Res = sync::perform(O, A);
     if (!Posted)
-      return reply(S, Res.Value, Res.Errno, mutexKindAnswer(O, A));
+      return reply(S, Res.Value, Res.Errno, mutexKindAnswer(O, A),
+                   sync::acquired(O, A, Res) ? lockPageContents(Kept)
+                                             : std::string());
     if (Res.Value != 0)
       postedFailed(S, O, static_cast<int>(Res.Value));
     return;
@@ -1161,11 +1196,13 @@ void *shadowMain(void *Box) {
     }
     if (R.type() == Msg::ThreadDone) {
       Result = reinterpret_cast<void *>(R.u64());
-      uint64_t CacheBytes = R.u64(), CachePages = R.u64(), InPlace = R.u64();
+      uint64_t CacheBytes = R.u64(), CachePages = R.u64(), InPlace = R.u64(),
+               Carried = R.u64();
       if (R.ok() && S.Node < dsm::MaxRanks) {
         raiseTo(AgentCacheBytes[S.Node], CacheBytes);
         raiseTo(AgentCachePages[S.Node], CachePages);
         raiseTo(AgentInPlace[S.Node], InPlace);
+        raiseTo(AgentCarried[S.Node], Carried);
       }
       break;
     }
@@ -1431,10 +1468,11 @@ void releaseCache(Remote *R = Current) {
     settle(*R);
   TheJob->Cache->release();
 }
-void acquireCache(size_t Prefetch = SIZE_MAX) {
+void acquireCache(size_t Prefetch = SIZE_MAX,
+                  const std::string *Carried = nullptr) {
   if (Current)
     settle(*Current);
-  TheJob->Cache->acquire(Prefetch);
+  TheJob->Cache->acquire(Prefetch, Carried);
 }
 
 // The thread's end: the starter joins it, so that its thread_local
@@ -1463,6 +1501,7 @@ void finish(Remote &R) {
                       .u64(TheJob->Cache->metadataBytes())
                       .u64(TheJob->Cache->cachedPages())
                       .u64(TheJob->Cache->counts().InPlace)
+                      .u64(TheJob->Cache->counts().Carried)
                       .body());
 }
 
@@ -1837,12 +1876,24 @@ public:
       noteHeld(*Current, O, A, {0, 0}, 0); // an unlock lets go
       return {0, 0};                       // acquires nothing
     }
+    // The lock page's contents, if the answer carried them: a diff against
+    // a page of zeros, after a byte that says they are there.
+    std::string Carried;
+    bool HasCarried = false;
     if (sync::RemoteThread &&
         (!sync::makesOrDestroys(O) || homedAway(A.Object))) {
       wire::Writer W = callMessage(Call::Sync);
       W.u16(static_cast<uint16_t>(O)).bytes(&A, sizeof A);
+      // The node keeps this lock's page open: home sends its contents with
+      // the answer, which spares the fetch (NodeCache::acquire).
+      size_t Kept = TheJob->Cache->keptPage();
+      if (Kept != SIZE_MAX && Kept == lockPage(O, A))
+        W.u64(Kept);
       Answer An = callHome(W);
       Res = {An.Value, An.Errno};
+      HasCarried = !An.Data.empty();
+      if (HasCarried)
+        Carried.assign(An.Data, 1);
       noteHeld(*Current, O, A, Res, An.Extra);
       if (sync::makesOrDestroys(O))
         forgetBlock(A.Object, A.D); // home changed its bytes
@@ -1854,7 +1905,8 @@ public:
         noteHeld(*Current, O, A, Res, 0); // a mutex made again here
     }
     if (sync::acquired(O, A, Res))
-      acquireCache(sync::RemoteThread ? lockPage(O, A) : SIZE_MAX);
+      acquireCache(sync::RemoteThread ? lockPage(O, A) : SIZE_MAX,
+                   HasCarried ? &Carried : nullptr);
     return Res;
   }
 

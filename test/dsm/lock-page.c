@@ -15,7 +15,8 @@
 // RUN: %mpirun3t %t.fgrid > %t.three.out 2> %t.three.err
 // RUN: diff %t.plain.out %t.three.out
 // RUN: FileCheck %s < %t.three.err
-// CHECK: grid: dsm: lock pages fetched in place, one thread on the node: node 1 {{[1-9][0-9]*}}, node 2 {{[1-9][0-9]*}}
+// The lock's answer carried the page (a lock and a few words beside it):
+// CHECK: grid: dsm: lock pages fetched in place, one thread on the node: node 1 {{[1-9][0-9]*}} ({{[1-9][0-9]*}} carried), node 2 {{[1-9][0-9]*}} ({{[1-9][0-9]*}} carried)
 // CHECK: lock-page.c:{{[0-9]+}} (main) pthread_create 3 {{.*}}node 1: 1, node 2: 1
 // CHECK: lock-page.c:{{[0-9]+}} (main) pthread_create 3 {{.*}}node 1: 1, node 2: 1
 #include <pthread.h>

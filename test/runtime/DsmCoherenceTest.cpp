@@ -253,6 +253,49 @@ TEST(DsmCoherence, OneThreadOnANodeKeepsItsLockPageOpen) {
   EXPECT_FALSE(C.cache(1).written());
 }
 
+// The lock's answer carries the page's contents as home read them once the
+// lock was taken (as a diff against zeros): the kept page takes them without
+// a fetch, except the bytes the node wrote since its last release, which it
+// keeps and sends. Malformed contents are not taken: the page is fetched.
+TEST(DsmCoherence, AKeptPageTakesTheContentsTheLocksAnswerCarried) {
+  Cluster C(2, 4);
+  auto Home = [&](size_t Offset) {
+    return static_cast<uint8_t>(C.view(0).address(0)[Offset]);
+  };
+  C.cache(1).setSolo(true);
+  EXPECT_EQ(C.cache(1).keptPage(), SIZE_MAX);
+  C.cache(1).acquire(/*Prefetch=*/0);
+  EXPECT_EQ(C.cache(1).keptPage(), 0u);
+  C.write(1, 30, 1);
+  C.cache(1).release();
+  C.write(1, 31, 2); // after the release: not sent yet
+  C.write(0, 32, 3); // home's change, taken with the answer's contents
+  C.write(0, 30, 4); // home's change of a byte the node released
+  static const std::byte Zeros[PageSize] = {};
+  std::string Carried = makeDiff(Zeros, C.view(0).address(0));
+  C.write(0, 33, 5); // after the answer: not in its contents
+  uint64_t Fetches = C.cache(1).counts().Fetches;
+  C.cache(1).acquire(/*Prefetch=*/0, &Carried);
+  EXPECT_EQ(C.cache(1).counts().Fetches, Fetches + 1);
+  EXPECT_EQ(C.cache(1).counts().InPlace, 1u);
+  EXPECT_EQ(C.cache(1).counts().Carried, 1u);
+  EXPECT_EQ(C.read(1, 32), 3);
+  EXPECT_EQ(C.read(1, 30), 4);
+  EXPECT_EQ(C.read(1, 31), 2) << "the node's own unreleased write stays";
+  EXPECT_EQ(Home(31), 2) << "and is sent by the acquire's release";
+  EXPECT_EQ(C.read(1, 33), 0);
+  EXPECT_FALSE(C.cache(1).written());
+  C.write(0, 34, 6);
+  std::string Malformed = "\x05";
+  C.cache(1).acquire(/*Prefetch=*/0, &Malformed);
+  EXPECT_EQ(C.read(1, 34), 6) << "fetched";
+  EXPECT_EQ(C.cache(1).counts().Fetches, Fetches + 2);
+  // Contents for a page the node does not keep open are not used.
+  C.cache(1).acquire(/*Prefetch=*/1, &Carried);
+  EXPECT_EQ(C.cache(1).keptPage(), 1u);
+  EXPECT_EQ(C.read(1, PageSize + 32), 0) << "fetched from home, not Carried";
+}
+
 TEST(DsmCoherence, AKeptPageHomeChangesIsInvalidatedWithItsWrites) {
   Cluster C(2, 4);
   C.cache(1).setSolo(true);
