@@ -287,7 +287,7 @@ void NodeCache::acquire(size_t Prefetch, const std::string *Carried) {
         std::memcpy(View.writable(Prefetch), Fresh.get(), PageSize);
         std::memcpy(Pages[Prefetch].Twin.get(), Fresh.get(), PageSize);
       }
-      ++Counts.Fetches;
+      Counts.Fetches += !Taken;
       ++Counts.InPlace;
       Counts.Carried += Taken;
       return;

@@ -1250,6 +1250,9 @@ struct Remote {
   uint64_t Sent = 0;
   // Posted calls sent since the last answer: not yet known carried out.
   uint64_t Posted = 0;
+  // The lock page home last answered without its contents (too dense to
+  // carry, lockPageContents): not asked for again.
+  size_t DensePage = SIZE_MAX;
   // The mutexes it holds and their kinds (noteHeld): an unlock is posted
   // only for one of them whose kind's unlock cannot fail.
   struct HeldMutex {
@@ -1885,13 +1888,18 @@ public:
       wire::Writer W = callMessage(Call::Sync);
       W.u16(static_cast<uint16_t>(O)).bytes(&A, sizeof A);
       // The node keeps this lock's page open: home sends its contents with
-      // the answer, which spares the fetch (NodeCache::acquire).
+      // the answer, which spares the fetch (NodeCache::acquire), unless
+      // they came back too dense to carry the last time.
       size_t Kept = TheJob->Cache->keptPage();
-      if (Kept != SIZE_MAX && Kept == lockPage(O, A))
+      bool Ask = Kept != SIZE_MAX && Kept == lockPage(O, A) &&
+                 Kept != Current->DensePage;
+      if (Ask)
         W.u64(Kept);
       Answer An = callHome(W);
       Res = {An.Value, An.Errno};
       HasCarried = !An.Data.empty();
+      if (Ask && !HasCarried && sync::acquired(O, A, Res))
+        Current->DensePage = Kept;
       if (HasCarried)
         Carried.assign(An.Data, 1);
       noteHeld(*Current, O, A, Res, An.Extra);

@@ -276,7 +276,7 @@ TEST(DsmCoherence, AKeptPageTakesTheContentsTheLocksAnswerCarried) {
   C.write(0, 33, 5); // after the answer: not in its contents
   uint64_t Fetches = C.cache(1).counts().Fetches;
   C.cache(1).acquire(/*Prefetch=*/0, &Carried);
-  EXPECT_EQ(C.cache(1).counts().Fetches, Fetches + 1);
+  EXPECT_EQ(C.cache(1).counts().Fetches, Fetches) << "carried, not fetched";
   EXPECT_EQ(C.cache(1).counts().InPlace, 1u);
   EXPECT_EQ(C.cache(1).counts().Carried, 1u);
   EXPECT_EQ(C.read(1, 32), 3);
@@ -289,7 +289,7 @@ TEST(DsmCoherence, AKeptPageTakesTheContentsTheLocksAnswerCarried) {
   std::string Malformed = "\x05";
   C.cache(1).acquire(/*Prefetch=*/0, &Malformed);
   EXPECT_EQ(C.read(1, 34), 6) << "fetched";
-  EXPECT_EQ(C.cache(1).counts().Fetches, Fetches + 2);
+  EXPECT_EQ(C.cache(1).counts().Fetches, Fetches + 1);
   // Contents for a page the node does not keep open are not used.
   C.cache(1).acquire(/*Prefetch=*/1, &Carried);
   EXPECT_EQ(C.cache(1).keptPage(), 1u);
