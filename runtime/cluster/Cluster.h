@@ -139,7 +139,7 @@ private:
   /// keeps what came for lines not made yet (orphans). Timed: the loop woke
   /// for a timer, so a line of this host asleep on what it finds was not
   /// woken by its sender's ring, which is logged at level info unless the
-  /// ring comes within 10 ms (a preempted sender).
+  /// ring comes within 100 ms (a preempted sender).
   bool receiveLines(bool Timed);
   // Messages receiveLines found after a timer's wake-up, for lines asleep
   // on them, whose sender has not rung yet (loop thread only).
