@@ -2514,7 +2514,6 @@ void takeHeldAtExit(double Seconds, threads::SendHeldFn Send) {
 
 void flushHeldOutput() { remote::flushHeld(false); }
 
-/// A DIR of home's (in the shared heap), on a thread of another node.
 // A descriptor call of a thread at home whose buffer may hold pages that
 // moved to another node (home migration): Touch brings them in first
 // (threads::homeKernel*), and again if another thread of home dropped one
@@ -2539,6 +2538,7 @@ inline size_t itemsBytes(size_t Size, size_t Count) {
   return __builtin_mul_overflow(Size, Count, &Bytes) ? SIZE_MAX : Bytes;
 }
 
+/// A DIR of home's (in the shared heap), on a thread of another node.
 inline bool remoteDir(DIR *Dir) {
   return remoteCaller() && remote::homeObject(Dir);
 }

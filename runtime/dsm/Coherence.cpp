@@ -169,7 +169,7 @@ void NodeCache::releaseLocked() {
   // can write it meanwhile, and its twin becomes what was sent.
   std::sort(Dirty.begin(), Dirty.end());
   bool KeepOpen = false;
-  if (Kept != SIZE_MAX && keptOpen(Kept)) {
+  if (keptOpen(Kept)) {
     auto It = std::lower_bound(Dirty.begin(), Dirty.end(), Kept);
     KeepOpen = It != Dirty.end() && *It == Kept;
     if (KeepOpen)
@@ -265,7 +265,7 @@ void NodeCache::release() {
 
 void NodeCache::acquire(size_t Prefetch, const std::string *Carried) {
   std::lock_guard<std::mutex> Lock(Mutex);
-  if (Prefetch != SIZE_MAX && keptOpen(Prefetch)) {
+  if (keptOpen(Prefetch)) {
     // The same lock again: its page is fetched into place, open all along;
     // dropping it and placing it anew would cost two changes of the page
     // tables (and their TLB shootdowns) for the same result. Contents the
@@ -282,10 +282,9 @@ void NodeCache::acquire(size_t Prefetch, const std::string *Carried) {
     }
     dropLocked(Prefetch);
     if (keptOpen(Prefetch)) { // not granted to this node by the release
-      if (!Taken) {
+      if (!Taken) {           // released: the page is its twin, all of it taken
         Homes.fetch(Prefetch, Fresh.get());
-        std::memcpy(View.writable(Prefetch), Fresh.get(), PageSize);
-        std::memcpy(Pages[Prefetch].Twin.get(), Fresh.get(), PageSize);
+        mergeKeptLocked(Fresh.get());
       }
       Counts.Fetches += !Taken;
       ++Counts.InPlace;

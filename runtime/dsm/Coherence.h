@@ -259,7 +259,9 @@ private:
   /// Places the pages the last flush was granted, as this node's own.
   void adoptLocked();
   /// Whether Page is the lock page kept open across releases (setSolo).
-  bool keptOpen(size_t Page) const { return Solo && Page == Kept; }
+  bool keptOpen(size_t Page) const {
+    return Solo && Page != SIZE_MAX && Page == Kept;
+  }
   /// Stops keeping Page open, as it leaves the cache.
   void forgetKept(size_t Page);
   /// Takes Home's bytes into the kept page and all of them into its twin,

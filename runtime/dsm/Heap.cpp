@@ -274,6 +274,7 @@ bool heapPageOfOneBlock(const void *Page) {
     return false;
   return Out[1] <= 1;
 }
+
 size_t heapAllocatedBytes() { return refreshedStat("stats.allocated"); }
 
 void setRemoteHeap(RemoteHeap *H) {

@@ -42,6 +42,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <poll.h>
 #include <semaphore.h>
 #include <sys/epoll.h>
@@ -203,11 +204,7 @@ public:
       uint64_t Page = R.u64();
       uint64_t Count = R.u64();
       unsigned Me = S->rank();
-      // A page home is giving away is still home's until it goes: every
-      // agent's asks for it come before the agent's PagesMovingAck.
-      bool Mine = S->dataHomeOf(Page) == Me ||
-                  (S->moving(Page) && S->homeOf(Page) == Me);
-      if (!R.ok() || Count == 0 || !Mine)
+      if (!R.ok() || Count == 0 || !holdsMaster(Page))
         core::fatal("grid",
                     "node " + std::to_string(Source) +
                         " asked for a page this node does not home",
@@ -247,12 +244,9 @@ public:
         uint64_t Entry = R.u64();
         size_t Page = Entry & ~ClaimBit;
         std::string_view Diff = R.str();
-        // A page home is giving away is still home's until it goes: every
-        // agent's diffs of it come before the agent's PagesMovingAck.
-        bool Mine = S->dataHomeOf(Page) == Me ||
-                    (S->moving(Page) && S->homeOf(Page) == Me);
-        std::byte *P =
-            (R.ok() || R.more()) && Mine ? S->writable(Page) : nullptr;
+        std::byte *P = (R.ok() || R.more()) && holdsMaster(Page)
+                           ? S->writable(Page)
+                           : nullptr;
         if (!P || !dsm::applyDiff(P, Diff))
           core::fatal("grid",
                       "a malformed diff arrived from node " +
@@ -390,6 +384,15 @@ public:
   }
 
 private:
+  // Whether this rank holds Page's master copy, to serve a fetch or apply a
+  // diff. A page home is giving away is still home's until it goes: every
+  // agent's asks and diffs of it come before the agent's PagesMovingAck.
+  bool holdsMaster(size_t Page) const {
+    unsigned Me = S->rank();
+    return S->dataHomeOf(Page) == Me ||
+           (S->moving(Page) && S->homeOf(Page) == Me);
+  }
+
   // Under WinMutex: posts the batched diffs (each acknowledged, Unacked)
   // and completes the puts.
   void sendDiffsLocked() {
@@ -688,10 +691,9 @@ void touchAbsent(const void *P, size_t Bytes, bool Write) {
       !TheJob->Space->contains(P))
     return;
   unsigned Me = TheJob->Space->rank();
-  auto [OwnLow, OwnHigh] = TheJob->Space->stackPart();
-  uintptr_t OwnEnd = reinterpret_cast<uintptr_t>(OwnHigh),
+  uintptr_t OwnEnd =
+                reinterpret_cast<uintptr_t>(TheJob->Space->stackPart().second),
             OwnBegin = OwnEnd - dsm::SliceBytes;
-  (void)OwnLow;
   uintptr_t End = Bytes > UINTPTR_MAX - A ? UINTPTR_MAX : A + Bytes;
   bool Moved = dsm::PagesMovedAway.load(std::memory_order_relaxed);
   for (uintptr_t Page = A / PageBytes; Page * PageBytes < End; ++Page) {
@@ -1880,9 +1882,8 @@ public:
       return {0, 0};                       // acquires nothing
     }
     // The lock page's contents, if the answer carried them: a diff against
-    // a page of zeros, after a byte that says they are there.
-    std::string Carried;
-    bool HasCarried = false;
+    // a page of zeros (after a byte that says they are there).
+    std::optional<std::string> Carried;
     if (sync::RemoteThread &&
         (!sync::makesOrDestroys(O) || homedAway(A.Object))) {
       wire::Writer W = callMessage(Call::Sync);
@@ -1897,11 +1898,10 @@ public:
         W.u64(Kept);
       Answer An = callHome(W);
       Res = {An.Value, An.Errno};
-      HasCarried = !An.Data.empty();
-      if (Ask && !HasCarried && sync::acquired(O, A, Res))
+      if (!An.Data.empty())
+        Carried = An.Data.substr(1);
+      else if (Ask && sync::acquired(O, A, Res))
         Current->DensePage = Kept;
-      if (HasCarried)
-        Carried.assign(An.Data, 1);
       noteHeld(*Current, O, A, Res, An.Extra);
       if (sync::makesOrDestroys(O))
         forgetBlock(A.Object, A.D); // home changed its bytes
@@ -1914,7 +1914,7 @@ public:
     }
     if (sync::acquired(O, A, Res))
       acquireCache(sync::RemoteThread ? lockPage(O, A) : SIZE_MAX,
-                   HasCarried ? &Carried : nullptr);
+                   Carried ? &*Carried : nullptr);
     return Res;
   }
 

@@ -50,14 +50,14 @@ dsm::Space *space();
 /// a userfaultfd that raises SIGBUS, so the call would fail with EFAULT.
 /// Does nothing while no thread runs on another node.
 void homeKernelReads(const void *P, size_t Bytes);
+void homeKernelWrites(void *P, size_t Bytes);
+void homeKernelReadsIov(const struct iovec *Iov, int Count);
+void homeKernelWritesIov(const struct iovec *Iov, int Count);
 /// Home, freeing or moving block P of its heap once pages have moved away:
 /// true if a page of it moved to another node. Such a block is never given
 /// back to the allocator (it would hand the page to home's own code,
 /// which cannot work on a page it does not hold); GRID_STATS counts it.
 bool keepMovedBlock(void *P);
-void homeKernelWrites(void *P, size_t Bytes);
-void homeKernelReadsIov(const struct iovec *Iov, int Count);
-void homeKernelWritesIov(const struct iovec *Iov, int Count);
 
 /// Home: the node a new thread of tolerance Tol goes to (0: home itself),
 /// with the reason in words.
