@@ -32,7 +32,7 @@ __attribute__((constructor)) void gridStartup() {
   Settings S = core::currentSettings();
   cluster::Cluster &C =
       cluster::Cluster::open({S.NearThresholdUs, S.NodeTimeoutSeconds,
-                              core::allowedCores(), S.SpinUs});
+                              core::allowedCores(), S.SpinUs, S.SharedLines});
   threads::setCreate(api::createThread);
   api::io::serveRemoteCalls();
   if (Role == cluster::Role::Agent) {

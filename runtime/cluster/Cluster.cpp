@@ -200,6 +200,8 @@ EventLoop::EventLoop(Transport &T) : T(T) {
     core::fatal(
         "", std::string("cannot create an eventfd: ") + std::strerror(errno),
         "");
+  for (int R = 0; R < T.size(); ++R)
+    Segments.emplace_back(T.sharedSegment(R), Transport::SharedSegmentBytes);
 }
 
 EventLoop::~EventLoop() { ::close(WakeFd); }
@@ -464,6 +466,11 @@ void EventLoop::run() {
 // Orphans older than OrphanLife are from lines that ended, and go.
 constexpr std::chrono::seconds OrphanLife{5};
 
+EventLoop::LineCounts EventLoop::lineCounts() const {
+  std::lock_guard<std::mutex> Lock(LinesMutex);
+  return Counted;
+}
+
 bool EventLoop::lineInUse(int Number) {
   std::lock_guard<std::mutex> Lock(LinesMutex);
   return Lines.count(Number) != 0;
@@ -496,7 +503,8 @@ bool EventLoop::receiveLines(bool Timed) {
       // Found after a timer's wake-up by a line asleep on it: its sender
       // should have rung, and does so just after its send, unless it is
       // preempted. A ring within RingLate clears the suspicion (run()).
-      if (L.deliver(std::move(Body)) && Timed && L.Near && Suspects.size() < 64)
+      if (L.deliverLine(std::move(Body)) && Timed && L.Near &&
+          Suspects.size() < 64)
         Suspects.push_back({Clock::now() + RingLate, Number, From});
     } else
       Orphans.push_back({Clock::now(), Number, From, std::move(Body)});
@@ -526,13 +534,48 @@ bool EventLoop::receiveLines(bool Timed) {
 // for without giving the core away, which would cost about a microsecond.
 constexpr std::chrono::microseconds SpinAlone{20};
 
+namespace {
+
+// A line message through MPI: its number in the line (4 bytes, little
+// endian), then its body. An empty message is a notice.
+std::string framed(uint32_t Seq, std::string_view Body) {
+  std::string Out(4 + Body.size(), '\0');
+  for (int I = 0; I < 4; ++I)
+    Out[static_cast<size_t>(I)] = static_cast<char>(Seq >> (8 * I));
+  std::memcpy(Out.data() + 4, Body.data(), Body.size());
+  return Out;
+}
+
+bool unframe(std::string *Body, uint32_t *Seq) {
+  if (Body->size() < 4)
+    return false;
+  uint32_t N = 0;
+  for (int I = 0; I < 4; ++I)
+    N |= static_cast<uint32_t>(static_cast<unsigned char>((*Body)[I]))
+         << (8 * I);
+  Body->erase(0, 4);
+  *Seq = N;
+  return true;
+}
+
+// How long a sleeper on its slot's bell waits before it looks by itself. A
+// message it then finds was not rung for: logged as a lost wake-up.
+constexpr double BellPatienceSeconds = 1.0;
+
+} // namespace
+
 Line::Line(EventLoop &Loop, int Peer, int Number)
     : Loop(Loop), Peer(Peer), Number(Number), Near(Loop.T.sameHost(Peer)) {
+  int Me = Loop.T.rank();
+  if (Near && Loop.SharedLines &&
+      static_cast<size_t>(Me) < Loop.Segments.size())
+    Mine = Loop.Segments[static_cast<size_t>(Me)].claim(lineKey(Peer, Number));
+  TheirKey = lineKey(Me, Number);
   std::lock_guard<std::mutex> Lock(Loop.LinesMutex);
   Loop.Lines[Number] = this;
   for (auto It = Loop.Orphans.begin(); It != Loop.Orphans.end();)
     if (It->Number == Number && It->From == Peer) {
-      deliver(std::move(It->Body));
+      deliverLine(std::move(It->Body));
       It = Loop.Orphans.erase(It);
     } else {
       ++It;
@@ -540,53 +583,117 @@ Line::Line(EventLoop &Loop, int Peer, int Number)
 }
 
 Line::~Line() {
-  std::lock_guard<std::mutex> Lock(Loop.LinesMutex);
-  auto It = Loop.Lines.find(Number);
-  if (It != Loop.Lines.end() && It->second == this)
-    Loop.Lines.erase(It);
+  {
+    std::lock_guard<std::mutex> Lock(Loop.LinesMutex);
+    auto It = Loop.Lines.find(Number);
+    if (It != Loop.Lines.end() && It->second == this)
+      Loop.Lines.erase(It);
+    Loop.Counted.SentShared += Counts.SentShared;
+    Loop.Counted.SentMpi += Counts.SentMpi;
+    Loop.Counted.TookShared += Counts.TookShared;
+    Loop.Counted.TookMpi += Counts.TookMpi;
+  }
+  if (Mine)
+    Loop.Segments[static_cast<size_t>(Loop.T.rank())].release(Mine);
 }
 
-bool Line::deliver(std::string Body) {
+bool Line::deliverLine(std::string Body) {
   if (Body.empty()) {
     PeerAsleep.store(true);
     return false;
   }
+  uint32_t Seq = 0;
+  if (!unframe(&Body, &Seq) || Seq == 0)
+    return false; // not a line message of Grid's
+  return enqueue(Seq, std::move(Body));
+}
+
+bool Line::enqueue(uint32_t Seq, std::string Body) {
   bool Woke;
   {
     std::lock_guard<std::mutex> Lock(Mutex);
-    Mail.push_back(std::move(Body));
+    Mail.emplace_back(Seq, std::move(Body));
     HasMail.store(true);
     Woke = Waiting;
   }
-  Arrived.notify_one();
+  if (Mine)
+    wakeBell(*Mine);
+  else
+    Arrived.notify_one();
   return Woke;
 }
 
-bool Line::fromMail(std::string *Body) {
-  std::lock_guard<std::mutex> Lock(Mutex);
-  return takeMailLocked(Body);
-}
-
-bool Line::takeMailLocked(std::string *Body) {
-  if (Mail.empty())
-    return false;
-  *Body = std::move(Mail.front());
-  Mail.pop_front();
-  HasMail.store(!Mail.empty());
-  return true;
-}
-
-// A message of the peer on the line; notices are taken on the way.
-bool Line::fromPeer(std::string *Body, bool Sure) {
+// A message of the peer through MPI; notices are taken on the way.
+bool Line::fromPeer(std::string *Body, uint32_t *Seq, bool Sure) {
   for (;;) {
     int Got = Number;
     if (!Loop.T.receiveOn(Peer, &Got, Body, nullptr, Sure))
       return false;
-    if (!Body->empty())
+    if (Body->empty()) {
+      PeerAsleep.store(true);
+      NoticeTaken = true;
+      continue;
+    }
+    if (unframe(Body, Seq) && *Seq != 0)
       return true;
-    PeerAsleep.store(true);
-    NoticeTaken = true;
   }
+}
+
+// The next message in the line's order, or one handed over from outside it:
+// what came before its turn, then the mail, then the slot's ring, then MPI.
+// A message found past its turn (the one before it went the other way)
+// waits in Early.
+bool Line::take(std::string *Body, bool Sure, bool LookAtMpi) {
+  for (;;) {
+    if (!Early.empty()) {
+      auto It = Early.find(Expected);
+      if (It != Early.end()) {
+        *Body = std::move(It->second);
+        Early.erase(It);
+        ++Expected;
+        return true;
+      }
+    }
+    if (HasMail.load()) {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      while (!Mail.empty()) {
+        auto [Seq, Message] = std::move(Mail.front());
+        Mail.pop_front();
+        HasMail.store(!Mail.empty());
+        Counts.TookMpi += Seq != 0;
+        if (Seq == 0 || Seq == Expected) {
+          Expected += Seq != 0;
+          *Body = std::move(Message);
+          return true;
+        }
+        Early.emplace(Seq, std::move(Message));
+      }
+    }
+    uint32_t Seq = 0;
+    if (Mine && ringPeek(*Mine, &Seq) && Seq == Expected) {
+      ringTake(*Mine, Body);
+      ++Expected;
+      ++Counts.TookShared;
+      return true;
+    }
+    if (!LookAtMpi || !fromPeer(Body, &Seq, Sure))
+      return false;
+    ++Counts.TookMpi;
+    if (Seq == Expected) {
+      ++Expected;
+      return true;
+    }
+    Early.emplace(Seq, std::move(*Body));
+  }
+}
+
+// The peer's slot for this line, if the peer has claimed one.
+LineSlot *Line::theirSlot() {
+  if (Theirs && Theirs->Owner.load(std::memory_order_seq_cst) == TheirKey)
+    return Theirs;
+  size_t P = static_cast<size_t>(Peer);
+  Theirs = P < Loop.Segments.size() ? Loop.Segments[P].find(TheirKey) : nullptr;
+  return Theirs;
 }
 
 // A notice found while waiting: the peer went to sleep, maybe without
@@ -601,17 +708,37 @@ void Line::ringIfNoticed() {
 }
 
 void Line::send(std::string Body) {
-  bool Complete = Loop.T.sendOn(Peer, Number, std::move(Body));
+  uint32_t Seq = ++SendSeq;
+  LineSlot *Slot = Near ? theirSlot() : nullptr;
+  bool Shared = Slot && Loop.SharedLines && ringPut(*Slot, TheirKey, Seq, Body);
+  bool Complete = true;
+  if (Shared) {
+    ++Counts.SentShared;
+  } else {
+    Complete = Loop.T.sendOn(Peer, Number, framed(Seq, Body));
+    ++Counts.SentMpi;
+  }
   if (Near) {
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    // Did the peer go to sleep? A message that comes with its notice (the
-    // peer's next turn, already) waits in Mail.
-    std::string Early;
-    if (fromPeer(&Early, /*Sure=*/true))
-      deliver(std::move(Early));
-    NoticeTaken = false; // rung below
-    if (PeerAsleep.exchange(false) || !Complete)
-      Loop.ring(Peer);
+    // A peer with a slot sleeps on its bell and sends no notice. Looked
+    // for again after a send through MPI: a peer that claimed it since may
+    // already sleep on it.
+    if (Shared || (Slot = theirSlot())) {
+      if (Shared)
+        ringBell(*Slot);
+      else if (Slot->Sleeping.load(std::memory_order_seq_cst) || !Complete)
+        Loop.ring(Peer); // its loop takes the message in and rings the bell
+    } else {
+      // Did the peer go to sleep? A message that comes with its notice
+      // (the peer's next turn, already) waits its turn in Early.
+      std::string Next;
+      uint32_t NextSeq = 0;
+      if (fromPeer(&Next, &NextSeq, /*Sure=*/true))
+        Early.emplace(NextSeq, std::move(Next));
+      NoticeTaken = false; // rung below
+      if (PeerAsleep.exchange(false) || !Complete)
+        Loop.ring(Peer);
+    }
   }
   if (!Complete)
     Loop.wake(); // only polling progresses it
@@ -619,7 +746,7 @@ void Line::send(std::string Body) {
 
 std::string Line::receive() {
   std::string Body;
-  if (HasMail.load() && fromMail(&Body))
+  if (take(&Body, /*Sure=*/false, /*LookAtMpi=*/false))
     return Body;
   if (!Near) {
     // Between hosts the message's arrival wakes the peer's loop (MPI's
@@ -627,10 +754,12 @@ std::string Line::receive() {
     // a look it takes now on (what came before this call included).
     Loop.SleepingLines.fetch_add(1);
     Loop.wake();
-    return sleep();
+    return sleep(0);
   }
   // Spinning alone first; then, since two cores may be shared by more
-  // threads than that, giving the core away between looks.
+  // threads than that, giving the core away between looks. With a slot, the
+  // ring is looked at every round and MPI (messages too large for the
+  // ring) every fourth.
   if (Loop.SpinningLines.fetch_add(1) == 0 && Loop.SleepingLong.load())
     Loop.wake(); // its sleep must not outlast the spin's looks (run())
   Clock::time_point Start = Clock::now();
@@ -638,8 +767,7 @@ std::string Line::receive() {
   Clock::time_point Until = Start + Loop.spin();
   bool Found = false;
   for (unsigned Round = 1;; ++Round) {
-    if ((HasMail.load() && fromMail(&Body)) ||
-        fromPeer(&Body, /*Sure=*/false)) {
+    if (take(&Body, /*Sure=*/false, !Mine || Round % 64 == 0)) {
       Found = true;
       break;
     }
@@ -656,16 +784,21 @@ std::string Line::receive() {
   ringIfNoticed();
   if (Found)
     return Body;
-  // Asleep: the loop looks at the lines for us until mail comes.
+  // Asleep: the loop looks at the lines (MPI) for us until mail comes.
   Loop.SleepingLines.fetch_add(1);
-  if (!Loop.T.sendOn(Peer, Number, std::string())) {
+  if (Mine) {
+    Mine->Sleeping.store(1, std::memory_order_seq_cst);
+  } else if (!Loop.T.sendOn(Peer, Number, std::string())) {
     Loop.ring(Peer); // only polling progresses the notice
     Loop.wake();
   }
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  bool Got = fromPeer(&Body, /*Sure=*/true);
+  uint32_t Bell = Mine ? Mine->Bell.load(std::memory_order_seq_cst) : 0;
+  bool Got = take(&Body, /*Sure=*/true, /*LookAtMpi=*/true);
   ringIfNoticed();
   if (Got) {
+    if (Mine)
+      Mine->Sleeping.store(0, std::memory_order_relaxed);
     Loop.SleepingLines.fetch_sub(1);
     return Body;
   }
@@ -674,17 +807,47 @@ std::string Line::receive() {
   // it yet and its sender, having seen no notice, will not ring: the loop
   // looks once more.
   Loop.wake();
-  return sleep();
+  return sleep(Bell);
 }
 
-std::string Line::sleep() {
+std::string Line::sleep(uint32_t Bell) {
   std::string Body;
-  {
+  if (!Mine) {
     std::unique_lock<std::mutex> Lock(Mutex);
     Waiting = true;
-    Arrived.wait(Lock, [this] { return !Mail.empty(); });
+    for (;;) {
+      Arrived.wait(Lock, [this] { return !Mail.empty(); });
+      Lock.unlock();
+      bool Got = take(&Body, /*Sure=*/false, /*LookAtMpi=*/false);
+      Lock.lock();
+      if (Got)
+        break;
+    }
     Waiting = false;
-    takeMailLocked(&Body);
+  } else {
+    {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      Waiting = true;
+    }
+    for (;;) {
+      // The bell as it was before the look: a ring after it ends the wait.
+      if (take(&Body, /*Sure=*/false, /*LookAtMpi=*/false))
+        break;
+      if (!waitBell(*Mine, Bell, BellPatienceSeconds) &&
+          take(&Body, /*Sure=*/true, /*LookAtMpi=*/true)) {
+        core::log(LogLevel::Info,
+                  "cluster: a message on line " + std::to_string(Number) +
+                      " from rank " + std::to_string(Peer) +
+                      " waited a second for its bell: its wake-up was lost");
+        break;
+      }
+      Bell = Mine->Bell.load(std::memory_order_seq_cst);
+    }
+    {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      Waiting = false;
+    }
+    Mine->Sleeping.store(0, std::memory_order_relaxed);
   }
   Loop.SleepingLines.fetch_sub(1);
   return Body;
@@ -742,6 +905,7 @@ void send(EventLoop &Loop, int Dest, const wire::Writer &W) {
 Cluster::Cluster(Transport *Tr, const ClusterOptions &Options)
     : Owned(Tr), T(*Tr), Loop(*Tr), Options(Options) {
   Loop.setSpin(std::chrono::microseconds(Options.SpinUs));
+  Loop.setSharedLines(Options.SharedLines);
   Loop.openDoorbell();
 }
 

@@ -15,6 +15,7 @@
 #ifndef GRID_CLUSTER_CLUSTER_H
 #define GRID_CLUSTER_CLUSTER_H
 
+#include "cluster/SharedLines.h"
 #include "cluster/Transport.h"
 #include "cluster/Wire.h"
 
@@ -115,6 +116,15 @@ public:
   /// How long a Line's receiver spins before it sleeps (GRID_SPIN_US).
   void setSpin(std::chrono::microseconds Spin) { SpinFor = Spin; }
   std::chrono::microseconds spin() const { return SpinFor; }
+  /// Whether lines between ranks of this host carry their messages through
+  /// shared memory (GRID_SHARED_LINES); set before the first Line.
+  void setSharedLines(bool On) { SharedLines = On; }
+  /// The messages of this rank's lines that ended, sent and taken, through
+  /// shared memory and through MPI (notices and deliver()'s not counted).
+  struct LineCounts {
+    uint64_t SentShared = 0, SentMpi = 0, TookShared = 0, TookMpi = 0;
+  };
+  LineCounts lineCounts() const;
 
   /// Runs Work on the loop's thread; callable from any thread.
   void post(std::function<void()> Work);
@@ -178,7 +188,10 @@ private:
   std::mutex PostMutex;
   std::vector<std::function<void()>> Posted;
   std::chrono::microseconds SpinFor{50};
-  std::mutex LinesMutex; // Lines, Orphans, and deliveries to lines
+  bool SharedLines = true;
+  std::vector<LineSlots> Segments; // by rank: its line slots, if mapped here
+  LineCounts Counted;              // under LinesMutex
+  mutable std::mutex LinesMutex;   // Lines, Orphans, Counted, deliveries
   std::map<int, Line *> Lines;
   struct Orphan {
     Clock::time_point Came;
@@ -198,13 +211,18 @@ private:
 /// and its shadow at home; the thread may send several calls it does not
 /// wait for, dsm.md's posted calls): its messages skip both event loops
 /// (docs/design/cluster.md §3, lines). A receiver whose peer runs on this host
-/// spins for the loop's spin time, then sleeps and lets its loop receive
-/// for it; going to sleep, it tells its peer (an empty message), which
-/// rings the doorbell after its next send. Between hosts a receiver sleeps
-/// at once: the message's arrival wakes the loop. Only the owning thread sends
-/// and receives (the starter, once the thread has ended); messages that came
-/// another way are handed over by deliver().
-/// Line messages are not ordered against the loop's.
+/// spins for the loop's spin time, then sleeps. With a slot of its rank's
+/// shared segment (SharedLines.h) it sleeps on the slot's bell, which its
+/// peer rings after a message it finds it asleep on; the peer's messages go
+/// through the slot's ring where they fit, else through MPI, which the
+/// sleeper's loop receives for it. Without a slot it tells its peer that it
+/// sleeps (an empty message, a notice), which rings the doorbell after its
+/// next send. Between hosts a receiver sleeps at once: the message's
+/// arrival wakes the loop. Messages are numbered in their line, and taken
+/// in that order whichever way they came. Only the owning thread sends and
+/// receives (the starter, once the thread has ended); messages that came
+/// another way (through the loops) are handed over by deliver(), outside
+/// that order. Line messages are not ordered against the loop's.
 class Line {
 public:
   /// Number: unique among this rank's lines, 1 to the transport's maxLine.
@@ -217,23 +235,36 @@ public:
   void send(std::string Body);
   /// Waits for the peer's next message, or for one deliver() hands over.
   std::string receive();
-  /// A message for this line that came another way (any thread); true if
-  /// the owner was asleep waiting for it.
-  bool deliver(std::string Body);
+  /// A message for this line that came another way (any thread), taken
+  /// before the line's own; true if the owner was asleep waiting for it.
+  bool deliver(std::string Body) { return enqueue(0, std::move(Body)); }
 
   int peer() const { return Peer; }
 
 private:
-  bool fromPeer(std::string *Body, bool Sure);
+  /// A message of the line itself that the loop received (a notice, or one
+  /// numbered in the line).
+  bool deliverLine(std::string Body);
+  bool enqueue(uint32_t Seq, std::string Body);
+  bool fromPeer(std::string *Body, uint32_t *Seq, bool Sure);
+  bool take(std::string *Body, bool Sure, bool LookAtMpi);
+  LineSlot *theirSlot();
   void ringIfNoticed();
-  bool fromMail(std::string *Body);
-  bool takeMailLocked(std::string *Body); // Mutex held
-  std::string sleep();
+  std::string sleep(uint32_t Bell);
 
   EventLoop &Loop;
   int Peer;
   int Number;
   bool Near; // the peer runs on this host
+  // This line's slot in this rank's segment (its peer's messages come
+  // there), and the one in the peer's (where this side's go), with its key.
+  LineSlot *Mine = nullptr;
+  LineSlot *Theirs = nullptr;
+  uint64_t TheirKey = 0;
+  uint32_t SendSeq = 0;  // the number of the last message sent (owner)
+  uint32_t Expected = 1; // the number of the next to take (owner)
+  std::map<uint32_t, std::string> Early; // came before their turn (owner)
+  EventLoop::LineCounts Counts;          // owner; the loop's when it ends
   // At first: the peer's line may have been made before this one, and its
   // notice lost (the first send of a line rings).
   std::atomic<bool> PeerAsleep{true};
@@ -242,8 +273,10 @@ private:
   std::atomic<bool> HasMail{false};
   std::mutex Mutex;
   std::condition_variable Arrived;
-  std::deque<std::string> Mail; // under Mutex
-  bool Waiting = false;         // the owner sleeps on Arrived (under Mutex)
+  // What the loop received and deliver() handed over, with its number in
+  // the line (0: outside the line's order). Under Mutex.
+  std::deque<std::pair<uint32_t, std::string>> Mail;
+  bool Waiting = false; // the owner sleeps on Arrived (under Mutex)
   friend class EventLoop;
 };
 
@@ -266,7 +299,8 @@ struct ClusterOptions {
   unsigned NearThresholdUs = 50;
   double NodeTimeoutSeconds = 5.0;
   unsigned LocalCores = 1;
-  unsigned SpinUs = 50; // a Line's receiver spins this long, then sleeps
+  unsigned SpinUs = 50;    // a Line's receiver spins this long, then sleeps
+  bool SharedLines = true; // lines of one host through shared memory
 };
 
 /// A rank's membership in the job: the transport, the loop, and at home the

@@ -13,12 +13,16 @@
 
 #include <mpi.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <fcntl.h>
 #include <list>
 #include <mutex>
 #include <shared_mutex>
+#include <sys/mman.h>
 #include <thread>
+#include <unistd.h>
 
 namespace {
 
@@ -138,8 +142,59 @@ public:
       for (int R : Mine)
         if (R >= 0 && R < Size)
           Local[static_cast<size_t>(R)] = true;
+      mapSegments(Host, Mine);
       MPI_Comm_free(&Host);
     }
+  }
+
+  // Collective on the host's communicator (Ranks: its ranks, in order):
+  // each rank makes a segment under a name of its own, maps the others',
+  // and removes its name once all have mapped it. Only if every rank of
+  // the host mapped every segment are they used: a line's receiver relies
+  // on its peer seeing its slot.
+  void mapSegments(MPI_Comm Host, const std::vector<int> &Ranks) {
+    Segments.assign(static_cast<size_t>(Size), nullptr);
+    std::vector<int> Pids(Ranks.size());
+    int Pid = static_cast<int>(::getpid());
+    MPI_Allgather(&Pid, 1, MPI_INT, Pids.data(), 1, MPI_INT, Host);
+    auto NameOf = [](int P) { return "/grid-lines-" + std::to_string(P); };
+    std::string Own = NameOf(Pid);
+    ::shm_unlink(Own.c_str()); // a process of this pid that died
+    int Fd =
+        ::shm_open(Own.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int Ok =
+        Fd >= 0 && ::ftruncate(Fd, static_cast<off_t>(SharedSegmentBytes)) == 0;
+    if (Fd >= 0)
+      ::close(Fd);
+    MPI_Barrier(Host); // every segment is made (or failed)
+    std::vector<void *> Mapped(Ranks.size(), nullptr);
+    for (size_t I = 0; Ok && I < Ranks.size(); ++I) {
+      int Peer = ::shm_open(NameOf(Pids[I]).c_str(), O_RDWR | O_CLOEXEC, 0);
+      void *At = Peer < 0 ? MAP_FAILED
+                          : ::mmap(nullptr, SharedSegmentBytes,
+                                   PROT_READ | PROT_WRITE, MAP_SHARED, Peer, 0);
+      if (Peer >= 0)
+        ::close(Peer);
+      if (At == MAP_FAILED)
+        Ok = 0;
+      else
+        Mapped[I] = At;
+    }
+    int All = 0;
+    MPI_Allreduce(&Ok, &All, 1, MPI_INT, MPI_MIN, Host);
+    ::shm_unlink(Own.c_str()); // every rank has mapped it, or none uses it
+    for (size_t I = 0; I < Ranks.size(); ++I) {
+      if (All && Ranks[I] >= 0 && Ranks[I] < Size)
+        Segments[static_cast<size_t>(Ranks[I])] = Mapped[I];
+      else if (Mapped[I])
+        ::munmap(Mapped[I], SharedSegmentBytes);
+    }
+  }
+
+  void *sharedSegment(int R) const override {
+    return R >= 0 && static_cast<size_t>(R) < Segments.size()
+               ? Segments[static_cast<size_t>(R)]
+               : nullptr;
   }
 
   int rank() const override { return Rank; }
@@ -316,6 +371,7 @@ private:
   MPI_Comm Lines = MPI_COMM_NULL; // sendOn/receiveOn, tag = line number
   int TagUb = 32767;
   std::vector<bool> Local;      // by rank: on this host
+  std::vector<void *> Segments; // by rank: its line segment, mapped here
   std::mutex SendsMutex;        // Sends, and the MPI_Isend that adds to it
   std::shared_mutex Finalizing; // held shared by receiveOn
   bool Closed = false; // MPI_Finalize has been called (under SendsMutex and

@@ -85,6 +85,17 @@ public:
   virtual bool receiveOn(int Source, int *Number, std::string *Body, int *From,
                          bool Sure) = 0;
 
+  /// Memory shared by the ranks of this host, for lines through it
+  /// (cluster/SharedLines.h): Rank's segment of SharedSegmentBytes, mapped
+  /// here and zero-filled at first; null for a rank of another host, or
+  /// where it could not be made. Mapped until the process ends (MPI's end
+  /// does not unmap it).
+  static constexpr size_t SharedSegmentBytes = size_t(4) << 20;
+  virtual void *sharedSegment(int Rank) const {
+    (void)Rank;
+    return nullptr;
+  }
+
   /// Collective: every rank calls it once, at the same point of its start,
   /// with as many regions as the others (the i-th regions of all ranks
   /// form one window). Null with *Error set when MPI cannot give one-sided

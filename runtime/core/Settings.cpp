@@ -575,6 +575,14 @@ Settings resolveSettings(const SettingsInputs &In) {
                           "of microseconds from 0 to 10000");
     S.SpinUs = static_cast<unsigned>(Value);
   }
+  if (std::optional<std::string> Text = nonEmpty(In.Env, "GRID_SHARED_LINES")) {
+    if (*Text != "0" && *Text != "1")
+      throw SettingsError("GRID_SHARED_LINES='" + *Text +
+                          "' is not a switch; accepted: 1 (lines between "
+                          "ranks of one host go through shared memory) or "
+                          "0 (through MPI)");
+    S.SharedLines = *Text == "1";
+  }
 
   if (In.Config)
     S.ConfigPath = In.Config->Path;

@@ -154,6 +154,10 @@ struct Settings {
   /// it (docs/design/cluster.md §3, lines). 0 to 10000; 0 sleeps after a
   /// few looks.
   unsigned SpinUs = 50;
+  /// GRID_SHARED_LINES: whether the messages of a line between two ranks of
+  /// one host go through memory they share (1, the default) or through MPI
+  /// (0) (docs/design/cluster.md §3, lines).
+  bool SharedLines = true;
 };
 
 /// The directory of the control sockets (DESIGN.md §8): $XDG_RUNTIME_DIR/grid
@@ -163,7 +167,8 @@ std::string controlDirectory(const Environment &Env, uid_t Uid);
 /// Applies the precedence above. Environment variables read:
 /// GRID_THREAD_TOLERANCE, GRID_PROCESS_TOLERANCE, GRID_PLACEMENT, GRID_LOG,
 /// GRID_STATS, GRID_NEAR_THRESHOLD_US, GRID_NODE_TIMEOUT,
-/// GRID_DSM_CACHE_PAGES, GRID_DSM_FAULTS, GRID_DSM_MIGRATE, GRID_SPIN_US, and
+/// GRID_DSM_CACHE_PAGES, GRID_DSM_FAULTS, GRID_DSM_MIGRATE, GRID_SPIN_US,
+/// GRID_SHARED_LINES, and
 /// GRID_DEFAULT_PROCESS_TOLERANCE (set by gridrun: ranks as a binary default
 /// for a program that embeds none). An empty value counts as unset.
 Settings resolveSettings(const SettingsInputs &In);

@@ -863,6 +863,14 @@ void printDsmStats() {
         "grid: dsm: pages of home's heap moved to their writer: " + Moved +
         "; freed blocks kept: " + std::to_string(TheJob->Store.keptBytes()) +
         " B\n";
+  // Which way the messages of home's lines went (those of the threads that
+  // ended), both ways: shared memory between ranks of one host.
+  cluster::EventLoop::LineCounts Lines = TheJob->C.loop().lineCounts();
+  Text += "grid: lines: home sent " + std::to_string(Lines.SentShared) +
+          " messages through shared memory, " + std::to_string(Lines.SentMpi) +
+          " through MPI; took " + std::to_string(Lines.TookShared) +
+          " through shared memory, " + std::to_string(Lines.TookMpi) +
+          " through MPI\n";
   // How pages move and how home notices touches (all ranks choose alike).
   Text += std::string("grid: dsm: pages move ") +
           (TheJob->Store.Win ? "one-sided (MPI windows)" : "as messages") +

@@ -4,18 +4,26 @@
 // for less and for more than the spin, and call once more at once; with
 // GRID_SPIN_US=0 every wait sleeps (the notice and the doorbell), with 20
 // some waits find their answer spinning and some sleep, and with the
-// default most spin. A lost message would hang a call; a lost wake-up
-// leaves it waiting for a loop's timer, which the loop then logs at level
-// info (`its wake-up was lost`). The output equals the same program run
-// without mpirun.
+// default most spin. Between these ranks of one host the line's messages go
+// through shared memory, and a sleeper waits on its slot's bell
+// (GRID_STATS=1 counts the messages each way); with GRID_SHARED_LINES=0
+// they go through MPI, and a sleeper sends its notice. A lost message
+// would hang a call; a lost wake-up leaves it waiting for a loop's timer
+// or for its bell's time limit, which is then logged at level info (`its
+// wake-up was lost`). The output equals the same program run without
+// mpirun.
 //
 // RUN: %clang %s -o %t.plain
 // RUN: %grid-clang -fgrid -g %s -o %t.fgrid
 // RUN: %t.plain > %t.plain.out
-// RUN: %mpirun3t -x GRID_SPIN_US=0 -x GRID_LOG=info %t.fgrid > %t.zero.out 2> %t.zero.err
+// RUN: %mpirun3t -x GRID_SPIN_US=0 -x GRID_LOG=info -x GRID_STATS=1 %t.fgrid > %t.zero.out 2> %t.zero.err
 // RUN: diff %t.plain.out %t.zero.out
-// RUN: FileCheck %s < %t.zero.err
+// RUN: FileCheck %s --check-prefixes=CHECK,SHARED < %t.zero.err
 // RUN: not grep "wake-up was lost" %t.zero.err
+// RUN: %mpirun3t -x GRID_SPIN_US=0 -x GRID_SHARED_LINES=0 -x GRID_LOG=info -x GRID_STATS=1 %t.fgrid > %t.mpi.out 2> %t.mpi.err
+// RUN: diff %t.plain.out %t.mpi.out
+// RUN: FileCheck %s --check-prefixes=CHECK,MPI < %t.mpi.err
+// RUN: not grep "wake-up was lost" %t.mpi.err
 // RUN: %mpirun3t -x GRID_SPIN_US=20 -x GRID_LOG=info %t.fgrid > %t.short.out 2> %t.short.err
 // RUN: diff %t.plain.out %t.short.out
 // RUN: FileCheck %s < %t.short.err
@@ -23,6 +31,8 @@
 // RUN: %mpirun3t %t.fgrid > %t.default.out 2> %t.default.err
 // RUN: diff %t.plain.out %t.default.out
 // RUN: FileCheck %s < %t.default.err
+// SHARED: grid: lines: home sent {{[1-9][0-9]*}} messages through shared memory, 0 through MPI; took {{[1-9][0-9]*}} through shared memory, 0 through MPI
+// MPI: grid: lines: home sent 0 messages through shared memory, {{[1-9][0-9]*}} through MPI; took 0 through shared memory, {{[1-9][0-9]*}} through MPI
 // CHECK: lines.c:{{[0-9]+}} (main) pthread_create 6 {{.*}}node 1: 2, node 2: 2
 #include <pthread.h>
 #include <stdio.h>

@@ -203,6 +203,18 @@ TEST(SettingsEnv, SpinUs) {
         << Bad;
 }
 
+TEST(SettingsEnv, SharedLines) {
+  EXPECT_TRUE(resolveWith({}).SharedLines);
+  EXPECT_TRUE(resolveWith({{"GRID_SHARED_LINES", "1"}}).SharedLines);
+  EXPECT_FALSE(resolveWith({{"GRID_SHARED_LINES", "0"}}).SharedLines);
+  for (const char *Bad : {"yes", "2", " 1", "off"})
+    EXPECT_EQ(errorOf([&] { resolveWith({{"GRID_SHARED_LINES", Bad}}); }),
+              std::string("GRID_SHARED_LINES='") + Bad +
+                  "' is not a switch; accepted: 1 (lines between ranks of "
+                  "one host go through shared memory) or 0 (through MPI)")
+        << Bad;
+}
+
 TEST(SettingsEnv, DsmCachePages) {
   EXPECT_EQ(resolveWith({}).DsmCachePages, 16384u);
   EXPECT_EQ(resolveWith({{"GRID_DSM_CACHE_PAGES", "16"}}).DsmCachePages, 16u);

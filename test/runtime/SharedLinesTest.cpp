@@ -1,0 +1,293 @@
+// Lines through the memory of one host (cluster/SharedLines.h): the slots
+// of a segment, the ring's messages between two processes, the bell, and a
+// Line whose messages go partly through the ring and partly through the
+// transport, taken in the order they were sent.
+
+#include "cluster/SharedLines.h"
+#include "cluster/Cluster.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace grid::cluster;
+
+namespace {
+
+// Zero-filled memory shared with children forked after it is made.
+struct Shared {
+  explicit Shared(size_t Bytes) : Bytes(Bytes) {
+    Base = ::mmap(nullptr, Bytes, PROT_READ | PROT_WRITE,
+                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  }
+  ~Shared() { ::munmap(Base, Bytes); }
+  void *Base;
+  size_t Bytes;
+};
+
+// A segment of one slot, claimed for line Number from rank 1 (a line that
+// ends and another made leave the same slot).
+struct OneSlot {
+  explicit OneSlot(int Number)
+      : M(sizeof(LineSlot)), Slots(M.Base, M.Bytes), Key(lineKey(1, Number)),
+        S(Slots.claim(Key)) {}
+  Shared M;
+  LineSlots Slots;
+  uint64_t Key;
+  LineSlot *S;
+};
+
+std::string messageOf(uint32_t I) {
+  // Sizes from 0 to past a page, so the ring's end falls inside headers
+  // and bodies alike.
+  size_t Size = (I * 37) % 5000;
+  std::string S(Size, '\0');
+  for (size_t J = 0; J < Size; ++J)
+    S[J] = static_cast<char>('a' + (I + J) % 26);
+  return S;
+}
+
+// Waits for a child and says how it ended.
+int childStatus(pid_t Pid) {
+  int Status = 0;
+  ::waitpid(Pid, &Status, 0);
+  return WIFEXITED(Status) ? WEXITSTATUS(Status) : 128 + WTERMSIG(Status);
+}
+
+} // namespace
+
+TEST(SharedLines, ASlotIsFoundByItsKeyUntilReleased) {
+  Shared M(8 * sizeof(LineSlot));
+  LineSlots Slots(M.Base, M.Bytes);
+  ASSERT_EQ(Slots.count(), 8u);
+  uint64_t Key = lineKey(1, 42);
+  EXPECT_EQ(Slots.find(Key), nullptr);
+  LineSlot *S = Slots.claim(Key);
+  ASSERT_NE(S, nullptr);
+  EXPECT_EQ(Slots.find(Key), S);
+  EXPECT_EQ(Slots.find(lineKey(2, 42)), nullptr); // another rank's line 42
+  EXPECT_EQ(Slots.find(lineKey(1, 43)), nullptr);
+  Slots.release(S);
+  EXPECT_EQ(Slots.find(Key), nullptr);
+  EXPECT_NE(Slots.claim(Key), nullptr);
+}
+
+TEST(SharedLines, AKeyTakesOneOfFewSlotsOrNone) {
+  Shared M(4 * sizeof(LineSlot));
+  LineSlots Slots(M.Base, M.Bytes);
+  for (int N = 1; N <= 4; ++N) {
+    ASSERT_NE(Slots.claim(lineKey(0, N)), nullptr) << N;
+  }
+  EXPECT_EQ(Slots.claim(lineKey(0, 5)), nullptr);
+  for (int N = 1; N <= 4; ++N) {
+    EXPECT_NE(Slots.find(lineKey(0, N)), nullptr) << N;
+  }
+  EXPECT_EQ(LineSlots(nullptr, 1 << 20).claim(lineKey(0, 1)), nullptr);
+}
+
+TEST(SharedLines, AFullRingRefusesUntilRead) {
+  OneSlot One(7);
+  uint64_t Key = One.Key;
+  LineSlot *S = One.S;
+  ASSERT_NE(S, nullptr);
+  std::string Body(1000, 'x');
+  uint32_t Put = 0;
+  while (ringPut(*S, Key, Put + 1, Body))
+    ++Put;
+  EXPECT_EQ(Put, LineSlot::RingBytes / ringBytes(Body.size()));
+  uint32_t Seq = 0;
+  ASSERT_TRUE(ringPeek(*S, &Seq));
+  EXPECT_EQ(Seq, 1u);
+  std::string Got;
+  ringTake(*S, &Got);
+  EXPECT_EQ(Got, Body);
+  EXPECT_TRUE(ringPut(*S, Key, Put + 1, Body));
+  // Larger than the whole ring: never.
+  EXPECT_FALSE(ringPut(*S, Key, 1, std::string(LineSlot::RingBytes, 'y')));
+}
+
+TEST(SharedLines, AWriterOfALineThatEndedIsRefused) {
+  OneSlot One(7);
+  uint64_t Old = One.Key, New = lineKey(1, 8);
+  LineSlot *S = One.S;
+  ASSERT_NE(S, nullptr);
+  ASSERT_TRUE(ringPut(*S, Old, 1, "left behind"));
+  One.Slots.release(S);
+  ASSERT_EQ(One.Slots.claim(New), S);
+  uint32_t Seq = 0;
+  EXPECT_FALSE(ringPeek(*S, &Seq)); // the old line's message is gone
+  EXPECT_FALSE(ringPut(*S, Old, 2, "late"));
+  ASSERT_TRUE(ringPut(*S, New, 1, "first"));
+  ASSERT_TRUE(ringPeek(*S, &Seq));
+  std::string Got;
+  ringTake(*S, &Got);
+  EXPECT_EQ(Got, "first");
+}
+
+// A child process writes 20000 messages of sizes across the ring's end
+// while this one reads: each arrives whole, in order.
+TEST(SharedLines, MessagesCrossBetweenProcessesWholeAndInOrder) {
+  OneSlot One(3);
+  uint64_t Key = One.Key;
+  LineSlot *S = One.S;
+  ASSERT_NE(S, nullptr);
+  constexpr uint32_t Count = 20000;
+  pid_t Child = ::fork();
+  ASSERT_GE(Child, 0);
+  if (Child == 0) {
+    for (uint32_t I = 1; I <= Count; ++I) {
+      std::string Body = messageOf(I);
+      while (!ringPut(*S, Key, I, Body))
+        sched_yield();
+    }
+    ::_exit(0);
+  }
+  std::string Got;
+  uint32_t Next = 1;
+  while (Next <= Count) {
+    uint32_t Seq = 0;
+    if (!ringPeek(*S, &Seq))
+      continue;
+    ASSERT_EQ(Seq, Next);
+    ringTake(*S, &Got);
+    ASSERT_EQ(Got, messageOf(Next)) << Next;
+    ++Next;
+  }
+  EXPECT_EQ(childStatus(Child), 0);
+}
+
+// The bell wakes a reader asleep on it in another process; unrung, the
+// wait ends at its time limit.
+TEST(SharedLines, TheBellWakesASleeperInAnotherProcess) {
+  OneSlot One(9);
+  uint64_t Key = One.Key;
+  LineSlot *S = One.S;
+  ASSERT_NE(S, nullptr);
+  EXPECT_FALSE(ringBell(*S)); // nobody sleeps: no ring
+  uint32_t Seen = S->Bell.load();
+  EXPECT_FALSE(waitBell(*S, Seen, 0.05));
+  S->Sleeping.store(1);
+  pid_t Child = ::fork();
+  ASSERT_GE(Child, 0);
+  if (Child == 0) {
+    if (!ringPut(*S, Key, 1, "wake up") || !ringBell(*S))
+      ::_exit(1);
+    ::_exit(0);
+  }
+  EXPECT_TRUE(waitBell(*S, Seen, 30.0));
+  uint32_t Seq = 0;
+  EXPECT_TRUE(ringPeek(*S, &Seq));
+  EXPECT_EQ(childStatus(Child), 0);
+}
+
+//===----------------------------------------------------------------------===//
+// A Line over a transport of two ranks in this process
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+// Two ranks of one host whose line messages wait in queues ("MPI") and
+// whose segments are memory of this process.
+struct Wires {
+  std::mutex Mutex;
+  std::deque<std::pair<int, std::string>> ToRank[2]; // (line, body)
+  Shared Segment[2] = {Shared(64 * sizeof(LineSlot)),
+                       Shared(64 * sizeof(LineSlot))};
+};
+
+class FakeTransport final : public Transport {
+public:
+  FakeTransport(Wires &W, int Rank) : W(W), Rank(Rank) {}
+  int rank() const override { return Rank; }
+  int size() const override { return 2; }
+  std::string host() const override { return "here"; }
+  void send(int, std::string) override {}
+  size_t poll(const Deliver &) override { return 0; }
+  size_t pendingSends() override { return 0; }
+  int maxLine() const override { return 1000; }
+  bool sameHost(int) const override { return true; }
+  bool sendOn(int Dest, int Number, std::string Body) override {
+    std::lock_guard<std::mutex> Lock(W.Mutex);
+    W.ToRank[Dest].emplace_back(Number, std::move(Body));
+    ++MpiSent;
+    return true;
+  }
+  bool receiveOn(int, int *Number, std::string *Body, int *From,
+                 bool) override {
+    std::lock_guard<std::mutex> Lock(W.Mutex);
+    auto &Q = W.ToRank[Rank];
+    for (auto It = Q.begin(); It != Q.end(); ++It)
+      if (*Number == AnyLine || It->first == *Number) {
+        *Number = It->first;
+        *Body = std::move(It->second);
+        if (From)
+          *From = 1 - Rank;
+        Q.erase(It);
+        return true;
+      }
+    return false;
+  }
+  void *sharedSegment(int R) const override { return W.Segment[R].Base; }
+  std::unique_ptr<Windows> expose(const std::vector<Region> &,
+                                  std::string *) override {
+    return nullptr;
+  }
+  void finalize(double) override {}
+  [[noreturn]] void abort(int) override { std::abort(); }
+
+  Wires &W;
+  int Rank;
+  int MpiSent = 0;
+};
+
+} // namespace
+
+// Messages too large for the ring go the transport's way, the others
+// through the ring; the receiver takes them all in the order sent.
+TEST(SharedLines, ALineTakesItsMessagesInOrderWhicheverWayTheyWent) {
+  Wires W;
+  FakeTransport T0(W, 0), T1(W, 1);
+  EventLoop L0(T0), L1(T1);
+  Line Receiver(L0, 1, 5), Sender(L1, 0, 5);
+  std::vector<std::string> Sent;
+  size_t Taken = 0;
+  for (uint32_t I = 1; I <= 40; ++I) {
+    // Every third is larger than a ring.
+    std::string Body = I % 3 == 0 ? std::string(LineSlot::RingBytes + I, 'L')
+                                  : messageOf(I) + "!";
+    Sent.push_back(Body);
+    Sender.send(Body);
+    if (I % 10 == 0) { // some taken while more come
+      for (int K = 0; K < 5; ++K, ++Taken) {
+        ASSERT_EQ(Receiver.receive(), Sent[Taken]) << Taken + 1;
+      }
+    }
+  }
+  EXPECT_GT(T1.MpiSent, 0);
+  EXPECT_LT(T1.MpiSent, 40);
+  for (; Taken < Sent.size(); ++Taken) {
+    ASSERT_EQ(Receiver.receive(), Sent[Taken]) << Taken + 1;
+  }
+}
+
+// A line whose receiver could take no slot (or turned them off) works
+// through the transport alone.
+TEST(SharedLines, ALineWithoutSlotsGoesThroughTheTransport) {
+  Wires W;
+  FakeTransport T0(W, 0), T1(W, 1);
+  EventLoop L0(T0), L1(T1);
+  L0.setSharedLines(false);
+  Line Receiver(L0, 1, 5), Sender(L1, 0, 5);
+  for (uint32_t I = 1; I <= 10; ++I)
+    Sender.send(messageOf(I) + "!");
+  EXPECT_EQ(T1.MpiSent, 10);
+  for (uint32_t I = 1; I <= 10; ++I) {
+    ASSERT_EQ(Receiver.receive(), messageOf(I) + "!") << I;
+  }
+}
