@@ -536,26 +536,11 @@ constexpr std::chrono::microseconds SpinAlone{20};
 
 namespace {
 
-// A line message through MPI: its number in the line (4 bytes, little
-// endian), then its body. An empty message is a notice.
-std::string framed(uint32_t Seq, std::string_view Body) {
-  std::string Out(4 + Body.size(), '\0');
-  for (int I = 0; I < 4; ++I)
-    Out[static_cast<size_t>(I)] = static_cast<char>(Seq >> (8 * I));
-  std::memcpy(Out.data() + 4, Body.data(), Body.size());
-  return Out;
-}
-
-bool unframe(std::string *Body, uint32_t *Seq) {
-  if (Body->size() < 4)
-    return false;
-  uint32_t N = 0;
-  for (int I = 0; I < 4; ++I)
-    N |= static_cast<uint32_t>(static_cast<unsigned char>((*Body)[I]))
-         << (8 * I);
-  Body->erase(0, 4);
-  *Seq = N;
-  return true;
+// Whether a message in the ring, marked with the line's count of messages
+// through MPI before it, is next, Took having been taken: the count wraps
+// at 32 bits, a message's turn never lies 2^31 messages away.
+bool turnCame(uint32_t Mark, uint64_t Took) {
+  return static_cast<int32_t>(Mark - static_cast<uint32_t>(Took)) <= 0;
 }
 
 // How long a sleeper on its slot's bell waits before it looks by itself. A
@@ -602,17 +587,14 @@ bool Line::deliverLine(std::string Body) {
     PeerAsleep.store(true);
     return false;
   }
-  uint32_t Seq = 0;
-  if (!unframe(&Body, &Seq) || Seq == 0)
-    return false; // not a line message of Grid's
-  return enqueue(Seq, std::move(Body));
+  return enqueue(/*OfTheLine=*/true, std::move(Body));
 }
 
-bool Line::enqueue(uint32_t Seq, std::string Body) {
+bool Line::enqueue(bool OfTheLine, std::string Body) {
   bool Woke;
   {
     std::lock_guard<std::mutex> Lock(Mutex);
-    Mail.emplace_back(Seq, std::move(Body));
+    (OfTheLine ? LineMail : Mail).push_back(std::move(Body));
     HasMail.store(true);
     Woke = Waiting;
   }
@@ -624,67 +606,72 @@ bool Line::enqueue(uint32_t Seq, std::string Body) {
 }
 
 // A message of the peer through MPI; notices are taken on the way.
-bool Line::fromPeer(std::string *Body, uint32_t *Seq, bool Sure) {
+bool Line::fromPeer(std::string *Body, bool Sure) {
   for (;;) {
     int Got = Number;
     if (!Loop.T.receiveOn(Peer, &Got, Body, nullptr, Sure))
       return false;
-    if (Body->empty()) {
-      PeerAsleep.store(true);
-      NoticeTaken = true;
-      continue;
-    }
-    if (unframe(Body, Seq) && *Seq != 0)
+    if (!Body->empty())
       return true;
+    PeerAsleep.store(true);
+    NoticeTaken = true;
   }
 }
 
-// The next message in the line's order, or one handed over from outside it:
-// what came before its turn, then the mail, then the slot's ring, then MPI.
-// A message found past its turn (the one before it went the other way)
-// waits in Early.
-bool Line::take(std::string *Body, bool Sure, bool LookAtMpi) {
-  for (;;) {
-    if (!Early.empty()) {
-      auto It = Early.find(Expected);
-      if (It != Early.end()) {
-        *Body = std::move(It->second);
-        Early.erase(It);
-        ++Expected;
-        return true;
-      }
-    }
-    if (HasMail.load()) {
-      std::lock_guard<std::mutex> Lock(Mutex);
-      while (!Mail.empty()) {
-        auto [Seq, Message] = std::move(Mail.front());
-        Mail.pop_front();
-        HasMail.store(!Mail.empty());
-        Counts.TookMpi += Seq != 0;
-        if (Seq == 0 || Seq == Expected) {
-          Expected += Seq != 0;
-          *Body = std::move(Message);
-          return true;
-        }
-        Early.emplace(Seq, std::move(Message));
-      }
-    }
-    uint32_t Seq = 0;
-    if (Mine && ringPeek(*Mine, &Seq) && Seq == Expected) {
-      ringTake(*Mine, Body);
-      ++Expected;
-      ++Counts.TookShared;
+// The line's next message through MPI: what the loop (or this thread, early)
+// took in first, in MPI's order.
+bool Line::nextThroughMpi(std::string *Body, bool Sure, bool LookAtMpi) {
+  if (HasMail.load()) {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    if (!LineMail.empty()) {
+      *Body = std::move(LineMail.front());
+      LineMail.pop_front();
+      HasMail.store(!Mail.empty() || !LineMail.empty());
       return true;
     }
-    if (!LookAtMpi || !fromPeer(Body, &Seq, Sure))
-      return false;
-    ++Counts.TookMpi;
-    if (Seq == Expected) {
-      ++Expected;
-      return true;
-    }
-    Early.emplace(Seq, std::move(*Body));
   }
+  return LookAtMpi && fromPeer(Body, Sure);
+}
+
+// The next message: one handed over from outside the line's order first,
+// then the line's own in the order they were sent. A message in the ring
+// carries how many of the line's messages went through MPI before it: it
+// is next once that many are taken; else the next is MPI's. A message
+// found in MPI while the ring looked empty may have been sent after one
+// that has come into the ring since: that one goes first, and the MPI
+// message waits at the head of LineMail.
+bool Line::take(std::string *Body, bool Sure, bool LookAtMpi) {
+  if (HasMail.load()) {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    if (!Mail.empty()) {
+      *Body = std::move(Mail.front());
+      Mail.pop_front();
+      HasMail.store(!Mail.empty() || !LineMail.empty());
+      return true;
+    }
+  }
+  uint32_t Before = 0;
+  bool InRing = Mine && ringPeek(*Mine, &Before);
+  if (InRing && turnCame(Before, Counts.TookMpi)) {
+    ringTake(*Mine, Body);
+    ++Counts.TookShared;
+    return true;
+  }
+  if (!nextThroughMpi(Body, Sure, LookAtMpi))
+    return false;
+  if (!InRing && Mine && ringPeek(*Mine, &Before) &&
+      turnCame(Before, Counts.TookMpi)) {
+    {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      LineMail.push_front(std::move(*Body));
+      HasMail.store(true);
+    }
+    ringTake(*Mine, Body);
+    ++Counts.TookShared;
+    return true;
+  }
+  ++Counts.TookMpi;
+  return true;
 }
 
 // The peer's slot for this line, if the peer has claimed one.
@@ -708,14 +695,15 @@ void Line::ringIfNoticed() {
 }
 
 void Line::send(std::string Body) {
-  uint32_t Seq = ++SendSeq;
   LineSlot *Slot = Near ? theirSlot() : nullptr;
-  bool Shared = Slot && Loop.SharedLines && ringPut(*Slot, TheirKey, Seq, Body);
+  bool Shared =
+      Slot && Loop.SharedLines &&
+      ringPut(*Slot, TheirKey, static_cast<uint32_t>(Counts.SentMpi), Body);
   bool Complete = true;
   if (Shared) {
     ++Counts.SentShared;
   } else {
-    Complete = Loop.T.sendOn(Peer, Number, framed(Seq, Body));
+    Complete = Loop.T.sendOn(Peer, Number, std::move(Body));
     ++Counts.SentMpi;
   }
   if (Near) {
@@ -730,11 +718,10 @@ void Line::send(std::string Body) {
         Loop.ring(Peer); // its loop takes the message in and rings the bell
     } else {
       // Did the peer go to sleep? A message that comes with its notice
-      // (the peer's next turn, already) waits its turn in Early.
+      // (the peer's next turn, already) waits its turn in LineMail.
       std::string Next;
-      uint32_t NextSeq = 0;
-      if (fromPeer(&Next, &NextSeq, /*Sure=*/true))
-        Early.emplace(NextSeq, std::move(Next));
+      if (fromPeer(&Next, /*Sure=*/true))
+        enqueue(/*OfTheLine=*/true, std::move(Next));
       NoticeTaken = false; // rung below
       if (PeerAsleep.exchange(false) || !Complete)
         Loop.ring(Peer);
@@ -759,7 +746,7 @@ std::string Line::receive() {
   // Spinning alone first; then, since two cores may be shared by more
   // threads than that, giving the core away between looks. With a slot, the
   // ring is looked at every round and MPI (messages too large for the
-  // ring) every fourth.
+  // ring) once in 64.
   if (Loop.SpinningLines.fetch_add(1) == 0 && Loop.SleepingLong.load())
     Loop.wake(); // its sleep must not outlast the spin's looks (run())
   Clock::time_point Start = Clock::now();
@@ -816,7 +803,7 @@ std::string Line::sleep(uint32_t Bell) {
     std::unique_lock<std::mutex> Lock(Mutex);
     Waiting = true;
     for (;;) {
-      Arrived.wait(Lock, [this] { return !Mail.empty(); });
+      Arrived.wait(Lock, [this] { return !Mail.empty() || !LineMail.empty(); });
       Lock.unlock();
       bool Got = take(&Body, /*Sure=*/false, /*LookAtMpi=*/false);
       Lock.lock();

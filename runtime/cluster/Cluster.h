@@ -218,8 +218,9 @@ private:
 /// sleeper's loop receives for it. Without a slot it tells its peer that it
 /// sleeps (an empty message, a notice), which rings the doorbell after its
 /// next send. Between hosts a receiver sleeps at once: the message's
-/// arrival wakes the loop. Messages are numbered in their line, and taken
-/// in that order whichever way they came. Only the owning thread sends and
+/// arrival wakes the loop. Messages are taken in the order they were sent,
+/// whichever way each came: one in the ring carries how many went through
+/// MPI before it. Only the owning thread sends and
 /// receives (the starter, once the thread has ended); messages that came
 /// another way (through the loops) are handed over by deliver(), outside
 /// that order. Line messages are not ordered against the loop's.
@@ -237,16 +238,19 @@ public:
   std::string receive();
   /// A message for this line that came another way (any thread), taken
   /// before the line's own; true if the owner was asleep waiting for it.
-  bool deliver(std::string Body) { return enqueue(0, std::move(Body)); }
+  bool deliver(std::string Body) {
+    return enqueue(/*OfTheLine=*/false, std::move(Body));
+  }
 
   int peer() const { return Peer; }
 
 private:
-  /// A message of the line itself that the loop received (a notice, or one
-  /// numbered in the line).
+  /// A message of the line itself that the loop received through MPI (or
+  /// a notice).
   bool deliverLine(std::string Body);
-  bool enqueue(uint32_t Seq, std::string Body);
-  bool fromPeer(std::string *Body, uint32_t *Seq, bool Sure);
+  bool enqueue(bool OfTheLine, std::string Body);
+  bool fromPeer(std::string *Body, bool Sure);
+  bool nextThroughMpi(std::string *Body, bool Sure, bool LookAtMpi);
   bool take(std::string *Body, bool Sure, bool LookAtMpi);
   LineSlot *theirSlot();
   void ringIfNoticed();
@@ -261,10 +265,10 @@ private:
   LineSlot *Mine = nullptr;
   LineSlot *Theirs = nullptr;
   uint64_t TheirKey = 0;
-  uint32_t SendSeq = 0;  // the number of the last message sent (owner)
-  uint32_t Expected = 1; // the number of the next to take (owner)
-  std::map<uint32_t, std::string> Early; // came before their turn (owner)
-  EventLoop::LineCounts Counts;          // owner; the loop's when it ends
+  // Messages sent and taken each way (owner; the loop's when it ends):
+  // SentMpi marks each message put in the ring, and TookMpi says when its
+  // turn has come.
+  EventLoop::LineCounts Counts;
   // At first: the peer's line may have been made before this one, and its
   // notice lost (the first send of a line rings).
   std::atomic<bool> PeerAsleep{true};
@@ -273,9 +277,10 @@ private:
   std::atomic<bool> HasMail{false};
   std::mutex Mutex;
   std::condition_variable Arrived;
-  // What the loop received and deliver() handed over, with its number in
-  // the line (0: outside the line's order). Under Mutex.
-  std::deque<std::pair<uint32_t, std::string>> Mail;
+  // Under Mutex: what deliver() handed over (taken first), and the line's
+  // messages through MPI the loop took in for it, or it took early.
+  std::deque<std::string> Mail;
+  std::deque<std::string> LineMail;
   bool Waiting = false; // the owner sleeps on Arrived (under Mutex)
   friend class EventLoop;
 };

@@ -13,9 +13,11 @@
 
 #include <mpi.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <list>
 #include <mutex>
@@ -148,46 +150,76 @@ public:
   }
 
   // Collective on the host's communicator (Ranks: its ranks, in order):
-  // each rank makes a segment under a name of its own, maps the others',
-  // and removes its name once all have mapped it. Only if every rank of
-  // the host mapped every segment are they used: a line's receiver relies
-  // on its peer seeing its slot.
+  // each rank makes a segment under a name of its own (the job's, its
+  // rank's and its pid), allocates its pages (a full /dev/shm fails here,
+  // not as a SIGBUS at a ring's first touch), writes a token into the page
+  // after it, maps the others' and checks their tokens (a rank that sees a
+  // segment of the same name but not the same memory, as in another mount
+  // namespace, fails), and removes its name once all have mapped it. Only
+  // if every rank of the host mapped every segment are they used: a line's
+  // receiver relies on its peer seeing its slot.
   void mapSegments(MPI_Comm Host, const std::vector<int> &Ranks) {
+    struct Token {
+      uint64_t Rank, Pid, Random;
+      bool operator==(const Token &O) const {
+        return Rank == O.Rank && Pid == O.Pid && Random == O.Random;
+      }
+    };
+    constexpr size_t Mapped = SharedSegmentBytes + 4096; // + the token's page
     Segments.assign(static_cast<size_t>(Size), nullptr);
-    std::vector<int> Pids(Ranks.size());
-    int Pid = static_cast<int>(::getpid());
-    MPI_Allgather(&Pid, 1, MPI_INT, Pids.data(), 1, MPI_INT, Host);
-    auto NameOf = [](int P) { return "/grid-lines-" + std::to_string(P); };
-    std::string Own = NameOf(Pid);
-    ::shm_unlink(Own.c_str()); // a process of this pid that died
+    Token Mine{
+        static_cast<uint64_t>(Rank), static_cast<uint64_t>(::getpid()),
+        static_cast<uint64_t>(
+            std::chrono::steady_clock::now().time_since_epoch().count()) ^
+            (static_cast<uint64_t>(::getpid()) << 32)};
+    std::vector<Token> Tokens(Ranks.size());
+    MPI_Allgather(&Mine, sizeof Mine, MPI_BYTE, Tokens.data(), sizeof Mine,
+                  MPI_BYTE, Host);
+    std::string Job;
+    const char *Id = std::getenv("PMIX_NAMESPACE");
+    for (const char *C = Id ? Id : ""; *C && Job.size() < 64; ++C)
+      Job += std::isalnum(static_cast<unsigned char>(*C)) ? *C : '_';
+    auto NameOf = [&](const Token &T) {
+      return "/grid-lines-" + Job + "-" + std::to_string(T.Rank) + "-" +
+             std::to_string(T.Pid);
+    };
+    std::string Own = NameOf(Mine);
+    ::shm_unlink(Own.c_str()); // a process of this rank and pid that died
     int Fd =
         ::shm_open(Own.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    int Ok =
-        Fd >= 0 && ::ftruncate(Fd, static_cast<off_t>(SharedSegmentBytes)) == 0;
+    int Ok = Fd >= 0 && ::posix_fallocate(Fd, 0, Mapped) == 0 &&
+             ::pwrite(Fd, &Mine, sizeof Mine, SharedSegmentBytes) ==
+                 static_cast<ssize_t>(sizeof Mine);
     if (Fd >= 0)
       ::close(Fd);
     MPI_Barrier(Host); // every segment is made (or failed)
-    std::vector<void *> Mapped(Ranks.size(), nullptr);
+    std::vector<void *> Maps(Ranks.size(), nullptr);
     for (size_t I = 0; Ok && I < Ranks.size(); ++I) {
-      int Peer = ::shm_open(NameOf(Pids[I]).c_str(), O_RDWR | O_CLOEXEC, 0);
+      int Peer = ::shm_open(NameOf(Tokens[I]).c_str(), O_RDWR | O_CLOEXEC, 0);
       void *At = Peer < 0 ? MAP_FAILED
-                          : ::mmap(nullptr, SharedSegmentBytes,
-                                   PROT_READ | PROT_WRITE, MAP_SHARED, Peer, 0);
+                          : ::mmap(nullptr, Mapped, PROT_READ | PROT_WRITE,
+                                   MAP_SHARED, Peer, 0);
       if (Peer >= 0)
         ::close(Peer);
-      if (At == MAP_FAILED)
+      if (At == MAP_FAILED) {
         Ok = 0;
-      else
-        Mapped[I] = At;
+        continue;
+      }
+      Maps[I] = At;
+      Token Seen;
+      std::memcpy(&Seen, static_cast<char *>(At) + SharedSegmentBytes,
+                  sizeof Seen);
+      if (!(Seen == Tokens[I]))
+        Ok = 0;
     }
     int All = 0;
     MPI_Allreduce(&Ok, &All, 1, MPI_INT, MPI_MIN, Host);
     ::shm_unlink(Own.c_str()); // every rank has mapped it, or none uses it
     for (size_t I = 0; I < Ranks.size(); ++I) {
       if (All && Ranks[I] >= 0 && Ranks[I] < Size)
-        Segments[static_cast<size_t>(Ranks[I])] = Mapped[I];
-      else if (Mapped[I])
-        ::munmap(Mapped[I], SharedSegmentBytes);
+        Segments[static_cast<size_t>(Ranks[I])] = Maps[I];
+      else if (Maps[I])
+        ::munmap(Maps[I], Mapped);
     }
   }
 

@@ -68,7 +68,9 @@ LineSlots::LineSlots(void *Segment, size_t Bytes)
       Count(Segment ? Bytes / sizeof(LineSlot) : 0) {}
 
 LineSlot *LineSlots::claim(uint64_t Key) {
-  if (Count == 0 || Key == 0)
+  // A line of that key still here (its number used again) keeps its slot;
+  // a sender could not tell the two apart.
+  if (Count == 0 || Key == 0 || find(Key))
     return nullptr;
   size_t First = hashOf(Key, Count);
   for (size_t I = 0; I < Probes && I < Count; ++I) {
@@ -111,7 +113,7 @@ LineSlot *LineSlots::find(uint64_t Key) const {
   return nullptr;
 }
 
-bool ringPut(LineSlot &S, uint64_t Key, uint32_t Seq, std::string_view Body) {
+bool ringPut(LineSlot &S, uint64_t Key, uint32_t Mark, std::string_view Body) {
   size_t Need = ringBytes(Body.size());
   if (Need > LineSlot::RingBytes || Body.size() > UINT32_MAX)
     return false;
@@ -132,7 +134,7 @@ bool ringPut(LineSlot &S, uint64_t Key, uint32_t Seq, std::string_view Body) {
       return false;
     }
   }
-  uint32_t Header[2] = {static_cast<uint32_t>(Body.size()), Seq};
+  uint32_t Header[2] = {static_cast<uint32_t>(Body.size()), Mark};
   copyIn(S, Head, Header, sizeof Header);
   copyIn(S, Head + sizeof Header, Body.data(), Body.size());
   S.Head.store(Head + Need, std::memory_order_release);
@@ -140,13 +142,13 @@ bool ringPut(LineSlot &S, uint64_t Key, uint32_t Seq, std::string_view Body) {
   return true;
 }
 
-bool ringPeek(LineSlot &S, uint32_t *Seq) {
+bool ringPeek(LineSlot &S, uint32_t *Mark) {
   uint64_t Tail = S.Tail.load(std::memory_order_relaxed);
   if (S.Head.load(std::memory_order_acquire) == Tail)
     return false;
   uint32_t Header[2];
   copyOut(S, Tail, Header, sizeof Header);
-  *Seq = Header[1];
+  *Mark = Header[1];
   return true;
 }
 

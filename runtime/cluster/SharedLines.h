@@ -8,9 +8,9 @@
 // a slot of its own rank's segment for the line; its peer finds the slot
 // there and appends its messages to the slot's ring, and rings the slot's
 // bell (a futex word) when the receiver sleeps on it. A message that does
-// not fit, or a line without a slot, goes through MPI; each message carries
-// its number in the line's order, so the receiver takes them in order
-// whichever way they came.
+// not fit, or a line without a slot, goes through MPI; each message in the
+// ring carries how many went through MPI before it, so the receiver takes
+// them in the order they were sent whichever way each came.
 //
 // One writer at a time (a lock per slot: a writer of a line that ended may
 // still hold the slot's address), one reader (the line's owner).
@@ -81,12 +81,14 @@ constexpr size_t ringBytes(size_t Bytes) {
   return 8 + ((Bytes + 7) & ~size_t(7));
 }
 
-/// Sender: appends Body, numbered Seq in its line, if Slot still belongs to
-/// Key and the ring has room; false otherwise (the message must go another
-/// way). The receiver sees it whole or not at all.
-bool ringPut(LineSlot &Slot, uint64_t Key, uint32_t Seq, std::string_view Body);
-/// Receiver: the number of the oldest message in the ring, if any.
-bool ringPeek(LineSlot &Slot, uint32_t *Seq);
+/// Sender: appends Body with Mark (a Line's count of its messages through
+/// MPI before this one), if Slot still belongs to Key and the ring has
+/// room; false otherwise (the message must go another way). The receiver
+/// sees it whole or not at all.
+bool ringPut(LineSlot &Slot, uint64_t Key, uint32_t Mark,
+             std::string_view Body);
+/// Receiver: the mark of the oldest message in the ring, if any.
+bool ringPeek(LineSlot &Slot, uint32_t *Mark);
 /// Receiver: takes the oldest message (ringPeek found one) into *Body.
 void ringTake(LineSlot &Slot, std::string *Body);
 

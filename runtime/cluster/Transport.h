@@ -90,7 +90,7 @@ public:
   /// here and zero-filled at first; null for a rank of another host, or
   /// where it could not be made. Mapped until the process ends (MPI's end
   /// does not unmap it).
-  static constexpr size_t SharedSegmentBytes = size_t(4) << 20;
+  static constexpr size_t SharedSegmentBytes = size_t(2) << 20;
   virtual void *sharedSegment(int Rank) const {
     (void)Rank;
     return nullptr;

@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <sys/mman.h>
@@ -71,6 +72,9 @@ TEST(SharedLines, ASlotIsFoundByItsKeyUntilReleased) {
   LineSlot *S = Slots.claim(Key);
   ASSERT_NE(S, nullptr);
   EXPECT_EQ(Slots.find(Key), S);
+  // A second line of that key (its number used again while the first is
+  // here) gets none: a sender could not tell the two apart.
+  EXPECT_EQ(Slots.claim(Key), nullptr);
   EXPECT_EQ(Slots.find(lineKey(2, 42)), nullptr); // another rank's line 42
   EXPECT_EQ(Slots.find(lineKey(1, 43)), nullptr);
   Slots.release(S);
@@ -197,8 +201,8 @@ namespace {
 struct Wires {
   std::mutex Mutex;
   std::deque<std::pair<int, std::string>> ToRank[2]; // (line, body)
-  Shared Segment[2] = {Shared(64 * sizeof(LineSlot)),
-                       Shared(64 * sizeof(LineSlot))};
+  Shared Segment[2] = {Shared(Transport::SharedSegmentBytes),
+                       Shared(Transport::SharedSegmentBytes)};
 };
 
 class FakeTransport final : public Transport {
@@ -220,6 +224,8 @@ public:
   }
   bool receiveOn(int, int *Number, std::string *Body, int *From,
                  bool) override {
+    if (BeforeLook)
+      std::exchange(BeforeLook, nullptr)();
     std::lock_guard<std::mutex> Lock(W.Mutex);
     auto &Q = W.ToRank[Rank];
     for (auto It = Q.begin(); It != Q.end(); ++It)
@@ -244,6 +250,7 @@ public:
   Wires &W;
   int Rank;
   int MpiSent = 0;
+  std::function<void()> BeforeLook; // once, at the next receiveOn
 };
 
 } // namespace
@@ -274,6 +281,24 @@ TEST(SharedLines, ALineTakesItsMessagesInOrderWhicheverWayTheyWent) {
   for (; Taken < Sent.size(); ++Taken) {
     ASSERT_EQ(Receiver.receive(), Sent[Taken]) << Taken + 1;
   }
+}
+
+// The receiver finds the ring empty and looks at MPI; meanwhile its peer
+// puts a message in the ring and then sends one too large for it: the
+// ring's goes first.
+TEST(SharedLines, AMessageInTheRingGoesBeforeALaterOneThroughMpi) {
+  Wires W;
+  FakeTransport T0(W, 0), T1(W, 1);
+  EventLoop L0(T0), L1(T1);
+  Line Receiver(L0, 1, 5), Sender(L1, 0, 5);
+  std::string Large(LineSlot::RingBytes + 1, 'L');
+  T0.BeforeLook = [&] {
+    Sender.send("small");
+    Sender.send(Large);
+  };
+  EXPECT_EQ(Receiver.receive(), "small");
+  EXPECT_EQ(Receiver.receive(), Large);
+  EXPECT_EQ(T1.MpiSent, 1);
 }
 
 // A line whose receiver could take no slot (or turned them off) works
