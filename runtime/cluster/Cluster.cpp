@@ -488,6 +488,9 @@ bool EventLoop::receiveLines(bool Timed) {
   bool Any = false;
   std::string Body;
   for (;;) {
+    // A message is received and handed over in one step: an owner that
+    // took the next message of its line meanwhile would take it first.
+    std::lock_guard<std::mutex> Receiving(LineReceive);
     int Number = Transport::AnyLine, From = -1;
     if (!T.receiveOn(-1, &Number, &Body, &From, /*Sure=*/true))
       break;
@@ -536,26 +539,19 @@ constexpr std::chrono::microseconds SpinAlone{20};
 
 namespace {
 
-// Whether a message in the ring, marked with the line's count of messages
-// through MPI before it, is next, Took having been taken: the count wraps
-// at 32 bits, a message's turn never lies 2^31 messages away.
-bool turnCame(uint32_t Mark, uint64_t Took) {
-  return static_cast<int32_t>(Mark - static_cast<uint32_t>(Took)) <= 0;
-}
-
 // How long a sleeper on its slot's bell waits before it looks by itself. A
 // message it then finds was not rung for: logged as a lost wake-up.
 constexpr double BellPatienceSeconds = 1.0;
 
 } // namespace
 
-Line::Line(EventLoop &Loop, int Peer, int Number)
+Line::Line(EventLoop &Loop, int Peer, int Number, uint64_t Id)
     : Loop(Loop), Peer(Peer), Number(Number), Near(Loop.T.sameHost(Peer)) {
   int Me = Loop.T.rank();
   if (Near && Loop.SharedLines &&
       static_cast<size_t>(Me) < Loop.Segments.size())
-    Mine = Loop.Segments[static_cast<size_t>(Me)].claim(lineKey(Peer, Number));
-  TheirKey = lineKey(Me, Number);
+    Mine = Loop.Segments[static_cast<size_t>(Me)].claim(lineKey(Peer, Id));
+  TheirKey = lineKey(Me, Id);
   std::lock_guard<std::mutex> Lock(Loop.LinesMutex);
   Loop.Lines[Number] = this;
   for (auto It = Loop.Orphans.begin(); It != Loop.Orphans.end();)
@@ -605,8 +601,12 @@ bool Line::enqueue(bool OfTheLine, std::string Body) {
   return Woke;
 }
 
-// A message of the peer through MPI; notices are taken on the way.
+// A message of the peer through MPI; notices are taken on the way. None
+// while the loop receives (it hands what it takes over, in order).
 bool Line::fromPeer(std::string *Body, bool Sure) {
+  std::unique_lock<std::mutex> Receiving(Loop.LineReceive, std::try_to_lock);
+  if (!Receiving.owns_lock())
+    return false;
   for (;;) {
     int Got = Number;
     if (!Loop.T.receiveOn(Peer, &Got, Body, nullptr, Sure))
@@ -652,7 +652,7 @@ bool Line::take(std::string *Body, bool Sure, bool LookAtMpi) {
   }
   uint32_t Before = 0;
   bool InRing = Mine && ringPeek(*Mine, &Before);
-  if (InRing && turnCame(Before, Counts.TookMpi)) {
+  if (InRing && markReached(Before, Counts.TookMpi)) {
     ringTake(*Mine, Body);
     ++Counts.TookShared;
     return true;
@@ -660,7 +660,7 @@ bool Line::take(std::string *Body, bool Sure, bool LookAtMpi) {
   if (!nextThroughMpi(Body, Sure, LookAtMpi))
     return false;
   if (!InRing && Mine && ringPeek(*Mine, &Before) &&
-      turnCame(Before, Counts.TookMpi)) {
+      markReached(Before, Counts.TookMpi)) {
     {
       std::lock_guard<std::mutex> Lock(Mutex);
       LineMail.push_front(std::move(*Body));

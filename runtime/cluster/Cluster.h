@@ -192,6 +192,9 @@ private:
   std::vector<LineSlots> Segments; // by rank: its line slots, if mapped here
   LineCounts Counted;              // under LinesMutex
   mutable std::mutex LinesMutex;   // Lines, Orphans, Counted, deliveries
+  // Held by the loop from a line message's receipt to its hand-over; a
+  // Line's own look at MPI tries it.
+  std::mutex LineReceive;
   std::map<int, Line *> Lines;
   struct Orphan {
     Clock::time_point Came;
@@ -227,7 +230,9 @@ private:
 class Line {
 public:
   /// Number: unique among this rank's lines, 1 to the transport's maxLine.
-  Line(EventLoop &Loop, int Peer, int Number);
+  /// Id: the same on both sides and never used again (the thread's id),
+  /// for the line's slot.
+  Line(EventLoop &Loop, int Peer, int Number, uint64_t Id);
   ~Line();
   Line(const Line &) = delete;
   Line &operator=(const Line &) = delete;

@@ -49,10 +49,25 @@ static_assert(std::atomic<uint64_t>::is_always_lock_free &&
               "line slots need lock-free atomics to be shared between "
               "processes");
 
-/// The key of line Number from rank From, as its slot's Owner holds it.
-inline uint64_t lineKey(int From, int Number) {
-  return (static_cast<uint64_t>(static_cast<uint32_t>(From) + 1) << 32) |
-         static_cast<uint32_t>(Number);
+/// The key of the line whose messages come from rank From, as its slot's
+/// Owner holds it: a mix of the rank and the line's Id (a thread's id, the
+/// same on both sides, never used again, where line numbers wrap), never 0
+/// (a free slot). Two live lines of one key (about 2^-63) would share it.
+inline uint64_t lineKey(int From, uint64_t Id) {
+  uint64_t K =
+      Id + 0x9E3779B97F4A7C15ull *
+               (static_cast<uint64_t>(static_cast<uint32_t>(From)) + 1);
+  K = (K ^ (K >> 30)) * 0xBF58476D1CE4E5B9ull;
+  K = (K ^ (K >> 27)) * 0x94D049BB133111EBull;
+  return (K ^ (K >> 31)) | 1;
+}
+
+/// Whether a message in a ring marked Mark (how many of its line's
+/// messages went through MPI before it) is next, Took of those having been
+/// taken. The count wraps at 32 bits; a message's turn never lies 2^31
+/// messages away.
+inline bool markReached(uint32_t Mark, uint64_t Took) {
+  return static_cast<int32_t>(Mark - static_cast<uint32_t>(Took)) <= 0;
 }
 
 /// The slots of one rank's segment (a view: the memory is the transport's).

@@ -1700,8 +1700,8 @@ void startThread(wire::Reader &M) {
   std::string_view Mask = M.str();
   if (Mask.size() == sizeof R->Mask)
     std::memcpy(&R->Mask, Mask.data(), sizeof R->Mask);
-  R->Line =
-      std::make_unique<cluster::Line>(TheJob->C.loop(), 0, lineNumber(R->Id));
+  R->Line = std::make_unique<cluster::Line>(TheJob->C.loop(), 0,
+                                            lineNumber(R->Id), R->Id);
   R->Stack = TheJob->Space->allocateStack(R->StackBytes);
   if (!R->Stack)
     core::fatal("grid",
@@ -2191,7 +2191,7 @@ int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
       S->Id = ++TheJob->NextShadow;
     while (TheJob->C.loop().lineInUse(lineNumber(S->Id)));
     S->Line = std::make_unique<cluster::Line>(
-        TheJob->C.loop(), static_cast<int>(Node), lineNumber(S->Id));
+        TheJob->C.loop(), static_cast<int>(Node), lineNumber(S->Id), S->Id);
     TheJob->Shadows[S->Id] = S;
   }
   RemoteLive[Node].fetch_add(1);

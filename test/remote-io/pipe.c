@@ -3,7 +3,8 @@
 // remote thread), once made by the remote thread with pipe() (carried home,
 // so its ends are home's too, and main's thread writes it). Reads and
 // writes of any size cross in parts; a reader gets what is there, as from
-// a local pipe.
+// a local pipe. A line carries small messages through shared memory and
+// large ones (a write's bytes, a read's) through MPI, mixed, in order.
 //
 // RUN: %clang %s -o %t.plain
 // RUN: %grid-clang -fgrid -g %s -o %t.fgrid
@@ -14,6 +15,7 @@
 // RUN: FileCheck %s --check-prefix=STATS < %t.three.err
 // CHECK: remote to home: 67108864 bytes, all in order
 // CHECK: home to remote: 67108864 bytes, all in order
+// STATS: grid: lines: home sent {{[1-9][0-9]*}} messages through shared memory, {{[1-9][0-9]*}} through MPI; took {{[1-9][0-9]*}} through shared memory, {{[1-9][0-9]*}} through MPI
 // STATS: pipe.c:{{[0-9]+}} (main) pthread_create 1 core
 // STATS-NEXT: pipe.c:{{[0-9]+}} (main) pthread_create 1 node 1: 1
 // STATS-NEXT: pipe.c:{{[0-9]+}} (main) pthread_create 1 node 2: 1

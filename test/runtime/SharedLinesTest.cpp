@@ -15,6 +15,7 @@
 #include <string>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace grid::cluster;
@@ -190,6 +191,24 @@ TEST(SharedLines, TheBellWakesASleeperInAnotherProcess) {
   EXPECT_EQ(childStatus(Child), 0);
 }
 
+// A ring message's mark against the count of messages taken through MPI,
+// across the 32-bit wrap.
+TEST(SharedLines, AMarkIsReachedOnceThatManyCameThroughMpi) {
+  EXPECT_TRUE(markReached(0, 0));
+  EXPECT_FALSE(markReached(1, 0));
+  EXPECT_TRUE(markReached(5, 7));
+  EXPECT_TRUE(markReached(0xFFFFFFFFu, 0xFFFFFFFFull));
+  EXPECT_FALSE(markReached(0, 0xFFFFFFFFull)); // the 2^32nd not yet taken
+  EXPECT_TRUE(markReached(0, 0x100000000ull));
+  EXPECT_FALSE(markReached(3, 0x100000002ull));
+}
+
+TEST(SharedLines, KeysOfOtherRanksOrIdsDiffer) {
+  EXPECT_NE(lineKey(0, 1), lineKey(1, 1));
+  EXPECT_NE(lineKey(0, 1), lineKey(0, 2));
+  EXPECT_NE(lineKey(0, 0), 0u);
+}
+
 //===----------------------------------------------------------------------===//
 // A Line over a transport of two ranks in this process
 //===----------------------------------------------------------------------===//
@@ -261,7 +280,7 @@ TEST(SharedLines, ALineTakesItsMessagesInOrderWhicheverWayTheyWent) {
   Wires W;
   FakeTransport T0(W, 0), T1(W, 1);
   EventLoop L0(T0), L1(T1);
-  Line Receiver(L0, 1, 5), Sender(L1, 0, 5);
+  Line Receiver(L0, 1, 5, 77), Sender(L1, 0, 5, 77);
   std::vector<std::string> Sent;
   size_t Taken = 0;
   for (uint32_t I = 1; I <= 40; ++I) {
@@ -290,7 +309,7 @@ TEST(SharedLines, AMessageInTheRingGoesBeforeALaterOneThroughMpi) {
   Wires W;
   FakeTransport T0(W, 0), T1(W, 1);
   EventLoop L0(T0), L1(T1);
-  Line Receiver(L0, 1, 5), Sender(L1, 0, 5);
+  Line Receiver(L0, 1, 5, 77), Sender(L1, 0, 5, 77);
   std::string Large(LineSlot::RingBytes + 1, 'L');
   T0.BeforeLook = [&] {
     Sender.send("small");
@@ -301,6 +320,67 @@ TEST(SharedLines, AMessageInTheRingGoesBeforeALaterOneThroughMpi) {
   EXPECT_EQ(T1.MpiSent, 1);
 }
 
+// What deliver() hands over (a call that came through the loops) is taken
+// first, and leaves the line's own order as it was.
+TEST(SharedLines, AMessageHandedOverComesFirstAndKeepsTheOrder) {
+  Wires W;
+  FakeTransport T0(W, 0), T1(W, 1);
+  EventLoop L0(T0), L1(T1);
+  Line Receiver(L0, 1, 5, 77), Sender(L1, 0, 5, 77);
+  std::string Large(LineSlot::RingBytes + 1, 'L');
+  Sender.send("one");
+  Sender.send(Large);
+  Sender.send("three");
+  Receiver.deliver("handed over");
+  EXPECT_EQ(Receiver.receive(), "handed over");
+  EXPECT_EQ(Receiver.receive(), "one");
+  EXPECT_EQ(Receiver.receive(), Large);
+  EXPECT_EQ(Receiver.receive(), "three");
+}
+
+namespace {
+
+// A receiver asleep on its slot's bell (no spin), in a thread of its own:
+// Wake is called once it sleeps, and must wake it with Expected.
+void sleepThenWake(
+    const std::function<void(Line &Sender, Line &Receiver)> &Wake,
+    const std::string &Expected) {
+  Wires W;
+  FakeTransport T0(W, 0), T1(W, 1);
+  EventLoop L0(T0), L1(T1);
+  L0.setSpin(std::chrono::microseconds(0));
+  Line Receiver(L0, 1, 5, 77), Sender(L1, 0, 5, 77);
+  LineSlot *Slot =
+      LineSlots(W.Segment[0].Base, W.Segment[0].Bytes).find(lineKey(1, 77));
+  ASSERT_NE(Slot, nullptr);
+  std::string Got;
+  std::thread Sleeper([&] { Got = Receiver.receive(); });
+  auto Until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (Slot->Sleeping.load() == 0 && std::chrono::steady_clock::now() < Until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(Slot->Sleeping.load(), 1u);
+  // Asleep on the bell, not yet timed out (a second): the wake must ring.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto Rung = std::chrono::steady_clock::now();
+  Wake(Sender, Receiver);
+  Sleeper.join();
+  EXPECT_EQ(Got, Expected);
+  EXPECT_LT(std::chrono::steady_clock::now() - Rung,
+            std::chrono::milliseconds(900));
+}
+
+} // namespace
+
+TEST(SharedLines, ASleeperWakesForAMessageInItsRing) {
+  sleepThenWake([](Line &Sender, Line &) { Sender.send("through the ring"); },
+                "through the ring");
+}
+
+TEST(SharedLines, ASleeperWakesForAMessageHandedOver) {
+  sleepThenWake([](Line &, Line &Receiver) { Receiver.deliver("handed"); },
+                "handed");
+}
+
 // A line whose receiver could take no slot (or turned them off) works
 // through the transport alone.
 TEST(SharedLines, ALineWithoutSlotsGoesThroughTheTransport) {
@@ -308,7 +388,7 @@ TEST(SharedLines, ALineWithoutSlotsGoesThroughTheTransport) {
   FakeTransport T0(W, 0), T1(W, 1);
   EventLoop L0(T0), L1(T1);
   L0.setSharedLines(false);
-  Line Receiver(L0, 1, 5), Sender(L1, 0, 5);
+  Line Receiver(L0, 1, 5, 77), Sender(L1, 0, 5, 77);
   for (uint32_t I = 1; I <= 10; ++I)
     Sender.send(messageOf(I) + "!");
   EXPECT_EQ(T1.MpiSent, 10);
