@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -272,15 +273,29 @@ public:
   std::function<void()> BeforeLook; // once, at the next receiveOn
 };
 
+// Two ranks of one host and a line between them, from rank 1 to rank 0;
+// Set adjusts rank 0's loop before the line is made.
+struct TwoRanks {
+  explicit TwoRanks(const std::function<void(EventLoop &)> &Set = {})
+      : T0(W, 0), T1(W, 1), L0(T0), L1(T1) {
+    if (Set)
+      Set(L0);
+    Receiver.emplace(L0, 1, 5, 77);
+    Sender.emplace(L1, 0, 5, 77);
+  }
+  Wires W;
+  FakeTransport T0, T1;
+  EventLoop L0, L1;
+  std::optional<Line> Receiver, Sender;
+};
+
 } // namespace
 
 // Messages too large for the ring go the transport's way, the others
 // through the ring; the receiver takes them all in the order sent.
 TEST(SharedLines, ALineTakesItsMessagesInOrderWhicheverWayTheyWent) {
-  Wires W;
-  FakeTransport T0(W, 0), T1(W, 1);
-  EventLoop L0(T0), L1(T1);
-  Line Receiver(L0, 1, 5, 77), Sender(L1, 0, 5, 77);
+  TwoRanks R;
+  Line &Receiver = *R.Receiver, &Sender = *R.Sender;
   std::vector<std::string> Sent;
   size_t Taken = 0;
   for (uint32_t I = 1; I <= 40; ++I) {
@@ -295,8 +310,8 @@ TEST(SharedLines, ALineTakesItsMessagesInOrderWhicheverWayTheyWent) {
       }
     }
   }
-  EXPECT_GT(T1.MpiSent, 0);
-  EXPECT_LT(T1.MpiSent, 40);
+  EXPECT_GT(R.T1.MpiSent, 0);
+  EXPECT_LT(R.T1.MpiSent, 40);
   for (; Taken < Sent.size(); ++Taken) {
     ASSERT_EQ(Receiver.receive(), Sent[Taken]) << Taken + 1;
   }
@@ -306,27 +321,23 @@ TEST(SharedLines, ALineTakesItsMessagesInOrderWhicheverWayTheyWent) {
 // puts a message in the ring and then sends one too large for it: the
 // ring's goes first.
 TEST(SharedLines, AMessageInTheRingGoesBeforeALaterOneThroughMpi) {
-  Wires W;
-  FakeTransport T0(W, 0), T1(W, 1);
-  EventLoop L0(T0), L1(T1);
-  Line Receiver(L0, 1, 5, 77), Sender(L1, 0, 5, 77);
+  TwoRanks R;
+  Line &Receiver = *R.Receiver, &Sender = *R.Sender;
   std::string Large(LineSlot::RingBytes + 1, 'L');
-  T0.BeforeLook = [&] {
+  R.T0.BeforeLook = [&] {
     Sender.send("small");
     Sender.send(Large);
   };
   EXPECT_EQ(Receiver.receive(), "small");
   EXPECT_EQ(Receiver.receive(), Large);
-  EXPECT_EQ(T1.MpiSent, 1);
+  EXPECT_EQ(R.T1.MpiSent, 1);
 }
 
 // What deliver() hands over (a call that came through the loops) is taken
 // first, and leaves the line's own order as it was.
 TEST(SharedLines, AMessageHandedOverComesFirstAndKeepsTheOrder) {
-  Wires W;
-  FakeTransport T0(W, 0), T1(W, 1);
-  EventLoop L0(T0), L1(T1);
-  Line Receiver(L0, 1, 5, 77), Sender(L1, 0, 5, 77);
+  TwoRanks R;
+  Line &Receiver = *R.Receiver, &Sender = *R.Sender;
   std::string Large(LineSlot::RingBytes + 1, 'L');
   Sender.send("one");
   Sender.send(Large);
@@ -345,13 +356,10 @@ namespace {
 void sleepThenWake(
     const std::function<void(Line &Sender, Line &Receiver)> &Wake,
     const std::string &Expected) {
-  Wires W;
-  FakeTransport T0(W, 0), T1(W, 1);
-  EventLoop L0(T0), L1(T1);
-  L0.setSpin(std::chrono::microseconds(0));
-  Line Receiver(L0, 1, 5, 77), Sender(L1, 0, 5, 77);
+  TwoRanks R([](EventLoop &L) { L.setSpin(std::chrono::microseconds(0)); });
+  Line &Receiver = *R.Receiver, &Sender = *R.Sender;
   LineSlot *Slot =
-      LineSlots(W.Segment[0].Base, W.Segment[0].Bytes).find(lineKey(1, 77));
+      LineSlots(R.W.Segment[0].Base, R.W.Segment[0].Bytes).find(lineKey(1, 77));
   ASSERT_NE(Slot, nullptr);
   std::string Got;
   std::thread Sleeper([&] { Got = Receiver.receive(); });
@@ -384,14 +392,11 @@ TEST(SharedLines, ASleeperWakesForAMessageHandedOver) {
 // A line whose receiver could take no slot (or turned them off) works
 // through the transport alone.
 TEST(SharedLines, ALineWithoutSlotsGoesThroughTheTransport) {
-  Wires W;
-  FakeTransport T0(W, 0), T1(W, 1);
-  EventLoop L0(T0), L1(T1);
-  L0.setSharedLines(false);
-  Line Receiver(L0, 1, 5, 77), Sender(L1, 0, 5, 77);
+  TwoRanks R([](EventLoop &L) { L.setSharedLines(false); });
+  Line &Receiver = *R.Receiver, &Sender = *R.Sender;
   for (uint32_t I = 1; I <= 10; ++I)
     Sender.send(messageOf(I) + "!");
-  EXPECT_EQ(T1.MpiSent, 10);
+  EXPECT_EQ(R.T1.MpiSent, 10);
   for (uint32_t I = 1; I <= 10; ++I) {
     ASSERT_EQ(Receiver.receive(), messageOf(I) + "!") << I;
   }
