@@ -185,8 +185,13 @@ public:
     };
     std::string Own = NameOf(Mine);
     ::shm_unlink(Own.c_str()); // a process of this rank and pid that died
-    int Fd =
-        ::shm_open(Own.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    // GRID_SHARED_LINES=0 on any rank of the host: no segment for any (the
+    // runtime validates the value; /dev/shm may be small).
+    const char *Wanted = std::getenv("GRID_SHARED_LINES");
+    int Fd = Wanted && std::strcmp(Wanted, "0") == 0
+                 ? -1
+                 : ::shm_open(Own.c_str(),
+                              O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     int Ok = Fd >= 0 && ::posix_fallocate(Fd, 0, Mapped) == 0 &&
              ::pwrite(Fd, &Mine, sizeof Mine, SharedSegmentBytes) ==
                  static_cast<ssize_t>(sizeof Mine);

@@ -24,6 +24,11 @@
 // RUN: diff %t.plain.out %t.mpi.out
 // RUN: FileCheck %s --check-prefixes=CHECK,MPI < %t.mpi.err
 // RUN: not grep "wake-up was lost" %t.mpi.err
+// Off on the agents only: no rank of the host uses shared memory.
+// RUN: timeout -k 5 120 %mpirun --bind-to none -x GRID_THREAD_TOLERANCE=any -x GRID_PLACEMENT=spread -x GRID_STATS=1 -x GRID_SPIN_US=0 -x GRID_LOG=info -np 1 %t.fgrid : -np 2 env GRID_SHARED_LINES=0 %t.fgrid > %t.mixed.out 2> %t.mixed.err
+// RUN: diff %t.plain.out %t.mixed.out
+// RUN: FileCheck %s --check-prefixes=CHECK,MPI < %t.mixed.err
+// RUN: not grep "wake-up was lost" %t.mixed.err
 // RUN: %mpirun3t -x GRID_SPIN_US=20 -x GRID_LOG=info %t.fgrid > %t.short.out 2> %t.short.err
 // RUN: diff %t.plain.out %t.short.out
 // RUN: FileCheck %s < %t.short.err
