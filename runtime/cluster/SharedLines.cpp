@@ -54,6 +54,23 @@ void copyOut(const LineSlot &S, uint64_t Position, void *To, size_t Bytes) {
   std::memcpy(static_cast<unsigned char *>(To) + First, S.Data, Bytes - First);
 }
 
+// The commit word of the message at Position: 8-aligned, never split by
+// the ring's end.
+std::atomic_ref<uint64_t> commitWord(LineSlot &S, uint64_t Position) {
+  return std::atomic_ref<uint64_t>(
+      *reinterpret_cast<uint64_t *>(S.Data + Position % LineSlot::RingBytes));
+}
+
+// What the commit word of a message at Position holds: a value that the
+// bytes of messages before it (wire integers, counts, addresses) will not
+// hold there but by a 2^-63 chance.
+uint64_t commitOf(uint64_t Generation, uint64_t Position) {
+  uint64_t K = Position ^ Generation;
+  K = (K ^ (K >> 30)) * 0xBF58476D1CE4E5B9ull;
+  K = (K ^ (K >> 27)) * 0x94D049BB133111EBull;
+  return (K ^ (K >> 31)) | 1; // never the 0 of memory not yet written
+}
+
 long futex(std::atomic<uint32_t> &Word, int Op, uint32_t Value,
            const timespec *Timeout) {
   // Not FUTEX_PRIVATE: the word is shared with another process.
@@ -82,6 +99,12 @@ LineSlot *LineSlots::claim(uint64_t Key) {
     if (S.Owner.load(std::memory_order_relaxed) == 0) {
       S.Head.store(0, std::memory_order_relaxed);
       S.Tail.store(0, std::memory_order_relaxed);
+      // The last owner's commit words do not pass for this one's.
+      uint64_t Generation =
+          S.Generation.load(std::memory_order_relaxed) * 0x9E3779B97F4A7C15ull +
+          Key;
+      S.Generation.store(Generation, std::memory_order_relaxed);
+      S.ReaderGeneration.store(Generation, std::memory_order_relaxed);
       S.TailSeen.store(0, std::memory_order_relaxed);
       S.Sleeping.store(0, std::memory_order_relaxed);
       S.Owner.store(Key, std::memory_order_seq_cst);
@@ -134,20 +157,25 @@ bool ringPut(LineSlot &S, uint64_t Key, uint32_t Mark, std::string_view Body) {
       return false;
     }
   }
+  // The size and mark, the bytes, then the commit word.
   uint32_t Header[2] = {static_cast<uint32_t>(Body.size()), Mark};
-  copyIn(S, Head, Header, sizeof Header);
-  copyIn(S, Head + sizeof Header, Body.data(), Body.size());
-  S.Head.store(Head + Need, std::memory_order_release);
+  copyIn(S, Head + 8, Header, sizeof Header);
+  copyIn(S, Head + 16, Body.data(), Body.size());
+  commitWord(S, Head).store(
+      commitOf(S.Generation.load(std::memory_order_relaxed), Head),
+      std::memory_order_release);
+  S.Head.store(Head + Need, std::memory_order_relaxed);
   unlock(S);
   return true;
 }
 
 bool ringPeek(LineSlot &S, uint32_t *Mark) {
   uint64_t Tail = S.Tail.load(std::memory_order_relaxed);
-  if (S.Head.load(std::memory_order_acquire) == Tail)
+  if (commitWord(S, Tail).load(std::memory_order_acquire) !=
+      commitOf(S.ReaderGeneration.load(std::memory_order_relaxed), Tail))
     return false;
   uint32_t Header[2];
-  copyOut(S, Tail, Header, sizeof Header);
+  copyOut(S, Tail + 8, Header, sizeof Header);
   *Mark = Header[1];
   return true;
 }
@@ -155,9 +183,9 @@ bool ringPeek(LineSlot &S, uint32_t *Mark) {
 void ringTake(LineSlot &S, std::string *Body) {
   uint64_t Tail = S.Tail.load(std::memory_order_relaxed);
   uint32_t Header[2];
-  copyOut(S, Tail, Header, sizeof Header);
+  copyOut(S, Tail + 8, Header, sizeof Header);
   Body->resize(Header[0]);
-  copyOut(S, Tail + sizeof Header, Body->data(), Header[0]);
+  copyOut(S, Tail + 16, Body->data(), Header[0]);
   S.Tail.store(Tail + ringBytes(Header[0]), std::memory_order_release);
 }
 

@@ -32,16 +32,26 @@ namespace grid::cluster {
 struct alignas(64) LineSlot {
   static constexpr size_t RingBytes = 16384;
   // The writers' cache line, which the reader writes only to claim and to
-  // sleep (Head on a line of its own, where the reader spins, measured no
-  // faster):
-  std::atomic<uint32_t> Lock;     // held by a writer, or by the claim
-  std::atomic<uint32_t> Sleeping; // the reader waits on Bell
-  std::atomic<uint64_t> Owner;    // the line's key (lineKey), 0 when free
-  std::atomic<uint64_t> TailSeen; // Tail as a writer last read it
-  std::atomic<uint64_t> Head;     // bytes ever written
+  // sleep: a send finds it in its cache.
+  std::atomic<uint32_t> Lock;       // held by a writer, or by the claim
+  std::atomic<uint32_t> Sleeping;   // the reader waits on Bell
+  std::atomic<uint64_t> Owner;      // the line's key (lineKey), 0 when free
+  std::atomic<uint64_t> TailSeen;   // Tail as a writer last read it
+  std::atomic<uint64_t> Head;       // bytes ever written
+  std::atomic<uint64_t> Generation; // drawn at each claim
   // The reader's:
   alignas(64) std::atomic<uint64_t> Tail; // bytes ever read
   std::atomic<uint32_t> Bell;             // a futex word, rung by writers
+  std::atomic<uint64_t> ReaderGeneration; // Generation, on this line
+  // The messages, each a header (the word that commits it, a hash of its
+  // position in the ring's bytes ever written and of Generation, which no
+  // older message's bytes at that place will hold; its size; its mark)
+  // and its bytes. The reader spins on the next message's commit word,
+  // where the message itself arrives, instead of on a Head of the writer's:
+  // a round trip of two 60-byte messages between two processes took 1300
+  // cycles so against 1600 (a bare cache line's: 800), and a forwarded
+  // write 1.25 us against 1.53. Messages start 8-aligned; whole cache lines
+  // each measured no faster.
   alignas(64) unsigned char Data[RingBytes];
 };
 static_assert(std::atomic<uint64_t>::is_always_lock_free &&
@@ -91,9 +101,10 @@ private:
   size_t Count = 0;
 };
 
-/// The size a message of Bytes takes in a ring (its header, padded).
+/// The size a message of Bytes takes in a ring: its 16-byte header and its
+/// bytes, padded to 8.
 constexpr size_t ringBytes(size_t Bytes) {
-  return 8 + ((Bytes + 7) & ~size_t(7));
+  return 16 + ((Bytes + 7) & ~size_t(7));
 }
 
 /// Sender: appends Body with Mark (a Line's count of its messages through
