@@ -243,8 +243,7 @@ void EventLoop::send(int Dest, std::string Body) {
 }
 
 bool EventLoop::hasPosted() {
-  std::lock_guard<std::mutex> Lock(PostMutex);
-  return !Posted.empty();
+  return PostedCount.load(std::memory_order_acquire) != 0;
 }
 
 void EventLoop::openDoorbell() {
@@ -289,6 +288,7 @@ void EventLoop::post(std::function<void()> Work) {
   {
     std::lock_guard<std::mutex> Lock(PostMutex);
     Posted.push_back(std::move(Work));
+    PostedCount.store(Posted.size(), std::memory_order_release);
   }
   wake();
 }
@@ -389,6 +389,7 @@ void EventLoop::run() {
     {
       std::lock_guard<std::mutex> Lock(PostMutex);
       Work.swap(Posted);
+      PostedCount.store(0, std::memory_order_release);
     }
     for (auto &W : Work)
       W();
@@ -456,6 +457,7 @@ void EventLoop::run() {
   {
     std::lock_guard<std::mutex> Lock(PostMutex);
     Work.swap(Posted);
+    PostedCount.store(0, std::memory_order_release);
   }
   for (auto &W : Work)
     W();
@@ -536,6 +538,10 @@ bool EventLoop::receiveLines(bool Timed) {
 // An answer that comes within this time (a call served at once) is waited
 // for without giving the core away, which would cost about a microsecond.
 constexpr std::chrono::microseconds SpinAlone{20};
+// Looks at a line's ring before its receiver counts itself among the
+// spinning lines (about 2 us, a call served at once): a forwarded write
+// 1.15 us against 1.18 without (medians of 6 alternating runs).
+constexpr int FirstLooks = 256;
 
 namespace {
 
@@ -743,6 +749,13 @@ std::string Line::receive() {
     Loop.wake();
     return sleep(0);
   }
+  // A first look at the ring alone, for an answer already on its way (a
+  // call served at once): no MPI, so the loop need not know of the spin,
+  // and none of its shared counters move.
+  if (Mine)
+    for (int Round = 0; Round < FirstLooks; ++Round)
+      if (take(&Body, /*Sure=*/false, /*LookAtMpi=*/false))
+        return Body;
   // Spinning alone first; then, since two cores may be shared by more
   // threads than that, giving the core away between looks. With a slot, the
   // ring is looked at every round and MPI (messages too large for the

@@ -187,6 +187,7 @@ private:
   void ring(int Dest);
   std::mutex PostMutex;
   std::vector<std::function<void()>> Posted;
+  std::atomic<size_t> PostedCount{0}; // Posted.size(), read without the lock
   std::chrono::microseconds SpinFor{50};
   bool SharedLines = true;
   std::vector<LineSlots> Segments; // by rank: its line slots, if mapped here
