@@ -723,6 +723,7 @@ void forkPrepare() {
       touchAbsent(reinterpret_cast<void *>(Page * PageBytes), 1, true);
 }
 void forkParent() { --sync::InRuntime; }
+void unpinRemoteChild();
 void forkChild() {
   // A remote thread's child is the program's process, not the agent's: the
   // agent's own handlers (which kill the processes it runs for home, and
@@ -731,6 +732,8 @@ void forkChild() {
   // give way to the defaults, and the child takes the mask its thread's
   // creator had at home, not the thread's own (every signal blocked).
   bool Remote = sync::RemoteThread;
+  if (Remote)
+    unpinRemoteChild();
   if (Remote)
     for (int Signal :
          {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGABRT, SIGFPE, SIGILL})
@@ -1571,11 +1574,14 @@ struct NodeCores {
   std::unique_ptr<topology::Topology> Topo; // null: threads stay unpinned
   std::vector<unsigned> Live;
   unsigned First = 0;
+  cpu_set_t Unpinned; // the process's CPUs, which a thread's child takes
 };
 
 NodeCores &nodeCores() {
   static NodeCores *C = [] {
     auto *N = new NodeCores; // lives until exit, as the starter does
+    if (sched_getaffinity(0, sizeof N->Unpinned, &N->Unpinned) != 0)
+      return N; // the starter's (never pinned) unknown: pin nothing
     try {
       N->Topo = topology::Topology::fromMachine();
     } catch (const std::exception &E) {
@@ -1595,6 +1601,14 @@ NodeCores &nodeCores() {
     return N;
   }();
   return *C;
+}
+
+// A fork child of a thread pinned to one of the node's cores (launch)
+// takes the process's CPUs, as a child of a thread home pinned does.
+void unpinRemoteChild() {
+  if (Current && Current->Core >= 0)
+    pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t),
+                           &nodeCores().Unpinned);
 }
 
 // The least busy core for a new thread, counted, or -1.

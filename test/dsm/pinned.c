@@ -4,7 +4,8 @@
 // are each pinned to fewer CPUs than the process may use, and not to the
 // same CPUs when there are two cores or more. Unpinned, a node's thread
 // that spins for its shadow's answer could share a core with home's pinned
-// thread while another core idled (docs/design/dsm.md, remote threads).
+// thread while another core idled (docs/design/dsm.md, remote threads). A
+// child a pinned thread forks takes the process's CPUs again.
 //
 // RUN: %grid-clang -fgrid -g %s -o %t.fgrid
 // RUN: %mpirun3t %t.fgrid > %t.three.out 2> %t.three.err
@@ -13,18 +14,26 @@
 // OUT: thread 1: pinned
 // OUT: thread 2: pinned
 // OUT: threads 1 and 2 apart
+// OUT: thread 1's child: the process's CPUs
 // CHECK: pinned.c:{{[0-9]+}} (main) pthread_create 3 {{.*}}node 1: 1, node 2: 1
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-static cpu_set_t Process; // main's, before any thread
 // Each thread's CPUs: their count and a mask of the first 64. Taken into
 // the thread's own stack, which its node holds (a kernel call writing into
 // shared memory the node does not hold fails with EFAULT).
 static int Count[3];
 static unsigned long long Mask[3];
+static int ChildCount = -1; // the CPUs of thread 1's child
+
+static int cpusOfCaller(void) {
+  cpu_set_t Mine;
+  return sched_getaffinity(0, sizeof Mine, &Mine) == 0 ? CPU_COUNT(&Mine) : 0;
+}
 
 static void *report(void *P) {
   long Me = (long)P;
@@ -37,12 +46,19 @@ static void *report(void *P) {
       Bits |= 1ull << Cpu;
   Count[Me] = CPU_COUNT(&Mine);
   Mask[Me] = Bits;
+  if (Me == 1) {
+    pid_t Child = fork();
+    if (Child == 0)
+      _exit(cpusOfCaller());
+    int Status = 0;
+    if (Child > 0 && waitpid(Child, &Status, 0) == Child && WIFEXITED(Status))
+      ChildCount = WEXITSTATUS(Status);
+  }
   return NULL;
 }
 
 int main(void) {
-  sched_getaffinity(0, sizeof Process, &Process);
-  int All = CPU_COUNT(&Process);
+  int All = cpusOfCaller();
   pthread_t T[3];
   for (long I = 0; I < 3; ++I) // spread: home, node 1, node 2
     pthread_create(&T[I], NULL, report, (void *)I);
@@ -50,12 +66,14 @@ int main(void) {
     pthread_join(T[I], NULL);
   for (int I = 1; I < 3; ++I)
     printf("thread %d: %s\n", I,
-           Count[I] == 0                  ? "no answer"
+           Count[I] == 0                ? "no answer"
            : Count[I] < All || All == 1 ? "pinned"
-                                          : "not pinned");
+                                        : "not pinned");
   printf("threads 1 and 2 %s\n",
          Count[1] && Count[2] && ((Mask[1] & Mask[2]) == 0 || All == 1)
              ? "apart"
              : "share CPUs");
+  printf("thread 1's child: %s\n",
+         ChildCount == All ? "the process's CPUs" : "fewer CPUs");
   return 0;
 }
