@@ -58,6 +58,25 @@ def user_xattrs_work(directory):
         if os.path.exists(probe):
             os.unlink(probe)
 
+def allowed_cores():
+    """Distinct cores (package, core id) among the CPUs this process may use."""
+    cores = set()
+    for cpu in os.sched_getaffinity(0):
+        base = "/sys/devices/system/cpu/cpu%d/topology/" % cpu
+        try:
+            with open(base + "physical_package_id") as p, \
+                    open(base + "core_id") as c:
+                cores.add((p.read().strip(), c.read().strip()))
+        except OSError:
+            cores.add(("cpu", str(cpu)))
+    return len(cores)
+
+# dsm/pinned.c: threads pinned to a core use fewer CPUs than the process.
+if allowed_cores() >= 2:
+    config.available_features.add("multicore")
+else:
+    lit_config.note("fewer than 2 cores: dsm/pinned.c is unsupported")
+
 if user_xattrs_work(config.test_exec_root):
     config.available_features.add("user-xattr")
 else:

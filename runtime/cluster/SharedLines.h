@@ -30,6 +30,7 @@ namespace grid::cluster {
 /// bell its owner sleeps on. Lives in shared memory; the atomics are
 /// lock-free, hence usable between processes.
 struct alignas(64) LineSlot {
+  // A multiple of 8: a message's commit word never wraps.
   static constexpr size_t RingBytes = 16384;
   // The writers' cache line, which the reader writes only to claim and to
   // sleep: a send finds it in its cache.
@@ -54,6 +55,7 @@ struct alignas(64) LineSlot {
   // each measured no faster.
   alignas(64) unsigned char Data[RingBytes];
 };
+static_assert(LineSlot::RingBytes % 8 == 0);
 static_assert(std::atomic<uint64_t>::is_always_lock_free &&
                   std::atomic<uint32_t>::is_always_lock_free,
               "line slots need lock-free atomics to be shared between "

@@ -1639,6 +1639,16 @@ void launch(Remote *R) {
     pthread_attr_setaffinity_np(&Attr, sizeof Set, &Set);
   }
   int Err = pthread_create(&R->Self, &Attr, remoteMain, R);
+  if (Err == EINVAL && R->Core >= 0) {
+    // The core is no longer the process's (its CPUs were narrowed since
+    // the node's cores were read): unpinned, as home's threads then are.
+    --nodeCores().Live[static_cast<size_t>(R->Core)];
+    R->Core = -1;
+    pthread_attr_destroy(&Attr);
+    pthread_attr_init(&Attr);
+    pthread_attr_setstack(&Attr, R->Stack, R->StackBytes);
+    Err = pthread_create(&R->Self, &Attr, remoteMain, R);
+  }
   pthread_attr_destroy(&Attr);
   if (Err != 0)
     core::fatal("grid",

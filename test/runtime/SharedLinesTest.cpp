@@ -136,6 +136,71 @@ TEST(SharedLines, AWriterOfALineThatEndedIsRefused) {
   EXPECT_EQ(Got, "first");
 }
 
+// A message whose header starts 8 bytes before the ring's end (its commit
+// word there, its size and mark wrapped to the start) comes whole.
+TEST(SharedLines, AHeaderAcrossTheRingsEndComesWhole) {
+  OneSlot One(7);
+  LineSlot *S = One.S;
+  ASSERT_NE(S, nullptr);
+  // 89 messages of 168 bytes (184 with their headers) put and taken: the
+  // next starts at RingBytes - 8.
+  const std::string Body(168, 'b');
+  static_assert((LineSlot::RingBytes - 8) % ringBytes(168) == 0);
+  std::string Got;
+  uint32_t Mark = 0;
+  for (size_t I = 0; I < (LineSlot::RingBytes - 8) / ringBytes(168); ++I) {
+    ASSERT_TRUE(ringPut(*S, One.Key, 0, Body));
+    ASSERT_TRUE(ringPeek(*S, &Mark));
+    ringTake(*S, &Got);
+  }
+  ASSERT_TRUE(ringPut(*S, One.Key, 42, "across the end"));
+  ASSERT_TRUE(ringPeek(*S, &Mark));
+  EXPECT_EQ(Mark, 42u);
+  ringTake(*S, &Got);
+  EXPECT_EQ(Got, "across the end");
+  EXPECT_FALSE(ringPeek(*S, &Mark));
+}
+
+// Once the ring has gone round, a message of the last lap at the place of
+// the next is not taken for it.
+TEST(SharedLines, AMessageOfTheLastLapIsNotTakenAgain) {
+  OneSlot One(7);
+  LineSlot *S = One.S;
+  ASSERT_NE(S, nullptr);
+  static_assert(LineSlot::RingBytes % ringBytes(48) == 0);
+  std::string Got;
+  uint32_t Mark = 0;
+  for (size_t I = 0; I < LineSlot::RingBytes / ringBytes(48); ++I) {
+    ASSERT_TRUE(ringPut(*S, One.Key, 0, std::string(48, 'a')));
+    ASSERT_TRUE(ringPeek(*S, &Mark));
+    ringTake(*S, &Got);
+  }
+  EXPECT_FALSE(ringPeek(*S, &Mark)); // the first message's place again
+}
+
+// What the slot's last owner left further on in the ring is not taken for
+// the new owner's messages once the new ones reach it.
+TEST(SharedLines, AnOlderOwnersMessagesStayUnseen) {
+  OneSlot One(7);
+  LineSlot *S = One.S;
+  ASSERT_NE(S, nullptr);
+  for (uint32_t I = 0; I < 3; ++I)
+    ASSERT_TRUE(ringPut(*S, One.Key, I, "the old line's"));
+  One.Slots.release(S);
+  uint64_t New = lineKey(1, 8);
+  ASSERT_EQ(One.Slots.claim(New), S);
+  std::string Got;
+  uint32_t Mark = 0;
+  for (int I = 0; I < 3; ++I) {
+    EXPECT_FALSE(ringPeek(*S, &Mark)) << I;
+    ASSERT_TRUE(ringPut(*S, New, 7, "new"));
+    ASSERT_TRUE(ringPeek(*S, &Mark));
+    ringTake(*S, &Got);
+    EXPECT_EQ(Got, "new");
+  }
+  EXPECT_FALSE(ringPeek(*S, &Mark));
+}
+
 // A child process writes 20000 messages of sizes across the ring's end
 // while this one reads: each arrives whole, in order.
 TEST(SharedLines, MessagesCrossBetweenProcessesWholeAndInOrder) {
