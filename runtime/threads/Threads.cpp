@@ -1668,10 +1668,12 @@ size_t reap(std::vector<Remote *> &Ended) {
       ++It;
       continue;
     }
-    finish(*R);
-    TheJob->Space->freeStack(R->Stack, R->StackBytes);
+    // Its core is free before home hears of its end (finish), so a thread
+    // home starts after joining it counts it so.
     if (R->Core >= 0)
       --nodeCores().Live[static_cast<size_t>(R->Core)];
+    finish(*R);
+    TheJob->Space->freeStack(R->Stack, R->StackBytes);
     delete R;
     It = Ended.erase(It);
     ++Joined;
