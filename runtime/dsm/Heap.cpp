@@ -4,24 +4,21 @@
 // given, and the arenas that use them. Only program data lives in the
 // range: the arenas keep their metadata in jemalloc's own memory (their
 // base uses the default hooks), so it neither fragments the range nor
-// travels between nodes. The range is a memfd mapped MAP_SHARED, whose
-// pages and protections belong to the coherence layer:
+// travels between nodes. The range is the job's shared range, private
+// anonymous memory (docs/design/dsm.md, private memory), whose pages and
+// protections belong to the coherence layer:
 //
-//  - alloc bumps a pointer (lock-free), aligned as jemalloc asks. Fresh
-//    memfd pages read as zero and are always accessible, so the memory is
-//    reported zeroed and committed.
+//  - alloc bumps a pointer (lock-free), aligned as jemalloc asks. This
+//    rank's slice is open and its fresh pages read as zero, so the memory
+//    is reported zeroed and committed.
 //  - dalloc refuses: jemalloc keeps the extent (it retains by default on
 //    Linux) and reuses it, split and merged as it likes.
 //  - commit succeeds and decommit refuses: committing means nothing on a
-//    memfd that is always mapped, and decommitting would change
+//    slice that is always mapped, and decommitting would change
 //    protections the coherence layer owns.
-//  - purging refuses. MADV_FREE does not work on shared mappings, and
-//    MADV_DONTNEED there drops only this process's page table entries:
-//    the data stays and would not read as zero, which is what a successful
-//    forced purge promises. Freeing the pages for real (MADV_REMOVE, or
-//    fallocate(PUNCH_HOLE) on the memfd) would punch holes under the
-//    coherence layer: a page closed by it refuses MADV_REMOVE, and under
-//    userfaultfd the hole would come back as a missing fault it must serve.
+//  - purging refuses: a purge would drop or zero pages behind the
+//    coherence layer, whose state for them (closed at home, moved to the
+//    node that writes them, cached on others) it would then contradict.
 //    So the heap keeps its high-water mark resident until exit; jemalloc
 //    reuses it.
 //===----------------------------------------------------------------------===//
