@@ -167,6 +167,9 @@ public:
     };
     constexpr size_t Mapped = SharedSegmentBytes + 4096; // + the token's page
     Segments.assign(static_cast<size_t>(Size), nullptr);
+    if (Ranks.size() < 2)
+      return; // alone on its host: no line would use it
+
     Token Mine{
         static_cast<uint64_t>(Rank), static_cast<uint64_t>(::getpid()),
         static_cast<uint64_t>(
