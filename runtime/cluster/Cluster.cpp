@@ -624,19 +624,23 @@ bool Line::fromPeer(std::string *Body, bool Sure) {
   }
 }
 
+// The oldest message of From (Mail or LineMail), if any.
+bool Line::popMail(std::deque<std::string> &From, std::string *Body) {
+  if (!HasMail.load())
+    return false;
+  std::lock_guard<std::mutex> Lock(Mutex);
+  if (From.empty())
+    return false;
+  *Body = std::move(From.front());
+  From.pop_front();
+  HasMail.store(!Mail.empty() || !LineMail.empty());
+  return true;
+}
+
 // The line's next message through MPI: what the loop (or this thread, early)
 // took in first, in MPI's order.
 bool Line::nextThroughMpi(std::string *Body, bool Sure, bool LookAtMpi) {
-  if (HasMail.load()) {
-    std::lock_guard<std::mutex> Lock(Mutex);
-    if (!LineMail.empty()) {
-      *Body = std::move(LineMail.front());
-      LineMail.pop_front();
-      HasMail.store(!Mail.empty() || !LineMail.empty());
-      return true;
-    }
-  }
-  return LookAtMpi && fromPeer(Body, Sure);
+  return popMail(LineMail, Body) || (LookAtMpi && fromPeer(Body, Sure));
 }
 
 // The next message: one handed over from outside the line's order first,
@@ -647,15 +651,8 @@ bool Line::nextThroughMpi(std::string *Body, bool Sure, bool LookAtMpi) {
 // that has come into the ring since: that one goes first, and the MPI
 // message waits at the head of LineMail.
 bool Line::take(std::string *Body, bool Sure, bool LookAtMpi) {
-  if (HasMail.load()) {
-    std::lock_guard<std::mutex> Lock(Mutex);
-    if (!Mail.empty()) {
-      *Body = std::move(Mail.front());
-      Mail.pop_front();
-      HasMail.store(!Mail.empty() || !LineMail.empty());
-      return true;
-    }
-  }
+  if (popMail(Mail, Body))
+    return true;
   uint32_t Before = 0;
   bool InRing = Mine && ringPeek(*Mine, &Before);
   if (InRing && markReached(Before, Counts.TookMpi)) {

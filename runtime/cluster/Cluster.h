@@ -256,6 +256,7 @@ private:
   bool deliverLine(std::string Body);
   bool enqueue(bool OfTheLine, std::string Body);
   bool fromPeer(std::string *Body, bool Sure);
+  bool popMail(std::deque<std::string> &From, std::string *Body);
   bool nextThroughMpi(std::string *Body, bool Sure, bool LookAtMpi);
   bool take(std::string *Body, bool Sure, bool LookAtMpi);
   LineSlot *theirSlot();
