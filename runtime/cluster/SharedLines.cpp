@@ -65,10 +65,7 @@ std::atomic_ref<uint64_t> commitWord(LineSlot &S, uint64_t Position) {
 // bytes of messages before it (wire integers, counts, addresses) will not
 // hold there but by a 2^-63 chance.
 uint64_t commitOf(uint64_t Generation, uint64_t Position) {
-  uint64_t K = Position ^ Generation;
-  K = (K ^ (K >> 30)) * 0xBF58476D1CE4E5B9ull;
-  K = (K ^ (K >> 27)) * 0x94D049BB133111EBull;
-  return (K ^ (K >> 31)) | 1; // never the 0 of memory not yet written
+  return mixBits(Position ^ Generation) | 1; // never 0: unwritten memory
 }
 
 long futex(std::atomic<uint32_t> &Word, int Op, uint32_t Value,

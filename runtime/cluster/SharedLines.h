@@ -61,17 +61,23 @@ static_assert(std::atomic<uint64_t>::is_always_lock_free &&
               "line slots need lock-free atomics to be shared between "
               "processes");
 
+/// A 64-bit mix (splitmix64's finaliser, a bijection) of K: the slots'
+/// keys and the commit words of their messages.
+constexpr uint64_t mixBits(uint64_t K) {
+  K = (K ^ (K >> 30)) * 0xBF58476D1CE4E5B9ull;
+  K = (K ^ (K >> 27)) * 0x94D049BB133111EBull;
+  return K ^ (K >> 31);
+}
+
 /// The key of the line whose messages come from rank From, as its slot's
 /// Owner holds it: a mix of the rank and the line's Id (a thread's id, the
 /// same on both sides, never used again, where line numbers wrap), never 0
 /// (a free slot). Two live lines of one key (about 2^-63) would share it.
 inline uint64_t lineKey(int From, uint64_t Id) {
-  uint64_t K =
-      Id + 0x9E3779B97F4A7C15ull *
-               (static_cast<uint64_t>(static_cast<uint32_t>(From)) + 1);
-  K = (K ^ (K >> 30)) * 0xBF58476D1CE4E5B9ull;
-  K = (K ^ (K >> 27)) * 0x94D049BB133111EBull;
-  return (K ^ (K >> 31)) | 1;
+  return mixBits(Id +
+                 0x9E3779B97F4A7C15ull *
+                     (static_cast<uint64_t>(static_cast<uint32_t>(From)) + 1)) |
+         1;
 }
 
 /// Whether a message in a ring marked Mark (how many of its line's

@@ -21,6 +21,7 @@
 
 #include "core/Core.h"
 #include "dsm/Heap.h"
+#include "local/Threads.h"
 #include "placement/NodePolicy.h"
 #include "sync/Sync.h"
 #include "topology/Topology.h"
@@ -1284,7 +1285,6 @@ struct Remote {
   size_t StackBytes = RemoteStackBytes;
   pthread_t Self{};
   sigset_t Mask{}; // its creator's signal mask at home
-  int Core = -1;   // the node's core it is pinned to (launch), or -1
 };
 
 // The agent's thread starter (see launch()), which also takes what the
@@ -1563,25 +1563,23 @@ void *remoteMain(void *Box) {
 // thread may hold while it waits for the loop (its allocations during a
 // dlopen go home), so the loop must never wait for it.
 
-// The node's cores and how many of its remote threads each runs (starter
-// thread only). A thread is pinned to the least busy core, as home pins its
-// own (local placement), ties going from this rank's share of its host's
-// cores on: ranks of one host start on different cores. Unpinned, a node's
-// thread that spins for its shadow's answer shared a core with home's
-// pinned thread in about half the runs of the lock handoff figure, which
-// took 40 us a handoff then against 4 (benchmarks/RESULTS.md).
+// The node's cores (starter thread). A thread is pinned to the least busy
+// core, as home pins its own, by the same local::LocalThreads (which counts
+// the threads per core until each ends, and unpins a fork child), ties
+// going from this rank's share of its host's cores on: ranks of one host
+// start on different cores. Unpinned, a node's thread that spins for its
+// shadow's answer shared a core with home's pinned thread in about half
+// the runs of the lock handoff figure, which took 40 us a handoff then
+// against 4 (benchmarks/RESULTS.md).
 struct NodeCores {
-  std::unique_ptr<topology::Topology> Topo; // null: threads stay unpinned
-  std::vector<unsigned> Live;
+  std::unique_ptr<topology::Topology> Topo;
+  std::unique_ptr<local::LocalThreads> Threads; // null: threads unpinned
   unsigned First = 0;
-  cpu_set_t Unpinned; // the process's CPUs, which a thread's child takes
 };
 
 NodeCores &nodeCores() {
   static NodeCores *C = [] {
     auto *N = new NodeCores; // lives until exit, as the starter does
-    if (sched_getaffinity(0, sizeof N->Unpinned, &N->Unpinned) != 0)
-      return N; // the starter's (never pinned) unknown: pin nothing
     try {
       N->Topo = topology::Topology::fromMachine();
     } catch (const std::exception &E) {
@@ -1589,7 +1587,7 @@ NodeCores &nodeCores() {
                 std::string("threads of this node stay unpinned: ") + E.what());
       return N;
     }
-    N->Live.assign(N->Topo->cores().size(), 0);
+    N->Threads = std::make_unique<local::LocalThreads>(*N->Topo);
     cluster::Transport &T = TheJob->C.loop().transport();
     unsigned Index = 0, OnHost = 0;
     for (int Rank = 0; Rank < T.size(); ++Rank)
@@ -1597,59 +1595,45 @@ NodeCores &nodeCores() {
         Index += Rank < T.rank();
         ++OnHost;
       }
-    N->First = static_cast<unsigned>(N->Live.size() * Index / OnHost);
+    N->First = static_cast<unsigned>(N->Topo->cores().size() * Index / OnHost);
     return N;
   }();
   return *C;
 }
 
-// A fork child of a thread pinned to one of the node's cores (launch)
-// takes the process's CPUs, as a child of a thread home pinned does.
+// A fork child of a remote thread is no thread the node placed: it takes
+// the process's CPUs, as a child of a thread home pinned does.
 void unpinRemoteChild() {
-  if (Current && Current->Core >= 0)
-    pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t),
-                           &nodeCores().Unpinned);
-}
-
-// The least busy core for a new thread, counted, or -1.
-int pinCore() {
-  NodeCores &N = nodeCores();
-  if (!N.Topo)
-    return -1;
-  size_t Count = N.Live.size(), Best = N.First % Count;
-  for (size_t I = 1; I < Count; ++I) {
-    size_t C = (N.First + I) % Count;
-    if (N.Live[C] < N.Live[Best])
-      Best = C;
-  }
-  ++N.Live[Best];
-  return static_cast<int>(Best);
+  if (local::LocalThreads *Threads = nodeCores().Threads.get())
+    Threads->forgetThreadsAfterFork();
 }
 
 void launch(Remote *R) {
-  pthread_attr_t Attr;
-  pthread_attr_init(&Attr);
-  pthread_attr_setstack(&Attr, R->Stack, R->StackBytes);
-  if ((R->Core = pinCore()) >= 0) {
-    cpu_set_t Set;
-    CPU_ZERO(&Set);
-    for (unsigned Pu : nodeCores().Topo->cores()[R->Core].Pus)
-      if (Pu < CPU_SETSIZE)
-        CPU_SET(Pu, &Set);
-    pthread_attr_setaffinity_np(&Attr, sizeof Set, &Set);
-  }
-  int Err = pthread_create(&R->Self, &Attr, remoteMain, R);
-  if (Err == EINVAL && R->Core >= 0) {
-    // The core is no longer the process's (its CPUs were narrowed since
-    // the node's cores were read): unpinned, as home's threads then are.
-    --nodeCores().Live[static_cast<size_t>(R->Core)];
-    R->Core = -1;
-    pthread_attr_destroy(&Attr);
+  NodeCores &N = nodeCores();
+  int Err;
+  if (N.Threads) {
+    std::vector<unsigned> Live = N.Threads->liveThreadsPerCore();
+    size_t Best = N.First % Live.size();
+    for (size_t I = 1; I < Live.size(); ++I) {
+      size_t C = (N.First + I) % Live.size();
+      if (Live[C] < Live[Best])
+        Best = C;
+    }
+    local::LocalThreads::GivenStack Given{R->Stack, R->StackBytes, nullptr};
+    Err = N.Threads->create(&R->Self, nullptr, remoteMain, R,
+                            static_cast<unsigned>(Best), 0, &Given);
+    if (Err == 0 && !Given.Used)
+      core::fatal("grid",
+                  "a thread on node " + std::to_string(TheJob->C.rank()) +
+                      " started off the stack the shared range gave it",
+                  "");
+  } else {
+    pthread_attr_t Attr;
     pthread_attr_init(&Attr);
     pthread_attr_setstack(&Attr, R->Stack, R->StackBytes);
     Err = pthread_create(&R->Self, &Attr, remoteMain, R);
+    pthread_attr_destroy(&Attr);
   }
-  pthread_attr_destroy(&Attr);
   if (Err != 0)
     core::fatal("grid",
                 std::string("cannot start a thread on node ") +
@@ -1668,10 +1652,6 @@ size_t reap(std::vector<Remote *> &Ended) {
       ++It;
       continue;
     }
-    // Its core is free before home hears of its end (finish), so a thread
-    // home starts after joining it counts it so.
-    if (R->Core >= 0)
-      --nodeCores().Live[static_cast<size_t>(R->Core)];
     finish(*R);
     TheJob->Space->freeStack(R->Stack, R->StackBytes);
     delete R;
