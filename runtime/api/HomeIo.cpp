@@ -28,6 +28,7 @@
 #include <cstring>
 #include <cwchar>
 #include <dirent.h>
+#include <error.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <poll.h>
@@ -1048,6 +1049,20 @@ HomeAnswer serve(wire::Reader &R) {
     return tempName(R);
   case Op::Glob:
     return globAt(R);
+  case Op::Error: {
+    int Errnum = R.i32();
+    bool At = R.u32();
+    bool HasFile = R.u32();
+    std::string File = text(R);
+    unsigned Line = R.u32();
+    std::string Message = text(R);
+    if (At)
+      error_at_line(0, Errnum, HasFile ? File.c_str() : nullptr, Line, "%s",
+                    Message.c_str());
+    else
+      error(0, Errnum, "%s", Message.c_str());
+    return {0, 0, {}};
+  }
   }
   return {-1, ENOSYS, {}};
 }

@@ -51,6 +51,8 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <elf.h>
+#include <err.h>
+#include <error.h>
 #include <execinfo.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -58,6 +60,7 @@
 #include <link.h>
 #include <map>
 #include <mutex>
+#include <netdb.h>
 #include <poll.h>
 #include <set>
 #include <stdio_ext.h>
@@ -93,6 +96,12 @@
 // The fortified forms (_FORTIFY_SOURCE), which glibc declares only for
 // fortified code.
 extern "C" {
+// assert's, which <assert.h> declares only without NDEBUG.
+[[noreturn]] void __assert_fail(const char *Assertion, const char *File,
+                                unsigned Line, const char *Function) noexcept;
+[[noreturn]] void __assert_perror_fail(int Errnum, const char *File,
+                                       unsigned Line,
+                                       const char *Function) noexcept;
 int __open_2(const char *Path, int Flags);
 int __open64_2(const char *Path, int Flags);
 int __openat_2(int Dir, const char *Path, int Flags);
@@ -395,7 +404,9 @@ void flushHeldOutput();
   X(setxattr) X(lsetxattr) X(fsetxattr) X(listxattr) X(llistxattr) \
   X(flistxattr) X(removexattr) X(lremovexattr) X(fremovexattr) X(tmpnam) \
   X(tmpnam_r) X(tempnam) X(glob) X(glob64) X(nftw) X(nftw64) X(ftw) X(ftw64) \
-  X(getpgrp) X(getpgid) X(__getpgid) X(getsid) X(setpgid) X(setpgrp) X(setsid)
+  X(getpgrp) X(getpgid) X(__getpgid) X(getsid) X(setpgid) X(setpgrp) X(setsid) \
+  X(perror) X(psignal) X(herror) X(error) X(error_at_line) X(vwarn) \
+  X(vwarnx) X(__assert_fail) X(__assert_perror_fail) X(backtrace_symbols_fd)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -1189,6 +1200,121 @@ int vdprintf(int Fd, const char *Format, va_list Args) {
     return -1;
   ssize_t N = write(Fd, Text.data(), Text.size());
   return N < 0 ? -1 : static_cast<int>(N);
+}
+
+//===----------------------------------------------------------------------===//
+// The C library's messages on stderr (perror, psignal, error, warn, err,
+// assert...), worded as it words them and written to home's stderr in one
+// call. Inside the C library they would go to the agent's own stderr, a
+// pipe whose bytes reach home another way: here each keeps its place among
+// the thread's other output, with no look at the pipe on every call
+// (threads' sendToShadow).
+//===----------------------------------------------------------------------===//
+
+void writeMessage(const std::string &Text) {
+  int Saved = errno;
+  writeStream(stderr, Text.data(), Text.size());
+  errno = Saved;
+}
+
+std::string errorText(int Errnum) {
+  char Buf[256];
+  return strerror_r(Errnum, Buf, sizeof Buf);
+}
+
+/// "S: " when S says something, as perror and psignal begin.
+std::string prefixOf(const char *S) {
+  return S && *S ? std::string(S) + ": " : std::string();
+}
+
+void perror(const char *S) {
+  int Errnum = errno;
+  Local Scope;
+  writeMessage(prefixOf(S) + errorText(Errnum) + "\n");
+}
+
+void psignal(int Signal, const char *S) {
+  Local Scope;
+  writeMessage(prefixOf(S) +
+               (sigdescr_np(Signal)
+                    ? std::string(strsignal(Signal))
+                    : "Unknown signal " + std::to_string(Signal)) +
+               "\n");
+}
+
+void herror(const char *S) {
+  Local Scope;
+  writeMessage(prefixOf(S) + hstrerror(h_errno) + "\n");
+}
+
+/// error, and error_at_line with At (File may be null): the message is
+/// formatted here and written by home's error with status 0, which counts
+/// it in home's error_message_count, flushes home's stdout, asks home's
+/// error_print_progname and error_one_per_line; then exit(Status) unless
+/// Status is 0.
+void error(int Status, int Errnum, bool At, const char *File, unsigned Line,
+           const char *Format, va_list Args) {
+  {
+    Local Scope;
+    std::string Message;
+    if (!format(Message, Format, Args))
+      Message.clear();
+    HomeCall C(io::Op::Error);
+    C.args()
+        .i32(Errnum)
+        .u32(At)
+        .u32(File != nullptr)
+        .str(File ? File : "")
+        .u32(Line)
+        .str(Message);
+    C.send();
+  }
+  if (Status)
+    ::exit(Status); // home's exit (remoteCaller again, outside the scope)
+}
+
+/// vwarn (WithErrno) and vwarnx; err and errx add exit.
+void warn(bool WithErrno, const char *Format, va_list Args) {
+  int Errnum = errno;
+  Local Scope;
+  std::string Text = std::string(program_invocation_short_name) + ": ";
+  std::string Message;
+  if (Format && format(Message, Format, Args))
+    Text += Message;
+  if (WithErrno)
+    Text += (Format ? ": " : "") + errorText(Errnum);
+  writeMessage(Text + "\n");
+  errno = Errnum;
+}
+
+/// __assert_fail and __assert_perror_fail: the message (Failure), then
+/// abort, which ends the agent with SIGABRT as it would end home.
+[[noreturn]] void assertFailed(const char *File, unsigned Line,
+                               const char *Function,
+                               const std::string &Failure) {
+  {
+    Local Scope;
+    std::string Name = program_invocation_short_name;
+    writeMessage(Name + (Name.empty() ? "" : ": ") + File + ":" +
+                 std::to_string(Line) + ": " +
+                 (Function ? std::string(Function) + ": " : std::string()) +
+                 Failure + "\n");
+  }
+  abort();
+}
+
+/// backtrace_symbols_fd: the lines backtrace_symbols gives, in one write to
+/// home's Fd.
+void backtraceSymbols(void *const *Frames, int Count, int Fd) {
+  Local Scope;
+  char **Lines = backtrace_symbols(Frames, Count);
+  if (!Lines)
+    return;
+  std::string Text;
+  for (int I = 0; I < Count; ++I)
+    Text += std::string(Lines[I]) + "\n";
+  ::free(Lines); // the node's memory (this scope's malloc)
+  write(Fd, Text.data(), Text.size());
 }
 
 size_t fread(void *Buf, size_t Size, size_t Count, FILE *F) {
@@ -3935,6 +4061,135 @@ GRID_INTERPOSE int __vfprintf_chk(FILE *F, int Flag, const char *Format,
   if (remoteStream(F))
     return remote::vfprintf(F, Format, Args);
   return REAL(__vfprintf_chk)(F, Flag, Format, Args);
+}
+
+// The C library's messages on stderr (remote::perror and what follows it).
+GRID_INTERPOSE void perror(const char *S) {
+  if (remoteCaller())
+    return remote::perror(S);
+  REAL(perror)(S);
+}
+
+GRID_INTERPOSE void psignal(int Signal, const char *S) {
+  if (remoteCaller())
+    return remote::psignal(Signal, S);
+  REAL(psignal)(Signal, S);
+}
+
+GRID_INTERPOSE void herror(const char *S) {
+  if (remoteCaller())
+    return remote::herror(S);
+  REAL(herror)(S);
+}
+
+// The C library has no va_list form of error and error_at_line: home's
+// threads pass it the message formatted here, with "%s".
+GRID_INTERPOSE void error(int Status, int Errnum, const char *Format, ...) {
+  va_list Args;
+  va_start(Args, Format);
+  if (remoteCaller()) {
+    remote::error(Status, Errnum, false, nullptr, 0, Format, Args);
+    va_end(Args);
+    return;
+  }
+  std::string Message;
+  bool Formatted = remote::format(Message, Format, Args);
+  va_end(Args);
+  REAL(error)(Status, Errnum, "%s", Formatted ? Message.c_str() : "");
+}
+
+GRID_INTERPOSE void error_at_line(int Status, int Errnum, const char *File,
+                                  unsigned Line, const char *Format, ...) {
+  va_list Args;
+  va_start(Args, Format);
+  if (remoteCaller()) {
+    remote::error(Status, Errnum, true, File, Line, Format, Args);
+    va_end(Args);
+    return;
+  }
+  std::string Message;
+  bool Formatted = remote::format(Message, Format, Args);
+  va_end(Args);
+  REAL(error_at_line)
+  (Status, Errnum, File, Line, "%s", Formatted ? Message.c_str() : "");
+}
+
+GRID_INTERPOSE void vwarn(const char *Format, va_list Args) {
+  if (remoteCaller())
+    return remote::warn(true, Format, Args);
+  REAL(vwarn)(Format, Args);
+}
+
+GRID_INTERPOSE void vwarnx(const char *Format, va_list Args) {
+  if (remoteCaller())
+    return remote::warn(false, Format, Args);
+  REAL(vwarnx)(Format, Args);
+}
+
+GRID_INTERPOSE void warn(const char *Format, ...) {
+  va_list Args;
+  va_start(Args, Format);
+  vwarn(Format, Args);
+  va_end(Args);
+}
+
+GRID_INTERPOSE void warnx(const char *Format, ...) {
+  va_list Args;
+  va_start(Args, Format);
+  vwarnx(Format, Args);
+  va_end(Args);
+}
+
+// err and its kind: the message as warn's, then exit (home's, on a remote
+// thread).
+GRID_INTERPOSE void verr(int Status, const char *Format, va_list Args) {
+  vwarn(Format, Args);
+  exit(Status);
+}
+
+GRID_INTERPOSE void verrx(int Status, const char *Format, va_list Args) {
+  vwarnx(Format, Args);
+  exit(Status);
+}
+
+GRID_INTERPOSE void err(int Status, const char *Format, ...) {
+  va_list Args;
+  va_start(Args, Format);
+  verr(Status, Format, Args);
+}
+
+GRID_INTERPOSE void errx(int Status, const char *Format, ...) {
+  va_list Args;
+  va_start(Args, Format);
+  verrx(Status, Format, Args);
+}
+
+GRID_INTERPOSE void __assert_fail(const char *Assertion, const char *File,
+                                  unsigned Line,
+                                  const char *Function) noexcept {
+  if (remoteCaller())
+    remote::assertFailed(File, Line, Function,
+                         std::string("Assertion `") + Assertion + "' failed.");
+  REAL(__assert_fail)(Assertion, File, Line, Function);
+  __builtin_unreachable();
+}
+
+GRID_INTERPOSE void __assert_perror_fail(int Errnum, const char *File,
+                                         unsigned Line,
+                                         const char *Function) noexcept {
+  if (remoteCaller())
+    remote::assertFailed(File, Line, Function,
+                         "Unexpected error: " + remote::errorText(Errnum) +
+                             ".");
+  REAL(__assert_perror_fail)(Errnum, File, Line, Function);
+  __builtin_unreachable();
+}
+
+GRID_INTERPOSE void backtrace_symbols_fd(void *const *Frames, int Count,
+                                         int Fd) {
+  if (remoteCaller())
+    return remote::backtraceSymbols(Frames, Count, Fd);
+  REAL(backtrace_symbols_fd)(Frames, Count, Fd);
 }
 
 GRID_INTERPOSE int dprintf(int Fd, const char *Format, ...) {

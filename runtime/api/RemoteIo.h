@@ -117,6 +117,11 @@
 //                                                         -> 0, name
 //   Wait4     i32 pid, i32 options         -> pid, i32 status + struct rusage
 //   Waitid    i32 idtype, u64 id, i32 options -> 0, siginfo_t
+//   Error     i32 errnum, u32 at a line, u32 has file, str file, u32 line,
+//             str message                                 -> 0
+//             (home's error or error_at_line with status 0: its stdout
+//             flushed, error_print_progname, error_message_count and
+//             error_one_per_line are home's)
 //   Glob      str pattern, i32 flags, u32 has errfunc
 //             -> glob's result, entries each ending in NUL: "f" and gl_flags
 //             in decimal, then "e" errno " " path for each error (with
@@ -237,7 +242,8 @@ enum class Op : uint16_t {
   Glob,
   Wait4,
   Waitid,
-  Last = Waitid,
+  Error,
+  Last = Error,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <error.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <poll.h>
@@ -630,6 +631,32 @@ TEST(RemoteIoServeTest, TemporaryNamesAreMadeAtHome) {
   EXPECT_EQ(A.Value, 0);
   std::string Want = Dir + (Dir.back() == '/' ? "" : "/") + "grd";
   EXPECT_EQ(A.Data.rfind(Want, 0), 0u) << A.Data;
+}
+
+TEST(RemoteIoServeTest, ErrorIsWrittenAndCountedByHomesError) {
+  unsigned Before = error_message_count;
+  int SavedOnePerLine = error_one_per_line;
+  error_one_per_line = 1;
+  ::testing::internal::CaptureStderr();
+  auto At = [](const char *File, unsigned Line, const char *Message) {
+    Request R(Op::Error);
+    R.args().i32(ENOENT).u32(1).u32(File != nullptr).str(File ? File : "");
+    R.args().u32(Line).str(Message);
+    return R.serve();
+  };
+  Request Plain(Op::Error);
+  Plain.args().i32(0).u32(0).u32(0).str("").u32(0).str("plain 50%s");
+  EXPECT_EQ(Plain.serve().Value, 0);
+  EXPECT_EQ(At("in.c", 7, "at a line").Value, 0);
+  EXPECT_EQ(At("in.c", 7, "the same line again").Value, 0); // one per line
+  EXPECT_EQ(At(nullptr, 0, "no file").Value, 0);
+  std::string Err = ::testing::internal::GetCapturedStderr();
+  error_one_per_line = SavedOnePerLine;
+  std::string Name = program_invocation_name;
+  EXPECT_EQ(Err, Name + ": plain 50%s\n" + Name +
+                     ":in.c:7: at a line: No such file or directory\n" + Name +
+                     ": no file: No such file or directory\n");
+  EXPECT_EQ(error_message_count, Before + 3);
 }
 
 } // namespace
