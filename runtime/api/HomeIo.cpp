@@ -31,8 +31,10 @@
 #include <error.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <mutex>
 #include <poll.h>
 #include <pthread.h>
+#include <set>
 #include <stdio_ext.h>
 #include <string>
 #include <sys/file.h>
@@ -598,6 +600,33 @@ void forgetKey(unsigned Key) {
     Keys[Key].Made.store(false);
 }
 
+// Op::Error: home's error or error_at_line, with status 0; answers whether
+// it wrote the message (error_one_per_line may keep it back). glibc keeps
+// the last file name's pointer to compare the next with, so each name
+// stays, once, for the process's life.
+HomeAnswer errorAtHome(wire::Reader &R) {
+  int Errnum = R.i32();
+  bool At = R.u32();
+  bool HasFile = R.u32();
+  std::string File = text(R);
+  unsigned Line = R.u32();
+  std::string Message = text(R);
+  if (!At) {
+    error(0, Errnum, "%s", Message.c_str());
+    return {1, 0, {}};
+  }
+  static std::mutex NamesMutex;
+  static auto *Names = new std::set<std::string>;
+  const char *Name = nullptr;
+  if (HasFile) {
+    std::lock_guard<std::mutex> Lock(NamesMutex);
+    Name = Names->insert(File).first->c_str();
+  }
+  unsigned Before = error_message_count;
+  error_at_line(0, Errnum, Name, Line, "%s", Message.c_str());
+  return {error_message_count != Before, 0, {}};
+}
+
 HomeAnswer serve(wire::Reader &R) {
   auto O = static_cast<Op>(R.u16());
   errno = 0;
@@ -1049,20 +1078,8 @@ HomeAnswer serve(wire::Reader &R) {
     return tempName(R);
   case Op::Glob:
     return globAt(R);
-  case Op::Error: {
-    int Errnum = R.i32();
-    bool At = R.u32();
-    bool HasFile = R.u32();
-    std::string File = text(R);
-    unsigned Line = R.u32();
-    std::string Message = text(R);
-    if (At)
-      error_at_line(0, Errnum, HasFile ? File.c_str() : nullptr, Line, "%s",
-                    Message.c_str());
-    else
-      error(0, Errnum, "%s", Message.c_str());
-    return {0, 0, {}};
-  }
+  case Op::Error:
+    return errorAtHome(R);
   }
   return {-1, ENOSYS, {}};
 }

@@ -1248,18 +1248,21 @@ void herror(const char *S) {
 }
 
 /// error, and error_at_line with At (File may be null): the message is
-/// formatted here and written by home's error with status 0, which counts
-/// it in home's error_message_count, flushes home's stdout, asks home's
-/// error_print_progname and error_one_per_line; then exit(Status) unless
-/// Status is 0.
+/// formatted here and written by home's error with status 0, which flushes
+/// home's stdout, counts it in error_message_count and asks
+/// error_print_progname and error_one_per_line (a Shared call: where the
+/// executable holds copies of these, in the shared globals, home reads the
+/// thread's and the thread reads home's). Then exit(Status), unless Status
+/// is 0 or error_one_per_line kept the message back, as glibc does.
 void error(int Status, int Errnum, bool At, const char *File, unsigned Line,
            const char *Format, va_list Args) {
+  int64_t Written;
   {
     Local Scope;
     std::string Message;
     if (!format(Message, Format, Args))
       Message.clear();
-    HomeCall C(io::Op::Error);
+    HomeCall C(io::Op::Error, /*Shared=*/true);
     C.args()
         .i32(Errnum)
         .u32(At)
@@ -1267,9 +1270,9 @@ void error(int Status, int Errnum, bool At, const char *File, unsigned Line,
         .str(File ? File : "")
         .u32(Line)
         .str(Message);
-    C.send();
+    Written = C.send().Value;
   }
-  if (Status)
+  if (Status && Written)
     ::exit(Status); // home's exit (remoteCaller again, outside the scope)
 }
 
@@ -1287,33 +1290,60 @@ void warn(bool WithErrno, const char *Format, va_list Args) {
   errno = Errnum;
 }
 
-/// __assert_fail and __assert_perror_fail: the message (Failure), then
-/// abort, which ends the agent with SIGABRT as it would end home.
-[[noreturn]] void assertFailed(const char *File, unsigned Line,
-                               const char *Function,
-                               const std::string &Failure) {
+/// __assert_fail (Assertion) and __assert_perror_fail (Errnum): the message,
+/// home's stderr flushed (it may be buffered), then abort, which ends the
+/// agent with SIGABRT as it would end home.
+[[noreturn]] void assertFailed(const char *Assertion, int Errnum,
+                               const char *File, unsigned Line,
+                               const char *Function) {
   {
     Local Scope;
     std::string Name = program_invocation_short_name;
-    writeMessage(Name + (Name.empty() ? "" : ": ") + File + ":" +
-                 std::to_string(Line) + ": " +
-                 (Function ? std::string(Function) + ": " : std::string()) +
-                 Failure + "\n");
+    writeMessage(
+        Name + (Name.empty() ? "" : ": ") + File + ":" + std::to_string(Line) +
+        ": " + (Function ? std::string(Function) + ": " : std::string()) +
+        (Assertion ? "Assertion `" + std::string(Assertion) + "' failed."
+                   : "Unexpected error: " + errorText(Errnum) + ".") +
+        "\n");
+    streamCall(io::Op::Fflush, stderr);
   }
   abort();
 }
 
-/// backtrace_symbols_fd: the lines backtrace_symbols gives, in one write to
-/// home's Fd.
+/// backtrace_symbols_fd: each frame worded as glibc's backtracesymsfd.c
+/// words it ("file(symbol+0xoffset)[0xaddress]", the offset from the load
+/// bias when no symbol is known, "file[0x...]" in an unrelocated
+/// executable, "[0x...]" outside any object), in one write to home's Fd.
 void backtraceSymbols(void *const *Frames, int Count, int Fd) {
   Local Scope;
-  char **Lines = backtrace_symbols(Frames, Count);
-  if (!Lines)
-    return;
   std::string Text;
-  for (int I = 0; I < Count; ++I)
-    Text += std::string(Lines[I]) + "\n";
-  ::free(Lines); // the node's memory (this scope's malloc)
+  char Hex[32];
+  for (int I = 0; I < Count; ++I) {
+    auto Address = reinterpret_cast<uintptr_t>(Frames[I]);
+    Dl_info Info;
+    link_map *Map = nullptr;
+    if (dladdr1(Frames[I], &Info, reinterpret_cast<void **>(&Map),
+                RTLD_DL_LINKMAP) &&
+        Info.dli_fname && *Info.dli_fname) {
+      Text += Info.dli_fname;
+      if (Info.dli_sname || (Map && Map->l_addr)) {
+        uintptr_t Base = Info.dli_sname
+                             ? reinterpret_cast<uintptr_t>(Info.dli_saddr)
+                             : (Map ? Map->l_addr : 0);
+        Text += "(";
+        if (Info.dli_sname)
+          Text += Info.dli_sname;
+        std::snprintf(Hex, sizeof Hex, "%s0x%lx", Address >= Base ? "+" : "-",
+                      static_cast<unsigned long>(
+                          Address >= Base ? Address - Base : Base - Address));
+        Text += Hex;
+        Text += ")";
+      }
+    }
+    std::snprintf(Hex, sizeof Hex, "[0x%lx]\n",
+                  static_cast<unsigned long>(Address));
+    Text += Hex;
+  }
   write(Fd, Text.data(), Text.size());
 }
 
@@ -4168,8 +4198,7 @@ GRID_INTERPOSE void __assert_fail(const char *Assertion, const char *File,
                                   unsigned Line,
                                   const char *Function) noexcept {
   if (remoteCaller())
-    remote::assertFailed(File, Line, Function,
-                         std::string("Assertion `") + Assertion + "' failed.");
+    remote::assertFailed(Assertion, 0, File, Line, Function);
   REAL(__assert_fail)(Assertion, File, Line, Function);
   __builtin_unreachable();
 }
@@ -4178,9 +4207,7 @@ GRID_INTERPOSE void __assert_perror_fail(int Errnum, const char *File,
                                          unsigned Line,
                                          const char *Function) noexcept {
   if (remoteCaller())
-    remote::assertFailed(File, Line, Function,
-                         "Unexpected error: " + remote::errorText(Errnum) +
-                             ".");
+    remote::assertFailed(nullptr, Errnum, File, Line, Function);
   REAL(__assert_perror_fail)(Errnum, File, Line, Function);
   __builtin_unreachable();
 }

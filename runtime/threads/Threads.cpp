@@ -715,21 +715,21 @@ void touchAbsent(const void *P, size_t Bytes, bool Write) {
   }
 }
 
+// Set before the first fork of a thread on this node (sendToShadow): before
+// the child exists, so any thread that learns of the child sees it.
+std::atomic<bool> NodeForked{false};
+
 // Home: a fork child takes no part in the DSM, so the pages that moved away
 // are brought back first, writable (the child may write them).
 void forkPrepare() {
+  if (sync::RemoteThread)
+    NodeForked.store(true, std::memory_order_seq_cst);
   ++sync::InRuntime;
   if (TheJob && TheJob->Home)
     for (size_t Page : TheJob->Store.movedPages())
       touchAbsent(reinterpret_cast<void *>(Page * PageBytes), 1, true);
 }
-// Set at the first fork of a thread on this node (sendToShadow).
-std::atomic<bool> NodeForked{false};
-void forkParent() {
-  if (sync::RemoteThread)
-    NodeForked.store(true, std::memory_order_relaxed);
-  --sync::InRuntime;
-}
+void forkParent() { --sync::InRuntime; }
 void unpinRemoteChild();
 void forkChild() {
   // A remote thread's child is the program's process, not the agent's: the
@@ -1378,10 +1378,12 @@ struct Answer {
 // poll(2) of both. A write to a pipe puts it on the list before the write
 // returns, and the loop's read takes it off by the next look, so the
 // answer is the pipes' own. Asked only once this node's threads have
-// forked (NodeForked): the threads' own writes to the C library's stderr
-// (perror, error, warn, assert...) go home in order as calls of their own
-// (api/RemoteIo.cpp), so until a child exists nothing a thread waits for
-// writes to the pipes. The look cost 0.13 us of a 1.2 us forwarded write.
+// forked (NodeForked): the C library's messages a thread writes (perror,
+// error, warn, assert...) go home in order as calls of their own
+// (api/RemoteIo.cpp). What else of a thread's still reaches the pipes
+// (wide-character streams, psiginfo, the C library's fatal messages)
+// arrives in no set place (docs/design/remote-io.md). The look cost
+// 0.13 us of a 1.2 us forwarded write.
 int OutputReady = -1;
 
 bool outputWaiting() {

@@ -1,8 +1,9 @@
 // The C library's own messages on stderr (perror, psignal, herror, warn,
-// warnx, error, error_at_line, backtrace_symbols_fd) from threads at home
-// and on the two agents, one thread after another: each reaches home's
-// stderr worded as the C library words it and in its place among the
-// thread's fprintf lines, as the plain build writes them without mpirun.
+// warnx, error, error_at_line with error_one_per_line, backtrace_symbols_fd)
+// from threads at home and on the two agents, one thread after another:
+// each reaches home's stderr worded as the C library words it and in its
+// place among the thread's fprintf lines, as the plain build writes them
+// without mpirun, and error_message_count counts them at home.
 // Then a child that a thread forks (at home, then on node 1) writes to
 // stdout, and the thread prints after waitpid: the child's line comes
 // first, as in the plain build's output. Then err on node 1
@@ -22,6 +23,8 @@
 // RUN: FileCheck %s --check-prefix=ERR < %t.plain.err-run
 // RUN: sh -c '%mpirun3t %t.fgrid err > /dev/null 2> %t.err-run; test $? -eq 3'
 // RUN: FileCheck %s --check-prefix=ERR < %t.err-run
+// RUN: not --crash %t.plain assert > /dev/null 2> %t.plain.assert
+// RUN: FileCheck %s --check-prefix=ASSERT < %t.plain.assert
 // RUN: not %mpirun3t %t.fgrid assert > /dev/null 2> %t.assert
 // RUN: FileCheck %s --check-prefix=ASSERT < %t.assert
 //
@@ -31,13 +34,14 @@
 // CHECK-NEXT: psignal: Terminated
 // CHECK-NEXT: psignal: Unknown signal 99
 // CHECK-NEXT: herror: Unknown host
-// CHECK-NEXT: {{.*}}messages{{.*}}: warn 0: Permission denied
-// CHECK-NEXT: {{.*}}messages{{.*}}: warnx 0
-// CHECK-NEXT: {{.*}}messages{{.*}}: error 0: Bad file descriptor
-// CHECK-NEXT: {{.*}}messages{{.*}}:file.c:42: error_at_line 0
+// CHECK-NEXT: {{^}}messages.c.tmp.{{(plain|fgrid)}}: warn 0: Permission denied
+// CHECK-NEXT: {{^}}messages.c.tmp.{{(plain|fgrid)}}: warnx 0
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}: error 0: Bad file descriptor
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}:file.c:42: error_at_line 0
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}:other.c:42: error_at_line 0, another file
 // CHECK-NEXT: thread 0: 2 frames
-// CHECK-NEXT: {{.*}}[0x{{[0-9a-f]+}}]
-// CHECK-NEXT: {{.*}}[0x{{[0-9a-f]+}}]
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}(+0x{{[0-9a-f]+}})[0x{{[0-9a-f]+}}]{{$}}
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}(+0x{{[0-9a-f]+}})[0x{{[0-9a-f]+}}]{{$}}
 // CHECK-NEXT: thread 0: end
 // CHECK: thread 1: before
 // CHECK-NEXT: perror: No such file or directory
@@ -45,13 +49,14 @@
 // CHECK-NEXT: psignal: Terminated
 // CHECK-NEXT: psignal: Unknown signal 99
 // CHECK-NEXT: herror: Unknown host
-// CHECK-NEXT: {{.*}}messages{{.*}}: warn 1: Permission denied
-// CHECK-NEXT: {{.*}}messages{{.*}}: warnx 1
-// CHECK-NEXT: {{.*}}messages{{.*}}: error 1: Bad file descriptor
-// CHECK-NEXT: {{.*}}messages{{.*}}:file.c:42: error_at_line 1
+// CHECK-NEXT: {{^}}messages.c.tmp.{{(plain|fgrid)}}: warn 1: Permission denied
+// CHECK-NEXT: {{^}}messages.c.tmp.{{(plain|fgrid)}}: warnx 1
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}: error 1: Bad file descriptor
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}:file.c:43: error_at_line 1
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}:other.c:43: error_at_line 1, another file
 // CHECK-NEXT: thread 1: 2 frames
-// CHECK-NEXT: {{.*}}[0x{{[0-9a-f]+}}]
-// CHECK-NEXT: {{.*}}[0x{{[0-9a-f]+}}]
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}(+0x{{[0-9a-f]+}})[0x{{[0-9a-f]+}}]{{$}}
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}(+0x{{[0-9a-f]+}})[0x{{[0-9a-f]+}}]{{$}}
 // CHECK-NEXT: thread 1: end
 // CHECK: thread 2: before
 // CHECK-NEXT: perror: No such file or directory
@@ -59,15 +64,16 @@
 // CHECK-NEXT: psignal: Terminated
 // CHECK-NEXT: psignal: Unknown signal 99
 // CHECK-NEXT: herror: Unknown host
-// CHECK-NEXT: {{.*}}messages{{.*}}: warn 2: Permission denied
-// CHECK-NEXT: {{.*}}messages{{.*}}: warnx 2
-// CHECK-NEXT: {{.*}}messages{{.*}}: error 2: Bad file descriptor
-// CHECK-NEXT: {{.*}}messages{{.*}}:file.c:42: error_at_line 2
+// CHECK-NEXT: {{^}}messages.c.tmp.{{(plain|fgrid)}}: warn 2: Permission denied
+// CHECK-NEXT: {{^}}messages.c.tmp.{{(plain|fgrid)}}: warnx 2
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}: error 2: Bad file descriptor
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}:file.c:44: error_at_line 2
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}:other.c:44: error_at_line 2, another file
 // CHECK-NEXT: thread 2: 2 frames
-// CHECK-NEXT: {{.*}}[0x{{[0-9a-f]+}}]
-// CHECK-NEXT: {{.*}}[0x{{[0-9a-f]+}}]
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}(+0x{{[0-9a-f]+}})[0x{{[0-9a-f]+}}]{{$}}
+// CHECK-NEXT: {{^/.*}}/messages.c.tmp.{{(plain|fgrid)}}(+0x{{[0-9a-f]+}})[0x{{[0-9a-f]+}}]{{$}}
 // CHECK-NEXT: thread 2: end
-// CHECK: errors counted: 6
+// CHECK: errors counted: 9
 //
 // OUT: the child of thread 0 (0), line 0
 // OUT: the child of thread 0 (0), line 499
@@ -76,8 +82,8 @@
 // OUT-NEXT: thread 1 waited for its child (19)
 //
 // STATS: messages.c:{{[0-9]+}} (run) pthread_create 5 {{.*}}node 1: 2, node 2: 1
-// ERR: {{.*}}messages{{.*}}: err 1: Is a directory
-// ASSERT: {{.*}}messages{{.*}}: {{.*}}messages.c:{{[0-9]+}}: {{.*}}speak{{.*}}: Assertion `Id == -1' failed.
+// ERR: {{^}}messages.c.tmp.{{(plain|fgrid)}}: err 1: Is a directory
+// ASSERT: {{^}}messages.c.tmp.{{(plain|fgrid)}}: {{/.*}}/messages.c:{{[0-9]+}}: {{.*}}speak{{.*}}: Assertion `Id == -1' failed.
 #include <assert.h>
 #include <err.h>
 #include <errno.h>
@@ -115,7 +121,13 @@ static void *speak(void *P) {
   warn("warn %ld", Id);
   warnx("warnx %ld", Id);
   error(0, EBADF, "error %ld", Id);
-  error_at_line(0, 0, "file.c", 42, "error_at_line %ld", Id);
+  // main set error_one_per_line: the second and third are kept back, and
+  // the third does not exit; another file on the same line is written.
+  error_at_line(0, 0, "file.c", 42 + (unsigned)Id, "error_at_line %ld", Id);
+  error_at_line(0, 0, "file.c", 42 + (unsigned)Id, "kept back %ld", Id);
+  error_at_line(5, 0, "file.c", 42 + (unsigned)Id, "no exit %ld", Id);
+  error_at_line(0, 0, "other.c", 42 + (unsigned)Id,
+                "error_at_line %ld, another file", Id);
   void *Frames[2] = {(void *)speak, (void *)speak};
   fprintf(stderr, "thread %ld: 2 frames\n", Id);
   backtrace_symbols_fd(Frames, 2, 2);
@@ -162,6 +174,7 @@ int main(int Argc, char **Argv) {
     run(speak, 1);
     return 0;
   }
+  error_one_per_line = 1;
   for (long Id = 0; Id < 3; ++Id)
     run(speak, Id);
   fprintf(stderr, "errors counted: %u\n", error_message_count);

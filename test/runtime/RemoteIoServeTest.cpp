@@ -638,25 +638,31 @@ TEST(RemoteIoServeTest, ErrorIsWrittenAndCountedByHomesError) {
   int SavedOnePerLine = error_one_per_line;
   error_one_per_line = 1;
   ::testing::internal::CaptureStderr();
+  // Each request's file name is a string of its own, freed after: home
+  // must still tell the next name from the last.
   auto At = [](const char *File, unsigned Line, const char *Message) {
     Request R(Op::Error);
     R.args().i32(ENOENT).u32(1).u32(File != nullptr).str(File ? File : "");
     R.args().u32(Line).str(Message);
-    return R.serve();
+    return R.serve().Value;
   };
   Request Plain(Op::Error);
   Plain.args().i32(0).u32(0).u32(0).str("").u32(0).str("plain 50%s");
-  EXPECT_EQ(Plain.serve().Value, 0);
-  EXPECT_EQ(At("in.c", 7, "at a line").Value, 0);
-  EXPECT_EQ(At("in.c", 7, "the same line again").Value, 0); // one per line
-  EXPECT_EQ(At(nullptr, 0, "no file").Value, 0);
+  EXPECT_EQ(Plain.serve().Value, 1);
+  EXPECT_EQ(At("in.c", 7, "at a line"), 1);
+  EXPECT_EQ(At("in.c", 7, "the same line again"), 0); // kept back
+  EXPECT_EQ(At("on.c", 7, "another file, the same line"), 1);
+  EXPECT_EQ(At("in.c", 7, "the first file again"), 1);
+  EXPECT_EQ(At(nullptr, 0, "no file"), 1);
   std::string Err = ::testing::internal::GetCapturedStderr();
   error_one_per_line = SavedOnePerLine;
   std::string Name = program_invocation_name;
-  EXPECT_EQ(Err, Name + ": plain 50%s\n" + Name +
-                     ":in.c:7: at a line: No such file or directory\n" + Name +
-                     ": no file: No such file or directory\n");
-  EXPECT_EQ(error_message_count, Before + 3);
+  std::string Missing = ": No such file or directory\n";
+  EXPECT_EQ(Err, Name + ": plain 50%s\n" + Name + ":in.c:7: at a line" +
+                     Missing + Name + ":on.c:7: another file, the same line" +
+                     Missing + Name + ":in.c:7: the first file again" +
+                     Missing + Name + ": no file" + Missing);
+  EXPECT_EQ(error_message_count, Before + 5);
 }
 
 } // namespace
