@@ -603,8 +603,12 @@ void forgetKey(unsigned Key) {
 // Op::Error: home's error or error_at_line, with status 0; answers whether
 // it wrote the message (error_one_per_line may keep it back). glibc keeps
 // the last file name's pointer to compare the next with, so each name
-// stays, once, for the process's life.
+// stays, once, for the process's life. The C library's functions, looked
+// up: a program may define an error of its own, which the executable then
+// exports in their stead.
 HomeAnswer errorAtHome(wire::Reader &R) {
+  static decltype(&::error) ErrorSlot = nullptr;
+  static decltype(&::error_at_line) ErrorAtLineSlot = nullptr;
   int Errnum = R.i32();
   bool At = R.u32();
   bool HasFile = R.u32();
@@ -612,7 +616,7 @@ HomeAnswer errorAtHome(wire::Reader &R) {
   unsigned Line = R.u32();
   std::string Message = text(R);
   if (!At) {
-    error(0, Errnum, "%s", Message.c_str());
+    core::nextFunction(ErrorSlot, "error")(0, Errnum, "%s", Message.c_str());
     return {1, 0, {}};
   }
   static std::mutex NamesMutex;
@@ -623,7 +627,8 @@ HomeAnswer errorAtHome(wire::Reader &R) {
     Name = Names->insert(File).first->c_str();
   }
   unsigned Before = error_message_count;
-  error_at_line(0, Errnum, Name, Line, "%s", Message.c_str());
+  core::nextFunction(ErrorAtLineSlot, "error_at_line")(0, Errnum, Name, Line,
+                                                       "%s", Message.c_str());
   return {error_message_count != Before, 0, {}};
 }
 

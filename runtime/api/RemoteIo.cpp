@@ -4144,54 +4144,63 @@ GRID_INTERPOSE void error_at_line(int Status, int Errnum, const char *File,
   (Status, Errnum, File, Line, "%s", Formatted ? Message.c_str() : "");
 }
 
-GRID_INTERPOSE void vwarn(const char *Format, va_list Args) {
+namespace {
+// The warn family's message: called directly (not by its exported name,
+// which a program may define for itself and the executable then exports
+// in the C library's stead).
+void warnMessage(bool WithErrno, const char *Format, va_list Args) {
   if (remoteCaller())
-    return remote::warn(true, Format, Args);
-  REAL(vwarn)(Format, Args);
+    return remote::warn(WithErrno, Format, Args);
+  (WithErrno ? REAL(vwarn) : REAL(vwarnx))(Format, Args);
+}
+} // namespace
+
+GRID_INTERPOSE void vwarn(const char *Format, va_list Args) {
+  warnMessage(true, Format, Args);
 }
 
 GRID_INTERPOSE void vwarnx(const char *Format, va_list Args) {
-  if (remoteCaller())
-    return remote::warn(false, Format, Args);
-  REAL(vwarnx)(Format, Args);
+  warnMessage(false, Format, Args);
 }
 
 GRID_INTERPOSE void warn(const char *Format, ...) {
   va_list Args;
   va_start(Args, Format);
-  vwarn(Format, Args);
+  warnMessage(true, Format, Args);
   va_end(Args);
 }
 
 GRID_INTERPOSE void warnx(const char *Format, ...) {
   va_list Args;
   va_start(Args, Format);
-  vwarnx(Format, Args);
+  warnMessage(false, Format, Args);
   va_end(Args);
 }
 
 // err and its kind: the message as warn's, then exit (home's, on a remote
 // thread).
 GRID_INTERPOSE void verr(int Status, const char *Format, va_list Args) {
-  vwarn(Format, Args);
+  warnMessage(true, Format, Args);
   exit(Status);
 }
 
 GRID_INTERPOSE void verrx(int Status, const char *Format, va_list Args) {
-  vwarnx(Format, Args);
+  warnMessage(false, Format, Args);
   exit(Status);
 }
 
 GRID_INTERPOSE void err(int Status, const char *Format, ...) {
   va_list Args;
   va_start(Args, Format);
-  verr(Status, Format, Args);
+  warnMessage(true, Format, Args);
+  exit(Status);
 }
 
 GRID_INTERPOSE void errx(int Status, const char *Format, ...) {
   va_list Args;
   va_start(Args, Format);
-  verrx(Status, Format, Args);
+  warnMessage(false, Format, Args);
+  exit(Status);
 }
 
 GRID_INTERPOSE void __assert_fail(const char *Assertion, const char *File,
