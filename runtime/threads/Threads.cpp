@@ -638,7 +638,12 @@ struct Job {
   std::mutex ShadowsMutex;
   std::map<uint64_t, Shadow *> Shadows;
   uint64_t NextShadow = 0;
-  std::deque<std::pair<int, std::string>> PendingOutput;
+  struct Output {
+    int Fd;
+    std::string Text;
+    int Node; // where it was written
+  };
+  std::deque<Output> PendingOutput;
   // Home, at exit (flushRemoteOutputAtExit): the parts of the agents'
   // HeldFlushed answers, while it waits for them.
   std::mutex HeldMutex;
@@ -813,10 +818,11 @@ int lineNumber(uint64_t Id) {
   return static_cast<int>(1 + (Id - 1) % Max);
 }
 
-// ThreadOutput messages home has taken from each node: a call that comes
-// over its line waits until home has what its node sent before (the loop
-// carries output, the line the call, and MPI orders neither against the
-// other).
+// ThreadOutput messages home has written into its streams from each node:
+// a call that comes over its line waits until home has written what its
+// node sent before (the loop carries output, the line the call, and MPI
+// orders neither against the other; and output that waits for a stream
+// another thread holds must still go first).
 std::atomic<uint64_t> OutputSeen[dsm::MaxRanks];
 
 std::atomic<unsigned> RemoteLive[dsm::MaxRanks];
@@ -1248,7 +1254,7 @@ void *shadowMain(void *Box) {
 
 void flushOutput() {
   while (!TheJob->PendingOutput.empty()) {
-    auto &[Fd, Text] = TheJob->PendingOutput.front();
+    auto &[Fd, Text, Node] = TheJob->PendingOutput.front();
     FILE *F = Fd == 2 ? stderr : stdout;
     if (ftrylockfile(F) != 0)
       return;
@@ -1256,6 +1262,7 @@ void flushOutput() {
     if (Fd == 2)
       fflush_unlocked(F);
     funlockfile(F);
+    OutputSeen[Node].fetch_add(1); // the node's next call may go on
     TheJob->PendingOutput.pop_front();
   }
 }
@@ -2179,12 +2186,15 @@ void startHome(cluster::Cluster &C, bool ShareGlobals) {
   Loop.onMessage(Msg::ThreadOutput, [](int Source, wire::Reader &R) {
     uint32_t Fd = R.u32();
     std::string_view Text = R.str();
-    if (Source > 0 && Source < static_cast<int>(dsm::MaxRanks))
-      OutputSeen[Source].fetch_add(1); // counted as sent, whatever it holds
-    if (!R.ok() || (Fd != 1 && Fd != 2))
+    if (Source <= 0 || Source >= static_cast<int>(dsm::MaxRanks))
       return;
-    TheJob->PendingOutput.emplace_back(static_cast<int>(Fd), std::string(Text));
-    flushOutput();
+    if (!R.ok() || (Fd != 1 && Fd != 2)) {
+      OutputSeen[Source].fetch_add(1); // counted as sent, whatever it holds
+      return;
+    }
+    TheJob->PendingOutput.push_back(
+        {static_cast<int>(Fd), std::string(Text), Source});
+    flushOutput(); // counts it once written
   });
   Loop.every(0.01, [] { flushOutput(); });
   Loop.onMessage(Msg::HeldFlushed, [](int Source, wire::Reader &R) {
