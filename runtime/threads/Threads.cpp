@@ -643,6 +643,7 @@ struct Job {
     std::string Text;
     int Node; // where it was written
   };
+  std::mutex PendingMutex; // PendingOutput's (flushOutput)
   std::deque<Output> PendingOutput;
   // Home, at exit (flushRemoteOutputAtExit): the parts of the agents'
   // HeldFlushed answers, while it waits for them.
@@ -662,8 +663,9 @@ IoServer ServeIo = nullptr;
 FlushFn HeldOutputFlush = nullptr;
 TakeHeldFn HeldOutputTake = nullptr;
 
-void sendFromLoop(int Dest, std::string Body);
+void sendFromLoop(int Dest, std::string Body, bool Stamped = false);
 void flushOutput();
+void waitForOutput(unsigned Node, uint64_t Before);
 
 // A fork child is a process of its own: it keeps a copy of the memory its
 // parent held and takes no part in the DSM (its parent's loop thread, which
@@ -1214,13 +1216,8 @@ void *shadowMain(void *Box) {
     wire::Reader R(Body);
     R.u64(); // the id
     R.u64(); // its place
-    if (R.type() == Msg::ThreadCall) {
-      // What the node's loop sent before the call, its output, is here
-      // first (a call through the loop passes at once).
-      uint64_t OutputBefore = R.u64();
-      while (S.Node < dsm::MaxRanks && OutputSeen[S.Node].load() < OutputBefore)
-        std::this_thread::sleep_for(std::chrono::microseconds(20));
-    }
+    if (R.type() == Msg::ThreadCall || R.type() == Msg::ThreadDone)
+      waitForOutput(S.Node, R.u64()); // what the node sent before is written
     if (R.type() == Msg::ThreadDone) {
       Result = reinterpret_cast<void *>(R.u64());
       uint64_t CacheBytes = R.u64(), CachePages = R.u64(), InPlace = R.u64(),
@@ -1250,20 +1247,52 @@ void *shadowMain(void *Box) {
 //===----------------------------------------------------------------------===//
 
 // Written into home's own streams, so they keep their order with what home
-// writes itself. A stream another thread holds is written on a later tick.
+// writes itself. A stream another thread holds is written on a later tick,
+// or by a shadow that waits for it (waitForOutput). In order: an entry
+// with nothing to write (a malformed message's) is counted in its turn.
 
 void flushOutput() {
+  std::unique_lock<std::mutex> Lock(TheJob->PendingMutex, std::try_to_lock);
+  if (!Lock)
+    return; // another thread flushes
   while (!TheJob->PendingOutput.empty()) {
     auto &[Fd, Text, Node] = TheJob->PendingOutput.front();
-    FILE *F = Fd == 2 ? stderr : stdout;
-    if (ftrylockfile(F) != 0)
-      return;
-    fwrite_unlocked(Text.data(), 1, Text.size(), F);
-    if (Fd == 2)
-      fflush_unlocked(F);
-    funlockfile(F);
+    if (Fd == 1 || Fd == 2) {
+      FILE *F = Fd == 2 ? stderr : stdout;
+      if (ftrylockfile(F) != 0)
+        return;
+      fwrite_unlocked(Text.data(), 1, Text.size(), F);
+      if (Fd == 2)
+        fflush_unlocked(F);
+      funlockfile(F);
+    }
     OutputSeen[Node].fetch_add(1); // the node's next call may go on
     TheJob->PendingOutput.pop_front();
+  }
+}
+
+// A shadow, before it serves a call or a thread's end: until home has
+// written the Before output messages Node sent first. It writes them itself
+// where it can (FILE locks are recursive: the shadow may hold the stream,
+// for a remote flockfile). After OutputPatience it goes on: a home thread
+// that holds the stream and waits for this thread would wait for ever; the
+// output then comes after the call.
+constexpr std::chrono::milliseconds OutputPatience{1000};
+
+void waitForOutput(unsigned Node, uint64_t Before) {
+  if (Node >= dsm::MaxRanks || OutputSeen[Node].load() >= Before)
+    return;
+  auto Deadline = std::chrono::steady_clock::now() + OutputPatience;
+  while (OutputSeen[Node].load() < Before) {
+    flushOutput();
+    if (std::chrono::steady_clock::now() >= Deadline) {
+      core::log(LogLevel::Debug,
+                "node " + std::to_string(Node) +
+                    "'s output waits for a stream another thread holds; "
+                    "its thread's call goes first");
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
   }
 }
 
@@ -1361,12 +1390,23 @@ void drainOutput() {
   }
 }
 
+// Where callMessage puts the message's place in its thread's order, and
+// the count of output messages sent before it.
+constexpr size_t SeqAt = sizeof(uint16_t) + sizeof(uint64_t);
+constexpr size_t OutputStampAt = SeqAt + sizeof(uint64_t);
+
 // Posted sends from program threads. On an agent, output written before
-// the message goes first.
-void sendFromLoop(int Dest, std::string Body) {
-  TheJob->C.loop().post([Dest, Body = std::move(Body)]() mutable {
+// the message goes first; a Stamped message (a thread's call or its end)
+// then carries the count of output messages sent before it, this one's
+// included, which home writes before it serves the message.
+void sendFromLoop(int Dest, std::string Body, bool Stamped) {
+  TheJob->C.loop().post([Dest, Stamped, Body = std::move(Body)]() mutable {
     if (!TheJob->Home)
       drainOutput();
+    if (Stamped && Body.size() >= OutputStampAt + sizeof OutputSent) {
+      std::lock_guard<std::mutex> Lock(OutputOrder);
+      std::memcpy(Body.data() + OutputStampAt, &OutputSent, sizeof OutputSent);
+    }
     TheJob->C.loop().send(Dest, std::move(Body));
   });
 }
@@ -1408,11 +1448,6 @@ void flushHeld(bool Final = false) {
   HeldOutputFlush(Final);
 }
 
-// Where callMessage puts the message's place in its thread's order, and
-// the count of output messages sent before it.
-constexpr size_t SeqAt = sizeof(uint16_t) + sizeof(uint64_t);
-constexpr size_t OutputStampAt = SeqAt + sizeof(uint64_t);
-
 // Takes W's body and gives it the next place in R's order.
 std::string inOrder(Remote &R, wire::Writer &W) {
   std::string Body = W.take();
@@ -1433,7 +1468,7 @@ void sendToShadow(Remote &R, wire::Writer &W) {
     R.Line->send(std::move(Body));
   } else {
     Lock.unlock();
-    sendFromLoop(0, std::move(Body));
+    sendFromLoop(0, std::move(Body), /*Stamped=*/true);
   }
 }
 
@@ -1532,15 +1567,18 @@ void remoteFinished(void *Box) {
 // cache is the node's, so this sends the ended thread's writes too).
 void finish(Remote &R) {
   releaseCache(&R); // R's line is the starter's now
-  sendFromLoop(0, wire::Writer(Msg::ThreadDone)
-                      .u64(R.Id)
-                      .u64(R.Sent)
-                      .u64(reinterpret_cast<uint64_t>(R.Result))
-                      .u64(TheJob->Cache->metadataBytes())
-                      .u64(TheJob->Cache->cachedPages())
-                      .u64(TheJob->Cache->counts().InPlace)
-                      .u64(TheJob->Cache->counts().Carried)
-                      .body());
+  sendFromLoop(0,
+               wire::Writer(Msg::ThreadDone)
+                   .u64(R.Id)
+                   .u64(R.Sent)
+                   .u64(0) // the output stamp (sendFromLoop)
+                   .u64(reinterpret_cast<uint64_t>(R.Result))
+                   .u64(TheJob->Cache->metadataBytes())
+                   .u64(TheJob->Cache->cachedPages())
+                   .u64(TheJob->Cache->counts().InPlace)
+                   .u64(TheJob->Cache->counts().Carried)
+                   .body(),
+               /*Stamped=*/true);
 }
 
 void *remoteMain(void *Box) {
@@ -2188,12 +2226,13 @@ void startHome(cluster::Cluster &C, bool ShareGlobals) {
     std::string_view Text = R.str();
     if (Source <= 0 || Source >= static_cast<int>(dsm::MaxRanks))
       return;
-    if (!R.ok() || (Fd != 1 && Fd != 2)) {
-      OutputSeen[Source].fetch_add(1); // counted as sent, whatever it holds
-      return;
+    bool Writable = R.ok() && (Fd == 1 || Fd == 2);
+    {
+      std::lock_guard<std::mutex> Lock(TheJob->PendingMutex);
+      TheJob->PendingOutput.push_back( // counted as sent, whatever it holds
+          {Writable ? static_cast<int>(Fd) : 0,
+           Writable ? std::string(Text) : std::string(), Source});
     }
-    TheJob->PendingOutput.push_back(
-        {static_cast<int>(Fd), std::string(Text), Source});
     flushOutput(); // counts it once written
   });
   Loop.every(0.01, [] { flushOutput(); });
@@ -2451,7 +2490,7 @@ void remoteFatal(std::string_view What, std::string_view ToDo) {
   if (Current) {
     wire::Writer W = callMessage(Call::Fatal);
     W.str(What).str(ToDo);
-    sendFromLoop(0, inOrder(*Current, W)); // after what it wrote before
+    sendFromLoop(0, inOrder(*Current, W), /*Stamped=*/true); // after its output
     // Home exits, and mpirun then ends this rank. Should that not happen
     // (home gone already), this rank ends itself a while later.
     struct timespec Left = {30, 0};

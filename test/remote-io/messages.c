@@ -6,7 +6,8 @@
 // without mpirun, and error_message_count counts them at home.
 // Then a child that a thread forks (at home, then on node 1) writes to
 // stdout, and the thread prints after waitpid: the child's line comes
-// first, as in the plain build's output. Then err on node 1
+// first, as in the plain build's output; once more on node 2 with stdout
+// locked (flockfile) from before the fork to after the line. Then err on node 1
 // ends the program with its status, and a failed assert on node 1 aborts
 // it with its message. The runtime's own lines (grid: ..., the statistics
 // and any warning) are left out of the order checked.
@@ -82,8 +83,10 @@
 // OUT-NEXT: thread 0 waited for its child (0)
 // OUT: the child of thread 1 (19), line 499
 // OUT-NEXT: thread 1 waited for its child (19)
+// OUT-NEXT: the child of a thread holding stdout
+// OUT-NEXT: thread 2, holding stdout, waited for its child
 //
-// STATS: messages.c:{{[0-9]+}} (run) pthread_create 5 {{.*}}node 1: 2, node 2: 1
+// STATS: messages.c:{{[0-9]+}} (run) pthread_create 6 {{.*}}node 1: 2, node 2: 2
 // ERR: {{^}}messages.c.tmp.{{(plain|fgrid)}}: err 1: Is a directory
 // ASSERT: {{^}}messages.c.tmp.{{(plain|fgrid)}}: {{/.*}}/messages.c:{{[0-9]+}}: {{.*}}speak{{.*}}: Assertion `Id == -1' failed.
 #include <assert.h>
@@ -163,6 +166,26 @@ static void *forker(void *P) {
   return NULL;
 }
 
+// The same with stdout locked around it (flockfile): the child's lines
+// still come first, and nothing waits for the lock the thread holds.
+static void *lockedForker(void *P) {
+  long Id = (long)P;
+  fflush(stdout);
+  flockfile(stdout);
+  pid_t Child = fork();
+  if (Child == 0) {
+    static const char Line[] = "the child of a thread holding stdout\n";
+    write(1, Line, sizeof Line - 1);
+    _exit(0);
+  }
+  int Status;
+  waitpid(Child, &Status, 0);
+  printf("thread %ld, holding stdout, waited for its child\n", Id);
+  funlockfile(stdout);
+  fflush(stdout);
+  return NULL;
+}
+
 static void run(void *(*Start)(void *), long Id) {
   pthread_t T;
   pthread_create(&T, NULL, Start, (void *)Id);
@@ -182,5 +205,6 @@ int main(int Argc, char **Argv) {
   fprintf(stderr, "errors counted: %u\n", error_message_count);
   run(forker, 0); // home
   run(forker, 1); // node 1
+  run(lockedForker, 2); // node 2
   return 0;
 }

@@ -1,9 +1,9 @@
 // A program that defines functions of its own under names of the C
 // library's messages (vwarn, vwarnx, error) and calls the C library's
-// others (warn, warnx, err's kind, error_at_line): libgridrt.so's warn and
-// error_at_line, on threads at home and on the agents, never call the
-// program's functions in the C library's stead, and the program's own are
-// called where it calls them. Output as the plain build's (its name for
+// others (warn, warnx, error_at_line, and error found with dlsym's
+// RTLD_NEXT): libgridrt.so's, on threads at home and on the agents, never
+// call the program's functions in the C library's stead, and the
+// program's own are called where it calls them. Output as the plain build's (its name for
 // the program's).
 //
 // RUN: %clang %s -o %t.plain
@@ -20,13 +20,17 @@
 // CHECK: own-names.c.tmp.{{(plain|fgrid)}}: warn 0: Permission denied
 // CHECK-NEXT: own-names.c.tmp.{{(plain|fgrid)}}: warnx 0
 // CHECK-NEXT: {{/.*}}own-names.c.tmp.{{(plain|fgrid)}}:file.c:7: error_at_line 0
+// CHECK-NEXT: {{/.*}}own-names.c.tmp.{{(plain|fgrid)}}: the C library's error 0: Bad file descriptor
 // CHECK-NEXT: own-names.c.tmp.{{(plain|fgrid)}}: warn 1: Permission denied
 // CHECK: own-names.c.tmp.{{(plain|fgrid)}}: warnx 2
 // CHECK-NEXT: {{/.*}}own-names.c.tmp.{{(plain|fgrid)}}:file.c:7: error_at_line 2
+// CHECK-NEXT: {{/.*}}own-names.c.tmp.{{(plain|fgrid)}}: the C library's error 2: Bad file descriptor
 // OWN: the program's vwarn
 // OWN-NEXT: the program's error: 0
 // OWN: the program's error: 2
 // STATS: own-names.c:{{[0-9]+}} (main) pthread_create 3 {{.*}}node 1: 1, node 2: 1
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -48,6 +52,11 @@ static void *speak(void *P) {
   warn("warn %ld", Id);
   warnx("warnx %ld", Id);
   error_at_line(0, 0, "file.c", 7, "error_at_line %ld", Id);
+  // The error after the executable's own: the C library's, or Grid's in
+  // its stead, which has home's write the message.
+  void (*NextError)(int, int, const char *, ...) =
+      (void (*)(int, int, const char *, ...))dlsym(RTLD_NEXT, "error");
+  NextError(0, EBADF, "the C library's error %ld", Id);
   if (Id == 0)
     vwarn();
   error(Id);
