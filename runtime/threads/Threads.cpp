@@ -643,7 +643,12 @@ struct Job {
     std::string Text;
     int Node; // where it was written
   };
-  std::mutex PendingMutex; // PendingOutput's (flushOutput)
+  // PendingOutput: pushed by the loop, written by flushOutput, which one
+  // thread at a time runs (Flushing) and which holds PendingMutex only to
+  // look at the queue and pop it, never while it writes: a write may wait
+  // for a full pipe, and the loop must not wait for it.
+  std::mutex PendingMutex;
+  std::atomic<bool> Flushing{false};
   std::deque<Output> PendingOutput;
   // Home, at exit (flushRemoteOutputAtExit): the parts of the agents'
   // HeldFlushed answers, while it waits for them.
@@ -1208,7 +1213,8 @@ void *shadowMain(void *Box) {
         // At once: a thread that fails inside a send (its stack overflows)
         // leaves a gap before it.
         wire::Reader F(Got);
-        F.u64(), F.u64(), F.u64();
+        F.u64(), F.u64();
+        waitForOutput(S.Node, F.u64()); // what it wrote before, first
         serveCall(S, F);
       }
       if (Malformed || !Order.put(Seq, std::move(Got)))
@@ -1256,23 +1262,33 @@ void *shadowMain(void *Box) {
 // with nothing to write (a malformed message's) is counted in its turn.
 
 void flushOutput() {
-  std::unique_lock<std::mutex> Lock(TheJob->PendingMutex, std::try_to_lock);
-  if (!Lock)
+  if (TheJob->Flushing.exchange(true))
     return; // another thread flushes
-  while (!TheJob->PendingOutput.empty()) {
-    auto &[Fd, Text, Node] = TheJob->PendingOutput.front();
-    if (Fd == 1 || Fd == 2) {
-      FILE *F = Fd == 2 ? stderr : stdout;
+  for (;;) {
+    Job::Output *Next;
+    {
+      std::lock_guard<std::mutex> Lock(TheJob->PendingMutex);
+      if (TheJob->PendingOutput.empty())
+        break;
+      Next = &TheJob->PendingOutput.front(); // stays put: pushes go behind
+    }
+    if (Next->Fd == 1 || Next->Fd == 2) {
+      FILE *F = Next->Fd == 2 ? stderr : stdout;
       if (ftrylockfile(F) != 0)
-        return;
-      fwrite_unlocked(Text.data(), 1, Text.size(), F);
-      if (Fd == 2)
+        break;
+      fwrite_unlocked(Next->Text.data(), 1, Next->Text.size(), F);
+      if (Next->Fd == 2)
         fflush_unlocked(F);
       funlockfile(F);
     }
+    int Node = Next->Node;
+    {
+      std::lock_guard<std::mutex> Lock(TheJob->PendingMutex);
+      TheJob->PendingOutput.pop_front();
+    }
     OutputSeen[Node].fetch_add(1); // the node's next call may go on
-    TheJob->PendingOutput.pop_front();
   }
+  TheJob->Flushing.store(false);
 }
 
 // A shadow, before it serves a call or a thread's end: until home has
@@ -1280,20 +1296,26 @@ void flushOutput() {
 // where it can (FILE locks are recursive: the shadow may hold the stream,
 // for a remote flockfile). After OutputPatience it goes on: a home thread
 // that holds the stream and waits for this thread would wait for ever; the
-// output then comes after the call.
+// output then comes after the call. While nothing has been written since
+// (StuckAt), the node's later calls do not wait again.
 constexpr std::chrono::milliseconds OutputPatience{1000};
+std::atomic<uint64_t> StuckAt[dsm::MaxRanks];
 
 void waitForOutput(unsigned Node, uint64_t Before) {
-  if (Node >= dsm::MaxRanks || OutputSeen[Node].load() >= Before)
+  if (Node >= dsm::MaxRanks)
+    return;
+  uint64_t Seen = OutputSeen[Node].load();
+  if (Seen >= Before || StuckAt[Node].load() == Seen + 1)
     return;
   auto Deadline = std::chrono::steady_clock::now() + OutputPatience;
-  while (OutputSeen[Node].load() < Before) {
+  while ((Seen = OutputSeen[Node].load()) < Before) {
     flushOutput();
     if (std::chrono::steady_clock::now() >= Deadline) {
+      StuckAt[Node].store(Seen + 1); // + 1: 0 is never stuck
       core::log(LogLevel::Debug,
                 "node " + std::to_string(Node) +
                     "'s output waits for a stream another thread holds; "
-                    "its thread's call goes first");
+                    "its thread's calls go first until it is written");
       return;
     }
     std::this_thread::sleep_for(std::chrono::microseconds(20));
@@ -1680,8 +1702,10 @@ void unpinRemoteChild() {
 // Home: a shadow of a thread on a node of this host runs on any core but
 // the one that node pins its first thread to (launch), where that thread
 // spins for the shadow's answers. Left to the scheduler, a shadow that
-// landed there, both spinning, made 3 runs of 10 of the lock handoff
-// figure take 5-16 us a handoff against 3.3 (10 of 10 at 3.2-3.9 us so).
+// landed there, both spinning, made 3 runs of 8 of the lock handoff figure
+// take 7-12 us a handoff against 3.3 (8 of 8 at 3.3-3.4 us so). Only the
+// first thread's core is known here: a node's later threads go to its
+// least busy cores, which their shadows may share.
 void pinShadow(pthread_attr_t *Attr, unsigned Node) {
   if (!TheJob->C.loop().transport().sameHost(static_cast<int>(Node)))
     return;
@@ -2393,7 +2417,7 @@ int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
   int Err = pthread_create(Thread, &Own, shadowMain, S);
   cpu_set_t Process;
   if (Err == EINVAL && sched_getaffinity(0, sizeof Process, &Process) == 0) {
-    // The CPUs are not this process's to use: the process's own, then.
+    // The CPUs are not this process's to use: the creator's, as unpinned.
     pthread_attr_setaffinity_np(&Own, sizeof Process, &Process);
     Err = pthread_create(Thread, &Own, shadowMain, S);
   }

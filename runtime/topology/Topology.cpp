@@ -13,6 +13,7 @@
 #include <map>
 #include <sched.h>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace grid::topology {
 
@@ -46,13 +47,16 @@ std::unique_ptr<Topology> Topology::fromMachine() {
     throw std::runtime_error("hwloc could not read this machine's topology");
   hwloc_topology_t Topo = Machine->Handle;
 
-  // The process's own affinity at start narrows hwloc's allowed set (which
-  // reflects cgroups), so `taskset` and `mpirun --bind-to` are respected.
+  // The process's own affinity narrows hwloc's allowed set (which reflects
+  // cgroups), so `taskset` and `mpirun --bind-to` are respected: its main
+  // thread's (the thread whose id is the pid), not the calling thread's,
+  // which Grid may have pinned to one core (a shadow's creator at home).
   hwloc_bitmap_t Allowed =
       hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(Topo));
   cpu_set_t Affinity;
   CPU_ZERO(&Affinity);
-  if (sched_getaffinity(0, sizeof(Affinity), &Affinity) == 0) {
+  if (sched_getaffinity(getpid(), sizeof(Affinity), &Affinity) == 0 ||
+      sched_getaffinity(0, sizeof(Affinity), &Affinity) == 0) {
     hwloc_bitmap_t Mask = hwloc_bitmap_alloc();
     for (unsigned Cpu = 0; Cpu < CPU_SETSIZE; ++Cpu)
       if (CPU_ISSET(Cpu, &Affinity))
