@@ -118,7 +118,7 @@
 //   Wait4     i32 pid, i32 options         -> pid, i32 status + struct rusage
 //   Waitid    i32 idtype, u64 id, i32 options -> 0, siginfo_t
 //   Error     i32 errnum, u32 at a line, u32 has file, str file, u32 line,
-//             str message                                 -> 0
+//             str message             -> 1 written, 0 kept back
 //             (home's error or error_at_line with status 0: its stdout
 //             flushed, error_print_progname, error_message_count and
 //             error_one_per_line are home's)

@@ -45,11 +45,7 @@ LocalThreads::LocalThreads(const topology::Topology &Topo)
     std::memset(&Unpinned, 0xff, sizeof(Unpinned));
   CoreAttrs.resize(Topo.cores().size());
   for (size_t I = 0; I < CoreAttrs.size(); ++I) {
-    cpu_set_t Set;
-    CPU_ZERO(&Set);
-    for (unsigned Pu : Topo.cores()[I].Pus)
-      if (Pu < CPU_SETSIZE)
-        CPU_SET(Pu, &Set);
+    cpu_set_t Set = Topo.cpuSetOf(static_cast<unsigned>(I));
     pthread_attr_init(&CoreAttrs[I]);
     pthread_attr_setaffinity_np(&CoreAttrs[I], sizeof(Set), &Set);
   }

@@ -669,7 +669,7 @@ FlushFn HeldOutputFlush = nullptr;
 TakeHeldFn HeldOutputTake = nullptr;
 
 void sendFromLoop(int Dest, std::string Body, bool Stamped = false);
-void flushOutput();
+bool flushOutput();
 void waitForOutput(unsigned Node, uint64_t Before);
 
 // A fork child is a process of its own: it keeps a copy of the memory its
@@ -1119,14 +1119,8 @@ void serveCall(Shadow &S, wire::Reader &R) {
     std::string What(R.str()), ToDo(R.str());
     if (!R.ok())
       break;
-    // What the thread wrote before is in home's streams first.
-    sem_t Flushed;
-    sem_init(&Flushed, 0, 0);
-    TheJob->C.loop().post([&Flushed] {
-      flushOutput();
-      sem_post(&Flushed);
-    });
-    waitSem(&Flushed);
+    // What the thread wrote before is in home's streams already
+    // (waitForOutput, before the shadow served this).
     core::fatal("", What, ToDo);
   }
   }
@@ -1207,7 +1201,7 @@ void *shadowMain(void *Box) {
       R.u64(); // the id
       uint64_t Seq = R.u64();
       bool Malformed = !R.more();
-      R.u64(); // the output stamp, of a call
+      R.u64(); // the output stamp (of a call or of the thread's end)
       if (!Malformed && R.type() == Msg::ThreadCall &&
           static_cast<Call>(R.u16()) == Call::Fatal) {
         // At once: a thread that fails inside a send (its stack overflows)
@@ -1261,9 +1255,10 @@ void *shadowMain(void *Box) {
 // or by a shadow that waits for it (waitForOutput). In order: an entry
 // with nothing to write (a malformed message's) is counted in its turn.
 
-void flushOutput() {
+bool flushOutput() {
   if (TheJob->Flushing.exchange(true))
-    return; // another thread flushes
+    return false; // another thread flushes
+  bool Held = false;
   for (;;) {
     Job::Output *Next;
     {
@@ -1274,8 +1269,10 @@ void flushOutput() {
     }
     if (Next->Fd == 1 || Next->Fd == 2) {
       FILE *F = Next->Fd == 2 ? stderr : stdout;
-      if (ftrylockfile(F) != 0)
+      if (ftrylockfile(F) != 0) {
+        Held = true;
         break;
+      }
       fwrite_unlocked(Next->Text.data(), 1, Next->Text.size(), F);
       if (Next->Fd == 2)
         fflush_unlocked(F);
@@ -1289,15 +1286,18 @@ void flushOutput() {
     OutputSeen[Node].fetch_add(1); // the node's next call may go on
   }
   TheJob->Flushing.store(false);
+  return Held;
 }
 
 // A shadow, before it serves a call or a thread's end: until home has
 // written the Before output messages Node sent first. It writes them itself
 // where it can (FILE locks are recursive: the shadow may hold the stream,
-// for a remote flockfile). After OutputPatience it goes on: a home thread
-// that holds the stream and waits for this thread would wait for ever; the
-// output then comes after the call. While nothing has been written since
-// (StuckAt), the node's later calls do not wait again.
+// for a remote flockfile). Once the output has waited OutputPatience in a
+// row for a stream another thread holds, it goes on: a home thread that
+// holds the stream and waits for this thread would wait for ever; the
+// output then comes after the call, and while nothing has been written
+// since (StuckAt) the node's later calls do not wait again. Output that
+// has not arrived yet is waited for without limit: it is on its way.
 constexpr std::chrono::milliseconds OutputPatience{1000};
 std::atomic<uint64_t> StuckAt[dsm::MaxRanks];
 
@@ -1307,16 +1307,22 @@ void waitForOutput(unsigned Node, uint64_t Before) {
   uint64_t Seen = OutputSeen[Node].load();
   if (Seen >= Before || StuckAt[Node].load() == Seen + 1)
     return;
-  auto Deadline = std::chrono::steady_clock::now() + OutputPatience;
+  std::optional<std::chrono::steady_clock::time_point> HeldSince;
   while ((Seen = OutputSeen[Node].load()) < Before) {
-    flushOutput();
-    if (std::chrono::steady_clock::now() >= Deadline) {
-      StuckAt[Node].store(Seen + 1); // + 1: 0 is never stuck
-      core::log(LogLevel::Debug,
-                "node " + std::to_string(Node) +
-                    "'s output waits for a stream another thread holds; "
-                    "its thread's calls go first until it is written");
-      return;
+    if (!flushOutput()) {
+      HeldSince.reset();
+    } else {
+      auto Now = std::chrono::steady_clock::now();
+      if (!HeldSince)
+        HeldSince = Now;
+      else if (Now - *HeldSince >= OutputPatience) {
+        StuckAt[Node].store(Seen + 1); // + 1: 0 is never stuck
+        core::log(LogLevel::Debug,
+                  "node " + std::to_string(Node) +
+                      "'s output waits for a stream another thread holds; "
+                      "its thread's calls go first until it is written");
+        return;
+      }
     }
     std::this_thread::sleep_for(std::chrono::microseconds(20));
   }
@@ -1656,10 +1662,24 @@ void *remoteMain(void *Box) {
 // the runs of the lock handoff figure, which took 40 us a handoff then
 // against 4 (benchmarks/RESULTS.md).
 struct NodeCores {
-  std::unique_ptr<topology::Topology> Topo;
   std::unique_ptr<local::LocalThreads> Threads; // null: threads unpinned
   unsigned First = 0;
 };
+
+// This host's cores (hwloc, once), or null if hwloc cannot tell: an agent's
+// for its threads (nodeCores), home's for its shadows (pinShadow).
+const topology::Topology *hostTopology() {
+  static const topology::Topology *Topo = []() -> topology::Topology * {
+    try {
+      return topology::Topology::fromMachine().release(); // lives until exit
+    } catch (const std::exception &E) {
+      core::log(LogLevel::Info,
+                std::string("threads of this rank stay unpinned: ") + E.what());
+      return nullptr;
+    }
+  }();
+  return Topo;
+}
 
 // The core rank Rank of this host starts pinning its threads from: its
 // share of the host's Cores, in the order of the host's ranks.
@@ -1677,16 +1697,12 @@ unsigned firstCoreOf(int Rank, size_t Cores) {
 NodeCores &nodeCores() {
   static NodeCores *C = [] {
     auto *N = new NodeCores; // lives until exit, as the starter does
-    try {
-      N->Topo = topology::Topology::fromMachine();
-    } catch (const std::exception &E) {
-      core::log(LogLevel::Info,
-                std::string("threads of this node stay unpinned: ") + E.what());
+    const topology::Topology *Topo = hostTopology();
+    if (!Topo)
       return N;
-    }
-    N->Threads = std::make_unique<local::LocalThreads>(*N->Topo);
-    N->First = firstCoreOf(TheJob->C.loop().transport().rank(),
-                           N->Topo->cores().size());
+    N->Threads = std::make_unique<local::LocalThreads>(*Topo);
+    N->First =
+        firstCoreOf(TheJob->C.loop().transport().rank(), Topo->cores().size());
     return N;
   }();
   return *C;
@@ -1709,18 +1725,18 @@ void unpinRemoteChild() {
 void pinShadow(pthread_attr_t *Attr, unsigned Node) {
   if (!TheJob->C.loop().transport().sameHost(static_cast<int>(Node)))
     return;
-  NodeCores &N = nodeCores();
-  if (!N.Topo || N.Topo->cores().size() < 2)
+  const topology::Topology *Topo = hostTopology();
+  if (!Topo || Topo->cores().size() < 2)
     return;
-  const auto &Cores = N.Topo->cores();
-  unsigned Theirs = firstCoreOf(static_cast<int>(Node), Cores.size());
+  size_t Cores = Topo->cores().size();
+  unsigned Theirs = firstCoreOf(static_cast<int>(Node), Cores);
   cpu_set_t Set;
   CPU_ZERO(&Set);
-  for (unsigned C = 0; C < Cores.size(); ++C)
-    if (C != Theirs)
-      for (unsigned Pu : Cores[C].Pus)
-        if (Pu < CPU_SETSIZE)
-          CPU_SET(Pu, &Set);
+  for (unsigned C = 0; C < Cores; ++C)
+    if (C != Theirs) {
+      cpu_set_t Of = Topo->cpuSetOf(C);
+      CPU_OR(&Set, &Set, &Of);
+    }
   if (CPU_COUNT(&Set) > 0)
     pthread_attr_setaffinity_np(Attr, sizeof Set, &Set);
 }
@@ -1927,8 +1943,9 @@ void redirectOutput() {
                   "");
     TheJob->C.loop().watch(P[0], POLLIN, [](short) { drainOutput(); });
   }
-  // Each write reaches the pipe at once, so it is forwarded before the
-  // writing thread's next message.
+  // Each write reaches the pipe at once: once a thread of the node has
+  // forked, it is forwarded before the writing thread's next message
+  // (sendToShadow).
   setvbuf(stdout, nullptr, _IONBF, 0);
 }
 
@@ -2304,7 +2321,10 @@ void startHome(cluster::Cluster &C, bool ShareGlobals) {
       TheJob->HeldNodesDone += Last;
       TheJob->HeldArrived.notify_all();
     } else if (Source > 0 && Source < static_cast<int>(dsm::MaxRanks)) {
-      OutputSeen[Source].fetch_add(1); // too late: home's exit went on
+      // Too late: home's exit went on. Counted in its turn, behind what
+      // the node sent before.
+      std::lock_guard<std::mutex> Lock(TheJob->PendingMutex);
+      TheJob->PendingOutput.push_back({0, std::string(), Source});
     }
   });
   ThePath = new Path;

@@ -147,6 +147,16 @@ bool Topology::bindCallingThread(unsigned CoreIndex) const {
                            HWLOC_CPUBIND_THREAD) == 0;
 }
 
+cpu_set_t Topology::cpuSetOf(unsigned CoreIndex) const {
+  cpu_set_t Set;
+  CPU_ZERO(&Set);
+  if (CoreIndex < Cores.size())
+    for (unsigned Pu : Cores[CoreIndex].Pus)
+      if (Pu < CPU_SETSIZE)
+        CPU_SET(Pu, &Set);
+  return Set;
+}
+
 std::string Topology::summary() const {
   std::string Text = std::to_string(Cores.size()) +
                      (Cores.size() == 1 ? " core" : " cores") + " (PUs ";

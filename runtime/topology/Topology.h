@@ -1,7 +1,7 @@
 //===- topology/Topology.h - Cores and NUMA nodes the process may use -----===//
 //
 // The machine as placement sees it: the cores within the process's allowed
-// cpuset (hwloc's allowed set intersected with sched_getaffinity at start),
+// cpuset (hwloc's allowed set intersected with its main thread's affinity),
 // each with its PUs and NUMA node. A Topology built by hand (tests) has the
 // same shape but cannot bind threads.
 //===----------------------------------------------------------------------===//
@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <optional>
+#include <sched.h>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ public:
   /// HWLOC_CPUBIND_THREAD). False, with errno set, if that fails or this
   /// topology was built by hand.
   bool bindCallingThread(unsigned CoreIndex) const;
+  /// The PUs of a core as a CPU set (empty for an unknown core), for
+  /// pthread_attr_setaffinity_np.
+  cpu_set_t cpuSetOf(unsigned CoreIndex) const;
   /// "2 cores (PUs 0 | 1) on 1 NUMA node" for the debug log.
   std::string summary() const;
 
