@@ -2525,6 +2525,22 @@ void flushRemoteOutputAtExit() {
   static std::atomic<bool> Done{false};
   if (Done.exchange(true))
     return;
+  // What the agents' pipes brought that waits for a stream (held when it
+  // came, by the thread now exiting say): written now, before exit's own
+  // buffers, or it would be lost with the process. A second at most, for
+  // a stream another thread keeps.
+  auto Waited = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (;;) {
+    flushOutput();
+    {
+      std::lock_guard<std::mutex> Lock(TheJob->PendingMutex);
+      if (TheJob->PendingOutput.empty())
+        break;
+    }
+    if (std::chrono::steady_clock::now() >= Waited)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   std::vector<int> Nodes;
   unsigned Ranks = std::min<unsigned>(TheJob->C.size(), dsm::MaxRanks);
   for (unsigned N = 1; N < Ranks; ++N)
