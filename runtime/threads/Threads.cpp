@@ -1292,12 +1292,13 @@ bool flushOutput() {
 // A shadow, before it serves a call or a thread's end: until home has
 // written the Before output messages Node sent first. It writes them itself
 // where it can (FILE locks are recursive: the shadow may hold the stream,
-// for a remote flockfile). Once the output has waited OutputPatience in a
-// row for a stream another thread holds, it goes on: a home thread that
-// holds the stream and waits for this thread would wait for ever; the
-// output then comes after the call, and while nothing has been written
-// since (StuckAt) the node's later calls do not wait again. Output that
-// has not arrived yet is waited for without limit: it is on its way.
+// for a remote flockfile). Once a stream another thread holds has kept the
+// node's output back for OutputPatience, nothing of it written meanwhile,
+// it goes on: a home thread that holds the stream and waits for this
+// thread would wait for ever; the output then comes after the call, and
+// while nothing has been written since (StuckAt) the node's later calls do
+// not wait again. Output that has not arrived yet is waited for without
+// limit: it is on its way.
 constexpr std::chrono::milliseconds OutputPatience{1000};
 std::atomic<uint64_t> StuckAt[dsm::MaxRanks];
 
@@ -1307,22 +1308,26 @@ void waitForOutput(unsigned Node, uint64_t Before) {
   uint64_t Seen = OutputSeen[Node].load();
   if (Seen >= Before || StuckAt[Node].load() == Seen + 1)
     return;
+  // Since when a held stream has stopped every write, with none of the
+  // node's output written meanwhile. Another thread's flush (the loop's
+  // tick) neither starts nor ends it.
   std::optional<std::chrono::steady_clock::time_point> HeldSince;
+  uint64_t Last = Seen;
   while ((Seen = OutputSeen[Node].load()) < Before) {
-    if (!flushOutput()) {
+    if (Seen != Last) {
       HeldSince.reset();
-    } else {
-      auto Now = std::chrono::steady_clock::now();
-      if (!HeldSince)
-        HeldSince = Now;
-      else if (Now - *HeldSince >= OutputPatience) {
-        StuckAt[Node].store(Seen + 1); // + 1: 0 is never stuck
-        core::log(LogLevel::Debug,
-                  "node " + std::to_string(Node) +
-                      "'s output waits for a stream another thread holds; "
-                      "its thread's calls go first until it is written");
-        return;
-      }
+      Last = Seen;
+    }
+    if (flushOutput() && !HeldSince)
+      HeldSince = std::chrono::steady_clock::now();
+    if (HeldSince &&
+        std::chrono::steady_clock::now() - *HeldSince >= OutputPatience) {
+      StuckAt[Node].store(Seen + 1); // + 1: 0 is never stuck
+      core::log(LogLevel::Debug,
+                "node " + std::to_string(Node) +
+                    "'s output waits for a stream another thread holds; "
+                    "its thread's calls go first until it is written");
+      return;
     }
     std::this_thread::sleep_for(std::chrono::microseconds(20));
   }
