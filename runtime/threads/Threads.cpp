@@ -649,6 +649,7 @@ struct Job {
   // for a full pipe, and the loop must not wait for it.
   std::mutex PendingMutex;
   std::atomic<bool> Flushing{false};
+  std::atomic<uint64_t> OutputWritten{0}; // entries flushOutput has taken
   std::deque<Output> PendingOutput;
   // Home, at exit (flushRemoteOutputAtExit): the parts of the agents'
   // HeldFlushed answers, while it waits for them.
@@ -1284,6 +1285,7 @@ bool flushOutput() {
       TheJob->PendingOutput.pop_front();
     }
     OutputSeen[Node].fetch_add(1); // the node's next call may go on
+    TheJob->OutputWritten.fetch_add(1);
   }
   TheJob->Flushing.store(false);
   return Held;
@@ -1292,13 +1294,12 @@ bool flushOutput() {
 // A shadow, before it serves a call or a thread's end: until home has
 // written the Before output messages Node sent first. It writes them itself
 // where it can (FILE locks are recursive: the shadow may hold the stream,
-// for a remote flockfile). Once a stream another thread holds has kept the
-// node's output back for OutputPatience, nothing of it written meanwhile,
-// it goes on: a home thread that holds the stream and waits for this
-// thread would wait for ever; the output then comes after the call, and
-// while nothing has been written since (StuckAt) the node's later calls do
-// not wait again. Output that has not arrived yet is waited for without
-// limit: it is on its way.
+// for a remote flockfile). Once a stream another thread holds has stopped
+// the writes for OutputPatience, nothing written meanwhile, it goes on: a home
+// thread that holds the stream and waits for this thread would wait for ever;
+// the output then comes after the call, and while nothing has been written
+// since (StuckAt) the node's later calls do not wait again. Output that has not
+// arrived yet is waited for without limit: it is on its way.
 constexpr std::chrono::milliseconds OutputPatience{1000};
 std::atomic<uint64_t> StuckAt[dsm::MaxRanks];
 
@@ -1308,17 +1309,22 @@ void waitForOutput(unsigned Node, uint64_t Before) {
   uint64_t Seen = OutputSeen[Node].load();
   if (Seen >= Before || StuckAt[Node].load() == Seen + 1)
     return;
-  // Since when a held stream has stopped every write, with none of the
-  // node's output written meanwhile. Another thread's flush (the loop's
+  // Since when a held stream has stopped the writes, nothing of anyone's
+  // written meanwhile (OutputWritten). Another thread's flush (the loop's
   // tick) neither starts nor ends it.
   std::optional<std::chrono::steady_clock::time_point> HeldSince;
-  uint64_t Last = Seen;
-  while ((Seen = OutputSeen[Node].load()) < Before) {
-    if (Seen != Last) {
+  uint64_t Written = TheJob->OutputWritten.load();
+  for (;;) {
+    bool Held = flushOutput();
+    Seen = OutputSeen[Node].load();
+    if (Seen >= Before)
+      return;
+    uint64_t Now = TheJob->OutputWritten.load();
+    if (Now != Written) {
       HeldSince.reset();
-      Last = Seen;
+      Written = Now;
     }
-    if (flushOutput() && !HeldSince)
+    if (Held && !HeldSince)
       HeldSince = std::chrono::steady_clock::now();
     if (HeldSince &&
         std::chrono::steady_clock::now() - *HeldSince >= OutputPatience) {
@@ -2525,7 +2531,7 @@ void endJobNow(int Status) {
 }
 
 void flushRemoteOutputAtExit() {
-  if (!TheJob || !TheJob->Home || core::isForkChild())
+  if (!TheJob || !TheJob->Home || core::isForkChild() || !inJobProcess())
     return;
   static std::atomic<bool> Done{false};
   if (Done.exchange(true))
@@ -2534,16 +2540,23 @@ void flushRemoteOutputAtExit() {
   // came, by the thread now exiting say): written now, before exit's own
   // buffers, or it would be lost with the process. A second at most, for
   // a stream another thread keeps.
+  // What is queued now, not what keeps coming.
+  uint64_t Queued;
+  {
+    std::lock_guard<std::mutex> Lock(TheJob->PendingMutex);
+    Queued = TheJob->PendingOutput.size();
+  }
+  uint64_t Target = TheJob->OutputWritten.load() + Queued;
   auto Waited = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-  for (;;) {
+  while (TheJob->OutputWritten.load() < Target) {
     flushOutput();
-    {
-      std::lock_guard<std::mutex> Lock(TheJob->PendingMutex);
-      if (TheJob->PendingOutput.empty())
-        break;
-    }
-    if (std::chrono::steady_clock::now() >= Waited)
+    if (TheJob->OutputWritten.load() >= Target)
       break;
+    if (std::chrono::steady_clock::now() >= Waited) {
+      core::warn("output of threads on other nodes could not be written "
+                 "before the exit: another thread held stdout or stderr");
+      break;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   std::vector<int> Nodes;

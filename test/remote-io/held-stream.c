@@ -2,9 +2,10 @@
 // child writes a line to stdout: the child's line waits at home for the
 // stream main holds, and the thread's next calls, and its end, would wait
 // for that line. The thread goes on after a second instead, main's join
-// returns, and once main lets stdout go every line is there (their order
-// between main's and the child's is free here: compared sorted). On one
-// machine the child writes to fd 1 itself and nothing waits.
+// returns, and main returns still holding stdout, so that only home's exit
+// can write the child's line: every line is there (main's and the child's
+// in either order: compared sorted). On one machine the child writes to
+// fd 1 itself and nothing waits.
 //
 // RUN: %clang %s -o %t.plain
 // RUN: %grid-clang -fgrid -g %s -o %t.fgrid
@@ -15,7 +16,7 @@
 // RUN: FileCheck %s < %t.out
 // RUN: FileCheck %s --check-prefix=FILE < %t.fgrid.txt
 // RUN: FileCheck %s --check-prefix=STATS < %t.err
-// CHECK: main let stdout go
+// CHECK: main returns, holding stdout
 // CHECK: the child's line
 // FILE: the thread wrote this after its child ended
 // STATS: held-stream.c:{{[0-9]+}} (main) pthread_create 1 node 1: 1
@@ -55,7 +56,6 @@ int main(int Argc, char **Argv) {
   flockfile(stdout);
   pthread_create(&T, NULL, forker, NULL); // node 1
   pthread_join(T, NULL);
-  funlockfile(stdout);
-  printf("main let stdout go\n");
-  return 0;
+  printf("main returns, holding stdout\n");
+  return 0; // still holding it: only main's exit can write the child's line
 }
