@@ -1310,40 +1310,20 @@ void warn(bool WithErrno, const char *Format, va_list Args) {
   abort();
 }
 
-/// backtrace_symbols_fd: each frame worded as glibc's backtracesymsfd.c
-/// words it ("file(symbol+0xoffset)[0xaddress]", the offset from the load
-/// bias when no symbol is known, "file[0x...]" in an unrelocated
-/// executable, "[0x...]" outside any object), in one write to home's Fd.
+/// backtrace_symbols_fd: the C library's own lines, written into a memory
+/// file of the node's, then in one write to home's Fd.
 void backtraceSymbols(void *const *Frames, int Count, int Fd) {
   Local Scope;
+  int Memory = REAL(memfd_create)("grid-backtrace", MFD_CLOEXEC);
+  if (Memory < 0)
+    return;
+  REAL(backtrace_symbols_fd)(Frames, Count, Memory);
   std::string Text;
-  char Hex[32];
-  for (int I = 0; I < Count; ++I) {
-    auto Address = reinterpret_cast<uintptr_t>(Frames[I]);
-    Dl_info Info;
-    link_map *Map = nullptr;
-    if (dladdr1(Frames[I], &Info, reinterpret_cast<void **>(&Map),
-                RTLD_DL_LINKMAP) &&
-        Info.dli_fname && *Info.dli_fname) {
-      Text += Info.dli_fname;
-      if (Info.dli_sname || (Map && Map->l_addr)) {
-        uintptr_t Base = Info.dli_sname
-                             ? reinterpret_cast<uintptr_t>(Info.dli_saddr)
-                             : (Map ? Map->l_addr : 0);
-        Text += "(";
-        if (Info.dli_sname)
-          Text += Info.dli_sname;
-        std::snprintf(Hex, sizeof Hex, "%s0x%lx", Address >= Base ? "+" : "-",
-                      static_cast<unsigned long>(
-                          Address >= Base ? Address - Base : Base - Address));
-        Text += Hex;
-        Text += ")";
-      }
-    }
-    std::snprintf(Hex, sizeof Hex, "[0x%lx]\n",
-                  static_cast<unsigned long>(Address));
-    Text += Hex;
-  }
+  char Buf[4096];
+  REAL(lseek)(Memory, 0, SEEK_SET);
+  for (ssize_t N; (N = REAL(read)(Memory, Buf, sizeof Buf)) > 0;)
+    Text.append(Buf, static_cast<size_t>(N));
+  REAL(close)(Memory);
   write(Fd, Text.data(), Text.size());
 }
 

@@ -2538,9 +2538,8 @@ void flushRemoteOutputAtExit() {
     return;
   // What the agents' pipes brought that waits for a stream (held when it
   // came, by the thread now exiting say): written now, before exit's own
-  // buffers, or it would be lost with the process. A second at most, for
-  // a stream another thread keeps.
-  // What is queued now, not what keeps coming.
+  // buffers, or it would be lost with the process. What is queued now, not
+  // what keeps coming; a second at most, for a stream another thread keeps.
   uint64_t Queued;
   {
     std::lock_guard<std::mutex> Lock(TheJob->PendingMutex);
