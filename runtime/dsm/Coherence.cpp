@@ -51,9 +51,8 @@ bool NodeCache::faultLocked(size_t Page, bool Write, size_t MaxRun) {
     return false;
   if (Homes.homeOf(Page) == Node)
     return Homes.movedHere(Page);
-  PageState &P = Pages[Page];
   std::byte *Staged = nullptr;
-  if (P.Now == Access::None) {
+  if (Held.get(Page) == Access::None) {
     // Read-ahead: the following pages of the same home this node does not
     // hold come in the same fetch (a sweep over an array faults once per
     // run, not per page). They are as fresh as the faulting page.
@@ -61,7 +60,8 @@ bool NodeCache::faultLocked(size_t Page, bool Write, size_t MaxRun) {
     size_t Run = 1, Max = std::min({View.maxRun(Page), Homes.runLimit(Page),
                                     MaxCached, MaxRun});
     while (Run < Max && Page + Run < Limit &&
-           Homes.homeOf(Page + Run) == Home && !Pages.count(Page + Run))
+           Homes.homeOf(Page + Run) == Home &&
+           Held.get(Page + Run) == Access::None)
       ++Run;
     Staged = Run > 1 ? View.stageRun(Page, Run) : View.stage(Page);
     if (Run > 1)
@@ -70,41 +70,41 @@ bool NodeCache::faultLocked(size_t Page, bool Write, size_t MaxRun) {
       Homes.fetch(Page, Staged);
     Counts.Fetches += Run;
     Counts.ReadAhead += Run - 1;
-    Pages[Page].Now = Access::Read;
+    Held.set(Page, Access::Read);
     Fetched.push_back(Page);
     // A write fault opens the run for writing at once, each page with its
     // twin (a sweep that writes one page writes the next): a page left
     // unwritten costs a copy and an empty diff, not a fault.
     Access Rest = Write ? Access::ReadWrite : Access::Read;
     for (size_t I = 1; I < Run; ++I) {
-      PageState &R = Pages[Page + I];
-      R.Now = Rest;
+      Held.set(Page + I, Rest);
       Fetched.push_back(Page + I);
       if (Write) {
-        R.Twin.reset(new std::byte[PageSize]);
-        std::memcpy(R.Twin.get(), Staged + I * PageSize, PageSize);
+        auto &Twin = Twins[Page + I];
+        Twin.reset(new std::byte[PageSize]);
+        std::memcpy(Twin.get(), Staged + I * PageSize, PageSize);
         Dirty.push_back(Page + I);
         ++Counts.Twins;
       }
     }
     if (Run > 1)
       View.placeRun(Page + 1, Run - 1, Rest);
-    if (Pages.size() > MaxCached)
+    if (Held.size() > MaxCached)
       evictLocked(Page);
     if (!Write) {
       View.protect(Page, Access::Read);
       return true;
     }
   }
-  PageState &Q = Pages[Page]; // eviction may have rehashed the map
-  if (Write && Q.Now == Access::Read) {
+  if (Write && Held.get(Page) == Access::Read) {
     // The twin is taken before any write can reach the page: the program's
     // view is still read-only (or closed) here.
-    Q.Twin.reset(new std::byte[PageSize]);
-    std::memcpy(Q.Twin.get(), Staged ? Staged : View.writable(Page), PageSize);
+    auto &Twin = Twins[Page];
+    Twin.reset(new std::byte[PageSize]);
+    std::memcpy(Twin.get(), Staged ? Staged : View.writable(Page), PageSize);
     Dirty.push_back(Page);
     ++Counts.Twins;
-    Q.Now = Access::ReadWrite;
+    Held.set(Page, Access::ReadWrite);
     View.protect(Page, Access::ReadWrite);
     return true;
   }
@@ -116,18 +116,17 @@ void NodeCache::evictLocked(size_t Keep) {
   // The oldest clean page goes; written pages stay until release. Entries
   // of pages invalidated since they were fetched are skipped.
   size_t Scanned = 0, Queued = Fetched.size();
-  while (Pages.size() > MaxCached && Scanned++ < Queued) {
+  while (Held.size() > MaxCached && Scanned++ < Queued) {
     size_t Page = Fetched.front();
     Fetched.pop_front();
-    auto It = Pages.find(Page);
-    if (It == Pages.end())
+    if (Held.get(Page) == Access::None)
       continue;
-    if (It->second.Twin || Page == Keep) {
+    if (Twins.count(Page) || Page == Keep) {
       Fetched.push_back(Page); // written, or being faulted in: keep it
       continue;
     }
     View.protect(Page, Access::None);
-    Pages.erase(It);
+    Held.set(Page, Access::None);
     ++Counts.Evicted;
   }
 }
@@ -181,18 +180,18 @@ void NodeCache::releaseLocked() {
     View.protectRun(First, Count, Access::Read);
   });
   for (size_t Page : Dirty) {
-    PageState &P = Pages[Page];
-    P.Now = Access::Read;
-    std::string Diff = makeDiff(P.Twin.get(), View.writable(Page));
-    P.Twin.reset();
+    auto It = Twins.find(Page);
+    Held.set(Page, Access::Read);
+    std::string Diff = makeDiff(It->second.get(), View.writable(Page));
+    Twins.erase(It);
     Send(Page, Diff);
   }
   Dirty.clear();
   if (KeepOpen) {
-    PageState &P = Pages[Kept];
-    std::string Diff = makeDiff(P.Twin.get(), View.writable(Kept));
+    std::byte *Twin = Twins[Kept].get();
+    std::string Diff = makeDiff(Twin, View.writable(Kept));
     if (!Diff.empty())
-      std::memcpy(P.Twin.get(), View.writable(Kept), PageSize);
+      std::memcpy(Twin, View.writable(Kept), PageSize);
     Dirty.push_back(Kept);
     Send(Kept, Diff);
   }
@@ -226,7 +225,8 @@ void NodeCache::adoptLocked() {
       std::memcpy(Staged + K * PageSize, Granted[I + K].Contents.data(),
                   PageSize);
       forgetKept(First + K);
-      Pages.erase(First + K);
+      Held.set(First + K, Access::None);
+      Twins.erase(First + K);
     }
     if (Count > 1)
       View.placeRun(First + 1, Count - 1, Access::ReadWrite);
@@ -297,8 +297,7 @@ void NodeCache::acquire(size_t Prefetch, const std::string *Carried) {
   if (Prefetch == SIZE_MAX)
     return;
   faultLocked(Prefetch, /*Write=*/true, /*MaxRun=*/1);
-  auto It = Pages.find(Prefetch);
-  if (Solo && It != Pages.end() && It->second.Twin)
+  if (Solo && Twins.count(Prefetch))
     Kept = Prefetch;
 }
 
@@ -309,7 +308,7 @@ size_t NodeCache::keptPage() const {
 
 void NodeCache::mergeKeptLocked(const std::byte *Home) {
   std::byte *Page = View.writable(Kept);
-  std::byte *Twin = Pages[Kept].Twin.get();
+  std::byte *Twin = Twins[Kept].get();
   for (size_t I = 0; I < PageSize; I += sizeof(uint64_t)) {
     uint64_t Now, Was, New;
     std::memcpy(&Now, Page + I, sizeof Now);
@@ -329,22 +328,30 @@ void NodeCache::mergeKeptLocked(const std::byte *Home) {
 void NodeCache::dropLocked(size_t Keep) {
   releaseLocked();
   std::vector<size_t> Dropped;
-  Dropped.reserve(Pages.size());
-  for (auto &[Page, P] : Pages)
+  Dropped.reserve(Held.size());
+  Held.forEach([&](size_t Page) {
     if (Page != Keep)
       Dropped.push_back(Page);
+  });
   std::sort(Dropped.begin(), Dropped.end());
   forEachRun(Dropped, [&](size_t First, size_t Count) {
     View.protectRun(First, Count, Access::None);
   });
   Counts.Invalidated += Dropped.size();
   Fetched.clear();
-  if (Pages.count(Keep)) {
-    for (size_t Page : Dropped)
-      Pages.erase(Page);
+  Access KeepAs = Held.get(Keep);
+  Held.clear();
+  if (KeepAs != Access::None) {
+    Held.set(Keep, KeepAs);
     Fetched.push_back(Keep);
+    std::unique_ptr<std::byte[]> Twin;
+    if (auto It = Twins.find(Keep); It != Twins.end())
+      Twin = std::move(It->second);
+    Twins.clear();
+    if (Twin)
+      Twins.emplace(Keep, std::move(Twin));
   } else {
-    Pages.clear();
+    Twins.clear();
   }
   if (Kept != Keep) {
     Kept = SIZE_MAX;
@@ -356,18 +363,17 @@ void NodeCache::invalidate(size_t First, size_t Count) {
   std::lock_guard<std::mutex> Lock(Mutex);
   bool Written = false;
   for (size_t Page = First; Page < First + Count && !Written; ++Page) {
-    auto It = Pages.find(Page);
-    Written = It != Pages.end() && It->second.Twin;
+    Written = Twins.count(Page) != 0;
   }
   if (Written)
     releaseLocked();
   for (size_t Page = First; Page < First + Count; ++Page) {
-    auto It = Pages.find(Page);
-    if (It == Pages.end())
+    if (Held.get(Page) == Access::None)
       continue;
     View.protect(Page, Access::None);
     forgetKept(Page);
-    Pages.erase(It);
+    Held.set(Page, Access::None);
+    Twins.erase(Page);
     ++Counts.Invalidated;
   }
 }
@@ -378,8 +384,7 @@ Access NodeCache::access(size_t Page) const {
     return Access::None;
   if (Homes.homeOf(Page) == Node)
     return Access::ReadWrite;
-  auto It = Pages.find(Page);
-  return It == Pages.end() ? Access::None : It->second.Now;
+  return Held.get(Page);
 }
 
 bool NodeCache::waitIdle(std::chrono::milliseconds Limit) const {
@@ -404,9 +409,9 @@ bool NodeCache::written() const {
   std::lock_guard<std::mutex> Lock(Mutex);
   for (size_t Page : Dirty) {
     // The page kept open has a twin all along: written if it differs.
-    auto It = Pages.find(Page);
-    if (!keptOpen(Page) || It == Pages.end() ||
-        std::memcmp(It->second.Twin.get(), View.writable(Page), PageSize) != 0)
+    auto It = Twins.find(Page);
+    if (!keptOpen(Page) || It == Twins.end() ||
+        std::memcmp(It->second.get(), View.writable(Page), PageSize) != 0)
       return true;
   }
   return false;
@@ -414,20 +419,49 @@ bool NodeCache::written() const {
 
 size_t NodeCache::cachedPages() const {
   std::lock_guard<std::mutex> Lock(Mutex);
-  return Pages.size();
+  return Held.size();
 }
 
 size_t NodeCache::metadataBytes() const {
   std::lock_guard<std::mutex> Lock(Mutex);
-  // Hash nodes (key, state, next pointer, cached hash), buckets, the
-  // eviction queue, and twins.
-  size_t Bytes =
-      Pages.size() * (sizeof(size_t) + sizeof(PageState) + 2 * sizeof(void *)) +
-      Pages.bucket_count() * sizeof(void *) + Fetched.size() * sizeof(size_t) +
-      Dirty.size() * PageSize + (Fresh ? PageSize : 0) +
-      Rewrites.size() * (sizeof(size_t) + 1 + 2 * sizeof(void *)) +
-      Rewrites.bucket_count() * sizeof(void *);
-  return Bytes;
+  // Hash nodes are counted as a next pointer and the entry; buckets as a
+  // pointer each; the queue and the list of written pages as their
+  // entries; twins whole.
+  constexpr size_t Pointer = sizeof(void *);
+  return Held.bytes() + Fetched.size() * sizeof(size_t) +
+         Dirty.capacity() * sizeof(size_t) +
+         Twins.size() * (Pointer + sizeof(size_t) + Pointer + PageSize) +
+         Twins.bucket_count() * Pointer + (Fresh ? PageSize : 0) +
+         Rewrites.size() * (Pointer + sizeof(size_t) + 1) +
+         Rewrites.bucket_count() * Pointer;
+}
+
+void NodeCache::HeldPages::set(size_t Page, Access A) {
+  if (A == Access::None) {
+    auto It = Blocks.find(Page / BlockPages);
+    if (It == Blocks.end())
+      return;
+    Access &Slot = It->second.Of[Page % BlockPages];
+    if (Slot == Access::None)
+      return;
+    Slot = Access::None;
+    --Count;
+    if (--It->second.Held == 0)
+      Blocks.erase(It);
+    return;
+  }
+  Block &B = Blocks[Page / BlockPages];
+  Access &Slot = B.Of[Page % BlockPages];
+  if (Slot == Access::None) {
+    ++B.Held;
+    ++Count;
+  }
+  Slot = A;
+}
+
+size_t NodeCache::HeldPages::bytes() const {
+  return Blocks.size() * (sizeof(void *) + sizeof(size_t) + sizeof(Block)) +
+         Blocks.bucket_count() * sizeof(void *);
 }
 
 //===----------------------------------------------------------------------===//

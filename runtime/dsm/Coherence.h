@@ -243,9 +243,43 @@ public:
   size_t metadataBytes() const;
 
 private:
-  struct PageState {
-    Access Now = Access::None;
-    std::unique_ptr<std::byte[]> Twin; // while written since the last release
+  /// The access of each page of another home the node holds (Read or
+  /// ReadWrite; None is not held): a byte per page, in blocks of
+  /// BlockPages neighbours made on first use and freed once empty. Faults
+  /// bring runs of neighbours, so a held page costs little more than its
+  /// byte; one alone in its block, about a hundred.
+  class HeldPages {
+  public:
+    Access get(size_t Page) const {
+      auto It = Blocks.find(Page / BlockPages);
+      return It == Blocks.end() ? Access::None
+                                : It->second.Of[Page % BlockPages];
+    }
+    /// Sets Page's access; None forgets the page.
+    void set(size_t Page, Access A);
+    size_t size() const { return Count; }
+    /// Calls Fn(Page) for every page held, in no particular order.
+    template <typename F> void forEach(F &&Fn) const {
+      for (const auto &[Index, B] : Blocks)
+        for (size_t I = 0; I < BlockPages; ++I)
+          if (B.Of[I] != Access::None)
+            Fn(Index * BlockPages + I);
+    }
+    void clear() {
+      Blocks.clear();
+      Count = 0;
+    }
+    /// The bytes the blocks and their index take.
+    size_t bytes() const;
+
+  private:
+    static constexpr size_t BlockPages = 64;
+    struct Block {
+      uint32_t Held = 0; // pages of the block not None
+      Access Of[BlockPages] = {};
+    };
+    std::unordered_map<size_t, Block> Blocks; // by Page / BlockPages
+    size_t Count = 0;
   };
   void releaseLocked();
   /// Acquire's release and drop: of every cached page but Keep.
@@ -276,8 +310,11 @@ private:
   size_t MaxCached;
   mutable std::mutex Mutex; // guards everything below
   // Pages of other homes that are cached (readable or written); a page
-  // absent here is closed.
-  std::unordered_map<size_t, PageState> Pages;
+  // not held is closed.
+  HeldPages Held;
+  // The twin of each page written since the last release (and of the lock
+  // page kept open): the pages in Dirty.
+  std::unordered_map<size_t, std::unique_ptr<std::byte[]>> Twins;
   std::deque<size_t> Fetched; // in fetch order, for eviction (may hold stale)
   std::vector<size_t> Dirty;  // pages with a twin (sorted by release)
   unsigned MoveAfter = 0;
