@@ -74,9 +74,11 @@ the subject round by round:
   locks        a lock-heavy kernel (striped pthread mutexes, a barrier, an
                atomic) built with -fgrid vs plain clang++-19, run locally
                (locks-grid, locks-plain)
-  dsm-metadata (jemalloc's metadata + every node's cache metadata) / the
-               heap in use, from the `grid: dsm:` line GRID_STATS=1 prints
-               at exit of a run where node 1 read 128 of 256 MiB
+  dsm-metadata (jemalloc's metadata + every node's cache metadata and
+               directory of moved pages) / the heap in use, from the
+               `grid: dsm:` line GRID_STATS=1 prints at exit of a run where
+               node 1 read half of 256 MiB, then of 1280 MiB (alternating),
+               and what the larger run adds over the heap it adds
 
 The figures of remote system calls (issue 6) run dsm_threads in the same
 way (mpirun -np 2, thread tolerance any, spread, GRID_STATS=1, a thread on
@@ -140,7 +142,8 @@ TARGETS = {"create": 1.20, "kernel": 1.03, "compile": 1.10,
            "ps": 20.0, "top": 0.98, "dsm-fault": 2.0, "dsm-handoff": 25.0,
            "dsm-pi": 0.9, "dsm-jacobi": 0.5, "dsm-jacobi-migrate": 0.5,
            "locks": 1.10,
-           "dsm-metadata": 1.0, "rsys-write": 1.5, "rsys-fwrite": 0.3}
+           "dsm-metadata": 1.0, "dsm-metadata-large": 1.0,
+           "dsm-metadata-growth": 1.0, "rsys-write": 1.5, "rsys-fwrite": 0.3}
 AT_LEAST = ("relay", "top", "dsm-pi", "dsm-jacobi", "dsm-jacobi-migrate",
             "rsys-fwrite")
 TITLES = {
@@ -169,7 +172,10 @@ TITLES = {
     "dsm-jacobi-migrate": "the same Jacobi with home migration "
                           "(GRID_DSM_MIGRATE=2, opt-in)",
     "locks": "lock-heavy kernel: -fgrid vs plain, no thread remote",
-    "dsm-metadata": "DSM metadata (jemalloc + node caches) / heap in use",
+    "dsm-metadata": "DSM metadata (jemalloc + node caches and directories) "
+                    "/ heap in use, 256 MiB",
+    "dsm-metadata-large": "the same, 1280 MiB",
+    "dsm-metadata-growth": "DSM metadata added / heap added, 256 to 1280 MiB",
     "rsys-write": "1-byte write(2) of a thread on node 1, carried home, vs "
                   "1-byte MPI round trip + local write",
     "rsys-fwrite": "256 MiB fwrite, 1 MiB per call: thread on node 1 vs "
@@ -187,6 +193,7 @@ DSM_HANDOFFS = 2000
 DSM_PI_SAMPLES = 200000000
 DSM_JACOBI_ARGS = ["--cells", "131072", "--iterations", "20"]
 DSM_METADATA_MIB = 256
+DSM_METADATA_LARGE_MIB = 1280
 # The remote system calls' workloads (dsm_mpi write takes the same).
 RSYS_WRITE_ARGS = ["--calls", "1000", "--chunks", "9"]
 RSYS_FWRITE_MIB = 256
@@ -1101,54 +1108,96 @@ def measure_locks(bench, build_dir, rounds, verbose):
 
 DSM_LINE = re.compile(r"^grid: dsm: in use: heap (\d+) B, globals (\d+) B; "
                       r"metadata: heap (\d+) B, (.*)$", re.MULTILINE)
+DSM_NODE = re.compile(r"node (\d+) cache (\d+) B \((\d+) pages\) "
+                      r"directory (\d+) B")
+
+
+def dsm_metadata_run(threads, mib, verbose, mpirun):
+    """One run of dsm_threads metadata at mib MiB: (heap in use, globals,
+    jemalloc's metadata, [(node, cache bytes, cached pages, directory
+    bytes)]) from the `grid: dsm:` line."""
+    args = ["metadata", "--megabytes", str(mib)]
+    out, err = run_job(dsm_command(mpirun, threads, args), verbose,
+                       mpirun_env())
+    check_on_node1(err, "dsm_threads metadata")
+    parse_result(out, "dsm_threads metadata")
+    line = DSM_LINE.search(err)
+    if not line:
+        die(f"dsm_threads metadata: GRID_STATS=1 printed no "
+            f"`grid: dsm:` line:\n{err}")
+    heap, globals_, jemalloc = (int(line.group(i)) for i in (1, 2, 3))
+    nodes = [tuple(int(v) for v in m)
+             for m in DSM_NODE.findall(line.group(4))]
+    if len(nodes) != 2 or nodes[1][2] == 0:
+        die(f"dsm_threads metadata: node 1 cached no page:\n"
+            f"{line.group(0)}")
+    if verbose:
+        print(line.group(0))
+    return heap, globals_, jemalloc, nodes
 
 
 def measure_dsm_metadata(bench, build_dir, rounds, verbose, mpirun):
     threads = need(os.path.join(bench, "dsm_threads"), build_dir)
-    args = ["metadata", "--megabytes", str(DSM_METADATA_MIB)]
-    argv = dsm_command(mpirun, threads, args)
-    shares, parts = [], None
-    for _ in range(rounds):
-        out, err = run_job(argv, verbose, mpirun_env())
-        check_on_node1(err, "dsm_threads metadata")
-        parse_result(out, "dsm_threads metadata")
-        line = DSM_LINE.search(err)
-        if not line:
-            die(f"dsm_threads metadata: GRID_STATS=1 printed no "
-                f"`grid: dsm:` line:\n{err}")
-        heap, globals_, jemalloc = (int(line.group(i)) for i in (1, 2, 3))
-        caches = [(int(n), int(b), int(p)) for n, b, p in re.findall(
-            r"node (\d+) cache (\d+) B \((\d+) pages\)", line.group(4))]
-        if len(caches) != 2 or caches[1][2] == 0:
-            die(f"dsm_threads metadata: node 1 cached no page:\n"
-                f"{line.group(0)}")
-        metadata = jemalloc + sum(b for _, b, _ in caches)
-        shares.append(100.0 * metadata / heap)
-        parts = (heap, globals_, jemalloc, caches, metadata)
-        if verbose:
-            print(line.group(0))
-    heap, globals_, jemalloc, caches, metadata = parts
-    share = statistics.median(shares)
-    mib = 1 << 20
-    cache_text = ", ".join(f"node {n} {b / 1024:.0f} KiB for {p} pages"
-                           for n, b, p in caches)
-    per_page = caches[1][1] / caches[1][2]
-    return [Amount(
-        "dsm-metadata", share,
-        f"{share:.2f}% ({metadata / mib:.2f} MiB of {heap / mib:.0f} MiB)",
+    small, large = DSM_METADATA_MIB, DSM_METADATA_LARGE_MIB
+    runs = {small: [], large: []}
+    for _ in range(rounds):  # the two sizes alternate
+        for mib in (small, large):
+            runs[mib].append(dsm_metadata_run(threads, mib, verbose, mpirun))
+
+    def total(run):
+        heap, _, jemalloc, nodes = run
+        return jemalloc + sum(c + d for _, c, _, d in nodes)
+
+    def median_run(mib):
+        ordered = sorted(runs[mib], key=lambda r: total(r) / r[0])
+        return ordered[len(ordered) // 2]
+
+    mb = 1 << 20
+    kib = 1 << 10
+    amounts = []
+    for name, mib in (("dsm-metadata", small), ("dsm-metadata-large", large)):
+        run = median_run(mib)
+        heap, globals_, jemalloc, nodes = run
+        meta = total(run)
+        share = 100.0 * meta / heap
+        node_text = ", ".join(
+            f"node {n} {c / kib:.0f} KiB for {p} pages, directory "
+            f"{d / kib:.0f} KiB" for n, c, p, d in nodes)
+        per_page = nodes[1][1] / nodes[1][2]
+        args = ["metadata", "--megabytes", str(mib)]
+        amounts.append(Amount(
+            name, share,
+            f"{share:.2f}% ({meta / mb:.2f} MiB of {heap / mb:.0f} MiB)",
+            "<= 1%", rounds,
+            f"main allocates {mib} MiB in 1 MiB blocks and fills them; a "
+            "thread at home reads a word of each page of the first half, "
+            "a thread on node 1 of the second half; at exit home prints "
+            "(GRID_STATS=1) jemalloc's metadata (stats.metadata, the whole "
+            f"allocator) {jemalloc / mb:.2f} MiB, each node's cache "
+            f"metadata and directory of moved pages ({node_text}; node "
+            f"1's as its thread ended; {per_page:.1f} B per cached page) "
+            f"and the heap in use (stats.allocated) {heap / mb:.1f} MiB, "
+            "the denominator; the executable's shared globals "
+            f"({globals_ / mb:.1f} MiB, mostly the fault figure's array, "
+            "untouched here) are left out of it; twins (a page each while "
+            "written, until the next release) are not counted: none is "
+            f"held at exit; `{shown_dsm_command('dsm_threads', args)}`"))
+    grown = [100.0 * (total(b) - total(a)) / (b[0] - a[0])
+             for a, b in zip(runs[small], runs[large])]
+    growth = statistics.median(grown)
+    a, b = median_run(small), median_run(large)
+    amounts.append(Amount(
+        "dsm-metadata-growth", growth,
+        f"{growth:.2f}% ({(total(b) - total(a)) / mb:.2f} MiB more for "
+        f"{(b[0] - a[0]) / mb:.0f} MiB more)",
         "<= 1%", rounds,
-        f"main allocates {DSM_METADATA_MIB} MiB in 1 MiB blocks and fills "
-        "them; a thread at home reads a word of each page of the first "
-        "half, a thread on node 1 of the second half; at exit home prints "
-        "(GRID_STATS=1) jemalloc's metadata (stats.metadata, the whole "
-        f"allocator) {jemalloc / mib:.2f} MiB, the caches' metadata "
-        f"({cache_text}, node 1's as its thread ended; {per_page:.0f} B per "
-        "cached page) and the heap in use (stats.allocated) "
-        f"{heap / mib:.1f} MiB, the denominator; the executable's shared "
-        f"globals ({globals_ / mib:.1f} MiB, mostly the fault figure's "
-        "array, untouched here) are left out of it; twins (a page each "
-        "while written, until the next release) are not counted: none "
-        f"is held at exit; `{shown_dsm_command('dsm_threads', args)}`")]
+        f"the two runs above, {small} and {large} MiB, alternating in each "
+        "round: the metadata the larger adds over the heap it adds (its "
+        "jemalloc metadata "
+        f"{(b[2] - a[2]) / mb:+.2f} MiB: a radix-tree leaf of 2 MiB for "
+        "each further GiB of address space, an extent's record per block; "
+        "node 1's cache is bounded, GRID_DSM_CACHE_PAGES)"))
+    return amounts
 
 
 # --- Remote system calls (issue 6) ------------------------------------------
@@ -1586,14 +1635,22 @@ READING_DSM = [
     "medians of 5 runs of 11 or 21 rounds on 2026-11-26 after 3e4931b",
     "were 1.050x to 1.169x: the kernel's contention, not its calls, sets",
     "the figure.",
-    "The metadata figure is mostly jemalloc's own (stats.metadata for the",
-    "whole allocator, nearly all of it 'base': the radix tree that maps",
+    "The metadata figures are mostly jemalloc's own (stats.metadata for",
+    "the whole allocator, nearly all of it 'base': the radix tree that maps",
     "addresses to extents, whose leaves cover 1 GiB of address space each",
-    "and are allocated whole, for the range and for the automatic arenas),",
-    "which does not grow with the heap; a node's cache adds about 58 B per",
-    "page it holds (1.4% of the cached bytes, 0.35% of this heap), bounded",
-    "by GRID_DSM_CACHE_PAGES (16384 pages, under 1 MiB, by default). The",
-    "figure falls to 1% only once several hundred MiB are in use.",
+    "and are allocated whole, 2 MiB each, for the range and for the",
+    "automatic arenas; entries are written only for the edges of extents",
+    "and the pages of slabs), a fixed 5.6 MiB that grows by a leaf per GiB",
+    "more: 2.2% of 256 MiB, 0.6% of 1280 MiB. jemalloc's record of each",
+    "extent grows with the number of blocks rather than their bytes; these",
+    "runs allocate 1 MiB blocks, and small objects cost jemalloc more (a",
+    "slab of 4 KiB holding four 1000-byte objects has a record of its own:",
+    "docs/design/dsm.md, the heap). Grid's own state is small: a node's",
+    "cache keeps a byte per page it holds in blocks of 64 pages plus an",
+    "entry of its eviction queue, 9.6 B per page (0.23% of the cached",
+    "bytes; 58 B before 2026-11-27), bounded by GRID_DSM_CACHE_PAGES (16384",
+    "pages by default), and the directory of moved pages is written only",
+    "for pages that move or hold a lock (none here).",
 ]
 
 RSYS_INTRO = [

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <vector>
 
 namespace grid::dsm {
 
@@ -244,6 +245,31 @@ std::atomic<uint16_t> *Space::moveOf(size_t Page) const {
   if (!Moves || A < RangeBase || A - RangeBase >= SliceBytes - StackBytes)
     return nullptr;
   return &Moves[(A - RangeBase) / PB];
+}
+
+size_t Space::directoryBytes() const {
+  if (!Moves)
+    return 0;
+  // A page of entries only read maps the shared zero page, which mincore
+  // calls resident: a page counts if it also holds a written entry (an
+  // entry never returns to 0).
+  size_t Pages = (MovesBytes + PB - 1) / PB, Written = 0;
+  std::vector<unsigned char> In(Pages);
+  if (mincore(Moves, MovesBytes, In.data()) != 0)
+    return 0;
+  constexpr size_t PerPage = PB / sizeof(std::atomic<uint16_t>);
+  for (size_t Page = 0; Page < Pages; ++Page) {
+    if (!(In[Page] & 1))
+      continue;
+    const std::atomic<uint16_t> *E = Moves + Page * PerPage;
+    size_t N = std::min(PerPage, MovesBytes / sizeof *E - Page * PerPage);
+    for (size_t I = 0; I < N; ++I)
+      if (E[I].load(std::memory_order_relaxed) != 0) {
+        ++Written;
+        break;
+      }
+  }
+  return Written * PB;
 }
 
 unsigned Space::dataHomeOf(size_t Page) const {

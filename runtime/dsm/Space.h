@@ -79,6 +79,9 @@ public:
   /// Page's entry in the directory of moved pages, or null: Page is not in
   /// rank 0's heap, and never moves.
   std::atomic<uint16_t> *moveOf(size_t Page) const;
+  /// The bytes of the directory in memory: only the entries of pages that
+  /// were pinned or moved are ever written (issue 5's metadata figure).
+  size_t directoryBytes() const;
   /// Keeps Page where it is if it has not moved (a page holding a lock).
   void pin(size_t Page);
   /// Marks Page on its way to Node if it is still movable (no pin came

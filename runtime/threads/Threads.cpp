@@ -839,6 +839,8 @@ std::atomic<unsigned> RemoteLive[dsm::MaxRanks];
 // as one of its threads ended, per node.
 std::atomic<uint64_t> AgentCacheBytes[dsm::MaxRanks];
 std::atomic<uint64_t> AgentCachePages[dsm::MaxRanks];
+// and its directory of moved pages (dsm::Space::directoryBytes).
+std::atomic<uint64_t> AgentDirectoryBytes[dsm::MaxRanks];
 // and the lock pages its cache fetched in place (NodeCache::setSolo), and of
 // those, the ones the lock's answer carried.
 std::atomic<uint64_t> AgentInPlace[dsm::MaxRanks];
@@ -863,12 +865,15 @@ void printDsmStats() {
       " B, globals " + std::to_string(GlobalsEnd - GlobalsBegin) +
       " B; metadata: heap " + std::to_string(dsm::heapMetadataBytes()) +
       " B, node 0 cache " + std::to_string(TheJob->Cache->metadataBytes()) +
-      " B (" + std::to_string(TheJob->Cache->cachedPages()) + " pages)";
+      " B (" + std::to_string(TheJob->Cache->cachedPages()) +
+      " pages) directory " + std::to_string(TheJob->Space->directoryBytes()) +
+      " B";
   for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N)
     Text += ", node " + std::to_string(N) + " cache " +
             std::to_string(AgentCacheBytes[N].load()) + " B (" +
-            std::to_string(AgentCachePages[N].load()) + " pages)";
-  Text += " (agents' caches as their threads ended, the largest)\n";
+            std::to_string(AgentCachePages[N].load()) + " pages) directory " +
+            std::to_string(AgentDirectoryBytes[N].load()) + " B";
+  Text += " (agents' as their threads ended, the largest)\n";
   std::string InPlace;
   for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N)
     if (uint64_t Pages = AgentInPlace[N].load())
@@ -1226,8 +1231,9 @@ void *shadowMain(void *Box) {
     if (R.type() == Msg::ThreadDone) {
       Result = reinterpret_cast<void *>(R.u64());
       uint64_t CacheBytes = R.u64(), CachePages = R.u64(), InPlace = R.u64(),
-               Carried = R.u64();
+               Carried = R.u64(), DirectoryBytes = R.u64();
       if (R.ok() && S.Node < dsm::MaxRanks) {
+        raiseTo(AgentDirectoryBytes[S.Node], DirectoryBytes);
         raiseTo(AgentCacheBytes[S.Node], CacheBytes);
         raiseTo(AgentCachePages[S.Node], CachePages);
         raiseTo(AgentInPlace[S.Node], InPlace);
@@ -1620,6 +1626,7 @@ void finish(Remote &R) {
                    .u64(TheJob->Cache->cachedPages())
                    .u64(TheJob->Cache->counts().InPlace)
                    .u64(TheJob->Cache->counts().Carried)
+                   .u64(TheJob->Space->directoryBytes())
                    .body(),
                /*Stamped=*/true);
 }
