@@ -341,17 +341,17 @@ void NodeCache::dropLocked(size_t Keep) {
   Fetched.clear();
   Access KeepAs = Held.get(Keep);
   Held.clear();
+  // Only the kept page's twin can be left after the release. The table is
+  // made anew, so that a sweep that wrote many pages leaves no buckets.
+  std::unique_ptr<std::byte[]> Twin;
+  if (auto It = Twins.find(Keep); It != Twins.end())
+    Twin = std::move(It->second);
+  decltype(Twins)().swap(Twins);
   if (KeepAs != Access::None) {
     Held.set(Keep, KeepAs);
     Fetched.push_back(Keep);
-    std::unique_ptr<std::byte[]> Twin;
-    if (auto It = Twins.find(Keep); It != Twins.end())
-      Twin = std::move(It->second);
-    Twins.clear();
     if (Twin)
       Twins.emplace(Keep, std::move(Twin));
-  } else {
-    Twins.clear();
   }
   if (Kept != Keep) {
     Kept = SIZE_MAX;
@@ -428,11 +428,13 @@ size_t NodeCache::metadataBytes() const {
   // pointer each; the queue and the list of written pages as their
   // entries; twins whole.
   constexpr size_t Pointer = sizeof(void *);
+  using TwinEntry = decltype(Twins)::value_type;
+  using RewriteEntry = decltype(Rewrites)::value_type;
   return Held.bytes() + Fetched.size() * sizeof(size_t) +
          Dirty.capacity() * sizeof(size_t) +
-         Twins.size() * (Pointer + sizeof(size_t) + Pointer + PageSize) +
+         Twins.size() * (Pointer + sizeof(TwinEntry) + PageSize) +
          Twins.bucket_count() * Pointer + (Fresh ? PageSize : 0) +
-         Rewrites.size() * (Pointer + sizeof(size_t) + 1) +
+         Rewrites.size() * (Pointer + sizeof(RewriteEntry)) +
          Rewrites.bucket_count() * Pointer;
 }
 
@@ -459,8 +461,17 @@ void NodeCache::HeldPages::set(size_t Page, Access A) {
   Slot = A;
 }
 
+void NodeCache::HeldPages::clear() {
+  if (Blocks.bucket_count() > 64)
+    decltype(Blocks)().swap(Blocks);
+  else
+    Blocks.clear();
+  Count = 0;
+}
+
 size_t NodeCache::HeldPages::bytes() const {
-  return Blocks.size() * (sizeof(void *) + sizeof(size_t) + sizeof(Block)) +
+  using Entry = decltype(Blocks)::value_type;
+  return Blocks.size() * (sizeof(void *) + sizeof(Entry)) +
          Blocks.bucket_count() * sizeof(void *);
 }
 

@@ -265,10 +265,8 @@ private:
           if (B.Of[I] != Access::None)
             Fn(Index * BlockPages + I);
     }
-    void clear() {
-      Blocks.clear();
-      Count = 0;
-    }
+    /// Forgets every page (and the index's buckets once it was large).
+    void clear();
     /// The bytes the blocks and their index take.
     size_t bytes() const;
 
