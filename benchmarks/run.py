@@ -1676,7 +1676,7 @@ READING_DSM = [
     "slab of 4 KiB holding four 1000-byte objects has a record of its own:",
     "docs/design/dsm.md, the heap). Grid's own state is small: a node's",
     "cache keeps a byte per page it holds in blocks of 64 pages plus an",
-    "entry of its eviction queue, 9.6 B per page (0.23% of the cached",
+    "entry of its eviction queue, 9.7 B per page (0.24% of the cached",
     "bytes; 58 B before 2026-11-27), bounded by GRID_DSM_CACHE_PAGES (16384",
     "pages by default), and the directory of moved pages is written only",
     "for pages that move or hold a lock (none here).",
