@@ -20,6 +20,7 @@
 #include "threads/Threads.h"
 
 #include "core/Core.h"
+#include "dsm/Faults.h"
 #include "dsm/Heap.h"
 #include "local/Threads.h"
 #include "placement/NodePolicy.h"
@@ -1167,6 +1168,84 @@ void followHomeLocale(std::string_view Text) {
   tzset();
 }
 
+// The signals a thread raises by its own execution, whose actions the
+// program set at home go with each thread start to its node: a remote
+// thread's fault outside the shared memory, or its division by zero,
+// reaches the program's handler there (docs/design/dsm.md, signal
+// handlers). Others are delivered to home's process, whose actions are home's
+// anyway.
+constexpr int ThreadSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+// The kernel's flag for the C library's own return trampoline, which each
+// process's sigaction sets itself.
+constexpr uint64_t RestorerFlag = 0x04000000;
+
+// Home: each of ThreadSignals' actions as the program sees it (SIGSEGV's
+// and SIGBUS's are the ones the DSM chains to), with the file of the
+// module its handler lies in.
+void writeThreadActions(wire::Writer &W) {
+  W.u32(static_cast<uint32_t>(std::size(ThreadSignals)));
+  for (int Sig : ThreadSignals) {
+    struct sigaction A = {};
+    if (!dsm::exchangeChainedAction(Sig, nullptr, &A))
+      sigaction(Sig, nullptr, &A);
+    auto Handler = reinterpret_cast<uintptr_t>(A.sa_handler);
+    Dl_info Info = {};
+    std::string Module;
+    if (A.sa_handler != SIG_DFL && A.sa_handler != SIG_IGN &&
+        dladdr(reinterpret_cast<void *>(Handler), &Info) && Info.dli_fname)
+      Module = Info.dli_fname;
+    W.u32(static_cast<uint32_t>(Sig))
+        .u64(Handler)
+        .u64(static_cast<uint64_t>(A.sa_flags) & ~RestorerFlag)
+        .bytes(&A.sa_mask, sizeof A.sa_mask)
+        .str(Module);
+  }
+}
+
+// Agent, on the loop, at a thread start: installs home's actions before the
+// thread runs, each only if it changed at home since this node last took
+// it (a handler a remote thread installed here stays until then). A
+// handler this node does not have at the same address in the same module
+// (a library home loaded and this node did not) is not installed: a
+// warning says so, once per signal.
+void takeThreadActions(wire::Reader &R) {
+  static bool Warned[64];
+  static std::string Taken[64]; // home's action as last taken, or empty
+  uint32_t Count = R.u32();
+  for (uint32_t I = 0; I < Count; ++I) {
+    int Sig = static_cast<int>(R.u32());
+    uint64_t Handler = R.u64(), Flags = R.u64();
+    std::string_view Mask = R.str(), Module = R.str();
+    bool Read = I + 1 < Count ? R.more() : R.ok(); // the start's last part
+    if (!Read || Mask.size() != sizeof(sigset_t) || Sig <= 0 || Sig >= 64)
+      core::fatal("grid", "a malformed thread start arrived from home", "");
+    std::string Action = std::to_string(Handler) + ' ' +
+                         std::to_string(Flags) + ' ' + std::string(Mask);
+    if (Action == Taken[Sig])
+      continue;
+    Taken[Sig] = std::move(Action);
+    struct sigaction A = {};
+    A.sa_handler = reinterpret_cast<__sighandler_t>(Handler);
+    A.sa_flags = static_cast<int>(Flags);
+    std::memcpy(&A.sa_mask, Mask.data(), sizeof A.sa_mask);
+    if (A.sa_handler != SIG_DFL && A.sa_handler != SIG_IGN) {
+      Dl_info Info = {};
+      if (!dladdr(reinterpret_cast<void *>(Handler), &Info) ||
+          !Info.dli_fname || Module != Info.dli_fname) {
+        if (!Warned[Sig])
+          core::warn(std::string("the program's SIG") + sigabbrev_np(Sig) +
+                     " handler is not at the same place on node " +
+                     std::to_string(TheJob->C.rank()) + " (its module " +
+                     std::string(Module) + "): that node keeps its own");
+        Warned[Sig] = true;
+        continue;
+      }
+    }
+    if (!dsm::exchangeChainedAction(Sig, &A, nullptr))
+      sigaction(Sig, &A, nullptr);
+  }
+}
+
 void *shadowMain(void *Box) {
   Shadow &S = *static_cast<Shadow *>(Box);
   // Cancelling the shadow would not cancel the remote thread, and would
@@ -1184,16 +1263,16 @@ void *shadowMain(void *Box) {
   // at home: the thread starts with it on its node.
   sigset_t Mask;
   pthread_sigmask(SIG_BLOCK, nullptr, &Mask);
-  sendFromLoop(static_cast<int>(S.Node),
-               wire::Writer(Msg::ThreadStart)
-                   .u64(S.Id)
-                   .u64(reinterpret_cast<uint64_t>(S.Start))
-                   .u64(reinterpret_cast<uint64_t>(S.Arg))
-                   .u64(static_cast<uint64_t>(pthread_self()))
-                   .u64(S.StackBytes)
-                   .str(homeLocale())
-                   .bytes(&Mask, sizeof Mask)
-                   .body());
+  wire::Writer Start(Msg::ThreadStart);
+  Start.u64(S.Id)
+      .u64(reinterpret_cast<uint64_t>(S.Start))
+      .u64(reinterpret_cast<uint64_t>(S.Arg))
+      .u64(static_cast<uint64_t>(pthread_self()))
+      .u64(S.StackBytes)
+      .str(homeLocale())
+      .bytes(&Mask, sizeof Mask);
+  writeThreadActions(Start);
+  sendFromLoop(static_cast<int>(S.Node), Start.body());
   void *Result = nullptr;
   // The thread's messages come over its line or through the loops, and a
   // posted call is not waited for: one may overtake another. Each carries
@@ -1921,6 +2000,7 @@ void startThread(wire::Reader &M) {
   std::string_view Mask = M.str();
   if (Mask.size() == sizeof R->Mask)
     std::memcpy(&R->Mask, Mask.data(), sizeof R->Mask);
+  takeThreadActions(M);
   R->Line = std::make_unique<cluster::Line>(TheJob->C.loop(), 0,
                                             lineNumber(R->Id), R->Id);
   R->Stack = TheJob->Space->allocateStack(R->StackBytes);
