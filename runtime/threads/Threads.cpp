@@ -1219,8 +1219,8 @@ void takeThreadActions(wire::Reader &R) {
     bool Read = I + 1 < Count ? R.more() : R.ok(); // the start's last part
     if (!Read || Mask.size() != sizeof(sigset_t) || Sig <= 0 || Sig >= 64)
       core::fatal("grid", "a malformed thread start arrived from home", "");
-    std::string Action = std::to_string(Handler) + ' ' +
-                         std::to_string(Flags) + ' ' + std::string(Mask);
+    std::string Action = std::to_string(Handler) + ' ' + std::to_string(Flags) +
+                         ' ' + std::string(Mask);
     if (Action == Taken[Sig])
       continue;
     Taken[Sig] = std::move(Action);
