@@ -106,9 +106,36 @@ SigactionFn realSigaction() {
 // 1: SIGBUS, which a userfaultfd range with UFFD_FEATURE_SIGBUS raises).
 // Two copies each: a writer fills the one not in use, then publishes its
 // index.
+// The action a fault outside every range goes to, in two copies: a writer
+// (under TableLock, one at a time) fills the one not in use and switches
+// Index. Seq is odd while it writes: a handler that copied an action while
+// Seq changed copies it again, since a second change may have refilled
+// the copy it read.
 struct Chain {
   struct sigaction Action[2];
   std::atomic<int> Index{0};
+  std::atomic<uint32_t> Seq{0};
+
+  void write(const struct sigaction &New) {
+    Seq.fetch_add(1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    int Next = 1 - Index.load(std::memory_order_relaxed);
+    Action[Next] = New;
+    Index.store(Next, std::memory_order_release);
+    Seq.fetch_add(1, std::memory_order_release);
+  }
+  /// The action in use, and in From the copy it was read from.
+  struct sigaction read(int &From) const {
+    struct sigaction Copy;
+    for (;;) {
+      uint32_t Before = Seq.load(std::memory_order_acquire);
+      From = Index.load(std::memory_order_acquire);
+      memcpy(&Copy, &Action[From], sizeof Copy);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (!(Before & 1) && Seq.load(std::memory_order_relaxed) == Before)
+        return Copy;
+    }
+  }
 };
 Chain Chains[2];
 constexpr int FaultSignals[2] = {SIGSEGV, SIGBUS};
@@ -176,9 +203,8 @@ void dieBy(int Sig) {
 
 void chain(int Sig, siginfo_t *Info, void *Context) {
   Chain &C = chainOf(Sig);
-  int I = C.Index.load(std::memory_order_acquire);
-  struct sigaction Prev;
-  memcpy(&Prev, &C.Action[I], sizeof Prev);
+  int I;
+  struct sigaction Prev = C.read(I);
   bool UserSent = Info->si_code <= 0; // kill, tgkill, sigqueue
   if (!(Prev.sa_flags & SA_SIGINFO)) {
     if (Prev.sa_handler == SIG_IGN) {
@@ -247,10 +273,7 @@ bool installSignalHandler(std::string *Error) {
                  "): " + strerror(errno);
       return false;
     }
-    Chain &C = chainOf(Sig);
-    int Next = 1 - C.Index.load(std::memory_order_relaxed);
-    C.Action[Next] = Prev;
-    C.Index.store(Next, std::memory_order_release);
+    chainOf(Sig).write(Prev);
   }
   Installed = true;
   return true;
@@ -285,12 +308,9 @@ bool exchangeChainedAction(int Sig, const struct sigaction *New,
     if (!Installed)
       return false;
     Chain &C = chainOf(Sig);
-    int Now = C.Index.load(std::memory_order_relaxed);
-    Previous = C.Action[Now];
-    if (New) {
-      C.Action[1 - Now] = Wanted;
-      C.Index.store(1 - Now, std::memory_order_release);
-    }
+    Previous = C.Action[C.Index.load(std::memory_order_relaxed)];
+    if (New)
+      C.write(Wanted);
   }
   if (Old)
     *Old = Previous;

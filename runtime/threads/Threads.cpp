@@ -733,6 +733,20 @@ void touchAbsent(const void *P, size_t Bytes, bool Write) {
 // the child exists, so any thread that learns of the child sees it.
 std::atomic<bool> NodeForked{false};
 
+// A signal's action as home's program has it (homeThreadActions), sent with
+// each thread start.
+struct ThreadAction {
+  int Sig = 0;
+  uint64_t Handler = 0, Flags = 0;
+  sigset_t Mask{};
+  std::string Module; // the file its handler lies in, or empty
+  uint64_t Base = 0;  // where that file is loaded
+};
+
+// Agent: the handler of each signal last taken from home
+// (takeThreadActions), which a remote thread's fork child keeps.
+std::atomic<uintptr_t> TakenHandler[64];
+
 // Home: a fork child takes no part in the DSM, so the pages that moved away
 // are brought back first, writable (the child may write them).
 void forkPrepare() {
@@ -757,8 +771,17 @@ void forkChild() {
     unpinRemoteChild();
   if (Remote)
     for (int Signal :
-         {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGABRT, SIGFPE, SIGILL})
+         {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGABRT, SIGFPE, SIGILL}) {
+      // A handler the program set at home, which its thread's node took
+      // (takeThreadActions), stays: the child would have it at home too.
+      struct sigaction Now = {};
+      if (TakenHandler[Signal].load() != 0 &&
+          sigaction(Signal, nullptr, &Now) == 0 &&
+          reinterpret_cast<uintptr_t>(Now.sa_handler) ==
+              TakenHandler[Signal].load())
+        continue;
       ::signal(Signal, SIG_DFL);
+    }
   leaveDsm();
   if (Remote)
     pthread_sigmask(SIG_SETMASK, &CreatorMask, nullptr);
@@ -819,6 +842,9 @@ struct Shadow {
   // To the remote thread: its calls and their answers. ThreadCall and
   // ThreadDone bodies that come through the loop are handed over to it.
   std::unique_ptr<cluster::Line> Line;
+  // Home's actions for the signals a thread raises itself, read as it was
+  // created (with its Id: in creation order).
+  std::vector<ThreadAction> Actions;
 };
 
 // A line's number for a thread's id (the same at home and on its node).
@@ -1171,57 +1197,84 @@ void followHomeLocale(std::string_view Text) {
 // The signals a thread raises by its own execution, whose actions the
 // program set at home go with each thread start to its node: a remote
 // thread's fault outside the shared memory, or its division by zero,
-// reaches the program's handler there (docs/design/dsm.md, signal
-// handlers). Others are delivered to home's process, whose actions are home's
-// anyway.
+// reaches the program's handler there (docs/design/dsm.md, signals).
+// Others (abort's SIGABRT, SIGTRAP) stay with the node's actions; signals
+// from outside are delivered to home's process, whose actions are home's.
 constexpr int ThreadSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+bool threadSignal(int Sig) {
+  return std::find(std::begin(ThreadSignals), std::end(ThreadSignals), Sig) !=
+         std::end(ThreadSignals);
+}
 // The kernel's flag for the C library's own return trampoline, which each
 // process's sigaction sets itself.
 constexpr uint64_t RestorerFlag = 0x04000000;
 
-// Home: each of ThreadSignals' actions as the program sees it (SIGSEGV's
-// and SIGBUS's are the ones the DSM chains to), with the file of the
-// module its handler lies in.
-void writeThreadActions(wire::Writer &W) {
-  W.u32(static_cast<uint32_t>(std::size(ThreadSignals)));
+// Home, as a thread is created: each of ThreadSignals' actions as the
+// program sees it (SIGSEGV's and SIGBUS's are the ones the DSM chains to),
+// with the file and load address of the module its handler lies in.
+std::vector<ThreadAction> homeThreadActions() {
+  std::vector<ThreadAction> Actions;
   for (int Sig : ThreadSignals) {
     struct sigaction A = {};
     if (!dsm::exchangeChainedAction(Sig, nullptr, &A))
       sigaction(Sig, nullptr, &A);
-    auto Handler = reinterpret_cast<uintptr_t>(A.sa_handler);
+    ThreadAction T;
+    T.Sig = Sig;
+    T.Handler = reinterpret_cast<uintptr_t>(A.sa_handler);
+    T.Flags = static_cast<uint64_t>(A.sa_flags) & ~RestorerFlag;
+    T.Mask = A.sa_mask;
     Dl_info Info = {};
-    std::string Module;
     if (A.sa_handler != SIG_DFL && A.sa_handler != SIG_IGN &&
-        dladdr(reinterpret_cast<void *>(Handler), &Info) && Info.dli_fname)
-      Module = Info.dli_fname;
-    W.u32(static_cast<uint32_t>(Sig))
-        .u64(Handler)
-        .u64(static_cast<uint64_t>(A.sa_flags) & ~RestorerFlag)
-        .bytes(&A.sa_mask, sizeof A.sa_mask)
-        .str(Module);
+        dladdr(reinterpret_cast<void *>(T.Handler), &Info) && Info.dli_fname) {
+      T.Module = Info.dli_fname;
+      T.Base = reinterpret_cast<uintptr_t>(Info.dli_fbase);
+    }
+    Actions.push_back(std::move(T));
   }
+  return Actions;
 }
 
-// Agent, on the loop, at a thread start: installs home's actions before the
-// thread runs, each only if it changed at home since this node last took
-// it (a handler a remote thread installed here stays until then). A
-// handler this node does not have at the same address in the same module
-// (a library home loaded and this node did not) is not installed: a
-// warning says so, once per signal.
-void takeThreadActions(wire::Reader &R) {
+void writeThreadActions(wire::Writer &W,
+                        const std::vector<ThreadAction> &Actions) {
+  W.u32(static_cast<uint32_t>(Actions.size()));
+  for (const ThreadAction &T : Actions)
+    W.u32(static_cast<uint32_t>(T.Sig))
+        .u64(T.Handler)
+        .u64(T.Flags)
+        .bytes(&T.Mask, sizeof T.Mask)
+        .str(T.Module)
+        .u64(T.Base);
+}
+
+// Agent, on the loop, at the start of thread Id: installs home's actions
+// before the thread runs, each only if it changed at home since this node
+// last took it (a handler a remote thread installed here stays until
+// then). A start older than the last one taken is ignored (its actions
+// were read before the newer one's). A handler this node does not have at
+// the same address of the same module (a library home loaded and this node
+// did not, or loaded elsewhere) is not installed, and stays so until home's
+// action changes again: the warning returned says so, once per signal, for
+// the thread to write (the loop must not write to the pipe it empties).
+std::string takeThreadActions(wire::Reader &R, uint64_t Id) {
   static bool Warned[64];
   static std::string Taken[64]; // home's action as last taken, or empty
+  static uint64_t Newest = 0;   // the start whose actions were taken last
+  bool Older = Id < Newest;
+  if (!Older)
+    Newest = Id;
+  std::string Warnings;
   uint32_t Count = R.u32();
   for (uint32_t I = 0; I < Count; ++I) {
     int Sig = static_cast<int>(R.u32());
     uint64_t Handler = R.u64(), Flags = R.u64();
     std::string_view Mask = R.str(), Module = R.str();
+    uint64_t Base = R.u64();
     bool Read = I + 1 < Count ? R.more() : R.ok(); // the start's last part
-    if (!Read || Mask.size() != sizeof(sigset_t) || Sig <= 0 || Sig >= 64)
+    if (!Read || Mask.size() != sizeof(sigset_t) || !threadSignal(Sig))
       core::fatal("grid", "a malformed thread start arrived from home", "");
     std::string Action = std::to_string(Handler) + ' ' + std::to_string(Flags) +
                          ' ' + std::string(Mask);
-    if (Action == Taken[Sig])
+    if (Older || Action == Taken[Sig])
       continue;
     Taken[Sig] = std::move(Action);
     struct sigaction A = {};
@@ -1231,19 +1284,22 @@ void takeThreadActions(wire::Reader &R) {
     if (A.sa_handler != SIG_DFL && A.sa_handler != SIG_IGN) {
       Dl_info Info = {};
       if (!dladdr(reinterpret_cast<void *>(Handler), &Info) ||
-          !Info.dli_fname || Module != Info.dli_fname) {
+          !Info.dli_fname || Module != Info.dli_fname ||
+          reinterpret_cast<uintptr_t>(Info.dli_fbase) != Base) {
         if (!Warned[Sig])
-          core::warn(std::string("the program's SIG") + sigabbrev_np(Sig) +
-                     " handler is not at the same place on node " +
-                     std::to_string(TheJob->C.rank()) + " (its module " +
-                     std::string(Module) + "): that node keeps its own");
+          Warnings += std::string("the program's SIG") + sigabbrev_np(Sig) +
+                      " handler is not at the same place on node " +
+                      std::to_string(TheJob->C.rank()) + " (its module " +
+                      std::string(Module) + "): that node keeps its own\n";
         Warned[Sig] = true;
         continue;
       }
     }
     if (!dsm::exchangeChainedAction(Sig, &A, nullptr))
       sigaction(Sig, &A, nullptr);
+    TakenHandler[Sig].store(Handler);
   }
+  return Warnings;
 }
 
 void *shadowMain(void *Box) {
@@ -1271,7 +1327,7 @@ void *shadowMain(void *Box) {
       .u64(S.StackBytes)
       .str(homeLocale())
       .bytes(&Mask, sizeof Mask);
-  writeThreadActions(Start);
+  writeThreadActions(Start, S.Actions);
   sendFromLoop(static_cast<int>(S.Node), Start.body());
   void *Result = nullptr;
   // The thread's messages come over its line or through the loops, and a
@@ -1454,7 +1510,8 @@ struct Remote {
   void *Stack = nullptr;
   size_t StackBytes = RemoteStackBytes;
   pthread_t Self{};
-  sigset_t Mask{}; // its creator's signal mask at home
+  sigset_t Mask{};      // its creator's signal mask at home
+  std::string Warnings; // to write as it starts (takeThreadActions)
 };
 
 // The agent's thread starter (see launch()), which also takes what the
@@ -1728,6 +1785,14 @@ void *remoteMain(void *Box) {
   CreatorMask = R.Mask;
   sync::RemoteThread = true;
   sync::HomeSelf = R.HomeSelf;
+  if (!R.Warnings.empty()) {
+    RuntimeScope Scope;
+    size_t From = 0, To;
+    while ((To = R.Warnings.find('\n', From)) != std::string::npos) {
+      core::warn(std::string_view(R.Warnings).substr(From, To - From));
+      From = To + 1;
+    }
+  }
   {
     RuntimeScope Scope;
     acquireCache(); // thread start is an acquire
@@ -2000,7 +2065,7 @@ void startThread(wire::Reader &M) {
   std::string_view Mask = M.str();
   if (Mask.size() == sizeof R->Mask)
     std::memcpy(&R->Mask, Mask.data(), sizeof R->Mask);
-  takeThreadActions(M);
+  R->Warnings = takeThreadActions(M, R->Id);
   R->Line = std::make_unique<cluster::Line>(TheJob->C.loop(), 0,
                                             lineNumber(R->Id), R->Id);
   R->Stack = TheJob->Space->allocateStack(R->StackBytes);
@@ -2499,6 +2564,7 @@ int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
     do
       S->Id = ++TheJob->NextShadow;
     while (TheJob->C.loop().lineInUse(lineNumber(S->Id)));
+    S->Actions = homeThreadActions();
     S->Line = std::make_unique<cluster::Line>(
         TheJob->C.loop(), static_cast<int>(Node), lineNumber(S->Id), S->Id);
     TheJob->Shadows[S->Id] = S;

@@ -8,8 +8,12 @@
 // agent would reach the agent's own action (Open MPI's, or the default) and
 // the job would end.
 //
+// Each thread also forks a child that divides by zero: the child keeps the
+// program's handler (its exit status says which caught it), as it would at
+// home, rather than the defaults a remote thread's child otherwise gets.
+//
 // Then main installs another SIGFPE handler: threads created after it get
-// the new one.
+// the new one. The same runs again with pages moved by signals.
 //
 // RUN: %clang %s -o %t.plain
 // RUN: %grid-clang -fgrid -g %s -o %t.fgrid
@@ -17,6 +21,9 @@
 // RUN: %mpirun3t %t.fgrid > %t.three.out 2> %t.three.err
 // RUN: diff %t.plain.out %t.three.out
 // RUN: FileCheck %s < %t.three.err
+// RUN: %mpirun3t -x GRID_DSM_FAULTS=signal %t.fgrid > %t.signal.out 2> %t.signal.err
+// RUN: diff %t.plain.out %t.signal.out
+// RUN: FileCheck %s < %t.signal.err
 //
 // CHECK-NOT: warning
 // CHECK: handlers-travel.c:{{[0-9]+}} (run) pthread_create 9 {{.*}}node 1: 3, node 2: 3
@@ -26,6 +33,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define THREADS 6
@@ -120,7 +128,17 @@ static void *work(void *P) {
   int Segv1 = readBadAddress();
   int Fpe1 = divideByZero();
   int Segv2 = readBadAddress(); // a second time: the handler stays
-  return (void *)(long)(Reported * 1000 + Segv1 * 100 + Fpe1 * 10 + Segv2);
+  int Child = 0;
+  pid_t Pid = fork();
+  if (Pid == 0)
+    _exit(divideByZero());
+  int Status;
+  if (Pid > 0 && waitpid(Pid, &Status, 0) == Pid)
+    Child = WIFEXITED(Status)     ? WEXITSTATUS(Status)
+            : WIFSIGNALED(Status) ? 10 + WTERMSIG(Status)
+                                  : 9;
+  return (void *)(long)(Child * 10000 + Reported * 1000 + Segv1 * 100 +
+                        Fpe1 * 10 + Segv2);
 }
 
 static void run(int Count) {
@@ -132,9 +150,10 @@ static void run(int Count) {
     pthread_join(T[I], &R);
     long V = (long)R;
     printf("thread %d: handlers reported %s, read of 0x10 caught by %ld, "
-           "division by zero by %ld, read again by %ld\n",
-           I, V / 1000 ? "the program's" : "others", V / 100 % 10, V / 10 % 10,
-           V % 10);
+           "division by zero by %ld, read again by %ld; its child's "
+           "division by zero by %ld\n",
+           I, V / 1000 % 10 ? "the program's" : "others", V / 100 % 10,
+           V / 10 % 10, V % 10, V / 10000);
   }
 }
 
