@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <mutex>
+#include <new>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
@@ -107,34 +108,56 @@ SigactionFn realSigaction() {
 // Two copies each: a writer fills the one not in use, then publishes its
 // index.
 // The action a fault outside every range goes to, in two copies: a writer
-// (under TableLock, one at a time) fills the one not in use and switches
-// Index. Seq is odd while it writes: a handler that copied an action while
-// Seq changed copies it again, since a second change may have refilled
-// the copy it read.
+// fills the one not in use and switches Index. Seq is odd while one
+// writes; a writer claims it by moving it from the even value it saw to
+// the next (the program's sigaction, under TableLock, and a handler reset
+// by SA_RESETHAND, which cannot take the lock), so writers never overlap. A
+// reader that copied an action while Seq changed copies it again, since a
+// second change may have refilled the copy it read. A writer is never
+// interrupted by a handler of its own thread (TableLock blocks every
+// signal; the reset runs in the handler itself), so a spin waits only for
+// another thread.
 struct Chain {
   struct sigaction Action[2];
   std::atomic<int> Index{0};
   std::atomic<uint32_t> Seq{0};
 
-  void write(const struct sigaction &New) {
-    Seq.fetch_add(1, std::memory_order_relaxed);
+  /// Installs New if Seq is still Seen (or whatever it is, with Seen
+  /// UINT32_MAX, waiting for a writer to finish); false if another write
+  /// came first.
+  bool write(const struct sigaction &New, uint32_t Seen = UINT32_MAX) {
+    uint32_t Now = Seq.load(std::memory_order_relaxed);
+    for (;;) {
+      if (Seen != UINT32_MAX && Now != Seen)
+        return false;
+      if (!(Now & 1) &&
+          Seq.compare_exchange_weak(Now, Now + 1, std::memory_order_acquire,
+                                    std::memory_order_relaxed))
+        break;
+      Now = Seq.load(std::memory_order_relaxed);
+    }
     std::atomic_thread_fence(std::memory_order_release);
     int Next = 1 - Index.load(std::memory_order_relaxed);
     Action[Next] = New;
     Index.store(Next, std::memory_order_release);
-    Seq.fetch_add(1, std::memory_order_release);
+    Seq.store(Now + 2, std::memory_order_release);
+    return true;
   }
-  /// The action in use, and in From the copy it was read from.
-  struct sigaction read(int &From) const {
+  /// The action in use, and in Seen the count it was read at.
+  struct sigaction read(uint32_t &Seen) const {
     struct sigaction Copy;
     for (;;) {
-      uint32_t Before = Seq.load(std::memory_order_acquire);
-      From = Index.load(std::memory_order_acquire);
-      memcpy(&Copy, &Action[From], sizeof Copy);
+      Seen = Seq.load(std::memory_order_acquire);
+      memcpy(&Copy, &Action[Index.load(std::memory_order_acquire)],
+             sizeof Copy);
       std::atomic_thread_fence(std::memory_order_acquire);
-      if (!(Before & 1) && Seq.load(std::memory_order_relaxed) == Before)
+      if (!(Seen & 1) && Seq.load(std::memory_order_relaxed) == Seen)
         return Copy;
     }
+  }
+  struct sigaction read() const {
+    uint32_t Seen;
+    return read(Seen);
   }
 };
 Chain Chains[2];
@@ -203,8 +226,8 @@ void dieBy(int Sig) {
 
 void chain(int Sig, siginfo_t *Info, void *Context) {
   Chain &C = chainOf(Sig);
-  int I;
-  struct sigaction Prev = C.read(I);
+  uint32_t Seen;
+  struct sigaction Prev = C.read(Seen);
   bool UserSent = Info->si_code <= 0; // kill, tgkill, sigqueue
   if (!(Prev.sa_flags & SA_SIGINFO)) {
     if (Prev.sa_handler == SIG_IGN) {
@@ -219,9 +242,10 @@ void chain(int Sig, siginfo_t *Info, void *Context) {
     }
   }
   if (Prev.sa_flags & SA_RESETHAND) {
+    // Unless the program changed the action since it was read.
     struct sigaction Default = {};
     Default.sa_handler = SIG_DFL;
-    memcpy(&C.Action[I], &Default, sizeof Default);
+    C.write(Default, Seen);
   }
   // Run it under the mask it asked for (ours blocks Sig only).
   sigset_t Block = Prev.sa_mask;
@@ -260,7 +284,25 @@ void dispatchSignalFault(int Sig, siginfo_t *Info, void *Context) {
 }
 
 namespace {
+// A fork child has only the thread that forked: another thread's write of
+// the chain or of the table cannot finish there. Its mutex is made anew,
+// and a chain whose count a vanished writer left odd is even again (the
+// copy in use is whole: a writer switches to its copy only once written).
+// Registered at the first install, before the threads layer's own fork
+// handlers, so it runs first in the child.
+void afterForkInChild() {
+  new (&TableMutex) std::mutex;
+  for (Chain &C : Chains) {
+    uint32_t Now = C.Seq.load(std::memory_order_relaxed);
+    if (Now & 1)
+      C.Seq.store(Now + 1, std::memory_order_relaxed);
+  }
+}
+
 bool installSignalHandler(std::string *Error) {
+  static std::once_flag AtFork;
+  std::call_once(AtFork,
+                 [] { pthread_atfork(nullptr, nullptr, afterForkInChild); });
   struct sigaction Ours = {};
   Ours.sa_sigaction = dispatchSignalFault;
   Ours.sa_flags = SA_SIGINFO | SA_ONSTACK;
@@ -286,8 +328,11 @@ void uninstallSignalHandler() {
     // Someone replaced ours without exchangeChainedSigsegvAction: leave
     // theirs.
     Chain &C = chainOf(Sig);
-    if ((Now.sa_flags & SA_SIGINFO) && Now.sa_sigaction == dispatchSignalFault)
-      realSigaction()(Sig, &C.Action[C.Index.load()], nullptr);
+    if ((Now.sa_flags & SA_SIGINFO) &&
+        Now.sa_sigaction == dispatchSignalFault) {
+      struct sigaction Chained = C.read();
+      realSigaction()(Sig, &Chained, nullptr);
+    }
   }
   Installed = false;
 }
@@ -308,7 +353,7 @@ bool exchangeChainedAction(int Sig, const struct sigaction *New,
     if (!Installed)
       return false;
     Chain &C = chainOf(Sig);
-    Previous = C.Action[C.Index.load(std::memory_order_relaxed)];
+    Previous = C.read();
     if (New)
       C.write(Wanted);
   }

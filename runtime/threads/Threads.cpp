@@ -1209,9 +1209,11 @@ bool threadSignal(int Sig) {
 // process's sigaction sets itself.
 constexpr uint64_t RestorerFlag = 0x04000000;
 
-// Home, as a thread is created: each of ThreadSignals' actions as the
-// program sees it (SIGSEGV's and SIGBUS's are the ones the DSM chains to),
-// with the file and load address of the module its handler lies in.
+// Home, as a thread is created (in the order of its id): each of
+// ThreadSignals' actions as the program sees it (SIGSEGV's and SIGBUS's are
+// the ones the DSM chains to). placeThreadActions then adds where each
+// handler lies, outside the lock that orders them (dladdr takes the
+// loader's lock, which a thread inside dlopen holds).
 std::vector<ThreadAction> homeThreadActions() {
   std::vector<ThreadAction> Actions;
   for (int Sig : ThreadSignals) {
@@ -1223,15 +1225,22 @@ std::vector<ThreadAction> homeThreadActions() {
     T.Handler = reinterpret_cast<uintptr_t>(A.sa_handler);
     T.Flags = static_cast<uint64_t>(A.sa_flags) & ~RestorerFlag;
     T.Mask = A.sa_mask;
+    Actions.push_back(std::move(T));
+  }
+  return Actions;
+}
+
+// The file and load address of the module each handler lies in.
+void placeThreadActions(std::vector<ThreadAction> &Actions) {
+  for (ThreadAction &T : Actions) {
+    auto Handler = reinterpret_cast<__sighandler_t>(T.Handler);
     Dl_info Info = {};
-    if (A.sa_handler != SIG_DFL && A.sa_handler != SIG_IGN &&
+    if (Handler != SIG_DFL && Handler != SIG_IGN &&
         dladdr(reinterpret_cast<void *>(T.Handler), &Info) && Info.dli_fname) {
       T.Module = Info.dli_fname;
       T.Base = reinterpret_cast<uintptr_t>(Info.dli_fbase);
     }
-    Actions.push_back(std::move(T));
   }
-  return Actions;
 }
 
 void writeThreadActions(wire::Writer &W,
@@ -1512,6 +1521,9 @@ struct Remote {
   pthread_t Self{};
   sigset_t Mask{};      // its creator's signal mask at home
   std::string Warnings; // to write as it starts (takeThreadActions)
+  // Whether its messages look at the node's output pipes first, as every
+  // thread's do once the node forked: it wrote there itself (its warnings).
+  bool LookAtPipes = false;
 };
 
 // The agent's thread starter (see launch()), which also takes what the
@@ -1649,7 +1661,8 @@ void sendToShadow(Remote &R, wire::Writer &W) {
   std::unique_lock<std::mutex> Lock(OutputOrder);
   std::memcpy(Body.data() + OutputStampAt, &OutputSent, sizeof OutputSent);
   if (!Loop.hasPosted() &&
-      !(NodeForked.load(std::memory_order_relaxed) && outputWaiting())) {
+      !((NodeForked.load(std::memory_order_relaxed) || R.LookAtPipes) &&
+        outputWaiting())) {
     R.Line->send(std::move(Body));
   } else {
     Lock.unlock();
@@ -1792,6 +1805,8 @@ void *remoteMain(void *Box) {
       core::warn(std::string_view(R.Warnings).substr(From, To - From));
       From = To + 1;
     }
+    // Its next message goes after them (sendToShadow).
+    R.LookAtPipes = true;
   }
   {
     RuntimeScope Scope;
@@ -2569,6 +2584,7 @@ int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
         TheJob->C.loop(), static_cast<int>(Node), lineNumber(S->Id), S->Id);
     TheJob->Shadows[S->Id] = S;
   }
+  placeThreadActions(S->Actions); // before its shadow starts
   RemoteLive[Node].fetch_add(1);
   sync::setClusterCalls(true);
   sync::HomeCaching.store(true);

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <sys/mman.h>
+#include <thread>
 #include <unistd.h>
 
 extern "C" __sighandler_t sysv_signal(int Sig, __sighandler_t Handler) noexcept;
@@ -292,4 +293,57 @@ TEST(DsmSignalsDeathTest, DefaultRestoredByAHandlerKillsBySigsegv) {
         _exit(5);
       },
       testing::KilledBySignal(SIGSEGV), "");
+}
+
+namespace {
+thread_local sigjmp_buf ThreadBack;
+std::atomic<long> FirstCalls{0}, SecondCalls{0};
+void firstHandler(int, siginfo_t *, void *) {
+  ++FirstCalls;
+  siglongjmp(ThreadBack, 1);
+}
+void secondHandler(int) {
+  ++SecondCalls;
+  siglongjmp(ThreadBack, 1);
+}
+/// Touches P, closed; true if a handler jumped back.
+[[gnu::noinline]] bool faultOnce(void *P) {
+  if (sigsetjmp(ThreadBack, 1) == 0) {
+    *static_cast<volatile char *>(P) = 1;
+    return false;
+  }
+  return true;
+}
+} // namespace
+
+// The chained action changes (sigaction, one thread) while faults run on
+// another: every fault reaches one whole action of the two, never half of
+// one, and neither side waits for ever (dsm/Faults.cpp's sequence count).
+TEST(DsmSignals, ChangesWhileFaultsRunReachAWholeAction) {
+  SavedAction Saved;
+  OpenPages H;
+  auto R = FaultRange::create(PB, H, FaultMechanism::Signal);
+  ASSERT_TRUE(R);
+  H.Range = R.get();
+  struct sigaction First = infoAction(), Second = {};
+  First.sa_sigaction = firstHandler;
+  Second.sa_handler = secondHandler;
+  sigemptyset(&Second.sa_mask);
+  ASSERT_EQ(sigaction(SIGSEGV, &First, nullptr), 0);
+  FirstCalls = SecondCalls = 0;
+  std::atomic<bool> Done{false};
+  std::thread Changer([&] {
+    for (long I = 0; !Done.load(); ++I)
+      sigaction(SIGSEGV, I % 2 ? &First : &Second, nullptr);
+  });
+  ForeignPage Foreign;
+  constexpr long Faults = 20000;
+  long Caught = 0;
+  for (long I = 0; I < Faults; ++I)
+    Caught += faultOnce(Foreign.P);
+  Done = true;
+  Changer.join();
+  EXPECT_EQ(Caught, Faults);
+  EXPECT_EQ(FirstCalls + SecondCalls, Faults);
+  EXPECT_TRUE(isDsm(kernelAction()));
 }
