@@ -34,6 +34,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <pthread.h>
 #include <unistd.h>
 
 namespace grid::dsm {
@@ -231,6 +232,18 @@ bool bindHeap(std::byte *Base, size_t Bytes, std::string *Error) {
                        "(arenas.create failed)");
   Arenas[0].store(First, std::memory_order_relaxed);
 
+  // A fork child has only the thread that forked: were another thread
+  // creating an arena meanwhile, the child's first allocation would wait
+  // for it for ever. The fork waits for it instead, having bound the
+  // forking thread to its arena first: the fork handlers that run in the
+  // child before this one's unlock allocate (registered earlier, they run
+  // earlier).
+  pthread_atfork(
+      [] {
+        heapAllocationFlags();
+        CreateMutex.lock();
+      },
+      [] { CreateMutex.unlock(); }, [] { CreateMutex.unlock(); });
   detail::HeapBound.store(true, std::memory_order_release);
   detail::chooseThreadArena();
   return true;
