@@ -2609,7 +2609,10 @@ int walk(const char *Start, Walk::Callback Fn, Walk::FtwCallback Old,
 void threadOutputFlush(bool Final) {
   if (Final)
     io::runRemoteKeyDestructors();
-  remote::flushHeld(Final);
+  // A fork child's output is its own (it writes it itself), and home is
+  // not its to call.
+  if (threads::inJobProcess())
+    remote::flushHeld(Final);
 }
 
 /// Home is exiting (threads::setHeldOutput): takes what every thread of

@@ -8,6 +8,11 @@
 // the thread's end, after its cleanup handlers. A key the thread makes is
 // made at home, so that it is one key for every thread of the program.
 //
+// A remote thread's fork child is a process of the node with one thread,
+// the forking one: it keeps that thread's table (the program's keys are
+// still not the node's), and at its end runs the destructors home named
+// when the thread first set each key, as it cannot ask home any more.
+//
 // Keys the node's own libraries and runtime made (recorded here as they are
 // made, by threads that are not the program's) keep the C library's values:
 // libstdc++'s, jemalloc's. A program key whose index one of those took on
@@ -37,22 +42,41 @@ decltype(&::pthread_key_delete) RealDelete = nullptr;
 decltype(&::pthread_setspecific) RealSet = nullptr;
 decltype(&::pthread_getspecific) RealGet = nullptr;
 
+/// In a fork child, on the thread that forked: whether it was remote.
+[[gnu::tls_model("initial-exec")]] thread_local bool ChildOfRemote;
+
 [[gnu::constructor(101)]] void resolveKeys() {
   core::resolveNext(RealCreate, "pthread_key_create");
   core::resolveNext(RealDelete, "pthread_key_delete");
   core::resolveNext(RealSet, "pthread_setspecific");
   core::resolveNext(RealGet, "pthread_getspecific");
+  // Registered before the threads layer's own, so it runs first in the
+  // child, while the thread still reads as remote.
+  pthread_atfork(nullptr, nullptr,
+                 [] { ChildOfRemote = grid::sync::RemoteThread; });
 }
 
 /// Keys this node's own code made (not the program's).
 std::atomic<bool> LocalKey[PTHREAD_KEYS_MAX];
 
-/// On a remote thread: its values of the program's keys, made on first use
-/// in the agent's memory.
-[[gnu::tls_model("initial-exec")]] thread_local void **Values;
+/// On a remote thread: its values of the program's keys, and the
+/// destructor home named for each key as the thread first set it (a fork
+/// child's only source), made on first use in the agent's memory.
+struct KeyTable {
+  void *Values[PTHREAD_KEYS_MAX];
+  void (*Destructors[PTHREAD_KEYS_MAX])(void *);
+  bool Asked[PTHREAD_KEYS_MAX];
+};
+[[gnu::tls_model("initial-exec")]] thread_local KeyTable *Table;
 
 bool programKey(pthread_key_t Key) {
   return Key < PTHREAD_KEYS_MAX && !LocalKey[Key].load();
+}
+
+/// Whether the caller's program keys are this file's: a remote thread, or
+/// the fork child of one.
+bool tableCaller() {
+  return io::remoteCaller() || (ChildOfRemote && !sync::InRuntime);
 }
 
 /// KeyDelete or KeyDestructor of Key, at home.
@@ -67,18 +91,22 @@ int64_t askHome(io::Op O, pthread_key_t Key) {
 namespace grid::api::io {
 
 void runRemoteKeyDestructors() {
-  if (!Values)
+  if (!Table)
     return;
+  bool Child = !threads::inJobProcess();
   // As the C library does: rounds while destructors set values again.
   for (int Round = 0; Round < PTHREAD_DESTRUCTOR_ITERATIONS; ++Round) {
     bool Ran = false;
     for (unsigned Key = 0; Key < PTHREAD_KEYS_MAX; ++Key) {
-      void *Value = Values[Key];
+      void *Value = Table->Values[Key];
       if (!Value)
         continue;
-      Values[Key] = nullptr;
-      auto Destructor =
-          reinterpret_cast<void (*)(void *)>(askHome(Op::KeyDestructor, Key));
+      Table->Values[Key] = nullptr;
+      // Asked now in the job (the key may have been deleted since); a
+      // fork child has what home said at the first set, if anything.
+      auto Destructor = Child ? Table->Destructors[Key]
+                              : reinterpret_cast<void (*)(void *)>(
+                                    askHome(Op::KeyDestructor, Key));
       if (Destructor) {
         Destructor(Value);
         Ran = true;
@@ -88,8 +116,8 @@ void runRemoteKeyDestructors() {
       break;
   }
   sync::InRuntimeScope Scope;
-  std::free(Values);
-  Values = nullptr;
+  std::free(Table);
+  Table = nullptr;
 }
 
 } // namespace grid::api::io
@@ -117,9 +145,11 @@ GRID_INTERPOSE int pthread_key_create(pthread_key_t *Key,
 }
 
 GRID_INTERPOSE int pthread_key_delete(pthread_key_t Key) noexcept {
-  if (io::remoteCaller() && programKey(Key)) {
-    if (Values)
-      Values[Key] = nullptr;
+  if (tableCaller() && programKey(Key)) {
+    if (Table)
+      Table->Values[Key] = nullptr;
+    if (ChildOfRemote) // the key stays home's; the child forgets its value
+      return 0;
     return static_cast<int>(askHome(io::Op::KeyDelete, Key));
   }
   int Err = core::nextFunction(RealDelete, "pthread_key_delete")(Key);
@@ -132,22 +162,26 @@ GRID_INTERPOSE int pthread_key_delete(pthread_key_t Key) noexcept {
 
 GRID_INTERPOSE int pthread_setspecific(pthread_key_t Key,
                                        const void *Value) noexcept {
-  if (io::remoteCaller() && programKey(Key)) {
-    if (!Values) {
+  if (tableCaller() && programKey(Key)) {
+    if (!Table) {
       sync::InRuntimeScope Scope;
-      Values =
-          static_cast<void **>(std::calloc(PTHREAD_KEYS_MAX, sizeof *Values));
-      if (!Values)
+      Table = static_cast<KeyTable *>(std::calloc(1, sizeof *Table));
+      if (!Table)
         return ENOMEM;
     }
-    Values[Key] = const_cast<void *>(Value);
+    if (Value && !Table->Asked[Key] && !ChildOfRemote) {
+      Table->Destructors[Key] = reinterpret_cast<void (*)(void *)>(
+          askHome(io::Op::KeyDestructor, Key));
+      Table->Asked[Key] = true;
+    }
+    Table->Values[Key] = const_cast<void *>(Value);
     return 0;
   }
   return core::nextFunction(RealSet, "pthread_setspecific")(Key, Value);
 }
 
 GRID_INTERPOSE void *pthread_getspecific(pthread_key_t Key) noexcept {
-  if (io::remoteCaller() && programKey(Key))
-    return Values ? Values[Key] : nullptr;
+  if (tableCaller() && programKey(Key))
+    return Table ? Table->Values[Key] : nullptr;
   return core::nextFunction(RealGet, "pthread_getspecific")(Key);
 }

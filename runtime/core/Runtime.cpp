@@ -17,6 +17,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <mutex>
+#include <new>
 #include <pthread.h>
 #include <shared_mutex>
 #include <sys/syscall.h>
@@ -93,6 +94,14 @@ void lockSettingsForFork() {
 
 void unlockSettingsAfterFork() {
   state().SiteMutex.unlock();
+  state().Mutex.unlock();
+}
+
+// In the child the forking thread has another id, and glibc's rwlock takes
+// an unlock by a thread that is not its writer for a reader's: the site
+// lock is made anew instead (nobody else holds it there).
+void unlockSettingsInForkChild() {
+  new (&state().SiteMutex) std::shared_mutex;
   state().Mutex.unlock();
 }
 
@@ -335,7 +344,7 @@ void initializeFrom(SettingsInputs Inputs) {
     // fork() while the control server holds a settings lock (a renice)
     // would leave it locked for ever in the child: fork waits for it.
     ::pthread_atfork(lockSettingsForFork, unlockSettingsAfterFork,
-                     unlockSettingsAfterFork);
+                     unlockSettingsInForkChild);
     ::pthread_atfork(nullptr, nullptr, markForkChild);
   });
   log(LogLevel::Debug, Description);

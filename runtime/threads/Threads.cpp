@@ -1755,6 +1755,10 @@ void remoteFinished(void *Box) {
   // however the thread ends; what key destructors write after goes home
   // unheld.
   flushHeld(/*Final=*/true);
+  // In a fork child the thread is the process's last: it ends with it,
+  // and the node's starter is not there to join it.
+  if (!inJobProcess())
+    return;
   RuntimeScope Scope; // the list's memory is the agent's own
   std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
   TheStarter->Ended.push_back(&R);
@@ -2547,7 +2551,9 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
 }
 
 unsigned chooseNode(Tolerance Tol, Strategy Strat, std::string &Why) {
-  if (!TheJob || !TheJob->Home)
+  // A fork child left the DSM: its threads are its own (and the loop whose
+  // lock a node snapshot takes is not there).
+  if (!TheJob || !TheJob->Home || core::isForkChild())
     return 0;
   static placement::NodePolicy Policy;
   std::vector<cluster::NodeInfo> Nodes = TheJob->C.nodesSnapshot(2.0);

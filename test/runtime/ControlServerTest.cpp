@@ -563,6 +563,32 @@ TEST_F(ControlServer, ReniceSiteOverridesTheProgramForThatSiteOnly) {
             1);
 }
 
+// A fork child reads and changes the site tolerances too: the settings'
+// locks are held across the fork, and in the child the site lock (a
+// reader-writer lock, whose unlock glibc checks against the writer's thread
+// id, another one there) is made anew rather than unlocked: unlocked, it
+// stayed taken and the child's first read hung.
+TEST_F(ControlServer, AForkChildReadsAndRenicesSites) {
+  core::renice(Tolerance::Any, Tolerance::Any);
+  core::reniceSite(&XThread, Tolerance::Local, std::nullopt);
+  pid_t Child = fork();
+  ASSERT_GE(Child, 0);
+  if (Child == 0) {
+    alarm(10); // a hang ends the child by SIGALRM
+    bool Ok = core::threadTolerance(&XThread) == Tolerance::Local;
+    core::reniceSite(&YThread, Tolerance::Near, std::nullopt);
+    Ok = Ok && core::threadTolerance(&YThread) == Tolerance::Near;
+    _exit(Ok ? 0 : 1);
+  }
+  int Status = 0;
+  ASSERT_EQ(waitpid(Child, &Status, 0), Child);
+  EXPECT_TRUE(WIFEXITED(Status))
+      << "the child ended by signal " << WTERMSIG(Status);
+  EXPECT_EQ(WEXITSTATUS(Status), 0);
+  EXPECT_EQ(core::threadTolerance(&YThread), Tolerance::Any)
+      << "the child's renice is its own";
+}
+
 //===----------------------------------------------------------------------===//
 // The work registry
 //===----------------------------------------------------------------------===//
