@@ -263,6 +263,8 @@ pid_t forkProcess(const __grid_site *Site, uint32_t Kind) {
     logLocal(Site, Kind,
              "a forked child is placed by its exec, if it calls one");
   }
+  if (io::remoteCaller() && &io::fetchKeyDestructorsForFork)
+    io::fetchKeyDestructorsForFork();
   pid_t Pid = process::forkLocal();
   if (Pid > 0) {
     sync::InRuntimeScope Scope;

@@ -334,6 +334,11 @@ void forgetKey(unsigned Key);
 /// On a remote thread at its end: the destructors of the program's keys it
 /// set (api/ThreadKeys.cpp, in libgridrt.so only).
 void runRemoteKeyDestructors();
+/// On a remote thread about to fork: asks home for the destructors of the
+/// keys it has values of, which its child runs at its end
+/// (api/ThreadKeys.cpp; weak, since only libgridrt.so has it: null in the
+/// unit tests' builds, which have no remote thread).
+[[gnu::weak]] void fetchKeyDestructorsForFork();
 
 /// Registers serve with the threads layer (home, at start).
 void serveRemoteCalls();

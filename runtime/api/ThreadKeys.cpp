@@ -11,7 +11,8 @@
 // A remote thread's fork child is a process of the node with one thread,
 // the forking one: it keeps that thread's table (the program's keys are
 // still not the node's), and at its end runs the destructors home named
-// when the thread first set each key, as it cannot ask home any more.
+// for the keys with values as the thread forked, since it cannot ask home
+// any more (a key first set in the child has none).
 //
 // Keys the node's own libraries and runtime made (recorded here as they are
 // made, by threads that are not the program's) keep the C library's values:
@@ -52,20 +53,21 @@ decltype(&::pthread_getspecific) RealGet = nullptr;
   core::resolveNext(RealGet, "pthread_getspecific");
   // Registered before the threads layer's own, so it runs first in the
   // child, while the thread still reads as remote.
-  pthread_atfork(nullptr, nullptr,
-                 [] { ChildOfRemote = grid::sync::RemoteThread; });
+  // (A grandchild's thread is no longer remote, but its parent's was.)
+  pthread_atfork(nullptr, nullptr, [] {
+    ChildOfRemote = ChildOfRemote || grid::sync::RemoteThread;
+  });
 }
 
 /// Keys this node's own code made (not the program's).
 std::atomic<bool> LocalKey[PTHREAD_KEYS_MAX];
 
-/// On a remote thread: its values of the program's keys, and the
-/// destructor home named for each key as the thread first set it (a fork
-/// child's only source), made on first use in the agent's memory.
+/// On a remote thread: its values of the program's keys, and for a fork
+/// child the destructors home named as the thread forked, made on first
+/// use in the agent's memory.
 struct KeyTable {
   void *Values[PTHREAD_KEYS_MAX];
   void (*Destructors[PTHREAD_KEYS_MAX])(void *);
-  bool Asked[PTHREAD_KEYS_MAX];
 };
 [[gnu::tls_model("initial-exec")]] thread_local KeyTable *Table;
 
@@ -90,6 +92,16 @@ int64_t askHome(io::Op O, pthread_key_t Key) {
 
 namespace grid::api::io {
 
+void fetchKeyDestructorsForFork() {
+  if (!Table)
+    return;
+  for (unsigned Key = 0; Key < PTHREAD_KEYS_MAX; ++Key)
+    Table->Destructors[Key] = Table->Values[Key]
+                                  ? reinterpret_cast<void (*)(void *)>(
+                                        askHome(Op::KeyDestructor, Key))
+                                  : nullptr;
+}
+
 void runRemoteKeyDestructors() {
   if (!Table)
     return;
@@ -103,7 +115,7 @@ void runRemoteKeyDestructors() {
         continue;
       Table->Values[Key] = nullptr;
       // Asked now in the job (the key may have been deleted since); a
-      // fork child has what home said at the first set, if anything.
+      // fork child has what home said at the fork, if anything.
       auto Destructor = Child ? Table->Destructors[Key]
                               : reinterpret_cast<void (*)(void *)>(
                                     askHome(Op::KeyDestructor, Key));
@@ -168,11 +180,6 @@ GRID_INTERPOSE int pthread_setspecific(pthread_key_t Key,
       Table = static_cast<KeyTable *>(std::calloc(1, sizeof *Table));
       if (!Table)
         return ENOMEM;
-    }
-    if (Value && !Table->Asked[Key] && !ChildOfRemote) {
-      Table->Destructors[Key] = reinterpret_cast<void (*)(void *)>(
-          askHome(io::Op::KeyDestructor, Key));
-      Table->Asked[Key] = true;
     }
     Table->Values[Key] = const_cast<void *>(Value);
     return 0;

@@ -4,8 +4,9 @@
 // value its parent set, sets its own, and when the thread's function
 // returns the key's destructor runs with the child's value, as it would at
 // home. (Before, the child's setspecific wrote into a key of the node's
-// own, jemalloc's, and the child died by SIGSEGV at its end.) The
-// destructor ends the child with a status that says which value it got.
+// own, jemalloc's, and the child died by SIGSEGV at its end.) A grandchild
+// the child forks does the same with the child's value. The destructor
+// ends each with a status that says which value it got.
 //
 // RUN: %clang %s -o %t.plain
 // RUN: %grid-clang -fgrid -g %s -o %t.fgrid
@@ -42,9 +43,21 @@ static void *work(void *P) {
   pthread_setspecific(K, Mine);
   pid_t Pid = fork();
   if (Pid == 0) {
+    alarm(10); // a hang ends the child by SIGALRM
     if (pthread_getspecific(K) != Mine)
       _exit(3);
     pthread_setspecific(K, Its);
+    // A grandchild has the child's value too, and its end the destructor.
+    pid_t Grandchild = fork();
+    if (Grandchild == 0) {
+      if (pthread_getspecific(K) != Its)
+        _exit(5);
+      return NULL;
+    }
+    int Status = 0;
+    if (Grandchild < 0 || waitpid(Grandchild, &Status, 0) != Grandchild ||
+        !WIFEXITED(Status) || WEXITSTATUS(Status) != 42)
+      _exit(4);
     return NULL; // the child's only thread ends: its destructors run
   }
   int Status = 0;
