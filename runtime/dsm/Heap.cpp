@@ -34,6 +34,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -234,16 +235,14 @@ bool bindHeap(std::byte *Base, size_t Bytes, std::string *Error) {
 
   // A fork child has only the thread that forked: were another thread
   // creating an arena meanwhile, the child's first allocation would wait
-  // for it for ever. The fork waits for it instead, having bound the
-  // forking thread to its arena first: the fork handlers that run in the
-  // child before this one's unlock allocate (registered earlier, they run
-  // earlier).
-  pthread_atfork(
-      [] {
-        heapAllocationFlags();
-        CreateMutex.lock();
-      },
-      [] { CreateMutex.unlock(); }, [] { CreateMutex.unlock(); });
+  // for it for ever. So the forking thread is bound to its arena before the
+  // fork (the fork handlers that run in the child before this one allocate),
+  // and the child makes the lock anew. The lock is not held across the fork:
+  // a thread holding a lock another fork handler waits for (the settings')
+  // may need it for its own first allocation. An arena that was being made
+  // is made again by the child if it needs one.
+  pthread_atfork([] { heapAllocationFlags(); }, nullptr,
+                 [] { new (&CreateMutex) std::mutex; });
   detail::HeapBound.store(true, std::memory_order_release);
   detail::chooseThreadArena();
   return true;
