@@ -22,12 +22,12 @@ namespace grid::api {
 
 namespace {
 struct Machine {
-  std::unique_ptr<topology::Topology> Topo;
+  const topology::Topology *Topo; // this machine's, shared with threads
   placement::PlacementPolicy Policy;
   local::LocalThreads Threads;
 
-  explicit Machine(std::unique_ptr<topology::Topology> T)
-      : Topo(std::move(T)), Policy(*Topo), Threads(*Topo) {}
+  explicit Machine(const topology::Topology &T)
+      : Topo(&T), Policy(T), Threads(T) {}
 };
 
 Machine &machine();
@@ -38,7 +38,7 @@ void forgetParentThreads() { machine().Threads.forgetThreadsAfterFork(); }
 Machine &machine() {
   static Machine *M = [] {
     try {
-      auto *Result = new Machine(topology::Topology::fromMachine());
+      auto *Result = new Machine(topology::Topology::thisMachine());
       core::log(LogLevel::Debug, "topology: " + Result->Topo->summary());
       ::pthread_atfork(nullptr, nullptr, forgetParentThreads);
       return Result;
@@ -104,6 +104,7 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
     } else {
       Tolerance Tol = core::threadTolerance(Site);
       Strategy Strat = core::placementStrategy();
+      std::string ClusterWhy; // why the job's nodes left it home
       if (Tol > Tolerance::Machine && threads::space()) {
         std::string Why;
         unsigned Node = threads::chooseNode(Tol, Strat, Why);
@@ -124,12 +125,16 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
             core::removeWork(WorkId);
           return Result;
         }
+        ClusterWhy = "cluster: " + Why + " -> home; ";
       }
       std::vector<unsigned> Loads = M->Threads.liveThreadsPerCore();
       if (core::logEnabled(LogLevel::Debug))
         core::log(LogLevel::Debug, Where() + ": " + loadsText(Loads));
       placement::Creator From = creator(*M);
-      placement::Decision D = M->Policy.choose(Tol, Strat, From, Loads);
+      // Once the cluster kept it home, the machine is its scope: the
+      // decision's reason must not say that there is no cluster.
+      placement::Decision D = M->Policy.choose(
+          ClusterWhy.empty() ? Tol : Tolerance::Machine, Strat, From, Loads);
       Core = D.Core;
       Work.Core = static_cast<int>(D.Core);
       Work.Distance = M->Topo->cores()[D.Core].Numa == From.Numa
@@ -140,7 +145,7 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
         core::log(LogLevel::Info, Where() + " -> " + Place +
                                       " (thread tolerance " + toString(Tol) +
                                       ", strategy " + toString(Strat) +
-                                      "): " + D.why());
+                                      "): " + ClusterWhy + D.why());
     }
   }
   uint64_t WorkId;

@@ -1847,12 +1847,13 @@ struct NodeCores {
   unsigned First = 0;
 };
 
-// This host's cores (hwloc, once), or null if hwloc cannot tell: an agent's
-// for its threads (nodeCores), home's for its shadows (pinShadow).
+// This host's cores (the process's one reading of them, which home's
+// placement shares), or null if hwloc cannot tell: an agent's for its
+// threads (nodeCores), home's for its shadows (pinShadow).
 const topology::Topology *hostTopology() {
-  static const topology::Topology *Topo = []() -> topology::Topology * {
+  static const topology::Topology *Topo = []() -> const topology::Topology * {
     try {
-      return topology::Topology::fromMachine().release(); // lives until exit
+      return &topology::Topology::thisMachine();
     } catch (const std::exception &E) {
       core::log(LogLevel::Info,
                 std::string("threads of this rank stay unpinned: ") + E.what());
@@ -2008,6 +2009,9 @@ void sendHeldHome(std::vector<HeldBytes> &Held, unsigned Left) {
 }
 
 void *starterMain(void *) {
+  // Read the host's cores before the first thread comes (hwloc takes about
+  // 2 ms here, which the first remote thread's start used to pay).
+  nodeCores();
   std::vector<Remote *> Ended;
   size_t Running = 0; // threads of the program started here, not joined
   bool Solo = false;
@@ -2553,12 +2557,17 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
 unsigned chooseNode(Tolerance Tol, Strategy Strat, std::string &Why) {
   // A fork child left the DSM: its threads are its own (and the loop whose
   // lock a node snapshot takes is not there).
-  if (!TheJob || !TheJob->Home || core::isForkChild())
+  if (!TheJob || !TheJob->Home || core::isForkChild()) {
+    Why = core::isForkChild() ? "a fork child's threads stay on its machine"
+                              : "only home places threads on nodes";
     return 0;
+  }
   static placement::NodePolicy Policy;
   std::vector<cluster::NodeInfo> Nodes = TheJob->C.nodesSnapshot(2.0);
-  if (Nodes.empty())
+  if (Nodes.empty()) {
+    Why = "no node is known";
     return 0;
+  }
   std::vector<placement::NodeView> Views(Nodes.size());
   for (size_t I = 0; I < Nodes.size(); ++I) {
     Views[I].Cores = std::max(1u, Nodes[I].Cores);

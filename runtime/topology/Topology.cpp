@@ -40,6 +40,11 @@ Topology::Topology(std::vector<Core> TheCores, unsigned TheNumaNodes)
 
 Topology::~Topology() = default;
 
+const Topology &Topology::thisMachine() {
+  static const Topology *Machine = fromMachine().release(); // never freed
+  return *Machine;
+}
+
 std::unique_ptr<Topology> Topology::fromMachine() {
   auto Machine = std::make_unique<Hwloc>();
   if (hwloc_topology_init(&Machine->Handle) != 0 ||

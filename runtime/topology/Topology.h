@@ -30,6 +30,11 @@ public:
   /// This machine through hwloc, restricted to the allowed cpuset. Throws
   /// std::runtime_error if hwloc fails or no core is allowed.
   static std::unique_ptr<Topology> fromMachine();
+  /// fromMachine() read once per process and kept until exit (hwloc takes
+  /// milliseconds), for everything in the runtime that places or pins
+  /// threads. Throws as fromMachine() does; a failure is not kept, so the
+  /// next call reads again.
+  static const Topology &thisMachine();
   ~Topology();
   Topology(const Topology &) = delete;
   Topology &operator=(const Topology &) = delete;

@@ -18,7 +18,8 @@
 // RUN: %t.plain > %t.plain.out
 // RUN: %mpirun3t -x GRID_SPIN_US=0 -x GRID_LOG=info -x GRID_STATS=1 %t.fgrid > %t.zero.out 2> %t.zero.err
 // RUN: diff %t.plain.out %t.zero.out
-// RUN: FileCheck %s --check-prefixes=CHECK,SHARED < %t.zero.err
+// RUN: FileCheck %s --check-prefixes=CHECK,SHARED,LOG < %t.zero.err
+// RUN: not grep 'local mode has no cluster' %t.zero.err
 // RUN: not grep "wake-up was lost" %t.zero.err
 // RUN: %mpirun3t -x GRID_SPIN_US=0 -x GRID_SHARED_LINES=0 -x GRID_LOG=info -x GRID_STATS=1 %t.fgrid > %t.mpi.out 2> %t.mpi.err
 // RUN: diff %t.plain.out %t.mpi.out
@@ -36,6 +37,8 @@
 // RUN: %mpirun3t %t.fgrid > %t.default.out 2> %t.default.err
 // RUN: diff %t.plain.out %t.default.out
 // RUN: FileCheck %s < %t.default.err
+// A thread the cluster keeps home logs why (not that there is no cluster):
+// LOG: lines.c:{{[0-9]+}} (main): pthread_create -> core {{[0-9]+}} (thread tolerance any, strategy spread): cluster: spread: round-robin turn 0 over 3 permitted nodes -> home; spread: round-robin turn 0 over the {{[0-9]+}} cores of the machine -> core
 // SHARED: grid: lines: home sent {{[1-9][0-9]*}} messages through shared memory, 0 through MPI; took {{[1-9][0-9]*}} through shared memory, 0 through MPI
 // MPI: grid: lines: home sent 0 messages through shared memory, {{[1-9][0-9]*}} through MPI; took 0 through shared memory, {{[1-9][0-9]*}} through MPI
 // CHECK: lines.c:{{[0-9]+}} (main) pthread_create 6 {{.*}}node 1: 2, node 2: 2
