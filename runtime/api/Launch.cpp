@@ -16,6 +16,8 @@
 #include <fcntl.h>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,25 +51,109 @@ std::vector<char *> toPointers(std::vector<std::string> &List) {
   return Out;
 }
 
-// popen streams whose child is a deputy: pclose must wait for it. And the
-// streams of glibc's popen (local children): a deputy's child closes them,
-// as POSIX asks of popen, and they do not keep a later child from moving.
+// The streams popen opened, each with its child (local or a deputy), which
+// pclose waits for, and its gridctl ps entry (local children). popen opens
+// every pipe itself (openPipe), never through glibc's: glibc 2.36's keeps a
+// lock that a fork child inherits held while another thread was in popen,
+// and the child's own popen then waits for ever. A fork waits for
+// PipesMutex instead (PipesForFork), which is taken with no other lock of
+// the runtime held.
 std::mutex PipesMutex;
-std::map<FILE *, pid_t> DeputyPipes;
-struct LocalPipe {
-  int Fd;
-  uint64_t Work; // its gridctl ps entry
+struct Pipe {
+  pid_t Pid;
+  uint64_t Work; // its gridctl ps entry, or 0
 };
-std::map<FILE *, LocalPipe> LocalPipes;
+std::map<FILE *, Pipe> Pipes;
+
+[[maybe_unused]] const int PipesForFork = [] {
+  ::pthread_atfork([] { PipesMutex.lock(); }, [] { PipesMutex.unlock(); },
+                   [] { PipesMutex.unlock(); });
+  return 0;
+}();
+
+// The descriptors of the open popen streams, which a new popen child must
+// not keep (as POSIX asks). Under PipesMutex.
+std::vector<int> pipeFdsLocked() {
+  std::vector<int> Fds;
+  for (const auto &Entry : Pipes)
+    Fds.push_back(::fileno(Entry.first));
+  return Fds;
+}
 
 std::vector<int> popenFds() {
   std::lock_guard<std::mutex> Lock(PipesMutex);
-  std::vector<int> Fds;
-  for (const auto &[Stream, Pid] : DeputyPipes)
-    Fds.push_back(::fileno(Stream));
-  for (const auto &[Stream, Pipe] : LocalPipes)
-    Fds.push_back(Pipe.Fd);
-  return Fds;
+  return pipeFdsLocked();
+}
+
+/// popen's mode as glibc reads it: 'r' or 'w', exactly one of them, and 'e'
+/// for a close-on-exec stream, in any order; nothing else.
+struct PipeMode {
+  bool Read = false;
+  bool CloseOnExec = false;
+};
+std::optional<PipeMode> pipeMode(const char *Mode) {
+  if (!Mode)
+    return std::nullopt;
+  bool Read = false, Write = false, CloseOnExec = false;
+  for (const char *C = Mode; *C; ++C) {
+    if (*C == 'r')
+      Read = true;
+    else if (*C == 'w')
+      Write = true;
+    else if (*C == 'e')
+      CloseOnExec = true;
+    else
+      return std::nullopt;
+  }
+  if (Read == Write)
+    return std::nullopt;
+  return PipeMode{Read, CloseOnExec};
+}
+
+/// popen's child and stream: a pipe whose far end Spawn (a posix_spawn
+/// given the file actions and the pid to fill) makes the child's stdout
+/// ("r") or stdin ("w"), the streams of earlier popen calls closed in it.
+/// The stream is registered under Work before any other popen can start,
+/// so that every later child closes it. Null with errno set, the child
+/// ended, if anything fails.
+template <typename SpawnFn>
+FILE *openPipe(const PipeMode &M, uint64_t Work, SpawnFn Spawn) {
+  int Fds[2];
+  if (::pipe2(Fds, O_CLOEXEC) != 0)
+    return nullptr;
+  int Parent = M.Read ? Fds[0] : Fds[1];
+  int Child = M.Read ? Fds[1] : Fds[0];
+  posix_spawn_file_actions_t Actions;
+  posix_spawn_file_actions_init(&Actions);
+  std::lock_guard<std::mutex> Lock(PipesMutex);
+  for (int Fd : pipeFdsLocked())
+    posix_spawn_file_actions_addclose(&Actions, Fd);
+  posix_spawn_file_actions_adddup2(&Actions, Child, M.Read ? 1 : 0);
+  pid_t Pid = 0;
+  int Rc = Spawn(&Actions, &Pid);
+  posix_spawn_file_actions_destroy(&Actions);
+  ::close(Child);
+  FILE *Stream = nullptr;
+  if (Rc == 0) {
+    // As glibc's: inherited by later children unless the mode says 'e'
+    // (popen children close it all the same).
+    if (!M.CloseOnExec)
+      ::fcntl(Parent, F_SETFD, 0);
+    Stream = ::fdopen(Parent, M.Read ? "r" : "w");
+    Rc = Stream ? 0 : errno;
+    if (!Stream) {
+      ::kill(Pid, SIGKILL);
+      while (::waitpid(Pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  if (!Stream) {
+    ::close(Parent);
+    errno = Rc;
+    return nullptr;
+  }
+  Pipes[Stream] = {Pid, Work};
+  return Stream;
 }
 
 /// Logs (GRID_LOG=info) that a creation at Site stays on this machine, and
@@ -464,78 +550,54 @@ FILE *popenProcess(const __grid_site *Site, const char *Command,
     threads::HomeAnswer A = C.send();
     return reinterpret_cast<FILE *>(io::answered(A, A.Value == 0));
   }
-  bool Read = Mode && Mode[0] == 'r';
-  bool Write = Mode && Mode[0] == 'w';
+  std::optional<PipeMode> M = pipeMode(Mode);
+  if (!M) {
+    errno = EINVAL;
+    return nullptr;
+  }
   Where W;
-  std::vector<int> OtherPipes = popenFds();
-  if (Command && (Read || Write)) {
+  if (Command) {
     const char *Argv[] = {"sh", "-c", Command, nullptr};
     W = decide(Site, __grid_kind_Popen, false, "/bin/sh",
-               const_cast<char *const *>(Argv), nullptr, OtherPipes, true);
-  }
-  if (!W.remote() && !W.failed()) {
-    FILE *Stream;
-    {
-      ChildAffinityScope Affinity;
-      Stream = process::popenLocal(Command, Mode);
-    }
-    if (Stream) {
-      record(Site, W);
-      uint64_t Work = trackLocal(Site, __grid_kind_Popen, 0);
-      core::ErrnoGuard Guard;
-      std::lock_guard<std::mutex> Lock(PipesMutex);
-      LocalPipes[Stream] = {::fileno(Stream), Work};
-    }
-    return Stream;
+               const_cast<char *const *>(Argv), nullptr, popenFds(), true);
   }
   if (W.failed()) {
     errno = W.Placed.Errno;
     return nullptr;
   }
-  int Fds[2];
-  if (::pipe2(Fds, O_CLOEXEC) != 0) {
-    int Err = errno;
-    process::cancelRemote(W.Placed.Job);
-    errno = Err;
-    return nullptr;
-  }
-  int Parent = Read ? Fds[0] : Fds[1];
-  int Child = Read ? Fds[1] : Fds[0];
-  int Target = Read ? 1 : 0;
-  posix_spawn_file_actions_t Actions;
-  posix_spawn_file_actions_init(&Actions);
-  // As POSIX asks of popen: the streams of earlier popen calls are closed
-  // in the new child.
-  for (int Fd : OtherPipes)
-    posix_spawn_file_actions_addclose(&Actions, Fd);
-  posix_spawn_file_actions_adddup2(&Actions, Child, Target);
-  pid_t Pid = 0;
-  int Rc = spawnDeputy(W, &Pid, &Actions, nullptr, nullptr);
-  posix_spawn_file_actions_destroy(&Actions);
-  ::close(Child);
-  if (Rc != 0) {
-    ::close(Parent);
-    errno = Rc;
-    return nullptr;
-  }
-  // The parent's end stays close-on-exec even without "e": glibc's popen
-  // closes only its own streams in its children, so a later local popen
-  // child would otherwise hold this pipe open (and pclose wait for it).
-  FILE *Stream = ::fdopen(Parent, Read ? "r" : "w");
-  if (!Stream) {
-    int Err = errno;
-    ::close(Parent);
-    ::kill(Pid, SIGKILL);
-    while (::waitpid(Pid, nullptr, 0) < 0 && errno == EINTR) {
+  FILE *Stream;
+  if (!W.remote()) {
+    // Its gridctl ps entry first: registering it under PipesMutex would
+    // wait for the work registry, which a fork holds.
+    uint64_t Work = trackLocal(Site, __grid_kind_Popen, 0);
+    char *Argv[] = {const_cast<char *>("sh"), const_cast<char *>("-c"),
+                    const_cast<char *>(Command), nullptr};
+    {
+      ChildAffinityScope Affinity;
+      Stream = openPipe(*M, Work, [&](auto *Actions, pid_t *Pid) {
+        return process::spawnLocal(false, Pid, "/bin/sh", Actions, nullptr,
+                                   Argv, environ);
+      });
     }
-    errno = Err;
-    return nullptr;
+    if (!Stream) {
+      core::ErrnoGuard Guard;
+      core::removeWork(Work);
+    }
+  } else {
+    std::vector<std::string> Args = process::deputyArgs(W.Placed);
+    std::vector<char *> Argv = toPointers(Args);
+    std::string Deputy = process::deputyPath();
+    Stream = openPipe(*M, 0, [&](auto *Actions, pid_t *Pid) {
+      return process::spawnLocal(false, Pid, Deputy.c_str(), Actions, nullptr,
+                                 Argv.data(), environ);
+    });
+    if (!Stream) {
+      core::ErrnoGuard Guard;
+      process::cancelRemote(W.Placed.Job);
+    }
   }
-  {
-    std::lock_guard<std::mutex> Lock(PipesMutex);
-    DeputyPipes[Stream] = Pid;
-  }
-  record(Site, W);
+  if (Stream)
+    record(Site, W);
   return Stream;
 }
 
@@ -546,21 +608,18 @@ int pcloseProcess(const __grid_site *Site, FILE *Stream) {
     threads::HomeAnswer A = C.send();
     return static_cast<int>(io::answered(A, A.Value == -1));
   }
-  pid_t Pid = -1;
+  Pipe Entry{-1, 0};
   {
     std::lock_guard<std::mutex> Lock(PipesMutex);
-    auto It = DeputyPipes.find(Stream);
-    if (It != DeputyPipes.end()) {
-      Pid = It->second;
-      DeputyPipes.erase(It);
-    }
-    auto Local = LocalPipes.find(Stream);
-    if (Local != LocalPipes.end()) {
-      if (Local->second.Work)
-        core::removeWork(Local->second.Work);
-      LocalPipes.erase(Local);
+    auto It = Pipes.find(Stream);
+    if (It != Pipes.end()) {
+      Entry = It->second;
+      Pipes.erase(It);
     }
   }
+  pid_t Pid = Entry.Pid;
+  // Not under PipesMutex: a fork holds the work registry (core/Work.cpp).
+  core::removeWork(Entry.Work);
   if (Pid < 0)
     return process::pcloseLocal(Stream);
   ::fclose(Stream);

@@ -45,10 +45,6 @@ int spawnLocal(bool SearchPath, pid_t *Pid, const char *Path,
 
 int systemLocal(const char *Command) { return real::system(Command); }
 
-FILE *popenLocal(const char *Command, const char *Mode) {
-  return real::popen(Command, Mode);
-}
-
 int pcloseLocal(FILE *Stream) { return real::pclose(Stream); }
 
 } // namespace grid::process

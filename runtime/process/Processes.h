@@ -36,7 +36,6 @@ int spawnLocal(bool SearchPath, pid_t *Pid, const char *Path,
                const posix_spawnattr_t *Attr, char *const Argv[],
                char *const Env[]);
 int systemLocal(const char *Command);
-FILE *popenLocal(const char *Command, const char *Mode);
 int pcloseLocal(FILE *Stream);
 
 } // namespace grid::process

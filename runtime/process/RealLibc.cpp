@@ -28,7 +28,6 @@ using ExecEnvFn = int (*)(const char *, char *const[], char *const[]);
 // would carry glibc's nonnull attributes, which templates drop).
 #define GRID_REAL_FUNCTIONS(X)                                                 \
   X(system, int (*)(const char *))                                             \
-  X(popen, FILE *(*)(const char *, const char *))                              \
   X(pclose, int (*)(FILE *))                                                   \
   X(posix_spawn, SpawnFn)                                                      \
   X(posix_spawnp, SpawnFn)                                                     \
@@ -57,10 +56,6 @@ void resolveAll() {
 }
 
 int system(const char *Command) { return GRID_RESOLVE(system)(Command); }
-
-FILE *popen(const char *Command, const char *Mode) {
-  return GRID_RESOLVE(popen)(Command, Mode);
-}
 
 int pclose(FILE *Stream) { return GRID_RESOLVE(pclose)(Stream); }
 

@@ -29,7 +29,6 @@ namespace grid::process::real {
 void resolveAll();
 
 int system(const char *Command);
-FILE *popen(const char *Command, const char *Mode);
 int pclose(FILE *Stream);
 int posix_spawn(pid_t *Pid, const char *Path,
                 const posix_spawn_file_actions_t *Actions,

@@ -166,5 +166,36 @@ int main(void) {
   printf("popen bad mode: %s errno %s\n", P ? "stream" : "NULL",
          strerror(errno));
   // CHECK: popen bad mode: NULL errno Invalid argument
+  errno = 0;
+  P = POPEN("true", "rw");
+  printf("popen rw: %s errno %s\n", P ? "stream" : "NULL", strerror(errno));
+  // CHECK: popen rw: NULL errno Invalid argument
+
+  // "e" (in any place) makes the stream close-on-exec, and only it; a
+  // popen child never keeps an earlier popen stream, close-on-exec or not.
+  FILE *Kept = POPEN("cat", "w");
+  FILE *Closed = POPEN("true", "er");
+  printf("close-on-exec: w %d, er %d\n",
+         (fcntl(fileno(Kept), F_GETFD) & FD_CLOEXEC) != 0,
+         (fcntl(fileno(Closed), F_GETFD) & FD_CLOEXEC) != 0);
+  // CHECK: close-on-exec: w 0, er 1
+  char Probe[128];
+  snprintf(Probe, sizeof(Probe),
+           "test -e /proc/self/fd/%d && echo held || echo not held",
+           fileno(Kept));
+  P = POPEN(Probe, "r");
+  if (fgets(Line, sizeof(Line), P))
+    printf("the first stream in a later popen child: %s", Line);
+  PCLOSE(P);
+  // CHECK: the first stream in a later popen child: not held
+  Rc = PCLOSE(Closed);
+  printf("pclose er: exited %d status %d\n", WIFEXITED(Rc), WEXITSTATUS(Rc));
+  fflush(stdout); // cat writes to the same file
+  fputs("to cat\n", Kept);
+  Rc = PCLOSE(Kept);
+  printf("pclose w: exited %d status %d\n", WIFEXITED(Rc), WEXITSTATUS(Rc));
+  // CHECK: pclose er: exited 1 status 0
+  // CHECK: to cat
+  // CHECK: pclose w: exited 1 status 0
   return 0;
 }
