@@ -30,25 +30,40 @@ struct Machine {
       : Topo(&T), Policy(T), Threads(T) {}
 };
 
-Machine &machine();
+// Never destroyed: detached threads may end after exit() has begun. Built
+// by the first thread creation without a lock or a guarded static, which a
+// fork child would find held by a thread it does not have (the reading of
+// the topology is fork-safe itself, Topology::thisMachine). Two first
+// creations at once both build; the first to publish wins.
+std::atomic<Machine *> TheMachine{nullptr};
 
-void forgetParentThreads() { machine().Threads.forgetThreadsAfterFork(); }
+// Registered at load, so that building the machine never calls
+// pthread_atfork (whose lock a fork holds while its handlers run).
+[[maybe_unused]] const int ForgetParentThreads = [] {
+  ::pthread_atfork(nullptr, nullptr, [] {
+    if (Machine *M = TheMachine.load(std::memory_order_acquire))
+      M->Threads.forgetThreadsAfterFork();
+  });
+  return 0;
+}();
 
-// Never destroyed: detached threads may end after exit() has begun.
 Machine &machine() {
-  static Machine *M = [] {
-    try {
-      auto *Result = new Machine(topology::Topology::thisMachine());
-      core::log(LogLevel::Debug, "topology: " + Result->Topo->summary());
-      ::pthread_atfork(nullptr, nullptr, forgetParentThreads);
-      return Result;
-    } catch (const std::exception &E) {
-      core::fatal(
-          "", std::string("cannot read this machine's topology: ") + E.what(),
-          "check that hwloc works here (lstopo-no-graphics)");
-    }
-  }();
-  return *M;
+  if (Machine *M = TheMachine.load(std::memory_order_acquire))
+    return *M;
+  std::unique_ptr<Machine> Mine;
+  try {
+    Mine = std::make_unique<Machine>(topology::Topology::thisMachine());
+  } catch (const std::exception &E) {
+    core::fatal("",
+                std::string("cannot read this machine's topology: ") + E.what(),
+                "check that hwloc works here (lstopo-no-graphics)");
+  }
+  Machine *Expected = nullptr;
+  if (!TheMachine.compare_exchange_strong(Expected, Mine.get(),
+                                          std::memory_order_acq_rel))
+    return *Expected;
+  core::log(LogLevel::Debug, "topology: " + Mine->Topo->summary());
+  return *Mine.release();
 }
 
 std::string placeName(unsigned Core) { return "core " + std::to_string(Core); }

@@ -1851,16 +1851,17 @@ struct NodeCores {
 // placement shares), or null if hwloc cannot tell: an agent's for its
 // threads (nodeCores), home's for its shadows (pinShadow).
 const topology::Topology *hostTopology() {
-  static const topology::Topology *Topo = []() -> const topology::Topology * {
-    try {
-      return &topology::Topology::thisMachine();
-    } catch (const std::exception &E) {
+  // No guarded static around the reading (see Topology::thisMachine): a
+  // failure is logged once and asked again next time.
+  static std::atomic<bool> Logged{false};
+  try {
+    return &topology::Topology::thisMachine();
+  } catch (const std::exception &E) {
+    if (!Logged.exchange(true))
       core::log(LogLevel::Info,
                 std::string("threads of this rank stay unpinned: ") + E.what());
-      return nullptr;
-    }
-  }();
-  return Topo;
+    return nullptr;
+  }
 }
 
 // The core rank Rank of this host starts pinning its threads from: its

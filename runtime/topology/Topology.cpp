@@ -9,8 +9,11 @@
 
 #include <hwloc.h>
 
+#include <atomic>
 #include <cerrno>
 #include <map>
+#include <mutex>
+#include <pthread.h>
 #include <sched.h>
 #include <stdexcept>
 #include <unistd.h>
@@ -40,9 +43,31 @@ Topology::Topology(std::vector<Core> TheCores, unsigned TheNumaNodes)
 
 Topology::~Topology() = default;
 
+namespace {
+// Held while hwloc reads the machine, and taken by a fork, which so waits
+// for a reading under way: hwloc's own lock (its components') would stay
+// held in the child, whose first reading would then wait for ever, and so
+// would a guarded static around the reading. Nothing is called under it
+// but hwloc and the C library.
+std::mutex LoadMutex;
+std::atomic<const Topology *> Loaded{nullptr}; // never freed
+
+[[maybe_unused]] const int LoadForFork = [] {
+  ::pthread_atfork([] { LoadMutex.lock(); }, [] { LoadMutex.unlock(); },
+                   [] { LoadMutex.unlock(); });
+  return 0;
+}();
+} // namespace
+
 const Topology &Topology::thisMachine() {
-  static const Topology *Machine = fromMachine().release(); // never freed
-  return *Machine;
+  if (const Topology *T = Loaded.load(std::memory_order_acquire))
+    return *T;
+  std::lock_guard<std::mutex> Lock(LoadMutex);
+  if (const Topology *T = Loaded.load(std::memory_order_acquire))
+    return *T;
+  const Topology *T = fromMachine().release();
+  Loaded.store(T, std::memory_order_release);
+  return *T;
 }
 
 std::unique_ptr<Topology> Topology::fromMachine() {

@@ -32,8 +32,10 @@ public:
   static std::unique_ptr<Topology> fromMachine();
   /// fromMachine() read once per process and kept until exit (hwloc takes
   /// milliseconds), for everything in the runtime that places or pins
-  /// threads. Throws as fromMachine() does; a failure is not kept, so the
-  /// next call reads again.
+  /// threads. Safe in a fork child whatever the parent's threads were
+  /// doing (a fork waits for a reading under way). Throws as fromMachine()
+  /// does;
+  /// a failure is not kept, so the next call reads again.
   static const Topology &thisMachine();
   ~Topology();
   Topology(const Topology &) = delete;
