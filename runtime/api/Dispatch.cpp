@@ -35,17 +35,17 @@ struct Machine {
 // fork child would find held by a thread it does not have (the reading of
 // the topology is fork-safe itself, Topology::thisMachine). Two first
 // creations at once both build; the first to publish wins.
-std::atomic<Machine *> TheMachine{nullptr};
+constinit std::atomic<Machine *> TheMachine{nullptr};
 
 // Registered at load, so that building the machine never calls
-// pthread_atfork (whose lock a fork holds while its handlers run).
-[[maybe_unused]] const int ForgetParentThreads = [] {
+// pthread_atfork (whose lock a fork holds while its handlers run); by a
+// constructor, which runs on an agent too (see Topology::thisMachine).
+__attribute__((constructor(101))) void registerForgetParentThreads() {
   ::pthread_atfork(nullptr, nullptr, [] {
     if (Machine *M = TheMachine.load(std::memory_order_acquire))
       M->Threads.forgetThreadsAfterFork();
   });
-  return 0;
-}();
+}
 
 Machine &machine() {
   if (Machine *M = TheMachine.load(std::memory_order_acquire))
@@ -119,7 +119,8 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
     } else {
       Tolerance Tol = core::threadTolerance(Site);
       Strategy Strat = core::placementStrategy();
-      std::string ClusterWhy; // why the job's nodes left it home
+      bool ClusterKeptHome = false;
+      std::string ClusterWhy; // why, when the log shows it
       if (Tol > Tolerance::Machine && threads::space()) {
         std::string Why;
         unsigned Node = threads::chooseNode(Tol, Strat, Why);
@@ -140,7 +141,9 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
             core::removeWork(WorkId);
           return Result;
         }
-        ClusterWhy = "cluster: " + Why + " -> home; ";
+        if (core::logEnabled(LogLevel::Info))
+          ClusterWhy = "cluster: " + Why + "; ";
+        ClusterKeptHome = true;
       }
       std::vector<unsigned> Loads = M->Threads.liveThreadsPerCore();
       if (core::logEnabled(LogLevel::Debug))
@@ -149,7 +152,7 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
       // Once the cluster kept it home, the machine is its scope: the
       // decision's reason must not say that there is no cluster.
       placement::Decision D = M->Policy.choose(
-          ClusterWhy.empty() ? Tol : Tolerance::Machine, Strat, From, Loads);
+          ClusterKeptHome ? Tolerance::Machine : Tol, Strat, From, Loads);
       Core = D.Core;
       Work.Core = static_cast<int>(D.Core);
       Work.Distance = M->Topo->cores()[D.Core].Numa == From.Numa

@@ -52,31 +52,43 @@ std::vector<char *> toPointers(std::vector<std::string> &List) {
 }
 
 // The streams popen opened, each with its child (local or a deputy), which
-// pclose waits for, and its gridctl ps entry (local children). popen opens
-// every pipe itself (openPipe), never through glibc's: glibc 2.36's keeps a
-// lock that a fork child inherits held while another thread was in popen,
-// and the child's own popen then waits for ever. A fork waits for
-// PipesMutex instead (PipesForFork), which is taken with no other lock of
-// the runtime held.
-std::mutex PipesMutex;
+// pclose (or fclose, as with glibc) waits for, and its gridctl ps entry
+// (local children). popen opens every pipe itself (openPipe), never
+// through glibc's: glibc 2.36's keeps a lock that a fork child inherits
+// held while another thread was in popen, and the child's own popen then
+// waits for ever. A fork waits for PipesMutex instead, which is taken with
+// no other lock of the runtime held. Constant-initialised and never
+// destroyed: an agent never returns from libgridrt's constructor, so no
+// initialiser of this file runs there (a remote thread's fork child may
+// popen), and threads may run during exit.
+constinit std::mutex PipesMutex;
 struct Pipe {
+  int Fd;
   pid_t Pid;
   uint64_t Work; // its gridctl ps entry, or 0
 };
-std::map<FILE *, Pipe> Pipes;
+using PipeMap = std::map<FILE *, Pipe>;
+constinit PipeMap *Pipes = nullptr; // under PipesMutex; made on first use
+constinit std::atomic<size_t> OpenPipes{0}; // Pipes->size(), read unlocked
 
-[[maybe_unused]] const int PipesForFork = [] {
+PipeMap &pipesLocked() {
+  if (!Pipes)
+    Pipes = new PipeMap;
+  return *Pipes;
+}
+
+// Before gridStartup (which never returns on an agent).
+__attribute__((constructor(101))) void registerPipesForFork() {
   ::pthread_atfork([] { PipesMutex.lock(); }, [] { PipesMutex.unlock(); },
                    [] { PipesMutex.unlock(); });
-  return 0;
-}();
+}
 
 // The descriptors of the open popen streams, which a new popen child must
 // not keep (as POSIX asks). Under PipesMutex.
 std::vector<int> pipeFdsLocked() {
   std::vector<int> Fds;
-  for (const auto &Entry : Pipes)
-    Fds.push_back(::fileno(Entry.first));
+  for (const auto &Entry : pipesLocked())
+    Fds.push_back(Entry.second.Fd);
   return Fds;
 }
 
@@ -135,7 +147,7 @@ FILE *openPipe(const PipeMode &M, uint64_t Work, SpawnFn Spawn) {
   ::close(Child);
   FILE *Stream = nullptr;
   if (Rc == 0) {
-    // As glibc's: inherited by later children unless the mode says 'e'
+    // Inherited by later children unless the mode says 'e', as glibc's
     // (popen children close it all the same).
     if (!M.CloseOnExec)
       ::fcntl(Parent, F_SETFD, 0);
@@ -152,7 +164,8 @@ FILE *openPipe(const PipeMode &M, uint64_t Work, SpawnFn Spawn) {
     errno = Rc;
     return nullptr;
   }
-  Pipes[Stream] = {Pid, Work};
+  pipesLocked()[Stream] = {Parent, Pid, Work};
+  OpenPipes.store(Pipes->size(), std::memory_order_relaxed);
   return Stream;
 }
 
@@ -587,7 +600,11 @@ FILE *popenProcess(const __grid_site *Site, const char *Command,
     std::vector<std::string> Args = process::deputyArgs(W.Placed);
     std::vector<char *> Argv = toPointers(Args);
     std::string Deputy = process::deputyPath();
-    Stream = openPipe(*M, 0, [&](auto *Actions, pid_t *Pid) {
+    // Close-on-exec even without "e": a later child that inherited it
+    // could not move (a descriptor cannot travel), nor could any after it.
+    PipeMode Remote = *M;
+    Remote.CloseOnExec = true;
+    Stream = openPipe(Remote, 0, [&](auto *Actions, pid_t *Pid) {
       return process::spawnLocal(false, Pid, Deputy.c_str(), Actions, nullptr,
                                  Argv.data(), environ);
     });
@@ -608,27 +625,51 @@ int pcloseProcess(const __grid_site *Site, FILE *Stream) {
     threads::HomeAnswer A = C.send();
     return static_cast<int>(io::answered(A, A.Value == -1));
   }
-  Pipe Entry{-1, 0};
+  int Result;
+  if (closePopenStream(Stream, &Result))
+    return Result;
+  return process::pcloseLocal(Stream); // not popen's: glibc's answer
+}
+
+bool closePopenStream(FILE *Stream, int *Result) {
+  if (OpenPipes.load(std::memory_order_relaxed) == 0)
+    return false;
+  Pipe Entry{-1, -1, 0};
   {
     std::lock_guard<std::mutex> Lock(PipesMutex);
-    auto It = Pipes.find(Stream);
-    if (It != Pipes.end()) {
-      Entry = It->second;
-      Pipes.erase(It);
-    }
+    auto It = pipesLocked().find(Stream);
+    if (It == Pipes->end())
+      return false;
+    Entry = It->second;
+    Pipes->erase(It);
+    OpenPipes.store(Pipes->size(), std::memory_order_relaxed);
   }
-  pid_t Pid = Entry.Pid;
-  // Not under PipesMutex: a fork holds the work registry (core/Work.cpp).
-  core::removeWork(Entry.Work);
-  if (Pid < 0)
-    return process::pcloseLocal(Stream);
-  ::fclose(Stream);
+  // As glibc's pclose: no cancellation point (the child would be left
+  // unreaped), the child's status, else the failure of the last flush.
+  int OldState;
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &OldState);
+  int Flushed = ::fclose(Stream); // no longer popen's: the C library's
+  int FlushErrno = errno;
   int Status = -1;
   pid_t Got;
   do
-    Got = ::waitpid(Pid, &Status, 0);
+    Got = ::waitpid(Entry.Pid, &Status, 0);
   while (Got < 0 && errno == EINTR);
-  return Got == Pid ? Status : -1;
+  pthread_setcancelstate(OldState, nullptr);
+  {
+    core::ErrnoGuard Guard;
+    // Not under PipesMutex: a fork holds the work registry (core/Work.cpp).
+    core::removeWork(Entry.Work);
+  }
+  if (Got != Entry.Pid)
+    *Result = -1;
+  else if (Status != 0 || Flushed != EOF)
+    *Result = Status;
+  else {
+    errno = FlushErrno;
+    *Result = -1;
+  }
+  return true;
 }
 
 } // namespace grid::api

@@ -32,6 +32,10 @@ int systemProcess(const __grid_site *Site, const char *Command);
 FILE *popenProcess(const __grid_site *Site, const char *Command,
                    const char *Mode);
 int pcloseProcess(const __grid_site *Site, FILE *Stream);
+/// If Stream is a popen stream of this process: closes it, waits for its
+/// child and sets *Result as pclose answers (glibc's fclose of a popen
+/// stream does the same); false, and nothing done, otherwise.
+bool closePopenStream(FILE *Stream, int *Result);
 
 } // namespace grid::api
 

@@ -32,6 +32,7 @@
 #undef _FORTIFY_SOURCE
 
 #include "api/RemoteIo.h"
+#include "api/Launch.h"
 #include "cluster/Cluster.h"
 #include "core/Core.h"
 #include "core/NextSymbol.h"
@@ -3922,6 +3923,9 @@ GRID_INTERPOSE FILE *freopen64(const char *Path, const char *Mode, FILE *F) {
 GRID_INTERPOSE int fclose(FILE *F) {
   if (remoteStream(F))
     return remote::streamCall(io::Op::Fclose, F);
+  int Result;
+  if (grid::api::closePopenStream(F, &Result)) // as glibc's for popen's
+    return Result;
   return REAL(fclose)(F);
 }
 

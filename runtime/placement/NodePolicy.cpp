@@ -26,10 +26,11 @@ NodeDecision NodePolicy::choose(Tolerance Tol, Strategy Strat,
   NodeDecision D;
   D.Permitted = static_cast<unsigned>(Permitted.size());
   if (Permitted.size() == 1) {
-    D.Why = Tol <= Tolerance::Machine
-                ? std::string("tolerance ") + toString(Tol) +
-                      " keeps processes on this machine"
-                : "no other node is permitted (near: none in the near class)";
+    D.Why =
+        Tol <= Tolerance::Machine ? std::string("tolerance ") + toString(Tol) +
+                                        " keeps processes on this machine"
+        : Tol == Tolerance::Near ? "no other usable node is in the near class"
+                                 : "no other node is usable";
     return D;
   }
   auto Lightest = [&] {

@@ -49,14 +49,15 @@ namespace {
 // held in the child, whose first reading would then wait for ever, and so
 // would a guarded static around the reading. Nothing is called under it
 // but hwloc and the C library.
-std::mutex LoadMutex;
-std::atomic<const Topology *> Loaded{nullptr}; // never freed
+constinit std::mutex LoadMutex;
+constinit std::atomic<const Topology *> Loaded{nullptr}; // never freed
 
-[[maybe_unused]] const int LoadForFork = [] {
+// A constructor, not an initialiser: libgridrt's own constructor never
+// returns on an agent, and the initialisers of later files never run there.
+__attribute__((constructor(101))) void registerLoadForFork() {
   ::pthread_atfork([] { LoadMutex.lock(); }, [] { LoadMutex.unlock(); },
                    [] { LoadMutex.unlock(); });
-  return 0;
-}();
+}
 } // namespace
 
 const Topology &Topology::thisMachine() {

@@ -33,7 +33,14 @@ static void *forkOne(void *P) {
     char *Copy = malloc(64);
     free(Copy);
     pthread_mutex_unlock(&M);
-    _exit(pthread_mutex_destroy(&M) == 0 ? 7 : 1);
+    // And its own pipes (an agent's libgridrt never ran the initialisers
+    // popen's list of streams once needed: the child crashed).
+    FILE *Pipe = popen("exit 5", "r");
+    int Closed = Pipe ? pclose(Pipe) : -1;
+    _exit(pthread_mutex_destroy(&M) == 0 && Closed != -1 &&
+                  WIFEXITED(Closed) && WEXITSTATUS(Closed) == 5
+              ? 7
+              : 1);
   }
   // The child is the node's (fork is not carried home, waitpid is): wait
   // for it there, by the system call.

@@ -38,7 +38,7 @@
 // RUN: diff %t.plain.out %t.default.out
 // RUN: FileCheck %s < %t.default.err
 // A thread the cluster keeps home logs why (not that there is no cluster):
-// LOG: lines.c:{{[0-9]+}} (main): pthread_create -> core {{[0-9]+}} (thread tolerance any, strategy spread): cluster: spread: round-robin turn 0 over 3 permitted nodes -> home; spread: round-robin turn 0 over the {{[0-9]+}} cores of the machine -> core
+// LOG: lines.c:{{[0-9]+}} (main): pthread_create -> core {{[0-9]+}} (thread tolerance any, strategy spread): cluster: spread: round-robin turn 0 over 3 permitted nodes; spread: round-robin turn 0 over the {{[0-9]+}} cores of the machine -> core
 // SHARED: grid: lines: home sent {{[1-9][0-9]*}} messages through shared memory, 0 through MPI; took {{[1-9][0-9]*}} through shared memory, 0 through MPI
 // MPI: grid: lines: home sent 0 messages through shared memory, {{[1-9][0-9]*}} through MPI; took 0 through shared memory, {{[1-9][0-9]*}} through MPI
 // CHECK: lines.c:{{[0-9]+}} (main) pthread_create 6 {{.*}}node 1: 2, node 2: 2

@@ -19,6 +19,10 @@
 #define _GNU_SOURCE
 #include "grid-or-plain.h"
 
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -40,6 +44,15 @@ static void report(const char *What, pid_t Pid) {
     printf("%s: waitpid matches %d, signal %d\n", What, Waited == Pid,
            WTERMSIG(Status));
   fflush(stdout);
+}
+
+static FILE *Waited;
+static volatile int WaitedReturned;
+static void *closeWaited(void *Arg) {
+  (void)Arg;
+  PCLOSE(Waited);
+  WaitedReturned = 1;
+  return NULL;
 }
 
 int main(void) {
@@ -197,5 +210,36 @@ int main(void) {
   // CHECK: pclose er: exited 1 status 0
   // CHECK: to cat
   // CHECK: pclose w: exited 1 status 0
+
+  // fclose of a popen stream waits for the child and answers its status.
+  Rc = fclose(POPEN("exit 3", "r"));
+  printf("fclose of a popen stream: exited %d status %d\n", WIFEXITED(Rc),
+         WEXITSTATUS(Rc));
+  // CHECK: fclose of a popen stream: exited 1 status 3
+
+  // pclose answers -1 with the flush's errno when the flush failed and the
+  // child exited 0 (here it closed its stdin: the pipe has no reader).
+  signal(SIGPIPE, SIG_IGN);
+  P = POPEN("exec 0<&-; sleep 0.1", "w");
+  fputs("never read\n", P); // in the stream's buffer until pclose
+  struct pollfd Out = {fileno(P), POLLOUT, 0};
+  while (!(Out.revents & POLLERR) && poll(&Out, 1, -1) >= 0)
+    ;
+  errno = 0;
+  Rc = PCLOSE(P);
+  printf("pclose of an unread pipe: %d (%s)\n", Rc, strerror(errno));
+  signal(SIGPIPE, SIG_DFL);
+  // CHECK: pclose of an unread pipe: -1 (Broken pipe)
+
+  // pclose is no cancellation point: a thread cancelled while it waits
+  // still reaps its child and returns.
+  Waited = POPEN("sleep 0.5", "r");
+  pthread_t Closer;
+  pthread_create(&Closer, NULL, closeWaited, NULL);
+  usleep(100000);
+  pthread_cancel(Closer);
+  pthread_join(Closer, NULL);
+  printf("pclose while cancelled: returned %d\n", WaitedReturned);
+  // CHECK: pclose while cancelled: returned 1
   return 0;
 }
