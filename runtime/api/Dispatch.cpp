@@ -6,6 +6,7 @@
 
 #include "api/Dispatch.h"
 
+#include "cluster/Cluster.h"
 #include "core/Core.h"
 #include "local/Threads.h"
 #include "placement/Placement.h"
@@ -143,6 +144,11 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
         }
         if (core::logEnabled(LogLevel::Info))
           ClusterWhy = "cluster: " + Why + "; ";
+        ClusterKeptHome = true;
+      } else if (Tol > Tolerance::Machine &&
+                 cluster::role() == cluster::Role::Descendant) {
+        ClusterWhy = "cluster: only the job's program places threads on "
+                     "other nodes, and this process is one it started; ";
         ClusterKeptHome = true;
       }
       std::vector<unsigned> Loads = M->Threads.liveThreadsPerCore();
