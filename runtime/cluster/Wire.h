@@ -96,7 +96,10 @@ enum class Msg : uint16_t {
   PagesMovingAck,
   PagesMoved,
   MoveDone,
-  Last = MoveDone
+  // Home -> agents: the program's actions of the signals a thread raises
+  // itself changed at home since threads started (docs/design/dsm.md).
+  ThreadActions,
+  Last = ThreadActions
 };
 
 /// Placed.outcome.

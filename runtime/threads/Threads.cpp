@@ -1255,22 +1255,24 @@ void writeThreadActions(wire::Writer &W,
         .u64(T.Base);
 }
 
-// Agent, on the loop, at the start of thread Id: installs home's actions
-// before the thread runs, each only if it changed at home since this node
-// last took it (a handler a remote thread installed here stays until
-// then). A start older than the last one taken is ignored (its actions
-// were read before the newer one's). A handler this node does not have at
-// the same address of the same module (a library home loaded and this node
-// did not, or loaded elsewhere) is not installed, and stays so until home's
-// action changes again: the warning returned says so, once per signal, for
-// the thread to write (the loop must not write to the pipe it empties).
-std::string takeThreadActions(wire::Reader &R, uint64_t Id) {
+// Agent, on the loop, at the start of thread Id (Gen 0) or when home's
+// actions changed after threads started (ThreadActions: Id the newest
+// thread's, Gen counting the changes): installs home's actions, each only
+// if it changed at home since this node last took it (a handler a remote
+// thread installed here stays until then). Actions read at home before
+// those last taken are ignored: (Id, Gen) orders them as home read them.
+// A handler this node does not have at the same address of the same
+// module (a library home loaded and this node did not, or loaded
+// elsewhere) is not installed, and stays so until home's action changes
+// again: the warning returned says so, once per signal, for a thread to
+// write (the loop must not write to the pipe it empties).
+std::string takeThreadActions(wire::Reader &R, uint64_t Id, uint64_t Gen) {
   static bool Warned[64];
   static std::string Taken[64]; // home's action as last taken, or empty
-  static uint64_t Newest = 0;   // the start whose actions were taken last
-  bool Older = Id < Newest;
+  static std::pair<uint64_t, uint64_t> Newest{0, 0}; // the last taken
+  bool Older = std::make_pair(Id, Gen) < Newest;
   if (!Older)
-    Newest = Id;
+    Newest = {Id, Gen};
   std::string Warnings;
   uint32_t Count = R.u32();
   for (uint32_t I = 0; I < Count; ++I) {
@@ -1280,7 +1282,7 @@ std::string takeThreadActions(wire::Reader &R, uint64_t Id) {
     uint64_t Base = R.u64();
     bool Read = I + 1 < Count ? R.more() : R.ok(); // the start's last part
     if (!Read || Mask.size() != sizeof(sigset_t) || !threadSignal(Sig))
-      core::fatal("grid", "a malformed thread start arrived from home", "");
+      core::fatal("grid", "malformed signal actions arrived from home", "");
     std::string Action = std::to_string(Handler) + ' ' + std::to_string(Flags) +
                          ' ' + std::string(Mask);
     if (Older || Action == Taken[Sig])
@@ -1309,6 +1311,52 @@ std::string takeThreadActions(wire::Reader &R, uint64_t Id) {
     TakenHandler[Sig].store(Handler);
   }
   return Warnings;
+}
+
+// Agent, on the loop: warnings of actions a ThreadActions brought, for
+// the next thread that starts here to write. Made on first use: an agent
+// never returns from libgridrt's constructor, so this file's initialisers
+// never run there.
+std::string &pendingActionWarnings() {
+  static std::string *Pending = new std::string;
+  return *Pending;
+}
+
+// Home, on the loop every tick once a thread ran on another node: sends
+// the program's actions of ThreadSignals to every agent when they changed
+// since the last tick (by sigaction, signal, or the kernel's reset of an
+// SA_RESETHAND handler), so that threads already running there take them
+// too; a thread that starts later brings them anyway. The actions are read
+// under ShadowsMutex, in the order of the threads' starts.
+void sendChangedThreadActions() {
+  static std::vector<ThreadAction> Last; // as last read; the loop's own
+  static uint64_t Gen = 0;
+  std::vector<ThreadAction> Actions;
+  uint64_t Id;
+  {
+    std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
+    if (TheJob->NextShadow == 0)
+      return;
+    Actions = homeThreadActions();
+    bool Same = Actions.size() == Last.size();
+    for (size_t I = 0; Same && I < Actions.size(); ++I)
+      Same = Actions[I].Handler == Last[I].Handler &&
+             Actions[I].Flags == Last[I].Flags &&
+             std::memcmp(&Actions[I].Mask, &Last[I].Mask,
+                         sizeof Actions[I].Mask) == 0;
+    if (Same)
+      return;
+    Last = Actions;
+    Id = TheJob->NextShadow;
+    ++Gen;
+  }
+  placeThreadActions(Actions);
+  for (int Node = 1; Node < TheJob->C.size(); ++Node) {
+    wire::Writer W(Msg::ThreadActions);
+    W.u64(Id).u64(Gen);
+    writeThreadActions(W, Actions);
+    sendFromLoop(Node, W.body());
+  }
 }
 
 void *shadowMain(void *Box) {
@@ -2089,7 +2137,8 @@ void startThread(wire::Reader &M) {
   std::string_view Mask = M.str();
   if (Mask.size() == sizeof R->Mask)
     std::memcpy(&R->Mask, Mask.data(), sizeof R->Mask);
-  R->Warnings = takeThreadActions(M, R->Id);
+  R->Warnings = std::exchange(pendingActionWarnings(), std::string()) +
+                takeThreadActions(M, R->Id, 0);
   R->Line = std::make_unique<cluster::Line>(TheJob->C.loop(), 0,
                                             lineNumber(R->Id), R->Id);
   R->Stack = TheJob->Space->allocateStack(R->StackBytes);
@@ -2498,7 +2547,10 @@ void startHome(cluster::Cluster &C, bool ShareGlobals) {
     }
     flushOutput(); // counts it once written
   });
-  Loop.every(0.01, [] { flushOutput(); });
+  Loop.every(0.01, [] {
+    flushOutput();
+    sendChangedThreadActions();
+  });
   Loop.onMessage(Msg::HeldFlushed, [](int Source, wire::Reader &R) {
     flushOutput(); // what the node wrote before, first where it can be
     bool Last = R.u32() != 0;
@@ -2530,6 +2582,10 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
   cluster::EventLoop &Loop = C.loop();
   Loop.onMessage(Msg::ThreadStart,
                  [](int, wire::Reader &R) { startThread(R); });
+  Loop.onMessage(Msg::ThreadActions, [](int, wire::Reader &R) {
+    uint64_t Id = R.u64(), Gen = R.u64();
+    pendingActionWarnings() += takeThreadActions(R, Id, Gen);
+  });
   Loop.onMessage(Msg::HeldFlush, [](int, wire::Reader &) {
     std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
     TheStarter->HeldAsked = true;
