@@ -147,8 +147,9 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
         ClusterKeptHome = true;
       } else if (Tol > Tolerance::Machine &&
                  cluster::role() == cluster::Role::Descendant) {
-        ClusterWhy = "cluster: only the job's program places threads on "
-                     "other nodes, and this process is one it started; ";
+        if (core::logEnabled(LogLevel::Info))
+          ClusterWhy = "cluster: only the job's program places threads on "
+                       "other nodes, and this process is one it started; ";
         ClusterKeptHome = true;
       }
       std::vector<unsigned> Loads = M->Threads.liveThreadsPerCore();

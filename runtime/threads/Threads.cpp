@@ -41,6 +41,7 @@
 #include <fcntl.h>
 #include <ios>
 #include <iterator>
+#include <link.h>
 #include <malloc.h>
 #include <map>
 #include <memory>
@@ -1224,22 +1225,38 @@ std::vector<ThreadAction> homeThreadActions() {
     T.Sig = Sig;
     T.Handler = reinterpret_cast<uintptr_t>(A.sa_handler);
     T.Flags = static_cast<uint64_t>(A.sa_flags) & ~RestorerFlag;
-    T.Mask = A.sa_mask;
+    // Only the signals in it: glibc leaves the bytes of sa_mask past the
+    // kernel's set as they were, which would look like a change.
+    sigemptyset(&T.Mask);
+    for (int Member = 1; Member < NSIG; ++Member)
+      if (sigismember(&A.sa_mask, Member) == 1)
+        sigaddset(&T.Mask, Member);
     Actions.push_back(std::move(T));
   }
   return Actions;
 }
 
-// The file and load address of the module each handler lies in.
+// The file and load address of the module each handler lies in (the
+// program's own file is named ""). _dl_find_object, unlike dladdr, takes
+// no lock: this runs on home's loop, and the loader's lock is held by a
+// thread inside dlopen, whose constructors may wait for the loop.
+bool moduleOf(uint64_t Handler, std::string &Module, uintptr_t &Base) {
+  struct dl_find_object Found = {};
+  if (_dl_find_object(reinterpret_cast<void *>(Handler), &Found) != 0 ||
+      !Found.dlfo_link_map)
+    return false;
+  Module = Found.dlfo_link_map->l_name ? Found.dlfo_link_map->l_name : "";
+  Base = reinterpret_cast<uintptr_t>(Found.dlfo_map_start);
+  return true;
+}
+
 void placeThreadActions(std::vector<ThreadAction> &Actions) {
   for (ThreadAction &T : Actions) {
     auto Handler = reinterpret_cast<__sighandler_t>(T.Handler);
-    Dl_info Info = {};
+    uintptr_t Base = 0;
     if (Handler != SIG_DFL && Handler != SIG_IGN &&
-        dladdr(reinterpret_cast<void *>(T.Handler), &Info) && Info.dli_fname) {
-      T.Module = Info.dli_fname;
-      T.Base = reinterpret_cast<uintptr_t>(Info.dli_fbase);
-    }
+        moduleOf(T.Handler, T.Module, Base))
+      T.Base = Base;
   }
 }
 
@@ -1293,15 +1310,17 @@ std::string takeThreadActions(wire::Reader &R, uint64_t Id, uint64_t Gen) {
     A.sa_flags = static_cast<int>(Flags);
     std::memcpy(&A.sa_mask, Mask.data(), sizeof A.sa_mask);
     if (A.sa_handler != SIG_DFL && A.sa_handler != SIG_IGN) {
-      Dl_info Info = {};
-      if (!dladdr(reinterpret_cast<void *>(Handler), &Info) ||
-          !Info.dli_fname || Module != Info.dli_fname ||
-          reinterpret_cast<uintptr_t>(Info.dli_fbase) != Base) {
+      std::string Here;
+      uintptr_t HereBase = 0;
+      if (!moduleOf(Handler, Here, HereBase) || Module != Here ||
+          HereBase != Base) {
         if (!Warned[Sig])
           Warnings += std::string("the program's SIG") + sigabbrev_np(Sig) +
                       " handler is not at the same place on node " +
                       std::to_string(TheJob->C.rank()) + " (its module " +
-                      std::string(Module) + "): that node keeps its own\n";
+                      (Module.empty() ? std::string("the program")
+                                      : std::string(Module)) +
+                      "): that node keeps its own\n";
         Warned[Sig] = true;
         continue;
       }
@@ -1322,36 +1341,67 @@ std::string &pendingActionWarnings() {
   return *Pending;
 }
 
+// Home, under ShadowsMutex: the actions each node was last sent, by a
+// thread start or by sendChangedThreadActions (empty for a node no thread
+// went to), and the count of changes sent. Never destroyed: the loop
+// ticks during exit.
+struct SentActions {
+  std::vector<std::vector<ThreadAction>> ToNode;
+  uint64_t Gen = 0;
+};
+SentActions &sentActions() {
+  static auto *Sent = new SentActions;
+  return *Sent;
+}
+
+bool sameActions(const std::vector<ThreadAction> &A,
+                 const std::vector<ThreadAction> &B) {
+  if (A.size() != B.size())
+    return false;
+  for (size_t I = 0; I < A.size(); ++I)
+    if (A[I].Sig != B[I].Sig || A[I].Handler != B[I].Handler ||
+        A[I].Flags != B[I].Flags ||
+        std::memcmp(&A[I].Mask, &B[I].Mask, sizeof A[I].Mask) != 0)
+      return false;
+  return true;
+}
+
 // Home, on the loop every tick once a thread ran on another node: sends
-// the program's actions of ThreadSignals to every agent when they changed
-// since the last tick (by sigaction, signal, or the kernel's reset of an
-// SA_RESETHAND handler), so that threads already running there take them
-// too; a thread that starts later brings them anyway. The actions are read
-// under ShadowsMutex, in the order of the threads' starts.
+// the program's actions of ThreadSignals to each node a thread went to
+// whose last ones they no longer are (changed by sigaction, signal, or the
+// kernel's reset of an SA_RESETHAND handler), so that threads already
+// running there take them too; a node's next thread start brings them
+// anyway. The actions are read under ShadowsMutex, in the order of the
+// threads' starts, and compared with what each node was sent last, so a
+// change undone within a tick still reaches the node a start in between
+// brought it to. Nothing here takes the loader's lock
+// (placeThreadActions).
 void sendChangedThreadActions() {
-  static std::vector<ThreadAction> Last; // as last read; the loop's own
-  static uint64_t Gen = 0;
   std::vector<ThreadAction> Actions;
-  uint64_t Id;
+  std::vector<int> To;
+  uint64_t Id, Gen;
   {
     std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
     if (TheJob->NextShadow == 0)
       return;
     Actions = homeThreadActions();
-    bool Same = Actions.size() == Last.size();
-    for (size_t I = 0; Same && I < Actions.size(); ++I)
-      Same = Actions[I].Handler == Last[I].Handler &&
-             Actions[I].Flags == Last[I].Flags &&
-             std::memcmp(&Actions[I].Mask, &Last[I].Mask,
-                         sizeof Actions[I].Mask) == 0;
-    if (Same)
+    SentActions &Sent = sentActions();
+    for (size_t Node = 1; Node < Sent.ToNode.size(); ++Node)
+      if (!Sent.ToNode[Node].empty() &&
+          !sameActions(Sent.ToNode[Node], Actions)) {
+        Sent.ToNode[Node] = Actions;
+        To.push_back(static_cast<int>(Node));
+      }
+    if (To.empty())
       return;
-    Last = Actions;
     Id = TheJob->NextShadow;
-    ++Gen;
+    Gen = ++Sent.Gen;
   }
   placeThreadActions(Actions);
-  for (int Node = 1; Node < TheJob->C.size(); ++Node) {
+  std::vector<cluster::NodeInfo> Nodes = TheJob->C.nodesSnapshot(0); // loop
+  for (int Node : To) {
+    if (static_cast<size_t>(Node) < Nodes.size() && Nodes[Node].Lost)
+      continue;
     wire::Writer W(Msg::ThreadActions);
     W.u64(Id).u64(Gen);
     writeThreadActions(W, Actions);
@@ -2652,6 +2702,10 @@ int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
       S->Id = ++TheJob->NextShadow;
     while (TheJob->C.loop().lineInUse(lineNumber(S->Id)));
     S->Actions = homeThreadActions();
+    SentActions &Sent = sentActions();
+    if (Sent.ToNode.size() <= Node)
+      Sent.ToNode.resize(Node + 1);
+    Sent.ToNode[Node] = S->Actions;
     S->Line = std::make_unique<cluster::Line>(
         TheJob->C.loop(), static_cast<int>(Node), lineNumber(S->Id), S->Id);
     TheJob->Shadows[S->Id] = S;
