@@ -1210,11 +1210,11 @@ bool threadSignal(int Sig) {
 // process's sigaction sets itself.
 constexpr uint64_t RestorerFlag = 0x04000000;
 
-// Home, as a thread is created (in the order of its id): each of
-// ThreadSignals' actions as the program sees it (SIGSEGV's and SIGBUS's are
-// the ones the DSM chains to). placeThreadActions then adds where each
-// handler lies, outside the lock that orders them (dladdr takes the
-// loader's lock, which a thread inside dlopen holds).
+// Home, as a thread is created (in the order of its id) and on each tick
+// of the loop (sendChangedThreadActions): each of ThreadSignals' actions
+// as the program sees it (SIGSEGV's and SIGBUS's are the ones the DSM
+// chains to). placeThreadActions then adds where each handler lies, after
+// the lock that orders them is released.
 std::vector<ThreadAction> homeThreadActions() {
   std::vector<ThreadAction> Actions;
   for (int Sig : ThreadSignals) {
@@ -1315,12 +1315,17 @@ std::string takeThreadActions(wire::Reader &R, uint64_t Id, uint64_t Gen) {
       if (!moduleOf(Handler, Here, HereBase) || Module != Here ||
           HereBase != Base) {
         if (!Warned[Sig])
-          Warnings += std::string("the program's SIG") + sigabbrev_np(Sig) +
-                      " handler is not at the same place on node " +
-                      std::to_string(TheJob->C.rank()) + " (its module " +
-                      (Module.empty() ? std::string("the program")
-                                      : std::string(Module)) +
-                      "): that node keeps its own\n";
+          Warnings +=
+              std::string("the program's SIG") + sigabbrev_np(Sig) +
+              " handler is not at the same place on node " +
+              std::to_string(TheJob->C.rank()) +
+              (Base == 0 ? std::string(" (home could not tell where "
+                                       "it lies)")
+                         : " (its module " +
+                               (Module.empty() ? std::string("the program")
+                                               : std::string(Module)) +
+                               ")") +
+              ": that node keeps its own\n";
         Warned[Sig] = true;
         continue;
       }
@@ -2752,6 +2757,11 @@ int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
     std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
     TheJob->Shadows.erase(S->Id);
     RemoteLive[Node].fetch_sub(1);
+    // The start recorded as sent never went: what the node holds is not
+    // known, so the next tick sends it home's actions.
+    ThreadAction Unknown;
+    Unknown.Sig = -1;
+    sentActions().ToNode[Node] = {Unknown};
     delete S;
   }
   return Err;
