@@ -597,6 +597,8 @@ FILE *popenProcess(const __grid_site *Site, const char *Command,
       core::removeWork(Work);
     }
   } else {
+    // spawnDeputy's spawn, without its cancelRemote on failure: that talks
+    // to the cluster, which must not happen under PipesMutex (below).
     std::vector<std::string> Args = process::deputyArgs(W.Placed);
     std::vector<char *> Argv = toPointers(Args);
     std::string Deputy = process::deputyPath();

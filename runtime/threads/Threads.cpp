@@ -1210,11 +1210,12 @@ bool threadSignal(int Sig) {
 // process's sigaction sets itself.
 constexpr uint64_t RestorerFlag = 0x04000000;
 
+bool moduleOf(uint64_t Handler, std::string &Module, uintptr_t &Base);
+
 // Home, as a thread is created (in the order of its id) and on each tick
 // of the loop (sendChangedThreadActions): each of ThreadSignals' actions
 // as the program sees it (SIGSEGV's and SIGBUS's are the ones the DSM
-// chains to). placeThreadActions then adds where each handler lies, after
-// the lock that orders them is released.
+// chains to), and the module each handler lies in.
 std::vector<ThreadAction> homeThreadActions() {
   std::vector<ThreadAction> Actions;
   for (int Sig : ThreadSignals) {
@@ -1231,15 +1232,18 @@ std::vector<ThreadAction> homeThreadActions() {
     for (int Member = 1; Member < NSIG; ++Member)
       if (sigismember(&A.sa_mask, Member) == 1)
         sigaddset(&T.Mask, Member);
+    if (A.sa_handler != SIG_DFL && A.sa_handler != SIG_IGN)
+      moduleOf(T.Handler, T.Module, T.Base);
     Actions.push_back(std::move(T));
   }
   return Actions;
 }
 
-// The file and load address of the module each handler lies in (the
+// The file and load address of the module a handler lies in (the
 // program's own file is named ""). _dl_find_object, unlike dladdr, takes
-// no lock: this runs on home's loop, and the loader's lock is held by a
-// thread inside dlopen, whose constructors may wait for the loop.
+// no lock: this runs on home's loop and under ShadowsMutex, and the
+// loader's lock is held by a thread inside dlopen, whose constructors may
+// wait for either.
 bool moduleOf(uint64_t Handler, std::string &Module, uintptr_t &Base) {
   struct dl_find_object Found = {};
   if (_dl_find_object(reinterpret_cast<void *>(Handler), &Found) != 0 ||
@@ -1248,16 +1252,6 @@ bool moduleOf(uint64_t Handler, std::string &Module, uintptr_t &Base) {
   Module = Found.dlfo_link_map->l_name ? Found.dlfo_link_map->l_name : "";
   Base = reinterpret_cast<uintptr_t>(Found.dlfo_map_start);
   return true;
-}
-
-void placeThreadActions(std::vector<ThreadAction> &Actions) {
-  for (ThreadAction &T : Actions) {
-    auto Handler = reinterpret_cast<__sighandler_t>(T.Handler);
-    uintptr_t Base = 0;
-    if (Handler != SIG_DFL && Handler != SIG_IGN &&
-        moduleOf(T.Handler, T.Module, Base))
-      T.Base = Base;
-  }
 }
 
 void writeThreadActions(wire::Writer &W,
@@ -1379,8 +1373,7 @@ bool sameActions(const std::vector<ThreadAction> &A,
 // anyway. The actions are read under ShadowsMutex, in the order of the
 // threads' starts, and compared with what each node was sent last, so a
 // change undone within a tick still reaches the node a start in between
-// brought it to. Nothing here takes the loader's lock
-// (placeThreadActions).
+// brought it to. Nothing here takes the loader's lock (moduleOf).
 void sendChangedThreadActions() {
   std::vector<ThreadAction> Actions;
   std::vector<int> To;
@@ -1402,7 +1395,6 @@ void sendChangedThreadActions() {
     Id = TheJob->NextShadow;
     Gen = ++Sent.Gen;
   }
-  placeThreadActions(Actions);
   std::vector<cluster::NodeInfo> Nodes = TheJob->C.nodesSnapshot(0); // loop
   for (int Node : To) {
     if (static_cast<size_t>(Node) < Nodes.size() && Nodes[Node].Lost)
@@ -2715,7 +2707,6 @@ int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
         TheJob->C.loop(), static_cast<int>(Node), lineNumber(S->Id), S->Id);
     TheJob->Shadows[S->Id] = S;
   }
-  placeThreadActions(S->Actions); // before its shadow starts
   RemoteLive[Node].fetch_add(1);
   sync::setClusterCalls(true);
   sync::HomeCaching.store(true);

@@ -34,8 +34,7 @@ public:
   /// milliseconds), for everything in the runtime that places or pins
   /// threads. Safe in a fork child whatever the parent's threads were
   /// doing (a fork waits for a reading under way). Throws as fromMachine()
-  /// does;
-  /// a failure is not kept, so the next call reads again.
+  /// does; a failure is not kept, so the next call reads again.
   static const Topology &thisMachine();
   ~Topology();
   Topology(const Topology &) = delete;
