@@ -126,10 +126,11 @@ std::optional<PipeMode> pipeMode(const char *Mode) {
 /// given the file actions and the pid to fill) makes the child's stdout
 /// ("r") or stdin ("w"), the streams of earlier popen calls closed in it.
 /// The stream is registered under Work before any other popen can start,
-/// so that every later child closes it. Null with errno set, the child
-/// ended, if anything fails.
+/// so that every later child closes it; its pid goes to *ChildPid. Null
+/// with errno set, the child ended, if anything fails.
 template <typename SpawnFn>
-FILE *openPipe(const PipeMode &M, uint64_t Work, SpawnFn Spawn) {
+FILE *openPipe(const PipeMode &M, uint64_t Work, pid_t *ChildPid,
+               SpawnFn Spawn) {
   int Fds[2];
   if (::pipe2(Fds, O_CLOEXEC) != 0)
     return nullptr;
@@ -166,6 +167,7 @@ FILE *openPipe(const PipeMode &M, uint64_t Work, SpawnFn Spawn) {
   }
   pipesLocked()[Stream] = {Parent, Pid, Work};
   OpenPipes.store(Pipes->size(), std::memory_order_relaxed);
+  *ChildPid = Pid;
   return Stream;
 }
 
@@ -579,23 +581,25 @@ FILE *popenProcess(const __grid_site *Site, const char *Command,
     return nullptr;
   }
   FILE *Stream;
+  pid_t Child = 0;
   if (!W.remote()) {
-    // Its gridctl ps entry first: registering it under PipesMutex would
-    // wait for the work registry, which a fork holds.
+    // Its gridctl ps entry first, its pid after: the registry's lock, which
+    // a fork holds, is never taken under PipesMutex.
     uint64_t Work = trackLocal(Site, __grid_kind_Popen, 0);
     char *Argv[] = {const_cast<char *>("sh"), const_cast<char *>("-c"),
                     const_cast<char *>(Command), nullptr};
     {
       ChildAffinityScope Affinity;
-      Stream = openPipe(*M, Work, [&](auto *Actions, pid_t *Pid) {
+      Stream = openPipe(*M, Work, &Child, [&](auto *Actions, pid_t *Pid) {
         return process::spawnLocal(false, Pid, "/bin/sh", Actions, nullptr,
                                    Argv, environ);
       });
     }
-    if (!Stream) {
-      core::ErrnoGuard Guard;
+    core::ErrnoGuard Guard;
+    if (Stream)
+      core::setWorkPid(Work, Child);
+    else
       core::removeWork(Work);
-    }
   } else {
     // spawnDeputy's spawn, without its cancelRemote on failure: that talks
     // to the cluster, which must not happen under PipesMutex (below).
@@ -606,7 +610,7 @@ FILE *popenProcess(const __grid_site *Site, const char *Command,
     // could not move (a descriptor cannot travel), nor could any after it.
     PipeMode Remote = *M;
     Remote.CloseOnExec = true;
-    Stream = openPipe(Remote, 0, [&](auto *Actions, pid_t *Pid) {
+    Stream = openPipe(Remote, 0, &Child, [&](auto *Actions, pid_t *Pid) {
       return process::spawnLocal(false, Pid, Deputy.c_str(), Actions, nullptr,
                                  Argv.data(), environ);
     });

@@ -233,6 +233,10 @@ void keepWork();
 /// (before keepWork, or in a fork child). Any thread.
 uint64_t addWork(WorkItem Item);
 void removeWork(uint64_t Id);
+/// Gives item Id the pid of the child it stands for, once started (an item
+/// added before its child, so as not to take the registry's lock where a
+/// fork waits for another).
+void setWorkPid(uint64_t Id, pid_t Pid);
 /// The live items with their ids.
 std::vector<std::pair<uint64_t, WorkItem>> workSnapshot();
 

@@ -63,6 +63,16 @@ void removeWork(uint64_t Id) {
   R.Items.erase(Id);
 }
 
+void setWorkPid(uint64_t Id, pid_t Pid) {
+  if (!Id)
+    return;
+  Registry &R = registry();
+  std::lock_guard<std::mutex> Lock(R.Mutex);
+  auto It = R.Items.find(Id);
+  if (It != R.Items.end())
+    It->second.Pid = Pid;
+}
+
 std::vector<std::pair<uint64_t, WorkItem>> workSnapshot() {
   Registry &R = registry();
   std::lock_guard<std::mutex> Lock(R.Mutex);

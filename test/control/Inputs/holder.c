@@ -1,8 +1,9 @@
 // A local Grid program that holds work for gridctl to look at: N threads
 // from one call site (SITE_WORKER), 2 from another (SITE_HELPER), and one
 // forked child (SITE_FORK), all waiting until the file DIR/STOP appears (or
-// 60 s pass). Prints "ready PID" once everything has started, and "done"
-// at the end. Usage: holder DIR [N]
+// 60 s pass), and a popen child (SITE_POPEN: cat, whose pid it writes to
+// DIR/popen.pid) until the end. Prints "ready PID" once everything has
+// started, and "done" at the end. Usage: holder DIR [N]
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,11 +40,24 @@ int main(int argc, char **argv) {
     waitForStop();
     _exit(0);
   }
+  char Command[4200];
+  snprintf(Command, sizeof Command, "echo $$ > %s/popen.pid; exec cat",
+           argv[1]);
+  FILE *Pipe = popen(Command, "w"); // SITE_POPEN
+  if (!Pipe) {
+    perror("popen");
+    return 1;
+  }
+  char PidFile[4200];
+  snprintf(PidFile, sizeof PidFile, "%s/popen.pid", argv[1]);
+  for (int I = 0; I < 1200 && access(PidFile, F_OK) != 0; ++I)
+    usleep(10 * 1000);
   printf("ready %d\n", (int)getpid());
   fflush(stdout);
   for (int I = 0; I < N + 2; ++I)
     pthread_join(Threads[I], NULL);
   waitpid(Child, NULL, 0);
+  pclose(Pipe);
   printf("done\n");
   return 0;
 }
