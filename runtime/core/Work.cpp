@@ -31,19 +31,22 @@ Registry &registry() {
 std::atomic<bool> Keeping{false};
 
 // fork() while another thread holds the registry's mutex would leave it
-// locked for ever in the child: fork waits for it instead.
+// locked for ever in the child: fork waits for it instead. Registered as
+// the library loads, before any handler of the runtime's that waits for
+// another thread: a fork's prepare handlers run in the reverse order, so
+// this lock is taken after they return. Registered with the control
+// server, it came first, and held it while home's handler (forkPrepare,
+// threads/Threads.cpp) waited for the event loop to bring pages that
+// moved, where the loop may add or remove a remote child's entry.
 void lockForFork() { registry().Mutex.lock(); }
 void unlockAfterFork() { registry().Mutex.unlock(); }
+__attribute__((constructor(101))) void registerRegistryForFork() {
+  registry();
+  ::pthread_atfork(lockForFork, unlockAfterFork, unlockAfterFork);
+}
 } // namespace
 
-void keepWork() {
-  static std::once_flag Once;
-  std::call_once(Once, [] {
-    registry();
-    ::pthread_atfork(lockForFork, unlockAfterFork, unlockAfterFork);
-    Keeping.store(true);
-  });
-}
+void keepWork() { Keeping.store(true); }
 
 uint64_t addWork(WorkItem Item) {
   if (!Keeping.load(std::memory_order_relaxed) || isForkChild())

@@ -46,6 +46,16 @@ bool NodeCache::fault(size_t Page, bool Write) {
   return faultLocked(Page, Write, SIZE_MAX);
 }
 
+void NodeCache::holdForFork(const std::vector<size_t> &Pages) {
+  Mutex.lock();
+  for (size_t Page : Pages)
+    if (Page < Limit && Homes.homeOf(Page) != Node &&
+        Held.get(Page) != Access::ReadWrite)
+      faultLocked(Page, /*Write=*/true, SIZE_MAX);
+}
+
+void NodeCache::unlockAfterFork() { Mutex.unlock(); }
+
 bool NodeCache::faultLocked(size_t Page, bool Write, size_t MaxRun) {
   if (Page >= Limit)
     return false;

@@ -217,6 +217,14 @@ public:
     std::lock_guard<std::mutex> Lock(Mutex);
     Fn();
   }
+  /// A fork (home's, of the pages of its heap that moved away): takes the
+  /// cache's lock and brings every page of Pages in read-write (with its
+  /// twin), as write faults would, then keeps the lock until
+  /// unlockAfterFork (the fork's parent and child handlers): no thread of
+  /// the node drops or write-protects a page meanwhile, so the child finds
+  /// them all open.
+  void holdForFork(const std::vector<size_t> &Pages);
+  void unlockAfterFork();
   /// Home migration: a page of another home whose diff was at least an
   /// eighth of a page (changed bytes and their runs' headers) in Releases
   /// releases, not necessarily in a row, is asked of its home

@@ -377,10 +377,26 @@ public:
   }
   void noteKept(size_t Bytes) { KeptBytes.fetch_add(Bytes); }
   uint64_t keptBytes() const { return KeptBytes.load(); }
-  /// Home: every page of its heap that moved away.
-  std::vector<size_t> movedPages() {
-    std::lock_guard<std::mutex> Lock(Mutex);
+  /// Home, as a fork begins: every page of its heap that moved away or is
+  /// on its way (closed here, granted), none granted from now until
+  /// forkDone (a grant closes its pages, which the child would find
+  /// closed: its first read of one crashed it).
+  std::vector<size_t> movedPagesForFork() {
+    std::unique_lock<std::mutex> Lock(Mutex);
+    ++Forking;
+    GrantsClosed.wait(Lock, [this] { return Granting == 0; });
     return Moved;
+  }
+  /// Home, after a fork (parent): the grants it held back are made.
+  void forkDone() {
+    std::vector<uint64_t> Later;
+    {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      if (Forking && --Forking == 0)
+        Later.swap(HeldBack);
+    }
+    for (uint64_t Id : Later)
+      Loop.post([this, Id] { grantMove(Id); });
   }
   /// Pages of home's heap that moved to each node (GRID_STATS).
   uint64_t movedTo(unsigned Node) const {
@@ -517,6 +533,16 @@ private:
   void grantMove(uint64_t Id) {
     Move &M = Moves[Id];
     std::sort(M.Pages.begin(), M.Pages.end());
+    {
+      // Listed for a fork from now: it brings them back (movedPagesForFork).
+      std::lock_guard<std::mutex> Lock(Mutex);
+      if (Forking) {
+        HeldBack.push_back(Id);
+        return;
+      }
+      ++Granting;
+      Moved.insert(Moved.end(), M.Pages.begin(), M.Pages.end());
+    }
     wire::Writer W(Msg::DiffAck);
     W.u64(Id).u32(static_cast<uint32_t>(M.Pages.size()));
     // Runs of neighbours in one mprotect each way.
@@ -530,6 +556,11 @@ private:
       S->closeOwn(First, Count, dsm::Access::None);
       I += Count;
     }
+    {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      --Granting;
+    }
+    GrantsClosed.notify_all();
     Loop.send(static_cast<int>(M.Node), W.body());
   }
   void moveDone(uint64_t Id) {
@@ -553,8 +584,6 @@ private:
         Loop.send(static_cast<int>(Rank), W.body());
     if (M.Node < dsm::MaxRanks)
       MovedTo[M.Node].fetch_add(M.Pages.size());
-    std::lock_guard<std::mutex> Lock(Mutex);
-    Moved.insert(Moved.end(), M.Pages.begin(), M.Pages.end());
   }
   // Pages of a PagesMoving or PagesMoved message.
   static std::vector<size_t> pagesOf(wire::Reader &R) {
@@ -615,7 +644,12 @@ private:
   std::map<uint64_t, Move> Moves;              // home's loop
   uint64_t NextMove = 0;                       // home's loop
   std::atomic<uint64_t> MovedTo[dsm::MaxRanks] = {};
-  std::vector<size_t> Moved; // under Mutex
+  std::vector<size_t> Moved; // under Mutex: granted (closed here) or gone
+  // Forks at home under way, grants closing pages now, grants held back
+  // until the forks are done (movedPagesForFork); under Mutex.
+  unsigned Forking = 0, Granting = 0;
+  std::vector<uint64_t> HeldBack;
+  std::condition_variable GrantsClosed;
   std::atomic<uint64_t> KeptBytes{0};
 
 public:
@@ -749,16 +783,29 @@ struct ThreadAction {
 std::atomic<uintptr_t> TakenHandler[64];
 
 // Home: a fork child takes no part in the DSM, so the pages that moved away
-// are brought back first, writable (the child may write them).
+// are brought back first, writable (the child may write them), and stay so
+// until the fork is done: the cache's lock is held from here to the parent's
+// and the child's handlers, or another thread's acquire could drop them
+// (or a release write-protect them) before the fork, and the child crash on
+// its first touch (a thread at home that synchronised in a loop made every
+// child so in test/dsm/fork-after-move.c).
+thread_local bool ForkHoldsCache = false;
 void forkPrepare() {
   if (sync::RemoteThread)
     NodeForked.store(true, std::memory_order_seq_cst);
   ++sync::InRuntime;
-  if (TheJob && TheJob->Home)
-    for (size_t Page : TheJob->Store.movedPages())
-      touchAbsent(reinterpret_cast<void *>(Page * PageBytes), 1, true);
+  if (TheJob && TheJob->Home && inJobProcess()) {
+    TheJob->Cache->holdForFork(TheJob->Store.movedPagesForFork());
+    ForkHoldsCache = true;
+  }
 }
-void forkParent() { --sync::InRuntime; }
+void forkParent() {
+  if (std::exchange(ForkHoldsCache, false)) {
+    TheJob->Cache->unlockAfterFork();
+    TheJob->Store.forkDone();
+  }
+  --sync::InRuntime;
+}
 void unpinRemoteChild();
 void forkChild() {
   // A remote thread's child is the program's process, not the agent's: the
@@ -767,6 +814,8 @@ void forkChild() {
   // and SIGBUS ones sit in the DSM's chain, api/Signals.cpp, and stay)
   // give way to the defaults, and the child takes the mask its thread's
   // creator had at home, not the thread's own (every signal blocked).
+  if (std::exchange(ForkHoldsCache, false))
+    TheJob->Cache->unlockAfterFork();
   bool Remote = sync::RemoteThread;
   if (Remote)
     unpinRemoteChild();
