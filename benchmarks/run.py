@@ -1036,11 +1036,13 @@ def measure_dsm_handoff(bench, build_dir, rounds, verbose, mpirun):
 
 
 def measure_versus_mpi(mode, args, check_key, bench, build_dir, rounds,
-                       verbose, mpirun, variants, unit="s"):
+                       verbose, mpirun, variants, unit="s", alone=None):
     """Figures of MPI time / Grid time, one per variant (figure name, GRID_*
     settings, a text GRID_STATS=1 must print or None), each Grid run in the
     same rounds as the MPI run; the programs' check_key equal; the times
-    shown in unit (s or ms)."""
+    shown in unit (s or ms). With alone (a list), the same rounds also run
+    dsm_threads as one process without mpirun (its threads native, on this
+    machine), and alone receives the per-round ratios MPI time / its time."""
     threads = need(os.path.join(bench, "dsm_threads"), build_dir)
     mpi = need(os.path.join(bench, "dsm_mpi"), build_dir)
     env = mpirun_env()
@@ -1050,7 +1052,17 @@ def measure_versus_mpi(mode, args, check_key, bench, build_dir, rounds,
              for name, settings, expect in variants}
     kinds["mpi"] = (dsm_command(mpirun, mpi, argv, False), env,
                     plain_result(f"dsm_mpi {mode}"))
+    if alone is not None:
+        kinds["alone"] = ([threads] + argv, env,
+                          plain_result(f"dsm_threads {mode} (one process)"))
     results = dsm_rounds(rounds, verbose, mpirun, kinds)
+    if alone is not None:
+        for r in results:
+            if r["alone"][check_key] != r["mpi"][check_key]:
+                die(f"{mode}: {check_key} differs: one process "
+                    f"{r['alone'][check_key]}, MPI {r['mpi'][check_key]}")
+        alone.extend(float(r["mpi"]["seconds"]) / float(r["alone"]["seconds"])
+                     for r in results)
     base = [float(r["mpi"]["seconds"]) for r in results]
     scale = 1e3 if unit == "ms" else 1.0
     figures = []
@@ -1090,13 +1102,20 @@ def measure_dsm_pi(bench, build_dir, rounds, verbose, mpirun):
 def measure_dsm_jacobi(bench, build_dir, rounds, verbose, mpirun):
     """Two figures from the same rounds: Grid's defaults, and with home
     migration (GRID_DSM_MIGRATE=2), each against the MPI version."""
+    alone = []
     figures = measure_versus_mpi(
         "jacobi", DSM_JACOBI_ARGS, "checksum", bench, build_dir, rounds,
         verbose, mpirun,
         [("dsm-jacobi", (), None),
          ("dsm-jacobi-migrate", ("GRID_DSM_MIGRATE=2",),
-          "moved to their writer: node 1")], unit="ms")
+          "moved to their writer: node 1")], unit="ms", alone=alone)
     cells, sweeps = DSM_JACOBI_ARGS[1], DSM_JACOBI_ARGS[3]
+    scale = (f"for scale, the same program run as one process without "
+             f"mpirun (its two threads native, sharing this machine's "
+             f"memory, a futex barrier between sweeps) in the same rounds: "
+             f"MPI time / its time {statistics.median(alone):.3f}x "
+             f"(rounds {min(alone):.3f}x to {max(alone):.3f}x), the most a "
+             f"threaded version reaches here; ")
     for figure, what in zip(figures, (
             "every page stays homed at rank 0",
             "node 1's halves move to node 1 after its first sweeps")):
@@ -1109,7 +1128,7 @@ def measure_dsm_jacobi(bench, build_dir, rounds, verbose, mpirun):
             "last join; MPI: rank 0 from a barrier after set-up to the end of "
             "the gather; the MPI run, Grid's default and Grid with migration "
             "alternate in each round; checksums equal to the bit in every "
-            "round; " + figure.note)
+            "round; " + scale + figure.note)
     return figures
 
 
