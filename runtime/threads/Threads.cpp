@@ -377,14 +377,18 @@ public:
   }
   void noteKept(size_t Bytes) { KeptBytes.fetch_add(Bytes); }
   uint64_t keptBytes() const { return KeptBytes.load(); }
-  /// Home, as a fork begins: every page of its heap that moved away or is
-  /// on its way (closed here, granted), none granted from now until
-  /// forkDone (a grant closes its pages, which the child would find
-  /// closed: its first read of one crashed it).
+  /// Home, as a fork begins: every page of its heap that moved away, once
+  /// no move is under way (granted, its pages closed here, and not done:
+  /// the child would find them closed, and its first read of one crashed
+  /// it) nor held back by the fork before; none is granted from now until
+  /// forkDone. The wait comes before the hold: a move under way may need
+  /// another grant to its node first (its release waits for every batch of
+  /// diffs it sent, each maybe a move's), which a hold would keep back for
+  /// ever. Pages move one way, so moves do not go on for ever.
   std::vector<size_t> movedPagesForFork() {
     std::unique_lock<std::mutex> Lock(Mutex);
+    MovesQuiet.wait(Lock, [this] { return UnderWay == 0 && Reposted == 0; });
     ++Forking;
-    GrantsClosed.wait(Lock, [this] { return Granting == 0; });
     return Moved;
   }
   /// Home, after a fork (parent): the grants it held back are made.
@@ -392,11 +396,13 @@ public:
     std::vector<uint64_t> Later;
     {
       std::lock_guard<std::mutex> Lock(Mutex);
-      if (Forking && --Forking == 0)
+      if (Forking && --Forking == 0) {
         Later.swap(HeldBack);
+        Reposted += Later.size();
+      }
     }
     for (uint64_t Id : Later)
-      Loop.post([this, Id] { grantMove(Id); });
+      Loop.post([this, Id] { grantMove(Id, /*HeldBack=*/true); });
   }
   /// Pages of home's heap that moved to each node (GRID_STATS).
   uint64_t movedTo(unsigned Node) const {
@@ -530,18 +536,20 @@ private:
   // No other rank reads or writes the pages now: home closes them (a write
   // at home meanwhile waits in its fault for the page's arrival) and sends
   // the master copies with the diffs' acknowledgement.
-  void grantMove(uint64_t Id) {
+  void grantMove(uint64_t Id, bool WasHeldBack = false) {
     Move &M = Moves[Id];
     std::sort(M.Pages.begin(), M.Pages.end());
     {
-      // Listed for a fork from now: it brings them back (movedPagesForFork).
+      // A fork under way lists the pages that moved: it must not find these
+      // closed and not listed (movedPagesForFork).
       std::lock_guard<std::mutex> Lock(Mutex);
+      if (WasHeldBack)
+        --Reposted;
       if (Forking) {
         HeldBack.push_back(Id);
         return;
       }
-      ++Granting;
-      Moved.insert(Moved.end(), M.Pages.begin(), M.Pages.end());
+      ++UnderWay;
     }
     wire::Writer W(Msg::DiffAck);
     W.u64(Id).u32(static_cast<uint32_t>(M.Pages.size()));
@@ -556,11 +564,6 @@ private:
       S->closeOwn(First, Count, dsm::Access::None);
       I += Count;
     }
-    {
-      std::lock_guard<std::mutex> Lock(Mutex);
-      --Granting;
-    }
-    GrantsClosed.notify_all();
     Loop.send(static_cast<int>(M.Node), W.body());
   }
   void moveDone(uint64_t Id) {
@@ -584,6 +587,12 @@ private:
         Loop.send(static_cast<int>(Rank), W.body());
     if (M.Node < dsm::MaxRanks)
       MovedTo[M.Node].fetch_add(M.Pages.size());
+    {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      Moved.insert(Moved.end(), M.Pages.begin(), M.Pages.end());
+      --UnderWay;
+    }
+    MovesQuiet.notify_all();
   }
   // Pages of a PagesMoving or PagesMoved message.
   static std::vector<size_t> pagesOf(wire::Reader &R) {
@@ -644,12 +653,14 @@ private:
   std::map<uint64_t, Move> Moves;              // home's loop
   uint64_t NextMove = 0;                       // home's loop
   std::atomic<uint64_t> MovedTo[dsm::MaxRanks] = {};
-  std::vector<size_t> Moved; // under Mutex: granted (closed here) or gone
-  // Forks at home under way, grants closing pages now, grants held back
-  // until the forks are done (movedPagesForFork); under Mutex.
-  unsigned Forking = 0, Granting = 0;
+  std::vector<size_t> Moved; // under Mutex
+  // Under Mutex: forks at home under way, moves granted and not done,
+  // grants held back until the forks are done and those of them not made
+  // since (movedPagesForFork).
+  unsigned Forking = 0, UnderWay = 0;
+  size_t Reposted = 0;
   std::vector<uint64_t> HeldBack;
-  std::condition_variable GrantsClosed;
+  std::condition_variable MovesQuiet;
   std::atomic<uint64_t> KeptBytes{0};
 
 public:
@@ -788,22 +799,27 @@ std::atomic<uintptr_t> TakenHandler[64];
 // and the child's handlers, or another thread's acquire could drop them
 // (or a release write-protect them) before the fork, and the child crash on
 // its first touch (a thread at home that synchronised in a loop made every
-// child so in test/dsm/fork-after-move.c).
-thread_local bool ForkHoldsCache = false;
+// child so in test/dsm/fork-after-move.c). No move starts meanwhile
+// (JobStore::movedPagesForFork). With no page moved, the lock is not held.
+thread_local bool ForkHoldsCache = false, ForkHoldsMoves = false;
 void forkPrepare() {
   if (sync::RemoteThread)
     NodeForked.store(true, std::memory_order_seq_cst);
   ++sync::InRuntime;
   if (TheJob && TheJob->Home && inJobProcess()) {
-    TheJob->Cache->holdForFork(TheJob->Store.movedPagesForFork());
-    ForkHoldsCache = true;
+    ForkHoldsMoves = true;
+    std::vector<size_t> Pages = TheJob->Store.movedPagesForFork();
+    if (!Pages.empty()) {
+      TheJob->Cache->holdForFork(Pages);
+      ForkHoldsCache = true;
+    }
   }
 }
 void forkParent() {
-  if (std::exchange(ForkHoldsCache, false)) {
+  if (std::exchange(ForkHoldsCache, false))
     TheJob->Cache->unlockAfterFork();
+  if (std::exchange(ForkHoldsMoves, false))
     TheJob->Store.forkDone();
-  }
   --sync::InRuntime;
 }
 void unpinRemoteChild();
@@ -816,6 +832,7 @@ void forkChild() {
   // creator had at home, not the thread's own (every signal blocked).
   if (std::exchange(ForkHoldsCache, false))
     TheJob->Cache->unlockAfterFork();
+  ForkHoldsMoves = false; // the child makes no grant
   bool Remote = sync::RemoteThread;
   if (Remote)
     unpinRemoteChild();
