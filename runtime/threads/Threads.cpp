@@ -384,12 +384,24 @@ public:
   /// forkDone. The wait comes before the hold: a move under way may need
   /// another grant to its node first (its release waits for every batch of
   /// diffs it sent, each maybe a move's), which a hold would keep back for
-  /// ever. Pages move one way, so moves do not go on for ever.
+  /// ever. Pages move one way, so moves do not go on for ever; one that
+  /// does not end within ForkWaitsForMoves (its node lost) is left: its
+  /// pages stay closed in the child, which is warned of once.
   std::vector<size_t> movedPagesForFork() {
     std::unique_lock<std::mutex> Lock(Mutex);
-    MovesQuiet.wait(Lock, [this] { return UnderWay == 0 && Reposted == 0; });
+    bool Quiet = MovesQuiet.wait_for(Lock, ForkWaitsForMoves, [this] {
+      return UnderWay == 0 && Reposted == 0;
+    });
     ++Forking;
-    return Moved;
+    std::vector<size_t> Pages = Moved;
+    Lock.unlock();
+    static std::atomic<bool> Warned{false};
+    if (!Quiet && !Warned.exchange(true))
+      core::warn("a fork at home went on while pages of its heap were still "
+                 "moving to another node after " +
+                 std::to_string(ForkWaitsForMoves.count()) +
+                 " s: the child cannot read those pages");
+    return Pages;
   }
   /// Home, after a fork (parent): the grants it held back are made.
   void forkDone() {
@@ -657,6 +669,7 @@ private:
   // Under Mutex: forks at home under way, moves granted and not done,
   // grants held back until the forks are done and those of them not made
   // since (movedPagesForFork).
+  static constexpr std::chrono::seconds ForkWaitsForMoves{5};
   unsigned Forking = 0, UnderWay = 0;
   size_t Reposted = 0;
   std::vector<uint64_t> HeldBack;
