@@ -321,7 +321,9 @@ private:
   // The twin of each page written since the last release (and of the lock
   // page kept open): the pages in Dirty.
   std::unordered_map<size_t, std::unique_ptr<std::byte[]>> Twins;
-  std::deque<size_t> Fetched; // in fetch order, for eviction (may hold stale)
+  // For eviction, in fetch order (may hold stale entries; a written page's
+  // leaves until its release queues it again).
+  std::deque<size_t> Fetched;
   std::vector<size_t> Dirty;  // pages with a twin (sorted by release)
   unsigned MoveAfter = 0;
   bool Solo = false;

@@ -320,6 +320,40 @@ TEST(DsmCoherence, AKeptPageHomeChangesIsInvalidatedWithItsWrites) {
 // alone in its block costs the block. metadataBytes(), which GRID_STATS=1
 // and the benchmark report, agrees with jemalloc within a fifth. Pages
 // dropped or invalidated free their state.
+// A node over its bound keeps every page it wrote (they hold writes not yet
+// sent), and once a release has sent them drops the oldest clean ones to
+// come back within it. Written pages leave the eviction queue while they
+// are written (each fault of a node over its bound rescanned them all, a
+// time quadratic in the pages written between releases): the release
+// must queue them again.
+TEST(DsmCoherence, PagesWrittenBeyondTheBoundAreEvictedAfterTheirRelease) {
+  constexpr size_t Pages = 512, Bound = 8, Written = 100; // node 0 homes 256
+  LocalHomeStore Homes(Pages, 2);
+  FakeView Home(Pages), Node(Pages);
+  Homes.attach(0, Home);
+  Homes.attach(1, Node);
+  for (size_t Page = Pages / 2; Page < Pages; ++Page)
+    Node.protect(Page, Access::ReadWrite);
+  NodeCache Cache(1, Homes, Node, Pages, Bound);
+  for (size_t Page = 0; Page < Written; ++Page) {
+    if (Node.protection(Page) != Access::ReadWrite) {
+      ASSERT_TRUE(Cache.fault(Page, true));
+    }
+    Node.address(Page)[5] = std::byte{0x5a};
+  }
+  EXPECT_GE(Cache.cachedPages(), Written) << "a written page was dropped";
+  Cache.release();
+  for (size_t Page = 0; Page < Written; ++Page)
+    ASSERT_EQ(Home.address(Page)[5], std::byte{0x5a}) << "page " << Page;
+  ASSERT_TRUE(Cache.fault(200, false));
+  EXPECT_LE(Cache.cachedPages(), Bound)
+      << "the pages the release sent stayed over the bound";
+  EXPECT_GE(Cache.counts().Evicted, Written - Bound);
+  // What stays is the newest: the page just read, not the oldest written.
+  EXPECT_NE(Cache.access(200), Access::None);
+  EXPECT_EQ(Cache.access(0), Access::None);
+}
+
 TEST(DsmCoherence, ACachedPageCostsAFewBytesOfState) {
   auto LiveBytes = [] { // allocated and not freed by this thread, so far
     uint64_t Allocated = 0, Freed = 0;
