@@ -324,7 +324,7 @@ private:
   // For eviction, in fetch order (may hold stale entries; a written page's
   // leaves until its release queues it again).
   std::deque<size_t> Fetched;
-  std::vector<size_t> Dirty;  // pages with a twin (sorted by release)
+  std::vector<size_t> Dirty; // pages with a twin (sorted by release)
   unsigned MoveAfter = 0;
   bool Solo = false;
   // Under Solo, the lock page the last acquire fetched, open with its twin
