@@ -100,7 +100,7 @@ bool NodeCache::faultLocked(size_t Page, bool Write, size_t MaxRun) {
     if (Run > 1)
       View.placeRun(Page + 1, Run - 1, Rest);
     if (Held.size() > MaxCached)
-      evictLocked(Page);
+      evictLocked(Page, Run);
     if (!Write) {
       View.protect(Page, Access::Read);
       return true;
@@ -122,7 +122,7 @@ bool NodeCache::faultLocked(size_t Page, bool Write, size_t MaxRun) {
   return true;
 }
 
-void NodeCache::evictLocked(size_t Keep) {
+void NodeCache::evictLocked(size_t First, size_t Count) {
   // The oldest clean page goes; written pages stay until release, which
   // queues them again, so their entries leave the queue here: kept in it,
   // each fault of a node over its bound with every page written scanned
@@ -135,8 +135,12 @@ void NodeCache::evictLocked(size_t Keep) {
     Fetched.pop_front();
     if (Held.get(Page) == Access::None || Twins.count(Page))
       continue;
-    if (Page == Keep) {
-      Fetched.push_back(Page); // being faulted in: keep it
+    if (Page - First < Count) {
+      // Being faulted in, or brought along by that fault: kept. Dropped as
+      // the oldest clean pages of a node whose others were all written,
+      // each was fetched again by its own next touch (a read-then-write
+      // sweep fetched 200 pages 1544 times, DsmCoherenceTest).
+      Fetched.push_back(Page);
       continue;
     }
     View.protect(Page, Access::None);

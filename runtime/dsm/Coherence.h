@@ -292,10 +292,11 @@ private:
   void dropLocked(size_t Keep = SIZE_MAX);
   /// fault(), with the lock held, bringing at most MaxRun pages.
   bool faultLocked(size_t Page, bool Write, size_t MaxRun);
-  /// Drops the oldest clean pages beyond MaxCached, never Keep (the page a
-  /// fault is bringing in). With every other page written, the cache stays
-  /// over its bound until the next release.
-  void evictLocked(size_t Keep);
+  /// Drops the oldest clean pages beyond MaxCached, never the Count pages
+  /// from First (the run a fault is bringing in: a sweep reads them next,
+  /// and writes them). With every other page written, the cache stays over
+  /// its bound until the next release.
+  void evictLocked(size_t First, size_t Count);
   /// Places the pages the last flush was granted, as this node's own.
   void adoptLocked();
   /// Whether Page is the lock page kept open across releases (setSolo).

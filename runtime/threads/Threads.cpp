@@ -161,7 +161,8 @@ public:
     unsigned Home = homeOf(Page);
     // A diff of few runs goes straight into home's copy, a put per run. One
     // of many runs (doubles that changed in some bytes each) would be
-    // hundreds of puts: it travels in one message per home and release,
+    // hundreds of puts: it travels in a message per home (or several, of
+    // BatchBytes each, for a large release),
     // applied by home's loop. So does one that asks for its page.
     if (!Claim && oneSided(Home, Page) && !(Home == 0 && HomeWindowOff) &&
         dsm::diffRuns(Diff) <= MaxPutRuns) {
@@ -181,6 +182,12 @@ public:
     auto It = Batches.try_emplace(Home, Msg::PageDiff).first;
     It->second.u64(Claim ? Page | ClaimBit : Page)
         .bytes(Diff.data(), Diff.size());
+    // A large release goes in parts: home applies one while this node
+    // diffs the next.
+    if (It->second.body().size() >= BatchBytes) {
+      postBatchLocked(Home, It->second);
+      Batches.erase(It);
+    }
   }
 
   void flushDiffs() override {
@@ -433,16 +440,20 @@ private:
 
   // Under WinMutex: posts the batched diffs (each acknowledged, Unacked)
   // and completes the puts.
-  void sendDiffsLocked() {
-    for (auto &[Home, Batch] : Batches) {
-      {
-        std::lock_guard<std::mutex> Lock(Mutex);
-        ++Unacked;
-      }
-      Loop.post([this, Home = Home, Body = Batch.body()]() mutable {
-        Loop.send(static_cast<int>(Home), std::move(Body));
-      });
+  // Under WinMutex: posts one batch of diffs, acknowledged (Unacked).
+  void postBatchLocked(unsigned Home, wire::Writer &Batch) {
+    {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      ++Unacked;
     }
+    Loop.post([this, Home, Body = Batch.take()]() mutable {
+      Loop.send(static_cast<int>(Home), std::move(Body));
+    });
+  }
+
+  void sendDiffsLocked() {
+    for (auto &[Home, Batch] : Batches)
+      postBatchLocked(Home, Batch);
     Batches.clear();
     if (!Puts.empty()) {
       if (!Win || !Win->flush())
@@ -648,6 +659,7 @@ private:
   // object).
   std::deque<std::string> Puts;
   std::map<unsigned, wire::Writer> Batches; // diffs to send, by home
+  static constexpr size_t BatchBytes = size_t(256) << 10;
   static constexpr size_t MaxPutRuns = 8;
   cluster::EventLoop &Loop;
   std::mutex Mutex;

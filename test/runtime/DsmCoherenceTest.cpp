@@ -354,6 +354,48 @@ TEST(DsmCoherence, PagesWrittenBeyondTheBoundAreEvictedAfterTheirRelease) {
   EXPECT_EQ(Cache.access(0), Access::None);
 }
 
+// A sweep that reads each page and then writes it, on a node over its
+// bound with every earlier page written: the pages a read fault brought
+// along stay until their own writes, each fetched once. Evicted as the
+// oldest clean pages (all the others being written), each was fetched
+// again by its write, and a sweep of 256 MiB cost 2.5 times the time per
+// page of one within the bound.
+TEST(DsmCoherence, PagesAFaultBroughtAlongAreNotEvictedByIt) {
+  constexpr size_t Pages = 512, Bound = 8, Swept = 200; // node 0 homes 256
+  // A view whose faults bring up to 16 pages, as the real one's do.
+  class RunView : public FakeView {
+  public:
+    using FakeView::FakeView;
+    size_t maxRun(size_t) override { return 16; }
+    void placeRun(size_t First, size_t Count, Access A) override {
+      protectRun(First, Count, A);
+    }
+  };
+  LocalHomeStore Homes(Pages, 2);
+  FakeView Home(Pages);
+  RunView Node(Pages);
+  Homes.attach(0, Home);
+  Homes.attach(1, Node);
+  for (size_t Page = Pages / 2; Page < Pages; ++Page)
+    Node.protect(Page, Access::ReadWrite);
+  NodeCache Cache(1, Homes, Node, Pages, Bound);
+  for (size_t Page = 0; Page < Swept; ++Page) {
+    if (Node.protection(Page) == Access::None) {
+      ASSERT_TRUE(Cache.fault(Page, false));
+    }
+    if (Node.protection(Page) != Access::ReadWrite) {
+      ASSERT_TRUE(Cache.fault(Page, true));
+    }
+    Node.address(Page)[9] = std::byte{0x77};
+  }
+  EXPECT_LE(Cache.counts().Fetches, Swept + Node.maxRun(0))
+      << "pages were fetched again";
+  EXPECT_EQ(Cache.counts().Evicted, Cache.counts().Fetches - Swept);
+  Cache.release();
+  for (size_t Page = 0; Page < Swept; ++Page)
+    ASSERT_EQ(Home.address(Page)[9], std::byte{0x77}) << "page " << Page;
+}
+
 TEST(DsmCoherence, ACachedPageCostsAFewBytesOfState) {
   auto LiveBytes = [] { // allocated and not freed by this thread, so far
     uint64_t Allocated = 0, Freed = 0;
