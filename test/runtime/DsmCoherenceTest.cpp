@@ -313,13 +313,50 @@ TEST(DsmCoherence, AKeptPageHomeChangesIsInvalidatedWithItsWrites) {
   EXPECT_EQ(C.read(1, 20), 2);
 }
 
-// What a node keeps per page it caches (issue 5: DSM metadata within 1% of
-// the memory in use): a byte of state in a block of 64 neighbours and an
-// entry of the eviction queue, well under 16 bytes a page (0.4%), as
-// jemalloc (this binary's malloc) counts what the cache allocated; a page
-// alone in its block costs the block. metadataBytes(), which GRID_STATS=1
-// and the benchmark report, agrees with jemalloc within a fifth. Pages
-// dropped or invalidated free their state.
+// Node 1 of two over Pages pages (node 0 homes the lower half), its cache
+// bounded to Bound pages of node 0's, each fault bringing up to Run pages
+// (16 as the real view's do, or 1).
+class BoundedNode {
+public:
+  BoundedNode(size_t Pages, size_t Bound, size_t Run)
+      : Homes(Pages, 2), Home(Pages), Node(Pages, Run) {
+    Homes.attach(0, Home);
+    Homes.attach(1, Node);
+    for (size_t Page = Pages / 2; Page < Pages; ++Page)
+      Node.protect(Page, Access::ReadWrite);
+    Cache = std::make_unique<NodeCache>(1, Homes, Node, Pages, Bound);
+  }
+  /// Touches Page as a read or a write would (faulting when the view does
+  /// not allow it) and writes Value at Offset if Write.
+  void touch(size_t Page, bool Write, size_t Offset = 0, uint8_t Value = 0) {
+    if (Node.protection(Page) == Access::None) {
+      ASSERT_TRUE(Cache->fault(Page, Write));
+    }
+    if (Write && Node.protection(Page) != Access::ReadWrite) {
+      ASSERT_TRUE(Cache->fault(Page, true));
+    }
+    if (Write)
+      Node.address(Page)[Offset] = static_cast<std::byte>(Value);
+  }
+  uint8_t atHome(size_t Page, size_t Offset) {
+    return static_cast<uint8_t>(Home.address(Page)[Offset]);
+  }
+
+  class RunView : public FakeView {
+  public:
+    RunView(size_t Pages, size_t Run) : FakeView(Pages), Run(Run) {}
+    size_t maxRun(size_t) override { return Run; }
+    void placeRun(size_t First, size_t Count, Access A) override {
+      protectRun(First, Count, A);
+    }
+    const size_t Run;
+  };
+  LocalHomeStore Homes;
+  FakeView Home;
+  RunView Node;
+  std::unique_ptr<NodeCache> Cache;
+};
+
 // A node over its bound keeps every page it wrote (they hold writes not yet
 // sent), and once a release has sent them drops the oldest clean ones to
 // come back within it. Written pages leave the eviction queue while they
@@ -327,31 +364,21 @@ TEST(DsmCoherence, AKeptPageHomeChangesIsInvalidatedWithItsWrites) {
 // time quadratic in the pages written between releases): the release
 // must queue them again.
 TEST(DsmCoherence, PagesWrittenBeyondTheBoundAreEvictedAfterTheirRelease) {
-  constexpr size_t Pages = 512, Bound = 8, Written = 100; // node 0 homes 256
-  LocalHomeStore Homes(Pages, 2);
-  FakeView Home(Pages), Node(Pages);
-  Homes.attach(0, Home);
-  Homes.attach(1, Node);
-  for (size_t Page = Pages / 2; Page < Pages; ++Page)
-    Node.protect(Page, Access::ReadWrite);
-  NodeCache Cache(1, Homes, Node, Pages, Bound);
-  for (size_t Page = 0; Page < Written; ++Page) {
-    if (Node.protection(Page) != Access::ReadWrite) {
-      ASSERT_TRUE(Cache.fault(Page, true));
-    }
-    Node.address(Page)[5] = std::byte{0x5a};
-  }
-  EXPECT_GE(Cache.cachedPages(), Written) << "a written page was dropped";
-  Cache.release();
+  constexpr size_t Bound = 8, Written = 100;
+  BoundedNode N(512, Bound, 1);
   for (size_t Page = 0; Page < Written; ++Page)
-    ASSERT_EQ(Home.address(Page)[5], std::byte{0x5a}) << "page " << Page;
-  ASSERT_TRUE(Cache.fault(200, false));
-  EXPECT_LE(Cache.cachedPages(), Bound)
+    N.touch(Page, /*Write=*/true, 5, 0x5a);
+  EXPECT_GE(N.Cache->cachedPages(), Written) << "a written page was dropped";
+  N.Cache->release();
+  for (size_t Page = 0; Page < Written; ++Page)
+    ASSERT_EQ(N.atHome(Page, 5), 0x5a) << "page " << Page;
+  N.touch(200, /*Write=*/false);
+  EXPECT_LE(N.Cache->cachedPages(), Bound)
       << "the pages the release sent stayed over the bound";
-  EXPECT_GE(Cache.counts().Evicted, Written - Bound);
+  EXPECT_GE(N.Cache->counts().Evicted, Written - Bound);
   // What stays is the newest: the page just read, not the oldest written.
-  EXPECT_NE(Cache.access(200), Access::None);
-  EXPECT_EQ(Cache.access(0), Access::None);
+  EXPECT_NE(N.Cache->access(200), Access::None);
+  EXPECT_EQ(N.Cache->access(0), Access::None);
 }
 
 // A sweep that reads each page and then writes it, on a node over its
@@ -361,41 +388,27 @@ TEST(DsmCoherence, PagesWrittenBeyondTheBoundAreEvictedAfterTheirRelease) {
 // again by its write, and a sweep of 256 MiB cost 2.5 times the time per
 // page of one within the bound.
 TEST(DsmCoherence, PagesAFaultBroughtAlongAreNotEvictedByIt) {
-  constexpr size_t Pages = 512, Bound = 8, Swept = 200; // node 0 homes 256
-  // A view whose faults bring up to 16 pages, as the real one's do.
-  class RunView : public FakeView {
-  public:
-    using FakeView::FakeView;
-    size_t maxRun(size_t) override { return 16; }
-    void placeRun(size_t First, size_t Count, Access A) override {
-      protectRun(First, Count, A);
-    }
-  };
-  LocalHomeStore Homes(Pages, 2);
-  FakeView Home(Pages);
-  RunView Node(Pages);
-  Homes.attach(0, Home);
-  Homes.attach(1, Node);
-  for (size_t Page = Pages / 2; Page < Pages; ++Page)
-    Node.protect(Page, Access::ReadWrite);
-  NodeCache Cache(1, Homes, Node, Pages, Bound);
+  constexpr size_t Swept = 200;
+  BoundedNode N(512, 8, 16);
   for (size_t Page = 0; Page < Swept; ++Page) {
-    if (Node.protection(Page) == Access::None) {
-      ASSERT_TRUE(Cache.fault(Page, false));
-    }
-    if (Node.protection(Page) != Access::ReadWrite) {
-      ASSERT_TRUE(Cache.fault(Page, true));
-    }
-    Node.address(Page)[9] = std::byte{0x77};
+    N.touch(Page, /*Write=*/false);
+    N.touch(Page, /*Write=*/true, 9, 0x77);
   }
-  EXPECT_LE(Cache.counts().Fetches, Swept + Node.maxRun(0))
+  EXPECT_LE(N.Cache->counts().Fetches, Swept + N.Node.Run)
       << "pages were fetched again";
-  EXPECT_EQ(Cache.counts().Evicted, Cache.counts().Fetches - Swept);
-  Cache.release();
+  EXPECT_EQ(N.Cache->counts().Evicted, N.Cache->counts().Fetches - Swept);
+  N.Cache->release();
   for (size_t Page = 0; Page < Swept; ++Page)
-    ASSERT_EQ(Home.address(Page)[9], std::byte{0x77}) << "page " << Page;
+    ASSERT_EQ(N.atHome(Page, 9), 0x77) << "page " << Page;
 }
 
+// What a node keeps per page it caches (issue 5: DSM metadata within 1% of
+// the memory in use): a byte of state in a block of 64 neighbours and an
+// entry of the eviction queue, well under 16 bytes a page (0.4%), as
+// jemalloc (this binary's malloc) counts what the cache allocated; a page
+// alone in its block costs the block. metadataBytes(), which GRID_STATS=1
+// and the benchmark report, agrees with jemalloc within a fifth. Pages
+// dropped or invalidated free their state.
 TEST(DsmCoherence, ACachedPageCostsAFewBytesOfState) {
   auto LiveBytes = [] { // allocated and not freed by this thread, so far
     uint64_t Allocated = 0, Freed = 0;
