@@ -133,8 +133,12 @@ void NodeCache::evictLocked(size_t First, size_t Count) {
   while (Held.size() > MaxCached && Scanned++ < Queued) {
     size_t Page = Fetched.front();
     Fetched.pop_front();
-    if (Held.get(Page) == Access::None || Twins.count(Page))
+    if (Held.get(Page) == Access::None)
       continue;
+    if (Twins.count(Page)) {
+      Unqueued.push_back(Page);
+      continue;
+    }
     if (Page - First < Count) {
       // Being faulted in, or brought along by that fault: kept. Dropped as
       // the oldest clean pages of a node whose others were all written,
@@ -200,12 +204,19 @@ void NodeCache::releaseLocked() {
   for (size_t Page : Dirty) {
     auto It = Twins.find(Page);
     Held.set(Page, Access::Read);
-    Fetched.push_back(Page); // clean now: evictable again (evictLocked)
     std::string Diff = makeDiff(It->second.get(), View.writable(Page));
     Twins.erase(It);
     Send(Page, Diff);
   }
   Dirty.clear();
+  // Clean now (but the page kept open): evictable again. Only the entries
+  // evictLocked took out: a page still queued would be queued twice, and a
+  // node that writes and releases without acquiring grew its queue by an
+  // entry a release.
+  for (size_t Page : Unqueued)
+    if (Held.get(Page) != Access::None)
+      Fetched.push_back(Page);
+  Unqueued.clear();
   if (KeepOpen) {
     std::byte *Twin = Twins[Kept].get();
     std::string Diff = makeDiff(Twin, View.writable(Kept));
@@ -358,6 +369,7 @@ void NodeCache::dropLocked(size_t Keep) {
   });
   Counts.Invalidated += Dropped.size();
   Fetched.clear();
+  Unqueued.clear();
   Access KeepAs = Held.get(Keep);
   Held.clear();
   // Only the kept page's twin can be left after the release. The table is
@@ -450,6 +462,7 @@ size_t NodeCache::metadataBytes() const {
   using TwinEntry = decltype(Twins)::value_type;
   using RewriteEntry = decltype(Rewrites)::value_type;
   return Held.bytes() + Fetched.size() * sizeof(size_t) +
+         Unqueued.capacity() * sizeof(size_t) +
          Dirty.capacity() * sizeof(size_t) +
          Twins.size() * (Pointer + sizeof(TwinEntry) + PageSize) +
          Twins.bucket_count() * Pointer + (Fresh ? PageSize : 0) +

@@ -322,9 +322,10 @@ private:
   // The twin of each page written since the last release (and of the lock
   // page kept open): the pages in Dirty.
   std::unordered_map<size_t, std::unique_ptr<std::byte[]>> Twins;
-  // For eviction, in fetch order (may hold stale entries; a written page's
-  // leaves until its release queues it again).
+  // For eviction, in fetch order (may hold stale entries); a written page's
+  // entry evictLocked came to waits in Unqueued until the release.
   std::deque<size_t> Fetched;
+  std::vector<size_t> Unqueued;
   std::vector<size_t> Dirty; // pages with a twin (sorted by release)
   unsigned MoveAfter = 0;
   bool Solo = false;

@@ -179,13 +179,18 @@ public:
       stopWindows("a write");
       // The runs already put are rewritten by the message: the same bytes.
     }
-    auto It = Batches.try_emplace(Home, Msg::PageDiff).first;
-    It->second.u64(Claim ? Page | ClaimBit : Page)
-        .bytes(Diff.data(), Diff.size());
+    auto It = Batches.try_emplace(Home).first;
+    Batch &B = It->second;
+    B.W.u64(Claim ? Page | ClaimBit : Page).bytes(Diff.data(), Diff.size());
+    B.Claims = B.Claims || Claim;
     // A large release goes in parts: home applies one while this node
-    // diffs the next.
-    if (It->second.body().size() >= BatchBytes) {
-      postBatchLocked(Home, It->second);
+    // diffs the next. Not one that asks for pages: their moves would start
+    // while this node still diffs, and a settle() on a page another node
+    // claimed could wait for that node's release, itself waiting on a page
+    // claimed here (the lock page a node keeps open is diffed last, out of
+    // the pages' order); and home grants MaxMovePages a message.
+    if (!B.Claims && B.W.body().size() >= BatchBytes) {
+      postBatchLocked(Home, B.W);
       Batches.erase(It);
     }
   }
@@ -438,8 +443,6 @@ private:
            (S->moving(Page) && S->homeOf(Page) == Me);
   }
 
-  // Under WinMutex: posts the batched diffs (each acknowledged, Unacked)
-  // and completes the puts.
   // Under WinMutex: posts one batch of diffs, acknowledged (Unacked).
   void postBatchLocked(unsigned Home, wire::Writer &Batch) {
     {
@@ -451,9 +454,10 @@ private:
     });
   }
 
+  // Under WinMutex: posts the batched diffs and completes the puts.
   void sendDiffsLocked() {
-    for (auto &[Home, Batch] : Batches)
-      postBatchLocked(Home, Batch);
+    for (auto &[Home, B] : Batches)
+      postBatchLocked(Home, B.W);
     Batches.clear();
     if (!Puts.empty()) {
       if (!Win || !Win->flush())
@@ -658,7 +662,11 @@ private:
   // never move (a deque, not a vector: a short string lives inside its
   // object).
   std::deque<std::string> Puts;
-  std::map<unsigned, wire::Writer> Batches; // diffs to send, by home
+  struct Batch {
+    wire::Writer W{Msg::PageDiff};
+    bool Claims = false; // asks for a page
+  };
+  std::map<unsigned, Batch> Batches; // diffs to send, by home
   static constexpr size_t BatchBytes = size_t(256) << 10;
   static constexpr size_t MaxPutRuns = 8;
   cluster::EventLoop &Loop;
