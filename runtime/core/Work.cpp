@@ -34,10 +34,11 @@ std::atomic<bool> Keeping{false};
 // locked for ever in the child: fork waits for it instead. Registered as
 // the library loads, before any handler of the runtime's that waits for
 // another thread: a fork's prepare handlers run in the reverse order, so
-// this lock is taken after they return. Registered with the control
-// server, it came first, and held it while home's handler (forkPrepare,
-// threads/Threads.cpp) waited for the event loop to bring pages that
-// moved, where the loop may add or remove a remote child's entry.
+// this lock is taken after they return. Registered when the control
+// server started (after home's forkPrepare, threads/Threads.cpp), it was
+// taken first, and held while forkPrepare waited for the event loop to
+// bring pages that moved, where the loop may add or remove a remote
+// child's entry.
 void lockForFork() { registry().Mutex.lock(); }
 void unlockAfterFork() { registry().Mutex.unlock(); }
 __attribute__((constructor(101))) void registerRegistryForFork() {

@@ -161,9 +161,9 @@ public:
     unsigned Home = homeOf(Page);
     // A diff of few runs goes straight into home's copy, a put per run. One
     // of many runs (doubles that changed in some bytes each) would be
-    // hundreds of puts: it travels in a message per home (or several, of
-    // BatchBytes each, for a large release),
-    // applied by home's loop. So does one that asks for its page.
+    // hundreds of puts: it travels in a message per home (several, of
+    // BatchBytes each, for a large release), applied by home's loop. So
+    // does one that asks for its page.
     if (!Claim && oneSided(Home, Page) && !(Home == 0 && HomeWindowOff) &&
         dsm::diffRuns(Diff) <= MaxPutRuns) {
       // The runs' bytes must stay put until flushDiffs.
