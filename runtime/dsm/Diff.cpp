@@ -136,13 +136,11 @@ std::string makeDiff(const std::byte *Twin, const std::byte *Page) {
   return Diff;
 }
 
-size_t diffRuns(std::string_view Diff) {
+bool diffRunsAtMost(std::string_view Diff, size_t Limit) {
   size_t Runs = 0;
-  forEachRun(Diff, [&](size_t, const std::byte *, size_t) {
-    ++Runs;
-    return true;
-  });
-  return Runs;
+  forEachRun(
+      Diff, [&](size_t, const std::byte *, size_t) { return ++Runs <= Limit; });
+  return Runs <= Limit;
 }
 
 bool applyDiff(std::byte *Target, std::string_view Diff) {

@@ -41,8 +41,10 @@ std::string makeDiff(const std::byte *Twin, const std::byte *Page);
 /// order or overlapping, a truncated run).
 bool applyDiff(std::byte *Target, std::string_view Diff);
 
-/// How many runs Diff (as makeDiff made it) holds.
-size_t diffRuns(std::string_view Diff);
+/// Whether Diff (as makeDiff made it) holds at most Limit runs; reads no
+/// further than the run past the limit (a dense page's diff holds
+/// hundreds).
+bool diffRunsAtMost(std::string_view Diff, size_t Limit);
 
 /// Calls Run(Offset, Bytes, Length) for each run of Diff, in order, while
 /// it returns true. False if one returned false, or if Diff is not a

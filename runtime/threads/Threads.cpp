@@ -165,7 +165,7 @@ public:
     // BatchBytes each, for a large release), applied by home's loop. So
     // does one that asks for its page.
     if (!Claim && oneSided(Home, Page) && !(Home == 0 && HomeWindowOff) &&
-        dsm::diffRuns(Diff) <= MaxPutRuns) {
+        dsm::diffRunsAtMost(Diff, MaxPutRuns)) {
       // The runs' bytes must stay put until flushDiffs.
       Puts.emplace_back(Diff);
       std::string_view D = Puts.back();

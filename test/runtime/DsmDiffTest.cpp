@@ -135,6 +135,19 @@ TEST(DsmDiff, AlternatingBytesAreSeparateRuns) {
   }
 }
 
+TEST(DsmDiff, RunsAreCountedUpToTheLimit) {
+  // Whether a diff goes run by run (MPI_Put) or in a message.
+  Page Twin(PageSize), Changed(PageSize);
+  EXPECT_TRUE(diffRunsAtMost(makeDiff(Twin.data(), Changed.data()), 0));
+  for (size_t Run = 0; Run < 9; ++Run)
+    Changed[Run * 100] = std::byte{1};
+  std::string Nine = makeDiff(Twin.data(), Changed.data());
+  EXPECT_FALSE(diffRunsAtMost(Nine, 8));
+  EXPECT_TRUE(diffRunsAtMost(Nine, 9));
+  std::fill(Changed.begin(), Changed.end(), std::byte{2});
+  EXPECT_TRUE(diffRunsAtMost(makeDiff(Twin.data(), Changed.data()), 1));
+}
+
 TEST(DsmDiff, LargestDiffMeetsTheStatedBound) {
   // Bytes 0 and 1 changed, then every odd byte: PageSize / 2 runs carrying
   // PageSize / 2 + 1 bytes, the most a diff can hold.
