@@ -38,12 +38,14 @@ void log(LogLevel Level, std::string_view Message) {
   writeLine(Line);
 }
 
-void warn(std::string_view Message) {
+std::string warningLine(std::string_view Message) {
   std::string Line = "grid: warning: ";
   Line += Message;
   Line += '\n';
-  writeLine(Line);
+  return Line;
 }
+
+void warn(std::string_view Message) { writeLine(warningLine(Message)); }
 
 void error(std::string_view Message) {
   std::string Line = "grid: error: ";

@@ -1430,15 +1430,6 @@ std::string takeThreadActions(wire::Reader &R, uint64_t Id, uint64_t Gen) {
   return Warnings;
 }
 
-// Agent, on the loop: warnings of actions a ThreadActions brought, for
-// the next thread that starts here to write. Made on first use: an agent
-// never returns from libgridrt's constructor, so this file's initialisers
-// never run there.
-std::string &pendingActionWarnings() {
-  static std::string *Pending = new std::string;
-  return *Pending;
-}
-
 // Home, under ShadowsMutex: the actions each node was last sent, by a
 // thread start or by sendChangedThreadActions (empty for a node no thread
 // went to), and the count of changes sent. Never destroyed: the loop
@@ -1779,6 +1770,29 @@ void drainOutput() {
       ++OutputSent;
     }
   }
+}
+
+// Agent, on the loop: warnings (lines) of actions a ThreadActions brought
+// go home at once as output on stderr, after what the threads wrote before
+// (the loop must not write to the pipe it empties; until 2026-11-27 they
+// waited for the next thread start on the node, and without one were never
+// written).
+void sendWarningsHome(const std::string &Warnings) {
+  if (Warnings.empty())
+    return;
+  std::string Text;
+  for (size_t From = 0; From < Warnings.size();) {
+    size_t To = std::min(Warnings.find('\n', From), Warnings.size());
+    Text +=
+        core::warningLine(std::string_view(Warnings).substr(From, To - From));
+    From = To + 1;
+  }
+  drainOutput();
+  std::lock_guard<std::mutex> Lock(OutputOrder);
+  TheJob->C.loop().send(
+      0,
+      wire::Writer(Msg::ThreadOutput).u32(2).bytes(Text.data(), Text.size()));
+  ++OutputSent;
 }
 
 // Where callMessage puts the message's place in its thread's order, and
@@ -2283,8 +2297,7 @@ void startThread(wire::Reader &M) {
   std::string_view Mask = M.str();
   if (Mask.size() == sizeof R->Mask)
     std::memcpy(&R->Mask, Mask.data(), sizeof R->Mask);
-  R->Warnings = std::exchange(pendingActionWarnings(), std::string()) +
-                takeThreadActions(M, R->Id, 0);
+  R->Warnings = takeThreadActions(M, R->Id, 0);
   R->Line = std::make_unique<cluster::Line>(TheJob->C.loop(), 0,
                                             lineNumber(R->Id), R->Id);
   R->Stack = TheJob->Space->allocateStack(R->StackBytes);
@@ -2730,7 +2743,7 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
                  [](int, wire::Reader &R) { startThread(R); });
   Loop.onMessage(Msg::ThreadActions, [](int, wire::Reader &R) {
     uint64_t Id = R.u64(), Gen = R.u64();
-    pendingActionWarnings() += takeThreadActions(R, Id, Gen);
+    sendWarningsHome(takeThreadActions(R, Id, Gen));
   });
   Loop.onMessage(Msg::HeldFlush, [](int, wire::Reader &) {
     std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
