@@ -126,7 +126,7 @@ bool childRuns(pid_t Pid) {
 }
 
 /// The work registry, less the local children that have ended (nobody
-/// tells the registry when a child of fork or posix_spawn ends).
+/// tells the registry when a child of fork, posix_spawn or popen ends).
 std::vector<std::pair<uint64_t, core::WorkItem>> liveWork() {
   std::vector<std::pair<uint64_t, core::WorkItem>> Work = core::workSnapshot();
   std::erase_if(Work, [](const auto &Entry) {

@@ -128,9 +128,12 @@ bool logEnabled(LogLevel Level);
 void log(LogLevel Level, std::string_view Message);
 /// Writes "grid: warning: <Message>" to stderr (always).
 void warn(std::string_view Message);
-/// The line warn writes for Message, for a thread that cannot write it
-/// itself (an agent's loop sends it home as output).
+/// The line warn writes for Message, to be written later or elsewhere (an
+/// agent's loop sends it home as output).
 std::string warningLine(std::string_view Message);
+/// Writes Text to stderr whole (a write at a time, retried on EINTR);
+/// errno is preserved.
+void writeStderr(std::string_view Text);
 /// Writes "grid: error: <Message>" to stderr (always) and goes on; for an
 /// error the caller handles by ending in its own way.
 void error(std::string_view Message);

@@ -12,20 +12,18 @@
 
 namespace grid::core {
 
-namespace {
-void writeLine(std::string_view Line) {
+void writeStderr(std::string_view Text) {
   ErrnoGuard Guard;
-  while (!Line.empty()) {
-    ssize_t N = ::write(STDERR_FILENO, Line.data(), Line.size());
+  while (!Text.empty()) {
+    ssize_t N = ::write(STDERR_FILENO, Text.data(), Text.size());
     if (N < 0) {
       if (errno == EINTR)
         continue;
       return;
     }
-    Line.remove_prefix(static_cast<size_t>(N));
+    Text.remove_prefix(static_cast<size_t>(N));
   }
 }
-} // namespace
 
 void log(LogLevel Level, std::string_view Message) {
   if (!logEnabled(Level))
@@ -35,7 +33,7 @@ void log(LogLevel Level, std::string_view Message) {
   Line += ": ";
   Line += Message;
   Line += '\n';
-  writeLine(Line);
+  writeStderr(Line);
 }
 
 std::string warningLine(std::string_view Message) {
@@ -45,13 +43,13 @@ std::string warningLine(std::string_view Message) {
   return Line;
 }
 
-void warn(std::string_view Message) { writeLine(warningLine(Message)); }
+void warn(std::string_view Message) { writeStderr(warningLine(Message)); }
 
 void error(std::string_view Message) {
   std::string Line = "grid: error: ";
   Line += Message;
   Line += '\n';
-  writeLine(Line);
+  writeStderr(Line);
 }
 
 void fatal(std::string_view Where, std::string_view What,
@@ -69,7 +67,7 @@ void fatal(std::string_view Where, std::string_view What,
   Line += '\n';
   // The program's own buffered output comes first, as it would on exit().
   std::fflush(nullptr);
-  writeLine(Line);
+  writeStderr(Line);
   ::_exit(EXIT_FAILURE);
 }
 

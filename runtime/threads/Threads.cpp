@@ -1036,15 +1036,7 @@ void printDsmStats() {
                ? "userfaultfd"
                : "signals") +
           "\n";
-  core::ErrnoGuard Guard;
-  for (size_t Done = 0; Done < Text.size();) {
-    ssize_t N = ::write(STDERR_FILENO, Text.data() + Done, Text.size() - Done);
-    if (N < 0 && errno == EINTR)
-      continue;
-    if (N <= 0)
-      return;
-    Done += static_cast<size_t>(N);
-  }
+  core::writeStderr(Text);
 }
 
 void deliverToShadow(std::string_view Body) {
@@ -1374,8 +1366,9 @@ void writeThreadActions(wire::Writer &W,
 // A handler this node does not have at the same address of the same
 // module (a library home loaded and this node did not, or loaded
 // elsewhere) is not installed, and stays so until home's action changes
-// again: the warning returned says so, once per signal, for a thread to
-// write (the loop must not write to the pipe it empties).
+// again: the warning lines returned say so, once per signal (a starting
+// thread writes them; the loop sends those of a tick home itself, since it
+// must not write to the pipe it empties).
 std::string takeThreadActions(wire::Reader &R, uint64_t Id, uint64_t Gen) {
   static bool Warned[64];
   static std::string Taken[64]; // home's action as last taken, or empty
@@ -1408,7 +1401,7 @@ std::string takeThreadActions(wire::Reader &R, uint64_t Id, uint64_t Gen) {
       if (!moduleOf(Handler, Here, HereBase) || Module != Here ||
           HereBase != Base) {
         if (!Warned[Sig])
-          Warnings +=
+          Warnings += core::warningLine(
               std::string("the program's SIG") + sigabbrev_np(Sig) +
               " handler is not at the same place on node " +
               std::to_string(TheJob->C.rank()) +
@@ -1418,7 +1411,7 @@ std::string takeThreadActions(wire::Reader &R, uint64_t Id, uint64_t Gen) {
                                (Module.empty() ? std::string("the program")
                                                : std::string(Module)) +
                                ")") +
-              ": that node keeps its own\n";
+              ": that node keeps its own");
         Warned[Sig] = true;
         continue;
       }
@@ -1753,8 +1746,7 @@ int OutputPipes[3] = {-1, -1, -1}; // read ends for fds 1 and 2
 std::mutex OutputOrder;
 uint64_t OutputSent = 0; // ThreadOutput messages sent (under OutputOrder)
 
-void drainOutput() {
-  std::lock_guard<std::mutex> Lock(OutputOrder);
+void drainOutputLocked() {
   char Buf[65536];
   for (int Fd : {1, 2}) {
     int P = OutputPipes[Fd];
@@ -1772,26 +1764,28 @@ void drainOutput() {
   }
 }
 
-// Agent, on the loop: warnings (lines) of actions a ThreadActions brought
-// go home at once as output on stderr, after what the threads wrote before
-// (the loop must not write to the pipe it empties; until 2026-11-27 they
-// waited for the next thread start on the node, and without one were never
-// written).
-void sendWarningsHome(const std::string &Warnings) {
+void drainOutput() {
+  std::lock_guard<std::mutex> Lock(OutputOrder);
+  drainOutputLocked();
+}
+
+// Agent, on the loop: takes the actions a ThreadActions brought, and sends
+// home at once, as output on stderr after what the threads wrote before,
+// the warnings about those it could not install (the loop must not write
+// to the pipe it empties; until 2026-11-27 they waited for the next thread
+// start on the node, and were never written without one). Under
+// OutputOrder: a thread that sees an action taken here and then calls
+// home stamps its call after the warnings (sendToShadow).
+void takeChangedActions(wire::Reader &R) {
+  uint64_t Id = R.u64(), Gen = R.u64();
+  std::lock_guard<std::mutex> Lock(OutputOrder);
+  drainOutputLocked();
+  std::string Warnings = takeThreadActions(R, Id, Gen);
   if (Warnings.empty())
     return;
-  std::string Text;
-  for (size_t From = 0; From < Warnings.size();) {
-    size_t To = std::min(Warnings.find('\n', From), Warnings.size());
-    Text +=
-        core::warningLine(std::string_view(Warnings).substr(From, To - From));
-    From = To + 1;
-  }
-  drainOutput();
-  std::lock_guard<std::mutex> Lock(OutputOrder);
-  TheJob->C.loop().send(
-      0,
-      wire::Writer(Msg::ThreadOutput).u32(2).bytes(Text.data(), Text.size()));
+  TheJob->C.loop().send(0, wire::Writer(Msg::ThreadOutput)
+                               .u32(2)
+                               .bytes(Warnings.data(), Warnings.size()));
   ++OutputSent;
 }
 
@@ -2012,11 +2006,7 @@ void *remoteMain(void *Box) {
   sync::HomeSelf = R.HomeSelf;
   if (!R.Warnings.empty()) {
     RuntimeScope Scope;
-    size_t From = 0, To;
-    while ((To = R.Warnings.find('\n', From)) != std::string::npos) {
-      core::warn(std::string_view(R.Warnings).substr(From, To - From));
-      From = To + 1;
-    }
+    core::writeStderr(R.Warnings);
     // Its next message goes after them (sendToShadow).
     R.LookAtPipes = true;
   }
@@ -2741,10 +2731,8 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
   cluster::EventLoop &Loop = C.loop();
   Loop.onMessage(Msg::ThreadStart,
                  [](int, wire::Reader &R) { startThread(R); });
-  Loop.onMessage(Msg::ThreadActions, [](int, wire::Reader &R) {
-    uint64_t Id = R.u64(), Gen = R.u64();
-    sendWarningsHome(takeThreadActions(R, Id, Gen));
-  });
+  Loop.onMessage(Msg::ThreadActions,
+                 [](int, wire::Reader &R) { takeChangedActions(R); });
   Loop.onMessage(Msg::HeldFlush, [](int, wire::Reader &) {
     std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
     TheStarter->HeldAsked = true;

@@ -40,9 +40,10 @@ int main(int argc, char **argv) {
     waitForStop();
     _exit(0);
   }
-  char Command[4200];
-  snprintf(Command, sizeof Command, "echo $$ > %s/popen.pid; exec cat",
-           argv[1]);
+  char Command[12800];
+  snprintf(Command, sizeof Command,
+           "echo $$ > %s/popen.tmp && mv %s/popen.tmp %s/popen.pid; exec cat",
+           argv[1], argv[1], argv[1]);
   FILE *Pipe = popen(Command, "w"); // SITE_POPEN
   if (!Pipe) {
     perror("popen");
