@@ -678,12 +678,15 @@ private:
   int OffAcks = 0;
   // Home migration: a diff's page number with this bit asks for the page.
   static constexpr uint64_t ClaimBit = uint64_t(1) << 63;
-  static constexpr size_t MaxMovePages = 4096; // 16 MiB, below MaxMessage
-  size_t Claimed = SIZE_MAX;                   // under the cache's lock
-  std::vector<Grant> Granted;                  // under Mutex
-  std::condition_variable Settled;             // with Mutex: pages arrived
-  std::map<uint64_t, Move> Moves;              // home's loop
-  uint64_t NextMove = 0;                       // home's loop
+  // 64 MiB a release, in one DiffAck (and as much again as the node places
+  // them): 4096 (16 MiB) took twice as long to move a rewritten 128 MiB
+  // array (12 sweeps: 6.5 s, 3.3 s).
+  static constexpr size_t MaxMovePages = 16384;
+  size_t Claimed = SIZE_MAX;       // under the cache's lock
+  std::vector<Grant> Granted;      // under Mutex
+  std::condition_variable Settled; // with Mutex: pages arrived
+  std::map<uint64_t, Move> Moves;  // home's loop
+  uint64_t NextMove = 0;           // home's loop
   std::atomic<uint64_t> MovedTo[dsm::MaxRanks] = {};
   std::vector<size_t> Moved; // under Mutex
   // Under Mutex: forks at home under way, moves granted and not done,
