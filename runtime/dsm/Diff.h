@@ -17,8 +17,10 @@
 #ifndef GRID_DSM_DIFF_H
 #define GRID_DSM_DIFF_H
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -54,10 +56,11 @@ template <typename Fn> bool forEachRun(std::string_view Diff, Fn &&Run) {
   for (size_t Pos = 0; Pos < Diff.size();) {
     if (Diff.size() - Pos < 4)
       return false;
-    auto Byte = [&](size_t I) {
-      return static_cast<size_t>(static_cast<uint8_t>(Diff[Pos + I]));
-    };
-    size_t Offset = Byte(0) | Byte(1) << 8, Length = Byte(2) | Byte(3) << 8;
+    uint32_t Header;
+    std::memcpy(&Header, Diff.data() + Pos, sizeof Header);
+    if constexpr (std::endian::native == std::endian::big)
+      Header = __builtin_bswap32(Header);
+    size_t Offset = Header & 0xffff, Length = Header >> 16;
     Pos += 4;
     if (!Length || Length > Diff.size() - Pos ||
         !Run(Offset, reinterpret_cast<const std::byte *>(Diff.data() + Pos),
