@@ -16,11 +16,10 @@ void writeStderr(std::string_view Text) {
   ErrnoGuard Guard;
   while (!Text.empty()) {
     ssize_t N = ::write(STDERR_FILENO, Text.data(), Text.size());
-    if (N < 0) {
-      if (errno == EINTR)
-        continue;
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
       return;
-    }
     Text.remove_prefix(static_cast<size_t>(N));
   }
 }

@@ -70,19 +70,7 @@ void printStatsAtExit() {
   // for Grid, always prints its table.
   if (S.Modules.empty() && stats().rows().empty())
     return;
-  std::string Table = stats().format();
-  ErrnoGuard Guard;
-  const char *Data = Table.data();
-  size_t Left = Table.size();
-  while (Left) {
-    ssize_t N = ::write(STDERR_FILENO, Data, Left);
-    if (N < 0 && errno == EINTR)
-      continue;
-    if (N <= 0)
-      return;
-    Data += N;
-    Left -= static_cast<size_t>(N);
-  }
+  writeStderr(stats().format());
 }
 
 void markForkChild() { state().ForkChild.store(ownPid()); }
