@@ -13,6 +13,7 @@
 #include "api/Launch.h"
 #include "api/RemoteIo.h"
 #include "cluster/Wire.h"
+#include "core/Core.h"
 #include "core/NextSymbol.h"
 #include "threads/Threads.h"
 
@@ -91,6 +92,51 @@ constexpr int IoUnbuffered = 0x0002, IoNoWrites = 0x0008, IoErrorSeen = 0x0020,
 /// then hold small writes itself, RemoteIo.cpp).
 bool fullyBuffered(FILE *F) {
   return !(F->_flags & (IoUnbuffered | IoLineBuffered)) && !isatty(fileno(F));
+}
+
+/// A remote thread's sigaction of a signal whose action is home's
+/// (RemoteIo.cpp, sigactionAtHome). Its handler must lie at the same place
+/// here, in the same module loaded at the same address, or home would jump
+/// into something else when the signal comes: refused otherwise (EINVAL,
+/// and a warning once per signal), as an agent refuses a handler of home's
+/// it does not have (threads/Threads.cpp, takeThreadActions).
+HomeAnswer sigactionHere(wire::Reader &R) {
+  static std::atomic<bool> Warned[NSIG];
+  int Sig = R.i32();
+  bool HasNew = R.u32() != 0;
+  struct sigaction New = {}, Old = {};
+  if (HasNew) {
+    uint64_t Handler = R.u64();
+    New.sa_handler = reinterpret_cast<__sighandler_t>(Handler);
+    New.sa_flags = static_cast<int>(static_cast<uint32_t>(R.u64()));
+    std::string_view Mask = R.str();
+    std::string Module(R.str());
+    uint64_t Base = R.u64();
+    if (Mask.size() != sizeof New.sa_mask || threads::actionStaysOnNode(Sig)) {
+      errno = EINVAL;
+      return answer(-1, true);
+    }
+    std::memcpy(&New.sa_mask, Mask.data(), sizeof New.sa_mask);
+    std::string Here;
+    uintptr_t HereBase = 0;
+    if (New.sa_handler != SIG_DFL && New.sa_handler != SIG_IGN &&
+        (Base == 0 || !threads::moduleOf(Handler, Here, HereBase) ||
+         Here != Module || HereBase != Base)) {
+      if (Sig > 0 && Sig < NSIG && !Warned[Sig].exchange(true))
+        core::warn(std::string("a thread on another node installed a SIG") +
+                   (sigabbrev_np(Sig) ? sigabbrev_np(Sig) : "?") +
+                   " handler that home does not have at the same place (" +
+                   (Base == 0 ? std::string("its node could not tell where "
+                                            "it lies")
+                              : "its module " +
+                                    (Module.empty() ? std::string("the program")
+                                                    : Module)) +
+                   "): sigaction refused it (EINVAL)");
+      errno = EINVAL;
+      return answer(-1, true);
+    }
+  }
+  return answerStruct(sigaction(Sig, HasNew ? &New : nullptr, &Old), Old);
 }
 
 HomeAnswer readFd(wire::Reader &R) {
@@ -871,6 +917,8 @@ HomeAnswer serve(wire::Reader &R) {
     pid_t Pid = R.i32();
     return answerInt(kill(Pid, R.i32()));
   }
+  case Op::Sigaction:
+    return sigactionHere(R);
   case Op::Waitpid: // no longer sent (Wait4)
     break;
   case Op::Wait4: {

@@ -5135,3 +5135,33 @@ GRID_INTERPOSE int pselect(int Count, fd_set *Read, fd_set *Write,
     return remote::pselect(Count, Read, Write, Except, Timeout);
   return REAL(pselect)(Count, Read, Write, Except, Timeout, Mask);
 }
+
+// --- Signal actions ----------------------------------------------------------
+// A remote thread's sigaction of a signal whose action is home's: the
+// program's process is home's, which signals from outside reach and where
+// the thread's descriptor calls run (a write to a pipe whose reader is gone
+// raises SIGPIPE there). api/Signals.cpp sends such calls here, and
+// signal() and the others are built on them as glibc builds them.
+
+int io::sigactionAtHome(int Sig, const struct sigaction *New,
+                        struct sigaction *Old) {
+  HomeCall C(io::Op::Sigaction);
+  C.args().i32(Sig).u32(New != nullptr);
+  if (New) {
+    auto Handler = reinterpret_cast<uintptr_t>(New->sa_handler);
+    std::string Module;
+    uintptr_t Base = 0;
+    if (New->sa_handler != SIG_DFL && New->sa_handler != SIG_IGN)
+      threads::moduleOf(Handler, Module, Base);
+    C.args()
+        .u64(Handler)
+        .u64(static_cast<uint32_t>(New->sa_flags))
+        .bytes(&New->sa_mask, sizeof New->sa_mask)
+        .str(Module)
+        .u64(Base);
+  }
+  threads::HomeAnswer A = C.send();
+  if (A.Value == 0 && Old && A.Data.size() == sizeof *Old)
+    std::memcpy(Old, A.Data.data(), sizeof *Old);
+  return static_cast<int>(result(A));
+}

@@ -135,6 +135,7 @@
 #include "threads/Threads.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 
@@ -243,7 +244,8 @@ enum class Op : uint16_t {
   Wait4,
   Waitid,
   Error,
-  Last = Error,
+  Sigaction,
+  Last = Sigaction,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or
@@ -339,6 +341,14 @@ void runRemoteKeyDestructors();
 /// (api/ThreadKeys.cpp; weak, since only libgridrt.so has it: null in the
 /// unit tests' builds, which have no remote thread).
 [[gnu::weak]] void fetchKeyDestructorsForFork();
+
+/// On a remote thread: sigaction of a signal whose action is home's (not
+/// threads::actionStaysOnNode), carried out at home; Old is home's action.
+/// A handler home does not have at the same place is refused (EINVAL).
+/// Weak: only libgridrt.so has it (null in the unit tests' builds, which
+/// have no remote thread).
+[[gnu::weak]] int sigactionAtHome(int Sig, const struct sigaction *New,
+                                  struct sigaction *Old);
 
 /// Registers serve with the threads layer (home, at start).
 void serveRemoteCalls();

@@ -14,8 +14,17 @@
 // before the DSM) installed, never the DSM's. While the DSM is not
 // installed (one rank, before start, after a fork child left the DSM),
 // their actions are the C library's sigaction's to set (signal and the
-// others are built on it as glibc builds them); every other signal is the
-// C library's own call.
+// others are built on it as glibc builds them).
+//
+// On a thread running on another node, every signal's action but those of
+// the signals it raises itself there (threads::actionStaysOnNode: its
+// faults, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS) is home's: the
+// program's process is home's, which signals from outside reach and where
+// the thread's descriptor calls run. Its sigaction of one goes home
+// (io::sigactionAtHome), and signal and the others are built on that;
+// SIGCHLD's is set on the node as well, for the children the thread forks
+// there (threads::actionAlsoOnNode).
+// Every other call is the C library's own.
 //
 // This applies to every caller in the process, Open MPI and the other
 // libraries included: whoever installs a SIGSEGV or SIGBUS handler while
@@ -30,8 +39,10 @@
 // contains this file (runtime/CMakeLists.txt).
 //===----------------------------------------------------------------------===//
 
+#include "api/RemoteIo.h"
 #include "core/NextSymbol.h"
 #include "dsm/Faults.h"
+#include "threads/Threads.h"
 
 #include <cerrno>
 #include <csignal>
@@ -87,18 +98,38 @@ constinit Slots Real;
 /// The signals whose actions the DSM chains.
 inline bool faultSignal(int Sig) { return Sig == SIGSEGV || Sig == SIGBUS; }
 
+/// On a thread running on another node, the signals whose actions are
+/// home's: all but those the thread raises itself there.
+inline bool actionAtHome(int Sig) {
+  return grid::api::io::remoteCaller() &&
+         !grid::threads::actionStaysOnNode(Sig) &&
+         &grid::api::io::sigactionAtHome;
+}
+
+/// The signals whose sigaction is not simply the C library's.
+inline bool routed(int Sig) { return faultSignal(Sig) || actionAtHome(Sig); }
+
 /// sigaction as the program sees it: SIGSEGV's and SIGBUS's actions go
-/// into the DSM's chains while its handler is installed.
+/// into the DSM's chains while its handler is installed, and a remote
+/// thread's action of a signal home's process owns goes home.
 int exchange(int Sig, const struct sigaction *New, struct sigaction *Old) {
+  if (actionAtHome(Sig)) {
+    int Result = grid::api::io::sigactionAtHome(Sig, New, Old);
+    // SIGCHLD's action also decides whether this node reaps the children
+    // the thread forked here: set here as well once home took it.
+    if (Result == 0 && New && grid::threads::actionAlsoOnNode(Sig))
+      REAL(sigaction)(Sig, New, nullptr);
+    return Result;
+  }
   if (faultSignal(Sig) && grid::dsm::exchangeChainedAction(Sig, New, Old))
     return 0;
   return REAL(sigaction)(Sig, New, Old);
 }
 
-/// glibc's signal() variants for SIGSEGV and SIGBUS, built on exchange() as
+/// glibc's signal() variants for the routed signals, built on exchange() as
 /// glibc builds them on sigaction.
-__sighandler_t installFaultAction(int Sig, __sighandler_t Handler, int Flags,
-                                  bool MaskSelf) {
+__sighandler_t installAction(int Sig, __sighandler_t Handler, int Flags,
+                             bool MaskSelf) {
   if (Handler == SIG_ERR) {
     errno = EINVAL;
     return SIG_ERR;
@@ -117,22 +148,22 @@ __sighandler_t installFaultAction(int Sig, __sighandler_t Handler, int Flags,
 
 // glibc's signal (= bsd_signal, ssignal): the signal blocked in its own
 // handler, interrupted system calls restarted (siginterrupt does not apply
-// to a fault).
-__sighandler_t bsdFault(int Sig, __sighandler_t Handler) {
-  return installFaultAction(Sig, Handler, SA_RESTART, true);
+// to a fault, and on a remote thread it is not followed).
+__sighandler_t bsdSignal(int Sig, __sighandler_t Handler) {
+  return installAction(Sig, Handler, SA_RESTART, true);
 }
 
 // glibc's sysv_signal: reset to the default on delivery, not blocked in its
 // handler, no restart.
-__sighandler_t sysvFault(int Sig, __sighandler_t Handler) {
-  return installFaultAction(Sig, Handler, SA_RESETHAND | SA_NODEFER, false);
+__sighandler_t sysvSignal(int Sig, __sighandler_t Handler) {
+  return installAction(Sig, Handler, SA_RESETHAND | SA_NODEFER, false);
 }
 
 // System V's sigset, as glibc implements it: SIG_HOLD blocks the signal and
 // reports its action; any other disposition is installed (no flags, empty
 // mask) and the signal unblocked. SIG_HOLD is returned for a signal that was
-// blocked.
-__sighandler_t sigsetFault(int Sig, __sighandler_t Disposition) {
+// blocked. (On a remote thread the mask is its own, on its node.)
+__sighandler_t sigsetBuilt(int Sig, __sighandler_t Disposition) {
   sigset_t Set, Before;
   sigemptyset(&Set);
   sigaddset(&Set, Sig);
@@ -158,7 +189,7 @@ __sighandler_t sigsetFault(int Sig, __sighandler_t Disposition) {
 
 } // namespace
 
-// Every other signal is the C library's own call, whatever the DSM does.
+// Every other signal is the C library's own call.
 
 GRID_INTERPOSE int sigaction(int Sig, const struct sigaction *New,
                              struct sigaction *Old) noexcept {
@@ -167,41 +198,39 @@ GRID_INTERPOSE int sigaction(int Sig, const struct sigaction *New,
 
 GRID_INTERPOSE int __sigaction(int Sig, const struct sigaction *New,
                                struct sigaction *Old) {
-  if (faultSignal(Sig))
+  if (routed(Sig))
     return exchange(Sig, New, Old);
   return REAL(__sigaction)(Sig, New, Old);
 }
 
 GRID_INTERPOSE __sighandler_t signal(int Sig, __sighandler_t Handler) noexcept {
-  return faultSignal(Sig) ? bsdFault(Sig, Handler) : REAL(signal)(Sig, Handler);
+  return routed(Sig) ? bsdSignal(Sig, Handler) : REAL(signal)(Sig, Handler);
 }
 
 GRID_INTERPOSE __sighandler_t bsd_signal(int Sig,
                                          __sighandler_t Handler) noexcept {
-  return faultSignal(Sig) ? bsdFault(Sig, Handler)
-                          : REAL(bsd_signal)(Sig, Handler);
+  return routed(Sig) ? bsdSignal(Sig, Handler) : REAL(bsd_signal)(Sig, Handler);
 }
 
 GRID_INTERPOSE __sighandler_t ssignal(int Sig,
                                       __sighandler_t Handler) noexcept {
-  return faultSignal(Sig) ? bsdFault(Sig, Handler)
-                          : REAL(ssignal)(Sig, Handler);
+  return routed(Sig) ? bsdSignal(Sig, Handler) : REAL(ssignal)(Sig, Handler);
 }
 
 GRID_INTERPOSE __sighandler_t sysv_signal(int Sig,
                                           __sighandler_t Handler) noexcept {
-  return faultSignal(Sig) ? sysvFault(Sig, Handler)
-                          : REAL(sysv_signal)(Sig, Handler);
+  return routed(Sig) ? sysvSignal(Sig, Handler)
+                     : REAL(sysv_signal)(Sig, Handler);
 }
 
 GRID_INTERPOSE __sighandler_t __sysv_signal(int Sig,
                                             __sighandler_t Handler) noexcept {
-  return faultSignal(Sig) ? sysvFault(Sig, Handler)
-                          : REAL(__sysv_signal)(Sig, Handler);
+  return routed(Sig) ? sysvSignal(Sig, Handler)
+                     : REAL(__sysv_signal)(Sig, Handler);
 }
 
 GRID_INTERPOSE __sighandler_t sigset(int Sig,
                                      __sighandler_t Disposition) noexcept {
-  return faultSignal(Sig) ? sigsetFault(Sig, Disposition)
-                          : REAL(sigset)(Sig, Disposition);
+  return routed(Sig) ? sigsetBuilt(Sig, Disposition)
+                     : REAL(sigset)(Sig, Disposition);
 }

@@ -1293,8 +1293,10 @@ void followHomeLocale(std::string_view Text) {
 // program set at home go with each thread start to its node: a remote
 // thread's fault outside the shared memory, or its division by zero,
 // reaches the program's handler there (docs/design/dsm.md, signals).
-// Others (abort's SIGABRT, SIGTRAP) stay with the node's actions; signals
-// from outside are delivered to home's process, whose actions are home's.
+// Others (abort's SIGABRT, SIGTRAP, SIGSYS) stay with the node's actions;
+// signals from outside are delivered to home's process, whose actions are
+// home's, and a remote thread's sigaction of one of them is carried out
+// there (actionStaysOnNode, api/Signals.cpp).
 constexpr int ThreadSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
 bool threadSignal(int Sig) {
   return std::find(std::begin(ThreadSignals), std::end(ThreadSignals), Sig) !=
@@ -1303,8 +1305,6 @@ bool threadSignal(int Sig) {
 // The kernel's flag for the C library's own return trampoline, which each
 // process's sigaction sets itself.
 constexpr uint64_t RestorerFlag = 0x04000000;
-
-bool moduleOf(uint64_t Handler, std::string &Module, uintptr_t &Base);
 
 // Home, as a thread is created (in the order of its id) and on each tick
 // of the loop (sendChangedThreadActions): each of ThreadSignals' actions
@@ -1331,21 +1331,6 @@ std::vector<ThreadAction> homeThreadActions() {
     Actions.push_back(std::move(T));
   }
   return Actions;
-}
-
-// The file and load address of the module a handler lies in (the
-// program's own file is named ""). _dl_find_object, unlike dladdr, takes
-// no lock: this runs on home's loop and under ShadowsMutex, and the
-// loader's lock is held by a thread inside dlopen, whose constructors may
-// wait for either.
-bool moduleOf(uint64_t Handler, std::string &Module, uintptr_t &Base) {
-  struct dl_find_object Found = {};
-  if (_dl_find_object(reinterpret_cast<void *>(Handler), &Found) != 0 ||
-      !Found.dlfo_link_map)
-    return false;
-  Module = Found.dlfo_link_map->l_name ? Found.dlfo_link_map->l_name : "";
-  Base = reinterpret_cast<uintptr_t>(Found.dlfo_map_start);
-  return true;
 }
 
 void writeThreadActions(wire::Writer &W,
@@ -2632,6 +2617,25 @@ private:
 HomeHeap *TheHeap;
 
 } // namespace
+
+// _dl_find_object, unlike dladdr, takes no lock: this runs on home's loop
+// and under ShadowsMutex, and the loader's lock is held by a thread inside
+// dlopen, whose constructors may wait for either.
+bool moduleOf(uint64_t Address, std::string &Module, uintptr_t &Base) {
+  struct dl_find_object Found = {};
+  if (_dl_find_object(reinterpret_cast<void *>(Address), &Found) != 0 ||
+      !Found.dlfo_link_map)
+    return false;
+  Module = Found.dlfo_link_map->l_name ? Found.dlfo_link_map->l_name : "";
+  Base = reinterpret_cast<uintptr_t>(Found.dlfo_map_start);
+  return true;
+}
+
+bool actionAlsoOnNode(int Sig) { return Sig == SIGCHLD; }
+
+bool actionStaysOnNode(int Sig) {
+  return threadSignal(Sig) || Sig == SIGABRT || Sig == SIGTRAP || Sig == SIGSYS;
+}
 
 //===----------------------------------------------------------------------===//
 // Interface

@@ -94,6 +94,20 @@ struct HomeAnswer {
 /// after.
 wire::Writer ioRequest(bool Shared);
 HomeAnswer callHomeIo(wire::Writer &Request, bool Shared);
+/// Signals a thread raises by its own execution on its node (its faults,
+/// SIGFPE, SIGILL, abort's SIGABRT, SIGTRAP, SIGSYS): a remote thread's
+/// sigaction of one of them is its node's, while every other signal's
+/// action is home's, whose process signals from outside reach and which
+/// carries out the thread's descriptor calls (docs/design/dsm.md, signals).
+bool actionStaysOnNode(int Sig);
+/// A signal whose action a remote thread sets at home and on its node as
+/// well: SIGCHLD, whose action (SIG_IGN, SA_NOCLDWAIT) decides whether the
+/// node's kernel reaps the children the thread forks there.
+bool actionAlsoOnNode(int Sig);
+/// The file (the program's own named "") and load address of the module
+/// Address lies in; false if it lies in none. Takes no lock
+/// (_dl_find_object), so it may run on the loop and in signal handlers.
+bool moduleOf(uint64_t Address, std::string &Module, uintptr_t &Base);
 /// On a remote thread, api may hold back small writes to a stream home
 /// buffers fully, and send them as one (api/RemoteIo.cpp). What it holds
 /// goes home before any other message of the thread, at every release (an
