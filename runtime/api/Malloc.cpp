@@ -43,10 +43,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <dlfcn.h>
+#include <link.h>
 #include <malloc.h>
 #include <new>
 #include <sys/mman.h>
 #include <type_traits>
+
+// ld.so's, which no header declares.
+extern "C" void *__tls_get_addr(void *);
 
 #define GRID_INTERPOSE extern "C" __attribute__((visibility("default")))
 #define GRID_EXPORT extern "C" __attribute__((visibility("default")))
@@ -67,8 +72,37 @@ bool isPowerOfTwo(size_t N) { return N != 0 && (N & (N - 1)) == 0; }
 // The paths off the common one stay out of line, so that malloc and free
 // save no registers.
 
-[[gnu::noinline, gnu::cold]] void *allocateAtHome(size_t Size, size_t Align,
-                                                  bool Zero) {
+// The dynamic loader's code (ld.so), found by a constructor. What it
+// allocates while a remote thread loads a library (its record of the
+// library, the library's thread-local storage) is the node's own loader
+// state: made in the node's memory, as the C library's and the runtime's
+// own. In home's heap it was read again by the agent's exit (_dl_fini)
+// after an acquire had dropped its pages, when no page could come, and the
+// agent aborted.
+constinit uintptr_t LoaderBegin = 0, LoaderEnd = 0;
+
+[[gnu::constructor(101)]] void findLoader() {
+  struct dl_find_object Found = {};
+  if (_dl_find_object(reinterpret_cast<void *>(&__tls_get_addr), &Found) == 0) {
+    LoaderBegin = reinterpret_cast<uintptr_t>(Found.dlfo_map_start);
+    LoaderEnd = reinterpret_cast<uintptr_t>(Found.dlfo_map_end);
+  }
+}
+
+inline bool fromLoader(const void *Caller) {
+  auto A = reinterpret_cast<uintptr_t>(Caller);
+  return A >= LoaderBegin && A < LoaderEnd;
+}
+
+inline void *allocate(size_t Size, size_t Align, bool Zero,
+                      const void *Caller = nullptr);
+
+[[gnu::noinline, gnu::cold]] void *
+allocateAtHome(size_t Size, size_t Align, bool Zero, const void *Caller) {
+  if (Caller && fromLoader(Caller)) {
+    grid::sync::InRuntimeScope Scope; // the node's memory
+    return allocate(Size, Align, Zero);
+  }
   grid::dsm::RemoteHeap *Home = grid::dsm::remoteHeap();
   void *P =
       Zero ? Home->allocateZeroed(Size, Align) : Home->allocate(Size, Align);
@@ -92,11 +126,13 @@ bool isPowerOfTwo(size_t N) { return N != 0 && (N & (N - 1)) == 0; }
 }
 
 /// Size bytes aligned to Align (a power of two, or 0 for malloc's
-/// alignment), zeroed if Zero; null with errno ENOMEM on failure.
-inline void *allocate(size_t Size, size_t Align, bool Zero) {
+/// alignment), zeroed if Zero; null with errno ENOMEM on failure. Caller:
+/// the C library function's caller, where it is known.
+inline void *allocate(size_t Size, size_t Align, bool Zero,
+                      const void *Caller) {
   Size += Size == 0;
   if (goesHome()) [[unlikely]]
-    return allocateAtHome(Size, Align, Zero);
+    return allocateAtHome(Size, Align, Zero, Caller);
   int Flags = grid::dsm::heapAllocationFlags();
   if (Align)
     Flags |= MALLOCX_ALIGN(Align);
@@ -139,9 +175,9 @@ inline void deallocate(void *P) {
   dallocx(P, grid::dsm::heapOlderThanBinding(P) ? MALLOCX_TCACHE_NONE : 0);
 }
 
-void *reallocate(void *P, size_t Size) {
+void *reallocate(void *P, size_t Size, const void *Caller = nullptr) {
   if (!P)
-    return allocate(Size, 0, false);
+    return allocate(Size, 0, false, Caller);
   if (Size == 0) {
     deallocate(P);
     return nullptr;
@@ -208,7 +244,7 @@ void *allocateOrNull(size_t Size, size_t Align) noexcept {
 // --- The C library's functions -----------------------------------------------
 
 GRID_INTERPOSE void *malloc(size_t Size) noexcept {
-  return allocate(Size, 0, false);
+  return allocate(Size, 0, false, __builtin_return_address(0));
 }
 
 GRID_INTERPOSE void free(void *P) noexcept { deallocate(P); }
@@ -219,11 +255,11 @@ GRID_INTERPOSE void *calloc(size_t Count, size_t Size) noexcept {
     errno = ENOMEM;
     return nullptr;
   }
-  return allocate(Bytes, 0, true);
+  return allocate(Bytes, 0, true, __builtin_return_address(0));
 }
 
 GRID_INTERPOSE void *realloc(void *P, size_t Size) noexcept {
-  return reallocate(P, Size);
+  return reallocate(P, Size, __builtin_return_address(0));
 }
 
 GRID_INTERPOSE void *reallocarray(void *P, size_t Count, size_t Size) noexcept {
