@@ -45,6 +45,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -137,6 +138,58 @@ HomeAnswer sigactionHere(wire::Reader &R) {
     }
   }
   return answerStruct(sigaction(Sig, HasNew ? &New : nullptr, &Old), Old);
+}
+
+/// Home's actions of the signals that are home's, for the child a remote
+/// thread forks (RemoteIo.cpp, takeSignalActionsInChild). Only the records
+/// of the writer's body count (its type is unused).
+HomeAnswer signalActions() {
+  wire::Writer W(wire::Msg::ThreadActions);
+  for (int Sig = 1; Sig < NSIG; ++Sig) {
+    struct sigaction A = {};
+    if (threads::actionStaysOnNode(Sig) || Sig == SIGKILL || Sig == SIGSTOP ||
+        sigaction(Sig, nullptr, &A) != 0)
+      continue;
+    uint64_t Mask = 0;
+    for (int Member = 1; Member <= 64 && Member < NSIG; ++Member)
+      if (sigismember(&A.sa_mask, Member) == 1)
+        Mask |= uint64_t(1) << (Member - 1);
+    auto Handler = reinterpret_cast<uintptr_t>(A.sa_handler);
+    std::string Module;
+    uintptr_t Base = 0;
+    if (A.sa_handler != SIG_DFL && A.sa_handler != SIG_IGN)
+      threads::moduleOf(Handler, Module, Base);
+    W.i32(Sig)
+        .u64(Handler)
+        .u64(static_cast<uint32_t>(A.sa_flags))
+        .u64(Mask)
+        .str(Module)
+        .u64(Base);
+  }
+  return {0, 0, W.take()};
+}
+
+/// A remote thread's sigwait, sigwaitinfo or sigtimedwait: the shadow waits
+/// here, where the program's signals from outside arrive, with its own mask
+/// (its creator's, as the thread's was when made: a program blocks the
+/// signals it waits for before it makes its threads).
+HomeAnswer sigwaitHere(wire::Reader &R) {
+  std::string_view Set = R.str();
+  bool HasTimeout = R.u32() != 0;
+  std::string_view Time = R.str();
+  sigset_t Signals;
+  struct timespec Timeout = {};
+  if (Set.size() != sizeof Signals ||
+      (HasTimeout && Time.size() != sizeof Timeout)) {
+    errno = EINVAL;
+    return answer(-1, true);
+  }
+  std::memcpy(&Signals, Set.data(), sizeof Signals);
+  if (HasTimeout)
+    std::memcpy(&Timeout, Time.data(), sizeof Timeout);
+  siginfo_t Info = {};
+  int Sig = sigtimedwait(&Signals, &Info, HasTimeout ? &Timeout : nullptr);
+  return answerStruct(Sig, Info);
 }
 
 HomeAnswer readFd(wire::Reader &R) {
@@ -448,6 +501,20 @@ HomeAnswer ints(wire::Reader &R) {
     return answerInt(setpgid(pid_t(A), pid_t(B)));
   case IntCall::Setsid:
     return answerInt(setsid());
+  case IntCall::Sigqueue: {
+    union sigval Value;
+    Value.sival_ptr = reinterpret_cast<void *>(C);
+    return answerInt(sigqueue(pid_t(A), int(B), Value));
+  }
+  case IntCall::Killpg:
+    return answerInt(killpg(pid_t(A), int(B)));
+  case IntCall::Alarm:
+    return {alarm(unsigned(A)), 0, {}};
+  case IntCall::Ualarm: {
+    useconds_t Left = ualarm(useconds_t(A), useconds_t(B));
+    return answer(Left == useconds_t(-1) ? -1 : int64_t(Left),
+                  Left == useconds_t(-1));
+  }
   }
   return {-1, ENOSYS, {}};
 }
@@ -919,6 +986,24 @@ HomeAnswer serve(wire::Reader &R) {
   }
   case Op::Sigaction:
     return sigactionHere(R);
+  case Op::Sigwait:
+    return sigwaitHere(R);
+  case Op::SignalActions:
+    return signalActions();
+  case Op::Itimer: {
+    auto Which = static_cast<__itimer_which_t>(R.i32());
+    bool HasNew = R.u32() != 0;
+    std::string_view Bytes = R.str();
+    struct itimerval New = {}, Old = {};
+    if (!HasNew)
+      return answerStruct(getitimer(Which, &Old), Old);
+    if (Bytes.size() != sizeof New) {
+      errno = EINVAL;
+      return answer(-1, true);
+    }
+    std::memcpy(&New, Bytes.data(), sizeof New);
+    return answerStruct(setitimer(Which, &New, &Old), Old);
+  }
   case Op::Waitpid: // no longer sent (Wait4)
     break;
   case Op::Wait4: {

@@ -364,9 +364,15 @@ pid_t forkProcess(const __grid_site *Site, uint32_t Kind) {
     logLocal(Site, Kind,
              "a forked child is placed by its exec, if it calls one");
   }
-  if (io::remoteCaller() && &io::fetchKeyDestructorsForFork)
+  bool Remote = io::remoteCaller();
+  if (Remote && &io::fetchKeyDestructorsForFork)
     io::fetchKeyDestructorsForFork();
+  bool Actions = Remote && &io::fetchSignalActionsForFork;
+  if (Actions)
+    io::fetchSignalActionsForFork();
   pid_t Pid = process::forkLocal();
+  if (Actions)
+    Pid == 0 ? io::takeSignalActionsInChild() : io::dropSignalActionsForFork();
   if (Pid > 0) {
     sync::InRuntimeScope Scope;
     record(Site, Where{});

@@ -407,7 +407,9 @@ void flushHeldOutput();
   X(tmpnam_r) X(tempnam) X(glob) X(glob64) X(nftw) X(nftw64) X(ftw) X(ftw64) \
   X(getpgrp) X(getpgid) X(__getpgid) X(getsid) X(setpgid) X(setpgrp) X(setsid) \
   X(perror) X(psignal) X(herror) X(error) X(error_at_line) X(vwarn) \
-  X(vwarnx) X(__assert_fail) X(__assert_perror_fail) X(backtrace_symbols_fd)
+  X(vwarnx) X(__assert_fail) X(__assert_perror_fail) X(backtrace_symbols_fd) \
+  X(sigqueue) X(killpg) X(alarm) X(ualarm) X(getitimer) X(setitimer) \
+  X(sigwait) X(sigwaitinfo) X(sigtimedwait)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -1460,16 +1462,25 @@ pid_t homeWait4(pid_t Pid, int *Status, int Options, struct rusage *Usage) {
 }
 
 /// wait4 of the node's child Pid, on the node; it is forgotten once it
-/// has ended (not when it only stopped or went on).
+/// has ended (not when it only stopped or went on). While the program
+/// ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT, threads::
+/// programIgnoresChildren), a child that ended is reaped unseen, as the
+/// kernel reaps it in a process whose action that is: the wait fails with
+/// ECHILD once it has ended.
 pid_t waitNodeChild(pid_t Pid, int *Status, int Options,
                     struct rusage *Usage = nullptr) {
   int Got = 0;
   pid_t R = REAL(wait4)(Pid, &Got, Options, Usage);
   if (R > 0) {
+    bool Ended = WIFEXITED(Got) || WIFSIGNALED(Got);
+    if (Ended)
+      io::forgetNodeChild(R);
+    if (Ended && threads::programIgnoresChildren()) {
+      errno = ECHILD;
+      return -1;
+    }
     if (Status)
       *Status = Got;
-    if (WIFEXITED(Got) || WIFSIGNALED(Got))
-      io::forgetNodeChild(R);
   } else if (R < 0 && errno == ECHILD) {
     // Reaped another way (waitid, a SIGCHLD ignored or handled): no longer
     // the node's, and the number may be home's now.
@@ -1545,8 +1556,13 @@ int waitid(idtype_t Type, id_t Id, siginfo_t *Info, int Options) {
     if (R == 0 && Info && !(Options & WNOWAIT) &&
         Info->si_pid == static_cast<pid_t>(Id) &&
         (Info->si_code == CLD_EXITED || Info->si_code == CLD_KILLED ||
-         Info->si_code == CLD_DUMPED))
+         Info->si_code == CLD_DUMPED)) {
       io::forgetNodeChild(static_cast<pid_t>(Id));
+      if (threads::programIgnoresChildren()) { // reaped unseen (wait4)
+        errno = ECHILD;
+        return -1;
+      }
+    }
     return R;
   }
   if (!Info)
@@ -1768,6 +1784,48 @@ long intsLong(io::IntCall Call, int Fd, const char *Path, uint64_t A,
 int ints(io::IntCall Call, int Fd, const char *Path, uint64_t A, uint64_t B = 0,
          uint64_t C = 0) {
   return static_cast<int>(intsLong(Call, Fd, Path, A, B, C));
+}
+
+int sigqueue(pid_t Pid, int Signal, union sigval Value) {
+  if (Pid > 0 && nodeChildLives(Pid))
+    return REAL(sigqueue)(Pid, Signal, Value);
+  return ints(io::IntCall::Sigqueue, -1, nullptr, static_cast<uint64_t>(Pid),
+              static_cast<uint64_t>(Signal),
+              reinterpret_cast<uint64_t>(Value.sival_ptr));
+}
+
+/// The timers that raise SIGALRM, SIGVTALRM and SIGPROF are the process's,
+/// home's: on the node the signal would reach the agent, where every
+/// thread blocks it.
+int itimer(int Which, const struct itimerval *New, struct itimerval *Old) {
+  HomeCall C(io::Op::Itimer);
+  C.args().i32(Which).u32(New != nullptr);
+  if (New)
+    C.args().bytes(New, sizeof *New);
+  else
+    C.args().str({});
+  threads::HomeAnswer A = C.send();
+  if (A.Value == 0 && Old && A.Data.size() == sizeof *Old)
+    std::memcpy(Old, A.Data.data(), sizeof *Old);
+  return static_cast<int>(result(A));
+}
+
+/// sigtimedwait at home (a null Timeout waits for ever): the signals a
+/// program waits for come from outside, to home's process.
+int sigtimedwait(const sigset_t *Set, siginfo_t *Info,
+                 const struct timespec *Timeout) {
+  if (!Set)
+    return badAddress<int>();
+  HomeCall C(io::Op::Sigwait);
+  C.args().bytes(Set, sizeof *Set).u32(Timeout != nullptr);
+  if (Timeout)
+    C.args().bytes(Timeout, sizeof *Timeout);
+  else
+    C.args().str({});
+  threads::HomeAnswer A = C.send();
+  if (A.Value > 0 && Info && A.Data.size() == sizeof *Info)
+    std::memcpy(Info, A.Data.data(), sizeof *Info);
+  return static_cast<int>(result(A));
 }
 
 int utimens(int Dir, const char *Path, const struct timespec Times[2],
@@ -3247,6 +3305,91 @@ GRID_INTERPOSE int kill(pid_t Pid, int Signal) noexcept {
   if (remoteCaller())
     return remote::kill(Pid, Signal);
   return REAL(kill)(Pid, Signal);
+}
+
+GRID_INTERPOSE int sigqueue(pid_t Pid, int Signal,
+                            const union sigval Value) noexcept {
+  if (remoteCaller())
+    return remote::sigqueue(Pid, Signal, Value);
+  return REAL(sigqueue)(Pid, Signal, Value);
+}
+
+GRID_INTERPOSE int killpg(pid_t Group, int Signal) noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Killpg, -1, nullptr,
+                        static_cast<uint64_t>(Group),
+                        static_cast<uint64_t>(Signal));
+  return REAL(killpg)(Group, Signal);
+}
+
+// --- Timers and waits for signals --------------------------------------------
+// The process's timers and the signals from outside are home's: a remote
+// thread's alarm and setitimer set home's timers, and its sigwait waits at
+// home (docs/design/remote-io.md, the calls).
+
+GRID_INTERPOSE unsigned alarm(unsigned Seconds) noexcept {
+  if (remoteCaller())
+    return static_cast<unsigned>(
+        remote::intsLong(io::IntCall::Alarm, -1, nullptr, Seconds));
+  return REAL(alarm)(Seconds);
+}
+
+GRID_INTERPOSE useconds_t ualarm(useconds_t Value,
+                                 useconds_t Interval) noexcept {
+  if (remoteCaller())
+    return static_cast<useconds_t>(
+        remote::intsLong(io::IntCall::Ualarm, -1, nullptr, Value, Interval));
+  return REAL(ualarm)(Value, Interval);
+}
+
+GRID_INTERPOSE int getitimer(__itimer_which_t Which,
+                             struct itimerval *Value) noexcept {
+  if (remoteCaller()) {
+    if (!Value)
+      return badAddress<int>();
+    return remote::itimer(Which, nullptr, Value);
+  }
+  return REAL(getitimer)(Which, Value);
+}
+
+GRID_INTERPOSE int setitimer(__itimer_which_t Which,
+                             const struct itimerval *New,
+                             struct itimerval *Old) noexcept {
+  if (remoteCaller()) {
+    if (!New)
+      return badAddress<int>();
+    return remote::itimer(Which, New, Old);
+  }
+  return REAL(setitimer)(Which, New, Old);
+}
+
+GRID_INTERPOSE int sigtimedwait(const sigset_t *Set, siginfo_t *Info,
+                                const struct timespec *Timeout) {
+  if (remoteCaller())
+    return remote::sigtimedwait(Set, Info, Timeout);
+  return REAL(sigtimedwait)(Set, Info, Timeout);
+}
+
+GRID_INTERPOSE int sigwaitinfo(const sigset_t *Set, siginfo_t *Info) {
+  if (remoteCaller())
+    return remote::sigtimedwait(Set, Info, nullptr);
+  return REAL(sigwaitinfo)(Set, Info);
+}
+
+// As the C library's: the wait goes on after an interruption, and the
+// error is answered.
+GRID_INTERPOSE int sigwait(const sigset_t *Set, int *Signal) {
+  if (remoteCaller()) {
+    int Got;
+    do
+      Got = remote::sigtimedwait(Set, nullptr, nullptr);
+    while (Got < 0 && errno == EINTR);
+    if (Got < 0)
+      return errno;
+    *Signal = Got;
+    return 0;
+  }
+  return REAL(sigwait)(Set, Signal);
 }
 
 // --- Process identity and environment ----------------------------------------
@@ -5145,7 +5288,9 @@ GRID_INTERPOSE int pselect(int Count, fd_set *Read, fd_set *Write,
 
 int io::sigactionAtHome(int Sig, const struct sigaction *New,
                         struct sigaction *Old) {
-  HomeCall C(io::Op::Sigaction);
+  // Shared: a handler that runs at home reads what the thread wrote
+  // before it installed it.
+  HomeCall C(io::Op::Sigaction, /*Shared=*/true);
   C.args().i32(Sig).u32(New != nullptr);
   if (New) {
     auto Handler = reinterpret_cast<uintptr_t>(New->sa_handler);
@@ -5164,4 +5309,59 @@ int io::sigactionAtHome(int Sig, const struct sigaction *New,
   if (A.Value == 0 && Old && A.Data.size() == sizeof *Old)
     std::memcpy(Old, A.Data.data(), sizeof *Old);
   return static_cast<int>(result(A));
+}
+
+// Home's actions for the child a remote thread forks (forkProcess): the
+// node's process it copies has the agent's actions and Open MPI's, where
+// one process would have the program's. Fetched before the fork, taken in
+// by the child, dropped by the parent; the node's memory.
+namespace {
+thread_local std::string *ForkActions = nullptr;
+} // namespace
+
+void io::fetchSignalActionsForFork() {
+  Local Scope;
+  HomeCall C(io::Op::SignalActions);
+  threads::HomeAnswer A = C.send();
+  delete ForkActions;
+  ForkActions = A.Value == 0 ? new std::string(std::move(A.Data)) : nullptr;
+}
+
+// In the child, which is no remote thread any more: each action as home
+// has it; a handler the child does not have at the same place (a library
+// home loaded and the node did not) leaves the default.
+void io::takeSignalActionsInChild() {
+  if (!ForkActions)
+    return;
+  wire::Reader R(*ForkActions);
+  while (R.more()) {
+    int Sig = R.i32();
+    uint64_t Handler = R.u64(), Flags = R.u64(), Mask = R.u64();
+    std::string_view Module = R.str();
+    uint64_t Base = R.u64();
+    if (!R.ok() && !R.more())
+      break; // a malformed record: the rest keeps the node's
+    struct sigaction A = {};
+    A.sa_handler = reinterpret_cast<__sighandler_t>(Handler);
+    A.sa_flags = static_cast<int>(static_cast<uint32_t>(Flags));
+    sigemptyset(&A.sa_mask);
+    for (int Member = 1; Member <= 64 && Member < NSIG; ++Member)
+      if (Mask & (uint64_t(1) << (Member - 1)))
+        sigaddset(&A.sa_mask, Member);
+    std::string Here;
+    uintptr_t HereBase = 0;
+    if (A.sa_handler != SIG_DFL && A.sa_handler != SIG_IGN &&
+        (!threads::moduleOf(Handler, Here, HereBase) || Here != Module ||
+         HereBase != Base)) {
+      A = {};
+      A.sa_handler = SIG_DFL;
+    }
+    sigaction(Sig, &A, nullptr);
+  }
+}
+
+void io::dropSignalActionsForFork() {
+  Local Scope;
+  delete ForkActions;
+  ForkActions = nullptr;
 }

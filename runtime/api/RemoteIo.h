@@ -126,6 +126,17 @@
 //             -> glob's result, entries each ending in NUL: "f" and gl_flags
 //             in decimal, then "e" errno " " path for each error (with
 //             errfunc), then "p" path for each match, in glob's order
+//   Sigaction i32 signal, u32 has action, u64 handler, u64 flags, str
+//             sigset_t, str handler's module, u64 its load address
+//                                       -> 0, the old struct sigaction
+//             (a signal whose action is home's: threads::actionStaysOnNode)
+//   Sigwait   str sigset_t, u32 has timeout, str timespec
+//                                       -> signal, siginfo_t
+//   Itimer    i32 which, u32 has new, str itimerval -> 0, the old itimerval
+//   SignalActions                       -> 0, records of (i32 signal, u64
+//             handler, u64 flags, u64 mask of signals 1-64, str handler's
+//             module, u64 its load address), one per signal whose action
+//             is home's, in a body of wire::Msg::ThreadActions's type
 //===----------------------------------------------------------------------===//
 #ifndef GRID_API_REMOTEIO_H
 #define GRID_API_REMOTEIO_H
@@ -245,7 +256,10 @@ enum class Op : uint16_t {
   Waitid,
   Error,
   Sigaction,
-  Last = Sigaction,
+  Sigwait,
+  Itimer,
+  SignalActions,
+  Last = SignalActions,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or
@@ -279,6 +293,10 @@ enum class IntCall : int32_t {
   Getsid,         // -, pid (answers the session)
   Setpgid,        // -, pid, process group
   Setsid,         // (answers the new session)
+  Sigqueue,       // -, pid, signal, value
+  Killpg,         // -, process group, signal
+  Alarm,          // -, seconds (answers the seconds that were left)
+  Ualarm,         // -, microseconds, interval (answers those left)
 };
 
 /// The *xattr calls of Op::Xattr, and how each names its file.
@@ -349,6 +367,14 @@ void runRemoteKeyDestructors();
 /// have no remote thread).
 [[gnu::weak]] int sigactionAtHome(int Sig, const struct sigaction *New,
                                   struct sigaction *Old);
+
+/// On a remote thread about to fork: home's actions of the signals that
+/// are home's (not threads::actionStaysOnNode), which its child takes in
+/// (takeSignalActionsInChild), as a child takes its parent's; the parent
+/// drops them after the fork. Weak: only libgridrt.so has them.
+[[gnu::weak]] void fetchSignalActionsForFork();
+[[gnu::weak]] void takeSignalActionsInChild();
+[[gnu::weak]] void dropSignalActionsForFork();
 
 /// Registers serve with the threads layer (home, at start).
 void serveRemoteCalls();

@@ -21,9 +21,11 @@
 // faults, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS) is home's: the
 // program's process is home's, which signals from outside reach and where
 // the thread's descriptor calls run. Its sigaction of one goes home
-// (io::sigactionAtHome), and signal and the others are built on that;
-// SIGCHLD's is set on the node as well, for the children the thread forks
-// there (threads::actionAlsoOnNode).
+// (io::sigactionAtHome), and signal and the others (sigignore and
+// siginterrupt included, which the C library builds on its own sigaction
+// inside it) are built on that;
+// SIGCHLD's is recorded on the node as well, for the children the thread
+// forks there (threads::noteChildrenAction).
 // Every other call is the C library's own.
 //
 // This applies to every caller in the process, Open MPI and the other
@@ -63,6 +65,8 @@ namespace {
 
 using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
 using SignalFn = __sighandler_t (*)(int, __sighandler_t);
+using SigignoreFn = int (*)(int);
+using SiginterruptFn = int (*)(int, int);
 
 // The C library's functions, each found by its own name (in glibc signal,
 // bsd_signal and ssignal are one function, as are sysv_signal and
@@ -75,7 +79,9 @@ using SignalFn = __sighandler_t (*)(int, __sighandler_t);
   X(ssignal, SignalFn)                                                         \
   X(sysv_signal, SignalFn)                                                     \
   X(__sysv_signal, SignalFn)                                                   \
-  X(sigset, SignalFn)
+  X(sigset, SignalFn)                                                          \
+  X(sigignore, SigignoreFn)                                                    \
+  X(siginterrupt, SiginterruptFn)
 
 struct Slots {
 #define GRID_SLOT(Name, Type) Type Name = nullptr;
@@ -101,9 +107,11 @@ inline bool faultSignal(int Sig) { return Sig == SIGSEGV || Sig == SIGBUS; }
 /// On a thread running on another node, the signals whose actions are
 /// home's: all but those the thread raises itself there.
 inline bool actionAtHome(int Sig) {
+  // A vfork child of a remote thread shares its thread-locals: its actions
+  // are its own.
   return grid::api::io::remoteCaller() &&
          !grid::threads::actionStaysOnNode(Sig) &&
-         &grid::api::io::sigactionAtHome;
+         &grid::api::io::sigactionAtHome && grid::threads::inJobProcess();
 }
 
 /// The signals whose sigaction is not simply the C library's.
@@ -115,10 +123,10 @@ inline bool routed(int Sig) { return faultSignal(Sig) || actionAtHome(Sig); }
 int exchange(int Sig, const struct sigaction *New, struct sigaction *Old) {
   if (actionAtHome(Sig)) {
     int Result = grid::api::io::sigactionAtHome(Sig, New, Old);
-    // SIGCHLD's action also decides whether this node reaps the children
-    // the thread forked here: set here as well once home took it.
-    if (Result == 0 && New && grid::threads::actionAlsoOnNode(Sig))
-      REAL(sigaction)(Sig, New, nullptr);
+    // SIGCHLD's also decides whether the children the thread forked here
+    // are reaped unseen: the node's waits follow it at once.
+    if (Result == 0 && New && Sig == SIGCHLD)
+      grid::threads::noteChildrenAction(*New);
     return Result;
   }
   if (faultSignal(Sig) && grid::dsm::exchangeChainedAction(Sig, New, Old))
@@ -162,12 +170,23 @@ __sighandler_t sysvSignal(int Sig, __sighandler_t Handler) {
 // System V's sigset, as glibc implements it: SIG_HOLD blocks the signal and
 // reports its action; any other disposition is installed (no flags, empty
 // mask) and the signal unblocked. SIG_HOLD is returned for a signal that was
-// blocked. (On a remote thread the mask is its own, on its node.)
+// blocked. A thread on another node keeps every signal blocked there (its
+// node has none of the program's to give it; one that came would find the
+// node's action, and runtime code it interrupted), so its mask is left as
+// it is and the old action reported.
 __sighandler_t sigsetBuilt(int Sig, __sighandler_t Disposition) {
   sigset_t Set, Before;
   sigemptyset(&Set);
   sigaddset(&Set, Sig);
   struct sigaction Old;
+  if (actionAtHome(Sig)) {
+    struct sigaction New = {};
+    New.sa_handler = Disposition;
+    sigemptyset(&New.sa_mask);
+    if (exchange(Sig, Disposition == SIG_HOLD ? nullptr : &New, &Old) < 0)
+      return SIG_ERR;
+    return Old.sa_handler;
+  }
   if (Disposition == SIG_HOLD) {
     if (sigprocmask(SIG_BLOCK, &Set, &Before) < 0)
       return SIG_ERR;
@@ -233,4 +252,30 @@ GRID_INTERPOSE __sighandler_t sigset(int Sig,
                                      __sighandler_t Disposition) noexcept {
   return routed(Sig) ? sigsetBuilt(Sig, Disposition)
                      : REAL(sigset)(Sig, Disposition);
+}
+
+// sigignore and siginterrupt call the C library's sigaction inside it,
+// which no interposer sees: built here on exchange() for the routed
+// signals, as glibc builds them (siginterrupt's record for a later
+// signal() is not kept: signal always restarts).
+GRID_INTERPOSE int sigignore(int Sig) noexcept {
+  if (!routed(Sig))
+    return REAL(sigignore)(Sig);
+  struct sigaction New = {};
+  New.sa_handler = SIG_IGN;
+  sigemptyset(&New.sa_mask);
+  return exchange(Sig, &New, nullptr);
+}
+
+GRID_INTERPOSE int siginterrupt(int Sig, int Interrupt) noexcept {
+  if (!routed(Sig))
+    return REAL(siginterrupt)(Sig, Interrupt);
+  struct sigaction Action;
+  if (exchange(Sig, nullptr, &Action) < 0)
+    return -1;
+  if (Interrupt)
+    Action.sa_flags &= ~SA_RESTART;
+  else
+    Action.sa_flags |= SA_RESTART;
+  return exchange(Sig, &Action, nullptr);
 }

@@ -1302,6 +1302,16 @@ bool threadSignal(int Sig) {
   return std::find(std::begin(ThreadSignals), std::end(ThreadSignals), Sig) !=
          std::end(ThreadSignals);
 }
+// The actions that travel with thread starts and ticks: ThreadSignals',
+// installed on the node, and SIGCHLD's, only recorded there
+// (ChildrenIgnored): installed, SIG_IGN would make the agent's kernel reap
+// the children of the agent's own jobs (process/AgentJobs.cpp) unseen.
+constexpr int TravellingSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGCHLD};
+
+// Node: whether the program's SIGCHLD is ignored (SIG_IGN or
+// SA_NOCLDWAIT), as home's last start or tick brought it or a remote
+// thread of this node set it.
+std::atomic<bool> ChildrenIgnored{false};
 // The kernel's flag for the C library's own return trampoline, which each
 // process's sigaction sets itself.
 constexpr uint64_t RestorerFlag = 0x04000000;
@@ -1312,7 +1322,7 @@ constexpr uint64_t RestorerFlag = 0x04000000;
 // chains to), and the module each handler lies in.
 std::vector<ThreadAction> homeThreadActions() {
   std::vector<ThreadAction> Actions;
-  for (int Sig : ThreadSignals) {
+  for (int Sig : TravellingSignals) {
     struct sigaction A = {};
     if (!dsm::exchangeChainedAction(Sig, nullptr, &A))
       sigaction(Sig, nullptr, &A);
@@ -1372,12 +1382,21 @@ std::string takeThreadActions(wire::Reader &R, uint64_t Id, uint64_t Gen) {
     std::string_view Mask = R.str(), Module = R.str();
     uint64_t Base = R.u64();
     bool Read = I + 1 < Count ? R.more() : R.ok(); // the start's last part
-    if (!Read || Mask.size() != sizeof(sigset_t) || !threadSignal(Sig))
+    if (!Read || Mask.size() != sizeof(sigset_t) ||
+        std::find(std::begin(TravellingSignals), std::end(TravellingSignals),
+                  Sig) == std::end(TravellingSignals))
       core::fatal("grid", "malformed signal actions arrived from home", "");
     std::string Action = std::to_string(Handler) + ' ' + std::to_string(Flags) +
                          ' ' + std::string(Mask);
     if (Older || Action == Taken[Sig])
       continue;
+    if (Sig == SIGCHLD) {
+      Taken[Sig] = std::move(Action);
+      ChildrenIgnored.store(reinterpret_cast<__sighandler_t>(Handler) ==
+                                SIG_IGN ||
+                            (Flags & SA_NOCLDWAIT) != 0);
+      continue;
+    }
     Taken[Sig] = std::move(Action);
     struct sigaction A = {};
     A.sa_handler = reinterpret_cast<__sighandler_t>(Handler);
@@ -2631,7 +2650,12 @@ bool moduleOf(uint64_t Address, std::string &Module, uintptr_t &Base) {
   return true;
 }
 
-bool actionAlsoOnNode(int Sig) { return Sig == SIGCHLD; }
+bool programIgnoresChildren() { return ChildrenIgnored.load(); }
+
+void noteChildrenAction(const struct sigaction &A) {
+  ChildrenIgnored.store(A.sa_handler == SIG_IGN ||
+                        (A.sa_flags & SA_NOCLDWAIT) != 0);
+}
 
 bool actionStaysOnNode(int Sig) {
   return threadSignal(Sig) || Sig == SIGABRT || Sig == SIGTRAP || Sig == SIGSYS;

@@ -22,6 +22,7 @@
 #include "dsm/Space.h"
 #include "grid/abi.h"
 
+#include <csignal>
 #include <optional>
 #include <pthread.h>
 #include <string>
@@ -100,10 +101,14 @@ HomeAnswer callHomeIo(wire::Writer &Request, bool Shared);
 /// action is home's, whose process signals from outside reach and which
 /// carries out the thread's descriptor calls (docs/design/dsm.md, signals).
 bool actionStaysOnNode(int Sig);
-/// A signal whose action a remote thread sets at home and on its node as
-/// well: SIGCHLD, whose action (SIG_IGN, SA_NOCLDWAIT) decides whether the
-/// node's kernel reaps the children the thread forks there.
-bool actionAlsoOnNode(int Sig);
+/// Node: whether the program's SIGCHLD is ignored (SIG_IGN or
+/// SA_NOCLDWAIT), so that the children its threads fork here are to be
+/// reaped unseen (api/RemoteIo.cpp's waits do it: the action itself is not
+/// installed here, where it would reap the agent's own children). Home's
+/// action comes with each thread start and within a tick of a change;
+/// noteChildrenAction records one a remote thread of this node set.
+bool programIgnoresChildren();
+void noteChildrenAction(const struct sigaction &A);
 /// The file (the program's own named "") and load address of the module
 /// Address lies in; false if it lies in none. Takes no lock
 /// (_dl_find_object), so it may run on the loop and in signal handlers.

@@ -17,9 +17,18 @@
 //  - reads SIGUSR2's action, which main set at home before the threads;
 //  - sets a handler of its own for SIGUSR2 with signal(), which reports
 //    main's, and puts main's back;
-//  - fails to set SIGKILL's, with EINVAL, as the C library does.
+//  - puts main's back with sigset (the mask of a thread on another node is
+//    left blocked);
+//  - ignores SIGHUP and forks: the child takes the action, as a child takes
+//    its parent's (not the agent's own), and survives a SIGHUP;
+//  - fails to set SIGKILL's, with EINVAL, as the C library does;
+//  - the last one ignores SIGTERM with sigignore and makes SIGUSR1
+//    interrupt system calls with siginterrupt.
 // Then main raises SIGUSR1 at home: the handler the last thread installed
-// on an agent runs.
+// on an agent runs; SIGTERM finds it ignored. Last, main ignores SIGCHLD,
+// and three threads fork and wait: each finds its child reaped unseen (on
+// the agents too, where the action is recorded, not installed: the
+// agent's own children must stay its to wait for).
 //
 // "elsewhere": main loads a library at home only, so that a library each
 // thread then loads lies elsewhere on the agents than at home. The
@@ -39,6 +48,7 @@
 //
 // CHECK-NOT: warning
 // CHECK: handlers-from-node.c:{{[0-9]+}} (main) pthread_create 6 {{.*}}node 1: 2, node 2: 2
+// CHECK: handlers-from-node.c:{{[0-9]+}} (main) pthread_create 3 {{.*}}node 1: 1, node 2: 1
 //
 // ELSEWHERE: thread 0: sigaction 0 (Success)
 // ELSEWHERE-NEXT: grid: warning: a thread on another node installed a SIGUSR1 handler that home does not have at the same place (its module {{.*}}handlers-from-node.c.tmp.so): sigaction refused it (EINVAL)
@@ -49,6 +59,9 @@
 #ifdef LIBRARY
 void libraryHandler(int Sig) { (void)Sig; }
 #else
+// sigset, sigignore and siginterrupt are deprecated, and still the C
+// library's: a program may call them.
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -56,6 +69,7 @@ void libraryHandler(int Sig) { (void)Sig; }
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define THREADS 6
@@ -145,9 +159,28 @@ static void *work(void *P) {
   memset(&Main, 0, sizeof Main);
   sigaction(SIGUSR2, NULL, &Main);
   void (*Was)(int) = signal(SIGUSR2, onUsr2Thread);
-  void (*Then)(int) = signal(SIGUSR2, Main.sa_handler);
-  At += snprintf(Line + At, sizeof Line - At, " SIGUSR2 %s, then %s, then %s",
+  void (*Then)(int) = sigset(SIGUSR2, Main.sa_handler);
+  At += snprintf(Line + At, sizeof Line - At, " SIGUSR2 %s, then %s, then %s;",
                  nameOf(Main.sa_handler), nameOf(Was), nameOf(Then));
+
+  // SIGHUP ignored: a child the thread forks takes that, as it takes its
+  // parent's actions (it says so, then survives its own SIGHUP).
+  signal(SIGHUP, SIG_IGN);
+  pid_t Child = fork();
+  if (Child == 0) {
+    struct sigaction Hup;
+    sigaction(SIGHUP, NULL, &Hup);
+    raise(SIGHUP);
+    _exit(Hup.sa_handler == SIG_IGN ? 7 : 8);
+  }
+  int Status = 0;
+  waitpid(Child, &Status, 0);
+  signal(SIGHUP, SIG_DFL);
+  At += snprintf(Line + At, sizeof Line - At, " child with SIGHUP %s",
+                 WIFEXITED(Status) && WEXITSTATUS(Status) == 7
+                     ? "ignored, survived it"
+                 : WIFEXITED(Status) ? "not ignored"
+                                     : "killed");
 
   // An invalid signal fails as the C library's call does.
   struct sigaction Bad;
@@ -157,8 +190,29 @@ static void *work(void *P) {
   int Refused = sigaction(SIGKILL, &Bad, NULL);
   snprintf(Line + At, sizeof Line - At, "; SIGKILL %d (%s)", Refused,
            strerror(errno));
+  // The last one leaves SIGTERM ignored (sigignore) and SIGUSR1's handler
+  // interrupting (siginterrupt): main's SIGTERM then does nothing.
+  if (I == THREADS - 1) {
+    sigignore(SIGTERM);
+    siginterrupt(SIGUSR1, 1);
+  }
   puts(Line);
   fflush(stdout);
+  return NULL;
+}
+
+// With SIGCHLD ignored (main's, at home, before the threads), a child a
+// thread forks is reaped unseen, wherever the thread runs: its wait finds
+// no child.
+static void *forkAndWait(void *P) {
+  pid_t Child = fork();
+  if (Child == 0)
+    _exit(3);
+  int Status = 0;
+  errno = 0;
+  pid_t Got = wait(&Status);
+  printf("thread %ld with SIGCHLD ignored: wait %s (%s)\n", (long)P,
+         Got == Child ? "found its child" : "found none", strerror(errno));
   return NULL;
 }
 
@@ -217,11 +271,24 @@ int main(int Argc, char **Argv) {
   sigaction(SIGUSR1, NULL, &Now);
   raise(SIGUSR1);
   raise(SIGUSR2);
-  printf("main: SIGUSR1 is %s; onUsr1 ran %d time(s), onUsr1Other %d "
-         "(SI_TKILL %d); SIGUSR2 handled %d; SIGPIPE %s\n",
+  raise(SIGTERM);
+  printf("main: SIGUSR1 is %s (SA_RESTART %d); onUsr1 ran %d time(s), "
+         "onUsr1Other %d (SI_TKILL %d); SIGUSR2 handled %d; SIGPIPE %s; "
+         "SIGTERM %s\n",
          Now.sa_sigaction == onUsr1Other ? "onUsr1Other" : "something else",
-         (int)Usr1Count, (int)Usr1OtherCount, Usr1Code == SI_TKILL,
-         (int)Usr2Count, nameOf(signal(SIGPIPE, SIG_DFL)));
+         (Now.sa_flags & SA_RESTART) != 0, (int)Usr1Count,
+         (int)Usr1OtherCount, Usr1Code == SI_TKILL, (int)Usr2Count,
+         nameOf(signal(SIGPIPE, SIG_DFL)), nameOf(signal(SIGTERM, SIG_DFL)));
+
+  signal(SIGCHLD, SIG_IGN);
+  for (long I = 0; I < 3; ++I) {
+    pthread_t T;
+    if (pthread_create(&T, NULL, forkAndWait, (void *)I) != 0 ||
+        pthread_join(T, NULL) != 0) {
+      puts("create or join failed");
+      return 1;
+    }
+  }
   return 0;
 }
 #endif
