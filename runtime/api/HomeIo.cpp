@@ -990,6 +990,35 @@ HomeAnswer serve(wire::Reader &R) {
     return sigwaitHere(R);
   case Op::SignalActions:
     return signalActions();
+  // The shadow stands in for the thread: a signal the thread raises, or
+  // sends to itself, is delivered to the shadow, whose handler runs here
+  // before the answer goes back, as it runs before raise returns.
+  case Op::Raise:
+    return answerInt(raise(R.i32()));
+  case Op::PthreadKill: {
+    auto Thread = static_cast<pthread_t>(R.u64());
+    int Sig = R.i32();
+    bool Queued = R.u32() != 0;
+    union sigval Value;
+    Value.sival_ptr = reinterpret_cast<void *>(R.u64());
+    return {Queued ? pthread_sigqueue(Thread, Sig, Value)
+                   : pthread_kill(Thread, Sig),
+            0,
+            {}};
+  }
+  case Op::Sigsuspend: {
+    bool HasMask = R.u32() != 0;
+    std::string_view Mask = R.str();
+    sigset_t Set;
+    if (!HasMask)
+      return answerInt(pause());
+    if (Mask.size() != sizeof Set) {
+      errno = EINVAL;
+      return answer(-1, true);
+    }
+    std::memcpy(&Set, Mask.data(), sizeof Set);
+    return answerInt(sigsuspend(&Set));
+  }
   case Op::Itimer: {
     auto Which = static_cast<__itimer_which_t>(R.i32());
     bool HasNew = R.u32() != 0;

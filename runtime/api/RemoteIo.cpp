@@ -409,7 +409,8 @@ void flushHeldOutput();
   X(perror) X(psignal) X(herror) X(error) X(error_at_line) X(vwarn) \
   X(vwarnx) X(__assert_fail) X(__assert_perror_fail) X(backtrace_symbols_fd) \
   X(sigqueue) X(killpg) X(alarm) X(ualarm) X(getitimer) X(setitimer) \
-  X(sigwait) X(sigwaitinfo) X(sigtimedwait)
+  X(sigwait) X(sigwaitinfo) X(sigtimedwait) X(raise) X(pthread_kill) \
+  X(pthread_sigqueue) X(pause) X(sigsuspend)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -3374,6 +3375,74 @@ GRID_INTERPOSE int sigwaitinfo(const sigset_t *Set, siginfo_t *Info) {
   if (remoteCaller())
     return remote::sigtimedwait(Set, Info, nullptr);
   return REAL(sigwaitinfo)(Set, Info);
+}
+
+// A signal the thread raises, or sends to a thread (itself included: its
+// pthread_t is its shadow's), is delivered at home, where the program's
+// actions are: to the thread's shadow, whose handler runs before the call
+// returns, as on one machine (the call is shared: the thread then reads
+// what the handler wrote). A signal the thread raises itself on its node
+// (its faults, SIGABRT...: threads::actionStaysOnNode) raised by the
+// thread on itself stays there, with the node's actions.
+GRID_INTERPOSE int raise(int Signal) noexcept {
+  if (remoteCaller() && !threads::actionStaysOnNode(Signal)) {
+    HomeCall C(io::Op::Raise, /*Shared=*/true);
+    C.args().i32(Signal);
+    return static_cast<int>(simple(C));
+  }
+  return REAL(raise)(Signal);
+}
+
+namespace {
+int signalThread(pthread_t Thread, int Signal, bool Queued,
+                 union sigval Value) {
+  HomeCall C(io::Op::PthreadKill, /*Shared=*/true);
+  C.args()
+      .u64(static_cast<uint64_t>(Thread))
+      .i32(Signal)
+      .u32(Queued)
+      .u64(reinterpret_cast<uint64_t>(Value.sival_ptr));
+  return static_cast<int>(C.send().Value);
+}
+} // namespace
+
+GRID_INTERPOSE int pthread_kill(pthread_t Thread, int Signal) noexcept {
+  if (remoteCaller()) {
+    if (Thread == sync::HomeSelf && threads::actionStaysOnNode(Signal))
+      return REAL(pthread_kill)(pthread_self(), Signal);
+    return signalThread(Thread, Signal, false, {});
+  }
+  return REAL(pthread_kill)(Thread, Signal);
+}
+
+GRID_INTERPOSE int pthread_sigqueue(pthread_t Thread, int Signal,
+                                    const union sigval Value) noexcept {
+  if (remoteCaller()) {
+    if (Thread == sync::HomeSelf && threads::actionStaysOnNode(Signal))
+      return REAL(pthread_sigqueue)(pthread_self(), Signal, Value);
+    return signalThread(Thread, Signal, true, Value);
+  }
+  return REAL(pthread_sigqueue)(Thread, Signal, Value);
+}
+
+// pause and sigsuspend wait at home, on the shadow, for a signal whose
+// handler runs there (sigsuspend with the thread's mask given).
+GRID_INTERPOSE int pause() {
+  if (remoteCaller()) {
+    HomeCall C(io::Op::Sigsuspend, /*Shared=*/true);
+    C.args().u32(0).str({});
+    return static_cast<int>(simple(C));
+  }
+  return REAL(pause)();
+}
+
+GRID_INTERPOSE int sigsuspend(const sigset_t *Mask) {
+  if (remoteCaller()) {
+    HomeCall C(io::Op::Sigsuspend, /*Shared=*/true);
+    C.args().u32(1).bytes(Mask, sizeof *Mask);
+    return static_cast<int>(simple(C));
+  }
+  return REAL(sigsuspend)(Mask);
 }
 
 // As the C library's: the wait goes on after an interruption, and the

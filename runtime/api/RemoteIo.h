@@ -133,6 +133,13 @@
 //   Sigwait   str sigset_t, u32 has timeout, str timespec
 //                                       -> signal, siginfo_t
 //   Itimer    i32 which, u32 has new, str itimerval -> 0, the old itimerval
+//   Raise     i32 signal                                 -> raise's value
+//   PthreadKill u64 thread, i32 signal, u32 queued, u64 value
+//                                       -> error number (pthread_kill's,
+//             or pthread_sigqueue's when queued)
+//   Sigsuspend u32 has mask, str sigset_t (pause: none)  -> -1
+//             (these three are shared calls: the handler runs at home, on
+//             the shadow, and what it wrote is the thread's to read)
 //   SignalActions                       -> 0, records of (i32 signal, u64
 //             handler, u64 flags, u64 mask of signals 1-64, str handler's
 //             module, u64 its load address), one per signal whose action
@@ -259,7 +266,10 @@ enum class Op : uint16_t {
   Sigwait,
   Itimer,
   SignalActions,
-  Last = SignalActions,
+  Raise,
+  PthreadKill,
+  Sigsuspend,
+  Last = Sigsuspend,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or

@@ -2,7 +2,8 @@
 // process's, home's: signals from outside arrive there, and the process's
 // timers are there. So a remote thread's sigwait, sigwaitinfo and
 // sigtimedwait wait at home (its shadow takes the signal), and its
-// sigqueue, killpg, alarm, ualarm, setitimer and getitimer act there
+// sigqueue, killpg, alarm, ualarm, setitimer, getitimer, raise,
+// pthread_kill, pthread_sigqueue, sigsuspend and pause act there
 // (docs/design/remote-io.md, the calls). Before, sigwait waited on the
 // node for a signal that never came there, an alarm rang on the node,
 // where every thread blocks it, and a queued signal came from the agent.
@@ -12,8 +13,12 @@
 // a sigqueue of main's, and for nothing (a timeout); the thread on node 2
 // queues a signal, sets and reads the alarm and a timer, and asks killpg
 // about home's process group; main then takes the queued signal (sent by
-// its own process: si_pid is home's pid) and the timer's SIGALRM. The
-// output equals the same program run without mpirun.
+// its own process: si_pid is home's pid) and the timer's SIGALRM. A last
+// thread, on node 1, raises SIGWINCH and sends it to itself
+// (pthread_kill, pthread_sigqueue): the handler runs at home, on its
+// shadow, before each call returns, and the thread reads what it counted;
+// then it waits in sigsuspend for main's SIGUSR1 and in pause for main's
+// SIGWINCH to it. The output equals the same program run without mpirun.
 //
 // RUN: %clang %s -o %t.plain
 // RUN: %grid-clang -fgrid -g %s -o %t.fgrid
@@ -23,11 +28,12 @@
 // RUN: FileCheck %s < %t.three.err
 //
 // CHECK-NOT: warning
-// CHECK: signals.c:{{[0-9]+}} (runThread) pthread_create 3 {{.*}}node 1: 1, node 2: 1
+// CHECK: signals.c:{{[0-9]+}} (runThread) pthread_create 5 {{.*}}node 1: 2, node 2: 1
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -87,6 +93,64 @@ static void *sender(void *P) {
   return P;
 }
 
+// Node 1 again: signals it raises or sends to itself, whose handlers run
+// at home before the call returns; a sigsuspend and a pause ended by
+// main's signals.
+static volatile sig_atomic_t Winches, WinchValue, Usr1Handled;
+static atomic_int Pausing, Paused;
+
+static void onWinch(int Sig, siginfo_t *Info, void *Context) {
+  (void)Sig, (void)Context;
+  ++Winches;
+  if (Info->si_code == SI_QUEUE)
+    WinchValue = Info->si_value.sival_int;
+}
+
+static void onUsr1(int Sig) {
+  (void)Sig;
+  ++Usr1Handled;
+}
+
+static void *raiser(void *P) {
+  struct sigaction A;
+  memset(&A, 0, sizeof A);
+  A.sa_sigaction = onWinch;
+  A.sa_flags = SA_SIGINFO;
+  sigemptyset(&A.sa_mask);
+  sigaction(SIGWINCH, &A, NULL);
+  int Raised = raise(SIGWINCH);
+  int AfterRaise = Winches;
+  int Killed = pthread_kill(pthread_self(), SIGWINCH);
+  int AfterKill = Winches;
+  union sigval Value;
+  Value.sival_int = 9;
+  int Queued = pthread_sigqueue(pthread_self(), SIGWINCH, Value);
+  printf("raise %d: handled %d; pthread_kill of itself %d: handled %d; "
+         "pthread_sigqueue %d: handled %d, value %d\n",
+         Raised, AfterRaise, Killed, AfterKill, Queued, (int)Winches,
+         (int)WinchValue);
+
+  // Every signal blocked but SIGUSR1 (the queued SIGRTMIN and the timer's
+  // SIGALRM wait for main).
+  signal(SIGUSR1, onUsr1);
+  sigset_t AllButUsr1;
+  sigfillset(&AllButUsr1);
+  sigdelset(&AllButUsr1, SIGUSR1);
+  errno = 0;
+  int Suspended = sigsuspend(&AllButUsr1);
+  printf("sigsuspend %d (%s), SIGUSR1 handled %d\n", Suspended,
+         strerror(errno), (int)Usr1Handled);
+
+  atomic_store(&Pausing, 1);
+  errno = 0;
+  int Paused_ = pause();
+  int Error = errno;
+  atomic_store(&Paused, 1);
+  printf("pause %d (%s), SIGWINCH handled again %d\n", Paused_,
+         strerror(Error), Winches > 3);
+  return P;
+}
+
 static void runThread(void *(*Body)(void *)) {
   pthread_t T;
   if (pthread_create(&T, NULL, Body, NULL) != 0) {
@@ -98,6 +162,17 @@ static void runThread(void *(*Body)(void *)) {
     union sigval Value;
     Value.sival_int = 42;
     sigqueue(getpid(), SIGUSR2, Value);
+  }
+  if (Body == raiser) {
+    // SIGUSR1 is blocked in every thread but one in sigsuspend; then a
+    // SIGWINCH to the thread until its pause has ended.
+    kill(getpid(), SIGUSR1);
+    while (!atomic_load(&Pausing))
+      usleep(1000);
+    while (!atomic_load(&Paused)) {
+      pthread_kill(T, SIGWINCH);
+      usleep(10000);
+    }
   }
   pthread_join(T, NULL);
 }
@@ -115,6 +190,8 @@ int main(void) {
   runThread(nothing);
   runThread(waiter);
   runThread(sender);
+  runThread(nothing);
+  runThread(raiser);
 
   sigset_t Set;
   sigemptyset(&Set);
