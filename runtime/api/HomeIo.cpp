@@ -120,15 +120,18 @@ HomeAnswer sigactionHere(wire::Reader &R) {
     std::memcpy(&New.sa_mask, Mask.data(), sizeof New.sa_mask);
     std::string Here;
     uintptr_t HereBase = 0;
+    // A handler in no module the node has (Base 0) came from home (an
+    // action it read here before, say, now put back): home's if home has
+    // a module there.
     if (New.sa_handler != SIG_DFL && New.sa_handler != SIG_IGN &&
-        (Base == 0 || !threads::moduleOf(Handler, Here, HereBase) ||
-         Here != Module || HereBase != Base)) {
+        (!threads::moduleOf(Handler, Here, HereBase) ||
+         (Base != 0 && (Here != Module || HereBase != Base)))) {
       if (Sig > 0 && Sig < NSIG && !Warned[Sig].exchange(true))
         core::warn(std::string("a thread on another node installed a SIG") +
                    (sigabbrev_np(Sig) ? sigabbrev_np(Sig) : "?") +
                    " handler that home does not have at the same place (" +
-                   (Base == 0 ? std::string("its node could not tell where "
-                                            "it lies")
+                   (Base == 0 ? std::string("in no module home or its node "
+                                            "has")
                               : "its module " +
                                     (Module.empty() ? std::string("the program")
                                                     : Module)) +
@@ -137,7 +140,19 @@ HomeAnswer sigactionHere(wire::Reader &R) {
       return answer(-1, true);
     }
   }
-  return answerStruct(sigaction(Sig, HasNew ? &New : nullptr, &Old), Old);
+  HomeAnswer A =
+      answerStruct(sigaction(Sig, HasNew ? &New : nullptr, &Old), Old);
+  if (A.Value == 0 && HasNew && Sig == SIGCHLD) {
+    // The node records SIGCHLD's action (threads::noteChildrenAction):
+    // after the old action, where home's stand, so that a start or tick
+    // read before this change does not undo it there.
+    threads::ActionsStamp Stamp = threads::actionsStamp();
+    A.Data.append(reinterpret_cast<const char *>(&Stamp.first),
+                  sizeof Stamp.first);
+    A.Data.append(reinterpret_cast<const char *>(&Stamp.second),
+                  sizeof Stamp.second);
+  }
+  return A;
 }
 
 /// Home's actions of the signals that are home's, for the child a remote

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <pthread.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -340,6 +341,22 @@ void io::forgetNodeChild(pid_t Child) {
     }
 }
 
+void io::reapIgnoredNodeChildren() {
+  if (!threads::programIgnoresChildren())
+    return;
+  pid_t Mine[MaxNodeChildren];
+  size_t Count = nodeChildren(Mine, MaxNodeChildren);
+  for (size_t I = 0; I < Count; ++I) {
+    siginfo_t Info = {};
+    // The raw call: the C library's name is the interposer, which would
+    // come back here.
+    if (::syscall(SYS_waitid, P_PID, Mine[I], &Info, WEXITED | WNOHANG,
+                  nullptr) == 0 &&
+        Info.si_pid == Mine[I])
+      forgetNodeChild(Mine[I]);
+  }
+}
+
 bool io::isNodeChild(pid_t Child) {
   std::lock_guard<std::mutex> Lock(NodeChildrenMutex);
   return std::find(NodeChildPids, NodeChildPids + NodeChildCount, Child) !=
@@ -365,6 +382,10 @@ pid_t forkProcess(const __grid_site *Site, uint32_t Kind) {
              "a forked child is placed by its exec, if it calls one");
   }
   bool Remote = io::remoteCaller();
+  // Children that ended while the program ignores SIGCHLD go first, as the
+  // kernel would have reaped them (a server that forks and never waits).
+  if (Remote)
+    io::reapIgnoredNodeChildren();
   if (Remote && &io::fetchKeyDestructorsForFork)
     io::fetchKeyDestructorsForFork();
   bool Actions = Remote && &io::fetchSignalActionsForFork;

@@ -1495,6 +1495,9 @@ pid_t waitNodeChild(pid_t Pid, int *Status, int Options,
 bool nodeChildLives(pid_t Pid) {
   if (!io::isNodeChild(Pid))
     return false;
+  io::reapIgnoredNodeChildren();
+  if (!io::isNodeChild(Pid))
+    return false;
   siginfo_t Info;
   if (REAL(waitid)(P_PID, static_cast<id_t>(Pid), &Info,
                    WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT) == 0)
@@ -1577,7 +1580,9 @@ int waitid(idtype_t Type, id_t Id, siginfo_t *Info, int Options) {
 }
 
 int kill(pid_t Pid, int Signal) {
-  if (Pid > 0 && nodeChildLives(Pid))
+  // A child the thread forked here, or the process group one of them
+  // leads (setpgid(0, 0) in the child), is the node's.
+  if ((Pid > 0 && nodeChildLives(Pid)) || (Pid < -1 && nodeChildLives(-Pid)))
     return REAL(kill)(Pid, Signal);
   HomeCall C(io::Op::Kill);
   C.args().i32(Pid).i32(Signal);
@@ -3316,7 +3321,7 @@ GRID_INTERPOSE int sigqueue(pid_t Pid, int Signal,
 }
 
 GRID_INTERPOSE int killpg(pid_t Group, int Signal) noexcept {
-  if (remoteCaller())
+  if (remoteCaller() && !(Group > 1 && remote::nodeChildLives(Group)))
     return remote::ints(io::IntCall::Killpg, -1, nullptr,
                         static_cast<uint64_t>(Group),
                         static_cast<uint64_t>(Signal));
@@ -3357,9 +3362,9 @@ GRID_INTERPOSE int setitimer(__itimer_which_t Which,
                              const struct itimerval *New,
                              struct itimerval *Old) noexcept {
   if (remoteCaller()) {
-    if (!New)
-      return badAddress<int>();
-    return remote::itimer(Which, New, Old);
+    // Linux takes a null new value for a zero one: the timer stops.
+    struct itimerval Stop = {};
+    return remote::itimer(Which, New ? New : &Stop, Old);
   }
   return REAL(setitimer)(Which, New, Old);
 }
@@ -5375,8 +5380,20 @@ int io::sigactionAtHome(int Sig, const struct sigaction *New,
         .u64(Base);
   }
   threads::HomeAnswer A = C.send();
-  if (A.Value == 0 && Old && A.Data.size() == sizeof *Old)
+  if (A.Value == 0 && Old && A.Data.size() >= sizeof *Old)
     std::memcpy(Old, A.Data.data(), sizeof *Old);
+  // SIGCHLD's also decides whether the children the thread forked here
+  // are reaped unseen: the node's waits follow it at once, and a start or
+  // tick read at home before it does not undo it (its stamp).
+  threads::ActionsStamp Stamp;
+  if (A.Value == 0 && New && Sig == SIGCHLD &&
+      A.Data.size() ==
+          sizeof(struct sigaction) + sizeof Stamp.first + sizeof Stamp.second) {
+    const char *At = A.Data.data() + sizeof(struct sigaction);
+    std::memcpy(&Stamp.first, At, sizeof Stamp.first);
+    std::memcpy(&Stamp.second, At + sizeof Stamp.first, sizeof Stamp.second);
+    threads::noteChildrenAction(*New, Stamp);
+  }
   return static_cast<int>(result(A));
 }
 

@@ -395,6 +395,12 @@ void serveRemoteCalls();
 /// or reach another process. Forgotten once waited for to its end.
 void rememberNodeChild(pid_t Child);
 void forgetNodeChild(pid_t Child);
+/// While the program ignores SIGCHLD (threads::programIgnoresChildren),
+/// reaps and forgets the node's children that have ended, as the kernel
+/// reaps them in a process whose action that is (it is not installed on
+/// the node). Called before a remote thread forks and whenever it looks at
+/// its children (RemoteIo.cpp, nodeChildLives).
+void reapIgnoredNodeChildren();
 bool isNodeChild(pid_t Child);
 /// Up to Max of the children remembered, into Out; how many.
 size_t nodeChildren(pid_t *Out, size_t Max);

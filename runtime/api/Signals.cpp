@@ -121,14 +121,8 @@ inline bool routed(int Sig) { return faultSignal(Sig) || actionAtHome(Sig); }
 /// into the DSM's chains while its handler is installed, and a remote
 /// thread's action of a signal home's process owns goes home.
 int exchange(int Sig, const struct sigaction *New, struct sigaction *Old) {
-  if (actionAtHome(Sig)) {
-    int Result = grid::api::io::sigactionAtHome(Sig, New, Old);
-    // SIGCHLD's also decides whether the children the thread forked here
-    // are reaped unseen: the node's waits follow it at once.
-    if (Result == 0 && New && Sig == SIGCHLD)
-      grid::threads::noteChildrenAction(*New);
-    return Result;
-  }
+  if (actionAtHome(Sig))
+    return grid::api::io::sigactionAtHome(Sig, New, Old);
   if (faultSignal(Sig) && grid::dsm::exchangeChainedAction(Sig, New, Old))
     return 0;
   return REAL(sigaction)(Sig, New, Old);

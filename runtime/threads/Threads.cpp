@@ -1310,8 +1310,11 @@ constexpr int TravellingSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGCHLD};
 
 // Node: whether the program's SIGCHLD is ignored (SIG_IGN or
 // SA_NOCLDWAIT), as home's last start or tick brought it or a remote
-// thread of this node set it.
+// thread of this node set it; the stamp of that thread's change, before
+// which a start or tick read at home is not taken (ChildrenMutex).
 std::atomic<bool> ChildrenIgnored{false};
+std::mutex ChildrenMutex;
+ActionsStamp ChildrenNoted{0, 0};
 // The kernel's flag for the C library's own return trampoline, which each
 // process's sigaction sets itself.
 constexpr uint64_t RestorerFlag = 0x04000000;
@@ -1391,6 +1394,9 @@ std::string takeThreadActions(wire::Reader &R, uint64_t Id, uint64_t Gen) {
     if (Older || Action == Taken[Sig])
       continue;
     if (Sig == SIGCHLD) {
+      std::lock_guard<std::mutex> Lock(ChildrenMutex);
+      if (std::make_pair(Id, Gen) <= ChildrenNoted)
+        continue; // read before a change a thread here made since
       Taken[Sig] = std::move(Action);
       ChildrenIgnored.store(reinterpret_cast<__sighandler_t>(Handler) ==
                                 SIG_IGN ||
@@ -2652,7 +2658,14 @@ bool moduleOf(uint64_t Address, std::string &Module, uintptr_t &Base) {
 
 bool programIgnoresChildren() { return ChildrenIgnored.load(); }
 
-void noteChildrenAction(const struct sigaction &A) {
+ActionsStamp actionsStamp() {
+  std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
+  return {TheJob->NextShadow, sentActions().Gen};
+}
+
+void noteChildrenAction(const struct sigaction &A, ActionsStamp Stamp) {
+  std::lock_guard<std::mutex> Lock(ChildrenMutex);
+  ChildrenNoted = std::max(ChildrenNoted, Stamp);
   ChildrenIgnored.store(A.sa_handler == SIG_IGN ||
                         (A.sa_flags & SA_NOCLDWAIT) != 0);
 }

@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <sys/uio.h>
+#include <utility>
 #include <vector>
 
 namespace grid::threads {
@@ -108,7 +109,13 @@ bool actionStaysOnNode(int Sig);
 /// action comes with each thread start and within a tick of a change;
 /// noteChildrenAction records one a remote thread of this node set.
 bool programIgnoresChildren();
-void noteChildrenAction(const struct sigaction &A);
+/// Home: where home's actions stand against the starts and ticks that
+/// carry them ({newest thread's id, count of changes sent}), read after a
+/// remote thread's change. Node: noteChildrenAction takes that change with
+/// its stamp, and a start or tick read at home before it is not taken.
+using ActionsStamp = std::pair<uint64_t, uint64_t>;
+ActionsStamp actionsStamp();
+void noteChildrenAction(const struct sigaction &A, ActionsStamp Stamp);
 /// The file (the program's own named "") and load address of the module
 /// Address lies in; false if it lies in none. Takes no lock
 /// (_dl_find_object), so it may run on the loop and in signal handlers.

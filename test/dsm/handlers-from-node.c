@@ -30,6 +30,11 @@
 // the agents too, where the action is recorded, not installed: the
 // agent's own children must stay its to wait for).
 //
+// "restore": main loads a library and installs its handler; each thread
+// saves that action, ignores the signal, and puts the action back. The
+// agents never loaded the library: the handler lies in nothing they have,
+// and came from home, which takes it back.
+//
 // "elsewhere": main loads a library at home only, so that a library each
 // thread then loads lies elsewhere on the agents than at home. The
 // handler from it that a thread on an agent installs is refused (EINVAL),
@@ -45,6 +50,10 @@
 // RUN: %clang -DLIBRARY -shared -fPIC %s -o %t.pad.so
 // RUN: %mpirun3t %t.fgrid elsewhere %t.so %t.pad.so 2> %t.elsewhere.err
 // RUN: FileCheck %s --check-prefix=ELSEWHERE < %t.elsewhere.err
+// RUN: %t.plain restore %t.so > %t.plain-restore.out
+// RUN: %mpirun3t %t.fgrid restore %t.so > %t.restore.out 2> %t.restore.err
+// RUN: diff %t.plain-restore.out %t.restore.out
+// RUN: FileCheck %s --check-prefix=RESTORE < %t.restore.err
 //
 // CHECK-NOT: warning
 // CHECK: handlers-from-node.c:{{[0-9]+}} (main) pthread_create 6 {{.*}}node 1: 2, node 2: 2
@@ -56,6 +65,9 @@
 // ELSEWHERE-NEXT: thread 2: sigaction -1 (Invalid argument)
 // ELSEWHERE-NOT: warning
 // ELSEWHERE: handlers-from-node.c:{{[0-9]+}} (elsewhere) pthread_create 3 {{.*}}node 1: 1, node 2: 1
+//
+// RESTORE-NOT: warning
+// RESTORE: handlers-from-node.c:{{[0-9]+}} (restore) pthread_create 3 {{.*}}node 1: 1, node 2: 1
 #ifdef LIBRARY
 void libraryHandler(int Sig) { (void)Sig; }
 #else
@@ -250,7 +262,43 @@ static int elsewhere(const char *Pad) {
   return 0;
 }
 
+static void *saveAndRestore(void *P) {
+  void (*Saved)(int) = signal(SIGUSR1, SIG_IGN);
+  errno = 0;
+  void (*Ignored)(int) = signal(SIGUSR1, Saved);
+  struct sigaction Now;
+  memset(&Now, 0, sizeof Now);
+  sigaction(SIGUSR1, NULL, &Now);
+  printf("thread %ld: saved the library's handler %d, put it back %d (%s), "
+         "in place %d\n",
+         (long)P, Saved != SIG_DFL && Saved != SIG_IGN && Saved != SIG_ERR,
+         Ignored == SIG_IGN, strerror(errno), Now.sa_handler == Saved);
+  return NULL;
+}
+
+static int restore(void) {
+  void *Handle = dlopen(Library, RTLD_NOW);
+  void (*Handler)(int) =
+      Handle ? (void (*)(int))dlsym(Handle, "libraryHandler") : NULL;
+  if (!Handler) {
+    fprintf(stderr, "%s\n", dlerror());
+    return 1;
+  }
+  signal(SIGUSR1, Handler);
+  for (long I = 0; I < 3; ++I) {
+    pthread_t T;
+    if (pthread_create(&T, NULL, saveAndRestore, (void *)I) != 0 ||
+        pthread_join(T, NULL) != 0)
+      return 1;
+  }
+  return 0;
+}
+
 int main(int Argc, char **Argv) {
+  if (Argc == 3 && strcmp(Argv[1], "restore") == 0) {
+    Library = Argv[2];
+    return restore();
+  }
   if (Argc == 4 && strcmp(Argv[1], "elsewhere") == 0) {
     Library = Argv[2];
     return elsewhere(Argv[3]);

@@ -20,6 +20,7 @@
 // CHECK-NEXT: waitpid and wait of any child, it and one made at home: 2 (3 and 5)
 // CHECK-NEXT: wait with none left: -1 No child processes
 // CHECK-NEXT: wait with SIGCHLD ignored: -1 No child processes
+// CHECK-NEXT: kill of an ended child with SIGCHLD ignored: fails
 // CHECK-NEXT: wait4 of its child: 1, exit status 6, usage given
 // CHECK-NEXT: wait3: 1, exit status 2
 // CHECK-NEXT: waitid of its child: 0, exited, status 8
@@ -92,13 +93,23 @@ static void *forker(void *Arg) {
   errno = 0;
   R = wait(&Status);
   printf("wait with none left: %d %s\n", R, strerror(errno));
-  // A child reaped another way (SIGCHLD ignored: the kernel reaps it) is
-  // no longer the node's: wait has none left to wait for.
+  // With SIGCHLD ignored a child that ends is reaped unseen (by the
+  // kernel at home; on a node, where the action is only recorded, by the
+  // thread's next look at its children): wait has none left to wait for,
+  // and a kill of it fails once it has ended.
   signal(SIGCHLD, SIG_IGN);
   child(4, 0);
   errno = 0;
   pid_t After = wait(&Status);
   printf("wait with SIGCHLD ignored: %d %s\n", After, strerror(errno));
+  pid_t Gone = child(4, 0);
+  int Looks = 0;
+  while (kill(Gone, 0) == 0 && Looks < 2000) {
+    usleep(1000);
+    ++Looks;
+  }
+  printf("kill of an ended child with SIGCHLD ignored: %s\n",
+         Looks < 2000 ? "fails" : "still finds it");
   signal(SIGCHLD, SIG_DFL);
   // wait4, wait3 and waitid, of the node's children and of home's.
   struct rusage Usage;

@@ -11,9 +11,11 @@
 // main blocks the signals before making its threads, one at a time (with
 // spread: home, node 1, node 2). The thread on node 1 waits for a kill and
 // a sigqueue of main's, and for nothing (a timeout); the thread on node 2
-// queues a signal, sets and reads the alarm and a timer, and asks killpg
-// about home's process group; main then takes the queued signal (sent by
-// its own process: si_pid is home's pid) and the timer's SIGALRM. A last
+// queues a signal, sets the alarm, a timer and ualarm, each finding what
+// the one before set, and asks killpg about home's process group (only
+// its answer is checked: one host cannot tell whose group it asked); main
+// then takes the queued signal (sent by its own process: si_pid is home's
+// pid) and the timer's SIGALRM. A last
 // thread, on node 1, raises SIGWINCH and sends it to itself
 // (pthread_kill, pthread_sigqueue): the handler runs at home, on its
 // shadow, before each call returns, and the thread reads what it counted;
@@ -75,19 +77,26 @@ static void *sender(void *P) {
   union sigval Value;
   Value.sival_int = 7;
   int Queued = sigqueue(getpid(), SIGRTMIN, Value);
+  // alarm, setitimer and ualarm share the process's real-time timer, and
+  // each finds what the one before set, at home: an alarm or a ualarm made
+  // on the node would answer 0, or leave home's timer unset.
   unsigned Before = alarm(100);
-  unsigned Left = alarm(0);
-  useconds_t MicroLeft = ualarm(0, 0);
   struct itimerval Timer, Old, Now;
   memset(&Timer, 0, sizeof Timer);
-  Timer.it_value.tv_usec = 50 * 1000;
+  Timer.it_value.tv_sec = 10;
   int Set = setitimer(ITIMER_REAL, &Timer, &Old);
+  int FoundAlarm = Old.it_value.tv_sec >= 98 && Old.it_value.tv_sec <= 100;
+  useconds_t MicroLeft = ualarm(0, 0);
+  int FoundTimer = MicroLeft >= 9000000 && MicroLeft <= 10000000;
+  memset(&Timer, 0, sizeof Timer);
+  Timer.it_value.tv_usec = 50 * 1000;
+  int SetAgain = setitimer(ITIMER_REAL, &Timer, &Old);
   int Got = getitimer(ITIMER_REAL, &Now);
   int Group = killpg(getpgrp(), 0);
-  printf("sigqueue %d; alarm before %u, left %d; ualarm %u; setitimer %d "
-         "(none before %d), getitimer %d (running %d); killpg of the "
-         "process group %d\n",
-         Queued, Before, Left >= 99 && Left <= 100, (unsigned)MicroLeft, Set,
+  printf("sigqueue %d; alarm before %u; setitimer %d found the alarm %d; "
+         "ualarm found the timer %d; setitimer %d (none before %d), "
+         "getitimer %d (running %d); killpg of the process group %d\n",
+         Queued, Before, Set, FoundAlarm, FoundTimer, SetAgain,
          Old.it_value.tv_sec == 0 && Old.it_value.tv_usec == 0, Got,
          Now.it_value.tv_sec > 0 || Now.it_value.tv_usec > 0, Group);
   return P;
