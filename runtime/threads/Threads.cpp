@@ -1502,6 +1502,28 @@ void sendChangedThreadActions() {
   }
 }
 
+// Home, on the creating thread once the shadow exists (its pthread_t is
+// the thread's pthread_self): thread creation is a release, then the start
+// goes to the node. Sent here, not by the shadow, so that the node starts
+// the thread while the shadow is still being scheduled. The creator's
+// signal mask is the shadow's, as the thread would have had it at home:
+// the thread starts with it on its node.
+void sendStart(Shadow &S, pthread_t Self) {
+  release(); // what home wrote is visible to the thread
+  sigset_t Mask;
+  pthread_sigmask(SIG_BLOCK, nullptr, &Mask);
+  wire::Writer Start(Msg::ThreadStart);
+  Start.u64(S.Id)
+      .u64(reinterpret_cast<uint64_t>(S.Start))
+      .u64(reinterpret_cast<uint64_t>(S.Arg))
+      .u64(static_cast<uint64_t>(Self))
+      .u64(S.StackBytes)
+      .str(homeLocale())
+      .bytes(&Mask, sizeof Mask);
+  writeThreadActions(Start, S.Actions);
+  sendFromLoop(static_cast<int>(S.Node), Start.body());
+}
+
 void *shadowMain(void *Box) {
   Shadow &S = *static_cast<Shadow *>(Box);
   // Cancelling the shadow would not cancel the remote thread, and would
@@ -1514,21 +1536,6 @@ void *shadowMain(void *Box) {
   pthread_setname_np(pthread_self(), Name.substr(0, 15).c_str());
   sync::setClusterCalls(true);
   sync::HomeCaching.store(true);
-  release(); // thread creation: what home wrote is visible to the thread
-  // The shadow has its creator's signal mask, as the thread would have had
-  // at home: the thread starts with it on its node.
-  sigset_t Mask;
-  pthread_sigmask(SIG_BLOCK, nullptr, &Mask);
-  wire::Writer Start(Msg::ThreadStart);
-  Start.u64(S.Id)
-      .u64(reinterpret_cast<uint64_t>(S.Start))
-      .u64(reinterpret_cast<uint64_t>(S.Arg))
-      .u64(static_cast<uint64_t>(pthread_self()))
-      .u64(S.StackBytes)
-      .str(homeLocale())
-      .bytes(&Mask, sizeof Mask);
-  writeThreadActions(Start, S.Actions);
-  sendFromLoop(static_cast<int>(S.Node), Start.body());
   void *Result = nullptr;
   // The thread's messages come over its line or through the loops, and a
   // posted call is not waited for: one may overtake another. Each carries
@@ -1984,19 +1991,17 @@ void remoteFinished(void *Box) {
 // cache is the node's, so this sends the ended thread's writes too).
 void finish(Remote &R) {
   releaseCache(&R); // R's line is the starter's now
-  sendFromLoop(0,
-               wire::Writer(Msg::ThreadDone)
-                   .u64(R.Id)
-                   .u64(R.Sent)
-                   .u64(0) // the output stamp (sendFromLoop)
-                   .u64(reinterpret_cast<uint64_t>(R.Result))
-                   .u64(TheJob->Cache->metadataBytes())
-                   .u64(TheJob->Cache->cachedPages())
-                   .u64(TheJob->Cache->counts().InPlace)
-                   .u64(TheJob->Cache->counts().Carried)
-                   .u64(TheJob->Space->directoryBytes())
-                   .body(),
-               /*Stamped=*/true);
+  wire::Writer W(Msg::ThreadDone);
+  W.u64(R.Id)
+      .u64(0) // its place (sendToShadow)
+      .u64(0) // the output stamp
+      .u64(reinterpret_cast<uint64_t>(R.Result))
+      .u64(TheJob->Cache->metadataBytes())
+      .u64(TheJob->Cache->cachedPages())
+      .u64(TheJob->Cache->counts().InPlace)
+      .u64(TheJob->Cache->counts().Carried)
+      .u64(TheJob->Space->directoryBytes());
+  sendToShadow(R, W);
 }
 
 void *remoteMain(void *Box) {
@@ -2888,6 +2893,8 @@ int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
     Err = pthread_create(Thread, &Own, shadowMain, S);
   }
   pthread_attr_destroy(&Own);
+  if (Err == 0)
+    sendStart(*S, *Thread);
   if (Err != 0) {
     std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
     TheJob->Shadows.erase(S->Id);
