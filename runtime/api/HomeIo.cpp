@@ -53,6 +53,14 @@
 #include <unistd.h>
 #include <vector>
 
+extern "C" {
+// The C library's registrations behind atexit, at_quick_exit and C++'s
+// static destructors, which no header declares.
+int __cxa_atexit(void (*Function)(void *), void *Argument,
+                 void *Handle) noexcept;
+int __cxa_at_quick_exit(void (*Function)(void *), void *Handle) noexcept;
+}
+
 namespace grid::api::io {
 namespace {
 
@@ -182,6 +190,30 @@ HomeAnswer signalActions() {
         .u64(Base);
   }
   return {0, 0, W.take()};
+}
+
+/// A remote thread's atexit, at_quick_exit or __cxa_atexit (a function-
+/// local static's destructor, registered once it is made): registered
+/// here, where the program exits, for home's exit to run in its turn. Its
+/// function must lie at the same place here, as a signal handler's must
+/// (sigactionHere); the node keeps one that does not (RemoteIo.cpp).
+HomeAnswer atexitHere(wire::Reader &R) {
+  bool Quick = R.u32() != 0;
+  auto Function = reinterpret_cast<void (*)(void *)>(R.u64());
+  auto *Argument = reinterpret_cast<void *>(R.u64());
+  auto *Handle = reinterpret_cast<void *>(R.u64());
+  std::string Module(R.str());
+  uint64_t Base = R.u64();
+  std::string Here;
+  uintptr_t HereBase = 0;
+  if (!threads::moduleOf(reinterpret_cast<uintptr_t>(Function), Here,
+                         HereBase) ||
+      Here != Module || HereBase != Base) {
+    errno = ENOENT; // the node keeps it
+    return answer(-1, true);
+  }
+  return answerInt(Quick ? __cxa_at_quick_exit(Function, Handle)
+                         : __cxa_atexit(Function, Argument, Handle));
 }
 
 /// A remote thread's sigwait, sigwaitinfo or sigtimedwait: the shadow waits
@@ -1005,6 +1037,8 @@ HomeAnswer serve(wire::Reader &R) {
     return sigwaitHere(R);
   case Op::SignalActions:
     return signalActions();
+  case Op::Atexit:
+    return atexitHere(R);
   // The shadow stands in for the thread: a signal the thread raises, or
   // sends to itself, is delivered to the shadow, whose handler runs here
   // before the answer goes back, as it runs before raise returns.

@@ -131,6 +131,9 @@ size_t __fread_unlocked_chk(void *Buf, size_t BufBytes, size_t Size,
 ssize_t __getdelim(char **Line, size_t *Bytes, int Delimiter, FILE *F);
 // C++ declares scanf and friends under these names (asm labels): C99's.
 int __isoc99_vfscanf(FILE *F, const char *Format, va_list Args);
+int __cxa_atexit(void (*Function)(void *), void *Argument,
+                 void *Handle) noexcept;
+int __cxa_at_quick_exit(void (*Function)(void *), void *Handle) noexcept;
 int __isoc99_vscanf(const char *Format, va_list Args);
 int __poll_chk(struct pollfd *Fds, nfds_t Count, int Timeout, size_t FdsBytes);
 int __ppoll_chk(struct pollfd *Fds, nfds_t Count,
@@ -410,7 +413,8 @@ void flushHeldOutput();
   X(vwarnx) X(__assert_fail) X(__assert_perror_fail) X(backtrace_symbols_fd) \
   X(sigqueue) X(killpg) X(alarm) X(ualarm) X(getitimer) X(setitimer) \
   X(sigwait) X(sigwaitinfo) X(sigtimedwait) X(raise) X(pthread_kill) \
-  X(pthread_sigqueue) X(pause) X(sigsuspend)
+  X(pthread_sigqueue) X(pause) X(sigsuspend) X(__cxa_atexit) \
+  X(__cxa_at_quick_exit)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -4018,6 +4022,57 @@ GRID_INTERPOSE void _exit(int Status) {
 
 GRID_INTERPOSE void _Exit(int Status) {
   endAtOnce(Status, __builtin_return_address(0));
+}
+
+// atexit, at_quick_exit and the destructors of C++ statics (a function's
+// static, made on first use, registers its destructor then) of a remote
+// thread: registered at home, where the program exits, in their turn with
+// home's own, when home can run them on what they were registered for:
+// an object in the shared memory (the executable's globals, the heap), or
+// none and a function of the executable's. The rest stays on the node: a
+// library's own state is the node's copy (a library's static made here
+// lies in that library's memory, which only the node has made), and a
+// library only the node loaded has its destructors run by its dlclose.
+namespace {
+bool registerAtHome(bool Quick, void (*Function)(void *), void *Argument,
+                    void *Handle) {
+  std::string Module;
+  uintptr_t Base = 0;
+  {
+    Local Scope;
+    if (!threads::moduleOf(reinterpret_cast<uintptr_t>(Function), Module, Base))
+      return false;
+    dsm::Space *Shared = threads::space();
+    if (Argument ? !(Shared && Shared->contains(Argument)) : !Module.empty())
+      return false;
+  }
+  HomeCall C(io::Op::Atexit);
+  C.args()
+      .u32(Quick)
+      .u64(reinterpret_cast<uint64_t>(Function))
+      .u64(reinterpret_cast<uint64_t>(Argument))
+      .u64(reinterpret_cast<uint64_t>(Handle))
+      .str(Module)
+      .u64(Base);
+  threads::HomeAnswer A = C.send();
+  return A.Value == 0;
+}
+} // namespace
+
+GRID_INTERPOSE int __cxa_atexit(void (*Function)(void *), void *Argument,
+                                void *Handle) noexcept {
+  if (remoteCaller() && threads::inJobProcess() &&
+      registerAtHome(false, Function, Argument, Handle))
+    return 0;
+  return REAL(__cxa_atexit)(Function, Argument, Handle);
+}
+
+GRID_INTERPOSE int __cxa_at_quick_exit(void (*Function)(void *),
+                                       void *Handle) noexcept {
+  if (remoteCaller() && threads::inJobProcess() &&
+      registerAtHome(true, Function, nullptr, Handle))
+    return 0;
+  return REAL(__cxa_at_quick_exit)(Function, Handle);
 }
 
 // quick_exit runs the at_quick_exit handlers of home, where main

@@ -140,6 +140,9 @@
 //   Sigsuspend u32 has mask, str sigset_t (pause: none)  -> -1
 //             (these three are shared calls: the handler runs at home, on
 //             the shadow, and what it wrote is the thread's to read)
+//   Atexit    u32 quick_exit's, u64 function, u64 argument, u64 module
+//             handle, str function's module, u64 its load address
+//                                       -> __cxa_atexit's value
 //   SignalActions                       -> 0, records of (i32 signal, u64
 //             handler, u64 flags, u64 mask of signals 1-64, str handler's
 //             module, u64 its load address), one per signal whose action
@@ -269,7 +272,8 @@ enum class Op : uint16_t {
   Raise,
   PthreadKill,
   Sigsuspend,
-  Last = Sigsuspend,
+  Atexit,
+  Last = Atexit,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or
