@@ -148,13 +148,16 @@ HomeAnswer sigactionHere(wire::Reader &R) {
       return answer(-1, true);
     }
   }
-  HomeAnswer A =
-      answerStruct(sigaction(Sig, HasNew ? &New : nullptr, &Old), Old);
-  if (A.Value == 0 && HasNew && Sig == SIGCHLD) {
-    // The node records SIGCHLD's action (threads::noteChildrenAction):
-    // after the old action, where home's stand, so that a start or tick
-    // read before this change does not undo it there.
-    threads::ActionsStamp Stamp = threads::actionsStamp();
+  if (!HasNew || Sig != SIGCHLD)
+    return answerStruct(sigaction(Sig, HasNew ? &New : nullptr, &Old), Old);
+  // The node records SIGCHLD's action (threads::noteChildrenAction): after
+  // the old action, where home's stand, so that a start or tick read before
+  // this change does not undo it there.
+  int Result = 0;
+  threads::ActionsStamp Stamp =
+      threads::changeChildrenAction(&New, &Old, Result);
+  HomeAnswer A = answerStruct(Result, Old);
+  if (Result == 0) {
     A.Data.append(reinterpret_cast<const char *>(&Stamp.first),
                   sizeof Stamp.first);
     A.Data.append(reinterpret_cast<const char *>(&Stamp.second),

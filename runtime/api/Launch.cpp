@@ -320,10 +320,22 @@ using io::MaxNodeChildren;
 constinit std::mutex NodeChildrenMutex;
 constinit pid_t NodeChildPids[MaxNodeChildren] = {};
 constinit size_t NodeChildCount = 0;
+// The last children reapIgnoredNodeChildren reaped unseen: their numbers
+// stay the node's (a kill or wait of one answers as the kernel would, on
+// the node), not home's, where another process may have them.
+constinit pid_t ReapedPids[MaxNodeChildren] = {};
+constinit size_t ReapedNext = 0;
+
+void forgetReaped(pid_t Child) {
+  for (pid_t &P : ReapedPids)
+    if (P == Child)
+      P = 0;
+}
 } // namespace
 
 void io::rememberNodeChild(pid_t Child) {
   std::lock_guard<std::mutex> Lock(NodeChildrenMutex);
+  forgetReaped(Child); // the number came round again
   if (NodeChildCount < MaxNodeChildren)
     NodeChildPids[NodeChildCount++] = Child;
   else
@@ -352,9 +364,20 @@ void io::reapIgnoredNodeChildren() {
     // come back here.
     if (::syscall(SYS_waitid, P_PID, Mine[I], &Info, WEXITED | WNOHANG,
                   nullptr) == 0 &&
-        Info.si_pid == Mine[I])
+        Info.si_pid == Mine[I]) {
       forgetNodeChild(Mine[I]);
+      std::lock_guard<std::mutex> Lock(NodeChildrenMutex);
+      ReapedPids[ReapedNext++ % MaxNodeChildren] = Mine[I];
+    }
   }
+}
+
+bool io::reapedNodeChild(pid_t Child) {
+  if (Child <= 0)
+    return false;
+  std::lock_guard<std::mutex> Lock(NodeChildrenMutex);
+  return std::find(std::begin(ReapedPids), std::end(ReapedPids), Child) !=
+         std::end(ReapedPids);
 }
 
 bool io::isNodeChild(pid_t Child) {

@@ -1549,6 +1549,10 @@ pid_t waitAnyChild(int *Status, int Options, struct rusage *Usage,
 pid_t wait4(pid_t Pid, int *Status, int Options, struct rusage *Usage) {
   if (Pid > 0 && nodeChildLives(Pid))
     return waitNodeChild(Pid, Status, Options, Usage);
+  if (io::reapedNodeChild(Pid)) {
+    errno = ECHILD;
+    return -1;
+  }
   if (Pid != -1)
     return homeWait4(Pid, Status, Options, Usage);
   return waitAnyChild(Status, Options, Usage, [&](int Opts) {
@@ -1573,6 +1577,10 @@ int waitid(idtype_t Type, id_t Id, siginfo_t *Info, int Options) {
     }
     return R;
   }
+  if (Type == P_PID && io::reapedNodeChild(static_cast<pid_t>(Id))) {
+    errno = ECHILD;
+    return -1;
+  }
   if (!Info)
     return badAddress<int>();
   HomeCall C(io::Op::Waitid);
@@ -1588,6 +1596,10 @@ int kill(pid_t Pid, int Signal) {
   // leads (setpgid(0, 0) in the child), is the node's.
   if ((Pid > 0 && nodeChildLives(Pid)) || (Pid < -1 && nodeChildLives(-Pid)))
     return REAL(kill)(Pid, Signal);
+  if (io::reapedNodeChild(Pid > 0 ? Pid : -Pid)) {
+    errno = ESRCH;
+    return -1;
+  }
   HomeCall C(io::Op::Kill);
   C.args().i32(Pid).i32(Signal);
   return static_cast<int>(simple(C));
@@ -1799,6 +1811,10 @@ int ints(io::IntCall Call, int Fd, const char *Path, uint64_t A, uint64_t B = 0,
 int sigqueue(pid_t Pid, int Signal, union sigval Value) {
   if (Pid > 0 && nodeChildLives(Pid))
     return REAL(sigqueue)(Pid, Signal, Value);
+  if (io::reapedNodeChild(Pid)) {
+    errno = ESRCH;
+    return -1;
+  }
   return ints(io::IntCall::Sigqueue, -1, nullptr, static_cast<uint64_t>(Pid),
               static_cast<uint64_t>(Signal),
               reinterpret_cast<uint64_t>(Value.sival_ptr));
@@ -3325,10 +3341,15 @@ GRID_INTERPOSE int sigqueue(pid_t Pid, int Signal,
 }
 
 GRID_INTERPOSE int killpg(pid_t Group, int Signal) noexcept {
-  if (remoteCaller() && !(Group > 1 && remote::nodeChildLives(Group)))
+  if (remoteCaller() && !(Group > 1 && remote::nodeChildLives(Group))) {
+    if (io::reapedNodeChild(Group)) {
+      errno = ESRCH;
+      return -1;
+    }
     return remote::ints(io::IntCall::Killpg, -1, nullptr,
                         static_cast<uint64_t>(Group),
                         static_cast<uint64_t>(Signal));
+  }
   return REAL(killpg)(Group, Signal);
 }
 

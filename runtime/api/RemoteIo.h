@@ -405,6 +405,10 @@ void forgetNodeChild(pid_t Child);
 /// the node). Called before a remote thread forks and whenever it looks at
 /// its children (RemoteIo.cpp, nodeChildLives).
 void reapIgnoredNodeChildren();
+/// Whether Child is one reapIgnoredNodeChildren reaped (of the last
+/// MaxNodeChildren): its number is the node's, and a kill or wait of it
+/// answers ESRCH or ECHILD there, as the kernel would have.
+bool reapedNodeChild(pid_t Child);
 bool isNodeChild(pid_t Child);
 /// Up to Max of the children remembered, into Out; how many.
 size_t nodeChildren(pid_t *Out, size_t Max);

@@ -935,6 +935,10 @@ void openSpace(Job &J, bool ShareGlobals) {
 // Home: shadows
 //===----------------------------------------------------------------------===//
 
+// Home: the node of the remote thread the calling shadow serves (0 on any
+// other thread).
+thread_local unsigned ServedNode = 0;
+
 struct Shadow {
   uint64_t Id = 0;
   unsigned Node = 0;
@@ -1315,6 +1319,7 @@ constexpr int TravellingSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGCHLD};
 std::atomic<bool> ChildrenIgnored{false};
 std::mutex ChildrenMutex;
 ActionsStamp ChildrenNoted{0, 0};
+std::string ChildrenTaken; // SIGCHLD's action as last taken from home
 // The kernel's flag for the C library's own return trampoline, which each
 // process's sigaction sets itself.
 constexpr uint64_t RestorerFlag = 0x04000000;
@@ -1391,18 +1396,20 @@ std::string takeThreadActions(wire::Reader &R, uint64_t Id, uint64_t Gen) {
       core::fatal("grid", "malformed signal actions arrived from home", "");
     std::string Action = std::to_string(Handler) + ' ' + std::to_string(Flags) +
                          ' ' + std::string(Mask);
-    if (Older || Action == Taken[Sig])
-      continue;
     if (Sig == SIGCHLD) {
       std::lock_guard<std::mutex> Lock(ChildrenMutex);
-      if (std::make_pair(Id, Gen) <= ChildrenNoted)
-        continue; // read before a change a thread here made since
-      Taken[Sig] = std::move(Action);
+      // Read before a change a thread here made since, or no change.
+      if (Older || std::make_pair(Id, Gen) <= ChildrenNoted ||
+          Action == ChildrenTaken)
+        continue;
+      ChildrenTaken = std::move(Action);
       ChildrenIgnored.store(reinterpret_cast<__sighandler_t>(Handler) ==
                                 SIG_IGN ||
                             (Flags & SA_NOCLDWAIT) != 0);
       continue;
     }
+    if (Older || Action == Taken[Sig])
+      continue;
     Taken[Sig] = std::move(Action);
     struct sigaction A = {};
     A.sa_handler = reinterpret_cast<__sighandler_t>(Handler);
@@ -1526,6 +1533,7 @@ void sendStart(Shadow &S, pthread_t Self) {
 
 void *shadowMain(void *Box) {
   Shadow &S = *static_cast<Shadow *>(Box);
+  ServedNode = S.Node;
   // Cancelling the shadow would not cancel the remote thread, and would
   // leave it waiting for answers forever: pthread_cancel of a thread on
   // another node is not supported (dsm.md), so the shadow ignores it.
@@ -2001,6 +2009,10 @@ void finish(Remote &R) {
       .u64(TheJob->Cache->counts().InPlace)
       .u64(TheJob->Cache->counts().Carried)
       .u64(TheJob->Space->directoryBytes());
+  // What the node's pipes hold (the C library's writes no call catches, a
+  // warning written on the thread) goes before the thread's end, whether or
+  // not a thread of the node forked: through the loop, which drains them.
+  R.LookAtPipes = true;
   sendToShadow(R, W);
 }
 
@@ -2663,14 +2675,25 @@ bool moduleOf(uint64_t Address, std::string &Module, uintptr_t &Base) {
 
 bool programIgnoresChildren() { return ChildrenIgnored.load(); }
 
-ActionsStamp actionsStamp() {
+ActionsStamp changeChildrenAction(const struct sigaction *New,
+                                  struct sigaction *Old, int &Result) {
   std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
-  return {TheJob->NextShadow, sentActions().Gen};
+  Result = sigaction(SIGCHLD, New, Old);
+  SentActions &Sent = sentActions();
+  if (Result == 0 && ServedNode < Sent.ToNode.size()) {
+    ThreadAction Unknown;
+    Unknown.Sig = -1;
+    Sent.ToNode[ServedNode] = {Unknown};
+  }
+  return {TheJob->NextShadow, Sent.Gen};
 }
 
 void noteChildrenAction(const struct sigaction &A, ActionsStamp Stamp) {
   std::lock_guard<std::mutex> Lock(ChildrenMutex);
-  ChildrenNoted = std::max(ChildrenNoted, Stamp);
+  if (Stamp < ChildrenNoted)
+    return; // a later change was noted already
+  ChildrenNoted = Stamp;
+  ChildrenTaken.clear(); // home's next start or tick is taken
   ChildrenIgnored.store(A.sa_handler == SIG_IGN ||
                         (A.sa_flags & SA_NOCLDWAIT) != 0);
 }

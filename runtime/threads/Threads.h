@@ -109,12 +109,17 @@ bool actionStaysOnNode(int Sig);
 /// action comes with each thread start and within a tick of a change;
 /// noteChildrenAction records one a remote thread of this node set.
 bool programIgnoresChildren();
-/// Home: where home's actions stand against the starts and ticks that
-/// carry them ({newest thread's id, count of changes sent}), read after a
-/// remote thread's change. Node: noteChildrenAction takes that change with
-/// its stamp, and a start or tick read at home before it is not taken.
+/// Home, on a shadow: the remote thread's sigaction of SIGCHLD, made while
+/// no start or tick reads home's actions. Returns sigaction's value (in
+/// Result) and where home's actions then stand against the starts and
+/// ticks that carry them ({newest thread's id, count of changes sent});
+/// the node is marked as not knowing them, so the next tick sends them
+/// (another thread may change them again before the node hears).
+/// Node: noteChildrenAction takes that change with its stamp; a start or
+/// tick read at home before it is not taken, nor an older note.
 using ActionsStamp = std::pair<uint64_t, uint64_t>;
-ActionsStamp actionsStamp();
+ActionsStamp changeChildrenAction(const struct sigaction *New,
+                                  struct sigaction *Old, int &Result);
 void noteChildrenAction(const struct sigaction &A, ActionsStamp Stamp);
 /// The file (the program's own named "") and load address of the module
 /// Address lies in; false if it lies in none. Takes no lock
