@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <cwchar>
+#include <cxxabi.h>
 #include <dirent.h>
 #include <error.h>
 #include <fcntl.h>
@@ -1042,6 +1043,20 @@ HomeAnswer serve(wire::Reader &R) {
     return signalActions();
   case Op::Atexit:
     return atexitHere(R);
+  case Op::Guard: {
+    // The C++ runtime's own protocol, on home's memory: every thread that
+    // makes or waits for the static does it here, a remote one on its
+    // shadow, so the guard's futex wakes them all.
+    uint32_t Call = R.u32();
+    auto *Guard = reinterpret_cast<__cxxabiv1::__guard *>(R.u64());
+    if (Call == 0)
+      return {__cxxabiv1::__cxa_guard_acquire(Guard), 0, {}};
+    if (Call == 1)
+      __cxxabiv1::__cxa_guard_release(Guard);
+    else
+      __cxxabiv1::__cxa_guard_abort(Guard);
+    return {0, 0, {}};
+  }
   // The shadow stands in for the thread: a signal the thread raises, or
   // sends to itself, is delivered to the shadow, whose handler runs here
   // before the answer goes back, as it runs before raise returns.

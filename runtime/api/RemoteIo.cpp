@@ -134,6 +134,10 @@ int __isoc99_vfscanf(FILE *F, const char *Format, va_list Args);
 int __cxa_atexit(void (*Function)(void *), void *Argument,
                  void *Handle) noexcept;
 int __cxa_at_quick_exit(void (*Function)(void *), void *Handle) noexcept;
+// <cxxabi.h> declares these in __cxxabiv1 only.
+int __cxa_guard_acquire(__cxxabiv1::__guard *Guard) noexcept;
+void __cxa_guard_release(__cxxabiv1::__guard *Guard) noexcept;
+void __cxa_guard_abort(__cxxabiv1::__guard *Guard) noexcept;
 int __isoc99_vscanf(const char *Format, va_list Args);
 int __poll_chk(struct pollfd *Fds, nfds_t Count, int Timeout, size_t FdsBytes);
 int __ppoll_chk(struct pollfd *Fds, nfds_t Count,
@@ -414,7 +418,8 @@ void flushHeldOutput();
   X(sigqueue) X(killpg) X(alarm) X(ualarm) X(getitimer) X(setitimer) \
   X(sigwait) X(sigwaitinfo) X(sigtimedwait) X(raise) X(pthread_kill) \
   X(pthread_sigqueue) X(pause) X(sigsuspend) X(__cxa_atexit) \
-  X(__cxa_at_quick_exit)
+  X(__cxa_at_quick_exit) X(__cxa_guard_acquire) X(__cxa_guard_release) \
+  X(__cxa_guard_abort)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -4094,6 +4099,55 @@ GRID_INTERPOSE int __cxa_at_quick_exit(void (*Function)(void *),
       registerAtHome(true, Function, nullptr, Handle))
     return 0;
   return REAL(__cxa_at_quick_exit)(Function, Handle);
+}
+
+// The guards of C++ statics a function makes on first use: the compiler
+// calls __cxa_guard_acquire while a static's guard reads unset, makes the
+// static if it answers 1, then calls __cxa_guard_release (or, if the
+// constructor throws, __cxa_guard_abort). The C++ runtime waits on the
+// guard's futex, which no other process's wake reaches: a thread on
+// another node waiting for a static that a thread elsewhere makes waited
+// for ever. A remote thread's guard in the shared memory is therefore
+// taken, released and abandoned at home, by its shadow, with the C++
+// runtime's own protocol on home's memory, where every other thread does
+// it too (shared calls: the static's construction is released before its
+// guard is, and acquired by whoever finds it made). A guard elsewhere (a
+// library's own static, the node's copy) stays on the node.
+namespace {
+bool guardAtHome(__cxxabiv1::__guard *Guard) {
+  if (!remoteCaller() || !threads::inJobProcess())
+    return false;
+  dsm::Space *Shared = threads::space();
+  return Shared && Shared->contains(Guard);
+}
+
+int64_t guardCall(uint32_t Call, __cxxabiv1::__guard *Guard) {
+  HomeCall C(io::Op::Guard, /*Shared=*/true);
+  C.args().u32(Call).u64(reinterpret_cast<uint64_t>(Guard));
+  return C.send().Value;
+}
+} // namespace
+
+GRID_INTERPOSE int __cxa_guard_acquire(__cxxabiv1::__guard *Guard) noexcept {
+  if (guardAtHome(Guard))
+    return static_cast<int>(guardCall(0, Guard));
+  return REAL(__cxa_guard_acquire)(Guard);
+}
+
+GRID_INTERPOSE void __cxa_guard_release(__cxxabiv1::__guard *Guard) noexcept {
+  if (guardAtHome(Guard)) {
+    guardCall(1, Guard);
+    return;
+  }
+  REAL(__cxa_guard_release)(Guard);
+}
+
+GRID_INTERPOSE void __cxa_guard_abort(__cxxabiv1::__guard *Guard) noexcept {
+  if (guardAtHome(Guard)) {
+    guardCall(2, Guard);
+    return;
+  }
+  REAL(__cxa_guard_abort)(Guard);
 }
 
 // quick_exit runs the at_quick_exit handlers of home, where main

@@ -143,6 +143,9 @@
 //   Atexit    u32 quick_exit's, u64 function, u64 argument, u64 module
 //             handle, str function's module, u64 its load address
 //                                       -> __cxa_atexit's value
+//   Guard     u32 call (0 acquire, 1 release, 2 abort), u64 guard
+//                                       -> __cxa_guard_acquire's value, or 0
+//             (shared: the guard orders the static's construction)
 //   SignalActions                       -> 0, records of (i32 signal, u64
 //             handler, u64 flags, u64 mask of signals 1-64, str handler's
 //             module, u64 its load address), one per signal whose action
@@ -273,7 +276,8 @@ enum class Op : uint16_t {
   PthreadKill,
   Sigsuspend,
   Atexit,
-  Last = Atexit,
+  Guard,
+  Last = Guard,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or
