@@ -1043,6 +1043,18 @@ HomeAnswer serve(wire::Reader &R) {
     return signalActions();
   case Op::Atexit:
     return atexitHere(R);
+  case Op::ThreadName: {
+    bool Set = R.u32() != 0;
+    auto Thread = static_cast<pthread_t>(R.u64());
+    std::string Name = text(R);
+    size_t Bytes = std::min<uint64_t>(R.u64(), 256);
+    if (Set)
+      return {pthread_setname_np(Thread, Name.c_str()), 0, {}};
+    std::string Read(Bytes ? Bytes : 1, '\0');
+    int Err = pthread_getname_np(Thread, Read.data(), Bytes);
+    Read.resize(Err == 0 ? std::strlen(Read.c_str()) : 0);
+    return {Err, 0, std::move(Read)};
+  }
   case Op::Guard: {
     // The C++ runtime's own protocol, on home's memory: every thread that
     // makes or waits for the static does it here, a remote one on its

@@ -22,11 +22,24 @@
 #define GRID_INTERPOSE extern "C" __attribute__((visibility("default")))
 
 namespace {
-// The C library's function (each caller keeps it in a static).
-template <class Fn> Fn real(const char *Name) {
-  Fn Found = nullptr;
-  return grid::core::nextFunction(Found, Name);
+// The C library's functions, looked up by a constructor that runs before
+// every other of libgridrt.so: on first use (in a function's static) a
+// thread's first join waited in dlsym for the loader's lock while another
+// thread, inside dlopen, waited for it.
+// clang-format off
+#define GRID_JOIN_CALLS(X)                                                     \
+  X(pthread_join) X(pthread_tryjoin_np) X(pthread_timedjoin_np)                \
+  X(pthread_clockjoin_np) X(pthread_detach)
+// clang-format on
+#define GRID_SLOT(Name) constinit decltype(&::Name) Real_##Name = nullptr;
+GRID_JOIN_CALLS(GRID_SLOT)
+#undef GRID_SLOT
+#define GRID_RESOLVE(Name) grid::core::resolveNext(Real_##Name, #Name);
+[[gnu::constructor(101)]] void resolveJoinCalls() {
+  GRID_JOIN_CALLS(GRID_RESOLVE)
 }
+#undef GRID_RESOLVE
+#define REAL(Name) grid::core::nextFunction(Real_##Name, #Name)
 
 // The join succeeded: no thread runs on the stack, and the descriptor on it
 // is freed.
@@ -38,33 +51,30 @@ int joinedIfZero(int Err, pthread_t Thread) {
 } // namespace
 
 GRID_INTERPOSE int pthread_join(pthread_t Thread, void **Result) {
-  static auto Real = real<int (*)(pthread_t, void **)>("pthread_join");
+  auto Real = REAL(pthread_join);
   return joinedIfZero(Real(Thread, Result), Thread);
 }
 
 GRID_INTERPOSE int pthread_tryjoin_np(pthread_t Thread,
                                       void **Result) noexcept {
-  static auto Real = real<int (*)(pthread_t, void **)>("pthread_tryjoin_np");
+  auto Real = REAL(pthread_tryjoin_np);
   return joinedIfZero(Real(Thread, Result), Thread);
 }
 
 GRID_INTERPOSE int pthread_timedjoin_np(pthread_t Thread, void **Result,
                                         const struct timespec *Until) {
-  static auto Real = real<int (*)(pthread_t, void **, const struct timespec *)>(
-      "pthread_timedjoin_np");
+  auto Real = REAL(pthread_timedjoin_np);
   return joinedIfZero(Real(Thread, Result, Until), Thread);
 }
 
 GRID_INTERPOSE int pthread_clockjoin_np(pthread_t Thread, void **Result,
                                         clockid_t Clock,
                                         const struct timespec *Until) {
-  static auto Real =
-      real<int (*)(pthread_t, void **, clockid_t, const struct timespec *)>(
-          "pthread_clockjoin_np");
+  auto Real = REAL(pthread_clockjoin_np);
   return joinedIfZero(Real(Thread, Result, Clock, Until), Thread);
 }
 
 GRID_INTERPOSE int pthread_detach(pthread_t Thread) noexcept {
-  static auto Real = real<int (*)(pthread_t)>("pthread_detach");
+  auto Real = REAL(pthread_detach);
   return grid::threads::detachThread(Thread, Real);
 }

@@ -146,6 +146,9 @@
 //   Guard     u32 call (0 acquire, 1 release, 2 abort), u64 guard
 //                                       -> __cxa_guard_acquire's value, or 0
 //             (shared: the guard orders the static's construction)
+//   ThreadName u32 set, u64 pthread_t, str name, u64 bytes (to read)
+//                                       -> error number, the name read
+//             (api/ThreadCalls.cpp: another thread's name, home's)
 //   SignalActions                       -> 0, records of (i32 signal, u64
 //             handler, u64 flags, u64 mask of signals 1-64, str handler's
 //             module, u64 its load address), one per signal whose action
@@ -277,7 +280,8 @@ enum class Op : uint16_t {
   Sigsuspend,
   Atexit,
   Guard,
-  Last = Guard,
+  ThreadName,
+  Last = ThreadName,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or

@@ -1,0 +1,152 @@
+//===- api/ThreadCalls.cpp - Calls that name a thread, on remote threads --===//
+//
+// On a thread running on another node, the pthread_t the program holds for
+// it is home's: its shadow's (pthread_self answers sync::HomeSelf, so that
+// it is the same on every node), and the pthread_t of every other thread is
+// home's too. The C library's calls that take one read the thread's
+// descriptor at that address, which on the node is not a thread's (an agent
+// crashed on pthread_setname_np(pthread_self(), ...), which thread pools
+// call in each worker). So libgridrt.so defines them under their C library
+// names:
+//  - the thread's own pthread_t names its pthread on the node (its name,
+//    attributes, scheduling, affinity and CPU clock are the node's);
+//  - another thread's is home's: its name is set and read at home (where
+//    the program's other threads, and the shadows of remote ones, are);
+//    its attributes, scheduling, affinity and CPU clock answer ESRCH (they
+//    are a host's, and the node's would not be the thread's).
+// Every other thread calls the C library's function. Only libgridrt.so
+// contains this file.
+//===----------------------------------------------------------------------===//
+
+#include "api/RemoteIo.h"
+#include "core/NextSymbol.h"
+#include "sync/Sync.h"
+
+#include <cerrno>
+#include <cstring>
+#include <pthread.h>
+#include <sched.h>
+#include <string>
+
+#define GRID_INTERPOSE extern "C" __attribute__((visibility("default")))
+
+namespace {
+
+using namespace grid;
+namespace io = grid::api::io;
+
+// The C library's functions, each looked up by a constructor that runs
+// before every other of libgridrt.so: looked up on first use instead, in a
+// function's static, a shadow's first pthread_setname_np waited in dlsym
+// for the loader's lock, which a library's constructor that joins remote
+// threads holds (test/dsm/handler-in-constructor.c hung).
+// clang-format off
+#define GRID_THREAD_CALLS(X)                                                   \
+  X(pthread_setname_np) X(pthread_getname_np) X(pthread_getattr_np)            \
+  X(pthread_getschedparam) X(pthread_setschedparam) X(pthread_setschedprio)    \
+  X(pthread_getaffinity_np) X(pthread_setaffinity_np) X(pthread_getcpuclockid)
+// clang-format on
+#define GRID_SLOT(Name) constinit decltype(&::Name) Real_##Name = nullptr;
+GRID_THREAD_CALLS(GRID_SLOT)
+#undef GRID_SLOT
+#define GRID_RESOLVE(Name) core::resolveNext(Real_##Name, #Name);
+[[gnu::constructor(101)]] void resolveThreadCalls() {
+  GRID_THREAD_CALLS(GRID_RESOLVE)
+}
+#undef GRID_RESOLVE
+#define REAL(Name) core::nextFunction(Real_##Name, #Name)
+
+/// Where a call naming Thread goes.
+enum class Named { Here, Own, Home };
+Named named(pthread_t Thread) {
+  if (!io::remoteCaller())
+    return Named::Here;
+  return Thread == sync::HomeSelf ? Named::Own : Named::Home;
+}
+
+} // namespace
+
+GRID_INTERPOSE int pthread_setname_np(pthread_t Thread,
+                                      const char *Name) noexcept {
+  auto Real = REAL(pthread_setname_np);
+  switch (named(Thread)) {
+  case Named::Here:
+    return Real(Thread, Name);
+  case Named::Own:
+    return Real(pthread_self(), Name);
+  case Named::Home:
+    break;
+  }
+  io::HomeCall C(io::Op::ThreadName);
+  C.args().u32(1).u64(static_cast<uint64_t>(Thread)).str(Name).u64(0);
+  return static_cast<int>(C.send().Value);
+}
+
+GRID_INTERPOSE int pthread_getname_np(pthread_t Thread, char *Name,
+                                      size_t Bytes) noexcept {
+  auto Real = REAL(pthread_getname_np);
+  switch (named(Thread)) {
+  case Named::Here:
+    return Real(Thread, Name, Bytes);
+  case Named::Own:
+    return Real(pthread_self(), Name, Bytes);
+  case Named::Home:
+    break;
+  }
+  io::HomeCall C(io::Op::ThreadName);
+  C.args().u32(0).u64(static_cast<uint64_t>(Thread)).str({}).u64(Bytes);
+  threads::HomeAnswer A = C.send();
+  if (A.Value == 0 && A.Data.size() < Bytes) {
+    std::memcpy(Name, A.Data.data(), A.Data.size());
+    Name[A.Data.size()] = '\0';
+  }
+  return static_cast<int>(A.Value);
+}
+
+// The rest: the thread's own on the node, another's ESRCH (its host's).
+#define GRID_OWN_OR_ESRCH(Name, Params, Args)                                  \
+  GRID_INTERPOSE int Name(pthread_t Thread GRID_UNPAREN Params) noexcept {     \
+    auto Real = REAL(Name);                                                    \
+    switch (named(Thread)) {                                                   \
+    case Named::Here:                                                          \
+      return Real(Thread GRID_UNPAREN Args);                                   \
+    case Named::Own:                                                           \
+      return Real(pthread_self() GRID_UNPAREN Args);                           \
+    case Named::Home:                                                          \
+      break;                                                                   \
+    }                                                                          \
+    return ESRCH;                                                              \
+  }
+#define GRID_UNPAREN(...) __VA_ARGS__
+
+// The C library allocates the attributes' CPU set and has the kernel fill
+// it: for the thread's own, in the node's memory (a block of home's heap
+// may be a page the node does not hold, which the kernel cannot write:
+// EFAULT). pthread_attr_destroy frees it there (threads::HomeHeap).
+GRID_INTERPOSE int pthread_getattr_np(pthread_t Thread,
+                                      pthread_attr_t *Attr) noexcept {
+  auto Real = REAL(pthread_getattr_np);
+  switch (named(Thread)) {
+  case Named::Here:
+    return Real(Thread, Attr);
+  case Named::Own: {
+    sync::InRuntimeScope Scope;
+    return Real(pthread_self(), Attr);
+  }
+  case Named::Home:
+    break;
+  }
+  return ESRCH;
+}
+
+GRID_OWN_OR_ESRCH(pthread_getschedparam,
+                  (, int *Policy, struct sched_param *Param), (, Policy, Param))
+GRID_OWN_OR_ESRCH(pthread_setschedparam,
+                  (, int Policy, const struct sched_param *Param),
+                  (, Policy, Param))
+GRID_OWN_OR_ESRCH(pthread_setschedprio, (, int Priority), (, Priority))
+GRID_OWN_OR_ESRCH(pthread_getaffinity_np, (, size_t Bytes, cpu_set_t *Set),
+                  (, Bytes, Set))
+GRID_OWN_OR_ESRCH(pthread_setaffinity_np,
+                  (, size_t Bytes, const cpu_set_t *Set), (, Bytes, Set))
+GRID_OWN_OR_ESRCH(pthread_getcpuclockid, (, clockid_t *Clock), (, Clock))
