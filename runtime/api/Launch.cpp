@@ -356,20 +356,33 @@ void io::forgetNodeChild(pid_t Child) {
 void io::reapIgnoredNodeChildren() {
   if (!threads::programIgnoresChildren())
     return;
-  pid_t Mine[MaxNodeChildren];
-  size_t Count = nodeChildren(Mine, MaxNodeChildren);
-  for (size_t I = 0; I < Count; ++I) {
+  // Reaped and recorded under the list's lock: another thread's kill finds
+  // the child alive or recorded, never between.
+  std::lock_guard<std::mutex> Lock(NodeChildrenMutex);
+  for (size_t I = 0; I < NodeChildCount;) {
+    pid_t Child = NodeChildPids[I];
     siginfo_t Info = {};
     // The raw call: the C library's name is the interposer, which would
     // come back here.
-    if (::syscall(SYS_waitid, P_PID, Mine[I], &Info, WEXITED | WNOHANG,
+    if (::syscall(SYS_waitid, P_PID, Child, &Info, WEXITED | WNOHANG,
                   nullptr) == 0 &&
-        Info.si_pid == Mine[I]) {
-      forgetNodeChild(Mine[I]);
-      std::lock_guard<std::mutex> Lock(NodeChildrenMutex);
-      ReapedPids[ReapedNext++ % MaxNodeChildren] = Mine[I];
+        Info.si_pid == Child) {
+      NodeChildPids[I] = NodeChildPids[--NodeChildCount];
+      ReapedPids[ReapedNext++ % MaxNodeChildren] = Child;
+    } else {
+      ++I;
     }
   }
+}
+
+void io::forgetReapedNodeChild(pid_t Child) {
+  std::lock_guard<std::mutex> Lock(NodeChildrenMutex);
+  for (size_t I = 0; I < NodeChildCount; ++I)
+    if (NodeChildPids[I] == Child) {
+      NodeChildPids[I] = NodeChildPids[--NodeChildCount];
+      break;
+    }
+  ReapedPids[ReapedNext++ % MaxNodeChildren] = Child;
 }
 
 bool io::reapedNodeChild(pid_t Child) {

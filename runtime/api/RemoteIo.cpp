@@ -1483,12 +1483,13 @@ pid_t waitNodeChild(pid_t Pid, int *Status, int Options,
   pid_t R = REAL(wait4)(Pid, &Got, Options, Usage);
   if (R > 0) {
     bool Ended = WIFEXITED(Got) || WIFSIGNALED(Got);
-    if (Ended)
-      io::forgetNodeChild(R);
     if (Ended && threads::programIgnoresChildren()) {
+      io::forgetReapedNodeChild(R);
       errno = ECHILD;
       return -1;
     }
+    if (Ended)
+      io::forgetNodeChild(R);
     if (Status)
       *Status = Got;
   } else if (R < 0 && errno == ECHILD) {
@@ -1574,11 +1575,12 @@ int waitid(idtype_t Type, id_t Id, siginfo_t *Info, int Options) {
         Info->si_pid == static_cast<pid_t>(Id) &&
         (Info->si_code == CLD_EXITED || Info->si_code == CLD_KILLED ||
          Info->si_code == CLD_DUMPED)) {
-      io::forgetNodeChild(static_cast<pid_t>(Id));
       if (threads::programIgnoresChildren()) { // reaped unseen (wait4)
+        io::forgetReapedNodeChild(static_cast<pid_t>(Id));
         errno = ECHILD;
         return -1;
       }
+      io::forgetNodeChild(static_cast<pid_t>(Id));
     }
     return R;
   }
@@ -1599,9 +1601,12 @@ int waitid(idtype_t Type, id_t Id, siginfo_t *Info, int Options) {
 int kill(pid_t Pid, int Signal) {
   // A child the thread forked here, or the process group one of them
   // leads (setpgid(0, 0) in the child), is the node's.
-  if ((Pid > 0 && nodeChildLives(Pid)) || (Pid < -1 && nodeChildLives(-Pid)))
+  // A group whose leader the node reaped unseen may still have members
+  // there; a child it reaped so is gone (ESRCH, as the kernel answers).
+  if ((Pid > 0 && nodeChildLives(Pid)) ||
+      (Pid < -1 && (nodeChildLives(-Pid) || io::reapedNodeChild(-Pid))))
     return REAL(kill)(Pid, Signal);
-  if (io::reapedNodeChild(Pid > 0 ? Pid : -Pid)) {
+  if (Pid > 0 && io::reapedNodeChild(Pid)) {
     errno = ESRCH;
     return -1;
   }
@@ -3346,11 +3351,9 @@ GRID_INTERPOSE int sigqueue(pid_t Pid, int Signal,
 }
 
 GRID_INTERPOSE int killpg(pid_t Group, int Signal) noexcept {
-  if (remoteCaller() && !(Group > 1 && remote::nodeChildLives(Group))) {
-    if (io::reapedNodeChild(Group)) {
-      errno = ESRCH;
-      return -1;
-    }
+  // A group a node child leads, or led (reaped unseen), is the node's.
+  if (remoteCaller() && !(Group > 1 && (remote::nodeChildLives(Group) ||
+                                        io::reapedNodeChild(Group)))) {
     return remote::ints(io::IntCall::Killpg, -1, nullptr,
                         static_cast<uint64_t>(Group),
                         static_cast<uint64_t>(Signal));

@@ -417,6 +417,9 @@ void reapIgnoredNodeChildren();
 /// MaxNodeChildren): its number is the node's, and a kill or wait of it
 /// answers ESRCH or ECHILD there, as the kernel would have.
 bool reapedNodeChild(pid_t Child);
+/// Forgets Child, which a wait reaped unseen (SIGCHLD ignored), and
+/// records it as reapIgnoredNodeChildren does.
+void forgetReapedNodeChild(pid_t Child);
 bool isNodeChild(pid_t Child);
 /// Up to Max of the children remembered, into Out; how many.
 size_t nodeChildren(pid_t *Out, size_t Max);

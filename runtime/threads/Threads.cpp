@@ -1403,6 +1403,8 @@ std::string takeThreadActions(wire::Reader &R, uint64_t Id, uint64_t Gen) {
           Action == ChildrenTaken)
         continue;
       ChildrenTaken = std::move(Action);
+      // A note of a thread here older than this is not taken after it.
+      ChildrenNoted = std::max(ChildrenNoted, std::make_pair(Id, Gen));
       ChildrenIgnored.store(reinterpret_cast<__sighandler_t>(Handler) ==
                                 SIG_IGN ||
                             (Flags & SA_NOCLDWAIT) != 0);

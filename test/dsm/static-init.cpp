@@ -8,7 +8,8 @@
 // Six threads (two at home, two on each agent) start together and each
 // reads a static whose constructor takes 100 ms, then one whose
 // constructor throws the first time it runs (the guard is abandoned,
-// __cxa_guard_abort, and the next thread makes it). main prints what they
+// __cxa_guard_abort, and the next thread makes it). The threads at home
+// start 400 ms late, so that remote threads make, throw and wait. main prints what they
 // saw once all have joined; the output equals the plain run's.
 //
 // RUN: %clangxx %s -o %t.plain
@@ -69,6 +70,11 @@ int Seen[6][2];
 
 void *work(void *P) {
   long I = reinterpret_cast<long>(P);
+  // The threads at home (0 and 3, with spread over three ranks) come last,
+  // so that threads on other nodes make the statics, throw, and wait for
+  // each other.
+  if (I % 3 == 0)
+    usleep(400000);
   Seen[I][0] = slow();
   Seen[I][1] = flaky();
   return nullptr;

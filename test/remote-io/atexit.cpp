@@ -62,8 +62,10 @@ bool Quick;
 void *work(void *P) {
   long I = reinterpret_cast<long>(P);
   if (I > 0) {
-    char Name[16];
-    std::snprintf(Name, sizeof Name, " t%ld", I);
+    // Long enough that the string's bytes are a heap block (made by
+    // threads on several nodes, freed by the destructor at home's exit).
+    char Name[32];
+    std::snprintf(Name, sizeof Name, " thread-%ld", I);
     registry().Names += Name;
   }
   int Registered =
