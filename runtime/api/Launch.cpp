@@ -344,13 +344,20 @@ void io::rememberNodeChild(pid_t Child) {
                "waitpid of the later ones goes home");
 }
 
-void io::forgetNodeChild(pid_t Child) {
-  std::lock_guard<std::mutex> Lock(NodeChildrenMutex);
+namespace {
+// Under NodeChildrenMutex.
+void forgetLocked(pid_t Child) {
   for (size_t I = 0; I < NodeChildCount; ++I)
     if (NodeChildPids[I] == Child) {
       NodeChildPids[I] = NodeChildPids[--NodeChildCount];
       return;
     }
+}
+} // namespace
+
+void io::forgetNodeChild(pid_t Child) {
+  std::lock_guard<std::mutex> Lock(NodeChildrenMutex);
+  forgetLocked(Child);
 }
 
 void io::reapIgnoredNodeChildren() {
@@ -377,11 +384,7 @@ void io::reapIgnoredNodeChildren() {
 
 void io::forgetReapedNodeChild(pid_t Child) {
   std::lock_guard<std::mutex> Lock(NodeChildrenMutex);
-  for (size_t I = 0; I < NodeChildCount; ++I)
-    if (NodeChildPids[I] == Child) {
-      NodeChildPids[I] = NodeChildPids[--NodeChildCount];
-      break;
-    }
+  forgetLocked(Child);
   ReapedPids[ReapedNext++ % MaxNodeChildren] = Child;
 }
 
