@@ -60,6 +60,9 @@ extern "C" {
 int __cxa_atexit(void (*Function)(void *), void *Argument,
                  void *Handle) noexcept;
 int __cxa_at_quick_exit(void (*Function)(void *), void *Handle) noexcept;
+// pthread_atfork's registration (glibc's libc_nonshared calls it).
+int __register_atfork(void (*Prepare)(), void (*Parent)(), void (*Child)(),
+                      void *Handle) noexcept;
 }
 
 namespace grid::api::io {
@@ -1043,6 +1046,24 @@ HomeAnswer serve(wire::Reader &R) {
     return signalActions();
   case Op::Atexit:
     return atexitHere(R);
+  case Op::Atfork: {
+    using Handler = void (*)();
+    Handler Calls[3];
+    for (Handler &Call : Calls)
+      Call = reinterpret_cast<Handler>(R.u64());
+    auto *Handle = reinterpret_cast<void *>(R.u64());
+    for (Handler Call : Calls) {
+      std::string Module;
+      uintptr_t Base = 0;
+      if (Call && (!threads::moduleOf(reinterpret_cast<uintptr_t>(Call), Module,
+                                      Base) ||
+                   !Module.empty())) {
+        errno = ENOENT; // the node keeps it
+        return answer(-1, true);
+      }
+    }
+    return answerInt(__register_atfork(Calls[0], Calls[1], Calls[2], Handle));
+  }
   case Op::ThreadName: {
     bool Set = R.u32() != 0;
     auto Thread = static_cast<pthread_t>(R.u64());

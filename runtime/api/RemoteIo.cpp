@@ -138,6 +138,8 @@ int __cxa_at_quick_exit(void (*Function)(void *), void *Handle) noexcept;
 int __cxa_guard_acquire(__cxxabiv1::__guard *Guard) noexcept;
 void __cxa_guard_release(__cxxabiv1::__guard *Guard) noexcept;
 void __cxa_guard_abort(__cxxabiv1::__guard *Guard) noexcept;
+int __register_atfork(void (*Prepare)(), void (*Parent)(), void (*Child)(),
+                      void *Handle) noexcept;
 int __isoc99_vscanf(const char *Format, va_list Args);
 int __poll_chk(struct pollfd *Fds, nfds_t Count, int Timeout, size_t FdsBytes);
 int __ppoll_chk(struct pollfd *Fds, nfds_t Count,
@@ -419,7 +421,7 @@ void flushHeldOutput();
   X(sigwait) X(sigwaitinfo) X(sigtimedwait) X(raise) X(pthread_kill) \
   X(pthread_sigqueue) X(pause) X(sigsuspend) X(__cxa_atexit) \
   X(__cxa_at_quick_exit) X(__cxa_guard_acquire) X(__cxa_guard_release) \
-  X(__cxa_guard_abort)
+  X(__cxa_guard_abort) X(__register_atfork)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -4102,6 +4104,44 @@ GRID_INTERPOSE int __cxa_at_quick_exit(void (*Function)(void *),
       registerAtHome(true, Function, nullptr, Handle))
     return 0;
   return REAL(__cxa_at_quick_exit)(Function, Handle);
+}
+
+// pthread_atfork of a remote thread (glibc's libc_nonshared turns it into
+// __register_atfork): the handlers are registered on the node, for the
+// forks of its threads, and at home, for home's, when they are the
+// executable's functions (a library's would run on home's copy of the
+// library's state, which may never have been made). Other nodes do not
+// get them, nor do nodes get those home registers (docs/design/dsm.md).
+GRID_INTERPOSE int __register_atfork(void (*Prepare)(), void (*Parent)(),
+                                     void (*Child)(), void *Handle) noexcept {
+  if (remoteCaller() && threads::inJobProcess()) {
+    bool Executable = true;
+    {
+      Local Scope;
+      for (void (*Call)() : {Prepare, Parent, Child}) {
+        std::string Module;
+        uintptr_t Base = 0;
+        if (Call && (!threads::moduleOf(reinterpret_cast<uintptr_t>(Call),
+                                        Module, Base) ||
+                     !Module.empty()))
+          Executable = false;
+      }
+    }
+    if (Executable) {
+      HomeCall C(io::Op::Atfork);
+      C.args()
+          .u64(reinterpret_cast<uint64_t>(Prepare))
+          .u64(reinterpret_cast<uint64_t>(Parent))
+          .u64(reinterpret_cast<uint64_t>(Child))
+          .u64(reinterpret_cast<uint64_t>(Handle));
+      // Home's error number, or -1 where home refused the functions (the
+      // node keeps them).
+      int64_t Home = C.send().Value;
+      if (Home > 0)
+        return static_cast<int>(Home);
+    }
+  }
+  return REAL(__register_atfork)(Prepare, Parent, Child, Handle);
 }
 
 // The guards of C++ statics a function makes on first use: the compiler

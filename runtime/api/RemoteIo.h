@@ -149,6 +149,9 @@
 //   ThreadName u32 set, u64 pthread_t, str name, u64 bytes (to read)
 //                                       -> error number, the name read
 //             (api/ThreadCalls.cpp: another thread's name, home's)
+//   Atfork    u64 prepare, u64 parent, u64 child, u64 module handle
+//                                       -> __register_atfork's value
+//             (functions of the executable's only)
 //   SignalActions                       -> 0, records of (i32 signal, u64
 //             handler, u64 flags, u64 mask of signals 1-64, str handler's
 //             module, u64 its load address), one per signal whose action
@@ -281,7 +284,8 @@ enum class Op : uint16_t {
   Atexit,
   Guard,
   ThreadName,
-  Last = ThreadName,
+  Atfork,
+  Last = Atfork,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or
