@@ -1064,6 +1064,8 @@ HomeAnswer serve(wire::Reader &R) {
     }
     return answerInt(__register_atfork(Calls[0], Calls[1], Calls[2], Handle));
   }
+  case Op::AtforkList:
+    return {0, 0, executableForkHandlers()};
   case Op::ThreadName: {
     bool Set = R.u32() != 0;
     auto Thread = static_cast<pthread_t>(R.u64());

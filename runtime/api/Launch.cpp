@@ -427,6 +427,8 @@ pid_t forkProcess(const __grid_site *Site, uint32_t Kind) {
     io::reapIgnoredNodeChildren();
   if (Remote && &io::fetchKeyDestructorsForFork)
     io::fetchKeyDestructorsForFork();
+  if (Remote && &io::fetchForkHandlersForFork)
+    io::fetchForkHandlersForFork(); // the program's, which this fork runs
   bool Actions = Remote && &io::fetchSignalActionsForFork;
   if (Actions)
     io::fetchSignalActionsForFork();

@@ -40,6 +40,7 @@
 #include "threads/Threads.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <climits>
@@ -4106,42 +4107,96 @@ GRID_INTERPOSE int __cxa_at_quick_exit(void (*Function)(void *),
   return REAL(__cxa_at_quick_exit)(Function, Handle);
 }
 
-// pthread_atfork of a remote thread (glibc's libc_nonshared turns it into
-// __register_atfork): the handlers are registered on the node, for the
-// forks of its threads, and at home, for home's, when they are the
-// executable's functions (a library's would run on home's copy of the
-// library's state, which may never have been made). Other nodes do not
-// get them, nor do nodes get those home registers (docs/design/dsm.md).
+// pthread_atfork (glibc's libc_nonshared turns it into __register_atfork).
+// A remote thread's handlers are registered on its node, for the forks of
+// its threads, and at home, for home's, when they are the executable's
+// functions (a library's would run on home's copy of the library's state,
+// which may never have been made). Home keeps a list of the executable's
+// handlers registered there, its own threads' included, and a remote
+// thread about to fork registers on its node those the node has not yet
+// (fetchForkHandlersForFork, from forkProcess), so that the program's
+// handlers run for a fork on any node, as on one machine.
+namespace {
+using ForkHandler = std::array<uint64_t, 4>; // prepare, parent, child, handle
+struct ForkHandlers {
+  std::mutex M;
+  std::vector<ForkHandler> List; // home: registered; node: registered here
+};
+ForkHandlers &forkHandlers() {
+  static auto *Handlers = new ForkHandlers; // lives until exit
+  return *Handlers;
+}
+
+bool executableFunctions(std::initializer_list<void (*)()> Calls) {
+  Local Scope;
+  for (void (*Call)() : Calls) {
+    std::string Module;
+    uintptr_t Base = 0;
+    if (Call &&
+        (!threads::moduleOf(reinterpret_cast<uintptr_t>(Call), Module, Base) ||
+         !Module.empty()))
+      return false;
+  }
+  return true;
+}
+
+void noteForkHandler(const ForkHandler &H) {
+  Local Scope;
+  ForkHandlers &Handlers = forkHandlers();
+  std::lock_guard<std::mutex> Lock(Handlers.M);
+  Handlers.List.push_back(H);
+}
+} // namespace
+
 GRID_INTERPOSE int __register_atfork(void (*Prepare)(), void (*Parent)(),
                                      void (*Child)(), void *Handle) noexcept {
-  if (remoteCaller() && threads::inJobProcess()) {
-    bool Executable = true;
-    {
-      Local Scope;
-      for (void (*Call)() : {Prepare, Parent, Child}) {
-        std::string Module;
-        uintptr_t Base = 0;
-        if (Call && (!threads::moduleOf(reinterpret_cast<uintptr_t>(Call),
-                                        Module, Base) ||
-                     !Module.empty()))
-          Executable = false;
-      }
-    }
-    if (Executable) {
-      HomeCall C(io::Op::Atfork);
-      C.args()
-          .u64(reinterpret_cast<uint64_t>(Prepare))
-          .u64(reinterpret_cast<uint64_t>(Parent))
-          .u64(reinterpret_cast<uint64_t>(Child))
-          .u64(reinterpret_cast<uint64_t>(Handle));
-      // Home's error number, or -1 where home refused the functions (the
-      // node keeps them).
-      int64_t Home = C.send().Value;
-      if (Home > 0)
-        return static_cast<int>(Home);
-    }
+  ForkHandler H = {
+      reinterpret_cast<uint64_t>(Prepare), reinterpret_cast<uint64_t>(Parent),
+      reinterpret_cast<uint64_t>(Child), reinterpret_cast<uint64_t>(Handle)};
+  bool Executable = executableFunctions({Prepare, Parent, Child});
+  if (remoteCaller() && threads::inJobProcess() && Executable) {
+    HomeCall C(io::Op::Atfork);
+    C.args().u64(H[0]).u64(H[1]).u64(H[2]).u64(H[3]);
+    // Home's error number, or -1 where home refused the functions (the
+    // node keeps them).
+    int64_t Home = C.send().Value;
+    if (Home > 0)
+      return static_cast<int>(Home);
+    Executable = Home == 0;
   }
-  return REAL(__register_atfork)(Prepare, Parent, Child, Handle);
+  int Result = REAL(__register_atfork)(Prepare, Parent, Child, Handle);
+  if (Result == 0 && Executable && !sync::InRuntime)
+    noteForkHandler(H);
+  return Result;
+}
+
+void io::fetchForkHandlersForFork() {
+  Local Scope;
+  HomeCall C(io::Op::AtforkList);
+  threads::HomeAnswer A = C.send();
+  if (A.Value != 0 || A.Data.size() % sizeof(ForkHandler) != 0)
+    return;
+  std::vector<ForkHandler> Home(A.Data.size() / sizeof(ForkHandler));
+  std::memcpy(Home.data(), A.Data.data(), A.Data.size());
+  ForkHandlers &Handlers = forkHandlers();
+  std::lock_guard<std::mutex> Lock(Handlers.M);
+  for (const ForkHandler &H : Home) {
+    if (std::find(Handlers.List.begin(), Handlers.List.end(), H) !=
+        Handlers.List.end())
+      continue;
+    using Call = void (*)();
+    if (REAL(__register_atfork)(
+            reinterpret_cast<Call>(H[0]), reinterpret_cast<Call>(H[1]),
+            reinterpret_cast<Call>(H[2]), reinterpret_cast<void *>(H[3])) == 0)
+      Handlers.List.push_back(H);
+  }
+}
+
+std::string io::executableForkHandlers() {
+  ForkHandlers &Handlers = forkHandlers();
+  std::lock_guard<std::mutex> Lock(Handlers.M);
+  return std::string(reinterpret_cast<const char *>(Handlers.List.data()),
+                     Handlers.List.size() * sizeof(ForkHandler));
 }
 
 // The guards of C++ statics a function makes on first use: the compiler

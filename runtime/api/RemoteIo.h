@@ -152,6 +152,8 @@
 //   Atfork    u64 prepare, u64 parent, u64 child, u64 module handle
 //                                       -> __register_atfork's value
 //             (functions of the executable's only)
+//   AtforkList                          -> 0, home's registrations of the
+//             executable's fork handlers (4 u64 each, as Atfork's)
 //   SignalActions                       -> 0, records of (i32 signal, u64
 //             handler, u64 flags, u64 mask of signals 1-64, str handler's
 //             module, u64 its load address), one per signal whose action
@@ -285,7 +287,8 @@ enum class Op : uint16_t {
   Guard,
   ThreadName,
   Atfork,
-  Last = Atfork,
+  AtforkList,
+  Last = AtforkList,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or
@@ -401,6 +404,13 @@ void runRemoteKeyDestructors();
 [[gnu::weak]] void fetchSignalActionsForFork();
 [[gnu::weak]] void takeSignalActionsInChild();
 [[gnu::weak]] void dropSignalActionsForFork();
+
+/// On a remote thread about to fork: registers on this node the fork
+/// handlers of the executable's that home has and the node has not yet
+/// (RemoteIo.cpp, __register_atfork). Weak: only libgridrt.so has it.
+[[gnu::weak]] void fetchForkHandlersForFork();
+/// Home: those handlers, as AtforkList answers them.
+[[gnu::weak]] std::string executableForkHandlers();
 
 /// Registers serve with the threads layer (home, at start).
 void serveRemoteCalls();
