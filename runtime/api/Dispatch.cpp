@@ -16,8 +16,10 @@
 #include "topology/Topology.h"
 
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <unordered_set>
 
 namespace grid::api {
 
@@ -92,6 +94,39 @@ void *runStdThreadState(void *State) {
 }
 } // namespace
 
+namespace {
+struct HomeThreads {
+  std::mutex M;
+  std::unordered_set<pthread_t> Known;
+};
+HomeThreads &homeThreads() {
+  static auto *Threads = new HomeThreads; // lives until exit
+  return *Threads;
+}
+// main, the thread the constructors run on.
+[[gnu::constructor(101)]] void noteMainThread() {
+  noteHomeThread(pthread_self());
+}
+} // namespace
+
+void noteHomeThread(pthread_t Thread) {
+  HomeThreads &H = homeThreads();
+  std::lock_guard<std::mutex> Lock(H.M);
+  H.Known.insert(Thread);
+}
+
+void forgetHomeThread(pthread_t Thread) {
+  HomeThreads &H = homeThreads();
+  std::lock_guard<std::mutex> Lock(H.M);
+  H.Known.erase(Thread);
+}
+
+bool isHomeThread(pthread_t Thread) {
+  HomeThreads &H = homeThreads();
+  std::lock_guard<std::mutex> Lock(H.M);
+  return H.Known.count(Thread) != 0;
+}
+
 int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
                  const pthread_attr_t *Attr, void *(*Start)(void *),
                  void *Arg) {
@@ -136,9 +171,10 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
           uint64_t WorkId = core::addWork(std::move(Work));
           int Result =
               threads::startRemote(Site, Node, Thread, Attr, Start, Arg);
-          if (Result == 0)
+          if (Result == 0) {
+            noteHomeThread(*Thread); // its shadow's
             core::recordCreation(Site, "node " + std::to_string(Node));
-          else if (WorkId)
+          } else if (WorkId)
             core::removeWork(WorkId);
           return Result;
         }
@@ -192,6 +228,7 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
   }
   if (Result == 0) {
     core::ErrnoGuard Guard;
+    noteHomeThread(*Thread);
     core::recordCreation(Site, Place);
   }
   return Result;

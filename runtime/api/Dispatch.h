@@ -26,6 +26,16 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
 int startStdThread(const __grid_site *Site, void *ThreadObject,
                    void *StateOwner);
 
+/// Home: the threads known to be home's, by pthread_t: main, and every
+/// thread Grid made (at home, or as the shadow of a thread on another
+/// node), until joined. A remote thread's call naming one of them is
+/// carried home (api/ThreadCalls.cpp); one naming a thread home does not
+/// know (a thread a library made on the node, not through Grid) is the
+/// node's.
+void noteHomeThread(pthread_t Thread);
+void forgetHomeThread(pthread_t Thread);
+bool isHomeThread(pthread_t Thread);
+
 /// For the duration of a process creation (system, popen, posix_spawn,
 /// exec), a caller Grid pinned to a core is unpinned, so the child inherits
 /// the CPU affinity it would have without Grid. A fork child is unpinned by

@@ -10,6 +10,7 @@
 // a home thread.
 //===----------------------------------------------------------------------===//
 
+#include "api/Dispatch.h"
 #include "api/Launch.h"
 #include "api/RemoteIo.h"
 #include "cluster/Wire.h"
@@ -1066,11 +1067,15 @@ HomeAnswer serve(wire::Reader &R) {
   }
   case Op::AtforkList:
     return {0, 0, executableForkHandlers()};
+  case Op::ThreadKnown:
+    return {api::isHomeThread(static_cast<pthread_t>(R.u64())), 0, {}};
   case Op::ThreadName: {
     bool Set = R.u32() != 0;
     auto Thread = static_cast<pthread_t>(R.u64());
     std::string Name = text(R);
     size_t Bytes = std::min<uint64_t>(R.u64(), 256);
+    if (!api::isHomeThread(Thread))
+      return {-1, 0, {}}; // the node's
     if (Set)
       return {pthread_setname_np(Thread, Name.c_str()), 0, {}};
     std::string Read(Bytes ? Bytes : 1, '\0');
@@ -1099,6 +1104,8 @@ HomeAnswer serve(wire::Reader &R) {
     return answerInt(raise(R.i32()));
   case Op::PthreadKill: {
     auto Thread = static_cast<pthread_t>(R.u64());
+    if (!api::isHomeThread(Thread))
+      return {-1, 0, {}}; // the node's
     int Sig = R.i32();
     bool Queued = R.u32() != 0;
     union sigval Value;

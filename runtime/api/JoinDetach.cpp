@@ -12,6 +12,7 @@
 // file.
 //===----------------------------------------------------------------------===//
 
+#include "api/Dispatch.h"
 #include "threads/HomeStacks.h"
 
 #include "core/NextSymbol.h"
@@ -44,8 +45,10 @@ GRID_JOIN_CALLS(GRID_SLOT)
 // The join succeeded: no thread runs on the stack, and the descriptor on it
 // is freed.
 int joinedIfZero(int Err, pthread_t Thread) {
-  if (Err == 0)
+  if (Err == 0) {
     grid::threads::threadJoined(Thread);
+    grid::api::forgetHomeThread(Thread);
+  }
   return Err;
 }
 } // namespace

@@ -3447,11 +3447,19 @@ int signalThread(pthread_t Thread, int Signal, bool Queued,
 }
 } // namespace
 
+// The thread itself, by its pthread_t as code built with -fgrid has it
+// (home's) or as a library's pthread_self has it (the node's): its shadow
+// at home, unless the signal is one it raises itself on its node. Another
+// thread home does not know is the node's (a thread a library made there).
 GRID_INTERPOSE int pthread_kill(pthread_t Thread, int Signal) noexcept {
   if (remoteCaller()) {
-    if (Thread == sync::HomeSelf && threads::actionStaysOnNode(Signal))
+    bool Own =
+        Thread == sync::HomeSelf || pthread_equal(Thread, pthread_self());
+    if (Own && threads::actionStaysOnNode(Signal))
       return REAL(pthread_kill)(pthread_self(), Signal);
-    return signalThread(Thread, Signal, false, {});
+    int Err = signalThread(Own ? sync::HomeSelf : Thread, Signal, false, {});
+    if (Err >= 0)
+      return Err;
   }
   return REAL(pthread_kill)(Thread, Signal);
 }
@@ -3459,9 +3467,13 @@ GRID_INTERPOSE int pthread_kill(pthread_t Thread, int Signal) noexcept {
 GRID_INTERPOSE int pthread_sigqueue(pthread_t Thread, int Signal,
                                     const union sigval Value) noexcept {
   if (remoteCaller()) {
-    if (Thread == sync::HomeSelf && threads::actionStaysOnNode(Signal))
+    bool Own =
+        Thread == sync::HomeSelf || pthread_equal(Thread, pthread_self());
+    if (Own && threads::actionStaysOnNode(Signal))
       return REAL(pthread_sigqueue)(pthread_self(), Signal, Value);
-    return signalThread(Thread, Signal, true, Value);
+    int Err = signalThread(Own ? sync::HomeSelf : Thread, Signal, true, Value);
+    if (Err >= 0)
+      return Err;
   }
   return REAL(pthread_sigqueue)(Thread, Signal, Value);
 }

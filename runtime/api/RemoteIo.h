@@ -136,7 +136,8 @@
 //   Raise     i32 signal                                 -> raise's value
 //   PthreadKill u64 thread, i32 signal, u32 queued, u64 value
 //                                       -> error number (pthread_kill's,
-//             or pthread_sigqueue's when queued)
+//             or pthread_sigqueue's when queued); -1 for a thread home does
+//             not know
 //   Sigsuspend u32 has mask, str sigset_t (pause: none)  -> -1
 //             (these three are shared calls: the handler runs at home, on
 //             the shadow, and what it wrote is the thread's to read)
@@ -147,8 +148,10 @@
 //                                       -> __cxa_guard_acquire's value, or 0
 //             (shared: the guard orders the static's construction)
 //   ThreadName u32 set, u64 pthread_t, str name, u64 bytes (to read)
-//                                       -> error number, the name read
-//             (api/ThreadCalls.cpp: another thread's name, home's)
+//                                       -> error number, the name read; -1
+//             for a thread home does not know (api/ThreadCalls.cpp)
+//   ThreadKnown u64 pthread_t           -> 1 if home knows the thread
+//             (api::isHomeThread), else 0
 //   Atfork    u64 prepare, u64 parent, u64 child, u64 module handle
 //                                       -> __register_atfork's value
 //             (functions of the executable's only)
@@ -288,7 +291,8 @@ enum class Op : uint16_t {
   ThreadName,
   Atfork,
   AtforkList,
-  Last = AtforkList,
+  ThreadKnown,
+  Last = ThreadKnown,
 };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or

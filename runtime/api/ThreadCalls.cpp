@@ -1,19 +1,22 @@
 //===- api/ThreadCalls.cpp - Calls that name a thread, on remote threads --===//
 //
-// On a thread running on another node, the pthread_t the program holds for
-// it is home's: its shadow's (pthread_self answers sync::HomeSelf, so that
-// it is the same on every node), and the pthread_t of every other thread is
-// home's too. The C library's calls that take one read the thread's
-// descriptor at that address, which on the node is not a thread's (an agent
-// crashed on pthread_setname_np(pthread_self(), ...), which thread pools
-// call in each worker). So libgridrt.so defines them under their C library
-// names:
-//  - the thread's own pthread_t names its pthread on the node (its name,
-//    attributes, scheduling, affinity and CPU clock are the node's);
-//  - another thread's is home's: its name is set and read at home (where
-//    the program's other threads, and the shadows of remote ones, are);
-//    its attributes, scheduling, affinity and CPU clock answer ESRCH (they
-//    are a host's, and the node's would not be the thread's).
+// On a thread running on another node, the pthread_t code built with -fgrid
+// holds for it is home's: its shadow's (pthread_self answers
+// sync::HomeSelf, so that it is the same on every node), and so is the
+// pthread_t of every thread Grid made. The C library's calls that take one
+// read the thread's descriptor at that address, which on the node is not a
+// thread's (an agent crashed on pthread_setname_np(pthread_self(), ...),
+// which thread pools call in each worker). A library built without -fgrid
+// holds the node's own pthread_t values instead: its pthread_self, and the
+// threads it made on the node itself. So libgridrt.so defines these calls
+// under their C library names:
+//  - the thread's own pthread_t, either, names its pthread on the node (its
+//    name, attributes, scheduling, affinity and CPU clock are the node's);
+//  - another thread's, if home knows it (api::isHomeThread: main and the
+//    threads Grid made), is home's: its name is set and read at home; its
+//    attributes, scheduling, affinity and CPU clock answer ESRCH (they are
+//    a host's, and the node's would not be the thread's);
+//  - any other is the node's (a thread a library made there).
 // Every other thread calls the C library's function. Only libgridrt.so
 // contains this file.
 //===----------------------------------------------------------------------===//
@@ -56,12 +59,25 @@ GRID_THREAD_CALLS(GRID_SLOT)
 #undef GRID_RESOLVE
 #define REAL(Name) core::nextFunction(Real_##Name, #Name)
 
-/// Where a call naming Thread goes.
-enum class Named { Here, Own, Home };
+/// Where a call naming Thread goes: the C library's call (Here), the
+/// calling remote thread's own pthread on its node (Own: its pthread_t as
+/// code built with -fgrid has it, home's, or as a library's pthread_self
+/// has it, the node's), or another thread, home's if home knows it (Other).
+enum class Named { Here, Own, Other };
 Named named(pthread_t Thread) {
   if (!io::remoteCaller())
     return Named::Here;
-  return Thread == sync::HomeSelf ? Named::Own : Named::Home;
+  if (Thread == sync::HomeSelf || pthread_equal(Thread, pthread_self()))
+    return Named::Own;
+  return Named::Other;
+}
+
+/// Whether home knows Thread (api::isHomeThread): a thread a library made
+/// on this node, not through Grid, is the node's.
+bool homeKnows(pthread_t Thread) {
+  io::HomeCall C(io::Op::ThreadKnown);
+  C.args().u64(static_cast<uint64_t>(Thread));
+  return C.send().Value == 1;
 }
 
 } // namespace
@@ -74,12 +90,13 @@ GRID_INTERPOSE int pthread_setname_np(pthread_t Thread,
     return Real(Thread, Name);
   case Named::Own:
     return Real(pthread_self(), Name);
-  case Named::Home:
+  case Named::Other:
     break;
   }
   io::HomeCall C(io::Op::ThreadName);
   C.args().u32(1).u64(static_cast<uint64_t>(Thread)).str(Name).u64(0);
-  return static_cast<int>(C.send().Value);
+  int64_t Err = C.send().Value;
+  return Err < 0 ? Real(Thread, Name) : static_cast<int>(Err); // the node's
 }
 
 GRID_INTERPOSE int pthread_getname_np(pthread_t Thread, char *Name,
@@ -90,12 +107,14 @@ GRID_INTERPOSE int pthread_getname_np(pthread_t Thread, char *Name,
     return Real(Thread, Name, Bytes);
   case Named::Own:
     return Real(pthread_self(), Name, Bytes);
-  case Named::Home:
+  case Named::Other:
     break;
   }
   io::HomeCall C(io::Op::ThreadName);
   C.args().u32(0).u64(static_cast<uint64_t>(Thread)).str({}).u64(Bytes);
   threads::HomeAnswer A = C.send();
+  if (A.Value < 0) // the node's
+    return Real(Thread, Name, Bytes);
   if (A.Value == 0 && A.Data.size() < Bytes) {
     std::memcpy(Name, A.Data.data(), A.Data.size());
     Name[A.Data.size()] = '\0';
@@ -112,10 +131,10 @@ GRID_INTERPOSE int pthread_getname_np(pthread_t Thread, char *Name,
       return Real(Thread GRID_UNPAREN Args);                                   \
     case Named::Own:                                                           \
       return Real(pthread_self() GRID_UNPAREN Args);                           \
-    case Named::Home:                                                          \
+    case Named::Other:                                                         \
       break;                                                                   \
     }                                                                          \
-    return ESRCH;                                                              \
+    return homeKnows(Thread) ? ESRCH : Real(Thread GRID_UNPAREN Args);         \
   }
 #define GRID_UNPAREN(...) __VA_ARGS__
 
@@ -133,10 +152,13 @@ GRID_INTERPOSE int pthread_getattr_np(pthread_t Thread,
     sync::InRuntimeScope Scope;
     return Real(pthread_self(), Attr);
   }
-  case Named::Home:
+  case Named::Other:
     break;
   }
-  return ESRCH;
+  if (homeKnows(Thread))
+    return ESRCH;
+  sync::InRuntimeScope Scope;
+  return Real(Thread, Attr);
 }
 
 GRID_OWN_OR_ESRCH(pthread_getschedparam,

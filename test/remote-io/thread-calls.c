@@ -10,16 +10,60 @@
 // affinity (and sets it again) and CPU clock, and reads main's name; the
 // one on node 1 first renames main. The output equals the plain run's.
 //
+// Each thread also calls into a library built without -fgrid, whose
+// pthread_self is the node's own pthread_t, and which names, signals and
+// joins a worker of its own that it makes on the node: those stay on the
+// node (home does not know them). Before, they went home, where a
+// pthread_kill of the library's pthread_self killed home.
+//
+// RUN: %clang -DLIBRARY -shared -fPIC %s -o %t.so
 // RUN: %clang %s -o %t.plain
 // RUN: %grid-clang -fgrid -g %s -o %t.fgrid
-// RUN: %t.plain > %t.plain.out
-// RUN: %mpirun3t %t.fgrid > %t.three.out 2> %t.three.err
+// RUN: %t.plain %t.so > %t.plain.out
+// RUN: %mpirun3t %t.fgrid %t.so > %t.three.out 2> %t.three.err
 // RUN: diff %t.plain.out %t.three.out
 // RUN: FileCheck %s < %t.three.err
 //
 // CHECK-NOT: warning
 // CHECK: thread-calls.c:{{[0-9]+}} (main) pthread_create 6 {{.*}}node 1: 2, node 2: 2
 #define _GNU_SOURCE
+#ifdef LIBRARY
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static void *libraryWorker(void *P) {
+  while (!__atomic_load_n((int *)P, __ATOMIC_ACQUIRE))
+    ;
+  return NULL;
+}
+
+// What the library's calls answered, written into Out.
+void libraryCalls(char *Out, size_t Bytes) {
+  char Self[16] = "", Worker[16] = "";
+  int KillSelf = pthread_kill(pthread_self(), 0);
+  int NameSelf = pthread_setname_np(pthread_self(), "libself");
+  int ReadSelf = pthread_getname_np(pthread_self(), Self, sizeof Self);
+  int Done = 0;
+  pthread_t T;
+  int Made = pthread_create(&T, NULL, libraryWorker, &Done);
+  int NameWorker = pthread_setname_np(T, "libworker");
+  int ReadWorker = pthread_getname_np(T, Worker, sizeof Worker);
+  int KillWorker = pthread_kill(T, 0);
+  int Policy = -1;
+  struct sched_param Param;
+  int Sched = pthread_getschedparam(T, &Policy, &Param);
+  __atomic_store_n(&Done, 1, __ATOMIC_RELEASE);
+  int Joined = pthread_join(T, NULL);
+  snprintf(Out, Bytes,
+           "library: kill itself %d, name %d %d '%s'; its worker: made %d, "
+           "name %d %d '%s', kill %d, schedparam %d, joined %d",
+           KillSelf, NameSelf, ReadSelf, Self, Made, NameWorker, ReadWorker,
+           Worker, KillWorker, Sched, Joined);
+}
+#else
+#include <dlfcn.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -27,6 +71,7 @@
 #include <time.h>
 
 static pthread_t Main;
+static const char *Library;
 
 static void *work(void *P) {
   long I = (long)P;
@@ -64,10 +109,20 @@ static void *work(void *P) {
          I, Named, Got, Read, Attrs, Stack > 0, Sched, Policy == SCHED_OTHER,
          Affinity, CPU_COUNT(&Set) >= 1, Again, Clocked,
          Used.tv_sec > 0 || Used.tv_nsec > 0, MainRead, MainName);
+  void *Handle = dlopen(Library, RTLD_NOW);
+  void (*Calls)(char *, size_t) =
+      Handle ? (void (*)(char *, size_t))dlsym(Handle, "libraryCalls") : NULL;
+  char Answers[256] = "no library";
+  if (Calls)
+    Calls(Answers, sizeof Answers);
+  printf("thread %ld: %s\n", I, Answers);
   return NULL;
 }
 
-int main(void) {
+int main(int Argc, char **Argv) {
+  if (Argc != 2)
+    return 2;
+  Library = Argv[1];
   Main = pthread_self();
   pthread_setname_np(Main, "main-thread");
   for (long I = 0; I < 6; ++I) {
@@ -81,3 +136,4 @@ int main(void) {
   printf("main: '%s'\n", Name);
   return 0;
 }
+#endif
