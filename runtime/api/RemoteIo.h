@@ -129,7 +129,9 @@
 //   Sigaction i32 signal, u32 has action, u64 handler, u64 flags, str
 //             sigset_t, str handler's module, u64 its load address
 //                                       -> 0, the old struct sigaction
-//             (a signal whose action is home's: threads::actionStaysOnNode)
+//             and, for SIGCHLD set, two u64 (threads::ActionsStamp)
+//             (a signal whose action is home's: not
+//             threads::actionStaysOnNode)
 //   Sigwait   str sigset_t, u32 has timeout, str timespec
 //                                       -> signal, siginfo_t
 //   Itimer    i32 which, u32 has new, str itimerval -> 0, the old itimerval
