@@ -224,6 +224,61 @@ HomeAnswer atexitHere(wire::Reader &R) {
                          : __cxa_atexit(Function, Argument, Handle));
 }
 
+/// A remote thread's POSIX timer calls (RemoteIo.cpp): the timers are the
+/// process's, home's, whose signals reach home and whose SIGEV_THREAD
+/// function (the executable's) runs here.
+HomeAnswer timerHere(wire::Reader &R) {
+  auto Call = static_cast<TimerCall>(R.u32());
+  if (Call == TimerCall::Create) {
+    auto Clock = static_cast<clockid_t>(R.i32());
+    bool HasEvent = R.u32() != 0;
+    struct sigevent Event = {};
+    Event.sigev_notify = R.i32();
+    Event.sigev_signo = R.i32();
+    Event.sigev_value.sival_ptr = reinterpret_cast<void *>(R.u64());
+    uint64_t Function = R.u64();
+    if (HasEvent && Event.sigev_notify == SIGEV_THREAD) {
+      std::string Module;
+      uintptr_t Base = 0;
+      if (!threads::moduleOf(Function, Module, Base) || !Module.empty()) {
+        errno = EINVAL;
+        return answer(-1, true);
+      }
+      Event.sigev_notify_function =
+          reinterpret_cast<void (*)(union sigval)>(Function);
+    }
+    timer_t Timer = nullptr;
+    return answerStruct(
+        timer_create(Clock, HasEvent ? &Event : nullptr, &Timer), Timer);
+  }
+  auto Timer = reinterpret_cast<timer_t>(R.u64());
+  switch (Call) {
+  case TimerCall::Set: {
+    int Flags = R.i32();
+    std::string_view Bytes = R.str();
+    struct itimerspec New = {}, Old = {};
+    if (Bytes.size() != sizeof New) {
+      errno = EINVAL;
+      return answer(-1, true);
+    }
+    std::memcpy(&New, Bytes.data(), sizeof New);
+    return answerStruct(timer_settime(Timer, Flags, &New, &Old), Old);
+  }
+  case TimerCall::Get: {
+    struct itimerspec Now = {};
+    return answerStruct(timer_gettime(Timer, &Now), Now);
+  }
+  case TimerCall::Overrun:
+    return answerInt(timer_getoverrun(Timer));
+  case TimerCall::Delete:
+    return answerInt(timer_delete(Timer));
+  case TimerCall::Create:
+    break;
+  }
+  errno = EINVAL;
+  return answer(-1, true);
+}
+
 /// A remote thread's sigwait, sigwaitinfo or sigtimedwait: the shadow waits
 /// here, where the program's signals from outside arrive, with its own mask
 /// (its creator's, as the thread's was when made: a program blocks the
@@ -1067,6 +1122,8 @@ HomeAnswer serve(wire::Reader &R) {
   }
   case Op::AtforkList:
     return {0, 0, executableForkHandlers()};
+  case Op::Timer:
+    return timerHere(R);
   case Op::ThreadKnown:
     return {api::isHomeThread(static_cast<pthread_t>(R.u64())), 0, {}};
   case Op::ThreadName: {

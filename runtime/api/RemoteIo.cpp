@@ -422,7 +422,8 @@ void flushHeldOutput();
   X(sigwait) X(sigwaitinfo) X(sigtimedwait) X(raise) X(pthread_kill) \
   X(pthread_sigqueue) X(pause) X(sigsuspend) X(__cxa_atexit) \
   X(__cxa_at_quick_exit) X(__cxa_guard_acquire) X(__cxa_guard_release) \
-  X(__cxa_guard_abort) X(__register_atfork)
+  X(__cxa_guard_abort) X(__register_atfork) X(timer_create) \
+  X(timer_settime) X(timer_gettime) X(timer_getoverrun) X(timer_delete)
 // clang-format on
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
@@ -3496,6 +3497,131 @@ GRID_INTERPOSE int sigsuspend(const sigset_t *Mask) {
     return static_cast<int>(simple(C));
   }
   return REAL(sigsuspend)(Mask);
+}
+
+// POSIX timers are the process's: a remote thread's timer_create makes the
+// timer at home, whose signals reach the program (a sigwait waits there)
+// and whose SIGEV_THREAD function runs there, and its other calls act on
+// home's timers. A timer home cannot make for it (SIGEV_THREAD_ID, which
+// names a thread of the node; a SIGEV_THREAD function that is not the
+// executable's, or given thread attributes, which lie in the node's
+// memory) is made on the node, and its calls stay there. On the node the
+// signal would reach the agent, where every thread blocks it.
+namespace {
+constinit std::mutex NodeTimersMutex;
+constinit timer_t NodeTimers[64] = {};
+constinit size_t NodeTimerCount = 0;
+
+bool nodeTimer(timer_t Timer) {
+  std::lock_guard<std::mutex> Lock(NodeTimersMutex);
+  return std::find(NodeTimers, NodeTimers + NodeTimerCount, Timer) !=
+         NodeTimers + NodeTimerCount;
+}
+
+bool timerAtHome(const struct sigevent *Event) {
+  if (!Event || Event->sigev_notify == SIGEV_NONE ||
+      Event->sigev_notify == SIGEV_SIGNAL)
+    return true;
+  if (Event->sigev_notify != SIGEV_THREAD || Event->sigev_notify_attributes)
+    return false;
+  Local Scope;
+  std::string Module;
+  uintptr_t Base = 0;
+  return threads::moduleOf(
+             reinterpret_cast<uintptr_t>(Event->sigev_notify_function), Module,
+             Base) &&
+         Module.empty();
+}
+
+bool timerGoesHome(timer_t Timer) {
+  return remoteCaller() && threads::inJobProcess() && !nodeTimer(Timer);
+}
+
+threads::HomeAnswer timerCall(io::TimerCall Call, timer_t Timer) {
+  HomeCall C(io::Op::Timer);
+  C.args()
+      .u32(static_cast<uint32_t>(Call))
+      .u64(reinterpret_cast<uint64_t>(Timer));
+  return C.send();
+}
+} // namespace
+
+GRID_INTERPOSE int timer_create(clockid_t Clock, struct sigevent *Event,
+                                timer_t *Timer) noexcept {
+  if (remoteCaller() && threads::inJobProcess() && timerAtHome(Event)) {
+    HomeCall C(io::Op::Timer);
+    C.args()
+        .u32(static_cast<uint32_t>(io::TimerCall::Create))
+        .i32(Clock)
+        .u32(Event != nullptr)
+        .i32(Event ? Event->sigev_notify : 0)
+        .i32(Event ? Event->sigev_signo : 0)
+        .u64(Event ? reinterpret_cast<uint64_t>(Event->sigev_value.sival_ptr)
+                   : 0)
+        .u64(Event && Event->sigev_notify == SIGEV_THREAD
+                 ? reinterpret_cast<uint64_t>(Event->sigev_notify_function)
+                 : 0);
+    threads::HomeAnswer A = C.send();
+    if (A.Value == 0 && A.Data.size() == sizeof *Timer)
+      std::memcpy(Timer, A.Data.data(), sizeof *Timer);
+    return static_cast<int>(result(A));
+  }
+  int Made = REAL(timer_create)(Clock, Event, Timer);
+  if (Made == 0 && remoteCaller()) {
+    std::lock_guard<std::mutex> Lock(NodeTimersMutex);
+    if (NodeTimerCount < std::size(NodeTimers))
+      NodeTimers[NodeTimerCount++] = *Timer;
+  }
+  return Made;
+}
+
+GRID_INTERPOSE int timer_settime(timer_t Timer, int Flags,
+                                 const struct itimerspec *New,
+                                 struct itimerspec *Old) noexcept {
+  if (timerGoesHome(Timer)) {
+    HomeCall C(io::Op::Timer);
+    C.args()
+        .u32(static_cast<uint32_t>(io::TimerCall::Set))
+        .u64(reinterpret_cast<uint64_t>(Timer))
+        .i32(Flags)
+        .bytes(New, sizeof *New);
+    threads::HomeAnswer A = C.send();
+    if (A.Value == 0 && Old && A.Data.size() == sizeof *Old)
+      std::memcpy(Old, A.Data.data(), sizeof *Old);
+    return static_cast<int>(result(A));
+  }
+  return REAL(timer_settime)(Timer, Flags, New, Old);
+}
+
+GRID_INTERPOSE int timer_gettime(timer_t Timer,
+                                 struct itimerspec *Now) noexcept {
+  if (timerGoesHome(Timer)) {
+    threads::HomeAnswer A = timerCall(io::TimerCall::Get, Timer);
+    if (A.Value == 0 && A.Data.size() == sizeof *Now)
+      std::memcpy(Now, A.Data.data(), sizeof *Now);
+    return static_cast<int>(result(A));
+  }
+  return REAL(timer_gettime)(Timer, Now);
+}
+
+GRID_INTERPOSE int timer_getoverrun(timer_t Timer) noexcept {
+  if (timerGoesHome(Timer))
+    return static_cast<int>(result(timerCall(io::TimerCall::Overrun, Timer)));
+  return REAL(timer_getoverrun)(Timer);
+}
+
+GRID_INTERPOSE int timer_delete(timer_t Timer) noexcept {
+  if (timerGoesHome(Timer))
+    return static_cast<int>(result(timerCall(io::TimerCall::Delete, Timer)));
+  {
+    std::lock_guard<std::mutex> Lock(NodeTimersMutex);
+    for (size_t I = 0; I < NodeTimerCount; ++I)
+      if (NodeTimers[I] == Timer) {
+        NodeTimers[I] = NodeTimers[--NodeTimerCount];
+        break;
+      }
+  }
+  return REAL(timer_delete)(Timer);
 }
 
 // As the C library's: the wait goes on after an interruption, and the

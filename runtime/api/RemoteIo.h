@@ -159,6 +159,12 @@
 //             (functions of the executable's only)
 //   AtforkList                          -> 0, home's registrations of the
 //             executable's fork handlers (4 u64 each, as Atfork's)
+//   Timer     u32 call (TimerCall), then
+//             Create: i32 clock, u32 has event, i32 notify, i32 signal,
+//                     u64 value, u64 function  -> 0, the timer_t
+//             Set:    u64 timer, i32 flags, str itimerspec -> 0, the old
+//             Get:    u64 timer                -> 0, the itimerspec
+//             Overrun, Delete: u64 timer       -> the call's value
 //   SignalActions                       -> 0, records of (i32 signal, u64
 //             handler, u64 flags, u64 mask of signals 1-64, str handler's
 //             module, u64 its load address), one per signal whose action
@@ -294,8 +300,12 @@ enum class Op : uint16_t {
   Atfork,
   AtforkList,
   ThreadKnown,
-  Last = ThreadKnown,
+  Timer,
+  Last = Timer,
 };
+
+/// The calls of Op::Timer (POSIX timers: api/RemoteIo.cpp).
+enum class TimerCall : uint32_t { Create, Set, Get, Overrun, Delete };
 
 /// The calls of Op::Ints: integer arguments a, b, c after a descriptor, or
 /// a directory and a path.
