@@ -3502,26 +3502,43 @@ GRID_INTERPOSE int sigsuspend(const sigset_t *Mask) {
 // POSIX timers are the process's: a remote thread's timer_create makes the
 // timer at home, whose signals reach the program (a sigwait waits there)
 // and whose SIGEV_THREAD function runs there, and its other calls act on
-// home's timers. A timer home cannot make for it (SIGEV_THREAD_ID, which
-// names a thread of the node; a SIGEV_THREAD function that is not the
-// executable's, or given thread attributes, which lie in the node's
-// memory) is made on the node, and its calls stay there. On the node the
-// signal would reach the agent, where every thread blocks it.
+// home's timers. A timer home cannot make for it (timerAtHome: a CPU-time
+// clock's, a signal the thread raises itself there, SIGEV_THREAD_ID, a
+// SIGEV_THREAD function that is not the executable's or given thread
+// attributes) is made on the node, and its calls stay there. On the node the
+// signal would reach the agent, where every thread blocks it. A node's
+// timer and home's are told apart by the node's list of its own, by value:
+// the two kernels number them apart, so a node timer and a home timer the
+// thread got from home could share a value, and the node's then wins
+// (docs/design/remote-io.md).
 namespace {
+// The node's own timers (made by its remote threads), in the node's memory.
 constinit std::mutex NodeTimersMutex;
-constinit timer_t NodeTimers[64] = {};
-constinit size_t NodeTimerCount = 0;
+std::vector<timer_t> &nodeTimers() {
+  static auto *Timers = new std::vector<timer_t>; // lives until exit
+  return *Timers;
+}
 
 bool nodeTimer(timer_t Timer) {
   std::lock_guard<std::mutex> Lock(NodeTimersMutex);
-  return std::find(NodeTimers, NodeTimers + NodeTimerCount, Timer) !=
-         NodeTimers + NodeTimerCount;
+  std::vector<timer_t> &Timers = nodeTimers();
+  return std::find(Timers.begin(), Timers.end(), Timer) != Timers.end();
 }
 
-bool timerAtHome(const struct sigevent *Event) {
-  if (!Event || Event->sigev_notify == SIGEV_NONE ||
-      Event->sigev_notify == SIGEV_SIGNAL)
+// A timer of a CPU-time clock measures the node's threads (the thread's
+// own, CLOCK_THREAD_CPUTIME_ID or pthread_getcpuclockid's, whose clock ids
+// are negative) and one whose signal the thread raises itself there
+// (threads::actionStaysOnNode) stays on the node, as does one that names
+// a thread of the node (SIGEV_THREAD_ID) or whose SIGEV_THREAD function is
+// not the executable's or is given attributes (in the node's memory).
+bool timerAtHome(clockid_t Clock, const struct sigevent *Event) {
+  if (Clock < 0 || Clock == CLOCK_THREAD_CPUTIME_ID ||
+      Clock == CLOCK_PROCESS_CPUTIME_ID)
+    return false;
+  if (!Event || Event->sigev_notify == SIGEV_NONE)
     return true;
+  if (Event->sigev_notify == SIGEV_SIGNAL)
+    return !threads::actionStaysOnNode(Event->sigev_signo);
   if (Event->sigev_notify != SIGEV_THREAD || Event->sigev_notify_attributes)
     return false;
   Local Scope;
@@ -3548,7 +3565,7 @@ threads::HomeAnswer timerCall(io::TimerCall Call, timer_t Timer) {
 
 GRID_INTERPOSE int timer_create(clockid_t Clock, struct sigevent *Event,
                                 timer_t *Timer) noexcept {
-  if (remoteCaller() && threads::inJobProcess() && timerAtHome(Event)) {
+  if (remoteCaller() && threads::inJobProcess() && timerAtHome(Clock, Event)) {
     HomeCall C(io::Op::Timer);
     C.args()
         .u32(static_cast<uint32_t>(io::TimerCall::Create))
@@ -3568,9 +3585,9 @@ GRID_INTERPOSE int timer_create(clockid_t Clock, struct sigevent *Event,
   }
   int Made = REAL(timer_create)(Clock, Event, Timer);
   if (Made == 0 && remoteCaller()) {
+    Local Scope;
     std::lock_guard<std::mutex> Lock(NodeTimersMutex);
-    if (NodeTimerCount < std::size(NodeTimers))
-      NodeTimers[NodeTimerCount++] = *Timer;
+    nodeTimers().push_back(*Timer);
   }
   return Made;
 }
@@ -3579,6 +3596,8 @@ GRID_INTERPOSE int timer_settime(timer_t Timer, int Flags,
                                  const struct itimerspec *New,
                                  struct itimerspec *Old) noexcept {
   if (timerGoesHome(Timer)) {
+    if (!New)
+      return badAddress<int>();
     HomeCall C(io::Op::Timer);
     C.args()
         .u32(static_cast<uint32_t>(io::TimerCall::Set))
@@ -3596,6 +3615,8 @@ GRID_INTERPOSE int timer_settime(timer_t Timer, int Flags,
 GRID_INTERPOSE int timer_gettime(timer_t Timer,
                                  struct itimerspec *Now) noexcept {
   if (timerGoesHome(Timer)) {
+    if (!Now)
+      return badAddress<int>();
     threads::HomeAnswer A = timerCall(io::TimerCall::Get, Timer);
     if (A.Value == 0 && A.Data.size() == sizeof *Now)
       std::memcpy(Now, A.Data.data(), sizeof *Now);
@@ -3613,13 +3634,12 @@ GRID_INTERPOSE int timer_getoverrun(timer_t Timer) noexcept {
 GRID_INTERPOSE int timer_delete(timer_t Timer) noexcept {
   if (timerGoesHome(Timer))
     return static_cast<int>(result(timerCall(io::TimerCall::Delete, Timer)));
-  {
+  if (remoteCaller()) {
+    Local Scope;
     std::lock_guard<std::mutex> Lock(NodeTimersMutex);
-    for (size_t I = 0; I < NodeTimerCount; ++I)
-      if (NodeTimers[I] == Timer) {
-        NodeTimers[I] = NodeTimers[--NodeTimerCount];
-        break;
-      }
+    std::vector<timer_t> &Timers = nodeTimers();
+    Timers.erase(std::remove(Timers.begin(), Timers.end(), Timer),
+                 Timers.end());
   }
   return REAL(timer_delete)(Timer);
 }

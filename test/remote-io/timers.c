@@ -6,10 +6,11 @@
 // ran on a thread of the agent's.
 //
 // main blocks SIGUSR1 and makes threads one at a time (spread: home, node
-// 1, node 2). The one on node 1 makes a SIGEV_SIGNAL timer of 30 ms, reads
+// 1, node 2). The one on node 1 makes a SIGEV_SIGNAL timer of 300 ms, reads
 // it, waits for its signal (sigwaitinfo: the timer's value comes with it),
 // reads its overrun and deletes it; the one on node 2 makes a SIGEV_THREAD
-// timer whose function counts at home, and waits until it has counted.
+// timer whose function counts at home (its getpid is home's, which the
+// thread's is too), and waits until it has counted.
 // The output equals the plain run's.
 //
 // RUN: %clang %s -o %t.plain
@@ -32,6 +33,7 @@
 
 static atomic_int Fired;
 static void *FiredWith;
+static pid_t FiredIn;
 
 static void *nothing(void *P) { return P; }
 
@@ -43,7 +45,7 @@ static void *signalTimer(void *P) {
   Event.sigev_value.sival_int = 77;
   timer_t Timer;
   int Made = timer_create(CLOCK_MONOTONIC, &Event, &Timer);
-  struct itimerspec In = {{0, 0}, {0, 30 * 1000 * 1000}}, Left;
+  struct itimerspec In = {{0, 0}, {0, 300 * 1000 * 1000}}, Left;
   int Set = timer_settime(Timer, 0, &In, NULL);
   int Got = timer_gettime(Timer, &Left);
   sigset_t Usr1;
@@ -65,6 +67,7 @@ static void *signalTimer(void *P) {
 
 static void count(union sigval Value) {
   FiredWith = Value.sival_ptr;
+  FiredIn = getpid(); // the program's process: home's
   atomic_fetch_add(&Fired, 1);
 }
 
@@ -82,9 +85,10 @@ static void *threadTimer(void *P) {
   while (atomic_load(&Fired) == 0 && Looks++ < 5000)
     usleep(1000);
   int Deleted = timer_delete(Timer);
-  printf("thread timer: made %d, set %d; its function ran %d (given %d); "
-         "deleted %d\n",
-         Made, Set, atomic_load(&Fired), FiredWith == &Fired, Deleted);
+  printf("thread timer: made %d, set %d; its function ran %d (given %d, in "
+         "the program's process %d); deleted %d\n",
+         Made, Set, atomic_load(&Fired), FiredWith == &Fired,
+         FiredIn == getpid(), Deleted);
   return P;
 }
 
