@@ -137,8 +137,8 @@ HomeAnswer sigactionHere(wire::Reader &R) {
     // action it read here before, say, now put back): home's if home has
     // a module there.
     if (New.sa_handler != SIG_DFL && New.sa_handler != SIG_IGN &&
-        (!threads::moduleOf(Handler, Here, HereBase) ||
-         (Base != 0 && (Here != Module || HereBase != Base)))) {
+        (Base != 0 ? !threads::atSamePlace(Handler, Module, Base)
+                   : !threads::moduleOf(Handler, Here, HereBase))) {
       if (Sig > 0 && Sig < NSIG && !Warned[Sig].exchange(true))
         core::warn(std::string("a thread on another node installed a SIG") +
                    (sigabbrev_np(Sig) ? sigabbrev_np(Sig) : "?") +
@@ -212,11 +212,8 @@ HomeAnswer atexitHere(wire::Reader &R) {
   auto *Handle = reinterpret_cast<void *>(R.u64());
   std::string Module(R.str());
   uint64_t Base = R.u64();
-  std::string Here;
-  uintptr_t HereBase = 0;
-  if (!threads::moduleOf(reinterpret_cast<uintptr_t>(Function), Here,
-                         HereBase) ||
-      Here != Module || HereBase != Base) {
+  if (!threads::atSamePlace(reinterpret_cast<uintptr_t>(Function), Module,
+                            Base)) {
     errno = ENOENT; // the node keeps it
     return answer(-1, true);
   }
@@ -238,9 +235,7 @@ HomeAnswer timerHere(wire::Reader &R) {
     Event.sigev_value.sival_ptr = reinterpret_cast<void *>(R.u64());
     uint64_t Function = R.u64();
     if (HasEvent && Event.sigev_notify == SIGEV_THREAD) {
-      std::string Module;
-      uintptr_t Base = 0;
-      if (!threads::moduleOf(Function, Module, Base) || !Module.empty()) {
+      if (!threads::inExecutable(Function)) {
         errno = EINVAL;
         return answer(-1, true);
       }
@@ -1109,11 +1104,7 @@ HomeAnswer serve(wire::Reader &R) {
       Call = reinterpret_cast<Handler>(R.u64());
     auto *Handle = reinterpret_cast<void *>(R.u64());
     for (Handler Call : Calls) {
-      std::string Module;
-      uintptr_t Base = 0;
-      if (Call && (!threads::moduleOf(reinterpret_cast<uintptr_t>(Call), Module,
-                                      Base) ||
-                   !Module.empty())) {
+      if (Call && !threads::inExecutable(reinterpret_cast<uintptr_t>(Call))) {
         errno = ENOENT; // the node keeps it
         return answer(-1, true);
       }

@@ -419,8 +419,8 @@ void flushHeldOutput();
   X(perror) X(psignal) X(herror) X(error) X(error_at_line) X(vwarn) \
   X(vwarnx) X(__assert_fail) X(__assert_perror_fail) X(backtrace_symbols_fd) \
   X(sigqueue) X(killpg) X(alarm) X(ualarm) X(getitimer) X(setitimer) \
-  X(sigwait) X(sigwaitinfo) X(sigtimedwait) X(raise) X(pthread_kill) \
-  X(pthread_sigqueue) X(pause) X(sigsuspend) X(__cxa_atexit) \
+  X(sigwait) X(sigwaitinfo) X(sigtimedwait) X(raise) \
+  X(pause) X(sigsuspend) X(__cxa_atexit) \
   X(__cxa_at_quick_exit) X(__cxa_guard_acquire) X(__cxa_guard_release) \
   X(__cxa_guard_abort) X(__register_atfork) X(timer_create) \
   X(timer_settime) X(timer_gettime) X(timer_getoverrun) X(timer_delete)
@@ -3419,13 +3419,13 @@ GRID_INTERPOSE int sigwaitinfo(const sigset_t *Set, siginfo_t *Info) {
   return REAL(sigwaitinfo)(Set, Info);
 }
 
-// A signal the thread raises, or sends to a thread (itself included: its
-// pthread_t is its shadow's), is delivered at home, where the program's
+// A signal the thread raises is delivered at home, where the program's
 // actions are: to the thread's shadow, whose handler runs before the call
 // returns, as on one machine (the call is shared: the thread then reads
-// what the handler wrote). A signal the thread raises itself on its node
-// (its faults, SIGABRT...: threads::actionStaysOnNode) raised by the
-// thread on itself stays there, with the node's actions.
+// what the handler wrote). One it raises itself on its node (its faults,
+// SIGABRT...: threads::actionStaysOnNode) stays there, with the node's
+// actions. pthread_kill and pthread_sigqueue, which name a thread, are
+// api/ThreadCalls.cpp's.
 GRID_INTERPOSE int raise(int Signal) noexcept {
   if (remoteCaller() && !threads::actionStaysOnNode(Signal)) {
     HomeCall C(io::Op::Raise, /*Shared=*/true);
@@ -3433,50 +3433,6 @@ GRID_INTERPOSE int raise(int Signal) noexcept {
     return static_cast<int>(simple(C));
   }
   return REAL(raise)(Signal);
-}
-
-namespace {
-int signalThread(pthread_t Thread, int Signal, bool Queued,
-                 union sigval Value) {
-  HomeCall C(io::Op::PthreadKill, /*Shared=*/true);
-  C.args()
-      .u64(static_cast<uint64_t>(Thread))
-      .i32(Signal)
-      .u32(Queued)
-      .u64(reinterpret_cast<uint64_t>(Value.sival_ptr));
-  return static_cast<int>(C.send().Value);
-}
-} // namespace
-
-// The thread itself, by its pthread_t as code built with -fgrid has it
-// (home's) or as a library's pthread_self has it (the node's): its shadow
-// at home, unless the signal is one it raises itself on its node. Another
-// thread home does not know is the node's (a thread a library made there).
-GRID_INTERPOSE int pthread_kill(pthread_t Thread, int Signal) noexcept {
-  if (remoteCaller()) {
-    bool Own =
-        Thread == sync::HomeSelf || pthread_equal(Thread, pthread_self());
-    if (Own && threads::actionStaysOnNode(Signal))
-      return REAL(pthread_kill)(pthread_self(), Signal);
-    int Err = signalThread(Own ? sync::HomeSelf : Thread, Signal, false, {});
-    if (Err >= 0)
-      return Err;
-  }
-  return REAL(pthread_kill)(Thread, Signal);
-}
-
-GRID_INTERPOSE int pthread_sigqueue(pthread_t Thread, int Signal,
-                                    const union sigval Value) noexcept {
-  if (remoteCaller()) {
-    bool Own =
-        Thread == sync::HomeSelf || pthread_equal(Thread, pthread_self());
-    if (Own && threads::actionStaysOnNode(Signal))
-      return REAL(pthread_sigqueue)(pthread_self(), Signal, Value);
-    int Err = signalThread(Own ? sync::HomeSelf : Thread, Signal, true, Value);
-    if (Err >= 0)
-      return Err;
-  }
-  return REAL(pthread_sigqueue)(Thread, Signal, Value);
 }
 
 // pause and sigsuspend wait at home, on the shadow, for a signal whose
@@ -3541,13 +3497,8 @@ bool timerAtHome(clockid_t Clock, const struct sigevent *Event) {
     return !threads::actionStaysOnNode(Event->sigev_signo);
   if (Event->sigev_notify != SIGEV_THREAD || Event->sigev_notify_attributes)
     return false;
-  Local Scope;
-  std::string Module;
-  uintptr_t Base = 0;
-  return threads::moduleOf(
-             reinterpret_cast<uintptr_t>(Event->sigev_notify_function), Module,
-             Base) &&
-         Module.empty();
+  return threads::inExecutable(
+      reinterpret_cast<uintptr_t>(Event->sigev_notify_function));
 }
 
 bool timerGoesHome(timer_t Timer) {
@@ -4286,15 +4237,9 @@ ForkHandlers &forkHandlers() {
 }
 
 bool executableFunctions(std::initializer_list<void (*)()> Calls) {
-  Local Scope;
-  for (void (*Call)() : Calls) {
-    std::string Module;
-    uintptr_t Base = 0;
-    if (Call &&
-        (!threads::moduleOf(reinterpret_cast<uintptr_t>(Call), Module, Base) ||
-         !Module.empty()))
+  for (void (*Call)() : Calls)
+    if (Call && !threads::inExecutable(reinterpret_cast<uintptr_t>(Call)))
       return false;
-  }
   return true;
 }
 
@@ -5820,11 +5765,8 @@ void io::takeSignalActionsInChild() {
     for (int Member = 1; Member <= 64 && Member < NSIG; ++Member)
       if (Mask & (uint64_t(1) << (Member - 1)))
         sigaddset(&A.sa_mask, Member);
-    std::string Here;
-    uintptr_t HereBase = 0;
     if (A.sa_handler != SIG_DFL && A.sa_handler != SIG_IGN &&
-        (!threads::moduleOf(Handler, Here, HereBase) || Here != Module ||
-         HereBase != Base)) {
+        !threads::atSamePlace(Handler, Module, Base)) {
       A = {};
       A.sa_handler = SIG_DFL;
     }

@@ -17,6 +17,8 @@
 //    attributes, scheduling, affinity and CPU clock answer ESRCH (they are
 //    a host's, and the node's would not be the thread's);
 //  - any other is the node's (a thread a library made there).
+// pthread_kill and pthread_sigqueue too: a signal to the thread itself is
+// delivered to its shadow at home (below).
 // Every other thread calls the C library's function. Only libgridrt.so
 // contains this file.
 //===----------------------------------------------------------------------===//
@@ -24,8 +26,10 @@
 #include "api/RemoteIo.h"
 #include "core/NextSymbol.h"
 #include "sync/Sync.h"
+#include "threads/Threads.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <pthread.h>
 #include <sched.h>
@@ -47,7 +51,8 @@ namespace io = grid::api::io;
 #define GRID_THREAD_CALLS(X)                                                   \
   X(pthread_setname_np) X(pthread_getname_np) X(pthread_getattr_np)            \
   X(pthread_getschedparam) X(pthread_setschedparam) X(pthread_setschedprio)    \
-  X(pthread_getaffinity_np) X(pthread_setaffinity_np) X(pthread_getcpuclockid)
+  X(pthread_getaffinity_np) X(pthread_setaffinity_np) X(pthread_getcpuclockid) \
+  X(pthread_kill) X(pthread_sigqueue)
 // clang-format on
 #define GRID_SLOT(Name) constinit decltype(&::Name) Real_##Name = nullptr;
 GRID_THREAD_CALLS(GRID_SLOT)
@@ -172,3 +177,45 @@ GRID_OWN_OR_ESRCH(pthread_getaffinity_np, (, size_t Bytes, cpu_set_t *Set),
 GRID_OWN_OR_ESRCH(pthread_setaffinity_np,
                   (, size_t Bytes, const cpu_set_t *Set), (, Bytes, Set))
 GRID_OWN_OR_ESRCH(pthread_getcpuclockid, (, clockid_t *Clock), (, Clock))
+
+// A signal sent to a thread. The thread's own is delivered to its shadow at
+// home, where the program's actions are, and its handler runs there before
+// the call returns (a shared call: the thread then reads what the handler
+// wrote), unless it is one the thread raises itself on its node
+// (threads::actionStaysOnNode). Another thread's goes home if home knows
+// the thread (it answers -1 for one it does not: the node's).
+namespace {
+int signalThread(pthread_t Thread, int Signal, bool Queued,
+                 union sigval Value) {
+  io::HomeCall C(io::Op::PthreadKill, /*Shared=*/true);
+  C.args()
+      .u64(static_cast<uint64_t>(Thread))
+      .i32(Signal)
+      .u32(Queued)
+      .u64(reinterpret_cast<uint64_t>(Value.sival_ptr));
+  return static_cast<int>(C.send().Value);
+}
+} // namespace
+
+GRID_INTERPOSE int pthread_kill(pthread_t Thread, int Signal) noexcept {
+  auto Real = REAL(pthread_kill);
+  Named Where = named(Thread);
+  if (Where == Named::Here ||
+      (Where == Named::Own && threads::actionStaysOnNode(Signal)))
+    return Real(Where == Named::Own ? pthread_self() : Thread, Signal);
+  int Err = signalThread(Where == Named::Own ? sync::HomeSelf : Thread, Signal,
+                         false, {});
+  return Err >= 0 ? Err : Real(Thread, Signal);
+}
+
+GRID_INTERPOSE int pthread_sigqueue(pthread_t Thread, int Signal,
+                                    const union sigval Value) noexcept {
+  auto Real = REAL(pthread_sigqueue);
+  Named Where = named(Thread);
+  if (Where == Named::Here ||
+      (Where == Named::Own && threads::actionStaysOnNode(Signal)))
+    return Real(Where == Named::Own ? pthread_self() : Thread, Signal, Value);
+  int Err = signalThread(Where == Named::Own ? sync::HomeSelf : Thread, Signal,
+                         true, Value);
+  return Err >= 0 ? Err : Real(Thread, Signal, Value);
+}

@@ -1418,10 +1418,7 @@ std::string takeThreadActions(wire::Reader &R, uint64_t Id, uint64_t Gen) {
     A.sa_flags = static_cast<int>(Flags);
     std::memcpy(&A.sa_mask, Mask.data(), sizeof A.sa_mask);
     if (A.sa_handler != SIG_DFL && A.sa_handler != SIG_IGN) {
-      std::string Here;
-      uintptr_t HereBase = 0;
-      if (!moduleOf(Handler, Here, HereBase) || Module != Here ||
-          HereBase != Base) {
+      if (!atSamePlace(Handler, Module, Base)) {
         if (!Warned[Sig])
           Warnings += core::warningLine(
               std::string("the program's SIG") + sigabbrev_np(Sig) +
@@ -2665,14 +2662,37 @@ HomeHeap *TheHeap;
 // _dl_find_object, unlike dladdr, takes no lock: this runs on home's loop
 // and under ShadowsMutex, and the loader's lock is held by a thread inside
 // dlopen, whose constructors may wait for either.
-bool moduleOf(uint64_t Address, std::string &Module, uintptr_t &Base) {
+namespace {
+// The module's name (the program's own "") and load address, or false.
+bool findModule(uint64_t Address, const char *&Name, uintptr_t &Base) {
   struct dl_find_object Found = {};
   if (_dl_find_object(reinterpret_cast<void *>(Address), &Found) != 0 ||
       !Found.dlfo_link_map)
     return false;
-  Module = Found.dlfo_link_map->l_name ? Found.dlfo_link_map->l_name : "";
+  Name = Found.dlfo_link_map->l_name ? Found.dlfo_link_map->l_name : "";
   Base = reinterpret_cast<uintptr_t>(Found.dlfo_map_start);
   return true;
+}
+} // namespace
+
+bool moduleOf(uint64_t Address, std::string &Module, uintptr_t &Base) {
+  const char *Name;
+  if (!findModule(Address, Name, Base))
+    return false;
+  Module = Name;
+  return true;
+}
+
+bool inExecutable(uint64_t Address) {
+  const char *Name;
+  uintptr_t Base;
+  return findModule(Address, Name, Base) && Name[0] == '\0';
+}
+
+bool atSamePlace(uint64_t Address, std::string_view Module, uint64_t Base) {
+  const char *Name;
+  uintptr_t Here;
+  return findModule(Address, Name, Here) && Module == Name && Here == Base;
 }
 
 bool programIgnoresChildren() { return ChildrenIgnored.load(); }

@@ -125,6 +125,11 @@ void noteChildrenAction(const struct sigaction &A, ActionsStamp Stamp);
 /// Address lies in; false if it lies in none. Takes no lock
 /// (_dl_find_object), so it may run on the loop and in signal handlers.
 bool moduleOf(uint64_t Address, std::string &Module, uintptr_t &Base);
+/// Whether Address lies in the executable itself. Allocates nothing.
+bool inExecutable(uint64_t Address);
+/// Whether Address lies in Module loaded at Base here (as moduleOf names
+/// them on another rank): the same function on both. Allocates nothing.
+bool atSamePlace(uint64_t Address, std::string_view Module, uint64_t Base);
 /// On a remote thread, api may hold back small writes to a stream home
 /// buffers fully, and send them as one (api/RemoteIo.cpp). What it holds
 /// goes home before any other message of the thread, at every release (an
