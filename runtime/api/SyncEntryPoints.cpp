@@ -11,6 +11,8 @@
 //    sync::clusterCall()/clusterAtomic(), out of line, and the Result comes
 //    back as the original reports it (an error number for pthread_*, -1 and
 //    errno for sem_* and syscall).
+// Also std::future's waits and wakes, which libstdc++.so makes in three
+// functions of its own that libgridrt.so defines in its place (below).
 // No C++ exception leaves through here, except glibc's forced unwind
 // (cancellation of a wait, pthread_exit in a once routine) and what a
 // pthread_once init routine throws (std::call_once resets and rethrows).
@@ -30,6 +32,7 @@
 #include <cstring>
 #include <cxxabi.h>
 #include <exception>
+#include <future>
 #include <linux/futex.h>
 #include <mutex>
 #include <semaphore.h>
@@ -541,6 +544,71 @@ GRID_EXPORT void __grid_std_condvar_notify_all(const __grid_site *Site,
   if (fastPath())
     return CV->notify_all();
   onCluster(Site, Op::CondBroadcast, CV->native_handle());
+}
+
+// --- std::future's waits -----------------------------------------------------
+// std::future, std::promise, std::packaged_task and std::shared_future wait
+// and wake through three functions compiled into libstdc++.so
+// (std::__atomic_futex_unsigned_base), which the plugin cannot rewrite: a
+// thread on another node that set a promise woke no one at home, and main
+// waited in future::get() for ever. The headers' inline code calls them
+// after its atomics on the state word (rewritten, so carried out where the
+// word is master); libgridrt.so defines the three, and they take the way of
+// a rewritten syscall(SYS_futex): the kernel's call while no thread is
+// remote, the word's home on the cluster path. Their operations are
+// libstdc++ 12's (src/c++11/futex.cc): a futex not private to the process,
+// a wait until an absolute time of CLOCK_REALTIME (FUTEX_CLOCK_REALTIME) or
+// CLOCK_MONOTONIC, false only when that time passed. libstdc++'s fallback
+// to relative timeouts for kernels older than 2.6.28 is not kept.
+namespace {
+constexpr __grid_site FutureSite = {"", "std::future",       0,
+                                    0,  __grid_kind_Syscall, 0};
+
+long futureFutex(unsigned *Word, long Operation, unsigned Value,
+                 const timespec *Time) {
+  long Arg[6] = {
+      reinterpret_cast<long>(Word), Operation, Value,
+      reinterpret_cast<long>(Time), 0,         FUTEX_BITSET_MATCH_ANY};
+  if (fastPath())
+    return syscall(SYS_futex, Arg[0], Arg[1], Arg[2], Arg[3], Arg[4], Arg[5]);
+  return futexOnCluster(&FutureSite, Arg);
+}
+
+bool futureWaitUntil(unsigned *Word, unsigned Value, bool HasTimeout,
+                     std::chrono::seconds S, std::chrono::nanoseconds Ns,
+                     long Clock) {
+  core::ErrnoGuard KeepErrno;
+  if (!HasTimeout) {
+    futureFutex(Word, FUTEX_WAIT, Value, nullptr);
+    return true; // woken, interrupted or changed: the caller looks again
+  }
+  if (S.count() < 0) // before the epoch: the kernel would say EINVAL
+    return false;
+  timespec Until = {static_cast<time_t>(S.count()),
+                    static_cast<long>(Ns.count())};
+  return futureFutex(Word, FUTEX_WAIT_BITSET | Clock, Value, &Until) != -1 ||
+         errno != ETIMEDOUT;
+}
+} // namespace
+
+__attribute__((visibility("default"))) bool
+std::__atomic_futex_unsigned_base::_M_futex_wait_until(
+    unsigned *Word, unsigned Value, bool HasTimeout, std::chrono::seconds S,
+    std::chrono::nanoseconds Ns) {
+  return futureWaitUntil(Word, Value, HasTimeout, S, Ns, FUTEX_CLOCK_REALTIME);
+}
+
+__attribute__((visibility("default"))) bool
+std::__atomic_futex_unsigned_base::_M_futex_wait_until_steady(
+    unsigned *Word, unsigned Value, bool HasTimeout, std::chrono::seconds S,
+    std::chrono::nanoseconds Ns) {
+  return futureWaitUntil(Word, Value, HasTimeout, S, Ns, 0);
+}
+
+__attribute__((visibility("default"))) void
+std::__atomic_futex_unsigned_base::_M_futex_notify_all(unsigned *Word) {
+  core::ErrnoGuard KeepErrno;
+  futureFutex(Word, FUTEX_WAKE, INT_MAX, nullptr);
 }
 
 // --- Atomics -----------------------------------------------------------------
