@@ -8,6 +8,7 @@
 #   %mpirun                     mpirun, allowed as root and oversubscribed
 #   %grid_src, %grid_build      the source and build trees
 import os
+import subprocess
 import lit.formats
 
 config.name = "Grid"
@@ -76,6 +77,22 @@ if allowed_cores() >= 2:
     config.available_features.add("multicore")
 else:
     lit_config.note("fewer than 2 cores: dsm/pinned.c is unsupported")
+
+# dsm/clocks.cpp: ranks whose CLOCK_MONOTONIC differs, in time namespaces
+# (Linux 5.6, CONFIG_TIME_NS), as machines booted at different times.
+def time_namespaces_work():
+    try:
+        return subprocess.run(["unshare", "--time", "--fork", "--monotonic",
+                               "1000", "true"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL).returncode == 0
+    except OSError:
+        return False
+
+if time_namespaces_work():
+    config.available_features.add("time-namespaces")
+else:
+    lit_config.note("unshare --time does not work here: dsm/clocks.cpp is "
+                    "unsupported")
 
 if user_xattrs_work(config.test_exec_root):
     config.available_features.add("user-xattr")

@@ -200,6 +200,54 @@ bool futexTakesTimeout(uint64_t FutexOp) {
   }
 }
 
+bool monotonicDeadline(Op O, const Args &A) {
+  switch (O) {
+  case Op::MutexClocklock:
+  case Op::CondClockwait:
+  case Op::RwClockrdlock:
+  case Op::RwClockwrlock:
+  case Op::SemClockwait:
+    return static_cast<clockid_t>(A.C) == CLOCK_MONOTONIC;
+  case Op::CondTimedwait: {
+    // glibc keeps the condition's clock in bit 1 of __wrefs
+    // (__PTHREAD_COND_CLOCK_MONOTONIC_MASK), set by pthread_cond_init.
+    const auto *Cond = static_cast<const pthread_cond_t *>(A.Object);
+    return (__atomic_load_n(&Cond->__data.__wrefs, __ATOMIC_RELAXED) & 2) != 0;
+  }
+  case Op::Futex:
+    switch (futexCommand(A.A)) {
+    case FUTEX_WAIT_BITSET:
+    case FUTEX_LOCK_PI2:
+    case FUTEX_WAIT_REQUEUE_PI:
+      return (A.A & FUTEX_CLOCK_REALTIME) == 0;
+    default: // FUTEX_WAIT's is relative, FUTEX_LOCK_PI's of CLOCK_REALTIME
+      return false;
+    }
+  default: // the timed pthread_* and sem_* calls wait for CLOCK_REALTIME
+    return false;
+  }
+}
+
+void shiftDeadline(Op O, Args &A, const timespec &Now) {
+  if (!A.HasTime || (A.SentAt.tv_sec == 0 && A.SentAt.tv_nsec == 0) ||
+      !monotonicDeadline(O, A))
+    return;
+  constexpr __int128 Billion = 1000000000;
+  auto Ns = [](const timespec &T) {
+    return static_cast<__int128>(T.tv_sec) * Billion + T.tv_nsec;
+  };
+  __int128 At = Ns(A.Time) + Ns(Now) - Ns(A.SentAt);
+  // A time already past on the node stays past here: the wait times out at
+  // once, as it would have there. One too far off to count stays as far.
+  if (At < 0)
+    At = 0;
+  __int128 Latest = static_cast<__int128>(INT64_MAX) * Billion;
+  if (At > Latest)
+    At = Latest;
+  A.Time.tv_sec = static_cast<time_t>(At / Billion);
+  A.Time.tv_nsec = static_cast<long>(At % Billion);
+}
+
 Result perform(Op O, const Args &A) {
   const timespec *Time = A.HasTime ? &A.Time : nullptr;
   auto Clock = static_cast<clockid_t>(A.C);

@@ -145,6 +145,9 @@ bool acquires(Op O);
 ///                  that take a timeout (futexTakesTimeout) HasTime/Time, the
 ///                  timeout as the command reads it (FUTEX_WAIT: relative),
 ///                  else C: val2; Object2: uaddr2; D: val3
+///   SentAt         a remote thread's timed operation: its node's
+///                  CLOCK_MONOTONIC when the call left (zero otherwise), to
+///                  move a time of that clock onto home's (shiftDeadline)
 struct Args {
   void *Object =
       nullptr; // the mutex, cond, rwlock, barrier, spinlock, sem, futex word
@@ -152,7 +155,25 @@ struct Args {
   uint64_t A = 0, B = 0, C = 0, D = 0;
   bool HasTime = false;
   struct timespec Time{};
+  struct timespec SentAt{};
 };
+
+/// Whether A.Time is an absolute time of CLOCK_MONOTONIC, which each machine
+/// counts from its own boot: a clock operation given that clock, a timed
+/// condition wait on a condition made with it (read from the object: ask
+/// where it is master), a futex command that waits until an absolute time
+/// without FUTEX_CLOCK_REALTIME (FUTEX_WAIT_BITSET, FUTEX_LOCK_PI2,
+/// FUTEX_WAIT_REQUEUE_PI).
+bool monotonicDeadline(Op O, const Args &A);
+
+/// A remote thread's timed operation as this machine must perform it: a
+/// CLOCK_MONOTONIC time its node read on its own clock moves by the
+/// difference between this machine's clock now (Now) and the node's when
+/// the call left (A.SentAt), so that the wait lasts what it would have
+/// lasted there (plus the call's way home). A time of CLOCK_REALTIME stays:
+/// machines' real-time clocks are assumed to agree (NTP), as MPI programs
+/// assume. Nothing changes without SentAt.
+void shiftDeadline(Op O, Args &A, const timespec &Now);
 
 /// The result of an operation: the call's return value, and errno after it
 /// (0 unless the call reports failure through errno, as sem_wait does).

@@ -1145,6 +1145,11 @@ void serveCall(Shadow &S, wire::Reader &R) {
     if (Raw.size() != sizeof A)
       break;
     std::memcpy(&A, Raw.data(), sizeof A);
+    if (A.HasTime) {
+      timespec Now;
+      clock_gettime(CLOCK_MONOTONIC, &Now);
+      sync::shiftDeadline(O, A, Now);
+    }
     // The page of the lock the node keeps open (NodeCache::keptPage), whose
     // contents the answer carries once the lock is taken: only the page of
     // the object the operation locks, which home has just touched.
@@ -2513,7 +2518,10 @@ public:
     if (sync::RemoteThread &&
         (!sync::makesOrDestroys(O) || homedAway(A.Object))) {
       wire::Writer W = callMessage(Call::Sync);
-      W.u16(static_cast<uint16_t>(O)).bytes(&A, sizeof A);
+      sync::Args Sent = A;
+      if (Sent.HasTime) // a time of its own clock: home moves it onto its
+        clock_gettime(CLOCK_MONOTONIC, &Sent.SentAt);
+      W.u16(static_cast<uint16_t>(O)).bytes(&Sent, sizeof Sent);
       // The node keeps this lock's page open: home sends its contents with
       // the answer, which spares the fetch (NodeCache::acquire), unless
       // they came back too dense to carry the last time.
