@@ -558,7 +558,8 @@ GRID_EXPORT void __grid_std_condvar_notify_all(const __grid_site *Site,
 // remote, the word's home on the cluster path. Their operations are
 // libstdc++ 12's (src/c++11/futex.cc): a futex not private to the process,
 // a wait until an absolute time of CLOCK_REALTIME (FUTEX_CLOCK_REALTIME) or
-// CLOCK_MONOTONIC, false only when that time passed. libstdc++'s fallback
+// CLOCK_MONOTONIC, false only when that time passed, errno left as the
+// futex call left it. libstdc++'s fallback
 // to relative timeouts for kernels older than 2.6.28 is not kept.
 namespace {
 constexpr __grid_site FutureSite = {"", "std::future",       0,
@@ -577,7 +578,6 @@ long futureFutex(unsigned *Word, long Operation, unsigned Value,
 bool futureWaitUntil(unsigned *Word, unsigned Value, bool HasTimeout,
                      std::chrono::seconds S, std::chrono::nanoseconds Ns,
                      long Clock) {
-  core::ErrnoGuard KeepErrno;
   if (!HasTimeout) {
     futureFutex(Word, FUTEX_WAIT, Value, nullptr);
     return true; // woken, interrupted or changed: the caller looks again
@@ -607,7 +607,6 @@ std::__atomic_futex_unsigned_base::_M_futex_wait_until_steady(
 
 __attribute__((visibility("default"))) void
 std::__atomic_futex_unsigned_base::_M_futex_notify_all(unsigned *Word) {
-  core::ErrnoGuard KeepErrno;
   futureFutex(Word, FUTEX_WAKE, INT_MAX, nullptr);
 }
 

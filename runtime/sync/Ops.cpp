@@ -232,6 +232,9 @@ void shiftDeadline(Op O, Args &A, const timespec &Now) {
   if (!A.HasTime || (A.SentAt.tv_sec == 0 && A.SentAt.tv_nsec == 0) ||
       !monotonicDeadline(O, A))
     return;
+  // A time the call would refuse (EINVAL) stays as it is, to be refused.
+  if (A.Time.tv_sec < 0 || A.Time.tv_nsec < 0 || A.Time.tv_nsec >= 1000000000)
+    return;
   constexpr __int128 Billion = 1000000000;
   auto Ns = [](const timespec &T) {
     return static_cast<__int128>(T.tv_sec) * Billion + T.tv_nsec;

@@ -172,7 +172,8 @@ bool monotonicDeadline(Op O, const Args &A);
 /// the call left (A.SentAt), so that the wait lasts what it would have
 /// lasted there (plus the call's way home). A time of CLOCK_REALTIME stays:
 /// machines' real-time clocks are assumed to agree (NTP), as MPI programs
-/// assume. Nothing changes without SentAt.
+/// assume. Nothing changes without SentAt, nor a time the call refuses
+/// (a negative second, a nanosecond out of [0, 1e9)).
 void shiftDeadline(Op O, Args &A, const timespec &Now);
 
 /// The result of an operation: the call's return value, and errno after it

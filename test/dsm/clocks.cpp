@@ -7,14 +7,16 @@
 // once), node 2's 300000 s (ahead: its 30 ms lasted a day there).
 //
 // Three threads (home, node 1, node 2) first wait 30 ms for what main holds
-// back: a mutex (pthread_mutex_clocklock), a condition made with
-// CLOCK_MONOTONIC (pthread_cond_timedwait), semaphores (sem_clockwait, and
-// sem_timedwait of CLOCK_REALTIME), std::condition_variable::wait_for,
-// std::timed_mutex::try_lock_for, std::counting_semaphore::try_acquire_for,
-// std::future::wait_for and wait_until of the system clock; each must time
-// out. Then each waits up to 20 s for the same, which main now lets go
-// 100 ms after all have timed out; each must succeed. The output equals the
-// plain run's.
+// back: a mutex (pthread_mutex_clocklock), conditions made with
+// CLOCK_MONOTONIC and with CLOCK_REALTIME (pthread_cond_timedwait),
+// semaphores (sem_clockwait, and sem_timedwait of CLOCK_REALTIME),
+// std::condition_variable::wait_for, std::timed_mutex::try_lock_for,
+// std::counting_semaphore::try_acquire_for, std::future::wait_for and
+// wait_until of the system clock; each must time out, no sooner than its
+// limit by the thread's own clock and well within 10 s. Then each waits up
+// to 20 s for the same, which main lets go one at a time, 50 ms apart, so
+// that each wait blocks; each must succeed. The output equals the plain
+// run's.
 //
 // REQUIRES: time-namespaces
 // RUN: %clangxx -std=c++20 %s -o %t.plain
@@ -49,7 +51,8 @@ namespace {
 pthread_mutex_t Held = PTHREAD_MUTEX_INITIALIZER;
 pthread_mutex_t CondMutex = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t MonotonicCond;
-bool CondGo = false;
+pthread_cond_t RealtimeCond = PTHREAD_COND_INITIALIZER;
+bool CondGo = false, RealtimeCondGo = false;
 sem_t MonotonicSem, RealtimeSem;
 
 std::mutex StdMutex;
@@ -67,54 +70,79 @@ timespec in(clockid_t Clock, std::chrono::milliseconds Ms) {
   return T;
 }
 
-const char *said(int Error) {
-  return Error == 0 ? "got" : Error == ETIMEDOUT ? "timed out" : "failed";
+// One wait, timed on the thread's own clock: "got", or "timed out" if it
+// ran out no sooner than its limit and well before the 20 s limit of the
+// second phase ("timed out early" / "timed out late" else: a deadline read
+// on the wrong clock).
+template <typename Wait>
+std::string timed(const char *What, std::chrono::milliseconds Limit, Wait W) {
+  auto Start = std::chrono::steady_clock::now();
+  bool Got = W(Limit);
+  auto Took = std::chrono::steady_clock::now() - Start;
+  std::string S = std::string(What) + " ";
+  if (Got)
+    return S + "got";
+  if (Took < Limit)
+    return S + "timed out early";
+  if (Took > 10s)
+    return S + "timed out late";
+  return S + "timed out";
 }
 
 std::string waits(std::chrono::milliseconds Limit,
                   const std::shared_future<int> &Future) {
-  std::string S;
-  timespec T = in(CLOCK_MONOTONIC, Limit);
-  int Error = pthread_mutex_clocklock(&Held, CLOCK_MONOTONIC, &T);
-  S += std::string("mutex ") + said(Error);
-  if (Error == 0)
+  std::vector<std::string> Said;
+  Said.push_back(timed("mutex", Limit, [](auto L) {
+    timespec T = in(CLOCK_MONOTONIC, L);
+    if (pthread_mutex_clocklock(&Held, CLOCK_MONOTONIC, &T) != 0)
+      return false;
     pthread_mutex_unlock(&Held);
-
-  pthread_mutex_lock(&CondMutex);
-  T = in(CLOCK_MONOTONIC, Limit);
-  Error = 0;
-  while (!CondGo && Error == 0)
-    Error = pthread_cond_timedwait(&MonotonicCond, &CondMutex, &T);
-  pthread_mutex_unlock(&CondMutex);
-  S += std::string(", cond ") + said(Error);
-
-  T = in(CLOCK_MONOTONIC, Limit);
-  S += std::string(", sem ") +
-       said(sem_clockwait(&MonotonicSem, CLOCK_MONOTONIC, &T) ? errno : 0);
-  T = in(CLOCK_REALTIME, Limit);
-  S += std::string(", realtime sem ") +
-       said(sem_timedwait(&RealtimeSem, &T) ? errno : 0);
-
-  {
-    std::unique_lock<std::mutex> L(StdMutex);
-    S += StdCond.wait_for(L, Limit, [] { return StdGo; })
-             ? ", std cond got"
-             : ", std cond timed out";
-  }
-  if (StdTimed.try_lock_for(Limit)) {
-    S += ", std mutex got";
+    return true;
+  }));
+  for (pthread_cond_t *Cond : {&MonotonicCond, &RealtimeCond})
+    Said.push_back(timed(
+        Cond == &MonotonicCond ? "cond" : "realtime cond", Limit,
+        [Cond](auto L) {
+          timespec T =
+              in(Cond == &MonotonicCond ? CLOCK_MONOTONIC : CLOCK_REALTIME, L);
+          pthread_mutex_lock(&CondMutex);
+          int Error = 0;
+          bool &Go = Cond == &MonotonicCond ? CondGo : RealtimeCondGo;
+          while (!Go && Error == 0)
+            Error = pthread_cond_timedwait(Cond, &CondMutex, &T);
+          pthread_mutex_unlock(&CondMutex);
+          return Error == 0;
+        }));
+  Said.push_back(timed("sem", Limit, [](auto L) {
+    timespec T = in(CLOCK_MONOTONIC, L);
+    return sem_clockwait(&MonotonicSem, CLOCK_MONOTONIC, &T) == 0;
+  }));
+  Said.push_back(timed("realtime sem", Limit, [](auto L) {
+    timespec T = in(CLOCK_REALTIME, L);
+    return sem_timedwait(&RealtimeSem, &T) == 0;
+  }));
+  Said.push_back(timed("std cond", Limit, [](auto L) {
+    std::unique_lock<std::mutex> Lock(StdMutex);
+    return StdCond.wait_for(Lock, L, [] { return StdGo; });
+  }));
+  Said.push_back(timed("std mutex", Limit, [](auto L) {
+    if (!StdTimed.try_lock_for(L))
+      return false;
     StdTimed.unlock();
-  } else {
-    S += ", std mutex timed out";
-  }
-  S += StdSem.try_acquire_for(Limit) ? ", std sem got" : ", std sem timed out";
-  S += Future.wait_for(Limit) == std::future_status::ready
-           ? ", future ready"
-           : ", future timed out";
-  S += Future.wait_until(std::chrono::system_clock::now() + Limit) ==
-               std::future_status::ready
-           ? ", future (system clock) ready"
-           : ", future (system clock) timed out";
+    return true;
+  }));
+  Said.push_back(timed("std sem", Limit,
+                       [](auto L) { return StdSem.try_acquire_for(L); }));
+  Said.push_back(timed("future", Limit, [&Future](auto L) {
+    return Future.wait_for(L) == std::future_status::ready;
+  }));
+  Said.push_back(timed("future (system clock)", Limit, [&Future](auto L) {
+    return Future.wait_until(std::chrono::system_clock::now() + L) ==
+           std::future_status::ready;
+  }));
+  std::string S;
+  for (const std::string &One : Said)
+    S += (S.empty() ? "" : ", ") + One;
   return S;
 }
 
@@ -145,22 +173,33 @@ int main() {
     std::this_thread::sleep_for(1ms);
   std::this_thread::sleep_for(100ms);
 
+  // Each thing in the order the threads wait for them, 50 ms apart, so that
+  // each wait of 20 s blocks before it is let go.
+  auto Next = [] { std::this_thread::sleep_for(50ms); };
   pthread_mutex_unlock(&Held);
-  pthread_mutex_lock(&CondMutex);
-  CondGo = true;
-  pthread_cond_broadcast(&MonotonicCond);
-  pthread_mutex_unlock(&CondMutex);
-  for (int I = 0; I < 3; ++I) {
-    sem_post(&MonotonicSem);
-    sem_post(&RealtimeSem);
+  Next();
+  for (bool *Go : {&CondGo, &RealtimeCondGo}) {
+    pthread_mutex_lock(&CondMutex);
+    *Go = true;
+    pthread_cond_broadcast(Go == &CondGo ? &MonotonicCond : &RealtimeCond);
+    pthread_mutex_unlock(&CondMutex);
+    Next();
+  }
+  for (sem_t *Sem : {&MonotonicSem, &RealtimeSem}) {
+    for (int I = 0; I < 3; ++I)
+      sem_post(Sem);
+    Next();
   }
   {
     std::lock_guard<std::mutex> L(StdMutex);
     StdGo = true;
   }
   StdCond.notify_all();
+  Next();
   StdTimed.unlock();
+  Next();
   StdSem.release(3);
+  Next();
   Promise.set_value(1);
 
   for (std::thread &T : Threads)

@@ -158,6 +158,107 @@ TEST(SyncOpsTest, FutexTimeoutsAreToldFromVal2) {
   EXPECT_FALSE(futexTakesTimeout(FUTEX_WAKE_OP));
 }
 
+TEST(SyncOpsTest, MonotonicDeadlinesAreToldByClockConditionAndCommand) {
+  Args Mono;
+  Mono.C = CLOCK_MONOTONIC;
+  Args Real;
+  Real.C = CLOCK_REALTIME;
+  for (Op O : {Op::MutexClocklock, Op::CondClockwait, Op::RwClockrdlock,
+               Op::RwClockwrlock, Op::SemClockwait}) {
+    EXPECT_TRUE(monotonicDeadline(O, Mono)) << static_cast<int>(O);
+    EXPECT_FALSE(monotonicDeadline(O, Real)) << static_cast<int>(O);
+  }
+  for (Op O : {Op::MutexTimedlock, Op::RwTimedrdlock, Op::RwTimedwrlock,
+               Op::SemTimedwait})
+    EXPECT_FALSE(monotonicDeadline(O, Mono)) << static_cast<int>(O);
+
+  // A condition's timed wait reads its clock from the condition.
+  pthread_condattr_t Attr;
+  pthread_condattr_init(&Attr);
+  pthread_condattr_setclock(&Attr, CLOCK_MONOTONIC);
+  pthread_cond_t MonoCond, RealCond;
+  pthread_cond_init(&MonoCond, &Attr);
+  pthread_cond_init(&RealCond, nullptr);
+  EXPECT_TRUE(monotonicDeadline(Op::CondTimedwait, on(&MonoCond)));
+  EXPECT_FALSE(monotonicDeadline(Op::CondTimedwait, on(&RealCond)));
+  pthread_cond_destroy(&MonoCond);
+  pthread_cond_destroy(&RealCond);
+  pthread_condattr_destroy(&Attr);
+
+  auto Futex = [](int Command) {
+    Args A;
+    A.A = static_cast<uint64_t>(Command);
+    return A;
+  };
+  EXPECT_TRUE(monotonicDeadline(Op::Futex, Futex(FUTEX_WAIT_BITSET_PRIVATE)));
+  EXPECT_TRUE(monotonicDeadline(Op::Futex, Futex(FUTEX_WAIT_BITSET)));
+  EXPECT_FALSE(monotonicDeadline(
+      Op::Futex, Futex(FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME)));
+  EXPECT_TRUE(monotonicDeadline(Op::Futex, Futex(FUTEX_LOCK_PI2)));
+  EXPECT_TRUE(monotonicDeadline(Op::Futex, Futex(FUTEX_WAIT_REQUEUE_PI)));
+  EXPECT_FALSE(monotonicDeadline(Op::Futex,
+                                 Futex(FUTEX_LOCK_PI2 | FUTEX_CLOCK_REALTIME)));
+  EXPECT_FALSE(monotonicDeadline(Op::Futex, Futex(FUTEX_WAIT))); // relative
+  EXPECT_FALSE(monotonicDeadline(Op::Futex, Futex(FUTEX_LOCK_PI)));
+  EXPECT_FALSE(monotonicDeadline(Op::Futex, Futex(FUTEX_WAKE)));
+}
+
+TEST(SyncOpsTest, MonotonicDeadlinesMoveByTheClocksDifference) {
+  Args A;
+  A.C = CLOCK_MONOTONIC;
+  A.HasTime = true;
+  A.Time = {1000, 900000000};  // the node's deadline
+  A.SentAt = {999, 950000000}; // the node's clock as the call left
+  // Home's clock reads 5000.2 s: the 0.95 s left last as long here.
+  shiftDeadline(Op::MutexClocklock, A, {5000, 200000000});
+  EXPECT_EQ(A.Time.tv_sec, 5001);
+  EXPECT_EQ(A.Time.tv_nsec, 150000000);
+
+  // Home's clock behind the node's: the deadline moves back.
+  A.Time = {100000, 0};
+  A.SentAt = {99999, 500000000};
+  shiftDeadline(Op::MutexClocklock, A, {20, 0});
+  EXPECT_EQ(A.Time.tv_sec, 20);
+  EXPECT_EQ(A.Time.tv_nsec, 500000000);
+
+  // A deadline already past on the node stays past, never negative.
+  A.Time = {10, 0};
+  A.SentAt = {50, 0};
+  shiftDeadline(Op::MutexClocklock, A, {5, 0});
+  EXPECT_EQ(A.Time.tv_sec, 0);
+  EXPECT_EQ(A.Time.tv_nsec, 0);
+
+  // A time the call refuses stays as it is, for the call to refuse.
+  A.Time = {10, 1000000005};
+  A.SentAt = {5, 0};
+  shiftDeadline(Op::MutexClocklock, A, {5000, 0});
+  EXPECT_EQ(A.Time.tv_sec, 10);
+  EXPECT_EQ(A.Time.tv_nsec, 1000000005);
+  A.Time = {-1, 0};
+  shiftDeadline(Op::MutexClocklock, A, {5000, 0});
+  EXPECT_EQ(A.Time.tv_sec, -1);
+
+  // Nothing moves for a time of CLOCK_REALTIME, a call from home (no
+  // SentAt) or an operation without a time.
+  Args Real = A;
+  Real.C = CLOCK_REALTIME;
+  Real.Time = {10, 0};
+  Real.SentAt = {50, 0};
+  shiftDeadline(Op::MutexClocklock, Real, {5000, 0});
+  EXPECT_EQ(Real.Time.tv_sec, 10);
+  Args Home = A;
+  Home.Time = {10, 0};
+  Home.SentAt = {0, 0};
+  shiftDeadline(Op::MutexClocklock, Home, {5000, 0});
+  EXPECT_EQ(Home.Time.tv_sec, 10);
+  Args Untimed = A;
+  Untimed.HasTime = false;
+  Untimed.Time = {10, 0};
+  Untimed.SentAt = {50, 0};
+  shiftDeadline(Op::MutexClocklock, Untimed, {5000, 0});
+  EXPECT_EQ(Untimed.Time.tv_sec, 10);
+}
+
 TEST(SyncOpsTest, OnlySuccessfulTriesAcquire) {
   Args A;
   EXPECT_TRUE(acquired(Op::MutexTrylock, A, {0, 0}));
