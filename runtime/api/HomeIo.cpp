@@ -1117,6 +1117,14 @@ HomeAnswer serve(wire::Reader &R) {
     return timerHere(R);
   case Op::ThreadKnown:
     return {api::isHomeThread(static_cast<pthread_t>(R.u64())), 0, {}};
+  case Op::PthreadCancel: {
+    auto Thread = static_cast<pthread_t>(R.u64());
+    if (threads::cancelRemote(Thread))
+      return {0, 0, {}};
+    if (!api::isHomeThread(Thread))
+      return {-1, 0, {}}; // the node's
+    return {pthread_cancel(Thread), 0, {}};
+  }
   case Op::ThreadName: {
     bool Set = R.u32() != 0;
     auto Thread = static_cast<pthread_t>(R.u64());

@@ -4090,8 +4090,9 @@ namespace {
 void endAtHome(io::IntCall Call, int Status) {
   remote::ints(Call, -1, nullptr,
                static_cast<uint64_t>(static_cast<uint32_t>(Status)));
+  // (Not nanosleep, which a cancellation of the thread would end.)
   struct timespec Left = {30, 0};
-  while (nanosleep(&Left, &Left) != 0 && errno == EINTR) {
+  while (clock_nanosleep(CLOCK_MONOTONIC, 0, &Left, &Left) == EINTR) {
   }
 }
 

@@ -154,6 +154,8 @@
 //             for a thread home does not know (api/ThreadCalls.cpp)
 //   ThreadKnown u64 pthread_t           -> 1 if home knows the thread
 //             (api::isHomeThread), else 0
+//   PthreadCancel u64 pthread_t         -> pthread_cancel's error number;
+//             -1 for a thread home does not know (api/ThreadCalls.cpp)
 //   Atfork    u64 prepare, u64 parent, u64 child, u64 module handle
 //                                       -> __register_atfork's value
 //             (functions of the executable's only)
@@ -301,7 +303,8 @@ enum class Op : uint16_t {
   AtforkList,
   ThreadKnown,
   Timer,
-  Last = Timer,
+  PthreadCancel,
+  Last = PthreadCancel,
 };
 
 /// The calls of Op::Timer (POSIX timers: api/RemoteIo.cpp).

@@ -24,6 +24,7 @@
 #include "grid/abi.h"
 #include "sync/Native.h"
 #include "sync/Sync.h"
+#include "threads/Threads.h"
 
 #include <cerrno>
 #include <climits>
@@ -269,6 +270,19 @@ long syscallFrom(const __grid_site *Site, long Number, BuiltinVaListPtr Args) {
 
 } // namespace
 
+// A wait that is a cancellation point, on the cluster path: a remote
+// thread's cancellation acts before it and after it (the shadow's condition
+// wait ends when the thread is cancelled), out of the runtime's work
+// (threads::cancellationPoint).
+namespace {
+template <typename Wait> int cancellable(Wait W) {
+  threads::cancellationPoint();
+  int Result = W();
+  threads::cancellationPoint();
+  return Result;
+}
+} // namespace
+
 // --- Mutexes -----------------------------------------------------------------
 GRID_EXPORT int __grid_pthread_mutex_lock(const __grid_site *Site,
                                           pthread_mutex_t *M) {
@@ -314,7 +328,7 @@ GRID_EXPORT int __grid_pthread_cond_wait(const __grid_site *Site,
                                          pthread_mutex_t *M) {
   if (fastPath())
     return pthread_cond_wait(C, M);
-  return onCluster(Site, Op::CondWait, C, M);
+  return cancellable([&] { return onCluster(Site, Op::CondWait, C, M); });
 }
 
 GRID_EXPORT int __grid_pthread_cond_timedwait(const __grid_site *Site,
@@ -323,7 +337,8 @@ GRID_EXPORT int __grid_pthread_cond_timedwait(const __grid_site *Site,
                                               const timespec *Time) {
   if (fastPath())
     return pthread_cond_timedwait(C, M, Time);
-  return onCluster(Site, Op::CondTimedwait, C, M, Time);
+  return cancellable(
+      [&] { return onCluster(Site, Op::CondTimedwait, C, M, Time); });
 }
 
 GRID_EXPORT int __grid_pthread_cond_clockwait(const __grid_site *Site,
@@ -333,7 +348,8 @@ GRID_EXPORT int __grid_pthread_cond_clockwait(const __grid_site *Site,
                                               const timespec *Time) {
   if (fastPath())
     return pthread_cond_clockwait(C, M, Clock, Time);
-  return onCluster(Site, Op::CondClockwait, C, M, Time, Clock);
+  return cancellable(
+      [&] { return onCluster(Site, Op::CondClockwait, C, M, Time, Clock); });
 }
 
 GRID_EXPORT int __grid_pthread_cond_signal(const __grid_site *Site,
@@ -454,7 +470,7 @@ GRID_EXPORT int __grid_pthread_spin_unlock(const __grid_site *Site,
 GRID_EXPORT int __grid_sem_wait(const __grid_site *Site, sem_t *S) {
   if (fastPath())
     return sem_wait(S);
-  return semOnCluster(Site, Op::SemWait, S);
+  return cancellable([&] { return semOnCluster(Site, Op::SemWait, S); });
 }
 
 GRID_EXPORT int __grid_sem_trywait(const __grid_site *Site, sem_t *S) {
@@ -467,14 +483,16 @@ GRID_EXPORT int __grid_sem_timedwait(const __grid_site *Site, sem_t *S,
                                      const timespec *Time) {
   if (fastPath())
     return sem_timedwait(S, Time);
-  return semOnCluster(Site, Op::SemTimedwait, S, Time);
+  return cancellable(
+      [&] { return semOnCluster(Site, Op::SemTimedwait, S, Time); });
 }
 
 GRID_EXPORT int __grid_sem_clockwait(const __grid_site *Site, sem_t *S,
                                      clockid_t Clock, const timespec *Time) {
   if (fastPath())
     return sem_clockwait(S, Clock, Time);
-  return semOnCluster(Site, Op::SemClockwait, S, Time, Clock);
+  return cancellable(
+      [&] { return semOnCluster(Site, Op::SemClockwait, S, Time, Clock); });
 }
 
 GRID_EXPORT int __grid_sem_post(const __grid_site *Site, sem_t *S) {

@@ -18,7 +18,9 @@
 //    a host's, and the node's would not be the thread's);
 //  - any other is the node's (a thread a library made there).
 // pthread_kill and pthread_sigqueue too: a signal to the thread itself is
-// delivered to its shadow at home (below).
+// delivered to its shadow at home (below). And pthread_cancel, which home
+// sends to a remote thread's node, with pthread_testcancel and the sleeps
+// at which such a thread acts on it (below).
 // Every other thread calls the C library's function. Only libgridrt.so
 // contains this file.
 //===----------------------------------------------------------------------===//
@@ -52,7 +54,8 @@ namespace io = grid::api::io;
   X(pthread_setname_np) X(pthread_getname_np) X(pthread_getattr_np)            \
   X(pthread_getschedparam) X(pthread_setschedparam) X(pthread_setschedprio)    \
   X(pthread_getaffinity_np) X(pthread_setaffinity_np) X(pthread_getcpuclockid) \
-  X(pthread_kill) X(pthread_sigqueue)
+  X(pthread_kill) X(pthread_sigqueue) X(pthread_cancel) X(pthread_testcancel)  \
+  X(sleep) X(usleep) X(nanosleep)
 // clang-format on
 #define GRID_SLOT(Name) constinit decltype(&::Name) Real_##Name = nullptr;
 GRID_THREAD_CALLS(GRID_SLOT)
@@ -218,4 +221,63 @@ GRID_INTERPOSE int pthread_sigqueue(pthread_t Thread, int Signal,
   int Err = signalThread(Where == Named::Own ? sync::HomeSelf : Thread, Signal,
                          true, Value);
   return Err >= 0 ? Err : Real(Thread, Signal, Value);
+}
+
+// Cancellation (docs/design/dsm.md). pthread_cancel of a thread on another
+// node (its pthread_t is its shadow's at home) goes to its node
+// (threads::cancelRemote), where the thread acts on it at its next
+// cancellation point that Grid sees: a condition or semaphore wait (home
+// wakes the condition wait its shadow serves), a sleep below, or
+// pthread_testcancel. glibc's own cancellation is never sent to it, so none
+// acts inside the runtime or MPI. A remote thread's pthread_cancel of
+// itself is its own; of another thread, home's if home knows it.
+GRID_INTERPOSE int pthread_cancel(pthread_t Thread) {
+  auto Real = REAL(pthread_cancel);
+  switch (named(Thread)) {
+  case Named::Here:
+    return threads::cancelRemote(Thread) ? 0 : Real(Thread);
+  case Named::Own:
+    threads::cancelSelf();
+    return 0;
+  case Named::Other:
+    break;
+  }
+  io::HomeCall C(io::Op::PthreadCancel);
+  C.args().u64(static_cast<uint64_t>(Thread));
+  int64_t Err = C.send().Value;
+  return Err >= 0 ? static_cast<int>(Err) : Real(Thread); // -1: the node's
+}
+
+GRID_INTERPOSE void pthread_testcancel() {
+  threads::cancellationPoint();
+  REAL(pthread_testcancel)();
+}
+
+// A remote thread's sleeps wait for its cancellation too. Its signals are
+// blocked on its node (threads/Threads.cpp, remoteMain), so no handler
+// interrupts them there: each sleeps whole unless cancelled.
+GRID_INTERPOSE unsigned sleep(unsigned Seconds) {
+  if (!io::remoteCaller())
+    return REAL(sleep)(Seconds);
+  threads::sleepCancellable(uint64_t(Seconds) * 1000000000ULL);
+  return 0;
+}
+
+GRID_INTERPOSE int usleep(useconds_t Microseconds) {
+  if (!io::remoteCaller())
+    return REAL(usleep)(Microseconds);
+  threads::sleepCancellable(uint64_t(Microseconds) * 1000ULL);
+  return 0;
+}
+
+GRID_INTERPOSE int nanosleep(const struct timespec *For,
+                             struct timespec *Left) {
+  if (!io::remoteCaller() || !For || For->tv_sec < 0 || For->tv_nsec < 0 ||
+      For->tv_nsec >= 1000000000L)
+    return REAL(nanosleep)(For, Left); // its EFAULT and EINVAL
+  threads::sleepCancellable(uint64_t(For->tv_sec) * 1000000000ULL +
+                            uint64_t(For->tv_nsec));
+  if (Left)
+    *Left = {0, 0};
+  return 0;
 }

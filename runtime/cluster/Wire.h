@@ -99,7 +99,10 @@ enum class Msg : uint16_t {
   // Home -> agents: the program's actions of the signals a thread raises
   // itself changed at home since threads started (docs/design/dsm.md).
   ThreadActions,
-  Last = ThreadActions
+  // Home -> agent: pthread_cancel of one of its threads (docs/design/dsm.md,
+  // cancellation).
+  ThreadCancel,
+  Last = ThreadCancel
 };
 
 /// Placed.outcome.

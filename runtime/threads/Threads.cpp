@@ -20,6 +20,7 @@
 #include "threads/Threads.h"
 
 #include "core/Core.h"
+#include "core/NextSymbol.h"
 #include "dsm/Faults.h"
 #include "dsm/Heap.h"
 #include "local/Threads.h"
@@ -42,6 +43,7 @@
 #include <ios>
 #include <iterator>
 #include <link.h>
+#include <linux/futex.h>
 #include <malloc.h>
 #include <map>
 #include <memory>
@@ -51,6 +53,7 @@
 #include <semaphore.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
 #include <utility>
@@ -952,6 +955,13 @@ struct Shadow {
   // Home's actions for the signals a thread raises itself, read as it was
   // created (with its Id: in creation order).
   std::vector<ThreadAction> Actions;
+  // The thread's pthread_t at home (this shadow's), set under ShadowsMutex
+  // as its start is sent.
+  pthread_t Self{};
+  // Cancellation (cancelRemote): asked for and not yet seen by a condition
+  // wait the shadow serves; the condition it waits on for the thread now.
+  std::atomic<bool> CancelAsked{false};
+  std::atomic<pthread_cond_t *> WaitingOn{nullptr};
 };
 
 // A line's number for a thread's id (the same at home and on its node).
@@ -1126,6 +1136,32 @@ void postedFailed(Shadow &S, sync::Op O, int Err) {
              " did not wait for failed at home: " + std::strerror(Err));
 }
 
+// A condition wait's answer whose thread was cancelled meanwhile carries
+// this in place of errno (which a pthread_* call leaves alone): the thread
+// takes the cancellation from it, on its line, in order with the answer,
+// whether or not Msg::ThreadCancel has reached its node yet.
+constexpr int CancelledWait = -1;
+
+// A remote thread's operation, carried out here. A condition wait is one a
+// cancellation of the thread wakes (cancelRemote): the shadow says where it
+// waits first, and a cancellation asked for before it waited answers at
+// once, holding the mutex, as a spurious wake-up does. Either way the
+// answer says so (Cancelled) and the thread acts on it at its node
+// (cancellationPoint); the mark is taken only by an answer that says it.
+sync::Result serveWait(Shadow &S, sync::Op O, const sync::Args &A,
+                       bool &Cancelled) {
+  Cancelled = false;
+  if (!sync::isCondWait(O))
+    return sync::perform(O, A);
+  S.WaitingOn.store(static_cast<pthread_cond_t *>(A.Object));
+  sync::Result Res{0, 0};
+  if (!S.CancelAsked.load())
+    Res = sync::perform(O, A);
+  S.WaitingOn.store(nullptr);
+  Cancelled = S.CancelAsked.exchange(false);
+  return Res;
+}
+
 // One call of a remote thread, carried out natively here. A posted one
 // (Call::Posted, then the call) is not answered.
 void serveCall(Shadow &S, wire::Reader &R) {
@@ -1158,9 +1194,11 @@ void serveCall(Shadow &S, wire::Reader &R) {
         reinterpret_cast<uintptr_t>(sync::lockedObject(O, A)) / PageBytes)
       Kept = UINT64_MAX;
     pinObject(A.Object);
-    sync::Result Res = sync::perform(O, A);
+    bool Cancelled;
+    sync::Result Res = serveWait(S, O, A, Cancelled);
     if (!Posted)
-      return reply(S, Res.Value, Res.Errno, mutexKindAnswer(O, A),
+      return reply(S, Res.Value, Cancelled ? CancelledWait : Res.Errno,
+                   mutexKindAnswer(O, A),
                    sync::acquired(O, A, Res) ? lockPageContents(Kept)
                                              : std::string());
     if (Res.Value != 0)
@@ -1513,6 +1551,46 @@ void sendChangedThreadActions() {
   }
 }
 
+} // namespace
+
+bool cancelRemote(pthread_t Thread) {
+  if (!TheJob || !TheJob->Home)
+    return false;
+  uint64_t Id = 0;
+  unsigned Node = 0;
+  {
+    std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
+    for (auto &[ShadowId, S] : TheJob->Shadows)
+      if (pthread_equal(S->Self, Thread)) {
+        Id = ShadowId;
+        Node = S->Node;
+        S->CancelAsked.store(true);
+        if (pthread_cond_t *Cond = S->WaitingOn.load())
+          pthread_cond_broadcast(Cond);
+        break;
+      }
+  }
+  if (Id == 0)
+    return false;
+  wire::Writer W(Msg::ThreadCancel);
+  W.u64(Id);
+  sendFromLoop(static_cast<int>(Node), W.body());
+  return true;
+}
+
+namespace {
+
+// Home, on the loop every tick: a condition wait a shadow began just after
+// its thread's cancellation looked (cancelRemote) missed that wake-up; it
+// gets another (waiters wake spuriously, which POSIX allows).
+void wakeCancelledWaits() {
+  std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
+  for (auto &[Id, S] : TheJob->Shadows)
+    if (S->CancelAsked.load())
+      if (pthread_cond_t *Cond = S->WaitingOn.load())
+        pthread_cond_broadcast(Cond);
+}
+
 // Home, on the creating thread once the shadow exists (its pthread_t is
 // the thread's pthread_self): thread creation is a release, then the start
 // goes to the node. Sent here, not by the shadow, so that the node starts
@@ -1520,6 +1598,10 @@ void sendChangedThreadActions() {
 // signal mask is the shadow's, as the thread would have had it at home:
 // the thread starts with it on its node.
 void sendStart(Shadow &S, pthread_t Self) {
+  {
+    std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
+    S.Self = Self;
+  }
   release(); // what home wrote is visible to the thread
   sigset_t Mask;
   pthread_sigmask(SIG_BLOCK, nullptr, &Mask);
@@ -1734,7 +1816,19 @@ struct Remote {
   // Whether its messages look at the node's output pipes first, as every
   // thread's do once the node forked: it wrote there itself (its warnings).
   bool LookAtPipes = false;
+  // 1 once its cancellation is asked for (Msg::ThreadCancel, or its own
+  // pthread_cancel) and not yet acted on; a futex word, which its
+  // cancellable sleeps wait on.
+  std::atomic<uint32_t> CancelWord{0};
 };
+
+// Agent: the threads started here and not yet ended, by id, for
+// Msg::ThreadCancel.
+std::mutex RunningMutex;
+std::map<uint64_t, Remote *> &running() {
+  static auto *Running = new std::map<uint64_t, Remote *>; // lives on
+  return *Running;
+}
 
 // The agent's thread starter (see launch()), which also takes what the
 // threads hold of their output when home exits (HeldFlush).
@@ -1994,6 +2088,10 @@ void remoteFinished(void *Box) {
   if (!inJobProcess())
     return;
   RuntimeScope Scope; // the list's memory is the agent's own
+  {
+    std::lock_guard<std::mutex> Lock(RunningMutex);
+    running().erase(R.Id);
+  }
   std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
   TheStarter->Ended.push_back(&R);
   TheStarter->Wake.notify_one();
@@ -2196,10 +2294,13 @@ size_t reap(std::vector<Remote *> &Ended) {
   size_t Joined = 0;
   for (auto It = Ended.begin(); It != Ended.end();) {
     Remote *R = *It;
-    if (pthread_join(R->Self, nullptr) != 0) {
+    void *Value = nullptr;
+    if (pthread_join(R->Self, &Value) != 0) {
       ++It;
       continue;
     }
+    if (Value == PTHREAD_CANCELED) // its start routine never returned
+      R->Result = PTHREAD_CANCELED;
     finish(*R);
     TheJob->Space->freeStack(R->Stack, R->StackBytes);
     delete R;
@@ -2330,10 +2431,92 @@ void startThread(wire::Reader &M) {
                 "no room left for another thread's stack on node " +
                     std::to_string(TheJob->C.rank()),
                 "");
+  {
+    std::lock_guard<std::mutex> Lock(RunningMutex);
+    running()[R->Id] = R;
+  }
   std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
   TheStarter->ToStart.push_back(R);
   TheStarter->Wake.notify_one();
 }
+
+// Agent: home asks to cancel one of its threads (cancelRemote). The thread
+// acts on it at its next cancellation point (cancellationPoint); a sleep
+// of its is woken.
+void takeCancel(wire::Reader &M) {
+  uint64_t Id = M.u64();
+  std::lock_guard<std::mutex> Lock(RunningMutex);
+  auto It = running().find(Id);
+  if (!M.ok() || It == running().end())
+    return; // it has ended
+  It->second->CancelWord.store(1);
+  syscall(SYS_futex, &It->second->CancelWord, FUTEX_WAKE_PRIVATE, INT_MAX,
+          nullptr, nullptr, 0);
+}
+
+// glibc's pthread_cancel and pthread_testcancel (libgridrt.so defines both
+// names: api/ThreadCalls.cpp), found before any thread runs.
+constinit decltype(&::pthread_cancel) Real_pthread_cancel = nullptr;
+constinit decltype(&::pthread_testcancel) Real_pthread_testcancel = nullptr;
+[[gnu::constructor(101)]] void resolveCancel() {
+  core::resolveNext(Real_pthread_cancel, "pthread_cancel");
+  core::resolveNext(Real_pthread_testcancel, "pthread_testcancel");
+}
+
+} // namespace
+
+void cancellationPoint() {
+  Remote *R = sync::RemoteThread ? Current : nullptr;
+  // Never inside the runtime's own work (a sleep of its own on the thread).
+  if (!R || R->CancelWord.load(std::memory_order_relaxed) == 0 ||
+      sync::InRuntime != 0)
+    return;
+  int Old;
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &Old);
+  if (Old != PTHREAD_CANCEL_ENABLE)
+    return; // kept until the program enables it again
+  R->CancelWord.store(0);
+  // glibc's own cancellation, acted on at once: the thread unwinds from
+  // here, outside the runtime's work, and its join answers PTHREAD_CANCELED.
+  core::nextFunction(Real_pthread_cancel, "pthread_cancel")(pthread_self());
+  pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, nullptr);
+  core::nextFunction(Real_pthread_testcancel, "pthread_testcancel")();
+}
+
+void cancelSelf() {
+  if (Remote *R = sync::RemoteThread ? Current : nullptr)
+    R->CancelWord.store(1);
+}
+
+uint64_t sleepCancellable(uint64_t Ns) {
+  Remote *R = sync::RemoteThread ? Current : nullptr;
+  timespec Start;
+  clock_gettime(CLOCK_MONOTONIC, &Start);
+  auto Left = [&]() -> uint64_t {
+    timespec Now;
+    clock_gettime(CLOCK_MONOTONIC, &Now);
+    uint64_t Gone =
+        static_cast<uint64_t>(Now.tv_sec - Start.tv_sec) * 1000000000ULL +
+        static_cast<uint64_t>(Now.tv_nsec) -
+        static_cast<uint64_t>(Start.tv_nsec);
+    return Gone >= Ns ? 0 : Ns - Gone;
+  };
+  for (uint64_t Rest = Ns; Rest > 0; Rest = Left()) {
+    cancellationPoint(); // returns if none is asked for, or it is disabled
+    timespec For = {static_cast<time_t>(Rest / 1000000000ULL),
+                    static_cast<long>(Rest % 1000000000ULL)};
+    if (!R || R->CancelWord.load() != 0) {
+      // Asked for while the program disables it: a plain sleep (not
+      // libgridrt's nanosleep, which would come back here).
+      clock_nanosleep(CLOCK_MONOTONIC, 0, &For, nullptr);
+      continue;
+    }
+    syscall(SYS_futex, &R->CancelWord, FUTEX_WAIT_PRIVATE, 0, &For, nullptr, 0);
+  }
+  return 0;
+}
+
+namespace {
 
 void redirectOutput() {
   for (int Fd : {1, 2}) {
@@ -2532,6 +2715,10 @@ public:
         W.u64(Kept);
       Answer An = callHome(W);
       Res = {An.Value, An.Errno};
+      if (sync::isCondWait(O) && Res.Errno == CancelledWait) {
+        Res.Errno = 0;
+        cancelSelf(); // acted on as the wait returns (cancellationPoint)
+      }
       if (!An.Data.empty())
         Carried = An.Data.substr(1);
       else if (Ask && sync::acquired(O, A, Res))
@@ -2805,6 +2992,7 @@ void startHome(cluster::Cluster &C, bool ShareGlobals) {
   Loop.every(0.01, [] {
     flushOutput();
     sendChangedThreadActions();
+    wakeCancelledWaits();
   });
   Loop.onMessage(Msg::HeldFlushed, [](int Source, wire::Reader &R) {
     flushOutput(); // what the node wrote before, first where it can be
@@ -2839,6 +3027,8 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
                  [](int, wire::Reader &R) { startThread(R); });
   Loop.onMessage(Msg::ThreadActions,
                  [](int, wire::Reader &R) { takeChangedActions(R); });
+  Loop.onMessage(Msg::ThreadCancel,
+                 [](int, wire::Reader &R) { takeCancel(R); });
   Loop.onMessage(Msg::HeldFlush, [](int, wire::Reader &) {
     std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
     TheStarter->HeldAsked = true;
@@ -3116,8 +3306,9 @@ void remoteFatal(std::string_view What, std::string_view ToDo) {
     sendFromLoop(0, inOrder(*Current, W), /*Stamped=*/true); // after its output
     // Home exits, and mpirun then ends this rank. Should that not happen
     // (home gone already), this rank ends itself a while later.
+    // (Not nanosleep, which a cancellation of the thread would end.)
     struct timespec Left = {30, 0};
-    while (nanosleep(&Left, &Left) != 0 && errno == EINTR) {
+    while (clock_nanosleep(CLOCK_MONOTONIC, 0, &Left, &Left) == EINTR) {
     }
   }
   core::fatal("", What, ToDo);

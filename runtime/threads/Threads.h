@@ -75,6 +75,26 @@ using CreateFn = int (*)(const __grid_site *Site, uint32_t Kind,
                          void *(*Start)(void *), void *Arg);
 void setCreate(CreateFn Create);
 
+/// Cancellation of threads on other nodes (docs/design/dsm.md).
+/// Home: if Thread is a thread running on another node (its shadow's
+/// pthread_t), asks its node to cancel it, and wakes the condition wait
+/// its shadow serves for it (a spurious wake-up): true. False for any other
+/// thread.
+bool cancelRemote(pthread_t Thread);
+/// On a remote thread: acts on a cancellation asked for it if its state
+/// allows (PTHREAD_CANCEL_ENABLE): it unwinds as glibc cancels, running its
+/// cleanup handlers, and its join answers PTHREAD_CANCELED. The runtime's
+/// calls that are cancellation points call it outside the runtime's own
+/// work; nothing happens elsewhere, so no cancellation acts inside the
+/// runtime or MPI. Does nothing on other threads.
+void cancellationPoint();
+/// On a remote thread: pthread_cancel of itself (acted on at its next
+/// cancellation point).
+void cancelSelf();
+/// On a remote thread: sleeps Ns nanoseconds, or until a cancellation is
+/// asked for it and acts; the nanoseconds left (0 once slept whole).
+uint64_t sleepCancellable(uint64_t Ns);
+
 // On a remote thread (sync::RemoteThread): the thread calls, done at home.
 int remoteCreate(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
                  const pthread_attr_t *Attr, void *(*Start)(void *), void *Arg);
