@@ -270,15 +270,25 @@ long syscallFrom(const __grid_site *Site, long Number, BuiltinVaListPtr Args) {
 
 } // namespace
 
-// A wait that is a cancellation point, on the cluster path: a remote
-// thread's cancellation acts before it and after it (the shadow's condition
-// wait ends when the thread is cancelled), out of the runtime's work
-// (threads::cancellationPoint).
+// Waits that are cancellation points, on the cluster path: a remote
+// thread's cancellation acts before them, out of the runtime's work
+// (threads::cancellationPoint), and after them only where no one's wake-up
+// or count is lost: after a condition wait whose answer said that it ended
+// for the cancellation (home passed on a signal it may have taken), and
+// after a semaphore wait that took nothing.
 namespace {
-template <typename Wait> int cancellable(Wait W) {
+template <typename Wait> int condCancellable(Wait W) {
   threads::cancellationPoint();
   int Result = W();
+  threads::cancellationPointAfterWait();
+  return Result;
+}
+
+template <typename Wait> int semCancellable(Wait W) {
   threads::cancellationPoint();
+  int Result = W();
+  if (Result != 0)
+    threads::cancellationPoint();
   return Result;
 }
 } // namespace
@@ -328,7 +338,7 @@ GRID_EXPORT int __grid_pthread_cond_wait(const __grid_site *Site,
                                          pthread_mutex_t *M) {
   if (fastPath())
     return pthread_cond_wait(C, M);
-  return cancellable([&] { return onCluster(Site, Op::CondWait, C, M); });
+  return condCancellable([&] { return onCluster(Site, Op::CondWait, C, M); });
 }
 
 GRID_EXPORT int __grid_pthread_cond_timedwait(const __grid_site *Site,
@@ -337,7 +347,7 @@ GRID_EXPORT int __grid_pthread_cond_timedwait(const __grid_site *Site,
                                               const timespec *Time) {
   if (fastPath())
     return pthread_cond_timedwait(C, M, Time);
-  return cancellable(
+  return condCancellable(
       [&] { return onCluster(Site, Op::CondTimedwait, C, M, Time); });
 }
 
@@ -348,7 +358,7 @@ GRID_EXPORT int __grid_pthread_cond_clockwait(const __grid_site *Site,
                                               const timespec *Time) {
   if (fastPath())
     return pthread_cond_clockwait(C, M, Clock, Time);
-  return cancellable(
+  return condCancellable(
       [&] { return onCluster(Site, Op::CondClockwait, C, M, Time, Clock); });
 }
 
@@ -470,7 +480,7 @@ GRID_EXPORT int __grid_pthread_spin_unlock(const __grid_site *Site,
 GRID_EXPORT int __grid_sem_wait(const __grid_site *Site, sem_t *S) {
   if (fastPath())
     return sem_wait(S);
-  return cancellable([&] { return semOnCluster(Site, Op::SemWait, S); });
+  return semCancellable([&] { return semOnCluster(Site, Op::SemWait, S); });
 }
 
 GRID_EXPORT int __grid_sem_trywait(const __grid_site *Site, sem_t *S) {
@@ -483,7 +493,7 @@ GRID_EXPORT int __grid_sem_timedwait(const __grid_site *Site, sem_t *S,
                                      const timespec *Time) {
   if (fastPath())
     return sem_timedwait(S, Time);
-  return cancellable(
+  return semCancellable(
       [&] { return semOnCluster(Site, Op::SemTimedwait, S, Time); });
 }
 
@@ -491,7 +501,7 @@ GRID_EXPORT int __grid_sem_clockwait(const __grid_site *Site, sem_t *S,
                                      clockid_t Clock, const timespec *Time) {
   if (fastPath())
     return sem_clockwait(S, Clock, Time);
-  return cancellable(
+  return semCancellable(
       [&] { return semOnCluster(Site, Op::SemClockwait, S, Time, Clock); });
 }
 

@@ -236,9 +236,15 @@ GRID_INTERPOSE int pthread_cancel(pthread_t Thread) {
   switch (named(Thread)) {
   case Named::Here:
     return threads::cancelRemote(Thread) ? 0 : Real(Thread);
-  case Named::Own:
+  case Named::Own: {
     threads::cancelSelf();
+    int Type; // asynchronous: acted on at once, as glibc does
+    pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &Type);
+    pthread_setcanceltype(Type, nullptr);
+    if (Type == PTHREAD_CANCEL_ASYNCHRONOUS)
+      threads::cancellationPoint();
     return 0;
+  }
   case Named::Other:
     break;
   }

@@ -960,8 +960,11 @@ struct Shadow {
   pthread_t Self{};
   // Cancellation (cancelRemote): asked for and not yet seen by a condition
   // wait the shadow serves; the condition it waits on for the thread now.
+  // WaitingOn changes, and is woken, under WaitMutex: a broadcast after
+  // the wait ended could reach a condition the program has freed.
   std::atomic<bool> CancelAsked{false};
-  std::atomic<pthread_cond_t *> WaitingOn{nullptr};
+  std::mutex WaitMutex;
+  pthread_cond_t *WaitingOn = nullptr;
 };
 
 // A line's number for a thread's id (the same at home and on its node).
@@ -1147,18 +1150,31 @@ constexpr int CancelledWait = -1;
 // waits first, and a cancellation asked for before it waited answers at
 // once, holding the mutex, as a spurious wake-up does. Either way the
 // answer says so (Cancelled) and the thread acts on it at its node
-// (cancellationPoint); the mark is taken only by an answer that says it.
+// (cancellationPointAfterWait); the mark is taken only by an answer that
+// says it. A wait that ended so may have taken a pthread_cond_signal meant
+// for a thread that goes on waiting: it is passed on (a spurious wake-up
+// for another waiter at worst), as glibc's cancelled waiter does.
 sync::Result serveWait(Shadow &S, sync::Op O, const sync::Args &A,
                        bool &Cancelled) {
   Cancelled = false;
   if (!sync::isCondWait(O))
     return sync::perform(O, A);
-  S.WaitingOn.store(static_cast<pthread_cond_t *>(A.Object));
+  auto *Cond = static_cast<pthread_cond_t *>(A.Object);
+  {
+    std::lock_guard<std::mutex> Lock(S.WaitMutex);
+    S.WaitingOn = Cond;
+  }
   sync::Result Res{0, 0};
-  if (!S.CancelAsked.load())
+  bool Waited = !S.CancelAsked.load();
+  if (Waited)
     Res = sync::perform(O, A);
-  S.WaitingOn.store(nullptr);
-  Cancelled = S.CancelAsked.exchange(false);
+  {
+    std::lock_guard<std::mutex> Lock(S.WaitMutex);
+    S.WaitingOn = nullptr;
+    Cancelled = S.CancelAsked.exchange(false);
+  }
+  if (Cancelled && Waited && Res.Value == 0)
+    pthread_cond_signal(Cond);
   return Res;
 }
 
@@ -1564,9 +1580,10 @@ bool cancelRemote(pthread_t Thread) {
       if (pthread_equal(S->Self, Thread)) {
         Id = ShadowId;
         Node = S->Node;
+        std::lock_guard<std::mutex> Waiting(S->WaitMutex);
         S->CancelAsked.store(true);
-        if (pthread_cond_t *Cond = S->WaitingOn.load())
-          pthread_cond_broadcast(Cond);
+        if (S->WaitingOn)
+          pthread_cond_broadcast(S->WaitingOn);
         break;
       }
   }
@@ -1586,9 +1603,11 @@ namespace {
 void wakeCancelledWaits() {
   std::lock_guard<std::mutex> Lock(TheJob->ShadowsMutex);
   for (auto &[Id, S] : TheJob->Shadows)
-    if (S->CancelAsked.load())
-      if (pthread_cond_t *Cond = S->WaitingOn.load())
-        pthread_cond_broadcast(Cond);
+    if (S->CancelAsked.load()) {
+      std::lock_guard<std::mutex> Waiting(S->WaitMutex);
+      if (S->CancelAsked.load() && S->WaitingOn)
+        pthread_cond_broadcast(S->WaitingOn);
+    }
 }
 
 // Home, on the creating thread once the shadow exists (its pthread_t is
@@ -1845,6 +1864,10 @@ Starter *TheStarter;
 // dynamic TLS access could allocate.
 __attribute__((tls_model("initial-exec"))) thread_local Remote *Current =
     nullptr;
+
+// The remote thread's last condition wait ended for its cancellation (its
+// answer said CancelledWait): cancellationPointAfterWait acts on it.
+thread_local bool WaitCancelled = false;
 
 // Space's hook for faults on the agent's own closed pages: a remote
 // thread that touches its stack's guard page ran out of stack. Without an
@@ -2483,6 +2506,14 @@ void cancellationPoint() {
   core::nextFunction(Real_pthread_testcancel, "pthread_testcancel")();
 }
 
+void cancellationPointAfterWait() {
+  if (!WaitCancelled)
+    return;
+  WaitCancelled = false;
+  cancelSelf();
+  cancellationPoint();
+}
+
 void cancelSelf() {
   if (Remote *R = sync::RemoteThread ? Current : nullptr)
     R->CancelWord.store(1);
@@ -2490,6 +2521,7 @@ void cancelSelf() {
 
 uint64_t sleepCancellable(uint64_t Ns) {
   Remote *R = sync::RemoteThread ? Current : nullptr;
+  core::ErrnoGuard KeepErrno; // a sleep slept whole leaves errno alone
   timespec Start;
   clock_gettime(CLOCK_MONOTONIC, &Start);
   auto Left = [&]() -> uint64_t {
@@ -2717,7 +2749,7 @@ public:
       Res = {An.Value, An.Errno};
       if (sync::isCondWait(O) && Res.Errno == CancelledWait) {
         Res.Errno = 0;
-        cancelSelf(); // acted on as the wait returns (cancellationPoint)
+        WaitCancelled = true; // acted on as the wait returns
       }
       if (!An.Data.empty())
         Carried = An.Data.substr(1);

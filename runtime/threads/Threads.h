@@ -88,6 +88,10 @@ bool cancelRemote(pthread_t Thread);
 /// work; nothing happens elsewhere, so no cancellation acts inside the
 /// runtime or MPI. Does nothing on other threads.
 void cancellationPoint();
+/// On a remote thread, after a condition wait carried out at home: acts on
+/// the cancellation its answer said ended it (cancellationPoint), and on no
+/// other: the wait may have taken a signal, which home passed on only then.
+void cancellationPointAfterWait();
 /// On a remote thread: pthread_cancel of itself (acted on at its next
 /// cancellation point).
 void cancelSelf();

@@ -12,7 +12,12 @@
 //    then enables it and reaches a cancellation point;
 //  - a thread that cancels itself;
 //  - cancellers: threads (on all three ranks) that each cancel a sleeper
-//    made by main, so a remote thread cancels threads of every node.
+//    made by main, so a remote thread cancels threads of every node;
+//  - semaphore waiters, cancelled then posted: no count is lost (a
+//    cancellation never acts after a wait that took one);
+//  - rounds of two consumers of one condition, one cancelled just after
+//    main signals: the other takes the item (a cancelled waiter passes on
+//    the signal it may have taken).
 // Every join answers PTHREAD_CANCELED and every cleanup handler ran; the
 // output equals the plain run's.
 //
@@ -24,15 +29,19 @@
 // RUN: FileCheck %s < %t.three.err
 //
 // CHECK-NOT: warning
-// CHECK: cancel.c:{{[0-9]+}} (start) pthread_create 21 {{.*}}node 1: 7, node 2: 7
+// CHECK-DAG: cancel.c:{{[0-9]+}} (passedOn) pthread_create 40 {{.*}}node 1: 13, node 2: 13
+// CHECK-DAG: cancel.c:{{[0-9]+}} (start) pthread_create 24 {{.*}}node 1: 8, node 2: 8
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 static pthread_mutex_t Mutex = PTHREAD_MUTEX_INITIALIZER;
+static void start(pthread_t *T, void *(*Fn)(void *));
+static void joinAll(const char *What, pthread_t *T);
 static pthread_cond_t Never = PTHREAD_COND_INITIALIZER;
 static atomic_int Waiting, Cleaned, Started;
 static int Shared; // written under Mutex by the cleanup handlers
@@ -120,6 +129,94 @@ static void *canceller(void *Arg) {
   return NULL;
 }
 
+// Semaphores: a cancellation acts before a wait, or in it, but never after
+// a wait that took a count (the count would be lost): each thread's count
+// is either still in the semaphore or taken by the thread.
+static sem_t Sem;
+static atomic_int SemTaken;
+static void *semWaiter(void *Arg) {
+  pthread_cleanup_push(count, Arg);
+  atomic_fetch_add(&Started, 1);
+  for (;;) {
+    sem_wait(&Sem);
+    atomic_fetch_add(&SemTaken, 1);
+  }
+  pthread_cleanup_pop(1);
+  return NULL;
+}
+
+static void semaphores(void) {
+  pthread_t T[3];
+  sem_init(&Sem, 0, 0);
+  atomic_store(&Started, 0);
+  start(T, semWaiter);
+  while (atomic_load(&Started) < 3)
+    usleep(1000);
+  usleep(50000);
+  for (int I = 0; I < 3; ++I)
+    pthread_cancel(T[I]);
+  for (int I = 0; I < 3; ++I)
+    sem_post(&Sem);
+  joinAll("semaphore waiter", T);
+  int Left = 0;
+  sem_getvalue(&Sem, &Left);
+  printf("semaphore counts taken or left: %d of 3\n",
+         atomic_load(&SemTaken) + Left);
+}
+
+// A waiter cancelled just as a signal woke it passes the signal on: the
+// other waiter takes the item. Rounds, each with two new waiters.
+static pthread_cond_t ItemReady = PTHREAD_COND_INITIALIZER;
+static int Items, ItemsTaken;
+static void *consumer(void *Arg) {
+  (void)Arg;
+  pthread_mutex_lock(&Mutex);
+  pthread_cleanup_push(unlockAndCount, Arg);
+  atomic_fetch_add(&Started, 1);
+  for (;;) {
+    while (Items == 0)
+      pthread_cond_wait(&ItemReady, &Mutex);
+    --Items;
+    ++ItemsTaken;
+  }
+  pthread_cleanup_pop(1);
+  return NULL;
+}
+
+static void passedOn(void) {
+  int Lost = 0;
+  for (int Round = 0; Round < 20; ++Round) {
+    pthread_t T[2];
+    atomic_store(&Started, 0);
+    for (int I = 0; I < 2; ++I)
+      pthread_create(&T[I], NULL, consumer, NULL);
+    while (atomic_load(&Started) < 2)
+      usleep(1000);
+    usleep(20000);
+    pthread_mutex_lock(&Mutex);
+    Items = 1;
+    pthread_cond_signal(&ItemReady);
+    pthread_mutex_unlock(&Mutex);
+    pthread_cancel(T[Round % 2]);
+    pthread_join(T[Round % 2], NULL);
+    int Left = 1;
+    for (int Waited = 0; Left && Waited < 5000; ++Waited) {
+      pthread_mutex_lock(&Mutex);
+      Left = Items;
+      pthread_mutex_unlock(&Mutex);
+      if (Left)
+        usleep(1000);
+    }
+    Lost += Left;
+    pthread_mutex_lock(&Mutex);
+    Items = 0;
+    pthread_mutex_unlock(&Mutex);
+    pthread_cancel(T[1 - Round % 2]);
+    pthread_join(T[1 - Round % 2], NULL);
+  }
+  printf("items no waiter took: %d of 20 rounds\n", Lost);
+}
+
 static void joinAll(const char *What, pthread_t *T) {
   for (int I = 0; I < 3; ++I) {
     void *Result = NULL;
@@ -197,6 +294,9 @@ int main(void) {
   printf("cancellers answered %d %d %d\n", CancelledBy[0], CancelledBy[1],
          CancelledBy[2]);
   joinAll("victim", Victims);
+
+  semaphores();
+  passedOn();
 
   printf("cleanup handlers ran %d times\n", atomic_load(&Cleaned));
   return 0;
