@@ -581,6 +581,7 @@ struct V2 {
 /// of a regular file (home checks), so no read waits where one would not.
 ssize_t read(int Fd, void *Buf, size_t Bytes, off64_t Offset = -1,
              V2 Two = {}) {
+  threads::cancellationPoint(); // a cancellation point: before it
   Local Scope;
   size_t Done = 0;
   for (;;) {
@@ -618,6 +619,7 @@ ssize_t read(int Fd, void *Buf, size_t Bytes, off64_t Offset = -1,
 /// Writes in parts of at most io::Chunk, stopping at a short one.
 ssize_t write(int Fd, const void *Buf, size_t Bytes, off64_t Offset = -1,
               V2 Two = {}) {
+  threads::cancellationPoint(); // a cancellation point: before it
   Local Scope;
   size_t Done = 0;
   do {
@@ -660,6 +662,7 @@ ssize_t totalBytes(const struct iovec *Iov, int Count) {
 
 ssize_t readv(int Fd, const struct iovec *Iov, int Count, off64_t Offset = -1,
               V2 Two = {}) {
+  threads::cancellationPoint(); // a cancellation point: before it
   ssize_t Total = totalBytes(Iov, Count);
   if (Total < 0) {
     errno = EINVAL;
@@ -678,6 +681,7 @@ ssize_t readv(int Fd, const struct iovec *Iov, int Count, off64_t Offset = -1,
 
 ssize_t writev(int Fd, const struct iovec *Iov, int Count, off64_t Offset = -1,
                V2 Two = {}) {
+  threads::cancellationPoint(); // a cancellation point: before it
   ssize_t Total = totalBytes(Iov, Count);
   if (Total < 0) {
     errno = EINVAL;
@@ -1620,6 +1624,7 @@ int kill(pid_t Pid, int Signal) {
 }
 
 int poll(struct pollfd *Fds, nfds_t Count, int Timeout) {
+  threads::cancellationPoint(); // a cancellation point: before it
   if (Count > io::Chunk / sizeof *Fds) {
     errno = EINVAL;
     return -1;
@@ -1668,6 +1673,7 @@ threads::HomeAnswer sendSets(io::Op O, int Count, fd_set *const Sets[3],
 
 int select(int Count, fd_set *Read, fd_set *Write, fd_set *Except,
            struct timeval *Timeout) {
+  threads::cancellationPoint(); // a cancellation point: before it
   fd_set *Sets[3] = {Read, Write, Except};
   threads::HomeAnswer A = sendSets(io::Op::Select, Count, Sets, Timeout,
                                    sizeof *Timeout, sizeof *Timeout);

@@ -17,7 +17,8 @@
 //    cancellation never acts after a wait that took one);
 //  - rounds of two consumers of one condition, one cancelled just after
 //    main signals: the other takes the item (a cancelled waiter passes on
-//    the signal it may have taken).
+//    the signal it may have taken);
+//  - loops of write, read and poll, carried out at home.
 // Every join answers PTHREAD_CANCELED and every cleanup handler ran; the
 // output equals the plain run's.
 //
@@ -30,8 +31,10 @@
 //
 // CHECK-NOT: warning
 // CHECK-DAG: cancel.c:{{[0-9]+}} (passedOn) pthread_create 40 {{.*}}node 1: 13, node 2: 13
-// CHECK-DAG: cancel.c:{{[0-9]+}} (start) pthread_create 24 {{.*}}node 1: 8, node 2: 8
+// CHECK-DAG: cancel.c:{{[0-9]+}} (start) pthread_create 33 {{.*}}node 1: 11, node 2: 11
 #define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -217,6 +220,44 @@ static void passedOn(void) {
   printf("items no waiter took: %d of 20 rounds\n", Lost);
 }
 
+// Descriptor calls carried out at home are cancellation points too: a loop
+// of writes to /dev/null, of reads of /dev/zero, of polls that wait for
+// nothing; each kind runs on each rank in turn.
+static int Null = -1, Zero = -1, IoRound;
+static void *ioLoop(void *Arg) {
+  long Kind = ((long)Arg + IoRound) % 3;
+  char Byte = 0;
+  pthread_cleanup_push(count, Arg);
+  atomic_fetch_add(&Started, 1);
+  for (;;) {
+    if (Kind == 0)
+      write(Null, &Byte, 1);
+    else if (Kind == 1)
+      read(Zero, &Byte, 1);
+    else
+      poll(NULL, 0, 0);
+  }
+  pthread_cleanup_pop(1);
+  return NULL;
+}
+
+static void descriptors(void) {
+  Null = open("/dev/null", O_WRONLY);
+  Zero = open("/dev/zero", O_RDONLY);
+  for (IoRound = 0; IoRound < 3; ++IoRound) {
+    pthread_t T[3];
+    atomic_store(&Started, 0);
+    start(T, ioLoop);
+    while (atomic_load(&Started) < 3)
+      usleep(1000);
+    for (int I = 0; I < 3; ++I)
+      pthread_cancel(T[I]);
+    joinAll("descriptor loop", T);
+  }
+  close(Null);
+  close(Zero);
+}
+
 static void joinAll(const char *What, pthread_t *T) {
   for (int I = 0; I < 3; ++I) {
     void *Result = NULL;
@@ -297,6 +338,7 @@ int main(void) {
 
   semaphores();
   passedOn();
+  descriptors();
 
   printf("cleanup handlers ran %d times\n", atomic_load(&Cleaned));
   return 0;
