@@ -287,8 +287,10 @@ template <typename Wait> int condCancellable(Wait W) {
 template <typename Wait> int semCancellable(Wait W) {
   threads::cancellationPoint();
   int Result = W();
-  if (Result != 0)
+  if (Result != 0) {
+    threads::cancellationPointAfterWait(); // home ended it for this
     threads::cancellationPoint();
+  }
   return Result;
 }
 } // namespace

@@ -1154,9 +1154,15 @@ constexpr int CancelledWait = -1;
 // says it. A wait that ended so may have taken a pthread_cond_signal meant
 // for a thread that goes on waiting: it is passed on (a spurious wake-up
 // for another waiter at worst), as glibc's cancelled waiter does.
+sync::Result serveSemWait(Shadow &S, sync::Op O, const sync::Args &A,
+                          bool &Cancelled);
+
 sync::Result serveWait(Shadow &S, sync::Op O, const sync::Args &A,
                        bool &Cancelled) {
   Cancelled = false;
+  if (O == sync::Op::SemWait || O == sync::Op::SemTimedwait ||
+      O == sync::Op::SemClockwait)
+    return serveSemWait(S, O, A, Cancelled);
   if (!sync::isCondWait(O))
     return sync::perform(O, A);
   auto *Cond = static_cast<pthread_cond_t *>(A.Object);
@@ -1176,6 +1182,49 @@ sync::Result serveWait(Shadow &S, sync::Op O, const sync::Args &A,
   if (Cancelled && Waited && Res.Value == 0)
     pthread_cond_signal(Cond);
   return Res;
+}
+
+// A semaphore wait of a remote thread: nothing but a post or a signal
+// handler ends a sem_wait, so the shadow waits in slices of SemSlice (on
+// the call's own clock, up to its own time limit if it has one) and looks
+// at the cancellation mark between them. Cancelled, it answers -1 and
+// EINTR, having taken no count, and says so (CancelledWait) for the
+// thread to act on.
+constexpr long SemSliceNs = 50'000'000;
+sync::Result serveSemWait(Shadow &S, sync::Op O, const sync::Args &A,
+                          bool &Cancelled) {
+  clockid_t Clock = O == sync::Op::SemClockwait   ? static_cast<clockid_t>(A.C)
+                    : O == sync::Op::SemTimedwait ? CLOCK_REALTIME
+                                                  : CLOCK_MONOTONIC;
+  auto Before = [](const timespec &X, const timespec &Y) {
+    return X.tv_sec < Y.tv_sec ||
+           (X.tv_sec == Y.tv_sec && X.tv_nsec < Y.tv_nsec);
+  };
+  // A time the call refuses goes to it as it is, to be refused.
+  if (A.HasTime && (A.Time.tv_nsec < 0 || A.Time.tv_nsec >= 1000000000))
+    return sync::perform(O, A);
+  for (;;) {
+    if (S.CancelAsked.exchange(false)) {
+      Cancelled = true;
+      return {-1, EINTR};
+    }
+    timespec Until;
+    if (clock_gettime(Clock, &Until) != 0)
+      return sync::perform(O, A); // a clock sem_clockwait refuses
+    Until.tv_nsec += SemSliceNs;
+    if (Until.tv_nsec >= 1000000000) {
+      Until.tv_nsec -= 1000000000;
+      ++Until.tv_sec;
+    }
+    bool Last = O != sync::Op::SemWait && !Before(Until, A.Time);
+    sync::Args Slice = A;
+    Slice.C = static_cast<uint64_t>(Clock);
+    Slice.HasTime = true;
+    Slice.Time = Last ? A.Time : Until;
+    sync::Result Res = sync::perform(sync::Op::SemClockwait, Slice);
+    if (Res.Value == 0 || Res.Errno != ETIMEDOUT || Last)
+      return Res;
+  }
 }
 
 // One call of a remote thread, carried out natively here. A posted one
@@ -2747,9 +2796,12 @@ public:
         W.u64(Kept);
       Answer An = callHome(W);
       Res = {An.Value, An.Errno};
-      if (sync::isCondWait(O) && Res.Errno == CancelledWait) {
-        Res.Errno = 0;
-        WaitCancelled = true; // acted on as the wait returns
+      if (Res.Errno == CancelledWait) {
+        // A condition wait woken (0, the mutex held) or a semaphore wait
+        // ended (-1, EINTR, no count taken) for the thread's cancellation,
+        // acted on as the wait returns.
+        Res.Errno = sync::isCondWait(O) ? 0 : EINTR;
+        WaitCancelled = true;
       }
       if (!An.Data.empty())
         Carried = An.Data.substr(1);

@@ -13,8 +13,8 @@
 //  - a thread that cancels itself;
 //  - cancellers: threads (on all three ranks) that each cancel a sleeper
 //    made by main, so a remote thread cancels threads of every node;
-//  - semaphore waiters, cancelled then posted: no count is lost (a
-//    cancellation never acts after a wait that took one);
+//  - semaphore waiters, cancelled in their waits, then posted: no count
+//    is lost;
 //  - rounds of two consumers of one condition, one cancelled just after
 //    main signals: the other takes the item (a cancelled waiter passes on
 //    the signal it may have taken);
@@ -132,9 +132,10 @@ static void *canceller(void *Arg) {
   return NULL;
 }
 
-// Semaphores: a cancellation acts before a wait, or in it, but never after
-// a wait that took a count (the count would be lost): each thread's count
-// is either still in the semaphore or taken by the thread.
+// Semaphores: a cancellation ends a semaphore wait (home waits in slices
+// and looks for it between them), and never acts after a wait that took a
+// count (the count would be lost): posted after, every count is still in
+// the semaphore.
 static sem_t Sem;
 static atomic_int SemTaken;
 static void *semWaiter(void *Arg) {
@@ -158,9 +159,9 @@ static void semaphores(void) {
   usleep(50000);
   for (int I = 0; I < 3; ++I)
     pthread_cancel(T[I]);
+  joinAll("semaphore waiter", T); // cancelled in their waits
   for (int I = 0; I < 3; ++I)
     sem_post(&Sem);
-  joinAll("semaphore waiter", T);
   int Left = 0;
   sem_getvalue(&Sem, &Left);
   printf("semaphore counts taken or left: %d of 3\n",
