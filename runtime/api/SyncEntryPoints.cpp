@@ -286,12 +286,19 @@ template <typename Wait> int condCancellable(Wait W) {
 
 template <typename Wait> int semCancellable(Wait W) {
   threads::cancellationPoint();
-  int Result = W();
-  if (Result != 0) {
-    threads::cancellationPointAfterWait(); // home ended it for this
-    threads::cancellationPoint();
+  int Saved = errno;
+  for (;;) {
+    int Result = W();
+    if (Result == 0)
+      return 0;
+    // Home ended the wait for a cancellation the thread cannot act on now:
+    // it waits again (its time limit, if any, is absolute).
+    if (!threads::cancellationPointAfterWait()) {
+      threads::cancellationPoint();
+      return Result;
+    }
+    errno = Saved;
   }
-  return Result;
 }
 } // namespace
 

@@ -1185,44 +1185,48 @@ sync::Result serveWait(Shadow &S, sync::Op O, const sync::Args &A,
 }
 
 // A semaphore wait of a remote thread: nothing but a post or a signal
-// handler ends a sem_wait, so the shadow waits in slices of SemSlice (on
-// the call's own clock, up to its own time limit if it has one) and looks
-// at the cancellation mark between them. Cancelled, it answers -1 and
-// EINTR, having taken no count, and says so (CancelledWait) for the
-// thread to act on.
+// handler ends a sem_wait, so the shadow waits in slices of SemSliceNs
+// (CLOCK_MONOTONIC's; the last is the call itself, up to its own time
+// limit on its own clock) and looks at the cancellation mark between them.
+// Cancelled, it answers -1 and EINTR, having taken no count, and says so
+// (CancelledWait); a thread that cannot act on it then (cancellation
+// disabled, or already unwinding) waits again (api's semCancellable), as
+// glibc's sem_wait would have gone on waiting.
 constexpr long SemSliceNs = 50'000'000;
 sync::Result serveSemWait(Shadow &S, sync::Op O, const sync::Args &A,
                           bool &Cancelled) {
-  clockid_t Clock = O == sync::Op::SemClockwait   ? static_cast<clockid_t>(A.C)
-                    : O == sync::Op::SemTimedwait ? CLOCK_REALTIME
-                                                  : CLOCK_MONOTONIC;
-  auto Before = [](const timespec &X, const timespec &Y) {
-    return X.tv_sec < Y.tv_sec ||
-           (X.tv_sec == Y.tv_sec && X.tv_nsec < Y.tv_nsec);
+  // The call's own clock, for its own time limit; the slices are
+  // CLOCK_MONOTONIC's, which no one sets back.
+  clockid_t Clock = O == sync::Op::SemClockwait ? static_cast<clockid_t>(A.C)
+                                                : CLOCK_REALTIME;
+  auto In = [](clockid_t Of, timespec &T) {
+    if (clock_gettime(Of, &T) != 0)
+      return false;
+    T.tv_nsec += SemSliceNs;
+    if (T.tv_nsec >= 1000000000) {
+      T.tv_nsec -= 1000000000;
+      ++T.tv_sec;
+    }
+    return true;
   };
-  // A time the call refuses goes to it as it is, to be refused.
-  if (A.HasTime && (A.Time.tv_nsec < 0 || A.Time.tv_nsec >= 1000000000))
-    return sync::perform(O, A);
   for (;;) {
     if (S.CancelAsked.exchange(false)) {
       Cancelled = true;
       return {-1, EINTR};
     }
     timespec Until;
-    if (clock_gettime(Clock, &Until) != 0)
-      return sync::perform(O, A); // a clock sem_clockwait refuses
-    Until.tv_nsec += SemSliceNs;
-    if (Until.tv_nsec >= 1000000000) {
-      Until.tv_nsec -= 1000000000;
-      ++Until.tv_sec;
-    }
-    bool Last = O != sync::Op::SemWait && !Before(Until, A.Time);
+    // The last slice, or a clock or time the call refuses: the call itself,
+    // with its own limit, clock and errors.
+    if (O != sync::Op::SemWait &&
+        (!In(Clock, Until) || A.Time.tv_nsec < 0 ||
+         A.Time.tv_nsec >= 1000000000 || Until.tv_sec > A.Time.tv_sec ||
+         (Until.tv_sec == A.Time.tv_sec && Until.tv_nsec >= A.Time.tv_nsec)))
+      return sync::perform(O, A);
     sync::Args Slice = A;
-    Slice.C = static_cast<uint64_t>(Clock);
-    Slice.HasTime = true;
-    Slice.Time = Last ? A.Time : Until;
+    Slice.C = CLOCK_MONOTONIC;
+    Slice.HasTime = In(CLOCK_MONOTONIC, Slice.Time);
     sync::Result Res = sync::perform(sync::Op::SemClockwait, Slice);
-    if (Res.Value == 0 || Res.Errno != ETIMEDOUT || Last)
+    if (Res.Value == 0 || Res.Errno != ETIMEDOUT)
       return Res;
   }
 }
@@ -2555,12 +2559,13 @@ void cancellationPoint() {
   core::nextFunction(Real_pthread_testcancel, "pthread_testcancel")();
 }
 
-void cancellationPointAfterWait() {
+bool cancellationPointAfterWait() {
   if (!WaitCancelled)
-    return;
+    return false;
   WaitCancelled = false;
   cancelSelf();
   cancellationPoint();
+  return true; // it could not act now
 }
 
 void cancelSelf() {

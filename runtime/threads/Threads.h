@@ -88,10 +88,13 @@ bool cancelRemote(pthread_t Thread);
 /// work; nothing happens elsewhere, so no cancellation acts inside the
 /// runtime or MPI. Does nothing on other threads.
 void cancellationPoint();
-/// On a remote thread, after a condition wait carried out at home: acts on
-/// the cancellation its answer said ended it (cancellationPoint), and on no
-/// other: the wait may have taken a signal, which home passed on only then.
-void cancellationPointAfterWait();
+/// On a remote thread, after a condition or semaphore wait carried out at
+/// home: acts on the cancellation its answer said ended it
+/// (cancellationPoint), and on no other: a condition wait may have taken a
+/// signal, which home passed on only then. Returns (true) if the answer
+/// said so but the thread could not act (cancellation disabled, or it is
+/// already unwinding); false if the answer did not say so.
+bool cancellationPointAfterWait();
 /// On a remote thread: pthread_cancel of itself (acted on at its next
 /// cancellation point).
 void cancelSelf();

@@ -31,7 +31,7 @@
 //
 // CHECK-NOT: warning
 // CHECK-DAG: cancel.c:{{[0-9]+}} (passedOn) pthread_create 40 {{.*}}node 1: 13, node 2: 13
-// CHECK-DAG: cancel.c:{{[0-9]+}} (start) pthread_create 33 {{.*}}node 1: 11, node 2: 11
+// CHECK-DAG: cancel.c:{{[0-9]+}} (start) pthread_create 42 {{.*}}node 1: 14, node 2: 14
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
@@ -139,12 +139,33 @@ static void *canceller(void *Arg) {
 static sem_t Sem;
 static atomic_int SemTaken;
 static void *semWaiter(void *Arg) {
+  long Kind = (long)Arg; // sem_wait, sem_timedwait, sem_clockwait
   pthread_cleanup_push(count, Arg);
   atomic_fetch_add(&Started, 1);
   for (;;) {
-    sem_wait(&Sem);
-    atomic_fetch_add(&SemTaken, 1);
+    struct timespec Until;
+    clock_gettime(Kind == 2 ? CLOCK_MONOTONIC : CLOCK_REALTIME, &Until);
+    Until.tv_sec += 20;
+    if ((Kind == 0   ? sem_wait(&Sem)
+         : Kind == 1 ? sem_timedwait(&Sem, &Until)
+                     : sem_clockwait(&Sem, CLOCK_MONOTONIC, &Until)) == 0)
+      atomic_fetch_add(&SemTaken, 1);
   }
+  pthread_cleanup_pop(1);
+  return NULL;
+}
+
+// A semaphore waiter that disables cancellation: cancelled in its wait, it
+// goes on waiting, takes the count main posts, and acts on the
+// cancellation once it enables it again.
+static int DisabledWaitSaid[3];
+static void *disabledSemWaiter(void *Arg) {
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+  atomic_fetch_add(&Started, 1);
+  DisabledWaitSaid[(long)Arg] = sem_wait(&Sem);
+  pthread_cleanup_push(count, Arg);
+  pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+  pthread_testcancel();
   pthread_cleanup_pop(1);
   return NULL;
 }
@@ -166,6 +187,22 @@ static void semaphores(void) {
   sem_getvalue(&Sem, &Left);
   printf("semaphore counts taken or left: %d of 3\n",
          atomic_load(&SemTaken) + Left);
+  while (Left-- > 0)
+    sem_wait(&Sem);
+
+  for (long I = 0; I < 3; ++I) { // on each rank
+    atomic_store(&Started, 0);
+    start(T, disabledSemWaiter);
+    while (atomic_load(&Started) < 3)
+      usleep(1000);
+    usleep(20000);
+    pthread_cancel(T[I]);
+    usleep(150000); // home's slices see it
+    for (int K = 0; K < 3; ++K)
+      sem_post(&Sem);
+    joinAll("disabled semaphore waiter", T);
+    printf("the cancelled one's wait answered %d\n", DisabledWaitSaid[I]);
+  }
 }
 
 // A waiter cancelled just as a signal woke it passes the signal on: the
