@@ -34,6 +34,7 @@
 #include <error.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <map>
 #include <mutex>
 #include <poll.h>
 #include <pthread.h>
@@ -221,6 +222,39 @@ HomeAnswer atexitHere(wire::Reader &R) {
                          : __cxa_atexit(Function, Argument, Handle));
 }
 
+/// The clocks of the timers home made for remote threads (timerHere), for
+/// their absolute times.
+std::mutex TimerClocksMutex;
+std::map<timer_t, clockid_t> &timerClocks() {
+  static auto *Clocks = new std::map<timer_t, clockid_t>; // lives on
+  return *Clocks;
+}
+
+/// An absolute time of a node's CLOCK_MONOTONIC or CLOCK_BOOTTIME (Clock),
+/// which count from its boot, moved onto this machine's by the difference
+/// of their readings (There: the node's as the call left). A time
+/// timer_settime refuses, or a disarm (zero), stays as it is.
+void shiftTimerTime(clockid_t Clock, timespec &Time, const timespec &There) {
+  timespec Here;
+  if ((Clock != CLOCK_MONOTONIC && Clock != CLOCK_BOOTTIME) ||
+      (There.tv_sec == 0 && There.tv_nsec == 0) ||
+      (Time.tv_sec == 0 && Time.tv_nsec == 0) || Time.tv_sec < 0 ||
+      Time.tv_nsec < 0 || Time.tv_nsec >= 1000000000 ||
+      clock_gettime(Clock, &Here) != 0)
+    return;
+  constexpr __int128 Billion = 1000000000;
+  auto Ns = [](const timespec &T) {
+    return static_cast<__int128>(T.tv_sec) * Billion + T.tv_nsec;
+  };
+  __int128 At = Ns(Time) + Ns(Here) - Ns(There);
+  if (At < 1) // past on the node: it expires at once here too (0 disarms)
+    At = 1;
+  if (At > static_cast<__int128>(INT64_MAX) * Billion)
+    At = static_cast<__int128>(INT64_MAX) * Billion;
+  Time.tv_sec = static_cast<time_t>(At / Billion);
+  Time.tv_nsec = static_cast<long>(At % Billion);
+}
+
 /// A remote thread's POSIX timer calls (RemoteIo.cpp): the timers are the
 /// process's, home's, whose signals reach home and whose SIGEV_THREAD
 /// function (the executable's) runs here.
@@ -243,8 +277,12 @@ HomeAnswer timerHere(wire::Reader &R) {
           reinterpret_cast<void (*)(union sigval)>(Function);
     }
     timer_t Timer = nullptr;
-    return answerStruct(
-        timer_create(Clock, HasEvent ? &Event : nullptr, &Timer), Timer);
+    int Made = timer_create(Clock, HasEvent ? &Event : nullptr, &Timer);
+    if (Made == 0) {
+      std::lock_guard<std::mutex> Lock(TimerClocksMutex);
+      timerClocks()[Timer] = Clock;
+    }
+    return answerStruct(Made, Timer);
   }
   auto Timer = reinterpret_cast<timer_t>(R.u64());
   switch (Call) {
@@ -257,6 +295,21 @@ HomeAnswer timerHere(wire::Reader &R) {
       return answer(-1, true);
     }
     std::memcpy(&New, Bytes.data(), sizeof New);
+    std::string_view Clocks = R.str();
+    timespec There[2] = {};
+    if (Clocks.size() == sizeof There)
+      std::memcpy(There, Clocks.data(), sizeof There);
+    if (Flags & TIMER_ABSTIME) {
+      clockid_t Clock = CLOCK_REALTIME;
+      {
+        std::lock_guard<std::mutex> Lock(TimerClocksMutex);
+        auto It = timerClocks().find(Timer);
+        if (It != timerClocks().end())
+          Clock = It->second;
+      }
+      shiftTimerTime(Clock, New.it_value,
+                     There[Clock == CLOCK_BOOTTIME ? 1 : 0]);
+    }
     return answerStruct(timer_settime(Timer, Flags, &New, &Old), Old);
   }
   case TimerCall::Get: {
@@ -265,8 +318,14 @@ HomeAnswer timerHere(wire::Reader &R) {
   }
   case TimerCall::Overrun:
     return answerInt(timer_getoverrun(Timer));
-  case TimerCall::Delete:
-    return answerInt(timer_delete(Timer));
+  case TimerCall::Delete: {
+    int Deleted = timer_delete(Timer);
+    if (Deleted == 0) {
+      std::lock_guard<std::mutex> Lock(TimerClocksMutex);
+      timerClocks().erase(Timer);
+    }
+    return answerInt(Deleted);
+  }
   case TimerCall::Create:
     break;
   }

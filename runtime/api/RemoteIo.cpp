@@ -3555,12 +3555,21 @@ GRID_INTERPOSE int timer_settime(timer_t Timer, int Flags,
   if (timerGoesHome(Timer)) {
     if (!New)
       return badAddress<int>();
+    // An absolute time of the node's CLOCK_MONOTONIC or CLOCK_BOOTTIME,
+    // which count from its own boot: home moves it onto its own clocks by
+    // their readings here and there (HomeIo.cpp, timerHere).
+    struct timespec Clocks[2] = {};
+    if (Flags & TIMER_ABSTIME) {
+      clock_gettime(CLOCK_MONOTONIC, &Clocks[0]);
+      clock_gettime(CLOCK_BOOTTIME, &Clocks[1]);
+    }
     HomeCall C(io::Op::Timer);
     C.args()
         .u32(static_cast<uint32_t>(io::TimerCall::Set))
         .u64(reinterpret_cast<uint64_t>(Timer))
         .i32(Flags)
-        .bytes(New, sizeof *New);
+        .bytes(New, sizeof *New)
+        .bytes(Clocks, sizeof Clocks);
     threads::HomeAnswer A = C.send();
     if (A.Value == 0 && Old && A.Data.size() == sizeof *Old)
       std::memcpy(Old, A.Data.data(), sizeof *Old);

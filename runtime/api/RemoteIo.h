@@ -164,7 +164,9 @@
 //   Timer     u32 call (TimerCall), then
 //             Create: i32 clock, u32 has event, i32 notify, i32 signal,
 //                     u64 value, u64 function  -> 0, the timer_t
-//             Set:    u64 timer, i32 flags, str itimerspec -> 0, the old
+//             Set:    u64 timer, i32 flags, str itimerspec, str the
+//                     node's CLOCK_MONOTONIC and CLOCK_BOOTTIME (two
+//                     timespecs, read for TIMER_ABSTIME) -> 0, the old
 //             Get:    u64 timer                -> 0, the itimerspec
 //             Overrun, Delete: u64 timer       -> the call's value
 //   SignalActions                       -> 0, records of (i32 signal, u64

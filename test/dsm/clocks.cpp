@@ -15,7 +15,9 @@
 // wait_until of the system clock; each must time out, no sooner than its
 // limit by the thread's own clock and well within 10 s. Then each waits up
 // to 20 s for the same, which main lets go one at a time, 50 ms apart, so
-// that each wait blocks; each must succeed. The output equals the plain
+// that each wait blocks; each must succeed. Last, each sets a timer of
+// CLOCK_MONOTONIC to an absolute time 50 ms ahead (timer_settime with
+// TIMER_ABSTIME), which must fire, no sooner. The output equals the plain
 // run's.
 //
 // REQUIRES: time-namespaces
@@ -30,6 +32,7 @@
 // CHECK: clocks.cpp:{{[0-9]+}} (main) std::thread 3 {{.*}}node 1: 1, node 2: 1
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <time.h>
 
 #include <atomic>
@@ -146,9 +149,43 @@ std::string waits(std::chrono::milliseconds Limit,
   return S;
 }
 
+// A POSIX timer of CLOCK_MONOTONIC set to an absolute time 50 ms ahead
+// (TIMER_ABSTIME; made at home for a remote thread, whose time home moves
+// onto its own clock): its signal comes, no sooner than 50 ms by the
+// thread's clock, well before 10 s.
+std::string absoluteTimer(int Signal) {
+  sigset_t Signals;
+  sigemptyset(&Signals);
+  sigaddset(&Signals, Signal);
+  sigevent Event = {};
+  Event.sigev_notify = SIGEV_SIGNAL;
+  Event.sigev_signo = Signal;
+  timer_t Timer;
+  if (timer_create(CLOCK_MONOTONIC, &Event, &Timer) != 0)
+    return "timer_create failed";
+  auto Start = std::chrono::steady_clock::now();
+  itimerspec When = {};
+  When.it_value = in(CLOCK_MONOTONIC, 50ms);
+  timer_settime(Timer, TIMER_ABSTIME, &When, nullptr);
+  timespec Limit = {10, 0};
+  int Got = sigtimedwait(&Signals, nullptr, &Limit);
+  auto Took = std::chrono::steady_clock::now() - Start;
+  timer_delete(Timer);
+  if (Got != Signal)
+    return "absolute timer never fired";
+  return Took < 50ms ? "absolute timer fired early" : "absolute timer fired";
+}
+
 } // namespace
 
 int main() {
+  // The timers' signals (one per thread, each taken by its own thread's
+  // sigtimedwait): blocked in every thread.
+  sigset_t Signals;
+  sigemptyset(&Signals);
+  for (int I = 1; I <= 3; ++I)
+    sigaddset(&Signals, SIGRTMIN + I);
+  pthread_sigmask(SIG_BLOCK, &Signals, nullptr);
   pthread_condattr_t Attr;
   pthread_condattr_init(&Attr);
   pthread_condattr_setclock(&Attr, CLOCK_MONOTONIC);
@@ -167,7 +204,7 @@ int main() {
     Threads.push_back(std::thread([&, I] {
       First[I] = waits(30ms, Future);
       TimedOut.fetch_add(1);
-      Then[I] = waits(20000ms, Future);
+      Then[I] = waits(20000ms, Future) + "; " + absoluteTimer(SIGRTMIN + 1 + I);
     }));
   while (TimedOut.load() < 3)
     std::this_thread::sleep_for(1ms);
