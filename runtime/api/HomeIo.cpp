@@ -222,13 +222,40 @@ HomeAnswer atexitHere(wire::Reader &R) {
                          : __cxa_atexit(Function, Argument, Handle));
 }
 
-/// The clocks of the timers home made for remote threads (timerHere), for
-/// their absolute times.
+} // namespace
+
+namespace {
 std::mutex TimerClocksMutex;
 std::map<timer_t, clockid_t> &timerClocks() {
-  static auto *Clocks = new std::map<timer_t, clockid_t>; // lives on
+  static auto *Clocks = new std::map<timer_t, clockid_t>; // lives until exit
   return *Clocks;
 }
+} // namespace
+
+clockid_t timerClock(timer_t Timer) {
+  std::lock_guard<std::mutex> Lock(TimerClocksMutex);
+  auto It = timerClocks().find(Timer);
+  return It == timerClocks().end() ? CLOCK_REALTIME : It->second;
+}
+
+int createTimer(int (*Create)(clockid_t, struct sigevent *, timer_t *),
+                clockid_t Clock, struct sigevent *Event, timer_t *Timer) {
+  std::lock_guard<std::mutex> Lock(TimerClocksMutex);
+  int Made = Create(Clock, Event, Timer);
+  if (Made == 0)
+    timerClocks()[*Timer] = Clock;
+  return Made;
+}
+
+int deleteTimer(int (*Delete)(timer_t), timer_t Timer) {
+  std::lock_guard<std::mutex> Lock(TimerClocksMutex);
+  int Deleted = Delete(Timer);
+  if (Deleted == 0)
+    timerClocks().erase(Timer);
+  return Deleted;
+}
+
+namespace {
 
 /// An absolute time of a node's CLOCK_MONOTONIC or CLOCK_BOOTTIME (Clock),
 /// which count from its boot, moved onto this machine's by the difference
@@ -236,6 +263,8 @@ std::map<timer_t, clockid_t> &timerClocks() {
 /// timer_settime refuses, or a disarm (zero), stays as it is.
 void shiftTimerTime(clockid_t Clock, timespec &Time, const timespec &There) {
   timespec Here;
+  if (Clock == CLOCK_BOOTTIME_ALARM) // the same clock, which wakes the host
+    Clock = CLOCK_BOOTTIME;
   if ((Clock != CLOCK_MONOTONIC && Clock != CLOCK_BOOTTIME) ||
       (There.tv_sec == 0 && There.tv_nsec == 0) ||
       (Time.tv_sec == 0 && Time.tv_nsec == 0) || Time.tv_sec < 0 ||
@@ -276,13 +305,9 @@ HomeAnswer timerHere(wire::Reader &R) {
       Event.sigev_notify_function =
           reinterpret_cast<void (*)(union sigval)>(Function);
     }
-    timer_t Timer = nullptr;
-    int Made = timer_create(Clock, HasEvent ? &Event : nullptr, &Timer);
-    if (Made == 0) {
-      std::lock_guard<std::mutex> Lock(TimerClocksMutex);
-      timerClocks()[Timer] = Clock;
-    }
-    return answerStruct(Made, Timer);
+    timer_t Timer = nullptr; // its clock noted (api's timer_create)
+    return answerStruct(
+        timer_create(Clock, HasEvent ? &Event : nullptr, &Timer), Timer);
   }
   auto Timer = reinterpret_cast<timer_t>(R.u64());
   switch (Call) {
@@ -300,15 +325,9 @@ HomeAnswer timerHere(wire::Reader &R) {
     if (Clocks.size() == sizeof There)
       std::memcpy(There, Clocks.data(), sizeof There);
     if (Flags & TIMER_ABSTIME) {
-      clockid_t Clock = CLOCK_REALTIME;
-      {
-        std::lock_guard<std::mutex> Lock(TimerClocksMutex);
-        auto It = timerClocks().find(Timer);
-        if (It != timerClocks().end())
-          Clock = It->second;
-      }
-      shiftTimerTime(Clock, New.it_value,
-                     There[Clock == CLOCK_BOOTTIME ? 1 : 0]);
+      clockid_t Clock = timerClock(Timer);
+      bool Boot = Clock == CLOCK_BOOTTIME || Clock == CLOCK_BOOTTIME_ALARM;
+      shiftTimerTime(Clock, New.it_value, There[Boot ? 1 : 0]);
     }
     return answerStruct(timer_settime(Timer, Flags, &New, &Old), Old);
   }
@@ -318,14 +337,8 @@ HomeAnswer timerHere(wire::Reader &R) {
   }
   case TimerCall::Overrun:
     return answerInt(timer_getoverrun(Timer));
-  case TimerCall::Delete: {
-    int Deleted = timer_delete(Timer);
-    if (Deleted == 0) {
-      std::lock_guard<std::mutex> Lock(TimerClocksMutex);
-      timerClocks().erase(Timer);
-    }
-    return answerInt(Deleted);
-  }
+  case TimerCall::Delete:
+    return answerInt(timer_delete(Timer)); // its clock forgotten there
   case TimerCall::Create:
     break;
   }

@@ -3540,8 +3540,10 @@ GRID_INTERPOSE int timer_create(clockid_t Clock, struct sigevent *Event,
       std::memcpy(Timer, A.Data.data(), sizeof *Timer);
     return static_cast<int>(result(A));
   }
+  if (!remoteCaller()) // its clock noted (io::timerClock)
+    return io::createTimer(REAL(timer_create), Clock, Event, Timer);
   int Made = REAL(timer_create)(Clock, Event, Timer);
-  if (Made == 0 && remoteCaller()) {
+  if (Made == 0) {
     Local Scope;
     std::lock_guard<std::mutex> Lock(NodeTimersMutex);
     nodeTimers().push_back(*Timer);
@@ -3606,8 +3608,9 @@ GRID_INTERPOSE int timer_delete(timer_t Timer) noexcept {
     std::vector<timer_t> &Timers = nodeTimers();
     Timers.erase(std::remove(Timers.begin(), Timers.end(), Timer),
                  Timers.end());
+    return REAL(timer_delete)(Timer);
   }
-  return REAL(timer_delete)(Timer);
+  return io::deleteTimer(REAL(timer_delete), Timer);
 }
 
 // As the C library's: the wait goes on after an interruption, and the

@@ -361,6 +361,19 @@ enum class XattrOn : uint32_t {
 /// several, each waiting for the last (a read stops at a short one).
 inline constexpr size_t Chunk = size_t(1) << 20;
 
+/// The clock a POSIX timer of this process was made with (not a remote
+/// thread's own on its node), CLOCK_REALTIME if unknown: home moves a
+/// remote thread's absolute time on a timer of CLOCK_MONOTONIC or
+/// CLOCK_BOOTTIME onto its own clock (HomeIo.cpp, timerHere). libgridrt's
+/// timer_create and timer_delete make and delete every other caller's
+/// timers through Create and Delete (the C library's), noting and
+/// forgetting each clock under one lock: glibc hands a SIGEV_THREAD
+/// timer's value out again at once.
+clockid_t timerClock(timer_t Timer);
+int createTimer(int (*Create)(clockid_t, struct sigevent *, timer_t *),
+                clockid_t Clock, struct sigevent *Event, timer_t *Timer);
+int deleteTimer(int (*Delete)(timer_t), timer_t Timer);
+
 /// True on a thread running on another node, outside runtime code: its
 /// calls go home. The one test home's threads pay.
 inline bool remoteCaller() {
