@@ -16,6 +16,7 @@
 #include "cluster/Wire.h"
 #include "core/Core.h"
 #include "core/NextSymbol.h"
+#include "sync/Sync.h"
 #include "threads/Threads.h"
 
 #include <algorithm>
@@ -267,21 +268,14 @@ void shiftTimerTime(clockid_t Clock, timespec &Time, const timespec &There) {
     Clock = CLOCK_BOOTTIME;
   if ((Clock != CLOCK_MONOTONIC && Clock != CLOCK_BOOTTIME) ||
       (There.tv_sec == 0 && There.tv_nsec == 0) ||
-      (Time.tv_sec == 0 && Time.tv_nsec == 0) || Time.tv_sec < 0 ||
-      Time.tv_nsec < 0 || Time.tv_nsec >= 1000000000 ||
+      (Time.tv_sec == 0 && Time.tv_nsec == 0) ||
       clock_gettime(Clock, &Here) != 0)
     return;
-  constexpr __int128 Billion = 1000000000;
-  auto Ns = [](const timespec &T) {
-    return static_cast<__int128>(T.tv_sec) * Billion + T.tv_nsec;
-  };
-  __int128 At = Ns(Time) + Ns(Here) - Ns(There);
-  if (At < 1) // past on the node: it expires at once here too (0 disarms)
-    At = 1;
-  if (At > static_cast<__int128>(INT64_MAX) * Billion)
-    At = static_cast<__int128>(INT64_MAX) * Billion;
-  Time.tv_sec = static_cast<time_t>(At / Billion);
-  Time.tv_nsec = static_cast<long>(At % Billion);
+  // Past on the node: it expires at once here too, at a time that is not
+  // zero (which would disarm it).
+  if (sync::moveTime(Time, There, Here) && Time.tv_sec == 0 &&
+      Time.tv_nsec == 0)
+    Time.tv_nsec = 1;
 }
 
 /// A remote thread's POSIX timer calls (RemoteIo.cpp): the timers are the

@@ -253,6 +253,14 @@ void onceSettle(const __grid_site *Site, pthread_once_t *Once, uint32_t State) {
   return static_cast<long>(R.Value);
 }
 
+/// syscall(SYS_futex, Arg...): the kernel's while no thread is remote, else
+/// on the cluster path.
+long futex(const __grid_site *Site, const long *Arg) {
+  if (fastPath())
+    return syscall(SYS_futex, Arg[0], Arg[1], Arg[2], Arg[3], Arg[4], Arg[5]);
+  return futexOnCluster(Site, Arg);
+}
+
 // abi.h spells the va_list parameter `struct __va_list_tag *`; see
 // EntryPoints.cpp.
 using BuiltinVaListPtr = std::decay_t<va_list>;
@@ -263,9 +271,9 @@ long syscallFrom(const __grid_site *Site, long Number, BuiltinVaListPtr Args) {
   long Arg[6];
   for (long &A : Arg)
     A = va_arg(Args, long);
-  if (Number != SYS_futex || fastPath())
-    return syscall(Number, Arg[0], Arg[1], Arg[2], Arg[3], Arg[4], Arg[5]);
-  return futexOnCluster(Site, Arg);
+  if (Number == SYS_futex)
+    return futex(Site, Arg);
+  return syscall(Number, Arg[0], Arg[1], Arg[2], Arg[3], Arg[4], Arg[5]);
 }
 
 } // namespace
@@ -607,9 +615,7 @@ long futureFutex(unsigned *Word, long Operation, unsigned Value,
   long Arg[6] = {
       reinterpret_cast<long>(Word), Operation, Value,
       reinterpret_cast<long>(Time), 0,         FUTEX_BITSET_MATCH_ANY};
-  if (fastPath())
-    return syscall(SYS_futex, Arg[0], Arg[1], Arg[2], Arg[3], Arg[4], Arg[5]);
-  return futexOnCluster(&FutureSite, Arg);
+  return futex(&FutureSite, Arg);
 }
 
 bool futureWaitUntil(unsigned *Word, unsigned Value, bool HasTimeout,

@@ -232,23 +232,24 @@ void shiftDeadline(Op O, Args &A, const timespec &Now) {
   if (!A.HasTime || (A.SentAt.tv_sec == 0 && A.SentAt.tv_nsec == 0) ||
       !monotonicDeadline(O, A))
     return;
-  // A time the call would refuse (EINVAL) stays as it is, to be refused.
-  if (A.Time.tv_sec < 0 || A.Time.tv_nsec < 0 || A.Time.tv_nsec >= 1000000000)
-    return;
+  // A time the call would refuse (EINVAL) stays as it is, to be refused; a
+  // time already past on the node times out at once here too.
+  moveTime(A.Time, A.SentAt, Now);
+}
+
+bool moveTime(timespec &Time, const timespec &There, const timespec &Here) {
+  if (Time.tv_sec < 0 || Time.tv_nsec < 0 || Time.tv_nsec >= 1000000000)
+    return false;
   constexpr __int128 Billion = 1000000000;
   auto Ns = [](const timespec &T) {
     return static_cast<__int128>(T.tv_sec) * Billion + T.tv_nsec;
   };
-  __int128 At = Ns(A.Time) + Ns(Now) - Ns(A.SentAt);
-  // A time already past on the node stays past here: the wait times out at
-  // once, as it would have there. One too far off to count stays as far.
-  if (At < 0)
-    At = 0;
+  __int128 At = Ns(Time) + Ns(Here) - Ns(There);
   __int128 Latest = static_cast<__int128>(INT64_MAX) * Billion;
-  if (At > Latest)
-    At = Latest;
-  A.Time.tv_sec = static_cast<time_t>(At / Billion);
-  A.Time.tv_nsec = static_cast<long>(At % Billion);
+  At = At < 0 ? 0 : At > Latest ? Latest : At;
+  Time.tv_sec = static_cast<time_t>(At / Billion);
+  Time.tv_nsec = static_cast<long>(At % Billion);
+  return true;
 }
 
 Result perform(Op O, const Args &A) {

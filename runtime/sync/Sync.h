@@ -176,6 +176,15 @@ bool monotonicDeadline(Op O, const Args &A);
 /// (a negative second, a nanosecond out of [0, 1e9)).
 void shiftDeadline(Op O, Args &A, const timespec &Now);
 
+/// An absolute time Time of a clock that counts from each machine's boot,
+/// read on another machine whose clock read There, moved onto this one's,
+/// which reads Here: by the difference. A time already past there stays
+/// past (never below zero); one too far off to count stays as far. False,
+/// and Time unchanged, for a time a call refuses (a negative second, a
+/// nanosecond out of [0, 1e9)). shiftDeadline and home's absolute timers
+/// (api/HomeIo.cpp) move times so.
+bool moveTime(timespec &Time, const timespec &There, const timespec &Here);
+
 /// The result of an operation: the call's return value, and errno after it
 /// (0 unless the call reports failure through errno, as sem_wait does).
 /// SemGetvalue's Value is the semaphore's value when it succeeds (the call
