@@ -601,6 +601,64 @@ HomeAnswer pselectFds(wire::Reader &R) {
           std::string(reinterpret_cast<char *>(S.Of), sizeof S.Of)};
 }
 
+/// The C library's generators of random numbers, whose state is one per
+/// process: home's, so that every thread draws from the sequence main
+/// seeded, wherever it runs.
+HomeAnswer randomHere(wire::Reader &R) {
+  auto Call = static_cast<RandomCall>(R.u32());
+  uint64_t A = R.u64(), B = R.u64(), C = R.u64();
+  std::string_view Bytes = R.str();
+  unsigned short Shorts[7] = {};
+  std::memcpy(Shorts, Bytes.data(), std::min(Bytes.size(), sizeof Shorts));
+  switch (Call) {
+  case RandomCall::Rand:
+    return {rand(), 0, {}};
+  case RandomCall::Srand:
+    srand(unsigned(A));
+    return {0, 0, {}};
+  case RandomCall::Random:
+    return {random(), 0, {}};
+  case RandomCall::Srandom:
+    srandom(unsigned(A));
+    return {0, 0, {}};
+  case RandomCall::Initstate: {
+    char *Old = initstate(unsigned(A), reinterpret_cast<char *>(B), size_t(C));
+    return answer(reinterpret_cast<int64_t>(Old), Old == nullptr);
+  }
+  case RandomCall::Setstate: {
+    char *Old = setstate(reinterpret_cast<char *>(B));
+    return answer(reinterpret_cast<int64_t>(Old), Old == nullptr);
+  }
+  case RandomCall::Drand48: {
+    double Value = drand48();
+    int64_t Bits;
+    std::memcpy(&Bits, &Value, sizeof Bits);
+    return {Bits, 0, {}};
+  }
+  case RandomCall::Lrand48:
+    return {lrand48(), 0, {}};
+  case RandomCall::Mrand48:
+    return {mrand48(), 0, {}};
+  case RandomCall::Srand48:
+    srand48(long(A));
+    return {0, 0, {}};
+  case RandomCall::Seed48: {
+    if (Bytes.size() != 3 * sizeof(unsigned short))
+      break;
+    const unsigned short *Old = seed48(Shorts);
+    return {0, 0,
+            std::string(reinterpret_cast<const char *>(Old),
+                        3 * sizeof(unsigned short))};
+  }
+  case RandomCall::Lcong48:
+    if (Bytes.size() != sizeof Shorts)
+      break;
+    lcong48(Shorts);
+    return {0, 0, {}};
+  }
+  return {-1, EINVAL, {}};
+}
+
 HomeAnswer ints(wire::Reader &R) {
   auto Call = static_cast<IntCall>(R.i32());
   int Fd = R.i32();
@@ -1181,6 +1239,8 @@ HomeAnswer serve(wire::Reader &R) {
     return {0, 0, executableForkHandlers()};
   case Op::Timer:
     return timerHere(R);
+  case Op::Random:
+    return randomHere(R);
   case Op::ThreadKnown:
     return {api::isHomeThread(static_cast<pthread_t>(R.u64())), 0, {}};
   case Op::PthreadCancel: {

@@ -387,7 +387,9 @@ void flushHeldOutput();
   X(tmpfile64) X(setvbuf) X(setbuf) X(setbuffer) X(setlinebuf) X(fgetpos) \
   X(fgetpos64) X(fsetpos) X(fsetpos64) X(fwide) X(__fpurge) X(getw) X(putw) \
   X(mkstemps64) X(mkostemps64) X(statfs64) X(fstatfs64) X(statvfs64) \
-  X(fstatvfs64) X(umask) X(exit) X(_exit) X(_Exit) X(quick_exit) X(closefrom) X(close_range) \
+  X(fstatvfs64) X(umask) X(rand) X(srand) X(random) X(srandom) \
+  X(initstate) X(setstate) X(drand48) X(lrand48) X(mrand48) X(srand48) \
+  X(seed48) X(lcong48) X(exit) X(_exit) X(_Exit) X(quick_exit) X(closefrom) X(close_range) \
   X(socket) X(connect) X(accept) X(accept4) X(bind) X(listen) X(send) X(recv) \
   X(__recv_chk) X(sendto) X(recvfrom) X(__recvfrom_chk) X(sendmsg) X(recvmsg) \
   X(fopen) X(fopen64) X(fdopen) X(freopen) X(freopen64) X(fclose) X(fflush) \
@@ -1838,6 +1840,45 @@ int sigqueue(pid_t Pid, int Signal, union sigval Value) {
   return ints(io::IntCall::Sigqueue, -1, nullptr, static_cast<uint64_t>(Pid),
               static_cast<uint64_t>(Signal),
               reinterpret_cast<uint64_t>(Value.sival_ptr));
+}
+
+/// The C library's random number generators keep one state per process
+/// (rand's and random's, and drand48's family's): home's, so a remote
+/// thread draws from the sequence main seeded and continues it, as on one
+/// machine, rather than from its agent's unseeded copy. Each draw is a
+/// round trip; rand_r, erand48, nrand48, jrand48, random_r and C++'s
+/// <random> keep their state in the program's memory and run here.
+int64_t randomCall(io::RandomCall Call, uint64_t A = 0, uint64_t B = 0,
+                   uint64_t C = 0, std::string_view Bytes = {},
+                   std::string *Data = nullptr) {
+  // initstate and setstate hand home a state in the program's memory.
+  bool Shared =
+      Call == io::RandomCall::Initstate || Call == io::RandomCall::Setstate;
+  HomeCall H(io::Op::Random, Shared);
+  H.args().u32(static_cast<uint32_t>(Call)).u64(A).u64(B).u64(C).str(Bytes);
+  threads::HomeAnswer Answer = H.send();
+  if (Data)
+    *Data = std::move(Answer.Data);
+  return io::answered(Answer, Shared && Answer.Value == 0);
+}
+
+double drand48() {
+  int64_t Bits = randomCall(io::RandomCall::Drand48);
+  double Value;
+  std::memcpy(&Value, &Bits, sizeof Value);
+  return Value;
+}
+
+unsigned short *seed48(const unsigned short Seed[3]) {
+  // The C library answers its own array, which the next call overwrites.
+  static unsigned short Old[3];
+  std::string Data;
+  randomCall(
+      io::RandomCall::Seed48, 0, 0, 0,
+      std::string_view(reinterpret_cast<const char *>(Seed), 3 * sizeof *Seed),
+      &Data);
+  std::memcpy(Old, Data.data(), std::min(Data.size(), sizeof Old));
+  return Old;
 }
 
 /// The timers that raise SIGALRM, SIGVTALRM and SIGPROF are the process's,
@@ -4386,6 +4427,95 @@ GRID_INTERPOSE mode_t umask(mode_t Mask) noexcept {
     return static_cast<mode_t>(
         remote::ints(io::IntCall::Umask, -1, nullptr, Mask));
   return REAL(umask)(Mask);
+}
+
+// The random number generators of the C library whose state is the
+// process's draw from home's (remote::randomCall).
+GRID_INTERPOSE int rand() noexcept {
+  if (remoteCaller())
+    return static_cast<int>(remote::randomCall(io::RandomCall::Rand));
+  return REAL(rand)();
+}
+
+GRID_INTERPOSE void srand(unsigned Seed) noexcept {
+  if (remoteCaller()) {
+    remote::randomCall(io::RandomCall::Srand, Seed);
+    return;
+  }
+  REAL(srand)(Seed);
+}
+
+GRID_INTERPOSE long random() noexcept {
+  if (remoteCaller())
+    return static_cast<long>(remote::randomCall(io::RandomCall::Random));
+  return REAL(random)();
+}
+
+GRID_INTERPOSE void srandom(unsigned Seed) noexcept {
+  if (remoteCaller()) {
+    remote::randomCall(io::RandomCall::Srandom, Seed);
+    return;
+  }
+  REAL(srandom)(Seed);
+}
+
+GRID_INTERPOSE char *initstate(unsigned Seed, char *State,
+                               size_t Bytes) noexcept {
+  if (remoteCaller())
+    return reinterpret_cast<char *>(
+        remote::randomCall(io::RandomCall::Initstate, Seed,
+                           reinterpret_cast<uint64_t>(State), Bytes));
+  return REAL(initstate)(Seed, State, Bytes);
+}
+
+GRID_INTERPOSE char *setstate(char *State) noexcept {
+  if (remoteCaller())
+    return reinterpret_cast<char *>(remote::randomCall(
+        io::RandomCall::Setstate, 0, reinterpret_cast<uint64_t>(State)));
+  return REAL(setstate)(State);
+}
+
+GRID_INTERPOSE double drand48() noexcept {
+  if (remoteCaller())
+    return remote::drand48();
+  return REAL(drand48)();
+}
+
+GRID_INTERPOSE long lrand48() noexcept {
+  if (remoteCaller())
+    return static_cast<long>(remote::randomCall(io::RandomCall::Lrand48));
+  return REAL(lrand48)();
+}
+
+GRID_INTERPOSE long mrand48() noexcept {
+  if (remoteCaller())
+    return static_cast<long>(remote::randomCall(io::RandomCall::Mrand48));
+  return REAL(mrand48)();
+}
+
+GRID_INTERPOSE void srand48(long Seed) noexcept {
+  if (remoteCaller()) {
+    remote::randomCall(io::RandomCall::Srand48, static_cast<uint64_t>(Seed));
+    return;
+  }
+  REAL(srand48)(Seed);
+}
+
+GRID_INTERPOSE unsigned short *seed48(unsigned short Seed[3]) noexcept {
+  if (remoteCaller())
+    return remote::seed48(Seed);
+  return REAL(seed48)(Seed);
+}
+
+GRID_INTERPOSE void lcong48(unsigned short Parameters[7]) noexcept {
+  if (remoteCaller()) {
+    remote::randomCall(
+        io::RandomCall::Lcong48, 0, 0, 0,
+        std::string_view(reinterpret_cast<const char *>(Parameters),
+                         7 * sizeof *Parameters));
+    return;
+  }
+  REAL(lcong48)(Parameters);
 }
 
 // Home's descriptors: closing the agent's would close its MPI sockets.

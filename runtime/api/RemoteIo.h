@@ -156,6 +156,12 @@
 //             (api::isHomeThread), else 0
 //   PthreadCancel u64 pthread_t         -> pthread_cancel's error number;
 //             -1 for a thread home does not know (api/ThreadCalls.cpp)
+//   Random    u32 call, u64 a, u64 b, u64 c, str bytes
+//                                       -> the value (drand48's bits),
+//             the old state (initstate, setstate), seed48's old seed as
+//             bytes: the C library's one generator state of each kind,
+//             home's (RandomCall; Initstate and Setstate are shared: home
+//             reads and writes the state the program gave through the DSM)
 //   Atfork    u64 prepare, u64 parent, u64 child, u64 module handle
 //                                       -> __register_atfork's value
 //             (functions of the executable's only)
@@ -306,7 +312,24 @@ enum class Op : uint16_t {
   ThreadKnown,
   Timer,
   PthreadCancel,
-  Last = PthreadCancel,
+  Random,
+  Last = Random,
+};
+
+/// The calls of Op::Random, with their arguments a, b, c and bytes.
+enum class RandomCall : uint32_t {
+  Rand,      // (no argument)
+  Srand,     // a seed
+  Random,    // (no argument)
+  Srandom,   // a seed
+  Initstate, // a seed, b state, c bytes of state
+  Setstate,  // b state
+  Drand48,   // (no argument)
+  Lrand48,   // (no argument)
+  Mrand48,   // (no argument)
+  Srand48,   // a seed
+  Seed48,    // bytes: the three unsigned shorts
+  Lcong48,   // bytes: the seven unsigned shorts
 };
 
 /// The calls of Op::Timer (POSIX timers: api/RemoteIo.cpp).
