@@ -453,6 +453,23 @@ void findExecutableCode();
 /// (only the program's own allocations go to home's heap).
 using Local = sync::InRuntimeScope;
 
+/// A remote thread's call that is a cancellation point and may wait at
+/// home (a read of an empty pipe, poll, waitpid, pause): a cancellation
+/// before it acts at once; one while it waits ends it at home, with no
+/// effect, and acts as it returns here, out of the runtime's work
+/// (threads::CancellableScope).
+template <class Call> auto cancellable(Call &&C) {
+  threads::cancellationPoint();
+  decltype(C()) Result;
+  {
+    threads::CancellableScope Scope;
+    Result = C();
+  }
+  core::ErrnoGuard KeepErrno; // if it cannot act
+  threads::cancellationPointAfterWait();
+  return Result;
+}
+
 /// Memory the program owns (what getcwd(NULL, 0) returns, getline's
 /// buffer): from its heap, shared with every node, whatever runtime scope
 /// the caller is in.
@@ -2844,65 +2861,75 @@ inline bool remoteStream(FILE *F) {
 GRID_INTERPOSE int open(const char *Path, int Flags, ...) {
   GRID_OPEN_MODE(Flags, Flags)
   if (remoteCaller())
-    return remote::open(AT_FDCWD, Path, Flags, Mode);
+    return cancellable(
+        [&] { return remote::open(AT_FDCWD, Path, Flags, Mode); });
   return REAL(open)(Path, Flags, Mode);
 }
 
 GRID_INTERPOSE int open64(const char *Path, int Flags, ...) {
   GRID_OPEN_MODE(Flags, Flags)
   if (remoteCaller())
-    return remote::open(AT_FDCWD, Path, Flags | O_LARGEFILE, Mode);
+    return cancellable([&] {
+      return remote::open(AT_FDCWD, Path, Flags | O_LARGEFILE, Mode);
+    });
   return REAL(open64)(Path, Flags, Mode);
 }
 
 GRID_INTERPOSE int openat(int Dir, const char *Path, int Flags, ...) {
   GRID_OPEN_MODE(Flags, Flags)
   if (remoteCaller())
-    return remote::open(Dir, Path, Flags, Mode);
+    return cancellable([&] { return remote::open(Dir, Path, Flags, Mode); });
   return REAL(openat)(Dir, Path, Flags, Mode);
 }
 
 GRID_INTERPOSE int openat64(int Dir, const char *Path, int Flags, ...) {
   GRID_OPEN_MODE(Flags, Flags)
   if (remoteCaller())
-    return remote::open(Dir, Path, Flags | O_LARGEFILE, Mode);
+    return cancellable(
+        [&] { return remote::open(Dir, Path, Flags | O_LARGEFILE, Mode); });
   return REAL(openat64)(Dir, Path, Flags, Mode);
 }
 
 GRID_INTERPOSE int __open_2(const char *Path, int Flags) {
   if (remoteCaller())
-    return remote::open(AT_FDCWD, Path, Flags, 0);
+    return cancellable([&] { return remote::open(AT_FDCWD, Path, Flags, 0); });
   return REAL(__open_2)(Path, Flags);
 }
 
 GRID_INTERPOSE int __open64_2(const char *Path, int Flags) {
   if (remoteCaller())
-    return remote::open(AT_FDCWD, Path, Flags | O_LARGEFILE, 0);
+    return cancellable(
+        [&] { return remote::open(AT_FDCWD, Path, Flags | O_LARGEFILE, 0); });
   return REAL(__open64_2)(Path, Flags);
 }
 
 GRID_INTERPOSE int __openat_2(int Dir, const char *Path, int Flags) {
   if (remoteCaller())
-    return remote::open(Dir, Path, Flags, 0);
+    return cancellable([&] { return remote::open(Dir, Path, Flags, 0); });
   return REAL(__openat_2)(Dir, Path, Flags);
 }
 
 GRID_INTERPOSE int __openat64_2(int Dir, const char *Path, int Flags) {
   if (remoteCaller())
-    return remote::open(Dir, Path, Flags | O_LARGEFILE, 0);
+    return cancellable(
+        [&] { return remote::open(Dir, Path, Flags | O_LARGEFILE, 0); });
   return REAL(__openat64_2)(Dir, Path, Flags);
 }
 
 GRID_INTERPOSE int creat(const char *Path, mode_t Mode) {
   if (remoteCaller())
-    return remote::open(AT_FDCWD, Path, O_CREAT | O_WRONLY | O_TRUNC, Mode);
+    return cancellable([&] {
+      return remote::open(AT_FDCWD, Path, O_CREAT | O_WRONLY | O_TRUNC, Mode);
+    });
   return REAL(creat)(Path, Mode);
 }
 
 GRID_INTERPOSE int creat64(const char *Path, mode_t Mode) {
   if (remoteCaller())
-    return remote::open(AT_FDCWD, Path,
-                        O_CREAT | O_WRONLY | O_TRUNC | O_LARGEFILE, Mode);
+    return cancellable([&] {
+      return remote::open(AT_FDCWD, Path,
+                          O_CREAT | O_WRONLY | O_TRUNC | O_LARGEFILE, Mode);
+    });
   return REAL(creat64)(Path, Mode);
 }
 
@@ -2916,7 +2943,7 @@ GRID_INTERPOSE int close(int Fd) {
 
 GRID_INTERPOSE ssize_t read(int Fd, void *Buf, size_t Bytes) {
   if (remoteCaller())
-    return remote::read(Fd, Buf, Bytes);
+    return cancellable([&] { return remote::read(Fd, Buf, Bytes); });
   return homeKernelCall([&] { threads::homeKernelWrites(Buf, Bytes); },
                         [&] { return REAL(read)(Fd, Buf, Bytes); });
 }
@@ -2924,7 +2951,7 @@ GRID_INTERPOSE ssize_t read(int Fd, void *Buf, size_t Bytes) {
 GRID_INTERPOSE ssize_t __read_chk(int Fd, void *Buf, size_t Bytes,
                                   size_t BufBytes) {
   if (remoteCaller() && Bytes <= BufBytes)
-    return remote::read(Fd, Buf, Bytes);
+    return cancellable([&] { return remote::read(Fd, Buf, Bytes); });
   return homeKernelCall(
       [&] { threads::homeKernelWrites(Buf, Bytes); },
       [&] { return REAL(__read_chk)(Fd, Buf, Bytes, BufBytes); });
@@ -2932,29 +2959,31 @@ GRID_INTERPOSE ssize_t __read_chk(int Fd, void *Buf, size_t Bytes,
 
 GRID_INTERPOSE ssize_t write(int Fd, const void *Buf, size_t Bytes) {
   if (remoteCaller())
-    return remote::write(Fd, Buf, Bytes);
+    return cancellable([&] { return remote::write(Fd, Buf, Bytes); });
   return homeKernelCall([&] { threads::homeKernelReads(Buf, Bytes); },
                         [&] { return REAL(write)(Fd, Buf, Bytes); });
 }
 
 GRID_INTERPOSE ssize_t readv(int Fd, const struct iovec *Iov, int Count) {
   if (remoteCaller())
-    return remote::readv(Fd, Iov, Count);
+    return cancellable([&] { return remote::readv(Fd, Iov, Count); });
   return homeKernelCall([&] { threads::homeKernelWritesIov(Iov, Count); },
                         [&] { return REAL(readv)(Fd, Iov, Count); });
 }
 
 GRID_INTERPOSE ssize_t writev(int Fd, const struct iovec *Iov, int Count) {
   if (remoteCaller())
-    return remote::writev(Fd, Iov, Count);
+    return cancellable([&] { return remote::writev(Fd, Iov, Count); });
   return homeKernelCall([&] { threads::homeKernelReadsIov(Iov, Count); },
                         [&] { return REAL(writev)(Fd, Iov, Count); });
 }
 
 GRID_INTERPOSE ssize_t pread(int Fd, void *Buf, size_t Bytes, off_t Offset) {
   if (remoteCaller())
-    return Offset < 0 ? (errno = EINVAL, -1)
-                      : remote::read(Fd, Buf, Bytes, Offset);
+    return cancellable([&] {
+      return Offset < 0 ? (errno = EINVAL, -1)
+                        : remote::read(Fd, Buf, Bytes, Offset);
+    });
   return homeKernelCall([&] { threads::homeKernelWrites(Buf, Bytes); },
                         [&] { return REAL(pread)(Fd, Buf, Bytes, Offset); });
 }
@@ -2962,8 +2991,10 @@ GRID_INTERPOSE ssize_t pread(int Fd, void *Buf, size_t Bytes, off_t Offset) {
 GRID_INTERPOSE ssize_t pread64(int Fd, void *Buf, size_t Bytes,
                                off64_t Offset) {
   if (remoteCaller())
-    return Offset < 0 ? (errno = EINVAL, -1)
-                      : remote::read(Fd, Buf, Bytes, Offset);
+    return cancellable([&] {
+      return Offset < 0 ? (errno = EINVAL, -1)
+                        : remote::read(Fd, Buf, Bytes, Offset);
+    });
   return homeKernelCall([&] { threads::homeKernelWrites(Buf, Bytes); },
                         [&] { return REAL(pread64)(Fd, Buf, Bytes, Offset); });
 }
@@ -2971,7 +3002,7 @@ GRID_INTERPOSE ssize_t pread64(int Fd, void *Buf, size_t Bytes,
 GRID_INTERPOSE ssize_t __pread_chk(int Fd, void *Buf, size_t Bytes,
                                    off_t Offset, size_t BufBytes) {
   if (remoteCaller() && Bytes <= BufBytes)
-    return remote::read(Fd, Buf, Bytes, Offset);
+    return cancellable([&] { return remote::read(Fd, Buf, Bytes, Offset); });
   return homeKernelCall(
       [&] { threads::homeKernelWrites(Buf, Bytes); },
       [&] { return REAL(__pread_chk)(Fd, Buf, Bytes, Offset, BufBytes); });
@@ -2980,7 +3011,7 @@ GRID_INTERPOSE ssize_t __pread_chk(int Fd, void *Buf, size_t Bytes,
 GRID_INTERPOSE ssize_t __pread64_chk(int Fd, void *Buf, size_t Bytes,
                                      off64_t Offset, size_t BufBytes) {
   if (remoteCaller() && Bytes <= BufBytes)
-    return remote::read(Fd, Buf, Bytes, Offset);
+    return cancellable([&] { return remote::read(Fd, Buf, Bytes, Offset); });
   return homeKernelCall(
       [&] { threads::homeKernelWrites(Buf, Bytes); },
       [&] { return REAL(__pread64_chk)(Fd, Buf, Bytes, Offset, BufBytes); });
@@ -2989,8 +3020,10 @@ GRID_INTERPOSE ssize_t __pread64_chk(int Fd, void *Buf, size_t Bytes,
 GRID_INTERPOSE ssize_t pwrite(int Fd, const void *Buf, size_t Bytes,
                               off_t Offset) {
   if (remoteCaller())
-    return Offset < 0 ? (errno = EINVAL, -1)
-                      : remote::write(Fd, Buf, Bytes, Offset);
+    return cancellable([&] {
+      return Offset < 0 ? (errno = EINVAL, -1)
+                        : remote::write(Fd, Buf, Bytes, Offset);
+    });
   return homeKernelCall([&] { threads::homeKernelReads(Buf, Bytes); },
                         [&] { return REAL(pwrite)(Fd, Buf, Bytes, Offset); });
 }
@@ -2998,8 +3031,10 @@ GRID_INTERPOSE ssize_t pwrite(int Fd, const void *Buf, size_t Bytes,
 GRID_INTERPOSE ssize_t pwrite64(int Fd, const void *Buf, size_t Bytes,
                                 off64_t Offset) {
   if (remoteCaller())
-    return Offset < 0 ? (errno = EINVAL, -1)
-                      : remote::write(Fd, Buf, Bytes, Offset);
+    return cancellable([&] {
+      return Offset < 0 ? (errno = EINVAL, -1)
+                        : remote::write(Fd, Buf, Bytes, Offset);
+    });
   return homeKernelCall([&] { threads::homeKernelReads(Buf, Bytes); },
                         [&] { return REAL(pwrite64)(Fd, Buf, Bytes, Offset); });
 }
@@ -3302,14 +3337,15 @@ GRID_INTERPOSE int pipe2(int Fds[2], int Flags) noexcept {
 
 GRID_INTERPOSE int poll(struct pollfd *Fds, nfds_t Count, int Timeout) {
   if (remoteCaller())
-    return remote::poll(Fds, Count, Timeout);
+    return cancellable([&] { return remote::poll(Fds, Count, Timeout); });
   return REAL(poll)(Fds, Count, Timeout);
 }
 
 GRID_INTERPOSE int select(int Count, fd_set *Read, fd_set *Write,
                           fd_set *Except, struct timeval *Timeout) {
   if (remoteCaller())
-    return remote::select(Count, Read, Write, Except, Timeout);
+    return cancellable(
+        [&] { return remote::select(Count, Read, Write, Except, Timeout); });
   return REAL(select)(Count, Read, Write, Except, Timeout);
 }
 
@@ -3357,34 +3393,37 @@ GRID_INTERPOSE int isatty(int Fd) noexcept {
 
 GRID_INTERPOSE pid_t waitpid(pid_t Pid, int *Status, int Options) {
   if (remoteCaller())
-    return remote::wait4(Pid, Status, Options, nullptr);
+    return cancellable(
+        [&] { return remote::wait4(Pid, Status, Options, nullptr); });
   return REAL(waitpid)(Pid, Status, Options);
 }
 
 GRID_INTERPOSE pid_t wait(int *Status) {
   if (remoteCaller())
-    return remote::wait4(-1, Status, 0, nullptr);
+    return cancellable([&] { return remote::wait4(-1, Status, 0, nullptr); });
   return REAL(wait)(Status);
 }
 
 GRID_INTERPOSE pid_t wait4(pid_t Pid, int *Status, int Options,
                            struct rusage *Usage) noexcept {
   if (remoteCaller())
-    return remote::wait4(Pid, Status, Options, Usage);
+    return cancellable(
+        [&] { return remote::wait4(Pid, Status, Options, Usage); });
   return REAL(wait4)(Pid, Status, Options, Usage);
 }
 
 GRID_INTERPOSE pid_t wait3(int *Status, int Options,
                            struct rusage *Usage) noexcept {
   if (remoteCaller())
-    return remote::wait4(-1, Status, Options, Usage);
+    return cancellable(
+        [&] { return remote::wait4(-1, Status, Options, Usage); });
   return REAL(wait3)(Status, Options, Usage);
 }
 
 GRID_INTERPOSE int waitid(idtype_t Type, id_t Id, siginfo_t *Info,
                           int Options) {
   if (remoteCaller())
-    return remote::waitid(Type, Id, Info, Options);
+    return cancellable([&] { return remote::waitid(Type, Id, Info, Options); });
   return REAL(waitid)(Type, Id, Info, Options);
 }
 
@@ -3456,13 +3495,15 @@ GRID_INTERPOSE int setitimer(__itimer_which_t Which,
 GRID_INTERPOSE int sigtimedwait(const sigset_t *Set, siginfo_t *Info,
                                 const struct timespec *Timeout) {
   if (remoteCaller())
-    return remote::sigtimedwait(Set, Info, Timeout);
+    return cancellable(
+        [&] { return remote::sigtimedwait(Set, Info, Timeout); });
   return REAL(sigtimedwait)(Set, Info, Timeout);
 }
 
 GRID_INTERPOSE int sigwaitinfo(const sigset_t *Set, siginfo_t *Info) {
   if (remoteCaller())
-    return remote::sigtimedwait(Set, Info, nullptr);
+    return cancellable(
+        [&] { return remote::sigtimedwait(Set, Info, nullptr); });
   return REAL(sigwaitinfo)(Set, Info);
 }
 
@@ -3485,20 +3526,22 @@ GRID_INTERPOSE int raise(int Signal) noexcept {
 // pause and sigsuspend wait at home, on the shadow, for a signal whose
 // handler runs there (sigsuspend with the thread's mask given).
 GRID_INTERPOSE int pause() {
-  if (remoteCaller()) {
-    HomeCall C(io::Op::Sigsuspend, /*Shared=*/true);
-    C.args().u32(0).str({});
-    return static_cast<int>(simple(C));
-  }
+  if (remoteCaller())
+    return cancellable([] {
+      HomeCall C(io::Op::Sigsuspend, /*Shared=*/true);
+      C.args().u32(0).str({});
+      return static_cast<int>(simple(C));
+    });
   return REAL(pause)();
 }
 
 GRID_INTERPOSE int sigsuspend(const sigset_t *Mask) {
-  if (remoteCaller()) {
-    HomeCall C(io::Op::Sigsuspend, /*Shared=*/true);
-    C.args().u32(1).bytes(Mask, sizeof *Mask);
-    return static_cast<int>(simple(C));
-  }
+  if (remoteCaller())
+    return cancellable([&] {
+      HomeCall C(io::Op::Sigsuspend, /*Shared=*/true);
+      C.args().u32(1).bytes(Mask, sizeof *Mask);
+      return static_cast<int>(simple(C));
+    });
   return REAL(sigsuspend)(Mask);
 }
 
@@ -3660,7 +3703,8 @@ GRID_INTERPOSE int sigwait(const sigset_t *Set, int *Signal) {
   if (remoteCaller()) {
     int Got;
     do
-      Got = remote::sigtimedwait(Set, nullptr, nullptr);
+      Got = cancellable(
+          [&] { return remote::sigtimedwait(Set, nullptr, nullptr); });
     while (Got < 0 && errno == EINTR);
     if (Got < 0)
       return errno;
@@ -4008,8 +4052,10 @@ GRID_INTERPOSE int fchownat(int Dir, const char *Path, uid_t Owner, gid_t Group,
 GRID_INTERPOSE ssize_t preadv(int Fd, const struct iovec *Iov, int Count,
                               off_t Offset) {
   if (remoteCaller())
-    return Offset < 0 ? (errno = EINVAL, -1)
-                      : remote::readv(Fd, Iov, Count, Offset);
+    return cancellable([&] {
+      return Offset < 0 ? (errno = EINVAL, -1)
+                        : remote::readv(Fd, Iov, Count, Offset);
+    });
   return homeKernelCall([&] { threads::homeKernelWritesIov(Iov, Count); },
                         [&] { return REAL(preadv)(Fd, Iov, Count, Offset); });
 }
@@ -4017,8 +4063,10 @@ GRID_INTERPOSE ssize_t preadv(int Fd, const struct iovec *Iov, int Count,
 GRID_INTERPOSE ssize_t preadv64(int Fd, const struct iovec *Iov, int Count,
                                 off64_t Offset) {
   if (remoteCaller())
-    return Offset < 0 ? (errno = EINVAL, -1)
-                      : remote::readv(Fd, Iov, Count, Offset);
+    return cancellable([&] {
+      return Offset < 0 ? (errno = EINVAL, -1)
+                        : remote::readv(Fd, Iov, Count, Offset);
+    });
   return homeKernelCall([&] { threads::homeKernelWritesIov(Iov, Count); },
                         [&] { return REAL(preadv64)(Fd, Iov, Count, Offset); });
 }
@@ -4026,8 +4074,10 @@ GRID_INTERPOSE ssize_t preadv64(int Fd, const struct iovec *Iov, int Count,
 GRID_INTERPOSE ssize_t pwritev(int Fd, const struct iovec *Iov, int Count,
                                off_t Offset) {
   if (remoteCaller())
-    return Offset < 0 ? (errno = EINVAL, -1)
-                      : remote::writev(Fd, Iov, Count, Offset);
+    return cancellable([&] {
+      return Offset < 0 ? (errno = EINVAL, -1)
+                        : remote::writev(Fd, Iov, Count, Offset);
+    });
   return homeKernelCall([&] { threads::homeKernelReadsIov(Iov, Count); },
                         [&] { return REAL(pwritev)(Fd, Iov, Count, Offset); });
 }
@@ -4035,8 +4085,10 @@ GRID_INTERPOSE ssize_t pwritev(int Fd, const struct iovec *Iov, int Count,
 GRID_INTERPOSE ssize_t pwritev64(int Fd, const struct iovec *Iov, int Count,
                                  off64_t Offset) {
   if (remoteCaller())
-    return Offset < 0 ? (errno = EINVAL, -1)
-                      : remote::writev(Fd, Iov, Count, Offset);
+    return cancellable([&] {
+      return Offset < 0 ? (errno = EINVAL, -1)
+                        : remote::writev(Fd, Iov, Count, Offset);
+    });
   return homeKernelCall(
       [&] { threads::homeKernelReadsIov(Iov, Count); },
       [&] { return REAL(pwritev64)(Fd, Iov, Count, Offset); });
@@ -5461,7 +5513,8 @@ GRID_INTERPOSE int ftw64(const char *Dir, __ftw64_func_t Fn, int NoOpen) {
 GRID_INTERPOSE ssize_t preadv2(int Fd, const struct iovec *Iov, int Count,
                                off_t Offset, int Flags) {
   if (remoteCaller())
-    return remote::readv(Fd, Iov, Count, Offset, {true, Flags});
+    return cancellable(
+        [&] { return remote::readv(Fd, Iov, Count, Offset, {true, Flags}); });
   return homeKernelCall(
       [&] { threads::homeKernelWritesIov(Iov, Count); },
       [&] { return REAL(preadv2)(Fd, Iov, Count, Offset, Flags); });
@@ -5470,7 +5523,8 @@ GRID_INTERPOSE ssize_t preadv2(int Fd, const struct iovec *Iov, int Count,
 GRID_INTERPOSE ssize_t preadv64v2(int Fd, const struct iovec *Iov, int Count,
                                   off64_t Offset, int Flags) {
   if (remoteCaller())
-    return remote::readv(Fd, Iov, Count, Offset, {true, Flags});
+    return cancellable(
+        [&] { return remote::readv(Fd, Iov, Count, Offset, {true, Flags}); });
   return homeKernelCall(
       [&] { threads::homeKernelWritesIov(Iov, Count); },
       [&] { return REAL(preadv64v2)(Fd, Iov, Count, Offset, Flags); });
@@ -5479,7 +5533,8 @@ GRID_INTERPOSE ssize_t preadv64v2(int Fd, const struct iovec *Iov, int Count,
 GRID_INTERPOSE ssize_t pwritev2(int Fd, const struct iovec *Iov, int Count,
                                 off_t Offset, int Flags) {
   if (remoteCaller())
-    return remote::writev(Fd, Iov, Count, Offset, {true, Flags});
+    return cancellable(
+        [&] { return remote::writev(Fd, Iov, Count, Offset, {true, Flags}); });
   return homeKernelCall(
       [&] { threads::homeKernelReadsIov(Iov, Count); },
       [&] { return REAL(pwritev2)(Fd, Iov, Count, Offset, Flags); });
@@ -5488,7 +5543,8 @@ GRID_INTERPOSE ssize_t pwritev2(int Fd, const struct iovec *Iov, int Count,
 GRID_INTERPOSE ssize_t pwritev64v2(int Fd, const struct iovec *Iov, int Count,
                                    off64_t Offset, int Flags) {
   if (remoteCaller())
-    return remote::writev(Fd, Iov, Count, Offset, {true, Flags});
+    return cancellable(
+        [&] { return remote::writev(Fd, Iov, Count, Offset, {true, Flags}); });
   return homeKernelCall(
       [&] { threads::homeKernelReadsIov(Iov, Count); },
       [&] { return REAL(pwritev64v2)(Fd, Iov, Count, Offset, Flags); });
@@ -5806,7 +5862,7 @@ GRID_INTERPOSE int posix_fadvise64(int Fd, off64_t Offset, off64_t Length,
 GRID_INTERPOSE int ppoll(struct pollfd *Fds, nfds_t Count,
                          const struct timespec *Timeout, const sigset_t *Mask) {
   if (remoteCaller())
-    return remote::ppoll(Fds, Count, Timeout);
+    return cancellable([&] { return remote::ppoll(Fds, Count, Timeout); });
   return REAL(ppoll)(Fds, Count, Timeout, Mask);
 }
 
@@ -5814,14 +5870,14 @@ GRID_INTERPOSE int __ppoll_chk(struct pollfd *Fds, nfds_t Count,
                                const struct timespec *Timeout,
                                const sigset_t *Mask, size_t FdsBytes) {
   if (remoteCaller() && Count <= FdsBytes / sizeof *Fds)
-    return remote::ppoll(Fds, Count, Timeout);
+    return cancellable([&] { return remote::ppoll(Fds, Count, Timeout); });
   return REAL(__ppoll_chk)(Fds, Count, Timeout, Mask, FdsBytes);
 }
 
 GRID_INTERPOSE int __poll_chk(struct pollfd *Fds, nfds_t Count, int Timeout,
                               size_t FdsBytes) {
   if (remoteCaller() && Count <= FdsBytes / sizeof *Fds)
-    return remote::poll(Fds, Count, Timeout);
+    return cancellable([&] { return remote::poll(Fds, Count, Timeout); });
   return REAL(__poll_chk)(Fds, Count, Timeout, FdsBytes);
 }
 
@@ -5829,7 +5885,8 @@ GRID_INTERPOSE int pselect(int Count, fd_set *Read, fd_set *Write,
                            fd_set *Except, const struct timespec *Timeout,
                            const sigset_t *Mask) {
   if (remoteCaller())
-    return remote::pselect(Count, Read, Write, Except, Timeout);
+    return cancellable(
+        [&] { return remote::pselect(Count, Read, Write, Except, Timeout); });
   return REAL(pselect)(Count, Read, Write, Except, Timeout, Mask);
 }
 

@@ -966,6 +966,10 @@ struct Shadow {
   std::atomic<bool> CancelAsked{false};
   std::mutex WaitMutex;
   pthread_cond_t *WaitingOn = nullptr;
+  // Serving a descriptor or wait call a cancellation may interrupt (the
+  // thread asked so: ioRequest's Cancellable): kickCancelledCall's signal
+  // ends it with EINTR.
+  std::atomic<bool> InCancellableCall{false};
 };
 
 // A line's number for a thread's id (the same at home and on its node).
@@ -1145,6 +1149,9 @@ void postedFailed(Shadow &S, sync::Op O, int Err) {
 // takes the cancellation from it, on its line, in order with the answer,
 // whether or not Msg::ThreadCancel has reached its node yet.
 constexpr int CancelledWait = -1;
+
+// The flags of a Call::Io (ioRequest).
+constexpr uint32_t IoShared = 1, IoCancellable = 2;
 
 // A remote thread's operation, carried out here. A condition wait is one a
 // cancellation of the thread wakes (cancelRemote): the shadow says where it
@@ -1350,12 +1357,29 @@ void serveCall(Shadow &S, wire::Reader &R) {
   case Call::Detach:
     return reply(S, pthread_detach(static_cast<pthread_t>(R.u64())), 0);
   case Call::Io: {
-    bool Shared = R.u32() != 0;
+    uint32_t Flags = R.u32();
+    bool Shared = Flags & IoShared, Cancellable = Flags & IoCancellable;
     if (!ServeIo)
       break;
     if (Shared)
       acquire(); // what the thread wrote before the call, wherever homed
-    HomeAnswer A = ServeIo(R);
+    HomeAnswer A;
+    if (Cancellable) {
+      // Cancelled before it began, or while it waits here (EINTR), the
+      // call ends with no effect, and the thread acts on the cancellation
+      // as it returns. Store, then load, here and in cancelRemote: one of
+      // the two sees the other's.
+      S.InCancellableCall.store(true);
+      bool Served = !S.CancelAsked.load();
+      if (Served)
+        A = ServeIo(R);
+      S.InCancellableCall.store(false);
+      if ((!Served || (A.Value < 0 && A.Errno == EINTR)) &&
+          S.CancelAsked.exchange(false))
+        A = {-1, CancelledWait, {}};
+    } else {
+      A = ServeIo(R);
+    }
     if (Shared)
       release(); // what the call wrote, before the thread reads it
     return reply(S, A.Value, A.Errno, 0, A.Data);
@@ -1677,6 +1701,44 @@ void sendChangedThreadActions() {
 
 } // namespace
 
+// The signal that ends a cancelled thread's descriptor or wait call at
+// home (Shadow::InCancellableCall) with EINTR: SIGURG, whose default action
+// is to ignore it and which programs rarely use (Go's runtime preempts
+// with it for the same reasons). Its handler does nothing and restarts no
+// call. Installed at the first such cancellation, only while SIGURG's
+// action is the default; a program that set its own keeps it, and its
+// threads' blocked calls then end only as they would have (docs).
+void ignoreKick(int) {}
+
+bool kickReady() {
+  using SigactionFn =
+      int (*)(int, const struct sigaction *, struct sigaction *);
+  static SigactionFn RealSigaction = nullptr;
+  SigactionFn Real = core::nextFunction(RealSigaction, "sigaction");
+  static std::mutex Installing;
+  std::lock_guard<std::mutex> Lock(Installing);
+  struct sigaction Now = {};
+  if (Real(SIGURG, nullptr, &Now) != 0)
+    return false;
+  if (!(Now.sa_flags & SA_SIGINFO) && Now.sa_handler == ignoreKick)
+    return true;
+  if ((Now.sa_flags & SA_SIGINFO) || Now.sa_handler != SIG_DFL)
+    return false; // the program's
+  struct sigaction Ours = {};
+  Ours.sa_handler = ignoreKick;
+  sigemptyset(&Ours.sa_mask);
+  return Real(SIGURG, &Ours, nullptr) == 0;
+}
+
+// Home, under ShadowsMutex: a cancelled thread's call the shadow serves is
+// interrupted; again on each tick (wakeCancelledWaits) until it returns,
+// since a signal sent just before the shadow entered the system call is
+// lost on it.
+void kickCancelledCall(Shadow &S) {
+  if (S.CancelAsked.load() && S.InCancellableCall.load() && kickReady())
+    pthread_kill(S.Self, SIGURG);
+}
+
 bool cancelRemote(pthread_t Thread) {
   if (!TheJob || !TheJob->Home)
     return false;
@@ -1692,6 +1754,7 @@ bool cancelRemote(pthread_t Thread) {
         S->CancelAsked.store(true);
         if (S->WaitingOn)
           pthread_cond_broadcast(S->WaitingOn);
+        kickCancelledCall(*S);
         break;
       }
   }
@@ -1715,6 +1778,7 @@ void wakeCancelledWaits() {
       std::lock_guard<std::mutex> Waiting(S->WaitMutex);
       if (S->CancelAsked.load() && S->WaitingOn)
         pthread_cond_broadcast(S->WaitingOn);
+      kickCancelledCall(*S);
     }
 }
 
@@ -3084,9 +3148,22 @@ void setHeldOutput(FlushFn Flush, TakeHeldFn Take) {
   HeldOutputTake = Take;
 }
 
+thread_local unsigned CancellableCalls = 0;
+CancellableScope::CancellableScope() { ++CancellableCalls; }
+CancellableScope::~CancellableScope() { --CancellableCalls; }
+
 wire::Writer ioRequest(bool Shared) {
   wire::Writer W = callMessage(Call::Io);
-  W.u32(Shared ? 1 : 0);
+  // Only a call the thread can act on a cancellation after: one whose
+  // thread has cancellation enabled (its state cannot change while it
+  // waits for the answer).
+  int State = PTHREAD_CANCEL_DISABLE;
+  if (CancellableCalls > 0) {
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &State);
+    pthread_setcancelstate(State, nullptr);
+  }
+  W.u32((Shared ? IoShared : 0) |
+        (State == PTHREAD_CANCEL_ENABLE ? IoCancellable : 0));
   return W;
 }
 
@@ -3096,6 +3173,12 @@ HomeAnswer callHomeIo(wire::Writer &Request, bool Shared) {
     releaseCache();
   Answer A = callHome(Request);
   HomeAnswer Out{A.Value, A.Errno, std::move(A.Data)};
+  if (Out.Errno == CancelledWait) {
+    // Home ended the call for the thread's cancellation: it acts on it as
+    // the call returns (cancellationPointAfterWait).
+    Out.Errno = EINTR;
+    WaitCancelled = true;
+  }
   if (Shared)
     acquireCache();
   return Out;

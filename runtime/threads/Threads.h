@@ -120,9 +120,22 @@ struct HomeAnswer {
 /// callHomeIo sends it and waits. Shared: the call itself reads or writes
 /// the program's memory at home (fscanf's targets), so the thread releases
 /// before and acquires after, and the shadow acquires before and releases
-/// after.
+/// after. Within a CancellableScope (a cancellation point that may wait:
+/// read, poll, waitpid...) of a thread whose cancellation is enabled, its
+/// cancellation ends the call at home with no effect, and callHomeIo then
+/// answers EINTR with the cancellation for cancellationPointAfterWait to
+/// act on.
 wire::Writer ioRequest(bool Shared);
 HomeAnswer callHomeIo(wire::Writer &Request, bool Shared);
+/// The calls a remote thread makes home meanwhile are one of its
+/// cancellation points (ioRequest).
+class CancellableScope {
+public:
+  CancellableScope();
+  ~CancellableScope();
+  CancellableScope(const CancellableScope &) = delete;
+  CancellableScope &operator=(const CancellableScope &) = delete;
+};
 /// Signals a thread raises by its own execution on its node (its faults,
 /// SIGFPE, SIGILL, abort's SIGABRT, SIGTRAP, SIGSYS): a remote thread's
 /// sigaction of one of them is its node's, while every other signal's
