@@ -457,17 +457,21 @@ using Local = sync::InRuntimeScope;
 /// home (a read of an empty pipe, poll, waitpid, pause): a cancellation
 /// before it acts at once; one while it waits ends it at home, with no
 /// effect, and acts as it returns here, out of the runtime's work
-/// (threads::CancellableScope).
+/// (threads::CancellableScope). A thread that cannot act on it then (it
+/// is already unwinding: a cleanup handler's call, with home's mark of a
+/// cancellation it took elsewhere) makes the call again, as it would have
+/// gone on on one machine.
 template <class Call> auto cancellable(Call &&C) {
   threads::cancellationPoint();
-  decltype(C()) Result;
-  {
-    threads::CancellableScope Scope;
-    Result = C();
+  for (;;) {
+    decltype(C()) Result;
+    {
+      threads::CancellableScope Scope;
+      Result = C();
+    }
+    if (!threads::cancellationPointAfterWait())
+      return Result;
   }
-  core::ErrnoGuard KeepErrno; // if it cannot act
-  threads::cancellationPointAfterWait();
-  return Result;
 }
 
 /// Memory the program owns (what getcwd(NULL, 0) returns, getline's

@@ -1373,7 +1373,12 @@ void serveCall(Shadow &S, wire::Reader &R) {
       bool Served = !S.CancelAsked.load();
       if (Served)
         A = ServeIo(R);
-      S.InCancellableCall.store(false);
+      {
+        // Kicks are sent under WaitMutex: none reaches the thread's next
+        // call, which may be one an EINTR would harm (a stream's).
+        std::lock_guard<std::mutex> Waiting(S.WaitMutex);
+        S.InCancellableCall.store(false);
+      }
       if ((!Served || (A.Value < 0 && A.Errno == EINTR)) &&
           S.CancelAsked.exchange(false))
         A = {-1, CancelledWait, {}};
@@ -1710,11 +1715,19 @@ void sendChangedThreadActions() {
 // threads' blocked calls then end only as they would have (docs).
 void ignoreKick(int) {}
 
+// The C library's sigaction (libgridrt's own takes the program's), found
+// at load: kickReady runs under ShadowsMutex, where dlsym's loader lock
+// could deadlock with a dlopen whose constructors wait for it.
+using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
+SigactionFn RealSigaction = nullptr;
+[[gnu::constructor(101)]] void resolveSigaction() {
+  core::resolveNext(RealSigaction, "sigaction");
+}
+
 bool kickReady() {
-  using SigactionFn =
-      int (*)(int, const struct sigaction *, struct sigaction *);
-  static SigactionFn RealSigaction = nullptr;
-  SigactionFn Real = core::nextFunction(RealSigaction, "sigaction");
+  SigactionFn Real = RealSigaction;
+  if (!Real)
+    return false;
   static std::mutex Installing;
   std::lock_guard<std::mutex> Lock(Installing);
   struct sigaction Now = {};
@@ -3148,9 +3161,12 @@ void setHeldOutput(FlushFn Flush, TakeHeldFn Take) {
   HeldOutputTake = Take;
 }
 
-thread_local unsigned CancellableCalls = 0;
-CancellableScope::CancellableScope() { ++CancellableCalls; }
-CancellableScope::~CancellableScope() { --CancellableCalls; }
+// The next call home is the cancellation point's own (CancellableScope):
+// not the held output sent before it (flushHeld), nor a large transfer's
+// later parts, which a cancellation must not cut off once bytes moved.
+thread_local bool CancellableNext = false;
+CancellableScope::CancellableScope() { CancellableNext = true; }
+CancellableScope::~CancellableScope() { CancellableNext = false; }
 
 wire::Writer ioRequest(bool Shared) {
   wire::Writer W = callMessage(Call::Io);
@@ -3158,7 +3174,8 @@ wire::Writer ioRequest(bool Shared) {
   // thread has cancellation enabled (its state cannot change while it
   // waits for the answer).
   int State = PTHREAD_CANCEL_DISABLE;
-  if (CancellableCalls > 0) {
+  if (CancellableNext) {
+    CancellableNext = false;
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &State);
     pthread_setcancelstate(State, nullptr);
   }

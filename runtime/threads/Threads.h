@@ -120,15 +120,15 @@ struct HomeAnswer {
 /// callHomeIo sends it and waits. Shared: the call itself reads or writes
 /// the program's memory at home (fscanf's targets), so the thread releases
 /// before and acquires after, and the shadow acquires before and releases
-/// after. Within a CancellableScope (a cancellation point that may wait:
-/// read, poll, waitpid...) of a thread whose cancellation is enabled, its
-/// cancellation ends the call at home with no effect, and callHomeIo then
-/// answers EINTR with the cancellation for cancellationPointAfterWait to
-/// act on.
+/// after. The first call in a CancellableScope (a cancellation point that
+/// may wait: read, poll, waitpid...) of a thread whose cancellation is
+/// enabled is ended at home by its cancellation, with no effect, and
+/// callHomeIo then answers EINTR with the cancellation for
+/// cancellationPointAfterWait to act on.
 wire::Writer ioRequest(bool Shared);
 HomeAnswer callHomeIo(wire::Writer &Request, bool Shared);
-/// The calls a remote thread makes home meanwhile are one of its
-/// cancellation points (ioRequest).
+/// The next call home a remote thread makes (ioRequest) is one of its
+/// cancellation points.
 class CancellableScope {
 public:
   CancellableScope();
