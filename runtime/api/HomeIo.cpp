@@ -1241,6 +1241,8 @@ HomeAnswer serve(wire::Reader &R) {
     return timerHere(R);
   case Op::Random:
     return randomHere(R);
+  case Op::Stream:
+    return streamHere(R);
   case Op::ThreadKnown:
     return {api::isHomeThread(static_cast<pthread_t>(R.u64())), 0, {}};
   case Op::PthreadCancel: {
@@ -1542,6 +1544,9 @@ HomeAnswer serve(wire::Reader &R) {
   return {-1, ENOSYS, {}};
 }
 
-void serveRemoteCalls() { threads::setIoServer(serve); }
+void serveRemoteCalls() {
+  threads::setIoServer(serve);
+  threads::setStreamState(homeStreams, followHomeStreams);
+}
 
 } // namespace grid::api::io

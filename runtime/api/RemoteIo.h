@@ -156,6 +156,10 @@
 //             (api::isHomeThread), else 0
 //   PthreadCancel u64 pthread_t         -> pthread_cancel's error number;
 //             -1 for a thread home does not know (api/ThreadCalls.cpp)
+//   Stream    u32 stream (std::cout, cerr, clog, cin, then the wide ones),
+//             u32 call, u64 a, str bytes
+//                                       -> the stream buffer's answer, the
+//             bytes read (StreamCall; api/Streams.cpp)
 //   Random    u32 call, u64 a, u64 b, u64 c, str bytes
 //                                       -> the value (drand48's bits),
 //             the old state (initstate, setstate), seed48's old seed as
@@ -313,7 +317,20 @@ enum class Op : uint16_t {
   Timer,
   PthreadCancel,
   Random,
-  Last = Random,
+  Stream,
+  Last = Stream,
+};
+
+/// The calls of Op::Stream on home's stream buffer, with their argument a
+/// and bytes (api/Streams.cpp).
+enum class StreamCall : uint32_t {
+  Put,     // bytes: sputn (answers the count)
+  Sync,    // pubsync
+  Peek,    // sgetc
+  Bump,    // sbumpc
+  Get,     // a count: sgetn (answers the count, and the characters)
+  Putback, // a character, or eof: sputbackc, or sungetc
+  Avail,   // in_avail
 };
 
 /// The calls of Op::Random, with their arguments a, b, c and bytes.
@@ -471,6 +488,14 @@ void runRemoteKeyDestructors();
 
 /// Registers serve with the threads layer (home, at start).
 void serveRemoteCalls();
+
+/// The standard C++ streams' state home sets that a thread start carries
+/// to the agent (their formatting, and whether their buffers are the C
+/// library's streams), and the agent's taking of it (api/Streams.cpp).
+std::string homeStreams();
+void followHomeStreams(std::string_view Text);
+/// Home: Op::Stream.
+threads::HomeAnswer streamHere(wire::Reader &R);
 
 /// On a remote thread's node, after its fork: Child is the node's process
 /// (fork is not carried home), so the thread's waitpid, wait and kill of it

@@ -41,7 +41,6 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <ios>
-#include <iostream>
 #include <iterator>
 #include <link.h>
 #include <linux/futex.h>
@@ -1435,59 +1434,10 @@ void followHomeLocale(std::string_view Text) {
   tzset();
 }
 
-// The standard streams' formatting (main's std::cout << std::fixed <<
-// std::setprecision(3)) is state of libstdc++'s objects, one set per
-// process, the agent's apart from home's. Each thread start carries home's
-// flags, precision and fill of std::cout, cerr, clog and cin and their wide
-// twins, and the agent takes them when they changed since the last start,
-// as it does the locale. Not the width, which the next output resets, nor
-// an imbued locale (not named, in general), nor what a remote thread
-// changes, which stays on its node.
-template <class Stream> void putFormat(std::string &Out, Stream &S) {
-  uint64_t Flags = static_cast<uint64_t>(S.flags());
-  int64_t Precision = S.precision();
-  uint32_t Fill = static_cast<uint32_t>(S.fill());
-  Out.append(reinterpret_cast<const char *>(&Flags), sizeof Flags)
-      .append(reinterpret_cast<const char *>(&Precision), sizeof Precision)
-      .append(reinterpret_cast<const char *>(&Fill), sizeof Fill);
-}
-constexpr size_t FormatBytes = 8 + 8 + 4;
-
-template <class Stream> void takeFormat(std::string_view &In, Stream &S) {
-  uint64_t Flags;
-  int64_t Precision;
-  uint32_t Fill;
-  std::memcpy(&Flags, In.data(), sizeof Flags);
-  std::memcpy(&Precision, In.data() + 8, sizeof Precision);
-  std::memcpy(&Fill, In.data() + 16, sizeof Fill);
-  In.remove_prefix(FormatBytes);
-  S.flags(static_cast<std::ios_base::fmtflags>(Flags));
-  S.precision(static_cast<std::streamsize>(Precision));
-  S.fill(static_cast<typename Stream::char_type>(Fill));
-}
-
-// The eight standard streams, constructed (a C program's are not until
-// something includes <iostream>).
-template <class Fn> void eachStandardStream(Fn &&F) {
-  static std::ios_base::Init Constructed;
-  F(std::cout), F(std::cerr), F(std::clog), F(std::cin);
-  F(std::wcout), F(std::wcerr), F(std::wclog), F(std::wcin);
-}
-
-std::string homeStreams() {
-  std::string Text;
-  eachStandardStream([&](auto &S) { putFormat(Text, S); });
-  return Text;
-}
-
-// Agent, on the loop, at a thread start (as followHomeLocale).
-void followHomeStreams(std::string_view Text) {
-  static std::string Last;
-  if (Text == Last || Text.size() != 8 * FormatBytes)
-    return;
-  Last = Text;
-  eachStandardStream([&](auto &S) { takeFormat(Text, S); });
-}
+// The standard C++ streams' state, carried with each thread start
+// (api/Streams.cpp, setStreamState).
+StreamStateFn HomeStreamState = nullptr;
+FollowStreamsFn FollowStreamState = nullptr;
 
 // The signals a thread raises by its own execution, whose actions the
 // program set at home go with each thread start to its node: a remote
@@ -1816,7 +1766,7 @@ void sendStart(Shadow &S, pthread_t Self) {
       .u64(static_cast<uint64_t>(Self))
       .u64(S.StackBytes)
       .str(homeLocale())
-      .str(homeStreams())
+      .str(HomeStreamState ? HomeStreamState() : std::string())
       .bytes(&Mask, sizeof Mask);
   writeThreadActions(Start, S.Actions);
   sendFromLoop(static_cast<int>(S.Node), Start.body());
@@ -2628,7 +2578,9 @@ void startThread(wire::Reader &M) {
     R->StackBytes =
         std::max<size_t>((Asked + 4095) & ~size_t(4095), PTHREAD_STACK_MIN);
   followHomeLocale(M.str());
-  followHomeStreams(M.str());
+  std::string_view Streams = M.str();
+  if (FollowStreamState && !Streams.empty())
+    FollowStreamState(Streams);
   std::string_view Mask = M.str();
   if (Mask.size() == sizeof R->Mask)
     std::memcpy(&R->Mask, Mask.data(), sizeof R->Mask);
@@ -3155,6 +3107,11 @@ dsm::Space *space() { return TheJob ? TheJob->Space.get() : nullptr; }
 void setCreate(CreateFn Create) { Creator = Create; }
 
 void setIoServer(IoServer Serve) { ServeIo = Serve; }
+
+void setStreamState(StreamStateFn Home, FollowStreamsFn Follow) {
+  HomeStreamState = Home;
+  FollowStreamState = Follow;
+}
 
 void setHeldOutput(FlushFn Flush, TakeHeldFn Take) {
   HeldOutputFlush = Flush;

@@ -204,6 +204,11 @@ void flushRemoteOutputAtExit();
 /// registers it).
 using IoServer = HomeAnswer (*)(wire::Reader &R);
 void setIoServer(IoServer Serve);
+/// The state of the standard C++ streams home set (api/Streams.cpp): Home
+/// gives it at home for each thread start, Follow takes it on the agent.
+using StreamStateFn = std::string (*)();
+using FollowStreamsFn = void (*)(std::string_view);
+void setStreamState(StreamStateFn Home, FollowStreamsFn Follow);
 
 /// Records the value pthread_exit ends the remote thread with.
 void remoteExiting(void *Result);

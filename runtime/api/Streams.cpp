@@ -1,0 +1,278 @@
+//===- api/Streams.cpp - The C++ standard streams of remote threads -------===//
+//
+// std::cout, std::cerr, std::clog, std::cin and their wide twins are
+// libstdc++'s objects, one set per process: an agent's are its own. Their
+// state that the program sets at home reaches its remote threads here:
+//
+//  - the formatting (main's std::cout << std::fixed << std::setprecision(3)):
+//    each thread start carries home's flags, precision and fill, and the
+//    agent takes them when they changed since its last start;
+//  - the buffer: a stream whose buffer home changed (std::ios::
+//    sync_with_stdio(false), which gives each stream a buffer of its own,
+//    or cout.rdbuf(file.rdbuf()), which redirects it) is read and written
+//    on the agent through a buffer that forwards every operation to home's
+//    stream buffer (Op::Stream), so that what remote threads write lands in
+//    the same buffer as main's, in order, and what they read comes from
+//    the same input. While home's stream is still the C library's stream
+//    (stdout for cout...), the agent's is too: its writes already go home
+//    through the C library's calls (api/RemoteIo.cpp).
+//
+// Not carried: the width (the next output resets it), a locale imbued into a
+// stream (in general it has no name to make it by on the agent), and what
+// changes after a thread started or what a remote thread changes, which
+// stays where it was made.
+//===----------------------------------------------------------------------===//
+
+#include "api/RemoteIo.h"
+#include "threads/Threads.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <ext/stdio_sync_filebuf.h>
+#include <iostream>
+#include <streambuf>
+#include <string>
+
+namespace grid::api::io {
+
+namespace {
+
+// What a standard stream's buffer is at home.
+enum class BufferKind : uint8_t {
+  Own,     // the C library's stream: the agent's writes go there already
+  Forward, // another: the agent forwards to it
+  None,    // none (rdbuf(nullptr)): the stream fails
+};
+
+// The eight standard streams in the order the start carries them; the wide
+// ones are 4 to 7 (Op::Stream's stream number).
+template <class Fn> void eachStandardStream(Fn &&F) {
+  static std::ios_base::Init Constructed; // a C program's are not yet
+  F(0, std::cout, stdout), F(1, std::cerr, stderr), F(2, std::clog, stderr);
+  F(3, std::cin, stdin), F(4, std::wcout, stdout), F(5, std::wcerr, stderr);
+  F(6, std::wclog, stderr), F(7, std::wcin, stdin);
+}
+
+std::basic_ios<char> &narrowStream(uint32_t N) {
+  std::basic_ios<char> *S[] = {&std::cout, &std::cerr, &std::clog, &std::cin};
+  return *S[N];
+}
+std::basic_ios<wchar_t> &wideStream(uint32_t N) {
+  std::basic_ios<wchar_t> *S[] = {&std::wcout, &std::wcerr, &std::wclog,
+                                  &std::wcin};
+  return *S[N - 4];
+}
+
+template <class CharT>
+BufferKind bufferKind(std::basic_ios<CharT> &S, FILE *Default) {
+  std::basic_streambuf<CharT> *B = S.rdbuf();
+  if (!B)
+    return BufferKind::None;
+  auto *Sync = dynamic_cast<__gnu_cxx::stdio_sync_filebuf<CharT> *>(B);
+  return Sync && Sync->file() == Default ? BufferKind::Own
+                                         : BufferKind::Forward;
+}
+
+struct Format {
+  uint64_t Flags;
+  int64_t Precision;
+  uint32_t Fill;
+  BufferKind Kind;
+};
+
+// Agent: a stream buffer with no buffer of its own, each operation carried
+// out on home's stream buffer of stream Stream (Op::Stream), so that bytes
+// are in home's buffer, in order with main's, as soon as written.
+template <class CharT> class HomeBuffer : public std::basic_streambuf<CharT> {
+  using Base = std::basic_streambuf<CharT>;
+  using typename Base::int_type;
+  using typename Base::traits_type;
+
+public:
+  explicit HomeBuffer(uint32_t Stream) : Stream(Stream) {}
+
+protected:
+  std::streamsize xsputn(const CharT *Chars, std::streamsize Count) override {
+    std::streamsize Done = 0;
+    while (Done < Count) {
+      auto Part = std::min<std::streamsize>(
+          Count - Done, static_cast<std::streamsize>(Chunk / sizeof(CharT)));
+      int64_t Put =
+          call(StreamCall::Put, 0,
+               std::string_view(reinterpret_cast<const char *>(Chars + Done),
+                                size_t(Part) * sizeof(CharT)));
+      if (Put <= 0)
+        break;
+      Done += Put;
+      if (Put < Part)
+        break;
+    }
+    return Done;
+  }
+  int_type overflow(int_type C) override {
+    if (traits_type::eq_int_type(C, traits_type::eof()))
+      return traits_type::not_eof(C);
+    CharT One = traits_type::to_char_type(C);
+    return xsputn(&One, 1) == 1 ? C : traits_type::eof();
+  }
+  int sync() override { return static_cast<int>(call(StreamCall::Sync)); }
+  int_type underflow() override {
+    return static_cast<int_type>(call(StreamCall::Peek));
+  }
+  int_type uflow() override {
+    return static_cast<int_type>(call(StreamCall::Bump));
+  }
+  std::streamsize xsgetn(CharT *Chars, std::streamsize Count) override {
+    std::streamsize Done = 0;
+    while (Done < Count) {
+      auto Part = std::min<std::streamsize>(
+          Count - Done, static_cast<std::streamsize>(Chunk / sizeof(CharT)));
+      std::string Data;
+      call(StreamCall::Get, static_cast<uint64_t>(Part), {}, &Data);
+      size_t Got = std::min(Data.size() / sizeof(CharT), size_t(Part));
+      std::memcpy(Chars + Done, Data.data(), Got * sizeof(CharT));
+      Done += static_cast<std::streamsize>(Got);
+      if (static_cast<std::streamsize>(Got) < Part)
+        break;
+    }
+    return Done;
+  }
+  int_type pbackfail(int_type C) override {
+    return static_cast<int_type>(
+        call(StreamCall::Putback, static_cast<uint64_t>(C)));
+  }
+  std::streamsize showmanyc() override {
+    return static_cast<std::streamsize>(call(StreamCall::Avail));
+  }
+
+private:
+  int64_t call(StreamCall Call, uint64_t A = 0, std::string_view Bytes = {},
+               std::string *Data = nullptr) {
+    HomeCall H(Op::Stream);
+    H.args().u32(Stream).u32(static_cast<uint32_t>(Call)).u64(A).str(Bytes);
+    threads::HomeAnswer Answer = H.send();
+    if (Data)
+      *Data = std::move(Answer.Data);
+    return Answer.Value;
+  }
+
+  uint32_t Stream;
+};
+
+// Agent: the stream's buffer for home's kind, the agent's own kept to go
+// back to.
+template <class CharT>
+void followBuffer(uint32_t N, std::basic_ios<CharT> &S, BufferKind Kind) {
+  static std::basic_streambuf<CharT> *Own[8];
+  static HomeBuffer<CharT> *Forwarding[8];
+  static BufferKind Now[8] = {};
+  if (Kind == Now[N])
+    return;
+  if (Now[N] == BufferKind::Own)
+    Own[N] = S.rdbuf();
+  Now[N] = Kind;
+  switch (Kind) {
+  case BufferKind::Own:
+    S.rdbuf(Own[N]);
+    break;
+  case BufferKind::Forward:
+    if (!Forwarding[N])
+      Forwarding[N] = new HomeBuffer<CharT>(N);
+    S.rdbuf(Forwarding[N]);
+    break;
+  case BufferKind::None:
+    S.rdbuf(nullptr);
+    break;
+  }
+}
+
+// Home: the stream buffer Op::Stream names, as it is now.
+template <class CharT>
+threads::HomeAnswer serveBuffer(std::basic_streambuf<CharT> *B, StreamCall Call,
+                                uint64_t A, std::string_view Bytes) {
+  using Traits = std::char_traits<CharT>;
+  if (!B)
+    return {Call == StreamCall::Put || Call == StreamCall::Get ? 0
+                                                               : Traits::eof(),
+            0,
+            {}};
+  switch (Call) {
+  case StreamCall::Put:
+    return {
+        B->sputn(reinterpret_cast<const CharT *>(Bytes.data()),
+                 static_cast<std::streamsize>(Bytes.size() / sizeof(CharT))),
+        0,
+        {}};
+  case StreamCall::Sync:
+    return {B->pubsync(), 0, {}};
+  case StreamCall::Peek:
+    return {B->sgetc(), 0, {}};
+  case StreamCall::Bump:
+    return {B->sbumpc(), 0, {}};
+  case StreamCall::Get: {
+    size_t Want = std::min<uint64_t>(A, Chunk / sizeof(CharT));
+    std::basic_string<CharT> Data(Want, CharT());
+    std::streamsize Got = B->sgetn(Data.data(), std::streamsize(Want));
+    return {
+        Got, 0,
+        std::string(reinterpret_cast<const char *>(Data.data()),
+                    size_t(std::max<std::streamsize>(Got, 0)) * sizeof(CharT))};
+  }
+  case StreamCall::Putback: {
+    auto C = static_cast<typename Traits::int_type>(A);
+    return {Traits::eq_int_type(C, Traits::eof())
+                ? B->sungetc()
+                : B->sputbackc(Traits::to_char_type(C)),
+            0,
+            {}};
+  }
+  case StreamCall::Avail:
+    return {B->in_avail(), 0, {}};
+  }
+  return {-1, EINVAL, {}};
+}
+
+} // namespace
+
+std::string homeStreams() {
+  std::string Text;
+  eachStandardStream([&](uint32_t, auto &S, FILE *Default) {
+    Format F{}; // its padding too: the text is compared whole
+    F.Flags = static_cast<uint64_t>(S.flags());
+    F.Precision = S.precision();
+    F.Fill = static_cast<uint32_t>(S.fill());
+    F.Kind = bufferKind(S, Default);
+    Text.append(reinterpret_cast<const char *>(&F), sizeof F);
+  });
+  return Text;
+}
+
+void followHomeStreams(std::string_view Text) {
+  static std::string Last;
+  if (Text == Last || Text.size() != 8 * sizeof(Format))
+    return;
+  Last = Text;
+  eachStandardStream([&](uint32_t N, auto &S, FILE *) {
+    Format F;
+    std::memcpy(&F, Text.data() + N * sizeof F, sizeof F);
+    followBuffer(N, S, F.Kind);
+    S.flags(static_cast<std::ios_base::fmtflags>(F.Flags));
+    S.precision(static_cast<std::streamsize>(F.Precision));
+    S.fill(static_cast<typename std::decay_t<decltype(S)>::char_type>(F.Fill));
+  });
+}
+
+threads::HomeAnswer streamHere(wire::Reader &R) {
+  uint32_t Stream = R.u32();
+  auto Call = static_cast<StreamCall>(R.u32());
+  uint64_t A = R.u64();
+  std::string_view Bytes = R.str();
+  if (Stream < 4)
+    return serveBuffer(narrowStream(Stream).rdbuf(), Call, A, Bytes);
+  if (Stream < 8)
+    return serveBuffer(wideStream(Stream).rdbuf(), Call, A, Bytes);
+  return {-1, EINVAL, {}};
+}
+
+} // namespace grid::api::io
