@@ -1243,6 +1243,19 @@ HomeAnswer serve(wire::Reader &R) {
     return randomHere(R);
   case Op::Stream:
     return streamHere(R);
+  case Op::Sigmask: {
+    // The shadow stands for the thread among home's threads: signals sent
+    // to it, or to the process, find it with the thread's mask. Never its
+    // faults' signals, which the DSM needs on every thread.
+    std::string_view Mask = R.str();
+    sigset_t Set;
+    if (Mask.size() != sizeof Set)
+      return {-1, EINVAL, {}};
+    std::memcpy(&Set, Mask.data(), sizeof Set);
+    sigdelset(&Set, SIGSEGV);
+    sigdelset(&Set, SIGBUS);
+    return {core::realSigmask(SIG_SETMASK, &Set, nullptr), 0, {}};
+  }
   case Op::ThreadKnown:
     return {api::isHomeThread(static_cast<pthread_t>(R.u64())), 0, {}};
   case Op::PthreadCancel: {

@@ -156,6 +156,9 @@
 //             (api::isHomeThread), else 0
 //   PthreadCancel u64 pthread_t         -> pthread_cancel's error number;
 //             -1 for a thread home does not know (api/ThreadCalls.cpp)
+//   Sigmask   str sigset_t                -> 0: the shadow's mask becomes
+//             the thread's (api/Signals.cpp; shared when it unblocks a
+//             signal, whose handler may run at once, there)
 //   Stream    u32 stream (std::cout, cerr, clog, cin, then the wide ones),
 //             u32 call, u64 a, str bytes
 //                                       -> the stream buffer's answer, the
@@ -318,7 +321,8 @@ enum class Op : uint16_t {
   PthreadCancel,
   Random,
   Stream,
-  Last = Stream,
+  Sigmask,
+  Last = Sigmask,
 };
 
 /// The calls of Op::Stream on home's stream buffer, with their argument a

@@ -67,12 +67,15 @@ using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
 using SignalFn = __sighandler_t (*)(int, __sighandler_t);
 using SigignoreFn = int (*)(int);
 using SiginterruptFn = int (*)(int, int);
+using SigmaskFn = int (*)(int, const sigset_t *, sigset_t *);
 
 // The C library's functions, each found by its own name (in glibc signal,
 // bsd_signal and ssignal are one function, as are sysv_signal and
 // __sysv_signal).
 #define GRID_SIGNAL_FUNCTIONS(X)                                               \
   X(sigaction, SigactionFn)                                                    \
+  X(pthread_sigmask, SigmaskFn)                                                \
+  X(sigprocmask, SigmaskFn)                                                    \
   X(__sigaction, SigactionFn)                                                  \
   X(signal, SignalFn)                                                          \
   X(bsd_signal, SignalFn)                                                      \
@@ -164,23 +167,14 @@ __sighandler_t sysvSignal(int Sig, __sighandler_t Handler) {
 // System V's sigset, as glibc implements it: SIG_HOLD blocks the signal and
 // reports its action; any other disposition is installed (no flags, empty
 // mask) and the signal unblocked. SIG_HOLD is returned for a signal that was
-// blocked. A thread on another node keeps every signal blocked there (its
-// node has none of the program's to give it; one that came would find the
-// node's action, and runtime code it interrupted), so its mask is left as
-// it is and the old action reported.
+// blocked. On a thread on another node the mask is the one the program
+// sees (remoteSigmask), which its shadow at home takes, and the action is
+// home's (exchange).
 __sighandler_t sigsetBuilt(int Sig, __sighandler_t Disposition) {
   sigset_t Set, Before;
   sigemptyset(&Set);
   sigaddset(&Set, Sig);
   struct sigaction Old;
-  if (actionAtHome(Sig)) {
-    struct sigaction New = {};
-    New.sa_handler = Disposition;
-    sigemptyset(&New.sa_mask);
-    if (exchange(Sig, Disposition == SIG_HOLD ? nullptr : &New, &Old) < 0)
-      return SIG_ERR;
-    return Old.sa_handler;
-  }
   if (Disposition == SIG_HOLD) {
     if (sigprocmask(SIG_BLOCK, &Set, &Before) < 0)
       return SIG_ERR;
@@ -202,11 +196,88 @@ __sighandler_t sigsetBuilt(int Sig, __sighandler_t Disposition) {
 
 } // namespace
 
+/// A remote thread's pthread_sigmask and sigprocmask: the mask the
+/// program sees is threads::programMask(), which the thread's shadow takes
+/// at home (Op::Sigmask), where signals sent to the thread or its process
+/// reach it; the thread itself keeps every signal but its faults blocked
+/// on its node (its synchronous signals cannot be blocked there either:
+/// the kernel would end the agent). Before, the program read the agent's
+/// mask, every signal blocked, and a sigsuspend with it waited for ever.
+/// Answers an error number.
+int remoteSigmask(int How, const sigset_t *Set, sigset_t *Old) {
+  sigset_t &Mask = grid::threads::programMask();
+  sigset_t Was = Mask;
+  if (Set) {
+    sigset_t New = Mask;
+    switch (How) {
+    case SIG_BLOCK:
+      sigorset(&New, &Mask, Set);
+      break;
+    case SIG_UNBLOCK:
+      for (int Sig = 1; Sig < NSIG; ++Sig)
+        if (sigismember(Set, Sig) == 1)
+          sigdelset(&New, Sig);
+      break;
+    case SIG_SETMASK:
+      New = *Set;
+      break;
+    default:
+      return EINVAL;
+    }
+    // What the kernel and glibc never block.
+    for (int Sig : {SIGKILL, SIGSTOP, SIGRTMIN - 2, SIGRTMIN - 1})
+      sigdelset(&New, Sig);
+    bool Changed = false, Unblocks = false;
+    for (int Sig = 1; Sig < NSIG; ++Sig) {
+      bool Before = sigismember(&Mask, Sig) == 1;
+      bool After = sigismember(&New, Sig) == 1;
+      Changed |= Before != After;
+      Unblocks |= Before && !After;
+    }
+    if (Changed) {
+      Mask = New;
+      // Unblocking may deliver a pending signal at once, whose handler
+      // runs on the shadow: the thread then reads what it wrote.
+      grid::api::io::HomeCall C(grid::api::io::Op::Sigmask, Unblocks);
+      C.args().bytes(&New, sizeof New);
+      C.send();
+    }
+  }
+  if (Old)
+    *Old = Was;
+  return 0;
+}
+
+/// A remote thread's own call, in the job's process (not a vfork child's,
+/// which shares its thread-locals).
+inline bool remoteMask() {
+  return grid::api::io::remoteCaller() && grid::threads::inJobProcess();
+}
+
 // Every other signal is the C library's own call.
 
 GRID_INTERPOSE int sigaction(int Sig, const struct sigaction *New,
                              struct sigaction *Old) noexcept {
   return exchange(Sig, New, Old);
+}
+
+GRID_INTERPOSE int pthread_sigmask(int How, const sigset_t *Set,
+                                   sigset_t *Old) noexcept {
+  if (remoteMask())
+    return remoteSigmask(How, Set, Old);
+  return REAL(pthread_sigmask)(How, Set, Old);
+}
+
+GRID_INTERPOSE int sigprocmask(int How, const sigset_t *Set,
+                               sigset_t *Old) noexcept {
+  if (remoteMask()) {
+    if (int Err = remoteSigmask(How, Set, Old)) {
+      errno = Err;
+      return -1;
+    }
+    return 0;
+  }
+  return REAL(sigprocmask)(How, Set, Old);
 }
 
 GRID_INTERPOSE int __sigaction(int Sig, const struct sigaction *New,

@@ -28,4 +28,16 @@ void missingDefinition(const char *Name) {
   ::_exit(1);
 }
 
+namespace {
+using SigmaskFn = int (*)(int, const sigset_t *, sigset_t *);
+SigmaskFn RealSigmask = nullptr;
+[[gnu::constructor(101)]] void resolveSigmask() {
+  resolveNext(RealSigmask, "pthread_sigmask");
+}
+} // namespace
+
+int realSigmask(int How, const sigset_t *Set, sigset_t *Old) {
+  return nextFunction(RealSigmask, "pthread_sigmask")(How, Set, Old);
+}
+
 } // namespace grid::core

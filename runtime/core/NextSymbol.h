@@ -12,6 +12,8 @@
 #ifndef GRID_CORE_NEXTSYMBOL_H
 #define GRID_CORE_NEXTSYMBOL_H
 
+#include <csignal>
+
 namespace grid::core {
 
 /// The next definition of Name after libgridrt.so's, or null.
@@ -41,6 +43,12 @@ template <typename Fn> inline void resolveNext(Fn &Slot, const char *Name) {
   __atomic_store_n(&Slot, reinterpret_cast<Fn>(nextDefinition(Name)),
                    __ATOMIC_RELAXED);
 }
+
+/// The C library's pthread_sigmask: the runtime's own masks (a fault
+/// handler's, a lock's), never a remote thread's mask as the program sees
+/// it, which libgridrt's pthread_sigmask keeps (api/Signals.cpp). Found
+/// by a constructor: it runs in signal handlers.
+int realSigmask(int How, const sigset_t *Set, sigset_t *Old);
 
 } // namespace grid::core
 

@@ -78,12 +78,12 @@ public:
   TableLock() {
     sigset_t All;
     sigfillset(&All);
-    pthread_sigmask(SIG_SETMASK, &All, &Saved);
+    core::realSigmask(SIG_SETMASK, &All, &Saved);
     TableMutex.lock();
   }
   ~TableLock() {
     TableMutex.unlock();
-    pthread_sigmask(SIG_SETMASK, &Saved, nullptr);
+    core::realSigmask(SIG_SETMASK, &Saved, nullptr);
   }
   TableLock(const TableLock &) = delete;
   TableLock &operator=(const TableLock &) = delete;
@@ -253,9 +253,9 @@ void chain(int Sig, siginfo_t *Info, void *Context) {
     sigset_t Own;
     sigemptyset(&Own);
     sigaddset(&Own, Sig);
-    pthread_sigmask(SIG_UNBLOCK, &Own, nullptr);
+    core::realSigmask(SIG_UNBLOCK, &Own, nullptr);
   }
-  pthread_sigmask(SIG_BLOCK, &Block, nullptr);
+  core::realSigmask(SIG_BLOCK, &Block, nullptr);
   if (Prev.sa_flags & SA_SIGINFO)
     Prev.sa_sigaction(Sig, Info, Context);
   else
@@ -551,9 +551,9 @@ std::unique_ptr<FaultRange> FaultRange::create(size_t Bytes,
   // The program's signals must not land on the range's thread.
   sigset_t All, Old;
   sigfillset(&All);
-  pthread_sigmask(SIG_SETMASK, &All, &Old);
+  core::realSigmask(SIG_SETMASK, &All, &Old);
   int Err = pthread_create(&R->U->Thread, nullptr, serveUffd, R.get());
-  pthread_sigmask(SIG_SETMASK, &Old, nullptr);
+  core::realSigmask(SIG_SETMASK, &Old, nullptr);
   if (Err != 0)
     return Fail(std::string("the userfaultfd thread: ") + strerror(Err));
   R->U->Running = true;

@@ -778,8 +778,11 @@ void leaveDsm() {
 // child's own and must not go home (api's init interposers test InRuntime):
 // the forking thread counts as runtime code from before the fork until the
 // child has left the DSM.
-// A remote thread's creator's signal mask at home, for the children it
-// forks (forkChild).
+// A remote thread's signal mask as the program sees it: its creator's at
+// home when it started, then as its pthread_sigmask and sigprocmask change
+// it (api/Signals.cpp; programMask). The thread itself keeps every signal
+// blocked but its faults (remoteMain); the children it forks take this one
+// (forkChild).
 thread_local sigset_t CreatorMask;
 
 // Touches each page of [P, P + Bytes) this rank does not hold (another
@@ -890,7 +893,7 @@ void forkChild() {
     }
   leaveDsm();
   if (Remote)
-    pthread_sigmask(SIG_SETMASK, &CreatorMask, nullptr);
+    core::realSigmask(SIG_SETMASK, &CreatorMask, nullptr);
   --sync::InRuntime;
 }
 
@@ -1758,7 +1761,7 @@ void sendStart(Shadow &S, pthread_t Self) {
   }
   release(); // what home wrote is visible to the thread
   sigset_t Mask;
-  pthread_sigmask(SIG_BLOCK, nullptr, &Mask);
+  core::realSigmask(SIG_BLOCK, nullptr, &Mask);
   wire::Writer Start(Msg::ThreadStart);
   Start.u64(S.Id)
       .u64(reinterpret_cast<uint64_t>(S.Start))
@@ -3105,6 +3108,8 @@ bool actionStaysOnNode(int Sig) {
 dsm::Space *space() { return TheJob ? TheJob->Space.get() : nullptr; }
 
 void setCreate(CreateFn Create) { Creator = Create; }
+
+sigset_t &programMask() { return CreatorMask; }
 
 void setIoServer(IoServer Serve) { ServeIo = Serve; }
 

@@ -142,6 +142,11 @@ public:
 /// action is home's, whose process signals from outside reach and which
 /// carries out the thread's descriptor calls (docs/design/dsm.md, signals).
 bool actionStaysOnNode(int Sig);
+/// On a remote thread: its signal mask as the program sees it (its
+/// creator's at home when it started, then as it changed it), which its
+/// shadow at home has too; the thread itself keeps every signal but its
+/// faults blocked on its node.
+sigset_t &programMask();
 /// Node: whether the program's SIGCHLD is ignored (SIG_IGN or
 /// SA_NOCLDWAIT), so that the children its threads fork here are to be
 /// reaped unseen (api/RemoteIo.cpp's waits do it: the action itself is not
