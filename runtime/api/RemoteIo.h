@@ -335,7 +335,11 @@ enum class StreamCall : uint32_t {
   Get,     // a count: sgetn (answers the count, and the characters)
   Putback, // a character, or eof: sputbackc, or sungetc
   Avail,   // in_avail
+  Seekoff, // an offset, bytes: the direction and the mode (u32 each):
+           // pubseekoff (answers the position, or -1)
 };
+/// Op::Stream's answer when home's stream buffer threw (in errno's place).
+inline constexpr int StreamThrew = -2;
 
 /// The calls of Op::Random, with their arguments a, b, c and bytes.
 enum class RandomCall : uint32_t {

@@ -10,23 +10,28 @@
 //  - the buffer: a stream whose buffer home changed (std::ios::
 //    sync_with_stdio(false), which gives each stream a buffer of its own,
 //    or cout.rdbuf(file.rdbuf()), which redirects it) is read and written
-//    on the agent through a buffer that forwards every operation to home's
-//    stream buffer (Op::Stream), so that what remote threads write lands in
-//    the same buffer as main's, in order, and what they read comes from
-//    the same input. While home's stream is still the C library's stream
-//    (stdout for cout...), the agent's is too: its writes already go home
-//    through the C library's calls (api/RemoteIo.cpp).
+//    on the agent through its NodeBuffer, which then forwards every
+//    operation to home's stream buffer as it is at the time (Op::Stream),
+//    so that what remote threads write lands in the same buffer as main's,
+//    in order, and what they read comes from the same input. While home's
+//    stream is still the C library's stream (stdout for cout...), the
+//    NodeBuffer passes operations to the agent's own, whose C library calls
+//    go home already (api/RemoteIo.cpp); while home's has none, they fail;
+//  - the state (rdstate): each thread start sets the agent's to home's.
 //
 // Not carried: the width (the next output resets it), a locale imbued into a
-// stream (in general it has no name to make it by on the agent), and what
-// changes after a thread started or what a remote thread changes, which
-// stays where it was made.
+// stream (in general it has no name to make it by on the agent), tie() and
+// exceptions(), a failure on the agent (home's stream does not see it), and
+// what a remote thread sets, which stays on its node. A change of the
+// formatting or state at home reaches a node at its next thread start;
+// the kind of buffer too, for the threads already running there as well.
 //===----------------------------------------------------------------------===//
 
 #include "api/RemoteIo.h"
 #include "threads/Threads.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <ext/stdio_sync_filebuf.h>
@@ -78,26 +83,43 @@ struct Format {
   uint64_t Flags;
   int64_t Precision;
   uint32_t Fill;
+  uint32_t State; // rdstate
   BufferKind Kind;
 };
 
-// Agent: a stream buffer with no buffer of its own, each operation carried
-// out on home's stream buffer of stream Stream (Op::Stream), so that bytes
-// are in home's buffer, in order with main's, as soon as written.
-template <class CharT> class HomeBuffer : public std::basic_streambuf<CharT> {
+// Agent: the buffer each standard stream has from before the node's first
+// thread starts, never swapped after (a swap while a thread wrote crashed
+// the agent: libstdc++ reads rdbuf() again after its sentry; and rdbuf()
+// clears the state). It passes every operation on as home's buffer is
+// (follow, at each thread start): to the agent's own (the C library's
+// stream, whose calls go home already); to home's stream buffer
+// (Op::Stream), with no buffer here, so that bytes are in home's buffer,
+// in order with main's, as soon as written; or nowhere (home's has none):
+// the operation fails, and the stream with it.
+template <class CharT> class NodeBuffer : public std::basic_streambuf<CharT> {
   using Base = std::basic_streambuf<CharT>;
   using typename Base::int_type;
+  using typename Base::off_type;
+  using typename Base::pos_type;
   using typename Base::traits_type;
 
 public:
-  explicit HomeBuffer(uint32_t Stream) : Stream(Stream) {}
+  NodeBuffer(uint32_t Stream, Base *Own) : Stream(Stream), Own(Own) {}
+  void follow(BufferKind K) { Kind.store(K, std::memory_order_relaxed); }
 
 protected:
   std::streamsize xsputn(const CharT *Chars, std::streamsize Count) override {
+    switch (kind()) {
+    case BufferKind::Own:
+      return Own->sputn(Chars, Count);
+    case BufferKind::None:
+      return 0;
+    case BufferKind::Forward:
+      break;
+    }
     std::streamsize Done = 0;
     while (Done < Count) {
-      auto Part = std::min<std::streamsize>(
-          Count - Done, static_cast<std::streamsize>(Chunk / sizeof(CharT)));
+      auto Part = std::min<std::streamsize>(Count - Done, MaxChars);
       int64_t Put =
           call(StreamCall::Put, 0,
                std::string_view(reinterpret_cast<const char *>(Chars + Done),
@@ -116,18 +138,51 @@ protected:
     CharT One = traits_type::to_char_type(C);
     return xsputn(&One, 1) == 1 ? C : traits_type::eof();
   }
-  int sync() override { return static_cast<int>(call(StreamCall::Sync)); }
+  int sync() override {
+    switch (kind()) {
+    case BufferKind::Own:
+      return Own->pubsync();
+    case BufferKind::None:
+      return -1;
+    case BufferKind::Forward:
+      break;
+    }
+    return static_cast<int>(call(StreamCall::Sync));
+  }
   int_type underflow() override {
+    switch (kind()) {
+    case BufferKind::Own:
+      return Own->sgetc();
+    case BufferKind::None:
+      return traits_type::eof();
+    case BufferKind::Forward:
+      break;
+    }
     return static_cast<int_type>(call(StreamCall::Peek));
   }
   int_type uflow() override {
+    switch (kind()) {
+    case BufferKind::Own:
+      return Own->sbumpc();
+    case BufferKind::None:
+      return traits_type::eof();
+    case BufferKind::Forward:
+      break;
+    }
     return static_cast<int_type>(call(StreamCall::Bump));
   }
   std::streamsize xsgetn(CharT *Chars, std::streamsize Count) override {
+    switch (kind()) {
+    case BufferKind::Own:
+      return Own->sgetn(Chars, Count);
+    case BufferKind::None:
+      return 0;
+    case BufferKind::Forward:
+      break;
+    }
     std::streamsize Done = 0;
     while (Done < Count) {
-      auto Part = std::min<std::streamsize>(
-          Count - Done, static_cast<std::streamsize>(Chunk / sizeof(CharT)));
+      auto Part = std::min<std::streamsize>(Count - Done, MaxChars);
       std::string Data;
       call(StreamCall::Get, static_cast<uint64_t>(Part), {}, &Data);
       size_t Got = std::min(Data.size() / sizeof(CharT), size_t(Part));
@@ -139,51 +194,95 @@ protected:
     return Done;
   }
   int_type pbackfail(int_type C) override {
+    bool Unget = traits_type::eq_int_type(C, traits_type::eof());
+    switch (kind()) {
+    case BufferKind::Own:
+      return Unget ? Own->sungetc()
+                   : Own->sputbackc(traits_type::to_char_type(C));
+    case BufferKind::None:
+      return traits_type::eof();
+    case BufferKind::Forward:
+      break;
+    }
     return static_cast<int_type>(
         call(StreamCall::Putback, static_cast<uint64_t>(C)));
   }
   std::streamsize showmanyc() override {
+    switch (kind()) {
+    case BufferKind::Own:
+      return Own->in_avail();
+    case BufferKind::None:
+      return -1;
+    case BufferKind::Forward:
+      break;
+    }
     return static_cast<std::streamsize>(call(StreamCall::Avail));
+  }
+  pos_type seekoff(off_type Off, std::ios_base::seekdir Dir,
+                   std::ios_base::openmode Which) override {
+    switch (kind()) {
+    case BufferKind::Own:
+      return Own->pubseekoff(Off, Dir, Which);
+    case BufferKind::None:
+      return pos_type(off_type(-1));
+    case BufferKind::Forward:
+      break;
+    }
+    uint32_t How[2] = {static_cast<uint32_t>(Dir),
+                       static_cast<uint32_t>(Which)};
+    return pos_type(off_type(call(
+        StreamCall::Seekoff, static_cast<uint64_t>(Off),
+        std::string_view(reinterpret_cast<const char *>(How), sizeof How))));
+  }
+  pos_type seekpos(pos_type Pos, std::ios_base::openmode Which) override {
+    return seekoff(off_type(Pos), std::ios_base::beg, Which);
   }
 
 private:
+  static constexpr std::streamsize MaxChars =
+      static_cast<std::streamsize>(Chunk / sizeof(CharT));
+
+  BufferKind kind() const { return Kind.load(std::memory_order_relaxed); }
+
   int64_t call(StreamCall Call, uint64_t A = 0, std::string_view Bytes = {},
                std::string *Data = nullptr) {
-    HomeCall H(Op::Stream);
-    H.args().u32(Stream).u32(static_cast<uint32_t>(Call)).u64(A).str(Bytes);
-    threads::HomeAnswer Answer = H.send();
+    threads::HomeAnswer Answer;
+    {
+      HomeCall H(Op::Stream);
+      H.args().u32(Stream).u32(static_cast<uint32_t>(Call)).u64(A).str(Bytes);
+      Answer = H.send();
+    }
+    // Home's buffer threw: so does this one, and the stream sets badbit
+    // (or rethrows, as its exceptions() asks), as it would have at home.
+    if (Answer.Errno == StreamThrew)
+      throw std::ios_base::failure("the stream buffer at home threw");
     if (Data)
       *Data = std::move(Answer.Data);
     return Answer.Value;
   }
 
   uint32_t Stream;
+  Base *Own;
+  std::atomic<BufferKind> Kind{BufferKind::Own};
 };
 
-// Agent: the stream's buffer for home's kind, the agent's own kept to go
-// back to.
+// Agent: follows home's kind of buffer and state for stream N, its own
+// NodeBuffer installed at the first thread start, when no thread of the
+// program runs here yet.
 template <class CharT>
-void followBuffer(uint32_t N, std::basic_ios<CharT> &S, BufferKind Kind) {
-  static std::basic_streambuf<CharT> *Own[8];
-  static HomeBuffer<CharT> *Forwarding[8];
-  static BufferKind Now[8] = {};
-  if (Kind == Now[N])
-    return;
-  if (Now[N] == BufferKind::Own)
-    Own[N] = S.rdbuf();
-  Now[N] = Kind;
-  switch (Kind) {
-  case BufferKind::Own:
-    S.rdbuf(Own[N]);
-    break;
-  case BufferKind::Forward:
-    if (!Forwarding[N])
-      Forwarding[N] = new HomeBuffer<CharT>(N);
-    S.rdbuf(Forwarding[N]);
-    break;
-  case BufferKind::None:
-    S.rdbuf(nullptr);
-    break;
+void follow(uint32_t N, std::basic_ios<CharT> &S, const Format &F) {
+  static NodeBuffer<CharT> *Buffers[8];
+  if (!Buffers[N]) {
+    Buffers[N] = new NodeBuffer<CharT>(N, S.rdbuf());
+    S.rdbuf(Buffers[N]);
+  }
+  Buffers[N]->follow(F.Kind);
+  auto State = static_cast<std::ios_base::iostate>(F.State);
+  if (S.rdstate() != State) {
+    try {
+      S.clear(State); // sets it, then throws if exceptions() asks
+    } catch (...) {
+    }
   }
 }
 
@@ -192,11 +291,19 @@ template <class CharT>
 threads::HomeAnswer serveBuffer(std::basic_streambuf<CharT> *B, StreamCall Call,
                                 uint64_t A, std::string_view Bytes) {
   using Traits = std::char_traits<CharT>;
-  if (!B)
-    return {Call == StreamCall::Put || Call == StreamCall::Get ? 0
-                                                               : Traits::eof(),
-            0,
-            {}};
+  if (!B) {
+    switch (Call) {
+    case StreamCall::Put:
+    case StreamCall::Get:
+      return {0, 0, {}};
+    case StreamCall::Sync:
+    case StreamCall::Avail:
+    case StreamCall::Seekoff:
+      return {-1, 0, {}};
+    default:
+      return {Traits::eof(), 0, {}};
+    }
+  }
   switch (Call) {
   case StreamCall::Put:
     return {
@@ -229,6 +336,18 @@ threads::HomeAnswer serveBuffer(std::basic_streambuf<CharT> *B, StreamCall Call,
   }
   case StreamCall::Avail:
     return {B->in_avail(), 0, {}};
+  case StreamCall::Seekoff: {
+    uint32_t How[2] = {};
+    if (Bytes.size() != sizeof How)
+      break;
+    std::memcpy(How, Bytes.data(), sizeof How);
+    return {static_cast<int64_t>(std::streamoff(
+                B->pubseekoff(static_cast<std::streamoff>(A),
+                              static_cast<std::ios_base::seekdir>(How[0]),
+                              static_cast<std::ios_base::openmode>(How[1])))),
+            0,
+            {}};
+  }
   }
   return {-1, EINVAL, {}};
 }
@@ -242,6 +361,7 @@ std::string homeStreams() {
     F.Flags = static_cast<uint64_t>(S.flags());
     F.Precision = S.precision();
     F.Fill = static_cast<uint32_t>(S.fill());
+    F.State = static_cast<uint32_t>(S.rdstate());
     F.Kind = bufferKind(S, Default);
     Text.append(reinterpret_cast<const char *>(&F), sizeof F);
   });
@@ -250,13 +370,18 @@ std::string homeStreams() {
 
 void followHomeStreams(std::string_view Text) {
   static std::string Last;
-  if (Text == Last || Text.size() != 8 * sizeof(Format))
+  if (Text.size() != 8 * sizeof(Format))
     return;
+  // The formatting only when home changed it (a remote thread may have
+  // changed it here since); the buffer and the state at every start.
+  bool Formats = Text != Last;
   Last = Text;
   eachStandardStream([&](uint32_t N, auto &S, FILE *) {
     Format F;
     std::memcpy(&F, Text.data() + N * sizeof F, sizeof F);
-    followBuffer(N, S, F.Kind);
+    follow(N, S, F);
+    if (!Formats)
+      return;
     S.flags(static_cast<std::ios_base::fmtflags>(F.Flags));
     S.precision(static_cast<std::streamsize>(F.Precision));
     S.fill(static_cast<typename std::decay_t<decltype(S)>::char_type>(F.Fill));
@@ -268,10 +393,15 @@ threads::HomeAnswer streamHere(wire::Reader &R) {
   auto Call = static_cast<StreamCall>(R.u32());
   uint64_t A = R.u64();
   std::string_view Bytes = R.str();
-  if (Stream < 4)
-    return serveBuffer(narrowStream(Stream).rdbuf(), Call, A, Bytes);
-  if (Stream < 8)
-    return serveBuffer(wideStream(Stream).rdbuf(), Call, A, Bytes);
+  try {
+    if (Stream < 4)
+      return serveBuffer(narrowStream(Stream).rdbuf(), Call, A, Bytes);
+    if (Stream < 8)
+      return serveBuffer(wideStream(Stream).rdbuf(), Call, A, Bytes);
+  } catch (...) {
+    // The program's stream buffer threw: the thread's throws in turn.
+    return {-1, StreamThrew, {}};
+  }
   return {-1, EINVAL, {}};
 }
 
