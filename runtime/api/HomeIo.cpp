@@ -341,9 +341,8 @@ HomeAnswer timerHere(wire::Reader &R) {
 }
 
 /// A remote thread's sigwait, sigwaitinfo or sigtimedwait: the shadow waits
-/// here, where the program's signals from outside arrive, with its own mask
-/// (its creator's, as the thread's was when made: a program blocks the
-/// signals it waits for before it makes its threads).
+/// here, where the program's signals from outside arrive, with the thread's
+/// mask (threads::programMask, which Op::Sigmask gave it).
 HomeAnswer sigwaitHere(wire::Reader &R) {
   std::string_view Set = R.str();
   bool HasTimeout = R.u32() != 0;
@@ -569,33 +568,52 @@ HomeAnswer writeFd2(wire::Reader &R) {
   return answerInt(pwritev2(Fd, &Part, 1, Offset, Flags));
 }
 
-/// ppoll and pselect: the thread's signal mask is not applied here (the
-/// shadow waits with its own, and no signal of the thread's reaches it).
+/// The signal mask ppoll and pselect wait with, if the thread gave one:
+/// false if malformed. The shadow is the thread among home's threads, so a
+/// signal the mask lets through ends the wait there, its handler run.
+bool readWaitMask(wire::Reader &R, sigset_t &Mask, bool &Has) {
+  Has = R.u32() != 0;
+  std::string_view Bytes = R.str();
+  if (!Has)
+    return true;
+  if (Bytes.size() != sizeof Mask)
+    return false;
+  std::memcpy(&Mask, Bytes.data(), sizeof Mask);
+  threads::fitShadowMask(&Mask);
+  return true;
+}
+
+/// ppoll and pselect, with the thread's timeout and signal mask.
 HomeAnswer ppollFds(wire::Reader &R) {
   std::string Fds(R.str());
   bool HasTimeout = R.u32() != 0;
   std::string_view Time = R.str();
+  sigset_t Mask;
+  bool HasMask;
   if (Fds.size() % sizeof(pollfd) ||
-      (HasTimeout && Time.size() != sizeof(timespec)))
+      (HasTimeout && Time.size() != sizeof(timespec)) ||
+      !readWaitMask(R, Mask, HasMask))
     return {-1, EINVAL, {}};
   timespec Timeout{};
   if (HasTimeout)
     std::memcpy(&Timeout, Time.data(), sizeof Timeout);
   int N =
       ppoll(reinterpret_cast<pollfd *>(Fds.data()), Fds.size() / sizeof(pollfd),
-            HasTimeout ? &Timeout : nullptr, nullptr);
+            HasTimeout ? &Timeout : nullptr, HasMask ? &Mask : nullptr);
   return answer(N, N < 0, std::move(Fds));
 }
 
 HomeAnswer pselectFds(wire::Reader &R) {
   Sets S;
   timespec Timeout{};
-  if (!readSets(R, S, sizeof Timeout))
+  sigset_t Mask;
+  bool HasMask;
+  if (!readSets(R, S, sizeof Timeout) || !readWaitMask(R, Mask, HasMask))
     return {-1, EINVAL, {}};
   if (S.HasTimeout)
     std::memcpy(&Timeout, S.Time.data(), sizeof Timeout);
   int N = pselect(S.Count, S[0], S[1], S[2], S.HasTimeout ? &Timeout : nullptr,
-                  nullptr);
+                  HasMask ? &Mask : nullptr);
   int Errno = errno; // before the answer's allocation
   return {N, N < 0 ? Errno : 0,
           std::string(reinterpret_cast<char *>(S.Of), sizeof S.Of)};
@@ -1252,8 +1270,7 @@ HomeAnswer serve(wire::Reader &R) {
     if (Mask.size() != sizeof Set)
       return {-1, EINVAL, {}};
     std::memcpy(&Set, Mask.data(), sizeof Set);
-    sigdelset(&Set, SIGSEGV);
-    sigdelset(&Set, SIGBUS);
+    threads::fitShadowMask(&Set);
     return {core::realSigmask(SIG_SETMASK, &Set, nullptr), 0, {}};
   }
   case Op::ThreadKnown:
@@ -1323,6 +1340,7 @@ HomeAnswer serve(wire::Reader &R) {
       return answer(-1, true);
     }
     std::memcpy(&Set, Mask.data(), sizeof Set);
+    threads::fitShadowMask(&Set);
     return answerInt(sigsuspend(&Set));
   }
   case Op::Itimer: {

@@ -1660,6 +1660,16 @@ int poll(struct pollfd *Fds, nfds_t Count, int Timeout) {
   return static_cast<int>(result(A));
 }
 
+/// The signal mask a wait is given (ppoll, pselect), after its other
+/// arguments.
+void waitMask(HomeCall &C, const sigset_t *Mask) {
+  C.args().u32(Mask != nullptr);
+  if (Mask)
+    C.args().bytes(Mask, sizeof *Mask);
+  else
+    C.args().str({});
+}
+
 /// select and pselect: the sets and the timeout go by value; home answers
 /// the three sets, then Back bytes (select's timeout, which Linux changes).
 /// The sets change even when the call fails. Only the bytes of the first
@@ -1667,11 +1677,11 @@ int poll(struct pollfd *Fds, nfds_t Count, int Timeout) {
 /// may size its sets so); descriptors from FD_SETSIZE on are not served.
 threads::HomeAnswer sendSets(io::Op O, int Count, fd_set *const Sets[3],
                              const void *Timeout, size_t TimeoutBytes,
-                             size_t Back) {
+                             size_t Back, const sigset_t *Mask = nullptr) {
   size_t Words =
       (static_cast<size_t>(std::max(Count, 0)) + NFDBITS - 1) / NFDBITS;
   size_t Bytes = std::min(sizeof(fd_set), Words * sizeof(fd_mask));
-  HomeCall C(O);
+  HomeCall C(O, /*Shared=*/Mask != nullptr);
   C.args().i32(Count);
   for (int I = 0; I < 3; ++I) {
     C.args().u32(Sets[I] != nullptr);
@@ -1685,6 +1695,8 @@ threads::HomeAnswer sendSets(io::Op O, int Count, fd_set *const Sets[3],
     C.args().bytes(Timeout, TimeoutBytes);
   else
     C.args().str({});
+  if (O == io::Op::Pselect)
+    waitMask(C, Mask);
   threads::HomeAnswer A = C.send();
   if (A.Data.size() != 3 * sizeof(fd_set) + Back)
     A.Data.clear();
@@ -2170,17 +2182,19 @@ long pathInts(io::IntCall Call, int Dir, const char *Path, uint64_t A,
 /// ppoll and pselect wait at home as poll and select do. Their signal
 /// mask is not applied: the shadow waits with its own, and no signal of
 /// the thread's can end the wait (docs/design/remote-io.md).
-int ppoll(struct pollfd *Fds, nfds_t Count, const struct timespec *Timeout) {
+int ppoll(struct pollfd *Fds, nfds_t Count, const struct timespec *Timeout,
+          const sigset_t *Mask) {
   if (Count > io::Chunk / sizeof *Fds) {
     errno = EINVAL;
     return -1;
   }
-  HomeCall C(io::Op::Ppoll);
+  HomeCall C(io::Op::Ppoll, /*Shared=*/Mask != nullptr);
   C.args().bytes(Fds, Count * sizeof *Fds).u32(Timeout != nullptr);
   if (Timeout)
     C.args().bytes(Timeout, sizeof *Timeout);
   else
     C.args().str({});
+  waitMask(C, Mask);
   threads::HomeAnswer A = C.send();
   if (A.Value >= 0 && A.Data.size() == Count * sizeof *Fds)
     std::memcpy(Fds, A.Data.data(), A.Data.size());
@@ -2188,10 +2202,10 @@ int ppoll(struct pollfd *Fds, nfds_t Count, const struct timespec *Timeout) {
 }
 
 int pselect(int Count, fd_set *Read, fd_set *Write, fd_set *Except,
-            const struct timespec *Timeout) {
+            const struct timespec *Timeout, const sigset_t *Mask) {
   fd_set *Sets[3] = {Read, Write, Except};
-  return static_cast<int>(result(
-      sendSets(io::Op::Pselect, Count, Sets, Timeout, sizeof *Timeout, 0)));
+  return static_cast<int>(result(sendSets(io::Op::Pselect, Count, Sets, Timeout,
+                                          sizeof *Timeout, 0, Mask)));
 }
 
 /// utimes, futimes, lutimes and futimesat: microseconds as nanoseconds (an
@@ -5862,11 +5876,12 @@ GRID_INTERPOSE int posix_fadvise64(int Fd, off64_t Offset, off64_t Length,
   return REAL(posix_fadvise64)(Fd, Offset, Length, Advice);
 }
 
-// The signal mask of ppoll and pselect is not applied at home (remote::ppoll).
+// ppoll and pselect wait at home with the thread's signal mask, on its shadow.
 GRID_INTERPOSE int ppoll(struct pollfd *Fds, nfds_t Count,
                          const struct timespec *Timeout, const sigset_t *Mask) {
   if (remoteCaller())
-    return cancellable([&] { return remote::ppoll(Fds, Count, Timeout); });
+    return cancellable(
+        [&] { return remote::ppoll(Fds, Count, Timeout, Mask); });
   return REAL(ppoll)(Fds, Count, Timeout, Mask);
 }
 
@@ -5874,7 +5889,8 @@ GRID_INTERPOSE int __ppoll_chk(struct pollfd *Fds, nfds_t Count,
                                const struct timespec *Timeout,
                                const sigset_t *Mask, size_t FdsBytes) {
   if (remoteCaller() && Count <= FdsBytes / sizeof *Fds)
-    return cancellable([&] { return remote::ppoll(Fds, Count, Timeout); });
+    return cancellable(
+        [&] { return remote::ppoll(Fds, Count, Timeout, Mask); });
   return REAL(__ppoll_chk)(Fds, Count, Timeout, Mask, FdsBytes);
 }
 
@@ -5889,8 +5905,9 @@ GRID_INTERPOSE int pselect(int Count, fd_set *Read, fd_set *Write,
                            fd_set *Except, const struct timespec *Timeout,
                            const sigset_t *Mask) {
   if (remoteCaller())
-    return cancellable(
-        [&] { return remote::pselect(Count, Read, Write, Except, Timeout); });
+    return cancellable([&] {
+      return remote::pselect(Count, Read, Write, Except, Timeout, Mask);
+    });
   return REAL(pselect)(Count, Read, Write, Except, Timeout, Mask);
 }
 

@@ -98,12 +98,13 @@
 //   Pwritev2  i32 fd, i64 offset (-1: the file's), i32 flags, str data -> n
 //   Renameat2 i32 dir, str from, i32 dir, str to, u32 flags -> 0
 //   Statx     i32 dir, str path, i32 flags, u32 mask      -> 0, struct statx
-//   Ppoll     str pollfd array, u32 has timeout, str timespec
-//                                                         -> n, pollfd array
+//   Ppoll     str pollfd array, u32 has timeout, str timespec, u32 has
+//             mask, str sigset_t                          -> n, pollfd array
 //   Pselect   i32 nfds, 3 x (u32 present, str fd_set), u32 has timeout,
-//             str timespec                                -> n, the three sets
-//             (ppoll's and pselect's signal mask does not travel: home
-//             waits with the shadow's own)
+//             str timespec, u32 has mask, str sigset_t    -> n, the three sets
+//             (shared when a mask is given: a signal it lets through ends
+//             the wait on the shadow, whose handler's writes the thread
+//             then reads)
 //   Sendfile  i32 out, i32 in, u32 has offset, u64 offset, u64 bytes
 //                                                         -> n, u64 offset
 //   CopyFileRange, Splice

@@ -227,6 +227,21 @@ int remoteSigmask(int How, const sigset_t *Set, sigset_t *Old) {
     // What the kernel and glibc never block.
     for (int Sig : {SIGKILL, SIGSTOP, SIGRTMIN - 2, SIGRTMIN - 1})
       sigdelset(&New, Sig);
+    // The signals the thread raises itself are delivered on its node, to
+    // handlers run with the kernel's mask: one a handler unblocks (to
+    // longjmp out, then fault again) is unblocked there too. None is ever
+    // blocked there: the DSM's own faults would end the agent.
+    sigset_t OnNode;
+    sigemptyset(&OnNode);
+    bool Opens = false;
+    for (int Sig = 1; Sig < NSIG; ++Sig)
+      if (grid::threads::actionStaysOnNode(Sig) &&
+          sigismember(&New, Sig) == 0) {
+        sigaddset(&OnNode, Sig);
+        Opens = true;
+      }
+    if (Opens)
+      grid::core::realSigmask(SIG_UNBLOCK, &OnNode, nullptr);
     bool Changed = false, Unblocks = false;
     for (int Sig = 1; Sig < NSIG; ++Sig) {
       bool Before = sigismember(&Mask, Sig) == 1;

@@ -1696,6 +1696,16 @@ bool kickReady() {
   return Real(SIGURG, &Ours, nullptr) == 0;
 }
 
+void fitShadowMask(sigset_t *Mask) {
+  sigdelset(Mask, SIGSEGV);
+  sigdelset(Mask, SIGBUS);
+  struct sigaction Now = {};
+  if (RealSigaction && RealSigaction(SIGURG, nullptr, &Now) == 0 &&
+      !(Now.sa_flags & SA_SIGINFO) &&
+      (Now.sa_handler == SIG_DFL || Now.sa_handler == ignoreKick))
+    sigdelset(Mask, SIGURG);
+}
+
 // Home, under ShadowsMutex: a cancelled thread's call the shadow serves is
 // interrupted; again on each tick (wakeCancelledWaits) until it returns,
 // since a signal sent just before the shadow entered the system call is
@@ -3562,4 +3572,4 @@ void release() {
   }
 }
 
-} // namespace grid::threads
+} // namespace

@@ -147,6 +147,13 @@ bool actionStaysOnNode(int Sig);
 /// shadow at home has too; the thread itself keeps every signal but its
 /// faults blocked on its node.
 sigset_t &programMask();
+/// Home: a remote thread's signal mask as its shadow takes it (Op::Sigmask,
+/// and the masks of its sigsuspend, ppoll and pselect): never its fault
+/// signals, which the DSM needs on every thread, nor SIGURG while its
+/// action is the default, ignore, or Grid's, whose kick ends the shadow's
+/// call for the thread's cancellation (a thread that blocks every signal
+/// stays cancellable).
+void fitShadowMask(sigset_t *Mask);
 /// Node: whether the program's SIGCHLD is ignored (SIG_IGN or
 /// SA_NOCLDWAIT), so that the children its threads fork here are to be
 /// reaped unseen (api/RemoteIo.cpp's waits do it: the action itself is not

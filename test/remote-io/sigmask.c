@@ -11,9 +11,15 @@
 //    main's pthread_kill of SIGUSR2 has run the handler;
 //  - a SIGUSR2 sent while it is blocked waits, and its handler has run
 //    when the pthread_sigmask that unblocks it returns;
+//  - a SIGSEGV handler that unblocks SIGSEGV and longjmps out, three times
+//    (the signal is open again on the thread's node);
+//  - pselect and ppoll with the old mask: a SIGUSR2 sent while blocked
+//    ends them with EINTR, its handler run;
 //  - SIG_SETMASK of an empty set and back, sigprocmask with SIG_BLOCK,
 //    System V's sigset with SIG_HOLD then SIG_DFL, and a bad how (EINVAL
 //    from both).
+// Then a thread that blocks every signal and waits in a read at home is
+// cancelled all the same (its shadow never blocks the cancellation's kick).
 //
 // RUN: %clang %s -o %t.plain
 // RUN: %grid-clang -fgrid -g %s -o %t.fgrid
@@ -28,12 +34,23 @@
 // CHECK-NEXT: thread 0: empty mask, then back: SIGUSR1 blocked no, then yes
 // CHECK-NEXT: thread 0: sigprocmask blocked SIGTERM yes, old had it no
 // CHECK-NEXT: thread 0: sigset SIG_HOLD blocked SIGINT yes (was default yes), then SIG_DFL answered SIG_HOLD yes and unblocked it yes
+// CHECK-NEXT: thread 0: faults caught by a handler that unblocks and jumps: 3
+// CHECK-NEXT: thread 0: pselect with the old mask: -1, EINTR yes, handler ran yes
+// CHECK-NEXT: thread 0: ppoll with the old mask: -1, EINTR yes, handler ran yes
 // CHECK-NEXT: thread 0: bad how: pthread_sigmask EINVAL yes, sigprocmask -1 and EINVAL yes
+// CHECK:      thread 2: faults caught by a handler that unblocks and jumps: 3
 // CHECK:      thread 2: bad how: pthread_sigmask EINVAL yes, sigprocmask -1 and EINVAL yes
+// CHECK-NEXT: thread 0 blocking every signal: canceled in its read yes
+// CHECK-NEXT: thread 1 blocking every signal: canceled in its read yes
+// CHECK-NEXT: thread 2 blocking every signal: canceled in its read yes
+// STATS: sigmask.c:{{[0-9]+}} (main) pthread_create 3 {{.*}}node 1: 1, node 2: 1
 // STATS: sigmask.c:{{[0-9]+}} (main) pthread_create 3 {{.*}}node 1: 1, node 2: 1
 #define _GNU_SOURCE
 #define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <sys/select.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -46,6 +63,34 @@ static atomic_int Stage;
 static void onUsr2(int Sig) {
   (void)Sig;
   Handled = 1;
+}
+
+static jmp_buf Jumps[3];
+static _Thread_local long Mine; // the faulting thread's index
+static int Faults[3];
+static void onSegv(int Sig) {
+  (void)Sig;
+  sigset_t Segv;
+  sigemptyset(&Segv);
+  sigaddset(&Segv, SIGSEGV);
+  pthread_sigmask(SIG_UNBLOCK, &Segv, NULL);
+  ++Faults[Mine];
+  longjmp(Jumps[Mine], 1);
+}
+
+// A thread blocked in a read with every signal blocked (a common worker's
+// mask), cancelled: its call at home is ended all the same.
+static int Empty[2];
+static void *blocksAll(void *P) {
+  (void)P;
+  sigset_t All;
+  sigfillset(&All);
+  pthread_sigmask(SIG_BLOCK, &All, NULL);
+  atomic_store(&Stage, 1);
+  char Byte;
+  read(Empty[0], &Byte, 1);
+  printf("its read returned\n");
+  return NULL;
 }
 
 static void waitFor(int S) {
@@ -108,6 +153,33 @@ static void *run(void *P) {
          Id, yes(HeldNow), yes(Held == SIG_DFL), yes(Released == SIG_HOLD),
          yes(!sigismember(&Now, SIGINT)));
 
+  // A fault handler that unblocks its signal and jumps out, three times:
+  // the signal must be open again on the thread's node.
+  Mine = Id;
+  for (Faults[Id] = 0; Faults[Id] < 3;)
+    if (setjmp(Jumps[Id]) == 0)
+      *(volatile int *)0 = 1;
+  printf("thread %ld: faults caught by a handler that unblocks and jumps: "
+         "%d\n",
+         Id, Faults[Id]);
+
+  // pselect and ppoll wait with the mask they are given: a SIGUSR2 sent
+  // while it was blocked ends them, its handler run.
+  pthread_sigmask(SIG_BLOCK, &Usr2, &Old);
+  for (int Call = 0; Call < 2; ++Call) {
+    Handled = 0;
+    atomic_store(&Stage, 4 + 2 * Call); // main sends SIGUSR2, which waits
+    waitFor(5 + 2 * Call);
+    struct timespec Second = {5, 0};
+    errno = 0;
+    int Got = Call == 0 ? pselect(0, NULL, NULL, NULL, &Second, &Old)
+                        : ppoll(NULL, 0, &Second, &Old);
+    printf("thread %ld: %s with the old mask: %d, EINTR %s, handler ran %s\n",
+           Id, Call == 0 ? "pselect" : "ppoll", Got, yes(errno == EINTR),
+           yes(Handled));
+  }
+  pthread_sigmask(SIG_SETMASK, &Old, NULL);
+
   int Err = pthread_sigmask(12345, &Term, NULL);
   errno = 0;
   int Proc = sigprocmask(12345, &Term, NULL);
@@ -129,6 +201,11 @@ int main(void) {
   sigaddset(&Usr1, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &Usr1, NULL);
 
+  struct sigaction Segv = {0};
+  Segv.sa_handler = onSegv;
+  sigemptyset(&Segv.sa_mask);
+  sigaction(SIGSEGV, &Segv, NULL);
+
   for (long I = 0; I < 3; ++I) { // home, node 1, node 2 under spread
     pthread_t T;
     atomic_store(&Stage, 0);
@@ -138,7 +215,26 @@ int main(void) {
     waitFor(2);
     pthread_kill(T, SIGUSR2);
     atomic_store(&Stage, 3);
+    for (int Call = 0; Call < 2; ++Call) {
+      waitFor(4 + 2 * Call);
+      pthread_kill(T, SIGUSR2);
+      atomic_store(&Stage, 5 + 2 * Call);
+    }
     pthread_join(T, NULL);
+  }
+
+  pipe(Empty);
+  for (long I = 0; I < 3; ++I) {
+    pthread_t T;
+    atomic_store(&Stage, 0);
+    pthread_create(&T, NULL, blocksAll, NULL);
+    waitFor(1);
+    usleep(200000); // into its read
+    pthread_cancel(T);
+    void *Result;
+    pthread_join(T, &Result);
+    printf("thread %ld blocking every signal: canceled in its read %s\n", I,
+           yes(Result == PTHREAD_CANCELED));
   }
   return 0;
 }
