@@ -88,8 +88,8 @@ GRID_EXPORT int __grid_thrd_detach(const __grid_site *Site, pthread_t Thread) {
 }
 
 GRID_EXPORT void __grid_thrd_exit(const __grid_site *Site, int Result) {
-  __grid_pthread_exit(Site, reinterpret_cast<void *>(
-                                static_cast<intptr_t>(Result)));
+  __grid_pthread_exit(Site,
+                      reinterpret_cast<void *>(static_cast<intptr_t>(Result)));
   __builtin_unreachable();
 }
 
@@ -138,8 +138,7 @@ GRID_EXPORT int __grid_cnd_wait(const __grid_site *Site, void *C, void *M) {
   return c11Result(__grid_pthread_cond_wait(Site, cond(C), mutex(M)));
 }
 
-GRID_EXPORT int __grid_cnd_timedwait(const __grid_site *Site, void *C,
-                                     void *M,
+GRID_EXPORT int __grid_cnd_timedwait(const __grid_site *Site, void *C, void *M,
                                      const struct timespec *Deadline) {
   return c11Result(
       __grid_pthread_cond_timedwait(Site, cond(C), mutex(M), Deadline));
@@ -172,8 +171,7 @@ GRID_EXPORT void *__grid_tss_get(const __grid_site *, unsigned Key) {
   return pthread_getspecific(Key);
 }
 
-GRID_EXPORT int __grid_tss_set(const __grid_site *, unsigned Key,
-                               void *Value) {
+GRID_EXPORT int __grid_tss_set(const __grid_site *, unsigned Key, void *Value) {
   return c11Result(pthread_setspecific(Key, Value));
 }
 

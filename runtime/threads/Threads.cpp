@@ -3572,4 +3572,4 @@ void release() {
   }
 }
 
-} // namespace
+} // namespace grid::threads
