@@ -146,7 +146,7 @@ FunctionCallee RuntimeABI::entry(StringRef Name) {
         F->addParamAttr(I, Attribute::ZExt);
     if (Narrow(FT->getReturnType()))
       F->addRetAttr(Attribute::ZExt);
-    if (Name == "pthread_exit")
+    if (Name == "pthread_exit" || Name == "thrd_exit")
       F->addFnAttr(Attribute::NoReturn);
     if (Name == "fork" || Name == "vfork")
       F->addFnAttr(Attribute::ReturnsTwice);

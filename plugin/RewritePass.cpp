@@ -104,7 +104,7 @@ AttributeList shiftedAttributes(LLVMContext &Ctx, const AttributeList &AL,
 
 // Attributes the entry's callers need whatever the original call carried.
 void addSemanticAttributes(CallBase &Call, StringRef Name) {
-  if (Name == "pthread_exit")
+  if (Name == "pthread_exit" || Name == "thrd_exit")
     Call.addFnAttr(Attribute::NoReturn);
   if (Name == "fork" || Name == "vfork")
     Call.addFnAttr(Attribute::ReturnsTwice);
@@ -436,7 +436,7 @@ Function *Rewriter::makeThunk(Function &Original, const RewriteRule &Rule) {
   addSemanticAttributes(*Call, Rule.Name);
   if (VaList)
     B.CreateCall(compat::getIntrinsic(M, Intrinsic::vaend, {Ptr}), {VaList});
-  if (Rule.Name == "pthread_exit")
+  if (Rule.Name == "pthread_exit" || Rule.Name == "thrd_exit")
     B.CreateUnreachable();
   else if (FT->getReturnType()->isVoidTy())
     B.CreateRetVoid();

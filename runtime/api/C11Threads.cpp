@@ -9,9 +9,9 @@
 // whichever node), mtx_lock a lock served at the memory's home once a thread
 // is remote, and so on. Results are C11's codes, mapped as glibc maps them.
 // mtx_init, cnd_init, the destroys and the tss calls call libgridrt's
-// pthread_mutex_init, pthread_key_create... (api/JoinDetach.cpp,
-// api/ThreadKeys.cpp), which glibc's internal calls would bypass: a key
-// tss_create made at home is then known on every node.
+// pthread_mutex_init, pthread_cond_init (api/SyncEntryPoints.cpp),
+// pthread_key_create... (api/ThreadKeys.cpp), which glibc's internal calls
+// would bypass: a key tss_create made at home is then known on every node.
 //===----------------------------------------------------------------------===//
 
 #include "grid/abi.h"
@@ -23,6 +23,10 @@
 #include <threads.h>
 
 #define GRID_EXPORT extern "C" __attribute__((visibility("default")))
+
+// api/EntryPoints.cpp: pthread_create's path, with thrd_create's kind.
+int createC11Thread(const __grid_site *Site, pthread_t *Thread,
+                    void *(*Start)(void *), void *Arg);
 
 namespace {
 
@@ -68,7 +72,7 @@ GRID_EXPORT int __grid_thrd_create(const __grid_site *Site, pthread_t *Thread,
   if (!Box)
     return thrd_nomem;
   *Box = {Start, Arg};
-  int Err = __grid_pthread_create(Site, Thread, nullptr, startC11, Box);
+  int Err = createC11Thread(Site, Thread, startC11, Box);
   if (Err)
     std::free(Box);
   return c11Result(Err);

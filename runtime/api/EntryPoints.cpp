@@ -103,6 +103,16 @@ GRID_EXPORT int __grid_pthread_create(const __grid_site *Site,
   });
 }
 
+// C11's thrd_create (api/C11Threads.cpp): its thread is placed as
+// pthread_create's, and reported as a thrd_create.
+int createC11Thread(const __grid_site *Site, pthread_t *Thread,
+                    void *(*Start)(void *), void *Arg) {
+  return boundary(Site, "thrd_create", [&] {
+    return api::createThread(Site, __grid_kind_ThrdCreate, Thread, nullptr,
+                             Start, Arg);
+  });
+}
+
 GRID_EXPORT int __grid_pthread_join(const __grid_site *, pthread_t Thread,
                                     void **Result) {
   if (sync::RemoteThread)

@@ -54,6 +54,9 @@ bool isPlacementKind(uint32_t Kind) {
   case __grid_kind_PthreadJoin:
   case __grid_kind_PthreadDetach:
   case __grid_kind_PthreadExit:
+  case __grid_kind_ThrdJoin:
+  case __grid_kind_ThrdDetach:
+  case __grid_kind_ThrdExit:
   case __grid_kind_Pclose:
     return false;
   default:

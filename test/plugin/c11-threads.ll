@@ -109,7 +109,9 @@ define void @leave(i32 %r) {
 ; CHECK: call i32 @__grid_tss_set(ptr {{.*}}, i32
 ; CHECK: call void @__grid_tss_delete(ptr {{.*}}, i32
 ; CHECK-LABEL: define {{.*}} @leave(
-; CHECK: call void @__grid_thrd_exit(ptr {{.*}}, i32 %r)
+; CHECK: call void @__grid_thrd_exit(ptr {{.*}}, i32 %r) #[[NORETURN:[0-9]+]]
+; CHECK: declare void @__grid_thrd_exit(ptr, i32) #[[NORETURN]]
+; CHECK: attributes #[[NORETURN]] = { noreturn }
 ; No call of the originals is left.
 ; GONE-NOT: call {{.*}} @thrd_
 ; GONE-NOT: call {{.*}} @mtx_

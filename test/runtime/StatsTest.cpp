@@ -127,3 +127,15 @@ TEST(Stats, EverySiteOnceAfterTheTableGrows) {
   }
   EXPECT_NE(T.format().find("threads created 300,"), std::string::npos);
 }
+
+// A join, a detach or an exit places nothing, C11's as pthread's: their
+// lines are no call sites to renice (gridctl renice --site).
+TEST(Stats, ThreadCreationsAloneArePlacementSites) {
+  EXPECT_TRUE(grid::core::isPlacementKind(__grid_kind_PthreadCreate));
+  EXPECT_TRUE(grid::core::isPlacementKind(__grid_kind_ThrdCreate));
+  for (uint32_t Kind : {__grid_kind_PthreadJoin, __grid_kind_PthreadDetach,
+                        __grid_kind_PthreadExit, __grid_kind_ThrdJoin,
+                        __grid_kind_ThrdDetach, __grid_kind_ThrdExit,
+                        __grid_kind_MtxLock, __grid_kind_ThrdCurrent})
+    EXPECT_FALSE(grid::core::isPlacementKind(Kind)) << Kind;
+}
