@@ -71,10 +71,10 @@ using SigmaskFn = int (*)(int, const sigset_t *, sigset_t *);
 
 // The C library's functions, each found by its own name (in glibc signal,
 // bsd_signal and ssignal are one function, as are sysv_signal and
-// __sysv_signal).
+// __sysv_signal); sigaction and pthread_sigmask are core's
+// (core::realSigaction, core::realSigmask), as the rest of the runtime reaches
+// them.
 #define GRID_SIGNAL_FUNCTIONS(X)                                               \
-  X(sigaction, SigactionFn)                                                    \
-  X(pthread_sigmask, SigmaskFn)                                                \
   X(sigprocmask, SigmaskFn)                                                    \
   X(__sigaction, SigactionFn)                                                  \
   X(signal, SignalFn)                                                          \
@@ -128,7 +128,7 @@ int exchange(int Sig, const struct sigaction *New, struct sigaction *Old) {
     return grid::api::io::sigactionAtHome(Sig, New, Old);
   if (faultSignal(Sig) && grid::dsm::exchangeChainedAction(Sig, New, Old))
     return 0;
-  return REAL(sigaction)(Sig, New, Old);
+  return grid::core::realSigaction(Sig, New, Old);
 }
 
 /// glibc's signal() variants for the routed signals, built on exchange() as
@@ -280,7 +280,7 @@ GRID_INTERPOSE int pthread_sigmask(int How, const sigset_t *Set,
                                    sigset_t *Old) noexcept {
   if (remoteMask())
     return remoteSigmask(How, Set, Old);
-  return REAL(pthread_sigmask)(How, Set, Old);
+  return grid::core::realSigmask(How, Set, Old);
 }
 
 GRID_INTERPOSE int sigprocmask(int How, const sigset_t *Set,

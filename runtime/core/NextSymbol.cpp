@@ -30,14 +30,21 @@ void missingDefinition(const char *Name) {
 
 namespace {
 using SigmaskFn = int (*)(int, const sigset_t *, sigset_t *);
+using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
 SigmaskFn RealSigmask = nullptr;
-[[gnu::constructor(101)]] void resolveSigmask() {
+SigactionFn RealSigaction = nullptr;
+[[gnu::constructor(101)]] void resolveSignalCalls() {
   resolveNext(RealSigmask, "pthread_sigmask");
+  resolveNext(RealSigaction, "sigaction");
 }
 } // namespace
 
 int realSigmask(int How, const sigset_t *Set, sigset_t *Old) {
   return nextFunction(RealSigmask, "pthread_sigmask")(How, Set, Old);
+}
+
+int realSigaction(int Sig, const struct sigaction *New, struct sigaction *Old) {
+  return nextFunction(RealSigaction, "sigaction")(Sig, New, Old);
 }
 
 } // namespace grid::core

@@ -50,6 +50,13 @@ template <typename Fn> inline void resolveNext(Fn &Slot, const char *Name) {
 /// by a constructor: it runs in signal handlers.
 int realSigmask(int How, const sigset_t *Set, sigset_t *Old);
 
+/// The C library's sigaction: the runtime's own actions (the DSM's fault
+/// handler, the cancellation's SIGURG), never the program's, which
+/// libgridrt's sigaction chains or sends home (api/Signals.cpp). Found by
+/// a constructor: it runs in signal handlers and under the runtime's
+/// locks, where dlsym's loader lock could deadlock.
+int realSigaction(int Sig, const struct sigaction *New, struct sigaction *Old);
+
 } // namespace grid::core
 
 #endif // GRID_CORE_NEXTSYMBOL_H

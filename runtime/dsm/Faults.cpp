@@ -94,14 +94,8 @@ private:
 
 // libgridrt.so defines sigaction itself (api/Signals.cpp sends the
 // program's SIGSEGV and SIGBUS actions to exchangeChainedAction), so a plain
-// call here would bind to that one: ours reach the C library's. Found
-// before our handler is installed, so the handler never calls dlsym.
-using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
-SigactionFn RealSigaction = nullptr;
-
-SigactionFn realSigaction() {
-  return core::nextFunction(RealSigaction, "sigaction");
-}
+// call here would bind to that one: ours reach the C library's
+// (core::realSigaction).
 
 // The actions faults outside the ranges go to, per signal (0: SIGSEGV,
 // 1: SIGBUS, which a userfaultfd range with UFFD_FEATURE_SIGBUS raises).
@@ -218,7 +212,7 @@ void dieBy(int Sig) {
   struct sigaction Default = {};
   Default.sa_handler = SIG_DFL;
   sigemptyset(&Default.sa_mask);
-  realSigaction()(Sig, &Default, nullptr);
+  core::realSigaction(Sig, &Default, nullptr);
   // The kernel's pid, as core::ownPid (getpid on a remote thread answers
   // home's; this file stands alone in the dsm_faults benchmark).
   syscall(SYS_tgkill, syscall(SYS_getpid), gettid(), Sig);
@@ -309,7 +303,7 @@ bool installSignalHandler(std::string *Error) {
   sigemptyset(&Ours.sa_mask);
   for (int Sig : FaultSignals) {
     struct sigaction Prev;
-    if (realSigaction()(Sig, &Ours, &Prev) != 0) {
+    if (core::realSigaction(Sig, &Ours, &Prev) != 0) {
       if (Error)
         *Error = std::string("sigaction(") + sigabbrev_np(Sig) +
                  "): " + strerror(errno);
@@ -324,14 +318,14 @@ bool installSignalHandler(std::string *Error) {
 void uninstallSignalHandler() {
   for (int Sig : FaultSignals) {
     struct sigaction Now;
-    realSigaction()(Sig, nullptr, &Now);
+    core::realSigaction(Sig, nullptr, &Now);
     // Someone replaced ours without exchangeChainedSigsegvAction: leave
     // theirs.
     Chain &C = chainOf(Sig);
     if ((Now.sa_flags & SA_SIGINFO) &&
         Now.sa_sigaction == dispatchSignalFault) {
       struct sigaction Chained = C.read();
-      realSigaction()(Sig, &Chained, nullptr);
+      core::realSigaction(Sig, &Chained, nullptr);
     }
   }
   Installed = false;

@@ -1668,23 +1668,12 @@ void sendChangedThreadActions() {
 // threads' blocked calls then end only as they would have (docs).
 void ignoreKick(int) {}
 
-// The C library's sigaction (libgridrt's own takes the program's), found
-// at load: kickReady runs under ShadowsMutex, where dlsym's loader lock
-// could deadlock with a dlopen whose constructors wait for it.
-using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
-SigactionFn RealSigaction = nullptr;
-[[gnu::constructor(101)]] void resolveSigaction() {
-  core::resolveNext(RealSigaction, "sigaction");
-}
-
+// kickReady runs under ShadowsMutex: core::realSigaction was found at load.
 bool kickReady() {
-  SigactionFn Real = RealSigaction;
-  if (!Real)
-    return false;
   static std::mutex Installing;
   std::lock_guard<std::mutex> Lock(Installing);
   struct sigaction Now = {};
-  if (Real(SIGURG, nullptr, &Now) != 0)
+  if (core::realSigaction(SIGURG, nullptr, &Now) != 0)
     return false;
   if (!(Now.sa_flags & SA_SIGINFO) && Now.sa_handler == ignoreKick)
     return true;
@@ -1693,14 +1682,14 @@ bool kickReady() {
   struct sigaction Ours = {};
   Ours.sa_handler = ignoreKick;
   sigemptyset(&Ours.sa_mask);
-  return Real(SIGURG, &Ours, nullptr) == 0;
+  return core::realSigaction(SIGURG, &Ours, nullptr) == 0;
 }
 
 void fitShadowMask(sigset_t *Mask) {
   sigdelset(Mask, SIGSEGV);
   sigdelset(Mask, SIGBUS);
   struct sigaction Now = {};
-  if (RealSigaction && RealSigaction(SIGURG, nullptr, &Now) == 0 &&
+  if (core::realSigaction(SIGURG, nullptr, &Now) == 0 &&
       !(Now.sa_flags & SA_SIGINFO) &&
       (Now.sa_handler == SIG_DFL || Now.sa_handler == ignoreKick))
     sigdelset(Mask, SIGURG);
