@@ -13,6 +13,7 @@
 #include "api/Dispatch.h"
 #include "api/Launch.h"
 #include "api/RemoteIo.h"
+#include "cluster/Cluster.h"
 #include "cluster/Wire.h"
 #include "core/Core.h"
 #include "core/NextSymbol.h"
@@ -254,6 +255,18 @@ int deleteTimer(int (*Delete)(timer_t), timer_t Timer) {
   if (Deleted == 0)
     timerClocks().erase(Timer);
   return Deleted;
+}
+
+long programProcessors(long Native) {
+  // A fork child's threads stay on its machine; an agent's own calls, and
+  // everything before the nodes are measured, see this machine.
+  cluster::Cluster *C = cluster::Cluster::current();
+  if (Native <= 0 || !C || C->rank() != 0 || core::isForkChild())
+    return Native;
+  Tolerance Tol = core::threadTolerance();
+  if (Tol != Tolerance::Near && Tol != Tolerance::Any)
+    return Native;
+  return Native + static_cast<long>(C->agentCores(Tol == Tolerance::Near));
 }
 
 namespace {
@@ -757,6 +770,11 @@ HomeAnswer ints(wire::Reader &R) {
     return answerInt(killpg(pid_t(A), int(B)));
   case IntCall::Alarm:
     return {alarm(unsigned(A)), 0, {}};
+  case IntCall::Processors:
+    return {programProcessors(
+                __sysconf(A ? _SC_NPROCESSORS_CONF : _SC_NPROCESSORS_ONLN)),
+            0,
+            {}};
   case IntCall::Ualarm: {
     useconds_t Left = ualarm(useconds_t(A), useconds_t(B));
     return answer(Left == useconds_t(-1) ? -1 : int64_t(Left),

@@ -81,6 +81,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/sysinfo.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
@@ -390,6 +391,7 @@ void flushHeldOutput();
   X(fstatvfs64) X(umask) X(rand) X(srand) X(random) X(srandom) \
   X(initstate) X(setstate) X(drand48) X(lrand48) X(mrand48) X(srand48) \
   X(seed48) X(lcong48) X(exit) X(_exit) X(_Exit) X(quick_exit) X(closefrom) X(close_range) \
+  X(get_nprocs) X(get_nprocs_conf) \
   X(socket) X(connect) X(accept) X(accept4) X(bind) X(listen) X(send) X(recv) \
   X(__recv_chk) X(sendto) X(recvfrom) X(__recvfrom_chk) X(sendmsg) X(recvmsg) \
   X(fopen) X(fopen64) X(fdopen) X(freopen) X(freopen64) X(fclose) X(fflush) \
@@ -4489,6 +4491,35 @@ GRID_INTERPOSE void quick_exit(int Status) noexcept {
   threads::noteQuickExit(Status);
   REAL(quick_exit)(Status);
   __builtin_unreachable();
+}
+
+// The processors a program sees are those its threads may run on: at home,
+// with thread tolerance near or any, this machine's and the agents' the
+// tolerance lets threads go to (io::programProcessors); on a remote thread,
+// home's answer. So std::thread::hardware_concurrency() (libstdc++ calls
+// get_nprocs), and a pool sized by it or by sysconf, cover the nodes too.
+GRID_INTERPOSE int get_nprocs() noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Processors, -1, nullptr, 0);
+  return static_cast<int>(io::programProcessors(REAL(get_nprocs)()));
+}
+
+GRID_INTERPOSE int get_nprocs_conf() noexcept {
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Processors, -1, nullptr, 1);
+  return static_cast<int>(io::programProcessors(REAL(get_nprocs_conf)()));
+}
+
+// sysconf's other names are the C library's own (::__sysconf, called with
+// no look-up: jemalloc asks sysconf for the page size while the first
+// allocation is being served, before any constructor has run).
+GRID_INTERPOSE long sysconf(int Name) noexcept {
+  if (Name != _SC_NPROCESSORS_ONLN && Name != _SC_NPROCESSORS_CONF)
+    return ::__sysconf(Name);
+  uint64_t Configured = Name == _SC_NPROCESSORS_CONF;
+  if (remoteCaller())
+    return remote::ints(io::IntCall::Processors, -1, nullptr, Configured);
+  return io::programProcessors(::__sysconf(Name));
 }
 
 // The mask of files the thread creates is home's, where they are created.

@@ -396,6 +396,8 @@ enum class IntCall : int32_t {
   Killpg,         // -, process group, signal
   Alarm,          // -, seconds (answers the seconds that were left)
   Ualarm,         // -, microseconds, interval (answers those left)
+  Processors,     // -, configured (1) or online (0): get_nprocs_conf's or
+                  // get_nprocs's count as home's program sees it
 };
 
 /// The *xattr calls of Op::Xattr, and how each names its file.
@@ -494,6 +496,20 @@ void runRemoteKeyDestructors();
 [[gnu::weak]] void fetchForkHandlersForFork();
 /// Home: those handlers, as AtforkList answers them.
 [[gnu::weak]] std::string executableForkHandlers();
+
+/// The processors a program at home sees, given the C library's count
+/// (Native, online or configured): with thread tolerance near or any, in a
+/// job's home process, Native and the cores of the agents the tolerance
+/// lets threads go to (cluster::Cluster::agentCores); else Native. The
+/// affinity masks (sched_getaffinity) stay this machine's.
+long programProcessors(long Native);
+} // namespace grid::api::io
+
+/// The C library's sysconf under its own exported name, which no one
+/// interposes (libgridrt.so defines sysconf: api/RemoteIo.cpp).
+extern "C" long __sysconf(int Name) noexcept;
+
+namespace grid::api::io {
 
 /// Registers serve with the threads layer (home, at start).
 void serveRemoteCalls();

@@ -996,6 +996,8 @@ void Cluster::startHome() {
       Nodes[Source].Processes = Processes;
       Nodes[Source].Cores = Cores;
       Nodes[Source].LoadAverage = LoadHundredths / 100.0;
+      if (Ready)
+        countAgentCores();
     }
   });
   Loop.onMessage(wire::Msg::Pong, [this](int Source, wire::Reader &R) {
@@ -1085,6 +1087,7 @@ void Cluster::measureNext() {
   ++Measuring;
   if (Measuring >= size()) {
     Ready = true;
+    countAgentCores();
     {
       std::lock_guard<std::mutex> Lock(ReadyMutex);
       ReadyForMain = true;
@@ -1145,6 +1148,17 @@ void Cluster::onNodeLost(std::function<void(const NodeInfo &)> Handler) {
   NodeLost = std::move(Handler);
 }
 
+void Cluster::countAgentCores() {
+  unsigned Near = 0, All = 0;
+  for (const NodeInfo &N : Nodes)
+    if (N.Rank != 0 && N.HelloSeen && !N.Lost) {
+      All += N.Cores;
+      Near += N.Near ? N.Cores : 0;
+    }
+  NearAgentCores.store(Near, std::memory_order_relaxed);
+  AllAgentCores.store(All, std::memory_order_relaxed);
+}
+
 void Cluster::checkLost() {
   auto Limit = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(Options.NodeTimeoutSeconds));
@@ -1153,6 +1167,7 @@ void Cluster::checkLost() {
     if (N.Rank == 0 || N.Lost || Now - N.LastHeard < Limit)
       continue;
     N.Lost = true;
+    countAgentCores();
     std::ostringstream Text;
     Text.precision(1);
     Text << std::fixed << "node " << N.Rank << " (host "

@@ -343,6 +343,14 @@ public:
   /// the loop does not answer within Seconds. Home's own entry carries this
   /// machine's load average now.
   std::vector<NodeInfo> nodesSnapshot(double Seconds);
+  /// The cores the agents offer, as each last reported (its affinity
+  /// mask's), those of near nodes only or of all; a lost node's none. Zero
+  /// until every node is measured (before main). Any thread, without
+  /// waiting: api's get_nprocs and sysconf add them at home.
+  unsigned agentCores(bool NearOnly) const {
+    return (NearOnly ? NearAgentCores : AllAgentCores)
+        .load(std::memory_order_relaxed);
+  }
   /// Called on the loop thread when a node stops answering. The default
   /// prints the error and ends the job.
   void onNodeLost(std::function<void(const NodeInfo &)> Handler);
@@ -371,6 +379,7 @@ private:
   std::vector<int> mpiConnections() const;
   void measureNext();
   void checkLost();
+  void countAgentCores(); // loop thread, after Nodes changed
 
   std::unique_ptr<Transport> Owned;
   Transport &T;
@@ -395,6 +404,7 @@ private:
   uint32_t PingSeq = 0;
   Clock::time_point PingSent;
   std::vector<double> Samples;
+  std::atomic<unsigned> NearAgentCores{0}, AllAgentCores{0};
 };
 
 } // namespace grid::cluster

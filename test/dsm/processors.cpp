@@ -1,0 +1,114 @@
+// The processors a program sees (api/RemoteIo.cpp's get_nprocs,
+// get_nprocs_conf and sysconf; io::programProcessors): with thread
+// tolerance near or any, a job's home counts its own and those of the
+// agents the tolerance lets threads go to, and remote threads ask home. So
+// a pool sized by std::thread::hardware_concurrency() (libstdc++ 12 asks
+// get_nprocs) fills the nodes, as on one machine with that many cores.
+// Before, every count was the machine's, wherever the thread ran.
+//
+//  - main, then three threads (home, node 1, node 2) print the counts;
+//  - a fork child of main prints them too: its threads stay on its machine;
+//  - after gridctl renice --threads local, main and three threads placed
+//    before it (home, node 1, node 2) print them again.
+// The expected output is the plain run's with each agent's cores added
+// (Inputs/more-cores.awk: `nproc` per agent; --bind-to none) where the
+// tolerance reaches agents, and as it is where it does not: tolerance
+// local, near with no node near (a round trip under 1 us), one rank.
+//
+// RUN: %clangxx %s -o %t.plain
+// RUN: %grid-clangxx -fgrid -g %s -o %t.fgrid
+// RUN: %t.plain > %t.plain.out
+// RUN: awk -v AGENTS=0 -f %S/Inputs/more-cores.awk %t.plain.out > %t.none.expected
+// RUN: awk -v AGENTS=2 -f %S/Inputs/more-cores.awk %t.plain.out > %t.two.expected
+// RUN: not diff %t.none.expected %t.two.expected > /dev/null
+//
+// RUN: %mpirun3t %t.fgrid > %t.any.out 2> %t.any.err
+// RUN: diff %t.two.expected %t.any.out
+// RUN: FileCheck %s --check-prefix=REMOTE < %t.any.err
+// RUN: %mpirun3t -x GRID_THREAD_TOLERANCE=near -x GRID_NEAR_THRESHOLD_US=60000000 %t.fgrid > %t.near.out 2> %t.near.err
+// RUN: diff %t.two.expected %t.near.out
+// RUN: FileCheck %s --check-prefix=REMOTE < %t.near.err
+// REMOTE: processors.cpp:{{[0-9]+}} (main) std::thread 3 {{.*}}node 1: 1, node 2: 1
+//
+// RUN: %mpirun3t -x GRID_THREAD_TOLERANCE=local %t.fgrid > %t.local.out
+// RUN: diff %t.none.expected %t.local.out
+// RUN: %mpirun3t -x GRID_THREAD_TOLERANCE=near -x GRID_NEAR_THRESHOLD_US=1 %t.fgrid > %t.far.out
+// RUN: diff %t.none.expected %t.far.out
+// RUN: %mpirun1t %t.fgrid > %t.one.out
+// RUN: diff %t.none.expected %t.one.out
+//
+// gridctl renice --threads local while threads wait on the nodes: main and
+// those threads then count this machine's only.
+// RUN: bash %S/Inputs/processors-renice.sh %t.d %gridctl %mpirun3t %t.fgrid
+// RUN: diff %t.two.expected %t.d/before
+// RUN: grep -v '^fork child' %t.none.expected > %t.none.threads
+// RUN: diff %t.none.threads %t.d/after
+// RUN: FileCheck %s --check-prefix=RENICED < %t.d/out.err
+// RENICED: processors.cpp:{{[0-9]+}} (afterRenice) std::thread 3 {{.*}}node 1: 1, node 2: 1
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+static void report(const char *Who) {
+  std::printf("%s: get_nprocs %d, get_nprocs_conf %d, sysconf online %ld, "
+              "configured %ld, hardware_concurrency %u\n",
+              Who, get_nprocs(), get_nprocs_conf(),
+              sysconf(_SC_NPROCESSORS_ONLN), sysconf(_SC_NPROCESSORS_CONF),
+              std::thread::hardware_concurrency());
+  std::fflush(stdout);
+}
+
+static const char *Names[] = {"first thread", "second thread",
+                              "third thread"};
+
+// With a directory: three threads start (home, node 1, node 2) and wait for
+// DIR/RENICED, which Inputs/processors-renice.sh makes after its gridctl
+// renice; then main and each thread in turn report again.
+static void afterRenice(const std::string &Dir) {
+  std::string Reniced = Dir + "/RENICED";
+  auto Renice = [&Reniced] {
+    struct stat St;
+    while (stat(Reniced.c_str(), &St) != 0)
+      usleep(10000);
+  };
+  std::atomic<int> Turn{0};
+  std::vector<std::thread> Threads;
+  for (int I = 0; I < 3; ++I)
+    Threads.emplace_back([&, I] {
+      Renice();
+      while (Turn.load() != I + 1)
+        usleep(1000);
+      report(Names[I]);
+      Turn.store(I + 2);
+    });
+  std::printf("ready %d\n", static_cast<int>(getpid()));
+  std::fflush(stdout);
+  Renice();
+  report("main");
+  Turn.store(1);
+  for (std::thread &T : Threads)
+    T.join();
+}
+
+int main(int Argc, char **Argv) {
+  report("main");
+  // One at a time, so that the lines come in order.
+  for (const char *Name : Names)
+    std::thread([Name] { report(Name); }).join();
+  pid_t Child = fork();
+  if (Child == 0) {
+    report("fork child");
+    _exit(0);
+  }
+  int Status = 0;
+  waitpid(Child, &Status, 0);
+  if (Argc > 1)
+    afterRenice(Argv[1]);
+  return WIFEXITED(Status) ? WEXITSTATUS(Status) : 1;
+}
