@@ -19,6 +19,7 @@
 #include "core/NextSymbol.h"
 #include "sync/Sync.h"
 #include "threads/Threads.h"
+#include "topology/Topology.h"
 
 #include <algorithm>
 #include <atomic>
@@ -258,10 +259,12 @@ int deleteTimer(int (*Delete)(timer_t), timer_t Timer) {
 }
 
 long programProcessors(long Native) {
-  // A fork child's threads stay on its machine; an agent's own calls, and
-  // everything before the nodes are measured, see this machine.
+  // A fork child's threads stay on its machine; an agent's own calls,
+  // everything before the nodes are measured, and hwloc reading this
+  // machine for the runtime see this machine.
   cluster::Cluster *C = cluster::Cluster::current();
-  if (Native <= 0 || !C || C->rank() != 0 || core::isForkChild())
+  if (Native <= 0 || !C || C->rank() != 0 || core::isForkChild() ||
+      topology::Topology::readingThisMachine())
     return Native;
   Tolerance Tol = core::threadTolerance();
   if (Tol != Tolerance::Near && Tol != Tolerance::Any)

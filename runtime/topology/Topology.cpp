@@ -71,10 +71,19 @@ const Topology &Topology::thisMachine() {
   return *T;
 }
 
+namespace {
+thread_local bool Reading = false;
+} // namespace
+
+bool Topology::readingThisMachine() { return Reading; }
+
 std::unique_ptr<Topology> Topology::fromMachine() {
   auto Machine = std::make_unique<Hwloc>();
-  if (hwloc_topology_init(&Machine->Handle) != 0 ||
-      hwloc_topology_load(Machine->Handle) != 0)
+  Reading = true;
+  bool Read = hwloc_topology_init(&Machine->Handle) == 0 &&
+              hwloc_topology_load(Machine->Handle) == 0;
+  Reading = false;
+  if (!Read)
     throw std::runtime_error("hwloc could not read this machine's topology");
   hwloc_topology_t Topo = Machine->Handle;
 

@@ -36,6 +36,10 @@ public:
   /// doing (a fork waits for a reading under way). Throws as fromMachine()
   /// does; a failure is not kept, so the next call reads again.
   static const Topology &thisMachine();
+  /// Whether the calling thread is in fromMachine(), where hwloc counts
+  /// the processors with sysconf: api's sysconf then answers this
+  /// machine's count, not the job's (api/RemoteIo.h, programProcessors).
+  static bool readingThisMachine();
   ~Topology();
   Topology(const Topology &) = delete;
   Topology &operator=(const Topology &) = delete;
