@@ -38,7 +38,9 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <new>
 #include <poll.h>
 #include <pthread.h>
 #include <set>
@@ -1282,6 +1284,25 @@ HomeAnswer serve(wire::Reader &R) {
     return randomHere(R);
   case Op::Stream:
     return streamHere(R);
+  case Op::SpLocker: {
+    // libstdc++'s own mutexes, which home's threads lock in the same
+    // std::_Sp_locker: taken and released by this shadow, which serves
+    // the thread's calls one at a time (api/RemoteIo.cpp).
+    static_assert(sizeof(std::_Sp_locker) == 2);
+    alignas(std::_Sp_locker) unsigned char Locker[2];
+    uint32_t Call = R.u32();
+    if (Call == 0) {
+      const void *First = reinterpret_cast<const void *>(R.u64());
+      const void *Second = reinterpret_cast<const void *>(R.u64());
+      new (Locker) std::_Sp_locker(First, Second);
+      return {Locker[0] | Locker[1] << 8, 0, {}};
+    }
+    uint32_t Keys = R.u32();
+    Locker[0] = static_cast<unsigned char>(Keys);
+    Locker[1] = static_cast<unsigned char>(Keys >> 8);
+    std::launder(reinterpret_cast<std::_Sp_locker *>(Locker))->~_Sp_locker();
+    return {0, 0, {}};
+  }
   case Op::Sigmask: {
     // The shadow stands for the thread among home's threads: signals sent
     // to it, or to the process, find it with the thread's mask. Never its

@@ -61,6 +61,7 @@
 #include <glob.h>
 #include <link.h>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <netdb.h>
 #include <poll.h>
@@ -432,6 +433,16 @@ void flushHeldOutput();
 
 GRID_REMOTE_IO_CALLS(GRID_REAL_SLOT)
 
+// libstdc++'s std::_Sp_locker: its constructors and destructor, by their
+// mangled names (REAL_LOCKER).
+void (*Real_LockerOne)(std::_Sp_locker *, const void *) = nullptr;
+void (*Real_LockerTwo)(std::_Sp_locker *, const void *, const void *) = nullptr;
+void (*Real_LockerEnd)(std::_Sp_locker *) = nullptr;
+constexpr const char *SymbolOfLockerOne = "_ZNSt10_Sp_lockerC1EPKv";
+constexpr const char *SymbolOfLockerTwo = "_ZNSt10_Sp_lockerC1EPKvS1_";
+constexpr const char *SymbolOfLockerEnd = "_ZNSt10_Sp_lockerD1Ev";
+#define REAL_LOCKER(Name) core::nextFunction(Real_##Name, SymbolOf##Name)
+
 // Every function is looked up before the program runs, first among the
 // library's constructors (an agent never returns from the last): dlsym is
 // not async-signal-safe, and write is what signal handlers call. Calls made
@@ -443,6 +454,9 @@ void findExecutableCode();
 
 [[gnu::constructor(101)]] void resolveAll() {
   GRID_REMOTE_IO_CALLS(GRID_RESOLVE)
+  core::resolveNext(Real_LockerOne, SymbolOfLockerOne);
+  core::resolveNext(Real_LockerTwo, SymbolOfLockerTwo);
+  core::resolveNext(Real_LockerEnd, SymbolOfLockerEnd);
   findExecutableCode();
 }
 
@@ -4481,6 +4495,74 @@ GRID_INTERPOSE void __cxa_guard_abort(__cxxabiv1::__guard *Guard) noexcept {
     return;
   }
   REAL(__cxa_guard_abort)(Guard);
+}
+
+// std::atomic_load, atomic_store, atomic_exchange and
+// atomic_compare_exchange of a std::shared_ptr (the free functions) lock one
+// or two of 16 mutexes of libstdc++.so's, chosen by the pointers' addresses,
+// in std::_Sp_locker, whose constructors and destructor are compiled there
+// (src/c++11/shared_ptr.cc). Each node locked its own: threads on two nodes
+// swapped one shared_ptr at once, and its object and count were freed twice
+// (a remote thread's atomic_store crashed its agent within thousands of
+// stores). A remote thread's locker of a shared_ptr in the shared memory is
+// therefore taken and released at home by its shadow, with libstdc++'s own
+// mutexes, which home's threads take too; both are shared calls (the lock
+// acquires what the last holder released, the unlock releases what this
+// one wrote). The locker's two bytes keep home's keys, marked with
+// RemoteKey, so that its destructor goes home; a locker of memory that is
+// not shared (a library's own, the node's copy) stays on the node.
+namespace {
+constexpr unsigned char RemoteKey = 0x80; // libstdc++'s keys are 0 to 16
+
+bool lockerAtHome(const void *First, const void *Second) {
+  if (!remoteCaller() || !threads::inJobProcess())
+    return false;
+  dsm::Space *Shared = threads::space();
+  return Shared && (Shared->contains(First) || Shared->contains(Second));
+}
+
+/// Home's keys, first in bits 0-7 and second in bits 8-15.
+int64_t lockAtHome(const void *First, const void *Second) {
+  HomeCall C(io::Op::SpLocker, /*Shared=*/true);
+  C.args()
+      .u32(0)
+      .u64(reinterpret_cast<uint64_t>(First))
+      .u64(reinterpret_cast<uint64_t>(Second));
+  return C.send().Value;
+}
+} // namespace
+
+__attribute__((visibility("default")))
+std::_Sp_locker::_Sp_locker(const void *Pointer) noexcept {
+  if (!lockerAtHome(Pointer, Pointer)) {
+    REAL_LOCKER(LockerOne)(this, Pointer);
+    return;
+  }
+  // libstdc++'s one-pointer locker is its two-pointer one with both alike.
+  int64_t Keys = lockAtHome(Pointer, Pointer);
+  _M_key1 = static_cast<unsigned char>(Keys) | RemoteKey;
+  _M_key2 = static_cast<unsigned char>(Keys >> 8) | RemoteKey;
+}
+
+__attribute__((visibility("default")))
+std::_Sp_locker::_Sp_locker(const void *First, const void *Second) noexcept {
+  if (!lockerAtHome(First, Second)) {
+    REAL_LOCKER(LockerTwo)(this, First, Second);
+    return;
+  }
+  int64_t Keys = lockAtHome(First, Second);
+  _M_key1 = static_cast<unsigned char>(Keys) | RemoteKey;
+  _M_key2 = static_cast<unsigned char>(Keys >> 8) | RemoteKey;
+}
+
+__attribute__((visibility("default"))) std::_Sp_locker::~_Sp_locker() {
+  if (!(_M_key1 & RemoteKey)) {
+    REAL_LOCKER(LockerEnd)(this);
+    return;
+  }
+  HomeCall C(io::Op::SpLocker, /*Shared=*/true);
+  C.args().u32(1).u32((_M_key1 & ~RemoteKey) | (_M_key2 & ~RemoteKey) << 8);
+  C.send();
 }
 
 // quick_exit runs the at_quick_exit handlers of home, where main

@@ -160,6 +160,12 @@
 //   Sigmask   str sigset_t                -> 0: the shadow's mask becomes
 //             the thread's (api/Signals.cpp; shared when it unblocks a
 //             signal, whose handler may run at once, there)
+//   SpLocker  u32 call (0 lock, 1 unlock), u64 first pointer, u64 second
+//             (lock), or u32 keys (unlock)
+//                                       -> the keys of libstdc++'s mutexes
+//             home's std::_Sp_locker took (its two bytes, the second in
+//             bits 8-15): std::atomic_load... of a shared_ptr (shared:
+//             the lock acquires, the unlock releases)
 //   Stream    u32 stream (std::cout, cerr, clog, cin, then the wide ones),
 //             u32 call, u64 a, str bytes
 //                                       -> the stream buffer's answer, the
@@ -323,7 +329,8 @@ enum class Op : uint16_t {
   Random,
   Stream,
   Sigmask,
-  Last = Sigmask,
+  SpLocker,
+  Last = SpLocker,
 };
 
 /// The calls of Op::Stream on home's stream buffer, with their argument a
