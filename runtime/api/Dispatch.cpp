@@ -157,9 +157,13 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
       Strategy Strat = core::placementStrategy();
       bool ClusterKeptHome = false;
       std::string ClusterWhy; // why, when the log shows it
+      std::vector<unsigned> Loads = M->Threads.liveThreadsPerCore();
       if (Tol > Tolerance::Machine && threads::space()) {
         std::string Why;
-        unsigned Node = threads::chooseNode(Tol, Strat, Why);
+        unsigned HomeLoad = 0;
+        for (unsigned Live : Loads)
+          HomeLoad += Live;
+        unsigned Node = threads::chooseNode(Tol, Strat, HomeLoad, Why);
         if (Node != 0) {
           if (core::logEnabled(LogLevel::Info))
             core::log(LogLevel::Info,
@@ -188,7 +192,6 @@ int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
                        "other nodes, and this process is one it started; ";
         ClusterKeptHome = true;
       }
-      std::vector<unsigned> Loads = M->Threads.liveThreadsPerCore();
       if (core::logEnabled(LogLevel::Debug))
         core::log(LogLevel::Debug, Where() + ": " + loadsText(Loads));
       placement::Creator From = creator(*M);

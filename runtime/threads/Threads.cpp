@@ -3261,7 +3261,8 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
   dsm::setRemoteHeap(TheHeap);
 }
 
-unsigned chooseNode(Tolerance Tol, Strategy Strat, std::string &Why) {
+unsigned chooseNode(Tolerance Tol, Strategy Strat, unsigned HomeLoad,
+                    std::string &Why) {
   // A fork child left the DSM: its threads are its own (and the loop whose
   // lock a node snapshot takes is not there).
   if (!TheJob || !TheJob->Home || core::isForkChild()) {
@@ -3282,6 +3283,10 @@ unsigned chooseNode(Tolerance Tol, Strategy Strat, std::string &Why) {
     Views[I].Usable = !Nodes[I].Lost && (I == 0 || Nodes[I].HelloSeen);
     Views[I].Load = I < dsm::MaxRanks ? RemoteLive[I].load() : 0;
   }
+  // A node's load is the threads placed there; home's, those at home
+  // (RemoteLive[0] counts none: until 2026-11-28 home's load was 0, so
+  // balance and pack kept every thread home).
+  Views[0].Load = HomeLoad;
   placement::NodeDecision D = Policy.choose(Tol, Strat, Views);
   Why = D.Why;
   return D.Node;

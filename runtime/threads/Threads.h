@@ -62,8 +62,10 @@ void homeKernelWritesIov(const struct iovec *Iov, int Count);
 bool keepMovedBlock(void *P);
 
 /// Home: the node a new thread of tolerance Tol goes to (0: home itself),
-/// with the reason in words.
-unsigned chooseNode(Tolerance Tol, Strategy Strat, std::string &Why);
+/// with the reason in words. HomeLoad is home's load in the unit of the
+/// nodes' (the live threads Grid placed on each): its live Grid threads.
+unsigned chooseNode(Tolerance Tol, Strategy Strat, unsigned HomeLoad,
+                    std::string &Why);
 /// Home: starts Start(Arg) on Node; *Thread is its shadow at home.
 int startRemote(const __grid_site *Site, unsigned Node, pthread_t *Thread,
                 const pthread_attr_t *Attr, void *(*Start)(void *), void *Arg);
