@@ -55,7 +55,8 @@ namespace io = grid::api::io;
   X(pthread_getschedparam) X(pthread_setschedparam) X(pthread_setschedprio)    \
   X(pthread_getaffinity_np) X(pthread_setaffinity_np) X(pthread_getcpuclockid) \
   X(pthread_kill) X(pthread_sigqueue) X(pthread_cancel) X(pthread_testcancel)  \
-  X(sleep) X(usleep) X(nanosleep)
+  X(sleep) X(usleep) X(nanosleep) X(sched_setaffinity)                        \
+  X(pthread_attr_setaffinity_np)
 // clang-format on
 #define GRID_SLOT(Name) constinit decltype(&::Name) Real_##Name = nullptr;
 GRID_THREAD_CALLS(GRID_SLOT)
@@ -177,9 +178,62 @@ GRID_OWN_OR_ESRCH(pthread_setschedparam,
 GRID_OWN_OR_ESRCH(pthread_setschedprio, (, int Priority), (, Priority))
 GRID_OWN_OR_ESRCH(pthread_getaffinity_np, (, size_t Bytes, cpu_set_t *Set),
                   (, Bytes, Set))
-GRID_OWN_OR_ESRCH(pthread_setaffinity_np,
-                  (, size_t Bytes, const cpu_set_t *Set), (, Bytes, Set))
 GRID_OWN_OR_ESRCH(pthread_getcpuclockid, (, clockid_t *Clock), (, Clock))
+
+// CPUs of the job beyond this machine's. With thread tolerance near or any
+// the processors a program counts include the agents' cores
+// (io::programProcessors), so a program that pins its thread I to CPU
+// I % std::thread::hardware_concurrency() names CPUs this machine does not
+// have, and the kernel refuses a set of only such CPUs (EINVAL). Where the
+// count is the job's (at home when it includes agents, and on a remote
+// thread), a set's CPUs beyond this machine's configured ones are folded
+// onto them (modulo their number): the thread is pinned where it runs, as
+// the machine's own count would have had it. Sets larger than cpu_set_t
+// pass as they are.
+namespace {
+class MachineCpus {
+public:
+  MachineCpus(size_t Bytes, const cpu_set_t *Set) : Given(Set) {
+    long Here = ::__sysconf(_SC_NPROCESSORS_CONF);
+    size_t Ids = Bytes * 8;
+    if (!Set || Here <= 0 || Bytes > sizeof Folded ||
+        static_cast<size_t>(Here) >= Ids)
+      return;
+    bool Beyond = false;
+    for (size_t Id = static_cast<size_t>(Here); Id < Ids && !Beyond; ++Id)
+      Beyond = CPU_ISSET_S(Id, Bytes, Set);
+    if (!Beyond || (!io::remoteCaller() && io::programProcessors(Here) == Here))
+      return;
+    std::memset(&Folded, 0, sizeof Folded);
+    for (size_t Id = 0; Id < Ids; ++Id)
+      if (CPU_ISSET_S(Id, Bytes, Set))
+        CPU_SET_S(Id % static_cast<size_t>(Here), Bytes, &Folded);
+    Given = &Folded;
+  }
+  /// The set to give the C library (valid while this object lives).
+  const cpu_set_t *get() const { return Given; }
+
+private:
+  cpu_set_t Folded;
+  const cpu_set_t *Given;
+};
+} // namespace
+
+GRID_OWN_OR_ESRCH(pthread_setaffinity_np,
+                  (, size_t Bytes, const cpu_set_t *Set),
+                  (, Bytes, MachineCpus(Bytes, Set).get()))
+
+GRID_INTERPOSE int sched_setaffinity(pid_t Pid, size_t Bytes,
+                                     const cpu_set_t *Set) noexcept {
+  return REAL(sched_setaffinity)(Pid, Bytes, MachineCpus(Bytes, Set).get());
+}
+
+GRID_INTERPOSE int pthread_attr_setaffinity_np(pthread_attr_t *Attr,
+                                               size_t Bytes,
+                                               const cpu_set_t *Set) noexcept {
+  return REAL(pthread_attr_setaffinity_np)(Attr, Bytes,
+                                           MachineCpus(Bytes, Set).get());
+}
 
 // A signal sent to a thread. The thread's own is delivered to its shadow at
 // home, where the program's actions are, and its handler runs there before

@@ -7,6 +7,10 @@
 // Before, every count was the machine's, wherever the thread ran.
 //
 //  - main, then three threads (home, node 1, node 2) print the counts;
+//  - each thread then pins itself to the last CPU counted (an agent's,
+//    where the count includes them), with pthread_setaffinity_np and
+//    sched_setaffinity, and a thread is made with it in its attributes:
+//    each call succeeds and the thread runs on one CPU, as on one machine;
 //  - a fork child of main prints them too: its threads stay on its machine;
 //  - after gridctl renice --threads local, main and three threads placed
 //    before it (home, node 1, node 2) print them again.
@@ -46,11 +50,13 @@
 // those threads then count this machine's only.
 // RUN: bash %S/Inputs/processors-renice.sh %t.d %gridctl %mpirun3t %t.fgrid
 // RUN: diff %t.two.expected %t.d/before
-// RUN: grep -v '^fork child' %t.none.expected > %t.none.threads
+// RUN: grep -v -e '^fork child' -e 'pins itself' -e 'attributes' %t.none.expected > %t.none.threads
 // RUN: diff %t.none.threads %t.d/after
 // RUN: FileCheck %s --check-prefix=RENICED < %t.d/out.err
 // RENICED: processors.cpp:{{[0-9]+}} (afterRenice) std::thread 3 {{.*}}node 1: 1, node 2: 1
 #include <atomic>
+#include <pthread.h>
+#include <sched.h>
 #include <cstdio>
 #include <string>
 #include <sys/stat.h>
@@ -71,6 +77,56 @@ static void report(const char *Who) {
 
 static const char *Names[] = {"first thread", "second thread",
                               "third thread"};
+
+// The pinning idiom, thread I on CPU I % hardware_concurrency(): the last
+// CPU counted is one of the agents' where the count includes them, which
+// the affinity calls fold onto this machine's (api/ThreadCalls.cpp), so
+// the pin succeeds as on one machine.
+static cpu_set_t lastCpu() {
+  cpu_set_t Set;
+  CPU_ZERO(&Set);
+  CPU_SET(std::thread::hardware_concurrency() - 1, &Set);
+  return Set;
+}
+
+static const char *yes(bool Fact) { return Fact ? "yes" : "no"; }
+
+static void pinLast(const char *Who) {
+  cpu_set_t Last = lastCpu(), Now;
+  bool Thread = pthread_setaffinity_np(pthread_self(), sizeof Last, &Last) == 0;
+  bool Process = sched_setaffinity(0, sizeof Last, &Last) == 0;
+  bool One = pthread_getaffinity_np(pthread_self(), sizeof Now, &Now) == 0 &&
+             CPU_COUNT(&Now) == 1;
+  std::printf("%s pins itself to the last CPU counted: pthread_setaffinity_np "
+              "%s, sched_setaffinity %s, on one CPU %s\n",
+              Who, yes(Thread), yes(Process), yes(One));
+  std::fflush(stdout);
+}
+
+// A thread made with the last CPU counted in its attributes runs there.
+static void attributesPin() {
+  cpu_set_t Last = lastCpu();
+  pthread_attr_t Attr;
+  pthread_attr_init(&Attr);
+  bool Set = pthread_attr_setaffinity_np(&Attr, sizeof Last, &Last) == 0;
+  pthread_t Thread;
+  static bool One;
+  pthread_create(
+      &Thread, &Attr,
+      [](void *) -> void * {
+        cpu_set_t Now;
+        One = pthread_getaffinity_np(pthread_self(), sizeof Now, &Now) == 0 &&
+              CPU_COUNT(&Now) == 1;
+        return nullptr;
+      },
+      nullptr);
+  pthread_join(Thread, nullptr);
+  pthread_attr_destroy(&Attr);
+  std::printf("a thread with the last CPU counted in its attributes: "
+              "set %s, on one CPU %s\n",
+              yes(Set), yes(One));
+  std::fflush(stdout);
+}
 
 // With a directory: three threads start (home, node 1, node 2) and wait for
 // DIR/RENICED, which Inputs/processors-renice.sh makes after its gridctl
@@ -105,7 +161,11 @@ int main(int Argc, char **Argv) {
   report("main");
   // One at a time, so that the lines come in order.
   for (const char *Name : Names)
-    std::thread([Name] { report(Name); }).join();
+    std::thread([Name] {
+      report(Name);
+      pinLast(Name);
+    }).join();
+  attributesPin();
   pid_t Child = fork();
   if (Child == 0) {
     report("fork child");
