@@ -4514,11 +4514,16 @@ GRID_INTERPOSE void __cxa_guard_abort(__cxxabiv1::__guard *Guard) noexcept {
 namespace {
 constexpr unsigned char RemoteKey = 0x80; // libstdc++'s keys are 0 to 16
 
-bool lockerAtHome(const void *First, const void *Second) {
+// Decided by the first pointer, the shared_ptr operated on: the second is
+// compare_exchange's expected value, usually the caller's own variable
+// (on a remote thread's stack, which is shared memory), and a locker of a
+// node's own shared_ptr must take the node's mutexes, as its other
+// lockers there do.
+bool lockerAtHome(const void *First) {
   if (!remoteCaller() || !threads::inJobProcess())
     return false;
   dsm::Space *Shared = threads::space();
-  return Shared && (Shared->contains(First) || Shared->contains(Second));
+  return Shared && Shared->contains(First);
 }
 
 /// Home's keys, first in bits 0-7 and second in bits 8-15.
@@ -4528,13 +4533,20 @@ int64_t lockAtHome(const void *First, const void *Second) {
       .u32(0)
       .u64(reinterpret_cast<uint64_t>(First))
       .u64(reinterpret_cast<uint64_t>(Second));
-  return C.send().Value;
+  int64_t Keys = C.send().Value;
+  // libstdc++'s keys are 0 to 16 (16: threads inactive, no mutex).
+  if (Keys < 0 || (Keys & 0xff) > 16 || (Keys >> 8) > 16)
+    core::fatal("",
+                "internal error: home answered std::_Sp_locker keys " +
+                    std::to_string(Keys),
+                "please report this to the Grid developers");
+  return Keys;
 }
 } // namespace
 
 __attribute__((visibility("default")))
 std::_Sp_locker::_Sp_locker(const void *Pointer) noexcept {
-  if (!lockerAtHome(Pointer, Pointer)) {
+  if (!lockerAtHome(Pointer)) {
     REAL_LOCKER(LockerOne)(this, Pointer);
     return;
   }
@@ -4546,7 +4558,7 @@ std::_Sp_locker::_Sp_locker(const void *Pointer) noexcept {
 
 __attribute__((visibility("default")))
 std::_Sp_locker::_Sp_locker(const void *First, const void *Second) noexcept {
-  if (!lockerAtHome(First, Second)) {
+  if (!lockerAtHome(First)) {
     REAL_LOCKER(LockerTwo)(this, First, Second);
     return;
   }
