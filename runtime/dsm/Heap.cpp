@@ -286,6 +286,8 @@ bool heapPageOfOneBlock(const void *Page) {
 
 size_t heapAllocatedBytes() { return refreshedStat("stats.allocated"); }
 
+size_t heapSizeClass(size_t Bytes) { return nallocx(Bytes ? Bytes : 1, 0); }
+
 void setRemoteHeap(RemoteHeap *H) {
   Remote.store(H, std::memory_order_release);
 }

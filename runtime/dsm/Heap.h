@@ -61,6 +61,10 @@ size_t heapAllocatedBytes();
 /// (home migration moves only the first kind).
 bool heapPageOfOneBlock(const void *Page);
 
+/// The size jemalloc gives a request of Bytes with malloc's alignment (its
+/// size class; the same on every rank, which share the library), or 0.
+size_t heapSizeClass(size_t Bytes);
+
 /// Where a remote thread's allocations go (implemented by the remote-
 /// threads layer, which forwards them home). Align is a power of two, or 0
 /// for malloc's own alignment. allocate and reallocate return null when
