@@ -13,7 +13,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "api/Dispatch.h"
+#include "api/RemoteIo.h"
 #include "threads/HomeStacks.h"
+#include "threads/Threads.h"
 
 #include "core/NextSymbol.h"
 
@@ -53,7 +55,23 @@ int joinedIfZero(int Err, pthread_t Thread) {
 }
 } // namespace
 
+// On a thread running on another node, libstdc++'s std::thread::join and
+// detach name a thread by home's pthread_t, as the program's own calls do
+// (__grid_pthread_join): the join or detach is home's, for a thread home
+// knows (a thread a library made on the node, not through Grid, is the
+// node's). Until 2026-11-28 the C library's ran on the node, on a
+// pthread_t of home's, and a std::thread a remote thread made and joined
+// crashed its agent.
+namespace {
+bool homesThread(pthread_t Thread) {
+  return grid::api::io::remoteCaller() &&
+         grid::api::io::homeKnowsThread(Thread);
+}
+} // namespace
+
 GRID_INTERPOSE int pthread_join(pthread_t Thread, void **Result) {
+  if (homesThread(Thread))
+    return grid::threads::remoteJoin(Thread, Result);
   auto Real = REAL(pthread_join);
   return joinedIfZero(Real(Thread, Result), Thread);
 }
@@ -78,6 +96,8 @@ GRID_INTERPOSE int pthread_clockjoin_np(pthread_t Thread, void **Result,
 }
 
 GRID_INTERPOSE int pthread_detach(pthread_t Thread) noexcept {
+  if (homesThread(Thread))
+    return grid::threads::remoteDetach(Thread);
   auto Real = REAL(pthread_detach);
   return grid::threads::detachThread(Thread, Real);
 }

@@ -518,6 +518,11 @@ extern "C" long __sysconf(int Name) noexcept;
 
 namespace grid::api::io {
 
+/// On a remote thread: whether home knows Thread (api::isHomeThread, one
+/// round trip): a thread a library made on this node, not through Grid,
+/// is the node's (api/ThreadCalls.cpp; libgridrt.so only).
+bool homeKnowsThread(pthread_t Thread);
+
 /// Registers serve with the threads layer (home, at start).
 void serveRemoteCalls();
 

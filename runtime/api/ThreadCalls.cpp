@@ -81,15 +81,15 @@ Named named(pthread_t Thread) {
   return Named::Other;
 }
 
-/// Whether home knows Thread (api::isHomeThread): a thread a library made
-/// on this node, not through Grid, is the node's.
-bool homeKnows(pthread_t Thread) {
+bool homeKnows(pthread_t Thread) { return io::homeKnowsThread(Thread); }
+
+} // namespace
+
+bool grid::api::io::homeKnowsThread(pthread_t Thread) {
   io::HomeCall C(io::Op::ThreadKnown);
   C.args().u64(static_cast<uint64_t>(Thread));
   return C.send().Value == 1;
 }
-
-} // namespace
 
 GRID_INTERPOSE int pthread_setname_np(pthread_t Thread,
                                       const char *Name) noexcept {
@@ -186,28 +186,48 @@ GRID_OWN_OR_ESRCH(pthread_getcpuclockid, (, clockid_t *Clock), (, Clock))
 // I % std::thread::hardware_concurrency() names CPUs this machine does not
 // have, and the kernel refuses a set of only such CPUs (EINVAL). Where the
 // count is the job's (at home when it includes agents, and on a remote
-// thread), a set's CPUs beyond this machine's configured ones are folded
-// onto them (modulo their number): the thread is pinned where it runs, as
-// the machine's own count would have had it. Sets larger than cpu_set_t
-// pass as they are.
+// thread), a CPU of a set that is not one this process may run on (its
+// mask when it was loaded: AllowedCpus) is folded onto the (id modulo
+// their number)-th of those: the thread is pinned where it runs, as the
+// machine's own count would have had it. Sets larger than cpu_set_t pass
+// as they are.
 namespace {
+// Zero until findAllowedCpus, which runs before any dynamic initialiser
+// (constinit: none resets it).
+struct Cpus {
+  cpu_set_t Set;
+  unsigned Count;
+  unsigned short Ids[CPU_SETSIZE];
+};
+constinit Cpus AllowedCpus{};
+
+[[gnu::constructor(101)]] void findAllowedCpus() {
+  if (sched_getaffinity(0, sizeof AllowedCpus.Set, &AllowedCpus.Set) != 0)
+    return;
+  for (unsigned Id = 0; Id < CPU_SETSIZE; ++Id)
+    if (CPU_ISSET(Id, &AllowedCpus.Set))
+      AllowedCpus.Ids[AllowedCpus.Count++] = static_cast<unsigned short>(Id);
+}
+
 class MachineCpus {
 public:
   MachineCpus(size_t Bytes, const cpu_set_t *Set) : Given(Set) {
-    long Here = ::__sysconf(_SC_NPROCESSORS_CONF);
-    size_t Ids = Bytes * 8;
-    if (!Set || Here <= 0 || Bytes > sizeof Folded ||
-        static_cast<size_t>(Here) >= Ids)
+    if (!Set || Bytes > sizeof Folded || AllowedCpus.Count == 0 ||
+        (!io::remoteCaller() && io::programProcessors(1) == 1))
       return;
+    size_t Ids = Bytes * 8;
     bool Beyond = false;
-    for (size_t Id = static_cast<size_t>(Here); Id < Ids && !Beyond; ++Id)
-      Beyond = CPU_ISSET_S(Id, Bytes, Set);
-    if (!Beyond || (!io::remoteCaller() && io::programProcessors(Here) == Here))
+    for (size_t Id = 0; Id < Ids && !Beyond; ++Id)
+      Beyond = CPU_ISSET_S(Id, Bytes, Set) && !CPU_ISSET(Id, &AllowedCpus.Set);
+    if (!Beyond)
       return;
     std::memset(&Folded, 0, sizeof Folded);
     for (size_t Id = 0; Id < Ids; ++Id)
       if (CPU_ISSET_S(Id, Bytes, Set))
-        CPU_SET_S(Id % static_cast<size_t>(Here), Bytes, &Folded);
+        CPU_SET_S(CPU_ISSET(Id, &AllowedCpus.Set)
+                      ? Id
+                      : AllowedCpus.Ids[Id % AllowedCpus.Count],
+                  Bytes, &Folded);
     Given = &Folded;
   }
   /// The set to give the C library (valid while this object lives).
@@ -223,11 +243,23 @@ GRID_OWN_OR_ESRCH(pthread_setaffinity_np,
                   (, size_t Bytes, const cpu_set_t *Set),
                   (, Bytes, MachineCpus(Bytes, Set).get()))
 
+// A remote thread's process is home's: another thread or process it names
+// is not one of its node's (getpid() is home's pid there, which on the
+// node's host names another process), so only its own thread (0, or its
+// id on the node) is pinned; any other answers ESRCH, as a thread home
+// does not know does in the calls above.
 GRID_INTERPOSE int sched_setaffinity(pid_t Pid, size_t Bytes,
                                      const cpu_set_t *Set) noexcept {
+  if (Pid != 0 && io::remoteCaller() && Pid != gettid()) {
+    errno = ESRCH;
+    return -1;
+  }
   return REAL(sched_setaffinity)(Pid, Bytes, MachineCpus(Bytes, Set).get());
 }
 
+// A thread made with such a set in its attributes is pinned on the CPU it
+// folds onto, at home: a thread with an affinity of its own stays home
+// (api::createThread).
 GRID_INTERPOSE int pthread_attr_setaffinity_np(pthread_attr_t *Attr,
                                                size_t Bytes,
                                                const cpu_set_t *Set) noexcept {

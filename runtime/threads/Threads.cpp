@@ -2214,9 +2214,15 @@ Answer exchange(Remote &R, wire::Writer &W) {
   return A;
 }
 
+void releaseCache(Remote *R);
+
 Answer callHome(wire::Writer &W) {
   flushHeld();
   RuntimeScope Scope; // the line's buffers are this node's
+  // What the thread freed goes home before it waits for home (a lock, a
+  // read of a pipe may wait long): HomeHeap, postFrees.
+  if (!Current->Freed.empty())
+    releaseCache(Current);
   return exchange(*Current, W);
 }
 
@@ -2707,6 +2713,10 @@ void cancelSelf() {
 
 uint64_t sleepCancellable(uint64_t Ns) {
   Remote *R = sync::RemoteThread ? Current : nullptr;
+  if (R && !R->Freed.empty()) {
+    RuntimeScope Scope;
+    releaseCache(R); // what it freed goes home before it sleeps
+  }
   core::ErrnoGuard KeepErrno; // a sleep slept whole leaves errno alone
   timespec Start;
   clock_gettime(CLOCK_MONOTONIC, &Start);
@@ -3021,11 +3031,12 @@ bool homeHeapBlock(void *P) {
 // home until then, so no one is given it while a diff of the thread's
 // writes to it may still arrive (the release sends those first). A
 // release comes with the thread's next synchronisation, its end, its
-// FreedBeforeSend-th free, or its next allocation that needs home (a
-// refill, a large or aligned block), so that what it freed is back before
-// it takes more. A freed block does not go back into the stash: the
-// thread does not know whose size class a block someone else allocated
-// has.
+// FreedBeforeSend-th free, and before any call it makes home (callHome: an
+// allocation that needs home, a refill, a lock, a read of a pipe) or a
+// sleep (sleepCancellable): what it freed is back before it takes more,
+// and a thread that waits holds nothing. A freed block does not go back into
+// the stash: the thread does not know whose size class a block someone else
+// allocated has.
 constexpr size_t StashLargest = 1024;   // bytes: larger ones go home each
 constexpr size_t FreedBeforeSend = 256; // frees held at most
 
@@ -3054,8 +3065,6 @@ void *fromStash(Remote &R, size_t Class) {
   }
   std::vector<void *> &Blocks = It->second;
   if (Blocks.empty()) {
-    if (!R.Freed.empty())
-      releaseCache(&R); // what it freed goes back before it takes more
     size_t Count = std::clamp<size_t>(4096 / Class, 4, 32);
     wire::Writer W = callMessage(Call::AllocBatch, R);
     W.u64(Class).u64(Count);
@@ -3138,11 +3147,6 @@ public:
 private:
   void *allocateAtHome(Call How, size_t Size, size_t Align) {
     RuntimeScope Scope;
-    // What the thread freed goes back before it takes more: a loop that
-    // frees and allocates large blocks with no synchronisation between
-    // uses no more of home's heap than it did when each free went home.
-    if (Current && !Current->Freed.empty())
-      releaseCache();
     wire::Writer W = callMessage(How);
     W.u64(Size).u64(Align);
     Answer A = callHome(W);

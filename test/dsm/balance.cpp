@@ -1,9 +1,10 @@
-// Where a pool of std::thread::hardware_concurrency() threads goes under
-// mpirun -np 3 with thread tolerance any, by each strategy
-// (threads::chooseNode): balance (the default) fills home's cores and then
-// the agents', pack fills home, then node 1, then node 2, spread takes
-// turns. With as many threads as the job's cores (hardware_concurrency()
-// counts them: dsm/processors.cpp), each rank runs as many as it has cores.
+// Where a pool of as many threads as the job's cores goes under mpirun -np
+// 3 with thread tolerance any, by each strategy (threads::chooseNode):
+// balance (the default) fills home's cores and then the agents', pack fills
+// home, then node 1, then node 2, spread takes turns; each rank runs as
+// many as it has cores. (std::thread::hardware_concurrency() counts the
+// job's cores too, dsm/processors.cpp, but from the machine's online CPUs,
+// which differ from the ones the process may use under taskset.)
 // Until 2026-11-28 balance and pack counted home as idle and kept every
 // thread home.
 //
@@ -30,7 +31,9 @@
 int main() {
   cpu_set_t Set;
   sched_getaffinity(0, sizeof Set, &Set);
-  unsigned Pool = std::thread::hardware_concurrency();
+  // As many threads as the job's cores: the three ranks share this
+  // machine, and each offers the CPUs it may run on (--bind-to none).
+  unsigned Pool = 3 * static_cast<unsigned>(CPU_COUNT(&Set));
   std::vector<long> Pids(Pool);
   std::barrier Complete(static_cast<std::ptrdiff_t>(Pool));
   std::vector<std::thread> Threads;
