@@ -15,7 +15,10 @@
 //    use (jemalloc's allocated bytes less its thread caches') grew by less
 //    than 512 KiB over the threads' lives (about 150 KiB here: the
 //    runtime's records at home), where the stashes' leftovers are about
-//    800 KiB and the blocks freed without a release after them tens of MiB.
+//    800 KiB and the blocks freed without a release after them tens of MiB;
+//  - then three threads (home, node 1, node 2) each free a 32 MiB block and
+//    wait for a lock main holds, nothing releasing between: main sees the
+//    heap in use fall back while they wait.
 //
 // RUN: %clang %s -o %t.plain
 // RUN: %grid-clang -fgrid -g -O1 %s -o %t.fgrid
@@ -26,6 +29,7 @@
 // RUN: FileCheck %s --check-prefix=STATS < %t.three.err
 // CHECK:      30 threads: blocks intact 30, kept blocks intact 30
 // CHECK-NEXT: the heap in use grew by less than 512 KiB
+// CHECK-NEXT: large blocks freed before a wait given back during it: yes
 // STATS: heap-stash.c:{{[0-9]+}} (main) pthread_create 30 {{.*}}node 1: 10, node 2: 10
 #include <dlfcn.h>
 #include <pthread.h>
@@ -33,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { Threads = 30, Largest = 1024, Mixed = 3000, Kept = 64 };
 
@@ -112,6 +117,62 @@ static long heapInUse(void) {
   return (long)Allocated - (long)Cached;
 }
 
+// Part two: a thread frees a large block and then waits for a lock main
+// holds, with nothing between that releases: main sees the block given
+// back while the thread waits (frees go home before a call that waits
+// there). The block's address escapes, or the compiler may drop the
+// allocation altogether.
+enum { Large = 32 << 20 };
+static pthread_mutex_t Gate = PTHREAD_MUTEX_INITIALIZER;
+static int Allocated, Go, Freed;
+static char *volatile Escaped[3];
+
+static void *freeThenWait(void *Arg) {
+  int T = (int)(intptr_t)Arg;
+  char *Block = malloc(Large);
+  memset(Block, 1, 4096);
+  Escaped[T] = Block;
+  __atomic_fetch_add(&Allocated, 1, __ATOMIC_RELAXED);
+  while (!__atomic_load_n(&Go, __ATOMIC_RELAXED))
+    ;
+  free(Block);
+  __atomic_fetch_add(&Freed, 1, __ATOMIC_RELAXED);
+  pthread_mutex_lock(&Gate);
+  pthread_mutex_unlock(&Gate);
+  return NULL;
+}
+
+static void pause5ms(void) {
+  struct timespec Pause = {0, 5 * 1000 * 1000};
+  nanosleep(&Pause, NULL);
+}
+
+// 1: given back while the threads wait; 0: not; -1: the blocks were never
+// counted in the heap in use. The plain build has no count: 1.
+static int givenBackWhileWaiting(void) {
+  pthread_mutex_lock(&Gate);
+  long Before = heapInUse();
+  pthread_t Ids[3];
+  for (int T = 0; T < 3; ++T)
+    pthread_create(&Ids[T], NULL, freeThenWait, (void *)(intptr_t)T);
+  while (__atomic_load_n(&Allocated, __ATOMIC_RELAXED) != 3)
+    pause5ms();
+  int Counted = Before == 0 || heapInUse() - Before >= 3L * Large;
+  __atomic_store_n(&Go, 1, __ATOMIC_RELAXED);
+  while (__atomic_load_n(&Freed, __ATOMIC_RELAXED) != 3)
+    pause5ms();
+  int GivenBack = 0;
+  for (int Try = 0; Try < 2000 && !GivenBack; ++Try) {
+    GivenBack = heapInUse() - Before < Large / 2;
+    if (!GivenBack)
+      pause5ms();
+  }
+  pthread_mutex_unlock(&Gate);
+  for (int T = 0; T < 3; ++T)
+    pthread_join(Ids[T], NULL);
+  return Counted ? GivenBack : -1;
+}
+
 int main(void) {
   long Before = heapInUse();
   static struct Work Works[Threads];
@@ -133,5 +194,10 @@ int main(void) {
     printf("the heap in use grew by less than 512 KiB\n");
   else
     printf("the heap in use grew by %ld bytes\n", Grew);
+  int GivenBack = givenBackWhileWaiting();
+  printf("large blocks freed before a wait given back during it: %s\n",
+         GivenBack > 0    ? "yes"
+         : GivenBack == 0 ? "no"
+                          : "never counted in use");
   return 0;
 }
