@@ -260,18 +260,22 @@ int deleteTimer(int (*Delete)(timer_t), timer_t Timer) {
   return Deleted;
 }
 
-long programProcessors(long Native) {
+long agentProcessors() {
   // A fork child's threads stay on its machine; an agent's own calls,
   // everything before the nodes are measured, and hwloc reading this
   // machine for the runtime see this machine.
   cluster::Cluster *C = cluster::Cluster::current();
-  if (Native <= 0 || !C || C->rank() != 0 || core::isForkChild() ||
+  if (!C || C->rank() != 0 || core::isForkChild() ||
       topology::Topology::readingThisMachine())
-    return Native;
+    return 0;
   Tolerance Tol = core::threadTolerance();
   if (Tol != Tolerance::Near && Tol != Tolerance::Any)
-    return Native;
-  return Native + static_cast<long>(C->agentCores(Tol == Tolerance::Near));
+    return 0;
+  return static_cast<long>(C->agentCores(Tol == Tolerance::Near));
+}
+
+long programProcessors(long Native) {
+  return Native > 0 ? Native + agentProcessors() : Native;
 }
 
 namespace {

@@ -510,6 +510,9 @@ void runRemoteKeyDestructors();
 /// lets threads go to (cluster::Cluster::agentCores); else Native. The
 /// affinity masks (sched_getaffinity) stay this machine's.
 long programProcessors(long Native);
+/// What programProcessors adds to the machine's count: 0 where the count
+/// is the machine's own.
+long agentProcessors();
 } // namespace grid::api::io
 
 /// The C library's sysconf under its own exported name, which no one

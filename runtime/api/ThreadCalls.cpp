@@ -81,8 +81,6 @@ Named named(pthread_t Thread) {
   return Named::Other;
 }
 
-bool homeKnows(pthread_t Thread) { return io::homeKnowsThread(Thread); }
-
 } // namespace
 
 bool grid::api::io::homeKnowsThread(pthread_t Thread) {
@@ -143,7 +141,8 @@ GRID_INTERPOSE int pthread_getname_np(pthread_t Thread, char *Name,
     case Named::Other:                                                         \
       break;                                                                   \
     }                                                                          \
-    return homeKnows(Thread) ? ESRCH : Real(Thread GRID_UNPAREN Args);         \
+    return io::homeKnowsThread(Thread) ? ESRCH                                 \
+                                       : Real(Thread GRID_UNPAREN Args);       \
   }
 #define GRID_UNPAREN(...) __VA_ARGS__
 
@@ -164,7 +163,7 @@ GRID_INTERPOSE int pthread_getattr_np(pthread_t Thread,
   case Named::Other:
     break;
   }
-  if (homeKnows(Thread))
+  if (io::homeKnowsThread(Thread))
     return ESRCH;
   sync::InRuntimeScope Scope;
   return Real(Thread, Attr);
@@ -213,7 +212,7 @@ class MachineCpus {
 public:
   MachineCpus(size_t Bytes, const cpu_set_t *Set) : Given(Set) {
     if (!Set || Bytes > sizeof Folded || AllowedCpus.Count == 0 ||
-        (!io::remoteCaller() && io::programProcessors(1) == 1))
+        (!io::remoteCaller() && io::agentProcessors() == 0))
       return;
     size_t Ids = Bytes * 8;
     bool Beyond = false;
