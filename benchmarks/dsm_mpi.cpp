@@ -14,12 +14,16 @@
 //       PROT_NONE page, SIGSEGV, a handler that mprotects the page
 //       readable, the load again), and a raw 4 KiB MPI_Get from rank 0's
 //       window (MPI_Win_allocate, passive target: MPI_Win_lock_all once,
-//       then MPI_Get + MPI_Win_flush per page). Prints the medians over the
-//       chunks after the first (a warm-up), and their sum. Also the same
-//       MPI_Get from a window over rank 0's private memory
-//       (MPI_Win_create, the kind of window Grid's slices are), which
-//       Open MPI reads with a copy between processes (CMA) rather than
-//       from memory the ranks share.
+//       then MPI_Get + MPI_Win_flush per page) of a page not read before
+//       (each chunk reads a chunk of the window of its own, from its last
+//       page down, as dsm_threads' fault reads fresh pages). Prints the
+//       medians over the chunks after the first (a warm-up), and their
+//       sum. Also the same MPI_Get from a window over rank 0's private
+//       memory (MPI_Win_create, the kind of window Grid's slices are),
+//       which Open MPI reads with a copy between processes (CMA) rather
+//       than from memory the ranks share, and, outside the sum, a write to
+//       a page of memory never touched (placed_page_ns: the page the
+//       kernel allocates, as it does for each page a fault places).
 //   dsm_mpi pi [--samples N]
 //       Monte Carlo pi: each rank draws its share of N samples from its own
 //       stream, MPI_Reduce sums the hits at rank 0. Time from a barrier to
@@ -84,29 +88,59 @@ void openPage(int, siginfo_t *Info, void *) {
     std::abort();
 }
 
+// The byte at offset 64 of page P of rank 0's windows, as dsm_threads'
+// main writes it into the pages its thread on node 1 reads.
+unsigned char faultByte(size_t Page) {
+  return static_cast<unsigned char>(Page * 31 + 7);
+}
+
+// Per page, the time of MPI_Get + MPI_Win_flush of each page of chunk C of
+// Win into Buffer, from the chunk's last page down (as dsm_threads reads
+// its chunks): pages not read before, as each of a fault's fetches is.
+double getChunk(MPI_Win Win, size_t C, size_t Pages,
+                std::vector<unsigned char> &Buffer, const char *What) {
+  unsigned Sum = 0, Expected = 0;
+  double Start = MPI_Wtime();
+  for (size_t P = (C + 1) * Pages; P-- > C * Pages;) {
+    MPI_Get(Buffer.data(), PageBytes, MPI_BYTE, 0,
+            static_cast<MPI_Aint>(P * PageBytes), PageBytes, MPI_BYTE, Win);
+    MPI_Win_flush(0, Win);
+    Sum += Buffer[64];
+  }
+  double Ns = (MPI_Wtime() - Start) * 1e9 / static_cast<double>(Pages);
+  for (size_t P = C * Pages; P < (C + 1) * Pages; ++P)
+    Expected += faultByte(P);
+  if (Sum != Expected)
+    fail(std::string("MPI_Get from ") + What + " brought wrong values");
+  return Ns;
+}
+
 int runFault(size_t Pages, size_t Chunks) {
   if (Ranks != 2)
     fail("fault runs on exactly 2 ranks");
   if (Chunks < 2)
     fail("fault needs at least 2 chunks");
   size_t Bytes = Pages * PageBytes;
+  // Rank 0's windows hold a fresh chunk of pages for each chunk, the byte
+  // at 64 of each written (as dsm_threads' main writes the pages its thread
+  // reads), so that no MPI_Get reads a page an earlier one read.
+  size_t WindowBytes = Bytes * Chunks;
   unsigned char *Window = nullptr;
   MPI_Win Win;
-  MPI_Win_allocate(static_cast<MPI_Aint>(Bytes), 1, MPI_INFO_NULL,
+  MPI_Win_allocate(static_cast<MPI_Aint>(WindowBytes), 1, MPI_INFO_NULL,
                    MPI_COMM_WORLD, &Window, &Win);
-  for (size_t I = 0; I < Bytes; ++I)
-    Window[I] = static_cast<unsigned char>(I / PageBytes * 31 + 7);
-  auto *Private =
-      static_cast<unsigned char *>(mmap(nullptr, Bytes, PROT_READ | PROT_WRITE,
-                                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  auto *Private = static_cast<unsigned char *>(
+      mmap(nullptr, WindowBytes, PROT_READ | PROT_WRITE,
+           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   if (Private == MAP_FAILED)
     fail("mmap failed");
-  std::memcpy(Private, Window, Bytes);
+  for (size_t P = 0; P < Pages * Chunks; ++P)
+    Window[P * PageBytes + 64] = Private[P * PageBytes + 64] = faultByte(P);
   MPI_Win Created;
-  MPI_Win_create(Private, static_cast<MPI_Aint>(Bytes), 1, MPI_INFO_NULL,
-                 MPI_COMM_WORLD, &Created);
+  MPI_Win_create(Private, static_cast<MPI_Aint>(WindowBytes), 1,
+                 MPI_INFO_NULL, MPI_COMM_WORLD, &Created);
   MPI_Barrier(MPI_COMM_WORLD); // rank 0's windows are filled
-  std::vector<double> FaultNs, GetNs, CreatedNs;
+  std::vector<double> FaultNs, GetNs, CreatedNs, PlaceNs;
   if (Rank == 1) {
     struct sigaction Action = {};
     Action.sa_sigaction = openPage;
@@ -116,8 +150,15 @@ int runFault(size_t Pages, size_t Chunks) {
     auto *Closed = static_cast<unsigned char *>(
         mmap(nullptr, Bytes, PROT_READ | PROT_WRITE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0));
-    if (Closed == MAP_FAILED)
+    // Not in the sum: memory never touched, a chunk of it per chunk, for
+    // the cost of a page the kernel allocates at a write (what a fault
+    // that places a fetched page pays beyond the raw fault's mprotect).
+    auto *Fresh = static_cast<unsigned char *>(
+        mmap(nullptr, WindowBytes, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    if (Closed == MAP_FAILED || Fresh == MAP_FAILED)
       fail("mmap failed");
+    madvise(Fresh, WindowBytes, MADV_NOHUGEPAGE);
     std::memset(Closed, 1, Bytes);
     std::vector<unsigned char> Buffer(PageBytes);
     MPI_Win_lock_all(0, Win);
@@ -132,57 +173,40 @@ int runFault(size_t Pages, size_t Chunks) {
       FaultNs.push_back((MPI_Wtime() - Start) * 1e9 / Pages);
       if (Sum != Pages)
         fail("the faulting loads read wrong values");
-      Sum = 0;
+      GetNs.push_back(getChunk(Win, C, Pages, Buffer, "the allocated window"));
+      CreatedNs.push_back(
+          getChunk(Created, C, Pages, Buffer, "the created window"));
+      volatile unsigned char *Placed = Fresh + C * Bytes;
       Start = MPI_Wtime();
-      for (size_t P = 0; P < Pages; ++P) {
-        MPI_Get(Buffer.data(), PageBytes, MPI_BYTE, 0,
-                static_cast<MPI_Aint>(P * PageBytes), PageBytes, MPI_BYTE, Win);
-        MPI_Win_flush(0, Win);
-        Sum += Buffer[64];
-      }
-      GetNs.push_back((MPI_Wtime() - Start) * 1e9 / Pages);
-      unsigned Expected = 0;
-      for (size_t P = 0; P < Pages; ++P)
-        Expected += static_cast<unsigned char>(P * 31 + 7);
-      if (Sum != Expected)
-        fail("MPI_Get brought wrong values");
-      Sum = 0;
-      Start = MPI_Wtime();
-      for (size_t P = 0; P < Pages; ++P) {
-        MPI_Get(Buffer.data(), PageBytes, MPI_BYTE, 0,
-                static_cast<MPI_Aint>(P * PageBytes), PageBytes, MPI_BYTE,
-                Created);
-        MPI_Win_flush(0, Created);
-        Sum += Buffer[64];
-      }
-      CreatedNs.push_back((MPI_Wtime() - Start) * 1e9 / Pages);
-      if (Sum != Expected)
-        fail("MPI_Get from the created window brought wrong values");
+      for (size_t P = Pages; P-- > 0;)
+        Placed[P * PageBytes + 64] = 1;
+      PlaceNs.push_back((MPI_Wtime() - Start) * 1e9 / Pages);
     }
     MPI_Win_unlock_all(Created);
     MPI_Win_unlock_all(Win);
+    munmap(Fresh, WindowBytes);
     munmap(Closed, Bytes);
   }
-  double Medians[3] = {0, 0, 0};
+  double Medians[4] = {0, 0, 0, 0};
   if (Rank == 1) {
-    FaultNs.erase(FaultNs.begin()); // the warm-up chunk
-    GetNs.erase(GetNs.begin());
-    CreatedNs.erase(CreatedNs.begin());
-    Medians[0] = dsmbench::median(FaultNs);
-    Medians[1] = dsmbench::median(GetNs);
-    Medians[2] = dsmbench::median(CreatedNs);
-    MPI_Send(Medians, 3, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD);
+    std::vector<double> *Parts[4] = {&FaultNs, &GetNs, &CreatedNs, &PlaceNs};
+    for (int I = 0; I < 4; ++I) {
+      Parts[I]->erase(Parts[I]->begin()); // the warm-up chunk
+      Medians[I] = dsmbench::median(*Parts[I]);
+    }
+    MPI_Send(Medians, 4, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD);
   } else {
-    MPI_Recv(Medians, 3, MPI_DOUBLE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Recv(Medians, 4, MPI_DOUBLE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
   }
   MPI_Win_free(&Created);
-  munmap(Private, Bytes);
+  munmap(Private, WindowBytes);
   MPI_Win_free(&Win);
   if (Rank == 0)
     std::printf("RESULT fault_ns=%.0f get_ns=%.0f ns_per_page=%.0f "
-                "created_get_ns=%.0f pages=%zu chunks=%zu\n",
+                "created_get_ns=%.0f placed_page_ns=%.0f pages=%zu "
+                "chunks=%zu\n",
                 Medians[0], Medians[1], Medians[0] + Medians[1], Medians[2],
-                Pages, Chunks - 1);
+                Medians[3], Pages, Chunks - 1);
   return 0;
 }
 

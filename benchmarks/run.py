@@ -964,6 +964,14 @@ def measure_dsm_fault(bench, build_dir, rounds, verbose, mpirun):
                for r in results]
     created_get = statistics.median(float(r["mpi"]["created_get_ns"])
                                     for r in results)
+    placed = statistics.median(float(r["mpi"]["placed_page_ns"])
+                               for r in results)
+    # Not a figure: what Grid's time is of the raw parts plus the page a
+    # fetch places, round by round.
+    with_page = statistics.median(
+        s / (float(r["mpi"]["fault_ns"]) + float(r["mpi"]["created_get_ns"]) +
+             float(r["mpi"]["placed_page_ns"]))
+        for s, r in zip(subj, results))
     ratios = [s / b for s, b in zip(subj, base)]
     if verbose:
         for i, (s, b) in enumerate(zip(subj, base)):
@@ -981,7 +989,10 @@ def measure_dsm_fault(bench, build_dir, rounds, verbose, mpirun):
         "PROT_NONE page whose SIGSEGV handler mprotects it readable "
         f"({fault / 1e3:.1f} us) plus one 4 KiB MPI_Get and MPI_Win_flush "
         "from rank 0's MPI_Win_allocate window after MPI_Win_lock_all "
-        f"({get / 1e3:.2f} us); Grid reads with the default fault "
+        f"({get / 1e3:.2f} us), each MPI_Get of a page not read before (a "
+        "fresh chunk of the window per chunk, read from its last page down, "
+        "as each fetch of a fault reads a page for the first time); Grid "
+        "reads with the default fault "
         "mechanism (userfaultfd) and one-sided MPI_Get; with "
         "GRID_DSM_FAULTS=signal (closed pages, SIGSEGV, mprotect and "
         f"mremap) the same run gives a median ratio of "
@@ -1001,7 +1012,11 @@ def measure_dsm_fault(bench, build_dir, rounds, verbose, mpirun):
         f"{created_get / 1e3:.2f} us, measured in the same dsm_mpi runs; "
         "what is left is mostly the page a fetch places, which the kernel "
         "allocates (UFFDIO_COPY into missing memory) where the raw fault "
-        "reopens a page already in memory")]
+        "reopens a page already in memory: in the same dsm_mpi runs a "
+        "write to a page of memory never touched took "
+        f"{placed / 1e3:.2f} us, and Grid's time is {with_page:.2f}x the "
+        "raw fault, this MPI_Get and that page together (the median of "
+        "the rounds' ratios; not a target)")]
 
 
 def measure_dsm_handoff(bench, build_dir, rounds, verbose, mpirun):
@@ -1604,15 +1619,28 @@ READING_DSM = [
     "process_vm_readv by the faulting thread, no thread of home involved),",
     "and places them write-protected with one UFFDIO_COPY. The figure reads",
     "downwards, so each page is a fault and a 4 KiB MPI_Get of its own (a",
-    "sweep upwards would fault once per 16 pages); the baseline's MPI_Get",
-    "is a memcpy from an MPI_Win_allocate window",
+    "sweep upwards would fault once per 16 pages). The baseline's MPI_Gets",
+    "read pages not read before, as a fault's fetch does; until 2026-11-28",
+    "they read the same 256 pages in every chunk, from the caches, in 0.17",
+    "us (first row) and 0.78 us (second) where fresh pages take about 0.8",
+    "and 1.5 us, and the rows were 2.58x and 2.03x (ba786f2). The first",
+    "row's MPI_Get is a memcpy from an MPI_Win_allocate window",
     "(osc/sm). Grid's windows are MPI_Win_create windows over its private",
     "slices (private, so that fork gives a child its copy), which Open MPI",
     "reads with process_vm_readv: the second fault row takes the same",
-    "kind of window for its baseline, whose MPI_Get costs about 0.5 us",
-    "more, so the rest of the gap between the rows is the window's kind;",
-    "within the second, it is mostly the page UFFDIO_COPY allocates (the",
-    "raw fault reopens a page already in memory). Under",
+    "kind of window for its baseline. What is left is the page a fetch",
+    "places: UFFDIO_COPY allocates it, where the raw fault's mprotect",
+    "reopens a page already in memory, and a page allocated is slow on",
+    "this machine (a Firecracker VM whose kernel gives freed memory back",
+    "to the host, page_reporting_order=11: a first write to fresh memory",
+    "took 1.8 us a page in a loop over 64 MiB, 9.4 us in the first such",
+    "loop after boot). Timestamps in the handler on 2026-11-28 put a fault",
+    "at about 1.8 us for the MPI_Get, 1.9-3 us for the UFFDIO_COPY (0.46",
+    "us in a loop of its own that keeps placing and dropping the same few",
+    "pages, which the kernel's per-CPU lists give back at once) and 1.7",
+    "us for the signal's delivery and return. Moving a page already",
+    "allocated into place (UFFDIO_MOVE, then write-protecting it) took",
+    "2.0 us in such a loop, no better. Under",
     "GRID_DSM_FAULTS=signal each fetch also maps, protects",
     "and moves a staging page (mprotect, mremap: TLB shootdowns), hence the",
     "higher second ratio. A handoff between nodes is a chain of calls on",
