@@ -1,0 +1,125 @@
+// A fork while another thread is inside a thread creation at home: the
+// child's own first creation must not wait for a lock the parent's thread
+// held. The program's operator new stalls the creating thread at each of
+// its allocations in turn (some of which Grid makes while holding its
+// locks, such as the record of the threads home knows); at each stall main
+// forks a child that creates and joins a thread, with an alarm for a hang.
+// A lock that Grid takes before a fork (pthread_atfork) holds the fork
+// until the stalled thread lets it go: a stall ends 200 ms after main
+// began its fork.
+// Until 2026-11-28 the child of a stall inside that record's lock waited
+// for ever (e2e/fork-during-first-create.c caught it about one run in 100).
+//
+// RUN: %grid-clangxx -fgrid -O1 %s -o %t
+// RUN: timeout -k 5 300 %t | FileCheck %s
+// CHECK: stalls: at least 2
+// CHECK-NEXT: children: all created and joined a thread, 0 hung
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+namespace {
+thread_local bool Stalling;
+std::atomic<int> Stalled{0};  // stalls so far, counted by the stalled thread
+std::atomic<int> Forking{0};  // the stall main forks in
+std::atomic<int> Released{0}; // stalls main has let go
+std::atomic<bool> Done{false};
+
+double now() {
+  timespec T;
+  clock_gettime(CLOCK_MONOTONIC, &T);
+  return static_cast<double>(T.tv_sec) + static_cast<double>(T.tv_nsec) * 1e-9;
+}
+
+void stall() {
+  int Mine = Stalled.fetch_add(1) + 1;
+  double Since = 0;
+  while (Released.load() < Mine) {
+    if (Forking.load() != Mine)
+      continue;
+    if (Since == 0)
+      Since = now();
+    else if (now() - Since > 0.2)
+      break; // main's fork waits for a lock this thread holds
+  }
+}
+
+void *work(void *Arg) { return Arg; }
+
+// Creates and joins one thread with every allocation of the creation
+// stalled in turn.
+void *creator(void *) {
+  pthread_t T;
+  Stalling = true;
+  int Err = pthread_create(&T, nullptr, work, nullptr);
+  Stalling = false;
+  if (Err != 0 || pthread_join(T, nullptr) != 0)
+    std::abort();
+  Done.store(true);
+  return nullptr;
+}
+
+// In a child: a thread of its own, or SIGALRM if the creation hangs.
+[[noreturn]] void child() {
+  alarm(10);
+  pthread_t T;
+  void *Back = nullptr;
+  int Tag;
+  bool Ok = pthread_create(&T, nullptr, work, &Tag) == 0 &&
+            pthread_join(T, &Back) == 0 && Back == &Tag;
+  _exit(Ok ? 0 : 2);
+}
+} // namespace
+
+void *operator new(size_t Size) {
+  if (Stalling)
+    stall();
+  if (void *P = std::malloc(Size ? Size : 1))
+    return P;
+  throw std::bad_alloc();
+}
+void operator delete(void *P) noexcept { std::free(P); }
+void operator delete(void *P, size_t) noexcept { std::free(P); }
+
+int main() {
+  // A first creation, so that the second, stalled one finds the machine
+  // read (hwloc's reading allocates a great deal).
+  pthread_t First;
+  if (pthread_create(&First, nullptr, work, nullptr) != 0 ||
+      pthread_join(First, nullptr) != 0)
+    return 1;
+  pthread_t Creator;
+  if (pthread_create(&Creator, nullptr, creator, nullptr) != 0)
+    return 1;
+  int Stalls = 0, Hung = 0, Failed = 0;
+  while (!Done.load()) {
+    if (Stalled.load() == Stalls) // running, or not stalled yet
+      continue;
+    Stalls = Stalled.load(); // the creator waits in its latest allocation
+    Forking.store(Stalls);
+    pid_t Pid = fork();
+    if (Pid == 0)
+      child();
+    int Status = 0;
+    while (waitpid(Pid, &Status, 0) < 0)
+      ;
+    if (WIFSIGNALED(Status) && WTERMSIG(Status) == SIGALRM)
+      ++Hung;
+    else if (!WIFEXITED(Status) || WEXITSTATUS(Status) != 0)
+      ++Failed;
+    Released.store(Stalls);
+  }
+  pthread_join(Creator, nullptr);
+  std::printf("stalls: %s\n", Stalls >= 2 ? "at least 2" : "fewer than 2");
+  std::printf("children: %s, %d hung\n",
+              Failed ? "some failed" : "all created and joined a thread", Hung);
+  return 0;
+}
