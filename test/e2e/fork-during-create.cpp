@@ -1,14 +1,14 @@
-// A fork while another thread is inside a thread creation at home: the
-// child's own first creation must not wait for a lock the parent's thread
-// held. The program's operator new stalls the creating thread at each of
-// its allocations in turn (some of which Grid makes while holding its
-// locks, such as the record of the threads home knows); at each stall main
-// forks a child that creates and joins a thread, with an alarm for a hang.
-// A lock that Grid takes before a fork (pthread_atfork) holds the fork
-// until the stalled thread lets it go: a stall ends 200 ms after main
-// began its fork.
-// Until 2026-11-28 the child of a stall inside that record's lock waited
-// for ever (e2e/fork-during-first-create.c caught it about one run in 100).
+// A fork while another thread is inside a thread creation at home (or a
+// join, a detach, popen, pclose, fork): the child's own creation must not
+// wait for a lock the parent's thread held. The program's operator new
+// stalls that thread at each of its allocations in turn (some of which Grid
+// makes while holding its locks, such as the record of the threads home knows);
+// at each stall main forks a child that creates and joins a thread, with an
+// alarm for a hang. A lock that Grid takes before a fork (pthread_atfork) holds
+// the fork until the stalled thread lets it go: a stall ends once a fork of
+// main's has been under way for 200 ms. Until 2026-11-28 the child of a stall
+// inside that record's lock waited for ever (e2e/fork-during-first-create.c
+// caught it about one run in 100).
 //
 // RUN: %grid-clangxx -fgrid -O1 %s -o %t
 // RUN: timeout -k 5 300 %t | FileCheck %s
@@ -43,8 +43,8 @@ void stall() {
   int Mine = Stalled.fetch_add(1) + 1;
   double Since = 0;
   while (Released.load() < Mine) {
-    if (Forking.load() != Mine)
-      continue;
+    if (Forking.load() == Released.load())
+      continue; // no fork under way
     if (Since == 0)
       Since = now();
     else if (now() - Since > 0.2)
@@ -54,15 +54,24 @@ void stall() {
 
 void *work(void *Arg) { return Arg; }
 
-// Creates and joins one thread with every allocation of the creation
-// stalled in turn.
+// Creates and joins a thread, creates and detaches another, runs popen and
+// pclose, forks and waits, with every allocation stalled in turn.
 void *creator(void *) {
   pthread_t T;
   Stalling = true;
-  int Err = pthread_create(&T, nullptr, work, nullptr);
-  Stalling = false;
-  if (Err != 0 || pthread_join(T, nullptr) != 0)
+  if (pthread_create(&T, nullptr, work, nullptr) != 0 ||
+      pthread_join(T, nullptr) != 0)
     std::abort();
+  pthread_t D;
+  if (pthread_create(&D, nullptr, work, nullptr) != 0 || pthread_detach(D) != 0)
+    std::abort();
+  if (FILE *F = popen("true", "r"))
+    pclose(F);
+  pid_t Pid = fork();
+  if (Pid == 0)
+    _exit(0);
+  waitpid(Pid, nullptr, 0);
+  Stalling = false;
   Done.store(true);
   return nullptr;
 }
