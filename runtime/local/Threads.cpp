@@ -29,9 +29,10 @@ struct LocalThreads::Launch {
   LocalThreads *Owner;
   void *(*Start)(void *);
   void *Arg;
-  int Core; // -1: not counted, not bound (the attr's own affinity)
+  int Core; // -1: not counted, not bound
   unsigned Generation;
   bool BindInThread; // false when the attributes already carry the core
+  bool Own;          // the attributes' own affinity: counted, never bound
   uint64_t WorkId;   // gridctl ps's entry, 0 if none
   std::atomic<pid_t> *Tid = nullptr; // GivenStack's, when it runs on one
 };
@@ -87,6 +88,18 @@ std::vector<unsigned> LocalThreads::liveThreadsPerCore() const {
   return Loads;
 }
 
+std::optional<unsigned>
+LocalThreads::ownAffinityCore(const pthread_attr_t *Attr) const {
+  cpu_set_t Set;
+  if (!Attr || pthread_attr_getaffinity_np(Attr, sizeof(Set), &Set) != 0)
+    return std::nullopt;
+  for (const topology::Core &C : Topo.cores())
+    for (unsigned Pu : C.Pus)
+      if (Pu < CPU_SETSIZE && CPU_ISSET(Pu, &Set))
+        return C.Index;
+  return std::nullopt;
+}
+
 bool LocalThreads::hasOwnAffinity(const pthread_attr_t *Attr) {
   if (!Attr)
     return false;
@@ -124,7 +137,9 @@ void *LocalThreads::trampoline(void *Box) {
   // A new thread starts with errno 0; binding must not change what the
   // start routine sees.
   int SavedErrno = errno;
-  if (L->Core >= 0) {
+  // A thread of its own affinity is counted on its core, not Grid's to pin
+  // (unpinCallingThread around a child's start would widen its mask).
+  if (L->Core >= 0 && !L->Own) {
     CurrentCore = L->Core;
     // If binding fails (a cpuset changed under us) the thread still runs,
     // unbound, as it would without Grid.
@@ -200,13 +215,17 @@ int LocalThreads::create(pthread_t *Thread, const pthread_attr_t *Attr,
                          GivenStack *Stack) {
   if (Stack)
     Stack->Used = false;
+  bool Own = hasOwnAffinity(Attr);
   auto *L = new (std::nothrow)
-      Launch{this, Start, Arg, -1, Generation.load(), Attr != nullptr, WorkId};
+      Launch{this, Start, Arg, -1, Generation.load(), Attr != nullptr && !Own,
+             Own,  WorkId};
   if (!L) {
     if (WorkId)
       core::removeWork(WorkId);
     return EAGAIN; // what pthread_create reports when it lacks resources
   }
+  if (Own)
+    Core = ownAffinityCore(Attr);
   if (Core && *Core < Topo.cores().size()) {
     L->Core = static_cast<int>(*Core);
     Live[*Core].fetch_add(1, std::memory_order_relaxed);
@@ -214,7 +233,7 @@ int LocalThreads::create(pthread_t *Thread, const pthread_attr_t *Attr,
       Attr = &CoreAttrs[*Core];
   }
   int Result = spawn(Thread, Attr, L, Stack);
-  if (Result == EINVAL && !L->BindInThread && L->Core >= 0) {
+  if (Result == EINVAL && !Own && !L->BindInThread && L->Core >= 0) {
     // The core's affinity no longer fits the process's cpuset (it changed
     // under us): start the thread as the program asked, binding best-effort.
     L->BindInThread = true;

@@ -46,12 +46,13 @@ public:
     bool Used = false;
   };
 
-  /// pthread_create(Thread, Attr, Start, Arg), the new thread bound to Core
-  /// (or left where Attr's own affinity puts it when Core is empty), and on
-  /// Stack if given (a copy of Attr's settings with that stack). Returns
-  /// exactly what pthread_create returns; errno is left as it set it.
-  /// WorkId (core::addWork), if not 0, is removed when the thread ends or
-  /// if it cannot be created.
+  /// pthread_create(Thread, Attr, Start, Arg), the new thread bound to Core,
+  /// and on Stack if given (a copy of Attr's settings with that stack). A
+  /// thread whose Attr has an affinity of its own runs where it puts it,
+  /// never bound by Grid, and counts as live on ownAffinityCore(Attr)
+  /// (Core is ignored). Returns exactly what pthread_create returns; errno
+  /// is left as it set it. WorkId (core::addWork), if not 0, is removed
+  /// when the thread ends or if it cannot be created.
   int create(pthread_t *Thread, const pthread_attr_t *Attr,
              void *(*Start)(void *), void *Arg, std::optional<unsigned> Core,
              uint64_t WorkId = 0, GivenStack *Stack = nullptr);
@@ -59,6 +60,10 @@ public:
   /// True if Attr carries a CPU affinity of its own
   /// (pthread_attr_setaffinity_np), which Grid then respects.
   static bool hasOwnAffinity(const pthread_attr_t *Attr);
+
+  /// The core holding the lowest CPU of Attr's own affinity that the
+  /// topology knows, where such a thread counts as live; empty if none.
+  std::optional<unsigned> ownAffinityCore(const pthread_attr_t *Attr) const;
 
   /// The core of the calling thread if Grid started it on one.
   static std::optional<unsigned> currentGridCore();

@@ -2,7 +2,8 @@
 //
 // LocalThreads on the real machine: a thread runs on the core it was given,
 // counts as live there until it ends however it ends (return, pthread_exit,
-// cancellation), returns its value, and starts with errno 0.
+// cancellation), returns its value, and starts with errno 0; a thread of
+// its own affinity runs on its set and counts on its first core.
 //===----------------------------------------------------------------------===//
 
 #include "local/Threads.h"
@@ -121,4 +122,50 @@ TEST(LocalThreads, RecognisesAnAttrWithItsOwnAffinity) {
   ASSERT_EQ(pthread_attr_setaffinity_np(&Attr, sizeof(Set), &Set), 0);
   EXPECT_TRUE(LocalThreads::hasOwnAffinity(&Attr));
   pthread_attr_destroy(&Attr);
+}
+
+// A thread of its own affinity (the PUs of the last core and of core 0):
+// it runs on its set, not pinned by Grid (no Grid core, so nothing pins it
+// again after a child's start), whatever core the caller names, and counts
+// as live on the core of the set's lowest PU.
+TEST(LocalThreads, CountsAThreadOfItsOwnAffinityOnItsFirstCore) {
+  std::unique_ptr<Topology> T = Topology::fromMachine();
+  LocalThreads Threads(*T);
+  unsigned Last = static_cast<unsigned>(T->cores().size() - 1);
+  cpu_set_t Own;
+  CPU_ZERO(&Own);
+  for (unsigned Core : {0u, Last})
+    for (unsigned Pu : T->cores()[Core].Pus)
+      CPU_SET(Pu, &Own);
+  unsigned Lowest = CPU_SETSIZE;
+  for (unsigned Pu = 0; Pu < CPU_SETSIZE && Lowest == CPU_SETSIZE; ++Pu)
+    if (CPU_ISSET(Pu, &Own))
+      Lowest = Pu;
+  unsigned Counted = 0;
+  for (const auto &C : T->cores())
+    for (unsigned Pu : C.Pus)
+      if (Pu == Lowest)
+        Counted = C.Index;
+  pthread_attr_t Attr;
+  pthread_attr_init(&Attr);
+  ASSERT_EQ(pthread_attr_setaffinity_np(&Attr, sizeof(Own), &Own), 0);
+  EXPECT_EQ(Threads.ownAffinityCore(&Attr), Counted);
+  Probe P{T.get(), &Threads, Counted};
+  struct Seen {
+    Probe *P;
+    cpu_set_t Set;
+  } S{&P, {}};
+  auto Run = [](void *Arg) -> void * {
+    auto *S = static_cast<Seen *>(Arg);
+    sched_getaffinity(0, sizeof(S->Set), &S->Set);
+    return probe(S->P);
+  };
+  pthread_t Th;
+  ASSERT_EQ(Threads.create(&Th, &Attr, Run, &S, Last), 0);
+  ASSERT_EQ(pthread_join(Th, nullptr), 0);
+  pthread_attr_destroy(&Attr);
+  EXPECT_TRUE(CPU_EQUAL(&S.Set, &Own));
+  EXPECT_EQ(P.LiveInside, 1u);
+  EXPECT_EQ(P.GridCore, std::nullopt);
+  EXPECT_EQ(Threads.liveThreadsPerCore()[Counted], 0u);
 }
