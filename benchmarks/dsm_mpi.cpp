@@ -137,8 +137,8 @@ int runFault(size_t Pages, size_t Chunks) {
   for (size_t P = 0; P < Pages * Chunks; ++P)
     Window[P * PageBytes + 64] = Private[P * PageBytes + 64] = faultByte(P);
   MPI_Win Created;
-  MPI_Win_create(Private, static_cast<MPI_Aint>(WindowBytes), 1,
-                 MPI_INFO_NULL, MPI_COMM_WORLD, &Created);
+  MPI_Win_create(Private, static_cast<MPI_Aint>(WindowBytes), 1, MPI_INFO_NULL,
+                 MPI_COMM_WORLD, &Created);
   MPI_Barrier(MPI_COMM_WORLD); // rank 0's windows are filled
   std::vector<double> FaultNs, GetNs, CreatedNs, PlaceNs;
   if (Rank == 1) {
