@@ -103,9 +103,10 @@ struct HomeThreads {
   std::mutex M;
   std::unordered_set<pthread_t> Known;
   pthread_t Main; // main, or in a fork child the thread that forked
+  bool MainKnown; // until Main is joined or detached
 };
 HomeThreads &homeThreads() {
-  static auto *Threads = new HomeThreads{{}, {}, pthread_self()};
+  static auto *Threads = new HomeThreads{{}, {}, pthread_self(), true};
   return *Threads;
 }
 [[gnu::constructor(101)]] void noteMainThread() {
@@ -117,7 +118,7 @@ HomeThreads &homeThreads() {
   // child whose parent was noting a creation waited for ever at its
   // first (about 1 run in 100 of e2e/fork-during-first-create.c).
   ::pthread_atfork(nullptr, nullptr, [] {
-    new (&homeThreads()) HomeThreads{{}, {}, pthread_self()};
+    new (&homeThreads()) HomeThreads{{}, {}, pthread_self(), true};
   });
 }
 } // namespace
@@ -133,13 +134,14 @@ void forgetHomeThread(pthread_t Thread) {
   std::lock_guard<std::mutex> Lock(H.M);
   H.Known.erase(Thread);
   if (pthread_equal(Thread, H.Main))
-    H.Main = pthread_t();
+    H.MainKnown = false;
 }
 
 bool isHomeThread(pthread_t Thread) {
   HomeThreads &H = homeThreads();
   std::lock_guard<std::mutex> Lock(H.M);
-  return pthread_equal(Thread, H.Main) || H.Known.count(Thread) != 0;
+  return (H.MainKnown && pthread_equal(Thread, H.Main)) ||
+         H.Known.count(Thread) != 0;
 }
 
 int createThread(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,

@@ -91,12 +91,13 @@ std::vector<unsigned> LocalThreads::liveThreadsPerCore() const {
 std::optional<unsigned>
 LocalThreads::ownAffinityCore(const pthread_attr_t *Attr) const {
   cpu_set_t Set;
-  if (!Attr || pthread_attr_getaffinity_np(Attr, sizeof(Set), &Set) != 0)
+  if (!hasOwnAffinity(Attr) ||
+      pthread_attr_getaffinity_np(Attr, sizeof(Set), &Set) != 0)
     return std::nullopt;
-  for (const topology::Core &C : Topo.cores())
-    for (unsigned Pu : C.Pus)
-      if (Pu < CPU_SETSIZE && CPU_ISSET(Pu, &Set))
-        return C.Index;
+  for (unsigned Pu = 0; Pu < CPU_SETSIZE; ++Pu)
+    if (CPU_ISSET(Pu, &Set))
+      if (std::optional<unsigned> Core = Topo.coreOfPu(Pu))
+        return Core;
   return std::nullopt;
 }
 

@@ -62,7 +62,9 @@ public:
   static bool hasOwnAffinity(const pthread_attr_t *Attr);
 
   /// The core holding the lowest CPU of Attr's own affinity that the
-  /// topology knows, where such a thread counts as live; empty if none.
+  /// topology knows, where such a thread counts as live; empty if Attr has
+  /// no affinity of its own or the topology knows none of its CPUs. A set
+  /// as wide as the process's charges its thread to one core all the same.
   std::optional<unsigned> ownAffinityCore(const pthread_attr_t *Attr) const;
 
   /// The core of the calling thread if Grid started it on one.

@@ -49,7 +49,7 @@ std::atomic<bool> Released{false};
 
 // A pinned thread: its process, then live until main releases it.
 void *stayPinned(void *Pid) {
-  *static_cast<long *>(Pid) = syscall(SYS_getpid);
+  static_cast<std::atomic<long> *>(Pid)->store(syscall(SYS_getpid));
   while (!Released.load())
     usleep(1000);
   return nullptr;
@@ -62,7 +62,7 @@ int main(int Argc, char **Argv) {
   unsigned Cores = static_cast<unsigned>(CPU_COUNT(&Set));
   bool Pin = Argc > 1 && std::strcmp(Argv[1], "pinned") == 0;
   std::vector<pthread_t> PinnedThreads(Pin ? Cores : 0);
-  std::vector<long> PinnedPids(PinnedThreads.size());
+  std::vector<std::atomic<long>> PinnedPids(PinnedThreads.size());
   if (Pin) {
     cpu_set_t First;
     CPU_ZERO(&First);
@@ -80,8 +80,8 @@ int main(int Argc, char **Argv) {
         return 1;
     pthread_attr_destroy(&Attr);
     // Started: each has read its process.
-    for (long &Pid : PinnedPids)
-      while (__atomic_load_n(&Pid, __ATOMIC_ACQUIRE) == 0)
+    for (std::atomic<long> &Pid : PinnedPids)
+      while (Pid.load() == 0)
         usleep(1000);
   }
   // As many threads as the job's cores (but those pinned): the three

@@ -169,3 +169,31 @@ TEST(LocalThreads, CountsAThreadOfItsOwnAffinityOnItsFirstCore) {
   EXPECT_EQ(P.GridCore, std::nullopt);
   EXPECT_EQ(Threads.liveThreadsPerCore()[Counted], 0u);
 }
+
+// The core of the set's lowest PU, whatever order the cores' PUs interleave
+// in (SMT siblings numbered apart, sockets taking turns); a set of PUs no
+// core has, or no set, counts nowhere.
+TEST(LocalThreads, OwnAffinityCoreIsTheLowestPusCore) {
+  Topology T({{0, 0, {0, 2}}, {1, 0, {1, 3}}}, 1);
+  LocalThreads Threads(T);
+  pthread_attr_t Attr;
+  pthread_attr_init(&Attr);
+  EXPECT_EQ(Threads.ownAffinityCore(&Attr), std::nullopt);
+  EXPECT_EQ(Threads.ownAffinityCore(nullptr), std::nullopt);
+  cpu_set_t Set;
+  CPU_ZERO(&Set);
+  CPU_SET(1, &Set);
+  CPU_SET(2, &Set);
+  ASSERT_EQ(pthread_attr_setaffinity_np(&Attr, sizeof(Set), &Set), 0);
+  EXPECT_EQ(Threads.ownAffinityCore(&Attr), 1u);
+  CPU_ZERO(&Set);
+  CPU_SET(9, &Set);
+  CPU_SET(2, &Set);
+  ASSERT_EQ(pthread_attr_setaffinity_np(&Attr, sizeof(Set), &Set), 0);
+  EXPECT_EQ(Threads.ownAffinityCore(&Attr), 0u);
+  CPU_ZERO(&Set);
+  CPU_SET(9, &Set);
+  ASSERT_EQ(pthread_attr_setaffinity_np(&Attr, sizeof(Set), &Set), 0);
+  EXPECT_EQ(Threads.ownAffinityCore(&Attr), std::nullopt);
+  pthread_attr_destroy(&Attr);
+}
