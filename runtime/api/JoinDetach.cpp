@@ -78,12 +78,32 @@ GRID_INTERPOSE int pthread_join(pthread_t Thread, void **Result) {
 
 GRID_INTERPOSE int pthread_tryjoin_np(pthread_t Thread,
                                       void **Result) noexcept {
+  if (homesThread(Thread))
+    return grid::threads::remoteJoin(Thread, Result,
+                                     {grid::threads::JoinWait::Try});
   auto Real = REAL(pthread_tryjoin_np);
   return joinedIfZero(Real(Thread, Result), Thread);
 }
 
+namespace {
+// A join with a time limit, home's for a thread home knows.
+int joinUntil(pthread_t Thread, void **Result, clockid_t Clock,
+              const struct timespec *Until) {
+  if (!homesThread(Thread))
+    return -1;
+  grid::threads::JoinWait Wait{grid::threads::JoinWait::Until, Clock,
+                               Until != nullptr};
+  if (Until) // a null limit waits for ever, as the C library's does
+    Wait.Time = *Until;
+  return grid::threads::remoteJoin(Thread, Result, Wait);
+}
+} // namespace
+
 GRID_INTERPOSE int pthread_timedjoin_np(pthread_t Thread, void **Result,
                                         const struct timespec *Until) {
+  int Err = joinUntil(Thread, Result, CLOCK_REALTIME, Until);
+  if (Err >= 0)
+    return Err;
   auto Real = REAL(pthread_timedjoin_np);
   return joinedIfZero(Real(Thread, Result, Until), Thread);
 }
@@ -91,6 +111,9 @@ GRID_INTERPOSE int pthread_timedjoin_np(pthread_t Thread, void **Result,
 GRID_INTERPOSE int pthread_clockjoin_np(pthread_t Thread, void **Result,
                                         clockid_t Clock,
                                         const struct timespec *Until) {
+  int Err = joinUntil(Thread, Result, Clock, Until);
+  if (Err >= 0)
+    return Err;
   auto Real = REAL(pthread_clockjoin_np);
   return joinedIfZero(Real(Thread, Result, Clock, Until), Thread);
 }

@@ -1377,8 +1377,32 @@ void serveCall(Shadow &S, wire::Reader &R) {
     return reply(S, Err, 0, static_cast<uint64_t>(T));
   }
   case Call::Join: {
+    auto Thread = static_cast<pthread_t>(R.u64());
+    auto How = static_cast<JoinWait::Kind>(R.u32());
+    auto Clock = static_cast<clockid_t>(R.u32());
+    bool HasTime = R.u32() != 0;
+    timespec Time, SentAt;
+    Time.tv_sec = static_cast<time_t>(R.u64());
+    Time.tv_nsec = static_cast<long>(R.u64());
+    SentAt.tv_sec = static_cast<time_t>(R.u64());
+    SentAt.tv_nsec = static_cast<long>(R.u64());
     void *Result = nullptr;
-    int Err = pthread_join(static_cast<pthread_t>(R.u64()), &Result);
+    int Err;
+    if (How == JoinWait::Try) {
+      Err = pthread_tryjoin_np(Thread, &Result);
+    } else if (How == JoinWait::Until) {
+      // The node read its CLOCK_MONOTONIC; the machines' real-time clocks
+      // are taken to agree. A time the call refuses is left as it is.
+      if (HasTime && Clock == CLOCK_MONOTONIC) {
+        timespec Here;
+        clock_gettime(CLOCK_MONOTONIC, &Here);
+        sync::moveTime(Time, SentAt, Here);
+      }
+      Err = pthread_clockjoin_np(Thread, &Result, Clock,
+                                 HasTime ? &Time : nullptr);
+    } else {
+      Err = pthread_join(Thread, &Result);
+    }
     if (Err == 0)
       acquire();
     return reply(S, Err, 0, reinterpret_cast<uint64_t>(Result));
@@ -3519,11 +3543,21 @@ int remoteCreate(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
   return static_cast<int>(A.Value);
 }
 
-int remoteJoin(pthread_t Thread, void **Result) {
+int remoteJoin(pthread_t Thread, void **Result, const JoinWait &Wait) {
   RuntimeScope Scope;
   releaseCache();
   wire::Writer W = callMessage(Call::Join);
-  W.u64(static_cast<uint64_t>(Thread));
+  timespec SentAt{};
+  if (Wait.How == JoinWait::Until)
+    clock_gettime(CLOCK_MONOTONIC, &SentAt);
+  W.u64(static_cast<uint64_t>(Thread))
+      .u32(Wait.How)
+      .u32(static_cast<uint32_t>(Wait.Clock))
+      .u32(Wait.HasTime)
+      .u64(static_cast<uint64_t>(Wait.Time.tv_sec))
+      .u64(static_cast<uint64_t>(Wait.Time.tv_nsec))
+      .u64(static_cast<uint64_t>(SentAt.tv_sec))
+      .u64(static_cast<uint64_t>(SentAt.tv_nsec));
   Answer A = callHome(W);
   if (A.Value == 0) {
     acquireCache();

@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <sys/uio.h>
+#include <time.h>
 #include <utility>
 #include <vector>
 
@@ -107,7 +108,19 @@ uint64_t sleepCancellable(uint64_t Ns);
 // On a remote thread (sync::RemoteThread): the thread calls, done at home.
 int remoteCreate(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
                  const pthread_attr_t *Attr, void *(*Start)(void *), void *Arg);
-int remoteJoin(pthread_t Thread, void **Result);
+/// How long a remote thread's join waits: for ever (pthread_join), not at
+/// all (pthread_tryjoin_np: EBUSY while the thread runs), or as
+/// pthread_clockjoin_np(Clock, Time or, without HasTime, null) does at
+/// home (pthread_timedjoin_np's clock is CLOCK_REALTIME); home moves a
+/// CLOCK_MONOTONIC time onto its own clock as for a timed lock
+/// (sync::moveTime).
+struct JoinWait {
+  enum Kind : uint32_t { Forever, Try, Until } How = Forever;
+  clockid_t Clock = CLOCK_REALTIME;
+  bool HasTime = false;
+  timespec Time{};
+};
+int remoteJoin(pthread_t Thread, void **Result, const JoinWait &Wait = {});
 int remoteDetach(pthread_t Thread);
 
 /// What home answered to a call a remote thread made there.

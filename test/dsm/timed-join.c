@@ -1,0 +1,134 @@
+// pthread_tryjoin_np, pthread_timedjoin_np and pthread_clockjoin_np by
+// threads on other nodes, of threads Grid made (home knows them): each is
+// home's, as pthread_join is. Until 2026-11-28 they ran the C library's on
+// the node, on a pthread_t of home's, and the agent crashed (SIGSEGV).
+//
+// Main makes an idle thread (home, under spread) and two joiners (node 1,
+// node 2). Each joiner makes a waiter, which runs until its joiner lets it
+// go, and then: a tryjoin (EBUSY), a timedjoin and a clockjoin of
+// CLOCK_MONOTONIC 50 ms ahead (ETIMEDOUT, no sooner than 50 ms by the
+// joiner's own clock, within 10 s), lets it go and clockjoins it with 20 s
+// to spare (0, its value). A second waiter it lets go at once, and
+// tryjoins until it has ended (0, its value); a third it joins with
+// pthread_timedjoin_np and no time (for ever, as the C library's). The
+// output equals the plain build's. timed-join-clocks.test runs it with
+// each rank's CLOCK_MONOTONIC apart.
+//
+// RUN: %clang -O1 -pthread %s -o %t.plain
+// RUN: %grid-clang -fgrid -O1 -g %s -o %t.fgrid
+// RUN: %t.plain > %t.plain.out
+// RUN: %mpirun3t %t.fgrid > %t.three.out 2> %t.three.err
+// RUN: diff %t.plain.out %t.three.out
+// RUN: FileCheck %s < %t.three.err
+// CHECK: timed-join.c:{{[0-9]+}} (main) pthread_create 2 node 1: 1, node 2: 1
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct Waiter {
+  atomic_int Go;
+  int Value;
+};
+
+static void *waitForGo(void *Arg) {
+  struct Waiter *W = Arg;
+  while (!atomic_load(&W->Go))
+    usleep(1000);
+  return &W->Value;
+}
+
+static const char *name(int Err) {
+  switch (Err) {
+  case 0:
+    return "0";
+  case EBUSY:
+    return "EBUSY";
+  case ETIMEDOUT:
+    return "ETIMEDOUT";
+  default:
+    return strerror(Err);
+  }
+}
+
+static double seconds(clockid_t Clock) {
+  struct timespec T;
+  clock_gettime(Clock, &T);
+  return (double)T.tv_sec + (double)T.tv_nsec * 1e-9;
+}
+
+static struct timespec ahead(clockid_t Clock, long Ms) {
+  struct timespec T;
+  clock_gettime(Clock, &T);
+  T.tv_sec += Ms / 1000;
+  T.tv_nsec += (Ms % 1000) * 1000000;
+  if (T.tv_nsec >= 1000000000) {
+    T.tv_sec += 1;
+    T.tv_nsec -= 1000000000;
+  }
+  return T;
+}
+
+// A timed join that must time out: its result, and whether it took at
+// least 50 ms and less than 10 s by this thread's clock.
+static void timesOut(char **Out, const char *What, int Err, double Took) {
+  *Out += sprintf(*Out, "  %s: %s, %s\n", What, name(Err),
+                  Took >= 0.05 && Took < 10 ? "after its limit" : "too soon or late");
+}
+
+static void *joiner(void *Arg) {
+  char *Out = Arg;
+  struct Waiter W[3] = {{0, 1}, {0, 2}, {0, 3}};
+  pthread_t T[3];
+  for (int I = 0; I < 3; ++I)
+    if (pthread_create(&T[I], NULL, waitForGo, &W[I]) != 0)
+      return NULL;
+  void *R = NULL;
+  Out += sprintf(Out, "  tryjoin while it runs: %s\n",
+                 name(pthread_tryjoin_np(T[0], &R)));
+  double Start = seconds(CLOCK_MONOTONIC);
+  struct timespec Until = ahead(CLOCK_REALTIME, 50);
+  int Err = pthread_timedjoin_np(T[0], &R, &Until);
+  timesOut(&Out, "timedjoin, 50 ms", Err, seconds(CLOCK_MONOTONIC) - Start);
+  Start = seconds(CLOCK_MONOTONIC);
+  Until = ahead(CLOCK_MONOTONIC, 50);
+  Err = pthread_clockjoin_np(T[0], &R, CLOCK_MONOTONIC, &Until);
+  timesOut(&Out, "clockjoin, 50 ms", Err, seconds(CLOCK_MONOTONIC) - Start);
+  atomic_store(&W[0].Go, 1);
+  Until = ahead(CLOCK_MONOTONIC, 20000);
+  Err = pthread_clockjoin_np(T[0], &R, CLOCK_MONOTONIC, &Until);
+  Out += sprintf(Out, "  clockjoin once let go: %s, value %d\n", name(Err),
+                 Err == 0 ? *(int *)R : -1);
+  atomic_store(&W[1].Go, 1);
+  int Tries = 0;
+  while ((Err = pthread_tryjoin_np(T[1], &R)) == EBUSY && Tries++ < 10000)
+    usleep(1000);
+  Out += sprintf(Out, "  tryjoin once ended: %s, value %d\n", name(Err),
+                 Err == 0 ? *(int *)R : -1);
+  atomic_store(&W[2].Go, 1);
+  Err = pthread_timedjoin_np(T[2], &R, NULL);
+  Out += sprintf(Out, "  timedjoin without a limit: %s, value %d\n", name(Err),
+                 Err == 0 ? *(int *)R : -1);
+  return NULL;
+}
+
+static void *idle(void *Arg) { return Arg; }
+
+int main(void) {
+  static char Out[2][1024];
+  pthread_t Idle, J[2];
+  pthread_create(&Idle, NULL, idle, NULL); // spread: home's turn
+  pthread_join(Idle, NULL);
+  for (int I = 0; I < 2; ++I) // node 1's, node 2's
+    pthread_create(&J[I], NULL, joiner, Out[I]);
+  for (int I = 0; I < 2; ++I) {
+    pthread_join(J[I], NULL);
+    printf("joiner %d:\n%s", I + 1, Out[I]);
+  }
+  return 0;
+}
