@@ -5,7 +5,8 @@
 //
 // Main makes an idle thread (home, under spread) and two joiners (node 1,
 // node 2). Each joiner makes a waiter, which runs until its joiner lets it
-// go, and then: a tryjoin (EBUSY), a timedjoin and a clockjoin of
+// go, and then: a tryjoin (EBUSY), a clockjoin of a clock the call
+// refuses (EINVAL), a timedjoin and a clockjoin of
 // CLOCK_MONOTONIC 50 ms ahead (ETIMEDOUT, no sooner than 50 ms by the
 // joiner's own clock, within 10 s), lets it go and clockjoins it with 20 s
 // to spare (0, its value). A second waiter it lets go at once, and
@@ -91,6 +92,10 @@ static void *joiner(void *Arg) {
   void *R = NULL;
   Out += sprintf(Out, "  tryjoin while it runs: %s\n",
                  name(pthread_tryjoin_np(T[0], &R)));
+  struct timespec Soon = ahead(CLOCK_MONOTONIC, 50);
+  Out += sprintf(Out, "  clockjoin of a CPU-time clock: %s\n",
+                 name(pthread_clockjoin_np(T[0], &R, CLOCK_PROCESS_CPUTIME_ID,
+                                           &Soon)));
   double Start = seconds(CLOCK_MONOTONIC);
   struct timespec Until = ahead(CLOCK_REALTIME, 50);
   int Err = pthread_timedjoin_np(T[0], &R, &Until);
