@@ -1196,6 +1196,15 @@ sync::Result serveWait(Shadow &S, sync::Op O, const sync::Args &A,
   return Res;
 }
 
+// A join of a remote thread (pthread_join, or pthread_clockjoin_np until
+// Until of Clock): a cancellation point, which nothing but the end of the
+// joined thread ends, so the shadow waits in slices of SemSliceNs and
+// looks at the cancellation mark between them, as for a semaphore. Cancelled,
+// it answers with no join made (the thread is still joinable) and says so;
+// a thread that cannot act on it then joins again (remoteJoin).
+int serveJoin(Shadow &S, pthread_t Thread, void **Result, clockid_t Clock,
+              const timespec *Until, bool &Cancelled);
+
 // A semaphore wait of a remote thread: nothing but a post or a signal
 // handler ends a sem_wait, so the shadow waits in slices of SemSliceNs
 // (CLOCK_MONOTONIC's; the last is the call itself, up to its own time
@@ -1240,6 +1249,39 @@ sync::Result serveSemWait(Shadow &S, sync::Op O, const sync::Args &A,
     sync::Result Res = sync::perform(sync::Op::SemClockwait, Slice);
     if (Res.Value == 0 || Res.Errno != ETIMEDOUT)
       return Res;
+  }
+}
+
+int serveJoin(Shadow &S, pthread_t Thread, void **Result, clockid_t Clock,
+              const timespec *Until, bool &Cancelled) {
+  // A clock or time the call refuses: the call itself, with its errors.
+  if ((Clock != CLOCK_REALTIME && Clock != CLOCK_MONOTONIC) ||
+      (Until && (Until->tv_nsec < 0 || Until->tv_nsec >= 1000000000)))
+    return pthread_clockjoin_np(Thread, Result, Clock, Until);
+  for (;;) {
+    if (S.CancelAsked.exchange(false)) {
+      Cancelled = true;
+      return EINTR; // not the program's: the node acts on the mark
+    }
+    timespec Now, Slice;
+    clock_gettime(Clock, &Now);
+    // The last slice: the call itself, up to its own limit.
+    long long Left =
+        Until ? (static_cast<long long>(Until->tv_sec) - Now.tv_sec) *
+                        1000000000LL +
+                    (Until->tv_nsec - Now.tv_nsec)
+              : SemSliceNs + 1;
+    if (Left <= SemSliceNs)
+      return pthread_clockjoin_np(Thread, Result, Clock, Until);
+    clock_gettime(CLOCK_MONOTONIC, &Slice);
+    Slice.tv_nsec += SemSliceNs;
+    if (Slice.tv_nsec >= 1000000000) {
+      Slice.tv_nsec -= 1000000000;
+      ++Slice.tv_sec;
+    }
+    int Err = pthread_clockjoin_np(Thread, Result, CLOCK_MONOTONIC, &Slice);
+    if (Err != ETIMEDOUT)
+      return Err;
   }
 }
 
@@ -1387,25 +1429,26 @@ void serveCall(Shadow &S, wire::Reader &R) {
     SentAt.tv_sec = static_cast<time_t>(R.u64());
     SentAt.tv_nsec = static_cast<long>(R.u64());
     void *Result = nullptr;
+    bool Cancelled = false;
     int Err;
     if (How == JoinWait::Try) {
       Err = pthread_tryjoin_np(Thread, &Result);
-    } else if (How == JoinWait::Until) {
+    } else {
       // The node read its CLOCK_MONOTONIC; the machines' real-time clocks
       // are taken to agree. A time the call refuses is left as it is.
-      if (HasTime && Clock == CLOCK_MONOTONIC) {
+      if (How == JoinWait::Until && HasTime && Clock == CLOCK_MONOTONIC) {
         timespec Here;
         clock_gettime(CLOCK_MONOTONIC, &Here);
         sync::moveTime(Time, SentAt, Here);
       }
-      Err = pthread_clockjoin_np(Thread, &Result, Clock,
-                                 HasTime ? &Time : nullptr);
-    } else {
-      Err = pthread_join(Thread, &Result);
+      Err = serveJoin(
+          S, Thread, &Result, How == JoinWait::Until ? Clock : CLOCK_REALTIME,
+          How == JoinWait::Until && HasTime ? &Time : nullptr, Cancelled);
     }
     if (Err == 0)
       acquire();
-    return reply(S, Err, 0, reinterpret_cast<uint64_t>(Result));
+    return reply(S, Err, Cancelled ? CancelledWait : 0,
+                 reinterpret_cast<uint64_t>(Result));
   }
   case Call::Detach:
     return reply(S, pthread_detach(static_cast<pthread_t>(R.u64())), 0);
@@ -3543,7 +3586,8 @@ int remoteCreate(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
   return static_cast<int>(A.Value);
 }
 
-int remoteJoin(pthread_t Thread, void **Result, const JoinWait &Wait) {
+namespace {
+int joinOnce(pthread_t Thread, void **Result, const JoinWait &Wait) {
   RuntimeScope Scope;
   releaseCache();
   wire::Writer W = callMessage(Call::Join);
@@ -3559,12 +3603,29 @@ int remoteJoin(pthread_t Thread, void **Result, const JoinWait &Wait) {
       .u64(static_cast<uint64_t>(SentAt.tv_sec))
       .u64(static_cast<uint64_t>(SentAt.tv_nsec));
   Answer A = callHome(W);
-  if (A.Value == 0) {
+  if (A.Errno == CancelledWait)
+    WaitCancelled = true; // no join made: acted on as the call returns
+  else if (A.Value == 0) {
     acquireCache();
     if (Result)
       *Result = reinterpret_cast<void *>(A.Extra);
   }
   return static_cast<int>(A.Value);
+}
+} // namespace
+
+int remoteJoin(pthread_t Thread, void **Result, const JoinWait &Wait) {
+  // A cancellation point (but a tryjoin, which never waits), before the
+  // wait and while it waits at home; a thread that cannot act on a
+  // cancellation home ended the wait for joins again.
+  if (Wait.How == JoinWait::Try)
+    return joinOnce(Thread, Result, Wait);
+  cancellationPoint();
+  for (;;) {
+    int Err = joinOnce(Thread, Result, Wait);
+    if (!cancellationPointAfterWait())
+      return Err;
+  }
 }
 
 int remoteDetach(pthread_t Thread) {

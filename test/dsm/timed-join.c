@@ -11,7 +11,10 @@
 // joiner's own clock, within 10 s), lets it go and clockjoins it with 20 s
 // to spare (0, its value). A second waiter it lets go at once, and
 // tryjoins until it has ended (0, its value); a third it joins with
-// pthread_timedjoin_np and no time (for ever, as the C library's). The
+// pthread_timedjoin_np and no time (for ever, as the C library's). Then
+// main cancels a thread on node 1 while it joins a thread at home, with
+// pthread_join and with a clockjoin of 20 s: its join answers
+// PTHREAD_CANCELED at once, and the thread it joined stays joinable. The
 // output equals the plain build's. timed-join-clocks.test runs it with
 // each rank's CLOCK_MONOTONIC apart.
 //
@@ -22,6 +25,7 @@
 // RUN: diff %t.plain.out %t.three.out
 // RUN: FileCheck %s < %t.three.err
 // CHECK: timed-join.c:{{[0-9]+}} (main) pthread_create 2 node 1: 1, node 2: 1
+// CHECK: timed-join.c:{{[0-9]+}} (main) pthread_create 2 node 1: 2
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -124,6 +128,25 @@ static void *joiner(void *Arg) {
 
 static void *idle(void *Arg) { return Arg; }
 
+// Joins Thread, for ever (Clock 0) or with 20 s to spare, until cancelled.
+struct Blocked {
+  pthread_t Thread;
+  int Clock;
+  atomic_int Started;
+};
+
+static void *blockedJoiner(void *Arg) {
+  struct Blocked *B = Arg;
+  atomic_store(&B->Started, 1);
+  if (B->Clock) {
+    struct timespec Until = ahead(CLOCK_MONOTONIC, 20000);
+    pthread_clockjoin_np(B->Thread, NULL, CLOCK_MONOTONIC, &Until);
+  } else {
+    pthread_join(B->Thread, NULL);
+  }
+  return NULL; // not cancelled
+}
+
 int main(void) {
   static char Out[2][1024];
   pthread_t Idle, J[2];
@@ -134,6 +157,30 @@ int main(void) {
   for (int I = 0; I < 2; ++I) {
     pthread_join(J[I], NULL);
     printf("joiner %d:\n%s", I + 1, Out[I]);
+  }
+  // A joiner cancelled while it waits (on node 1: the threads so far were
+  // 9, and each round makes 3) ends at once, and the thread it joined is
+  // still joinable.
+  for (int Clock = 0; Clock < 2; ++Clock) {
+    struct Waiter Held = {0, 10 + Clock};
+    struct Blocked B = {0, Clock, 0};
+    pthread_t Joiner, Filler;
+    void *R;
+    pthread_create(&B.Thread, NULL, waitForGo, &Held); // home
+    pthread_create(&Joiner, NULL, blockedJoiner, &B); // node 1
+    pthread_create(&Filler, NULL, idle, NULL);        // node 2
+    pthread_join(Filler, NULL);
+    while (!atomic_load(&B.Started))
+      usleep(1000);
+    usleep(100000); // in its join
+    pthread_cancel(Joiner);
+    pthread_join(Joiner, &R);
+    printf("a joiner cancelled in its %s: %s\n",
+           Clock ? "clockjoin" : "join",
+           R == PTHREAD_CANCELED ? "PTHREAD_CANCELED" : "not cancelled");
+    atomic_store(&Held.Go, 1);
+    pthread_join(B.Thread, &R);
+    printf("  the thread it joined, joined since: value %d\n", *(int *)R);
   }
   return 0;
 }
