@@ -571,8 +571,13 @@ GRID_EXPORT void __grid_std_condvar_wait(const __grid_site *Site, void *CondVar,
   auto *UL = static_cast<std::unique_lock<std::mutex> *>(Lock);
   if (fastPath())
     return CV->wait(*UL);
-  onCluster(Site, Op::CondWait, CV->native_handle(),
-            UL->mutex()->native_handle());
+  // A cancellation point, as pthread_cond_wait is: a wait home ended for
+  // the thread's cancellation is acted on here (its mark was left set, and
+  // a later wait of the thread took it as its own).
+  condCancellable([&] {
+    return onCluster(Site, Op::CondWait, CV->native_handle(),
+                     UL->mutex()->native_handle());
+  });
 }
 
 GRID_EXPORT void __grid_std_condvar_notify_one(const __grid_site *Site,

@@ -1265,13 +1265,15 @@ int serveJoin(Shadow &S, pthread_t Thread, void **Result, clockid_t Clock,
     }
     timespec Now, Slice;
     clock_gettime(Clock, &Now);
-    // The last slice: the call itself, up to its own limit.
-    long long Left =
-        Until ? (static_cast<long long>(Until->tv_sec) - Now.tv_sec) *
-                        1000000000LL +
-                    (Until->tv_nsec - Now.tv_nsec)
-              : SemSliceNs + 1;
-    if (Left <= SemSliceNs)
+    // The last slice: the call itself, up to its own limit (seconds
+    // compared first: a limit of LONG_MAX seconds, "for ever", must not
+    // overflow into the past).
+    bool Last = Until && (Until->tv_sec < Now.tv_sec ||
+                          (Until->tv_sec - Now.tv_sec <= 1 &&
+                           (Until->tv_sec - Now.tv_sec) * 1000000000L +
+                                   (Until->tv_nsec - Now.tv_nsec) <=
+                               SemSliceNs));
+    if (Last)
       return pthread_clockjoin_np(Thread, Result, Clock, Until);
     clock_gettime(CLOCK_MONOTONIC, &Slice);
     Slice.tv_nsec += SemSliceNs;
@@ -3587,7 +3589,8 @@ int remoteCreate(const __grid_site *Site, uint32_t Kind, pthread_t *Thread,
 }
 
 namespace {
-int joinOnce(pthread_t Thread, void **Result, const JoinWait &Wait) {
+int joinOnce(pthread_t Thread, void **Result, const JoinWait &Wait,
+             bool &Cancelled) {
   RuntimeScope Scope;
   releaseCache();
   wire::Writer W = callMessage(Call::Join);
@@ -3603,7 +3606,8 @@ int joinOnce(pthread_t Thread, void **Result, const JoinWait &Wait) {
       .u64(static_cast<uint64_t>(SentAt.tv_sec))
       .u64(static_cast<uint64_t>(SentAt.tv_nsec));
   Answer A = callHome(W);
-  if (A.Errno == CancelledWait)
+  Cancelled = A.Errno == CancelledWait;
+  if (Cancelled)
     WaitCancelled = true; // no join made: acted on as the call returns
   else if (A.Value == 0) {
     acquireCache();
@@ -3618,13 +3622,17 @@ int remoteJoin(pthread_t Thread, void **Result, const JoinWait &Wait) {
   // A cancellation point (but a tryjoin, which never waits), before the
   // wait and while it waits at home; a thread that cannot act on a
   // cancellation home ended the wait for joins again.
+  bool Cancelled = false;
   if (Wait.How == JoinWait::Try)
-    return joinOnce(Thread, Result, Wait);
+    return joinOnce(Thread, Result, Wait, Cancelled);
   cancellationPoint();
   for (;;) {
-    int Err = joinOnce(Thread, Result, Wait);
-    if (!cancellationPointAfterWait())
+    // Only this answer's mark counts: one another call left is not a
+    // reason to join a joined thread again.
+    int Err = joinOnce(Thread, Result, Wait, Cancelled);
+    if (!Cancelled)
       return Err;
+    cancellationPointAfterWait(); // returns if it could not act: again
   }
 }
 
