@@ -1088,6 +1088,32 @@ void pinObject(const void *Object) {
     TheJob->Space->pin(reinterpret_cast<uintptr_t>(Object) / PageBytes);
 }
 
+// A lock or atomic of a thread on node S.Node in another node's slice (a
+// remote thread's stack): that node performs its own threads' operations
+// there, and home performs the others' on its copy, so they do not see
+// each other (docs/design/dsm.md, what is not supported). Said once, as it
+// first happens: a program that waits on such an object may hang.
+void warnIfOnAnotherNodesStack(const Shadow &S, const void *Object) {
+  if (!TheJob->Home || !TheJob->Space->contains(Object))
+    return;
+  unsigned Node =
+      TheJob->Space->homeOf(reinterpret_cast<uintptr_t>(Object) / PageBytes);
+  if (Node == 0 || Node == S.Node)
+    return;
+  static std::atomic<bool> Said{false};
+  if (Said.exchange(true))
+    return;
+  char Address[32];
+  snprintf(Address, sizeof Address, "%p", Object);
+  core::warn(std::string("a thread on node ") + std::to_string(S.Node) +
+             " locks, waits on or operates atomically on " + Address +
+             ", on the stack of a thread on node " + std::to_string(Node) +
+             ": threads of different nodes cannot share a lock, condition, "
+             "semaphore or atomic there (each node sees its own copy; the "
+             "program may hang or miss updates); put it in a global or the "
+             "heap");
+}
+
 // Data, when there is some, follows as a string. Over the line, from the
 // shadow's own thread: no event loop in the way.
 void reply(Shadow &S, int64_t Value, int Errno, uint64_t Extra = 0,
@@ -1319,6 +1345,7 @@ void serveCall(Shadow &S, wire::Reader &R) {
         reinterpret_cast<uintptr_t>(sync::lockedObject(O, A)) / PageBytes)
       Kept = UINT64_MAX;
     pinObject(A.Object);
+    warnIfOnAnotherNodesStack(S, A.Object);
     bool Cancelled;
     sync::Result Res = serveWait(S, O, A, Cancelled);
     if (!Posted)
@@ -1337,6 +1364,7 @@ void serveCall(Shadow &S, wire::Reader &R) {
       break;
     std::memcpy(&A, Raw.data(), sizeof A);
     pinObject(A.Ptr);
+    warnIfOnAnotherNodesStack(S, A.Ptr);
     sync::AtomicResult Res = sync::performAtomic(A);
     if (Posted)
       return;
