@@ -1240,38 +1240,50 @@ int serveJoin(Shadow &S, pthread_t Thread, void **Result, clockid_t Clock,
 // disabled, or already unwinding) waits again (api's semCancellable), as
 // glibc's sem_wait would have gone on waiting.
 constexpr long SemSliceNs = 50'000'000;
+
+// The time of clock Of one slice from now, in T; false if Of cannot be read.
+bool sliceFromNow(clockid_t Of, timespec &T) {
+  if (clock_gettime(Of, &T) != 0)
+    return false;
+  T.tv_nsec += SemSliceNs;
+  if (T.tv_nsec >= 1000000000) {
+    T.tv_nsec -= 1000000000;
+    ++T.tv_sec;
+  }
+  return true;
+}
+
+// Whether a wait sliced so (serveSemWait, serveJoin) is at its last slice:
+// at most a slice before Until of Clock (null: no limit), or a clock or
+// time the C library refuses (it takes only these two clocks). The call
+// itself then runs, with its own limit, clock and errors.
+bool lastSlice(clockid_t Clock, const timespec *Until) {
+  if (Clock != CLOCK_REALTIME && Clock != CLOCK_MONOTONIC)
+    return true;
+  if (!Until)
+    return false;
+  timespec End;
+  return Until->tv_nsec < 0 || Until->tv_nsec >= 1000000000 ||
+         !sliceFromNow(Clock, End) || End.tv_sec > Until->tv_sec ||
+         (End.tv_sec == Until->tv_sec && End.tv_nsec >= Until->tv_nsec);
+}
+
 sync::Result serveSemWait(Shadow &S, sync::Op O, const sync::Args &A,
                           bool &Cancelled) {
   // The call's own clock, for its own time limit; the slices are
   // CLOCK_MONOTONIC's, which no one sets back.
   clockid_t Clock = O == sync::Op::SemClockwait ? static_cast<clockid_t>(A.C)
                                                 : CLOCK_REALTIME;
-  auto In = [](clockid_t Of, timespec &T) {
-    if (clock_gettime(Of, &T) != 0)
-      return false;
-    T.tv_nsec += SemSliceNs;
-    if (T.tv_nsec >= 1000000000) {
-      T.tv_nsec -= 1000000000;
-      ++T.tv_sec;
-    }
-    return true;
-  };
   for (;;) {
     if (S.CancelAsked.exchange(false)) {
       Cancelled = true;
       return {-1, EINTR};
     }
-    timespec Until;
-    // The last slice, or a clock or time the call refuses: the call itself,
-    // with its own limit, clock and errors.
-    if (O != sync::Op::SemWait &&
-        (!In(Clock, Until) || A.Time.tv_nsec < 0 ||
-         A.Time.tv_nsec >= 1000000000 || Until.tv_sec > A.Time.tv_sec ||
-         (Until.tv_sec == A.Time.tv_sec && Until.tv_nsec >= A.Time.tv_nsec)))
+    if (O != sync::Op::SemWait && lastSlice(Clock, &A.Time))
       return sync::perform(O, A);
     sync::Args Slice = A;
     Slice.C = CLOCK_MONOTONIC;
-    Slice.HasTime = In(CLOCK_MONOTONIC, Slice.Time);
+    Slice.HasTime = sliceFromNow(CLOCK_MONOTONIC, Slice.Time);
     sync::Result Res = sync::perform(sync::Op::SemClockwait, Slice);
     if (Res.Value == 0 || Res.Errno != ETIMEDOUT)
       return Res;
@@ -1280,33 +1292,15 @@ sync::Result serveSemWait(Shadow &S, sync::Op O, const sync::Args &A,
 
 int serveJoin(Shadow &S, pthread_t Thread, void **Result, clockid_t Clock,
               const timespec *Until, bool &Cancelled) {
-  // A clock or time the call refuses: the call itself, with its errors.
-  if ((Clock != CLOCK_REALTIME && Clock != CLOCK_MONOTONIC) ||
-      (Until && (Until->tv_nsec < 0 || Until->tv_nsec >= 1000000000)))
-    return pthread_clockjoin_np(Thread, Result, Clock, Until);
   for (;;) {
     if (S.CancelAsked.exchange(false)) {
       Cancelled = true;
       return EINTR; // not the program's: the node acts on the mark
     }
-    timespec Now, Slice;
-    clock_gettime(Clock, &Now);
-    // The last slice: the call itself, up to its own limit (seconds
-    // compared first: a limit of LONG_MAX seconds, "for ever", must not
-    // overflow into the past).
-    bool Last = Until && (Until->tv_sec < Now.tv_sec ||
-                          (Until->tv_sec - Now.tv_sec <= 1 &&
-                           (Until->tv_sec - Now.tv_sec) * 1000000000L +
-                                   (Until->tv_nsec - Now.tv_nsec) <=
-                               SemSliceNs));
-    if (Last)
+    if (lastSlice(Clock, Until))
       return pthread_clockjoin_np(Thread, Result, Clock, Until);
-    clock_gettime(CLOCK_MONOTONIC, &Slice);
-    Slice.tv_nsec += SemSliceNs;
-    if (Slice.tv_nsec >= 1000000000) {
-      Slice.tv_nsec -= 1000000000;
-      ++Slice.tv_sec;
-    }
+    timespec Slice;
+    sliceFromNow(CLOCK_MONOTONIC, Slice);
     int Err = pthread_clockjoin_np(Thread, Result, CLOCK_MONOTONIC, &Slice);
     if (Err != ETIMEDOUT)
       return Err;
