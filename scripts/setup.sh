@@ -14,6 +14,7 @@ export GRID_ROOT GRID_BUILD_DIR
 GRID_PACKAGES=(
   clang-19 llvm-19-dev llvm-19-tools libclang-19-dev clang-format-19
   libopenmpi-dev openmpi-bin libhwloc-dev libtbb-dev libjemalloc-dev
+  libxxhash-dev
   libgtest-dev libbenchmark-dev libclang-rt-19-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libpng-dev libncurses-dev
   cmake ninja-build pkg-config g++ python3 binutils file autoconf automake make

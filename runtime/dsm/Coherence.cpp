@@ -177,7 +177,7 @@ void NodeCache::releaseLocked() {
         Rewrites.clear();
       if (++Rewrites[Page] >= MoveAfter) {
         Rewrites.erase(Page);
-        Homes.claim(Page);
+        Homes.claim(Page, pageDigest(View.writable(Page)));
         ++Counts.Claims;
       }
     }
@@ -231,9 +231,11 @@ void NodeCache::releaseLocked() {
   }
 }
 
-// A granted page was just released (no twin): its copy here is dropped and
-// the master placed whole, closed meanwhile, so no thread of the node sees
-// it half written; a write that faulted meanwhile then finds it open.
+// A granted page was just released (no twin). Where home's copy had the
+// digest of this node's, the copy here is the master and is only opened;
+// otherwise it is dropped and the master placed whole, closed meanwhile, so
+// no thread of the node sees it half written. A write that faulted meanwhile
+// then finds it open.
 void NodeCache::adoptLocked() {
   std::vector<HomeStore::Grant> Granted = Homes.takeGrants();
   if (Granted.empty())
@@ -242,25 +244,34 @@ void NodeCache::adoptLocked() {
             [](const HomeStore::Grant &L, const HomeStore::Grant &R) {
               return L.Page < R.Page;
             });
-  // Runs of neighbours are dropped and placed together, as a fetch's run.
+  // Runs of neighbours, all confirmed or all with contents, are opened or
+  // dropped and placed together, as a fetch's run.
   for (size_t I = 0; I < Granted.size();) {
     size_t First = Granted[I].Page, Count = 1, Max = View.maxRun(First);
+    bool Confirmed = Granted[I].Contents.empty();
     while (I + Count < Granted.size() && Count < Max &&
-           Granted[I + Count].Page == First + Count)
+           Granted[I + Count].Page == First + Count &&
+           Granted[I + Count].Contents.empty() == Confirmed)
       ++Count;
-    View.protectRun(First, Count, Access::None);
-    std::byte *Staged =
-        Count > 1 ? View.stageRun(First, Count) : View.stage(First);
     for (size_t K = 0; K < Count; ++K) {
-      std::memcpy(Staged + K * PageSize, Granted[I + K].Contents.data(),
-                  PageSize);
       forgetKept(First + K);
       Held.set(First + K, Access::None);
       Twins.erase(First + K);
     }
-    if (Count > 1)
-      View.placeRun(First + 1, Count - 1, Access::ReadWrite);
-    View.protect(First, Access::ReadWrite);
+    if (Confirmed) {
+      View.protectRun(First, Count, Access::ReadWrite);
+      Counts.Confirmed += Count;
+    } else {
+      View.protectRun(First, Count, Access::None);
+      std::byte *Staged =
+          Count > 1 ? View.stageRun(First, Count) : View.stage(First);
+      for (size_t K = 0; K < Count; ++K)
+        std::memcpy(Staged + K * PageSize, Granted[I + K].Contents.data(),
+                    PageSize);
+      if (Count > 1)
+        View.placeRun(First + 1, Count - 1, Access::ReadWrite);
+      View.protect(First, Access::ReadWrite);
+    }
     Counts.Adopted += Count;
     I += Count;
   }

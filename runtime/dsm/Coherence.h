@@ -86,12 +86,19 @@ public:
     (void)Page;
     return false;
   }
-  /// The next sendDiff of Page asks for it.
-  virtual void claim(size_t Page) { (void)Page; }
+  /// The next sendDiff of Page asks for it. Mine is the digest of this
+  /// node's copy as the diff leaves it: where home's master copy has the
+  /// same, the grant carries no contents.
+  virtual void claim(size_t Page, const PageDigest &Mine) {
+    (void)Page;
+    (void)Mine;
+  }
   struct Grant {
     size_t Page;
-    std::string Contents; // PageSize bytes: the master copy
-    uint64_t Move;        // the store's own reference
+    /// PageSize bytes, the master copy; empty if this node's copy is it
+    /// (home's had the digest the claim sent).
+    std::string Contents;
+    uint64_t Move; // the store's own reference
   };
   /// Pages the last flushDiffs was granted, which the cache now places.
   virtual std::vector<Grant> takeGrants() { return {}; }
@@ -158,6 +165,7 @@ struct CacheCounts {
   uint64_t Evicted = 0;     // clean pages dropped to stay within the bound
   uint64_t Claims = 0;      // pages asked of their home (home migration)
   uint64_t Adopted = 0;     // of which granted: now this node's home pages
+  uint64_t Confirmed = 0;   // of which kept: this node's copy was the master
   uint64_t InPlace = 0;     // lock pages kept open and fetched in place
   uint64_t Carried = 0;     // of which taken from the lock's answer
 };

@@ -31,6 +31,8 @@
 #include <bit>
 #include <cstring>
 
+#include <xxhash.h>
+
 namespace grid::dsm {
 
 namespace {
@@ -159,6 +161,11 @@ bool applyDiff(std::byte *Target, std::string_view Diff) {
     return true;
   });
   return true;
+}
+
+PageDigest pageDigest(const std::byte *Page) {
+  XXH128_hash_t H = XXH3_128bits(Page, PageSize);
+  return {H.low64, H.high64};
 }
 
 } // namespace grid::dsm

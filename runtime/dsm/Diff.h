@@ -48,6 +48,17 @@ bool applyDiff(std::byte *Target, std::string_view Diff);
 /// hundreds).
 bool diffRunsAtMost(std::string_view Diff, size_t Limit);
 
+/// A 128-bit digest of a page's contents (XXH3). Home migration compares
+/// the one a claiming node sends of its copy with home's master copy: equal,
+/// the node keeps its copy and no contents travel back (docs/design/dsm.md,
+/// home migration). Two different pages share one with probability 2^-128.
+struct PageDigest {
+  uint64_t Low = 0, High = 0;
+  bool operator==(const PageDigest &) const = default;
+};
+/// The digest of the PageSize bytes at Page.
+PageDigest pageDigest(const std::byte *Page);
+
 /// Calls Run(Offset, Bytes, Length) for each run of Diff, in order, while
 /// it returns true. False if one returned false, or if Diff is not a
 /// sequence of runs (a truncated header or run, a zero length). The one

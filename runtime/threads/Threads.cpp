@@ -156,6 +156,7 @@ public:
 
   void sendDiff(size_t Page, std::string_view Diff) override {
     bool Claim = std::exchange(Claimed, SIZE_MAX) == Page;
+    dsm::PageDigest Mine = ClaimedDigest;
     settle(Page);
     std::unique_lock<std::mutex> WinLock(WinMutex);
     while (S->moving(Page)) { // started to move since
@@ -186,7 +187,11 @@ public:
     }
     auto It = Batches.try_emplace(Home).first;
     Batch &B = It->second;
-    B.W.u64(Claim ? Page | ClaimBit : Page).bytes(Diff.data(), Diff.size());
+    if (Claim)
+      B.W.u64(Page | ClaimBit).u64(Mine.Low).u64(Mine.High);
+    else
+      B.W.u64(Page);
+    B.W.bytes(Diff.data(), Diff.size());
     B.Claims = B.Claims || Claim;
     // A large release goes in parts: home applies one while this node
     // diffs the next. Not one that asks for pages: their moves would start
@@ -259,11 +264,16 @@ public:
       sem_post(&W->Done);
     });
     Loop.onMessage(Msg::PageDiff, [this](int Source, wire::Reader &R) {
-      std::vector<size_t> Asked;
+      std::vector<Claim> Asked;
       unsigned Me = S->rank();
       do {
         uint64_t Entry = R.u64();
         size_t Page = Entry & ~ClaimBit;
+        dsm::PageDigest Theirs;
+        if (Entry & ClaimBit) {
+          Theirs.Low = R.u64();
+          Theirs.High = R.u64();
+        }
         std::string_view Diff = R.str();
         std::byte *P = (R.ok() || R.more()) && holdsMaster(Page)
                            ? S->writable(Page)
@@ -281,7 +291,7 @@ public:
         if ((Entry & ClaimBit) && Me == 0 && Source > 0 && S->movable(Page) &&
             MoveAfter > 0 && Asked.size() < MaxMovePages &&
             dsm::heapPageOfOneBlock(S->address(Page)))
-          Asked.push_back(Page);
+          Asked.push_back({Page, Theirs});
       } while (R.more());
       if (Asked.empty())
         Loop.send(Source, wire::Writer(Msg::DiffAck));
@@ -294,11 +304,15 @@ public:
         uint64_t Move = R.u64();
         uint32_t Count = R.u32();
         for (uint32_t I = 0; I < Count && R.more(); ++I) {
-          uint64_t Page = R.u64();
+          uint64_t Entry = R.u64();
+          if (Entry & InPlaceBit) { // this node's copy is the master
+            Granted.push_back({Entry & ~InPlaceBit, {}, Move});
+            continue;
+          }
           std::string_view Contents = R.str();
           if (Contents.size() != PageBytes)
             break;
-          Granted.push_back({Page, std::string(Contents), Move});
+          Granted.push_back({Entry, std::string(Contents), Move});
         }
         if (!R.ok())
           core::fatal("grid", "a malformed grant of pages arrived", "");
@@ -372,7 +386,10 @@ public:
   bool claimable(size_t Page) override {
     return S->rank() != 0 && S->homeOf(Page) == 0 && S->movable(Page);
   }
-  void claim(size_t Page) override { Claimed = Page; }
+  void claim(size_t Page, const dsm::PageDigest &Mine) override {
+    Claimed = Page;
+    ClaimedDigest = Mine;
+  }
   std::vector<Grant> takeGrants() override {
     std::lock_guard<std::mutex> Lock(Mutex);
     return std::exchange(Granted, {});
@@ -436,6 +453,10 @@ public:
   /// Pages of home's heap that moved to each node (GRID_STATS).
   uint64_t movedTo(unsigned Node) const {
     return Node < dsm::MaxRanks ? MovedTo[Node].load() : 0;
+  }
+  /// Of those, the pages granted without contents (Node's copy was right).
+  uint64_t movedInPlace(unsigned Node) const {
+    return Node < dsm::MaxRanks ? MovedInPlace[Node].load() : 0;
   }
 
 private:
@@ -531,28 +552,40 @@ private:
     return W.Got;
   }
 
-  // Home's loop: Node asked for Pages with its diffs; the other agents stop
-  // touching them first (startMove), then Node gets them (grantMove).
+  // Home's loop: Node asked for pages with its diffs, each with the digest
+  // of its copy; the other agents stop touching them first (startMove),
+  // then Node gets them (grantMove).
+  struct Claim {
+    size_t Page;
+    dsm::PageDigest Theirs;
+  };
   struct Move {
     unsigned Node;
-    std::vector<size_t> Pages;
+    std::vector<size_t> Pages;           // in order
+    std::vector<dsm::PageDigest> Theirs; // by Pages' index
+    size_t InPlace = 0;                  // granted with no contents
     int Acks = 0;
   };
-  void startMove(unsigned Node, std::vector<size_t> Pages) {
+  void startMove(unsigned Node, std::vector<Claim> Asked) {
     {
       // A page pinned since the test stays (its object is served here).
       std::lock_guard<std::mutex> Lock(WinMutex);
-      std::erase_if(Pages,
-                    [&](size_t Page) { return !S->startMoving(Page, Node); });
+      std::erase_if(
+          Asked, [&](const Claim &C) { return !S->startMoving(C.Page, Node); });
     }
-    if (Pages.empty()) {
+    if (Asked.empty()) {
       Loop.send(static_cast<int>(Node), wire::Writer(Msg::DiffAck));
       return;
     }
+    std::sort(Asked.begin(), Asked.end(),
+              [](const Claim &L, const Claim &R) { return L.Page < R.Page; });
     uint64_t Id = ++NextMove;
     Move &M = Moves[Id];
     M.Node = Node;
-    M.Pages = std::move(Pages);
+    for (const Claim &C : Asked) {
+      M.Pages.push_back(C.Page);
+      M.Theirs.push_back(C.Theirs);
+    }
     wire::Writer W(Msg::PagesMoving);
     W.u64(Id).u32(Node).u32(static_cast<uint32_t>(M.Pages.size()));
     for (size_t Page : M.Pages)
@@ -567,10 +600,11 @@ private:
   }
   // No other rank reads or writes the pages now: home closes them (a write
   // at home meanwhile waits in its fault for the page's arrival) and sends
-  // the master copies with the diffs' acknowledgement.
+  // the master copies with the diffs' acknowledgement, but for a page whose
+  // master has the digest of Node's copy: Node keeps that (in a rewritten
+  // array, every page unless another node or home wrote it meanwhile).
   void grantMove(uint64_t Id, bool WasHeldBack = false) {
     Move &M = Moves[Id];
-    std::sort(M.Pages.begin(), M.Pages.end());
     {
       // A fork under way lists the pages that moved: it must not find these
       // closed and not listed (movedPagesForFork).
@@ -591,8 +625,15 @@ private:
       while (I + Count < M.Pages.size() && M.Pages[I + Count] == First + Count)
         ++Count;
       S->closeOwn(First, Count, dsm::Access::Read);
-      for (size_t Page = First; Page < First + Count; ++Page)
-        W.u64(Page).bytes(S->address(Page), PageBytes);
+      for (size_t K = I; K < I + Count; ++K) {
+        const std::byte *Master = S->address(M.Pages[K]);
+        if (dsm::pageDigest(Master) == M.Theirs[K]) {
+          W.u64(M.Pages[K] | InPlaceBit);
+          ++M.InPlace;
+        } else {
+          W.u64(M.Pages[K]).bytes(Master, PageBytes);
+        }
+      }
       S->closeOwn(First, Count, dsm::Access::None);
       I += Count;
     }
@@ -617,8 +658,10 @@ private:
     for (unsigned Rank = 1; Rank < S->ranks(); ++Rank)
       if (Rank != M.Node)
         Loop.send(static_cast<int>(Rank), W.body());
-    if (M.Node < dsm::MaxRanks)
+    if (M.Node < dsm::MaxRanks) {
       MovedTo[M.Node].fetch_add(M.Pages.size());
+      MovedInPlace[M.Node].fetch_add(M.InPlace);
+    }
     {
       std::lock_guard<std::mutex> Lock(Mutex);
       Moved.insert(Moved.end(), M.Pages.begin(), M.Pages.end());
@@ -683,17 +726,22 @@ private:
   int OffAcks = 0;
   // Home migration: a diff's page number with this bit asks for the page.
   static constexpr uint64_t ClaimBit = uint64_t(1) << 63;
+  // A grant's page number with this bit comes without contents: the node's
+  // copy had the master's digest.
+  static constexpr uint64_t InPlaceBit = uint64_t(1) << 63;
   // 64 MiB a release, in one DiffAck (and as much again as the node places
   // them): 4096 (16 MiB) took twice as long to move a rewritten 128 MiB
   // array (12 sweeps: 6.5 s, 3.3 s).
   static constexpr size_t MaxMovePages = 16384;
   size_t Claimed = SIZE_MAX;       // under the cache's lock
+  dsm::PageDigest ClaimedDigest;   // of Claimed, the same
   std::vector<Grant> Granted;      // under Mutex
   std::condition_variable Settled; // with Mutex: pages arrived
   std::map<uint64_t, Move> Moves;  // home's loop
   uint64_t NextMove = 0;           // home's loop
   std::atomic<uint64_t> MovedTo[dsm::MaxRanks] = {};
-  std::vector<size_t> Moved; // under Mutex
+  std::atomic<uint64_t> MovedInPlace[dsm::MaxRanks] = {}; // of MovedTo
+  std::vector<size_t> Moved;                              // under Mutex
   // Under Mutex: forks at home under way, moves granted and not done,
   // grants held back until the forks are done and those of them not made
   // since (movedPagesForFork).
@@ -1043,7 +1091,8 @@ void printDsmStats() {
   for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N)
     if (uint64_t Pages = TheJob->Store.movedTo(N))
       Moved += (Moved.empty() ? "" : ", ") + std::string("node ") +
-               std::to_string(N) + " " + std::to_string(Pages);
+               std::to_string(N) + " " + std::to_string(Pages) + " (" +
+               std::to_string(TheJob->Store.movedInPlace(N)) + " in place)";
   if (!Moved.empty())
     Text +=
         "grid: dsm: pages of home's heap moved to their writer: " + Moved +

@@ -19,7 +19,7 @@
 // RUN: %mpirun3t -x GRID_DSM_MIGRATE=2 %t.fgrid > %t.three.out 2> %t.three.err
 // RUN: diff %t.plain.out %t.three.out
 // RUN: FileCheck %s < %t.three.err
-// CHECK: grid: dsm: pages of home's heap moved to their writer: node 1 {{[1-9][0-9]*}}, node 2 {{[1-9][0-9]*}};
+// CHECK: grid: dsm: pages of home's heap moved to their writer: node 1 {{[1-9][0-9]*}} ({{[0-9]+}} in place), node 2 {{[1-9][0-9]*}} ({{[0-9]+}} in place);
 // CHECK: fork-after-move.c:{{[0-9]+}} (main) pthread_create 1 core {{[0-9]+}}: 1
 // CHECK: fork-after-move.c:{{[0-9]+}} (main) pthread_create 1 node 1: 1
 // CHECK: fork-after-move.c:{{[0-9]+}} (main) pthread_create 1 node 2: 1

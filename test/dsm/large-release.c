@@ -19,7 +19,7 @@
 // RUN: FileCheck %s --check-prefix=MOVED < %t.moved.err
 // CHECK: large-release.c:{{[0-9]+}} (main) pthread_create 1 node 1: 1
 // CHECK: large-release.c:{{[0-9]+}} (main) pthread_create 1 node 2: 1
-// MOVED: grid: dsm: pages of home's heap moved to their writer: node 1 {{[1-9][0-9]*}}, node 2 {{[1-9][0-9]*}};
+// MOVED: grid: dsm: pages of home's heap moved to their writer: node 1 {{[1-9][0-9]*}} ({{[0-9]+}} in place), node 2 {{[1-9][0-9]*}} ({{[0-9]+}} in place);
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

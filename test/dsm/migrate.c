@@ -33,7 +33,7 @@
 // Each agent's third (48 pages) moved to it, and home's third to node 2,
 // which rewrote it next (node 1's next third had moved already, and home
 // never asks); the mutex's page stayed:
-// CHECK: grid: dsm: pages of home's heap moved to their writer: node 1 48, node 2 96; freed blocks kept: {{[1-9][0-9]*}} B
+// CHECK: grid: dsm: pages of home's heap moved to their writer: node 1 48 (48 in place), node 2 96 (96 in place); freed blocks kept: {{[1-9][0-9]*}} B
 // CHECK: migrate.c:{{[0-9]+}} (main) pthread_create 3 {{.*}}node 1: 1, node 2: 1
 // OFF-NOT: moved to their writer
 // OFF: migrate.c:{{[0-9]+}} (main) pthread_create 3 {{.*}}node 1: 1, node 2: 1

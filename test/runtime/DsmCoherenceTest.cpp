@@ -567,15 +567,20 @@ public:
     ASSERT_TRUE(applyDiff(Master, Diff));
     if (std::exchange(Claimed, SIZE_MAX) == Page && homeOf(Page) == 0) {
       D.Views[0]->protect(Page, Access::None); // home closes its copy
-      Granted.push_back(
-          {Page, std::string(reinterpret_cast<char *>(Master), PageSize),
-           ++D.Grants});
+      // As home does: no contents where the claimer's copy is the master.
+      std::string Contents;
+      if (!(pageDigest(Master) == ClaimedDigest))
+        Contents.assign(reinterpret_cast<char *>(Master), PageSize);
+      Granted.push_back({Page, std::move(Contents), ++D.Grants});
     }
   }
   bool claimable(size_t Page) override {
     return Node != 0 && homeOf(Page) == 0;
   }
-  void claim(size_t Page) override { Claimed = Page; }
+  void claim(size_t Page, const PageDigest &Mine) override {
+    Claimed = Page;
+    ClaimedDigest = Mine;
+  }
   std::vector<Grant> takeGrants() override {
     return std::exchange(Granted, {});
   }
@@ -591,6 +596,7 @@ private:
   Directory &D;
   unsigned Node;
   size_t Claimed = SIZE_MAX;
+  PageDigest ClaimedDigest;
   std::vector<Grant> Granted;
 };
 
@@ -661,6 +667,37 @@ TEST(DsmMigration, APageANodeRewroteInTwoReleasesBecomesItsOwn) {
   EXPECT_EQ(static_cast<uint8_t>(M.Views[1]->address(0)[3000]), 42);
   // A fault that waited while the page arrived finds it open.
   EXPECT_TRUE(M.Caches[1]->fault(0, true));
+}
+
+TEST(DsmMigration, AGrantOfACopyEqualToTheMasterCarriesNoContents) {
+  Moving M(2);
+  M.rewrite(1, 2048, 7);
+  M.Caches[1]->release();
+  M.rewrite(1, 4096, 9);
+  M.Caches[1]->release();
+  EXPECT_EQ(M.D.Home[0], 1u);
+  EXPECT_EQ(M.Caches[1]->counts().Adopted, 1u);
+  EXPECT_EQ(M.Caches[1]->counts().Confirmed, 1u);
+  // Kept as it was, and opened.
+  EXPECT_EQ(M.Views[1]->protection(0), Access::ReadWrite);
+  for (size_t I = 0; I < PageSize; I += 511)
+    EXPECT_EQ(static_cast<uint8_t>(*M.at(1, I, false)), 9) << I;
+}
+
+TEST(DsmMigration, AGrantCarriesTheMasterWhereAnotherWriterChangedThePage) {
+  Moving M(2);
+  M.rewrite(1, 2048, 7);
+  M.Caches[1]->release();
+  M.rewrite(1, 2048, 9);
+  // Home writes another byte of the page meanwhile (its own, homed there):
+  // node 1's copy is not the master after its diff.
+  *M.at(0, 3000, true) = std::byte{42};
+  M.Caches[1]->release();
+  EXPECT_EQ(M.D.Home[0], 1u);
+  EXPECT_EQ(M.Caches[1]->counts().Adopted, 1u);
+  EXPECT_EQ(M.Caches[1]->counts().Confirmed, 0u);
+  EXPECT_EQ(static_cast<uint8_t>(*M.at(1, 3000, false)), 42);
+  EXPECT_EQ(static_cast<uint8_t>(*M.at(1, 100, false)), 9);
 }
 
 TEST(DsmMigration, AKeptLockPageThatMovesIsNoLongerKept) {
