@@ -210,18 +210,37 @@ private:
   Clock::time_point NextLineSweep{};
 };
 
+/// Whether a line's receiver spins before it sleeps (Line::receive). A
+/// spin takes a core from the program's threads wherever the host has none
+/// to spare, and pays only if the answer comes before it ends: a line whose
+/// waits lately lasted longer than the spin, on average, sleeps at once (a
+/// barrier between a remote thread's sweeps, a shadow between its thread's
+/// calls). Every ProbeEvery-th wait spins anyway.
+class SpinPolicy {
+public:
+  /// Whether the next wait spins for Spin (GRID_SPIN_US; 0 never spins).
+  bool spinNext(std::chrono::microseconds Spin);
+  /// The wait took Waited from its first look at the clock to its answer.
+  void waited(Clock::duration Waited, std::chrono::microseconds Spin);
+  static constexpr unsigned ProbeEvery = 16;
+
+private:
+  long WaitedUs = 0;      // the waits' recent length, an average
+  unsigned SinceSpin = 0; // waits that did not spin since the last that did
+};
+
 /// A line between one thread of this rank and one of another that mostly
 /// take turns to send, each waiting for the other's answer (a remote thread
 /// and its shadow at home; the thread may send several calls it does not
 /// wait for, dsm.md's posted calls): its messages skip both event loops
 /// (docs/design/cluster.md §3, lines). A receiver whose peer runs on this host
-/// spins for the loop's spin time, then sleeps. With a slot of its rank's
-/// shared segment (SharedLines.h) it sleeps on the slot's bell, which its
-/// peer rings after a message it finds it asleep on; the peer's messages go
-/// through the slot's ring where they fit, else through MPI, which the
-/// sleeper's loop receives for it. Without a slot it tells its peer that it
-/// sleeps (an empty message, a notice), which rings the doorbell after its
-/// next send. Between hosts a receiver sleeps at once: the message's
+/// spins for the loop's spin time where that pays (SpinPolicy), then sleeps.
+/// With a slot of its rank's shared segment (SharedLines.h) it sleeps on the
+/// slot's bell, which its peer rings after a message it finds it asleep on; the
+/// peer's messages go through the slot's ring where they fit, else through MPI,
+/// which the sleeper's loop receives for it. Without a slot it tells its peer
+/// that it sleeps (an empty message, a notice), which rings the doorbell after
+/// its next send. Between hosts a receiver sleeps at once: the message's
 /// arrival wakes the loop. Messages are taken in the order they were sent,
 /// whichever way each came: one in the ring carries how many went through
 /// MPI before it. Only the owning thread sends and
@@ -281,6 +300,7 @@ private:
   std::atomic<bool> PeerAsleep{true};
   // A notice fromPeer took (the owner's thread only): receive() rings.
   bool NoticeTaken = false;
+  SpinPolicy Spins; // the owner's
   std::atomic<bool> HasMail{false};
   std::mutex Mutex;
   std::condition_variable Arrived;

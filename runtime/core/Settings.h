@@ -151,7 +151,8 @@ struct Settings {
   /// GRID_SPIN_US: a thread waiting for an answer from another node (a
   /// remote thread's call home, its shadow waiting for the next call) spins
   /// this many microseconds before it sleeps and lets the event loop wake
-  /// it (docs/design/cluster.md §3, lines). 0 to 10000; 0 sleeps after a
+  /// it (docs/design/cluster.md §3, lines), unless its waits lately lasted
+  /// longer than that (cluster::SpinPolicy). 0 to 10000; 0 sleeps after a
   /// few looks.
   unsigned SpinUs = 50;
   /// GRID_SHARED_LINES: whether the messages of a line between two ranks of
