@@ -21,6 +21,7 @@
 #include "api/RemoteIo.h"
 #include "core/Core.h"
 #include "core/NextSymbol.h"
+#include "dsm/Space.h"
 #include "grid/abi.h"
 #include "sync/Native.h"
 #include "sync/Sync.h"
@@ -760,13 +761,27 @@ sync::Args made(Object *O, const Attr *A = nullptr, uint64_t C = 0) {
   return Args;
 }
 
+/// Whether a remote thread's init or destroy of O goes home: O lies in the
+/// shared memory. An object outside it (the C library's, jemalloc's, the
+/// agent's own) is this node's alone, made and destroyed natively with no
+/// release before: jemalloc makes mutexes while it holds its own locks (a
+/// thread's first allocation from an arena it creates), and a release
+/// there, allocating its diffs, waited for those locks for ever
+/// (test/dsm/heap-stash.c hung so about once in 20 runs on a loaded host).
+bool madeOnCluster(const volatile void *O) {
+  if (!api::io::remoteCaller())
+    return false;
+  dsm::Space *S = threads::space();
+  return S && S->contains(const_cast<const void *>(O));
+}
+
 } // namespace
 
 GRID_EXPORT int pthread_mutex_init(pthread_mutex_t *M,
                                    const pthread_mutexattr_t *Attr) noexcept {
   auto *Next =
       core::nextFunction(Real_pthread_mutex_init, "pthread_mutex_init");
-  if (!api::io::remoteCaller())
+  if (!madeOnCluster(M))
     return Next(M, Attr);
   return onCluster(nullptr, Op::MutexInit, made(M, Attr));
 }
@@ -774,7 +789,7 @@ GRID_EXPORT int pthread_mutex_init(pthread_mutex_t *M,
 GRID_EXPORT int pthread_mutex_destroy(pthread_mutex_t *M) noexcept {
   auto *Next =
       core::nextFunction(Real_pthread_mutex_destroy, "pthread_mutex_destroy");
-  if (!api::io::remoteCaller())
+  if (!madeOnCluster(M))
     return Next(M);
   return onCluster(nullptr, Op::MutexDestroy, made(M));
 }
@@ -782,7 +797,7 @@ GRID_EXPORT int pthread_mutex_destroy(pthread_mutex_t *M) noexcept {
 GRID_EXPORT int pthread_cond_init(pthread_cond_t *C,
                                   const pthread_condattr_t *Attr) noexcept {
   auto *Next = core::nextFunction(Real_pthread_cond_init, "pthread_cond_init");
-  if (!api::io::remoteCaller())
+  if (!madeOnCluster(C))
     return Next(C, Attr);
   return onCluster(nullptr, Op::CondInit, made(C, Attr));
 }
@@ -790,7 +805,7 @@ GRID_EXPORT int pthread_cond_init(pthread_cond_t *C,
 GRID_EXPORT int pthread_cond_destroy(pthread_cond_t *C) noexcept {
   auto *Next =
       core::nextFunction(Real_pthread_cond_destroy, "pthread_cond_destroy");
-  if (!api::io::remoteCaller())
+  if (!madeOnCluster(C))
     return Next(C);
   return onCluster(nullptr, Op::CondDestroy, made(C));
 }
@@ -799,7 +814,7 @@ GRID_EXPORT int pthread_rwlock_init(pthread_rwlock_t *L,
                                     const pthread_rwlockattr_t *Attr) noexcept {
   auto *Next =
       core::nextFunction(Real_pthread_rwlock_init, "pthread_rwlock_init");
-  if (!api::io::remoteCaller())
+  if (!madeOnCluster(L))
     return Next(L, Attr);
   return onCluster(nullptr, Op::RwInit, made(L, Attr));
 }
@@ -807,14 +822,14 @@ GRID_EXPORT int pthread_rwlock_init(pthread_rwlock_t *L,
 GRID_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *L) noexcept {
   auto *Next =
       core::nextFunction(Real_pthread_rwlock_destroy, "pthread_rwlock_destroy");
-  if (!api::io::remoteCaller())
+  if (!madeOnCluster(L))
     return Next(L);
   return onCluster(nullptr, Op::RwDestroy, made(L));
 }
 
 GRID_EXPORT int pthread_spin_init(pthread_spinlock_t *L, int Shared) noexcept {
   auto *Next = core::nextFunction(Real_pthread_spin_init, "pthread_spin_init");
-  if (!api::io::remoteCaller())
+  if (!madeOnCluster(L))
     return Next(L, Shared);
   return onCluster(nullptr, Op::SpinInit, made(L, &Shared));
 }
@@ -822,7 +837,7 @@ GRID_EXPORT int pthread_spin_init(pthread_spinlock_t *L, int Shared) noexcept {
 GRID_EXPORT int pthread_spin_destroy(pthread_spinlock_t *L) noexcept {
   auto *Next =
       core::nextFunction(Real_pthread_spin_destroy, "pthread_spin_destroy");
-  if (!api::io::remoteCaller())
+  if (!madeOnCluster(L))
     return Next(L);
   return onCluster(nullptr, Op::SpinDestroy, made(L));
 }
@@ -832,7 +847,7 @@ GRID_EXPORT int pthread_barrier_init(pthread_barrier_t *B,
                                      unsigned Count) noexcept {
   auto *Next =
       core::nextFunction(Real_pthread_barrier_init, "pthread_barrier_init");
-  if (!api::io::remoteCaller())
+  if (!madeOnCluster(B))
     return Next(B, Attr, Count);
   return onCluster(nullptr, Op::BarrierInit, made(B, Attr, Count));
 }
@@ -840,21 +855,21 @@ GRID_EXPORT int pthread_barrier_init(pthread_barrier_t *B,
 GRID_EXPORT int pthread_barrier_destroy(pthread_barrier_t *B) noexcept {
   auto *Next = core::nextFunction(Real_pthread_barrier_destroy,
                                   "pthread_barrier_destroy");
-  if (!api::io::remoteCaller())
+  if (!madeOnCluster(B))
     return Next(B);
   return onCluster(nullptr, Op::BarrierDestroy, made(B));
 }
 
 GRID_EXPORT int sem_init(sem_t *S, int Shared, unsigned Value) noexcept {
   auto *Next = core::nextFunction(Real_sem_init, "sem_init");
-  if (!api::io::remoteCaller())
+  if (!madeOnCluster(S))
     return Next(S, Shared, Value);
   return semOnCluster(nullptr, Op::SemInit, made(S, &Shared, Value));
 }
 
 GRID_EXPORT int sem_destroy(sem_t *S) noexcept {
   auto *Next = core::nextFunction(Real_sem_destroy, "sem_destroy");
-  if (!api::io::remoteCaller())
+  if (!madeOnCluster(S))
     return Next(S);
   return semOnCluster(nullptr, Op::SemDestroy, made(S));
 }
