@@ -72,7 +72,11 @@ the subject round by round:
                same 2 ranks: MPI time / Grid time (hits must be equal)
   dsm-jacobi   a 1D Jacobi stencil on arrays main allocated, one thread per
                rank with a pthread barrier per sweep, vs MPI halo exchange:
-               MPI time / Grid time (checksums must be equal)
+               MPI time / Grid time (checksums must be equal); at two sizes:
+               1 MiB arrays and 20 sweeps (Grid's default and with home
+               migration), and 16 MiB arrays and 1000 sweeps, where the
+               same program run as one process matches MPI (with home
+               migration)
   locks        a lock-heavy kernel (striped pthread mutexes, a barrier, an
                atomic) built with -fgrid vs plain clang++-19, run locally
                (locks-grid, locks-plain)
@@ -144,11 +148,12 @@ TARGETS = {"create": 1.20, "kernel": 1.03, "compile": 1.10,
            "ps": 20.0, "top": 0.98, "dsm-fault": 2.0,
            "dsm-fault-created": 2.0, "dsm-handoff": 25.0,
            "dsm-pi": 0.9, "dsm-jacobi": 0.5, "dsm-jacobi-migrate": 0.5,
+           "dsm-jacobi-large": 0.5,
            "locks": 1.10,
            "dsm-metadata": 1.0, "dsm-metadata-large": 1.0,
            "dsm-metadata-growth": 1.0, "rsys-write": 1.5, "rsys-fwrite": 0.3}
 AT_LEAST = ("relay", "top", "dsm-pi", "dsm-jacobi", "dsm-jacobi-migrate",
-            "rsys-fwrite")
+            "dsm-jacobi-large", "rsys-fwrite")
 TITLES = {
     "create": "thread create+join: Grid vs raw pthread",
     "kernel": "thread-heavy kernel: -fgrid vs plain",
@@ -176,6 +181,8 @@ TITLES = {
                   "barrier vs MPI halo exchange (MPI time / Grid time)",
     "dsm-jacobi-migrate": "the same Jacobi with home migration "
                           "(GRID_DSM_MIGRATE=2, opt-in)",
+    "dsm-jacobi-large": "the same Jacobi with home migration, 16 MiB arrays "
+                        "and 1000 sweeps",
     "locks": "lock-heavy kernel: -fgrid vs plain, no thread remote",
     "dsm-metadata": "DSM metadata (jemalloc + node caches and directories) "
                     "/ heap in use, 256 MiB",
@@ -197,6 +204,10 @@ DSM_FAULT_ARGS = ["--pages", "256", "--chunks", "9"]
 DSM_HANDOFFS = 2000
 DSM_PI_SAMPLES = 200000000
 DSM_JACOBI_ARGS = ["--cells", "131072", "--iterations", "20"]
+# A size at which the same program run as one process matches MPI here, so
+# that the figure measures Grid rather than this machine's thread start and
+# futex wake-ups (which cost more than the small size's whole run).
+DSM_JACOBI_LARGE_ARGS = ["--cells", "2097152", "--iterations", "1000"]
 DSM_METADATA_MIB = 256
 DSM_METADATA_LARGE_MIB = 1280
 # The remote system calls' workloads (dsm_mpi write takes the same).
@@ -1119,8 +1130,30 @@ def measure_dsm_pi(bench, build_dir, rounds, verbose, mpirun):
 
 
 def measure_dsm_jacobi(bench, build_dir, rounds, verbose, mpirun):
-    """Two figures from the same rounds: Grid's defaults, and with home
-    migration (GRID_DSM_MIGRATE=2), each against the MPI version."""
+    """Three figures: at the small size, Grid's defaults and with home
+    migration (GRID_DSM_MIGRATE=2) from the same rounds; at the large size,
+    with home migration, in rounds of its own. Each against the MPI version
+    run in the same rounds, with the one-process run for scale."""
+    def scale(alone):
+        return (f"for scale, the same program run as one process without "
+                f"mpirun (its two threads native, sharing this machine's "
+                f"memory, a futex barrier between sweeps) in the same "
+                f"rounds: MPI time / its time "
+                f"{statistics.median(alone):.3f}x (rounds {min(alone):.3f}x "
+                f"to {max(alone):.3f}x); ")
+
+    def note(args, mib, what, kinds, alone):
+        return (
+            f"{int(args[1]):,} cells (two arrays of {mib} MiB, main's "
+            f"malloc: {what}), {int(args[3]):,} sweeps, one thread per rank "
+            "with a pthread_barrier_wait after each sweep vs one rank per "
+            "slice with two MPI_Sendrecv of a halo cell per sweep and an "
+            "MPI_Gather at the end; Grid: main's wall time from the first "
+            "create to the last join; MPI: rank 0 from a barrier after "
+            f"set-up to the end of the gather; {kinds} alternate in each "
+            "round; checksums equal to the bit in every round; " +
+            scale(alone))
+
     alone = []
     figures = measure_versus_mpi(
         "jacobi", DSM_JACOBI_ARGS, "checksum", bench, build_dir, rounds,
@@ -1128,26 +1161,27 @@ def measure_dsm_jacobi(bench, build_dir, rounds, verbose, mpirun):
         [("dsm-jacobi", (), None),
          ("dsm-jacobi-migrate", ("GRID_DSM_MIGRATE=2",),
           "moved to their writer: node 1")], unit="ms", alone=alone)
-    cells, sweeps = DSM_JACOBI_ARGS[1], DSM_JACOBI_ARGS[3]
-    scale = (f"for scale, the same program run as one process without "
-             f"mpirun (its two threads native, sharing this machine's "
-             f"memory, a futex barrier between sweeps) in the same rounds: "
-             f"MPI time / its time {statistics.median(alone):.3f}x "
-             f"(rounds {min(alone):.3f}x to {max(alone):.3f}x); ")
+    kinds = ("the MPI run, Grid's default, Grid with migration and the "
+             "one-process run")
     for figure, what in zip(figures, (
             "every page stays homed at rank 0",
             "node 1's halves move to node 1 after its first sweeps")):
-        figure.note = (
-            f"{cells} cells (two arrays of 1 MiB, main's malloc: {what}), "
-            f"{sweeps} sweeps, one thread per rank with a "
-            "pthread_barrier_wait after each sweep vs one rank per slice with "
-            "two MPI_Sendrecv of a halo cell per sweep and an MPI_Gather at "
-            "the end; Grid: main's wall time from the first create to the "
-            "last join; MPI: rank 0 from a barrier after set-up to the end of "
-            "the gather; the MPI run, Grid's default, Grid with migration "
-            "and the one-process run alternate in each round; checksums equal "
-            "to the bit in every round; " + scale + figure.note)
-    return figures
+        figure.note = note(DSM_JACOBI_ARGS, 1, what, kinds, alone) + \
+            figure.note
+    alone = []
+    [large] = measure_versus_mpi(
+        "jacobi", DSM_JACOBI_LARGE_ARGS, "checksum", bench, build_dir,
+        rounds, verbose, mpirun,
+        [("dsm-jacobi-large", ("GRID_DSM_MIGRATE=2",),
+          "moved to their writer: node 1")], unit="ms", alone=alone)
+    large.note = note(
+        DSM_JACOBI_LARGE_ARGS, 16,
+        "node 1's halves, 8 MiB each, move to node 1 in its first sweeps, "
+        "which main's initialisation of every cell makes cost what MPI, "
+        "each rank filling its own slice, never pays",
+        "the MPI run, Grid with migration and the one-process run",
+        alone) + large.note
+    return figures + [large]
 
 
 def measure_locks(bench, build_dir, rounds, verbose):
@@ -1691,39 +1725,38 @@ READING_DSM = [
     "computes at MPI's speed; what it pays is starting and joining a thread",
     "on node 1 (a few ms: the agent moves its own copy of the executable's",
     "16 MiB of writable globals aside with mremap before closing them; a",
-    "copy, as before, cost about 20 ms more). Jacobi is",
-    "the opposite: both arrays start homed at rank 0 (main allocated them),",
-    "and every barrier is an acquire that drops node 1's copies, so at first",
+    "copy, as before, cost about 20 ms more). Jacobi is the opposite: both",
+    "arrays start homed at rank 0 (main allocated and filled them), and",
+    "every barrier is an acquire that drops node 1's copies, so by default",
     "each sweep node 1 fetches its half of the input again (in runs of 16",
-    "pages) and sends diffs of its half of the output home, about 1 MiB each",
-    "way per sweep (1.7 ms), where MPI sends two doubles. With home",
-    "migration (GRID_DSM_MIGRATE=2, opt-in: docs/design/dsm.md) node 1's",
-    "halves of both arrays (256 pages) move to node 1 after its first few",
-    "sweeps (in an instrumented run, the third and fourth); a sweep then",
-    "costs a barrier between the nodes and one",
-    "halo page fetched each way (0.25-0.6 ms, against MPI's 0.09 ms with its",
-    "compute), and the first sweeps, the thread's start and the moves",
-    "themselves (a few ms each) weigh most in 20 sweeps.",
-    "For scale (2026-11-27, at cf93518, 21 rounds alternating the MPI run",
-    "with the same `dsm_threads jacobi` run as one process without mpirun,",
-    "its two threads native with a futex barrier per sweep): one process",
-    "takes 4.6 ms against MPI's 1.1 ms, 0.24x (rounds 0.21x to 1.41x). At",
-    "this size even the median of a native threaded version stays far below",
-    "the 0.5x target on this machine: starting a thread and a futex wake-up",
-    "per barrier (about 40 us here) cost more than MPI's whole sweep, and",
-    "only a round whose MPI run was slow reaches it. At 2,097,152 cells and 100 sweeps",
-    "(arrays of 16 MiB; 5 rounds, each running all four, checksums equal)",
-    "one process matches MPI (75.9 ms against 75.5, 0.99x), Grid with",
-    "migration takes 360 ms (0.21x: node 1's 4096 pages move in the first",
-    "four sweeps, which take 12-55 ms each; after them a sweep takes",
-    "0.7-1.9 ms against MPI's 0.76) and Grid's default 5.3 s (0.014x: each",
-    "sweep node 1 fetches, twins and diffs its 8 MiB half again); after the",
-    "day's changes to large releases and moves (up to 16384 pages a release),",
-    "Grid with migration took 0.28-0.29 s there (3 runs, about 0.26x). Commands:",
-    "`build/benchmarks/dsm_threads jacobi --cells N --iterations K` (one",
-    "process), and the figures' commands above with those arguments. The",
-    "runner runs the one-process kind in the same rounds as the two Jacobi",
-    "figures and gives its ratio in their notes.",
+    "pages) and sends diffs of its half of the output home, where MPI sends",
+    "two doubles. With home migration (GRID_DSM_MIGRATE=2, opt-in:",
+    "docs/design/dsm.md) node 1's halves of both arrays move to node 1 in",
+    "its first sweeps, since 2026-11-28 in place (node 1's copy already is",
+    "the master, and home sends no contents back); a sweep then costs a",
+    "barrier between the nodes and one halo page fetched each way. At the",
+    "small size (1 MiB arrays, 20 sweeps: MPI's whole run takes about 1 ms)",
+    "even the same program run as one process stays far below 0.5x on this",
+    "machine: starting a thread and a futex wake-up per barrier (about 40",
+    "us here) cost more than MPI's whole sweep. The third Jacobi figure is",
+    "at 2,097,152 cells (arrays of 16 MiB) and 1000 sweeps, where one",
+    "process matches MPI, so that it measures Grid. There Grid pays once",
+    "for what MPI never does, since main filled every cell: node 1 fetches",
+    "its 16 MiB in the first sweeps, and twins and diffs them until they",
+    "move (about 100 ms in all here, where a fresh page costs 1.5-3 us);",
+    "and each sweep it pays a barrier between the nodes, whose last thread",
+    "to arrive is let go 150-230 us later against about 20 us in one",
+    "process (the call home, the shadow's wake-up, home's thread's and the",
+    "answer's, on 2 cores both computing threads share; 2026-11-28),",
+    "against MPI's sweep of 0.65 ms. At 100 sweeps the same program reaches",
+    "about 0.3x (2026-11-28: Grid 0.22-0.24 s, MPI 0.068 s). Since",
+    "2026-11-28 a line whose waits outlast its spin sleeps at once",
+    "(cluster::SpinPolicy, docs/design/cluster.md): the 1000 sweeps took",
+    "1.06-1.10 s against 1.19-1.36 s spinning at every wait, 3 runs each.",
+    "Commands: `build/benchmarks/dsm_threads jacobi --cells N --iterations",
+    "K` (one process), and the figures' commands above with those",
+    "arguments. The runner runs the one-process kind in the same rounds as",
+    "the Jacobi figures and gives its ratio in their notes.",
     "The lock-heavy kernel makes two calls into libgridrt per operation",
     "(lock, unlock: each a thread-local test, a relaxed load and a tail",
     "jump to the C library) where the plain build calls the C library",
