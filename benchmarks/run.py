@@ -1749,7 +1749,7 @@ READING_DSM = [
     "process (the call home, the shadow's wake-up, home's thread's and the",
     "answer's, on 2 cores both computing threads share; 2026-11-28),",
     "against MPI's sweep of 0.65 ms. At 100 sweeps the same program reaches",
-    "about 0.3x (2026-11-28: Grid 0.22-0.24 s, MPI 0.068 s). Since",
+    "about 0.3x (2026-11-28, GRID_DSM_MIGRATE=2: Grid 0.22-0.24 s, MPI 0.068 s). Since",
     "2026-11-28 a line whose waits outlast its spin sleeps at once",
     "(cluster::SpinPolicy, docs/design/cluster.md): the 1000 sweeps took",
     "1.06-1.10 s against 1.19-1.36 s spinning at every wait, 3 runs each.",

@@ -767,7 +767,10 @@ sync::Args made(Object *O, const Attr *A = nullptr, uint64_t C = 0) {
 /// release before: jemalloc makes mutexes while it holds its own locks (a
 /// thread's first allocation from an arena it creates), and a release
 /// there, allocating its diffs, waited for those locks for ever
-/// (test/dsm/heap-stash.c hung so about once in 20 runs on a loaded host).
+/// (test/dsm/heap-stash.c hung so 4 times in about 60 runs on a loaded
+/// host). jemalloc's first call on a remote thread also runs as the
+/// runtime's (HomeHeap::allocate), for an arena whose metadata lies in the
+/// range (jemalloc before 5.3, dsm/Heap.cpp).
 bool madeOnCluster(const volatile void *O) {
   if (!api::io::remoteCaller())
     return false;

@@ -756,10 +756,8 @@ std::string Line::receive() {
   // Spinning alone first; then, since two cores may be shared by more
   // threads than that, giving the core away between looks. With a slot, the
   // ring is looked at every round and MPI (messages too large for the
-  // ring) once in 64. A line whose waits lately outlasted the spin sleeps
-  // after a few looks (SpinPolicy).
-  if (Loop.SpinningLines.fetch_add(1) == 0 && Loop.SleepingLong.load())
-    Loop.wake(); // its sleep must not outlast the spin's looks (run())
+  // ring) once in 64. A line whose waits lately outlasted the spin goes
+  // to sleep at once (SpinPolicy), and never counts itself as spinning.
   Clock::time_point Start = Clock::now();
   // The wait is told to the policy however it ends.
   struct Timed {
@@ -768,29 +766,31 @@ std::string Line::receive() {
     std::chrono::microseconds Spin;
     ~Timed() { P.waited(Clock::now() - Start, Spin); }
   } Timer{Spins, Start, Loop.spin()};
-  std::chrono::microseconds Spin =
-      Spins.spinNext(Loop.spin()) ? Loop.spin() : std::chrono::microseconds(0);
-  Clock::time_point Polite = Start + std::min(Spin, SpinAlone);
-  Clock::time_point Until = Start + Spin;
-  bool Found = false;
-  for (unsigned Round = 1;; ++Round) {
-    if (take(&Body, /*Sure=*/false, !Mine || Round % 64 == 0)) {
-      Found = true;
-      break;
-    }
-    ringIfNoticed();
-    if (Round % 8 == 0) {
-      Clock::time_point Now = Clock::now();
-      if (Now >= Until)
+  if (Spins.spinNext(Loop.spin())) {
+    if (Loop.SpinningLines.fetch_add(1) == 0 && Loop.SleepingLong.load())
+      Loop.wake(); // its sleep must not outlast the spin's looks (run())
+    Clock::time_point Polite = Start + std::min(Loop.spin(), SpinAlone);
+    Clock::time_point Until = Start + Loop.spin();
+    bool Found = false;
+    for (unsigned Round = 1;; ++Round) {
+      if (take(&Body, /*Sure=*/false, !Mine || Round % 64 == 0)) {
+        Found = true;
         break;
-      if (Now >= Polite)
-        sched_yield();
+      }
+      ringIfNoticed();
+      if (Round % 8 == 0) {
+        Clock::time_point Now = Clock::now();
+        if (Now >= Until)
+          break;
+        if (Now >= Polite)
+          sched_yield();
+      }
     }
+    Loop.SpinningLines.fetch_sub(1);
+    ringIfNoticed();
+    if (Found)
+      return Body;
   }
-  Loop.SpinningLines.fetch_sub(1);
-  ringIfNoticed();
-  if (Found)
-    return Body;
   // Asleep: the loop looks at the lines (MPI) for us until mail comes.
   Loop.SleepingLines.fetch_add(1);
   if (Mine) {
@@ -827,7 +827,8 @@ std::string Line::receive() {
 bool SpinPolicy::spinNext(std::chrono::microseconds Spin) {
   if (Spin.count() <= 0)
     return false;
-  if (WaitedUs <= Spin.count() || ++SinceSpin >= ProbeEvery) {
+  if (WaitedNs <= std::chrono::nanoseconds(Spin).count() ||
+      ++SinceSpin >= ProbeEvery) {
     SinceSpin = 0;
     return true;
   }
@@ -841,10 +842,10 @@ void SpinPolicy::waited(Clock::duration Waited,
   // that slept counts its wake-up too: quick answers bring a line back to
   // spinning where a wake-up takes less than the spin (30-40 us here, a
   // spin 50 us by default).
-  long Us = std::min<long>(
-      std::chrono::duration_cast<std::chrono::microseconds>(Waited).count(),
-      4 * Spin.count());
-  WaitedUs += (Us - WaitedUs) / 8;
+  long Ns = std::min<long>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Waited).count(),
+      4 * std::chrono::nanoseconds(Spin).count());
+  WaitedNs += (Ns - WaitedNs) / 8;
 }
 
 std::string Line::sleep(uint32_t Bell) {

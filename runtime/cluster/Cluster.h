@@ -225,7 +225,7 @@ public:
   static constexpr unsigned ProbeEvery = 16;
 
 private:
-  long WaitedUs = 0;      // the waits' recent length, an average
+  long WaitedNs = 0;      // the waits' recent length, an average
   unsigned SinceSpin = 0; // waits that did not spin since the last that did
 };
 

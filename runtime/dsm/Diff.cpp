@@ -31,6 +31,8 @@
 #include <bit>
 #include <cstring>
 
+// Inlined, so that programs built with -fgrid need no libxxhash at run time.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 namespace grid::dsm {

@@ -3231,10 +3231,17 @@ void *fromStash(Remote &R, size_t Class) {
 class HomeHeap final : public dsm::RemoteHeap {
 public:
   void *allocate(size_t Size, size_t Align) override {
-    if (Current && Size <= StashLargest && Align == 0) // malloc's own
-      if (size_t Class = dsm::heapSizeClass(Size);
-          Class && Class <= StashLargest)
+    if (Current && Size <= StashLargest && Align == 0) { // malloc's own
+      size_t Class;
+      {
+        // jemalloc may make its mutexes here (a thread's first call): the
+        // runtime's, not the program's (madeOnCluster, api/SyncEntryPoints).
+        RuntimeScope Scope;
+        Class = dsm::heapSizeClass(Size);
+      }
+      if (Class && Class <= StashLargest)
         return fromStash(*Current, Class);
+    }
     return allocateAtHome(Call::Alloc, Size, Align);
   }
   void *allocateZeroed(size_t Size, size_t Align) override {

@@ -68,6 +68,15 @@ TEST(SpinPolicy, QuickAnswersAgainResumeSpinning) {
   EXPECT_EQ(spinsOf(P, 100, microseconds(35)), 100u);
 }
 
+TEST(SpinPolicy, WaitsJustUnderTheSpinBringItBack) {
+  // The average comes down to the waits themselves, not to within a
+  // rounding step of them.
+  SpinPolicy P;
+  spinsOf(P, 100, microseconds(300));
+  spinsOf(P, 200, microseconds(45));
+  EXPECT_EQ(spinsOf(P, 100, microseconds(45)), 100u);
+}
+
 TEST(SpinPolicy, NoSpinTimeNeverSpins) {
   SpinPolicy P;
   for (int I = 0; I < 100; ++I) {
