@@ -9,6 +9,7 @@
 #   %grid_src, %grid_build      the source and build trees
 import os
 import subprocess
+import sys
 import lit.formats
 
 config.name = "Grid"
@@ -80,15 +81,15 @@ else:
 
 # dsm/clocks.cpp: ranks whose CLOCK_MONOTONIC differs, in time namespaces
 # (Linux 5.6, CONFIG_TIME_NS), as machines booted at different times.
-def time_namespaces_work():
+def succeeds(argv):
+    """Whether argv runs and exits with status 0 (its output dropped)."""
     try:
-        return subprocess.run(["unshare", "--time", "--fork", "--monotonic",
-                               "1000", "true"], stdout=subprocess.DEVNULL,
+        return subprocess.run(argv, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL).returncode == 0
     except OSError:
         return False
 
-if time_namespaces_work():
+if succeeds(["unshare", "--time", "--fork", "--monotonic", "1000", "true"]):
     config.available_features.add("time-namespaces")
 else:
     lit_config.note("unshare --time does not work here: dsm/clocks.cpp is "
@@ -99,3 +100,35 @@ if user_xattrs_work(config.test_exec_root):
 else:
     lit_config.note("extended attributes of the user namespace do not work in "
                     + config.test_exec_root + ": remote-io/xattrs.c is unsupported")
+
+# dsm/slices.c: the kernel keeps the time slice a thread asks for (EEVDF's
+# custom slices, Linux 6.12) and reports it back (sched_getattr). Asked in
+# a process of its own: the slice would pass to every test.
+SLICE_PROBE = r"""
+import ctypes, platform, sys
+calls = {"x86_64": (314, 315), "aarch64": (274, 275)}.get(platform.machine())
+if not calls:
+    sys.exit(1)
+class Attr(ctypes.Structure):
+    _fields_ = [("size", ctypes.c_uint32), ("policy", ctypes.c_uint32),
+                ("flags", ctypes.c_uint64), ("nice", ctypes.c_int32),
+                ("priority", ctypes.c_uint32), ("runtime", ctypes.c_uint64),
+                ("deadline", ctypes.c_uint64), ("period", ctypes.c_uint64),
+                ("util_min", ctypes.c_uint32), ("util_max", ctypes.c_uint32)]
+libc = ctypes.CDLL(None, use_errno=True)
+a = Attr()
+if libc.syscall(calls[1], 0, ctypes.byref(a), ctypes.sizeof(a), 0) != 0:
+    sys.exit(1)
+a.size, a.flags, a.runtime = ctypes.sizeof(a), 0, 300000
+if libc.syscall(calls[0], 0, ctypes.byref(a), 0) != 0:
+    sys.exit(1)
+b = Attr()
+libc.syscall(calls[1], 0, ctypes.byref(b), ctypes.sizeof(b), 0)
+sys.exit(0 if b.runtime == 300000 else 1)
+"""
+
+if succeeds([sys.executable, "-c", SLICE_PROBE]):
+    config.available_features.add("custom-slices")
+else:
+    lit_config.note("the kernel keeps no time slice of a thread's own (Linux "
+                    "6.12): dsm/slices.c is unsupported")

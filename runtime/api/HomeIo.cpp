@@ -17,6 +17,7 @@
 #include "cluster/Wire.h"
 #include "core/Core.h"
 #include "core/NextSymbol.h"
+#include "core/Slices.h"
 #include "sync/Sync.h"
 #include "threads/Threads.h"
 #include "topology/Topology.h"
@@ -1235,9 +1236,12 @@ HomeAnswer serve(wire::Reader &R) {
     return {ftrylockfile(stream(R)), 0, {}};
   case Op::Vfscanf:
     return scan(R);
-  case Op::Spawn:
+  case Op::Spawn: {
+    core::DefaultSliceWhile Default; // the child's is not the shadow's
     return spawn(R);
+  }
   case Op::System: {
+    core::DefaultSliceWhile Default;
     auto *Site = pointer<const __grid_site>(R);
     bool HasCommand = R.u32() != 0;
     std::string Command = text(R);
@@ -1245,6 +1249,7 @@ HomeAnswer serve(wire::Reader &R) {
     return answer(Status, Status == -1);
   }
   case Op::Popen: {
+    core::DefaultSliceWhile Default;
     auto *Site = pointer<const __grid_site>(R);
     std::string Command = text(R), Mode = text(R);
     return answerStream(popenProcess(Site, Command.c_str(), Mode.c_str()));

@@ -3,6 +3,7 @@
 #include "cluster/Cluster.h"
 
 #include "core/Core.h"
+#include "core/Slices.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -19,6 +20,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -339,6 +341,8 @@ void EventLoop::dispatch(int Source, std::string_view Body) {
 void EventLoop::run() {
   using namespace std::chrono;
   LoopThread.store(std::this_thread::get_id());
+  // Lines' sleepers and calls wait for its looks.
+  core::shortenSlice(core::SliceOf::OwnThread);
   constexpr auto BusyWindow = milliseconds(2);
   constexpr long MinSleepUs = 20, MaxSleepUs = 2000, SendingSleepUs = 50;
   constexpr long HintedSleepUs = 100000, SpinningSleepUs = 1000;
@@ -1095,6 +1099,9 @@ void Cluster::startHome() {
     core::ProgramSignalsBlocked Blocked; // for the loop's thread
     Progress = std::thread([this] {
       core::runtimeThreadStarted();
+      // For top -H, gdb and /proc (an agent's loop is its main thread,
+      // which keeps the program's name).
+      ::prctl(PR_SET_NAME, "grid-loop");
       Loop.run();
     });
   }

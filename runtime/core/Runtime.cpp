@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "core/Core.h"
+#include "core/Slices.h"
 
 #include <tbb/concurrent_vector.h>
 
@@ -321,6 +322,7 @@ void initializeFrom(SettingsInputs Inputs) {
   State &S = state();
   Settings Resolved = resolveSettings(Inputs);
   std::string Description = describeSettings(Resolved);
+  setSliceUs(Resolved.SliceUs);
   {
     std::lock_guard<std::mutex> Lock(S.Mutex);
     S.LoggedSettings = Description;

@@ -575,6 +575,18 @@ Settings resolveSettings(const SettingsInputs &In) {
                           "of microseconds from 0 to 10000");
     S.SpinUs = static_cast<unsigned>(Value);
   }
+  if (std::optional<std::string> Text = nonEmpty(In.Env, "GRID_SLICE_US")) {
+    char *End = nullptr;
+    errno = 0;
+    unsigned long Value = std::strtoul(Text->c_str(), &End, 10);
+    if (*End || errno || (Value != 0 && (Value < 100 || Value > 100'000)) ||
+        !std::isdigit(static_cast<unsigned char>((*Text)[0])))
+      throw SettingsError("GRID_SLICE_US='" + *Text +
+                          "' is not a time slice; accepted: a whole number "
+                          "of microseconds from 100 to 100000, or 0 (the "
+                          "kernel's default)");
+    S.SliceUs = static_cast<unsigned>(Value);
+  }
   if (std::optional<std::string> Text = nonEmpty(In.Env, "GRID_SHARED_LINES")) {
     if (*Text != "0" && *Text != "1")
       throw SettingsError("GRID_SHARED_LINES='" + *Text +

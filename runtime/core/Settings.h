@@ -155,6 +155,12 @@ struct Settings {
   /// longer than that (cluster::SpinPolicy). 0 to 10000; 0 sleeps after a
   /// few looks.
   unsigned SpinUs = 50;
+  /// GRID_SLICE_US: the time slice, in microseconds, the runtime's threads
+  /// that sleep between short answers (the cluster's event loop, a shadow,
+  /// the fault server) ask of the kernel (core::shortenSlice), so that
+  /// their wake-ups do not wait behind other work's slice. 100 to 100000;
+  /// 0 leaves them the kernel's default.
+  unsigned SliceUs = 100;
   /// GRID_SHARED_LINES: whether the messages of a line between two ranks of
   /// one host go through memory they share (1, the default) or through MPI
   /// (0) (docs/design/cluster.md §3, lines).
@@ -169,7 +175,7 @@ std::string controlDirectory(const Environment &Env, uid_t Uid);
 /// GRID_THREAD_TOLERANCE, GRID_PROCESS_TOLERANCE, GRID_PLACEMENT, GRID_LOG,
 /// GRID_STATS, GRID_NEAR_THRESHOLD_US, GRID_NODE_TIMEOUT,
 /// GRID_DSM_CACHE_PAGES, GRID_DSM_FAULTS, GRID_DSM_MIGRATE, GRID_SPIN_US,
-/// GRID_SHARED_LINES, and
+/// GRID_SLICE_US, GRID_SHARED_LINES, and
 /// GRID_DEFAULT_PROCESS_TOLERANCE (set by gridrun: ranks as a binary default
 /// for a program that embeds none). An empty value counts as unset.
 Settings resolveSettings(const SettingsInputs &In);

@@ -13,6 +13,7 @@
 #include "dsm/Faults.h"
 
 #include "core/NextSymbol.h"
+#include "core/Slices.h"
 
 #include <atomic>
 #include <cerrno>
@@ -677,6 +678,7 @@ bool FaultRange::openUffdPage(uintptr_t Page, bool Write) {
 
 void *FaultRange::serveUffd(void *Arg) {
   auto *R = static_cast<FaultRange *>(Arg);
+  core::shortenSlice(core::SliceOf::OwnThread); // faulting threads wait
   int Fd = R->U->Fd;
   pollfd Fds[2] = {{Fd, POLLIN, 0}, {R->U->StopFd, POLLIN, 0}};
   uffd_msg Msgs[16];

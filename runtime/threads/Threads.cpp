@@ -21,6 +21,7 @@
 
 #include "core/Core.h"
 #include "core/NextSymbol.h"
+#include "core/Slices.h"
 #include "dsm/Faults.h"
 #include "dsm/Heap.h"
 #include "local/Threads.h"
@@ -926,8 +927,10 @@ void forkChild() {
     TheJob->Cache->unlockAfterFork();
   ForkHoldsMoves = false; // the child makes no grant
   bool Remote = sync::RemoteThread;
-  if (Remote)
+  if (Remote) {
     unpinRemoteChild();
+    core::defaultSlice(); // the thread's short one is the agent's doing
+  }
   if (Remote)
     for (int Signal :
          {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGABRT, SIGFPE, SIGILL}) {
@@ -1487,7 +1490,11 @@ void serveCall(Shadow &S, wire::Reader &R) {
     pthread_t T{};
     acquire(); // the new thread may start here: it must see the creator's
                // writes (released before the call), wherever they are homed
-    int Err = Creator(Site, Kind, &T, Detached ? &Attr : nullptr, Start, Arg);
+    int Err;
+    {
+      core::DefaultSliceWhile Default; // not the shadow's for a thread here
+      Err = Creator(Site, Kind, &T, Detached ? &Attr : nullptr, Start, Arg);
+    }
     pthread_attr_destroy(&Attr);
     return reply(S, Err, 0, static_cast<uint64_t>(T));
   }
@@ -1944,6 +1951,9 @@ void sendStart(Shadow &S, pthread_t Self) {
 void *shadowMain(void *Box) {
   Shadow &S = *static_cast<Shadow *>(Box);
   ServedNode = S.Node;
+  // Its thread waits for each answer; pthread_getschedparam of the thread
+  // at home reports the shadow's policy (core::SliceOf).
+  core::shortenSlice(core::SliceOf::ProgramThread);
   // Cancelling the shadow would not cancel the remote thread, and would
   // leave it waiting for answers forever: pthread_cancel of a thread on
   // another node is not supported (dsm.md), so the shadow ignores it.
@@ -2486,6 +2496,11 @@ void *remoteMain(void *Box) {
   // instead (forkChild), as it would have at home.
   CreatorMask = R.Mask;
   sync::RemoteThread = true;
+  // Its every call waits for home's answer, whose wake-up must not wait
+  // behind other work's slice: the short slice the runtime's threads have.
+  // (Compute threads alone on a core lose nothing: slices end at the
+  // tick. Two sharing one core took 0.81-0.83 s either way.)
+  core::shortenSlice(core::SliceOf::ProgramThread);
   sync::HomeSelf = R.HomeSelf;
   if (!R.Warnings.empty()) {
     RuntimeScope Scope;

@@ -191,6 +191,20 @@ TEST(SettingsEnv, DsmFaults) {
         << Bad;
 }
 
+TEST(SettingsEnv, SliceUs) {
+  EXPECT_EQ(resolveWith({}).SliceUs, 100u);
+  EXPECT_EQ(resolveWith({{"GRID_SLICE_US", "0"}}).SliceUs, 0u);
+  EXPECT_EQ(resolveWith({{"GRID_SLICE_US", "100"}}).SliceUs, 100u);
+  EXPECT_EQ(resolveWith({{"GRID_SLICE_US", "100000"}}).SliceUs, 100000u);
+  for (const char *Bad : {"99", "1", "100001", "-1", "5us", " 200", "short"})
+    EXPECT_EQ(errorOf([&] { resolveWith({{"GRID_SLICE_US", Bad}}); }),
+              std::string("GRID_SLICE_US='") + Bad +
+                  "' is not a time slice; accepted: a whole number of "
+                  "microseconds from 100 to 100000, or 0 (the kernel's "
+                  "default)")
+        << Bad;
+}
+
 TEST(SettingsEnv, SpinUs) {
   EXPECT_EQ(resolveWith({}).SpinUs, 50u);
   EXPECT_EQ(resolveWith({{"GRID_SPIN_US", "0"}}).SpinUs, 0u);

@@ -1,0 +1,192 @@
+// Time slices (core/Slices.h, docs/design/cluster.md §3, slices): the
+// threads whose every wait ends with another rank's message ask the kernel
+// for a short slice (GRID_SLICE_US), so that their wake-ups preempt
+// CPU-bound work instead of waiting for its slice to end. Under nice 5,
+// with GRID_SLICE_US=200:
+//  - the threads on nodes 1 and 2 have a 200 us slice, and nice 5 still;
+//    a child one of them forks has the slice main started with again, as
+//    does a command it runs with popen (its shadow at home starts it);
+//    pthread_getschedparam still says SCHED_OTHER;
+//  - the thread at home and main keep main's slice: they are the program's;
+//  - home's shadows ("grid-shadow-N") and its event loop ("grid-loop")
+//    have 200 us.
+// With GRID_SLICE_US=0 every thread keeps main's slice.
+//
+// REQUIRES: custom-slices
+// RUN: %grid-clang -fgrid -g %s -o %t.fgrid
+// RUN: nice -n 5 %mpirun3t -x GRID_SLICE_US=200 %t.fgrid > %t.short.out
+// RUN: FileCheck %s --check-prefix=SHORT < %t.short.out
+// RUN: %mpirun3t -x GRID_SLICE_US=0 %t.fgrid > %t.zero.out
+// RUN: FileCheck %s --check-prefix=ZERO < %t.zero.out
+//
+// SHORT:      main: nice 5
+// SHORT-NEXT: thread at home: slice main's, nice 5
+// SHORT-NEXT: thread on a node: slice 200 us, nice 5, SCHED_OTHER, its child's slice main's, its command's main's
+// SHORT-NEXT: thread on a node: slice 200 us, nice 5, SCHED_OTHER, its child's slice main's, its command's main's
+// SHORT-NEXT: home's shadows: 2, with a 200 us slice 2
+// SHORT-NEXT: home's event loops: 1, with a 200 us slice 1
+//
+// ZERO:      main: nice 0
+// ZERO-NEXT: thread at home: slice main's, nice 0
+// ZERO-NEXT: thread on a node: slice main's, nice 0, SCHED_OTHER, its child's slice main's, its command's main's
+// ZERO-NEXT: thread on a node: slice main's, nice 0, SCHED_OTHER, its child's slice main's, its command's main's
+// ZERO-NEXT: home's shadows: 2, with a 200 us slice 0
+// ZERO-NEXT: home's event loops: 1, with a 200 us slice 0
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { Threads = 3 };
+
+// The kernel's struct sched_attr (glibc 2.36 has no wrapper).
+struct SchedAttr {
+  uint32_t Size, Policy;
+  uint64_t Flags;
+  int32_t Nice;
+  uint32_t Priority;
+  uint64_t Runtime, Deadline, Period;
+  uint32_t UtilMin, UtilMax;
+};
+
+// A thread's attributes (Tid 0: the caller's).
+static struct SchedAttr attributes(pid_t Tid) {
+  struct SchedAttr A;
+  memset(&A, 0, sizeof A);
+  if (syscall(SYS_sched_getattr, Tid, &A, sizeof A, 0) != 0) {
+    perror("sched_getattr");
+    exit(1);
+  }
+  return A;
+}
+
+static uint64_t MainSlice;
+static pid_t HomePid;
+static char Command[4200]; // this program, asked for its slice
+static pthread_barrier_t Looked;
+
+struct Report {
+  int Remote;
+  uint64_t Slice;
+  int Nice;
+  int Policy;        // as pthread_getschedparam says
+  int ChildKeptMain; // its forked child's slice was main's
+  int CommandKeptMain; // the slice of the command it ran with popen
+};
+static struct Report Reports[Threads];
+
+static void *report(void *P) {
+  struct Report *R = P;
+  struct SchedAttr A = attributes(0);
+  R->Remote = syscall(SYS_getpid) != HomePid; // the kernel's: this node's
+  R->Slice = A.Runtime;
+  R->Nice = A.Nice;
+  struct sched_param Param;
+  pthread_getschedparam(pthread_self(), &R->Policy, &Param);
+  // Main looks at home's threads while the shadows live.
+  pthread_barrier_wait(&Looked);
+  pthread_barrier_wait(&Looked);
+  if (R->Remote) {
+    // Read before the fork: a child has only what its node held.
+    uint64_t Expected = MainSlice;
+    pid_t Child = fork();
+    if (Child == 0)
+      _exit(attributes(0).Runtime == Expected ? 0 : 1);
+    int Status = 0;
+    R->ChildKeptMain = Child > 0 && waitpid(Child, &Status, 0) == Child &&
+                       WIFEXITED(Status) && WEXITSTATUS(Status) == 0;
+    FILE *Out = popen(Command, "r");
+    unsigned long long Slice = 0;
+    R->CommandKeptMain = Out && fscanf(Out, "%llu", &Slice) == 1 &&
+                         Slice == Expected;
+    if (Out)
+      pclose(Out);
+  }
+  return NULL;
+}
+
+static void describe(const char *What, uint64_t Slice) {
+  if (Slice == MainSlice)
+    printf("%s main's", What);
+  else
+    printf("%s %llu us", What, (unsigned long long)(Slice / 1000));
+}
+
+// Home's threads named Prefix...: how many, and how many have Slice.
+static void countNamed(const char *Prefix, uint64_t Slice, int *All,
+                       int *With) {
+  *All = *With = 0;
+  DIR *Tasks = opendir("/proc/self/task");
+  struct dirent *E;
+  while (Tasks && (E = readdir(Tasks))) {
+    if (E->d_name[0] == '.')
+      continue;
+    char Path[64], Name[32] = "";
+    snprintf(Path, sizeof Path, "/proc/self/task/%s/comm", E->d_name);
+    FILE *F = fopen(Path, "r");
+    if (!F)
+      continue;
+    if (fgets(Name, sizeof Name, F) &&
+        strncmp(Name, Prefix, strlen(Prefix)) == 0) {
+      ++*All;
+      *With += attributes(atoi(E->d_name)).Runtime == Slice;
+    }
+    fclose(F);
+  }
+  if (Tasks)
+    closedir(Tasks);
+}
+
+int main(int Argc, char **Argv) {
+  if (Argc > 1 && strcmp(Argv[1], "--slice") == 0) { // popen's command
+    printf("%llu\n", (unsigned long long)attributes(0).Runtime);
+    return 0;
+  }
+  struct SchedAttr Main = attributes(0);
+  char Self[4096];
+  ssize_t N = readlink("/proc/self/exe", Self, sizeof Self - 1);
+  Self[N > 0 ? N : 0] = '\0';
+  snprintf(Command, sizeof Command, "'%s' --slice", Self);
+  MainSlice = Main.Runtime;
+  HomePid = getpid();
+  pthread_barrier_init(&Looked, NULL, Threads + 1);
+  pthread_t Ids[Threads];
+  for (int I = 0; I < Threads; ++I)
+    pthread_create(&Ids[I], NULL, report, &Reports[I]);
+  pthread_barrier_wait(&Looked);
+  int Shadows, ShortShadows, Loops, ShortLoops;
+  countNamed("grid-shadow-", 200000, &Shadows, &ShortShadows);
+  countNamed("grid-loop", 200000, &Loops, &ShortLoops);
+  pthread_barrier_wait(&Looked);
+  for (int I = 0; I < Threads; ++I)
+    pthread_join(Ids[I], NULL);
+
+  printf("main: nice %d\n", Main.Nice);
+  for (int Remote = 0; Remote <= 1; ++Remote)
+    for (int I = 0; I < Threads; ++I) {
+      struct Report *R = &Reports[I];
+      if (R->Remote != Remote)
+        continue;
+      describe(Remote ? "thread on a node: slice" : "thread at home: slice",
+               R->Slice);
+      printf(", nice %d", R->Nice);
+      if (Remote)
+        printf(", %s, its child's slice %s, its command's %s",
+               R->Policy == SCHED_OTHER ? "SCHED_OTHER" : "another policy",
+               R->ChildKeptMain ? "main's" : "another",
+               R->CommandKeptMain ? "main's" : "another");
+      printf("\n");
+    }
+  printf("home's shadows: %d, with a 200 us slice %d\n", Shadows,
+         ShortShadows);
+  printf("home's event loops: %d, with a 200 us slice %d\n", Loops,
+         ShortLoops);
+  return 0;
+}
