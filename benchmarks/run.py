@@ -1097,9 +1097,9 @@ def measure_handoff_beside_hog(threads, args, rounds, verbose, mpirun):
         [s / b for s, b in zip(subj, base)], "us",
         "per handoff, the dsm-handoff program beside one CPU-bound process "
         "(a spinning python started for these rounds), Grid as it is (the "
-        "threads that wait for other ranks ask for a 100 us time slice, "
+        "threads that wait for other ranks ask for a short time slice, "
         "GRID_SLICE_US) vs the same with GRID_SLICE_US=0 (the kernel's "
-        "default slice, 1.4 ms on this machine), alternating; on Linux's "
+        "default slice), alternating; on Linux's "
         "EEVDF scheduler a woken thread with the default slice waits for "
         "the hog's slice to end, while one with a shorter slice preempts "
         "it; not an issue's target: the short slice must not lose "

@@ -307,6 +307,9 @@ void shiftTimerTime(clockid_t Clock, timespec &Time, const timespec &There) {
 HomeAnswer timerHere(wire::Reader &R) {
   auto Call = static_cast<TimerCall>(R.u32());
   if (Call == TimerCall::Create) {
+    // glibc starts its SIGEV_THREAD helper, whose threads run the
+    // program's functions, from the first such creation's thread.
+    core::DefaultSliceWhile Default;
     auto Clock = static_cast<clockid_t>(R.i32());
     bool HasEvent = R.u32() != 0;
     struct sigevent Event = {};
@@ -723,6 +726,9 @@ HomeAnswer ints(wire::Reader &R) {
   case IntCall::Exit:
     // The process's exit, as on one machine: home's exit handlers and
     // stdio's buffers, then the job ends (the thread that asked waits).
+    // The handlers are the program's: what they start takes the kernel's
+    // slice, not the shadow's.
+    core::defaultSlice();
     exit(int(A));
   case IntCall::FastExit:
     // _exit's: no handler of the program's runs, no buffer is written;
@@ -732,6 +738,7 @@ HomeAnswer ints(wire::Reader &R) {
   case IntCall::QuickExit:
     // The program's at_quick_exit handlers, then endJobNow (registered
     // before them, so it runs last).
+    core::defaultSlice();
     quick_exit(int(A));
   case IntCall::CloseRange:
     return answerInt(close_range(unsigned(Fd), unsigned(A), int(B)));

@@ -341,7 +341,8 @@ void EventLoop::dispatch(int Source, std::string_view Body) {
 void EventLoop::run() {
   using namespace std::chrono;
   LoopThread.store(std::this_thread::get_id());
-  // Lines' sleepers and calls wait for its looks.
+  // Threads asleep on lines (between hosts, or a notice's doorbell) and
+  // calls through the loop wake only when it runs.
   core::shortenSlice(core::SliceOf::OwnThread);
   constexpr auto BusyWindow = milliseconds(2);
   constexpr long MinSleepUs = 20, MaxSleepUs = 2000, SendingSleepUs = 50;

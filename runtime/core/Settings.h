@@ -155,11 +155,11 @@ struct Settings {
   /// longer than that (cluster::SpinPolicy). 0 to 10000; 0 sleeps after a
   /// few looks.
   unsigned SpinUs = 50;
-  /// GRID_SLICE_US: the time slice, in microseconds, the runtime's threads
-  /// that sleep between short answers (the cluster's event loop, a shadow,
-  /// the fault server) ask of the kernel (core::shortenSlice), so that
-  /// their wake-ups do not wait behind other work's slice. 100 to 100000;
-  /// 0 leaves them the kernel's default.
+  /// GRID_SLICE_US: the time slice, in microseconds, that the threads whose
+  /// waits end with another rank's message (the cluster's event loop, a
+  /// shadow, the fault server, a remote thread) ask of the kernel
+  /// (core/Slices.h), so that their wake-ups do not wait behind other
+  /// work's slice. 100 to 100000; 0 asks for none.
   unsigned SliceUs = 100;
   /// GRID_SHARED_LINES: whether the messages of a line between two ranks of
   /// one host go through memory they share (1, the default) or through MPI

@@ -31,11 +31,7 @@ struct SchedAttr {
 };
 constexpr uint64_t ResetOnFork = 0x01; // SCHED_FLAG_RESET_ON_FORK
 std::atomic<unsigned> SliceUs{0};
-} // namespace
 
-void setSliceUs(unsigned Us) { SliceUs.store(Us, std::memory_order_relaxed); }
-
-namespace {
 // The calling thread's attributes, if its policy is SCHED_OTHER.
 bool ownAttributes(SchedAttr *A) {
   *A = {};
@@ -49,7 +45,17 @@ void setSlice(SchedAttr A, uint64_t Flags, uint64_t Runtime) {
   A.Runtime = Runtime;
   [[maybe_unused]] long Rc = ::syscall(SYS_sched_setattr, 0, &A, 0);
 }
+
+// Whether the calling thread has the short slice shortenSlice gave a
+// program's thread (not one the program chose itself), with its attributes.
+bool shortForProgram(SchedAttr *A) {
+  unsigned Us = SliceUs.load(std::memory_order_relaxed);
+  return Us != 0 && ownAttributes(A) && !(A->Flags & ResetOnFork) &&
+         A->Runtime == uint64_t{Us} * 1000;
+}
 } // namespace
+
+void setSliceUs(unsigned Us) { SliceUs.store(Us, std::memory_order_relaxed); }
 
 void shortenSlice(SliceOf Whose) {
   unsigned Us = SliceUs.load(std::memory_order_relaxed);
@@ -61,15 +67,13 @@ void shortenSlice(SliceOf Whose) {
 
 void defaultSlice() {
   SchedAttr A;
-  if (SliceUs.load(std::memory_order_relaxed) != 0 && ownAttributes(&A))
+  if (shortForProgram(&A))
     setSlice(A, 0, 0); // 0: the kernel's default, which follows its setting
 }
 
 DefaultSliceWhile::DefaultSliceWhile() {
-  unsigned Us = SliceUs.load(std::memory_order_relaxed);
   SchedAttr A;
-  Short = Us != 0 && ownAttributes(&A) && !(A.Flags & ResetOnFork) &&
-          A.Runtime == uint64_t{Us} * 1000;
+  Short = shortForProgram(&A);
   if (Short)
     setSlice(A, 0, 0);
 }

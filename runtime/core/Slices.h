@@ -34,13 +34,16 @@ void setSliceUs(unsigned Us);
 enum class SliceOf { OwnThread, ProgramThread };
 void shortenSlice(SliceOf Whose);
 
-/// Gives the calling thread the kernel's default slice again: a child a
-/// remote thread forked.
+/// Gives the calling thread the kernel's default slice again if it has
+/// the short one shortenSlice(ProgramThread) gave it (a slice the program
+/// chose stays): a child a remote thread forked, a shadow about to run the
+/// program's exit handlers.
 void defaultSlice();
 
 /// While it lives, the calling thread has the kernel's default slice if it
-/// had the short one without the flag: a shadow creating a thread or a
-/// process for its remote thread, which would inherit the short slice.
+/// had that short one: a shadow creating a thread, a process or a timer
+/// (glibc's SIGEV_THREAD helper) for its remote thread, which would
+/// inherit the short slice.
 class DefaultSliceWhile {
 public:
   DefaultSliceWhile();

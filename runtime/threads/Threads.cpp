@@ -930,8 +930,6 @@ void forkChild() {
   if (Remote) {
     unpinRemoteChild();
     core::defaultSlice(); // the thread's short one is the agent's doing
-  }
-  if (Remote)
     for (int Signal :
          {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGABRT, SIGFPE, SIGILL}) {
       // A handler the program set at home, which its thread's node took
@@ -944,6 +942,7 @@ void forkChild() {
         continue;
       ::signal(Signal, SIG_DFL);
     }
+  }
   leaveDsm();
   if (Remote)
     core::realSigmask(SIG_SETMASK, &CreatorMask, nullptr);

@@ -15,7 +15,7 @@
 // RUN: %mpirun3t -x GRID_DSM_FAULTS=signal %t.fgrid > %t.signal.out 2> %t.signal.err
 // RUN: diff %t.plain.out %t.signal.out
 // RUN: FileCheck %s --check-prefixes=CHECK,SIGNAL < %t.signal.err
-// RUN: %mpirun3t --mca btl tcp,self %t.fgrid > %t.tcp.out 2> %t.tcp.err
+// RUN: %mpirun3t %tcp %t.fgrid > %t.tcp.out 2> %t.tcp.err
 // RUN: diff %t.plain.out %t.tcp.out
 // RUN: FileCheck %s --check-prefixes=CHECK,TCP < %t.tcp.err
 // SIGNAL: grid: dsm: pages move one-sided (MPI windows), faults by signals

@@ -23,7 +23,7 @@
 // RUN: %mpirun3t -x GRID_DSM_MIGRATE=2 -x GRID_DSM_FAULTS=signal %t.fgrid > %t.signal.out 2> %t.signal.err
 // RUN: diff %t.plain.out %t.signal.out
 // RUN: FileCheck %s < %t.signal.err
-// RUN: %mpirun3t -x GRID_DSM_MIGRATE=2 --mca btl tcp,self %t.fgrid > %t.tcp.out 2> %t.tcp.err
+// RUN: %mpirun3t -x GRID_DSM_MIGRATE=2 %tcp %t.fgrid > %t.tcp.out 2> %t.tcp.err
 // RUN: diff %t.plain.out %t.tcp.out
 // RUN: FileCheck %s < %t.tcp.err
 // RUN: %mpirun3t %t.fgrid > %t.off.out 2> %t.off.err

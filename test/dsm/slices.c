@@ -3,14 +3,20 @@
 // for a short slice (GRID_SLICE_US), so that their wake-ups preempt
 // CPU-bound work instead of waiting for its slice to end. Under nice 5,
 // with GRID_SLICE_US=200:
-//  - the threads on nodes 1 and 2 have a 200 us slice, and nice 5 still;
-//    a child one of them forks has the slice main started with again, as
-//    does a command it runs with popen (its shadow at home starts it);
+//  - the threads on nodes 1 and 2 have a 200 us slice, and main's nice;
+//    a child one of them forks has main's slice again, as does a command
+//    it runs with popen (its shadow at home starts it);
 //    pthread_getschedparam still says SCHED_OTHER;
 //  - the thread at home and main keep main's slice: they are the program's;
 //  - home's shadows ("grid-shadow-N") and its event loop ("grid-loop")
-//    have 200 us.
-// With GRID_SLICE_US=0 every thread keeps main's slice.
+//    have 200 us; the loop, which the program never sees, gives what it
+//    starts the default with SCHED_FLAG_RESET_ON_FORK; a shadow, which is
+//    its remote thread at home, goes without the flag, so that
+//    pthread_getschedparam of a remote thread at home says SCHED_OTHER.
+// With GRID_SLICE_US=0 every thread keeps main's slice. Main first takes
+// the kernel's default slice (lit's may differ); nice values are told
+// against main's (lit's may not be 0; under nice 5, main's is not, so a
+// nice value lost shows).
 //
 // REQUIRES: custom-slices
 // RUN: %grid-clang -fgrid -g %s -o %t.fgrid
@@ -19,19 +25,17 @@
 // RUN: %mpirun3t -x GRID_SLICE_US=0 %t.fgrid > %t.zero.out
 // RUN: FileCheck %s --check-prefix=ZERO < %t.zero.out
 //
-// SHORT:      main: nice 5
-// SHORT-NEXT: thread at home: slice main's, nice 5
-// SHORT-NEXT: thread on a node: slice 200 us, nice 5, SCHED_OTHER, its child's slice main's, its command's main's
-// SHORT-NEXT: thread on a node: slice 200 us, nice 5, SCHED_OTHER, its child's slice main's, its command's main's
-// SHORT-NEXT: home's shadows: 2, with a 200 us slice 2
-// SHORT-NEXT: home's event loops: 1, with a 200 us slice 1
+// SHORT:      thread at home: slice main's, nice main's
+// SHORT-NEXT: thread on a node: slice 200 us, nice main's, SCHED_OTHER, its child's slice main's, its command's main's; at home SCHED_OTHER
+// SHORT-NEXT: thread on a node: slice 200 us, nice main's, SCHED_OTHER, its child's slice main's, its command's main's; at home SCHED_OTHER
+// SHORT-NEXT: home's shadows: 2, with a 200 us slice 2, resetting on fork 0
+// SHORT-NEXT: home's event loops: 1, with a 200 us slice 1, resetting on fork 1
 //
-// ZERO:      main: nice 0
-// ZERO-NEXT: thread at home: slice main's, nice 0
-// ZERO-NEXT: thread on a node: slice main's, nice 0, SCHED_OTHER, its child's slice main's, its command's main's
-// ZERO-NEXT: thread on a node: slice main's, nice 0, SCHED_OTHER, its child's slice main's, its command's main's
-// ZERO-NEXT: home's shadows: 2, with a 200 us slice 0
-// ZERO-NEXT: home's event loops: 1, with a 200 us slice 0
+// ZERO:      thread at home: slice main's, nice main's
+// ZERO-NEXT: thread on a node: slice main's, nice main's, SCHED_OTHER, its child's slice main's, its command's main's; at home SCHED_OTHER
+// ZERO-NEXT: thread on a node: slice main's, nice main's, SCHED_OTHER, its child's slice main's, its command's main's; at home SCHED_OTHER
+// ZERO-NEXT: home's shadows: 2, with a 200 us slice 0, resetting on fork 0
+// ZERO-NEXT: home's event loops: 1, with a 200 us slice 0, resetting on fork 0
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <pthread.h>
@@ -76,8 +80,9 @@ struct Report {
   int Remote;
   uint64_t Slice;
   int Nice;
-  int Policy;        // as pthread_getschedparam says
-  int ChildKeptMain; // its forked child's slice was main's
+  int Policy;          // as pthread_getschedparam says on its node
+  int PolicyAtHome;    // as it says at home (a remote thread's shadow's)
+  int ChildKeptMain;   // its forked child's slice was main's
   int CommandKeptMain; // the slice of the command it ran with popen
 };
 static struct Report Reports[Threads];
@@ -112,6 +117,10 @@ static void *report(void *P) {
   return NULL;
 }
 
+static const char *policy(int Policy) {
+  return Policy == SCHED_OTHER ? "SCHED_OTHER" : "another policy";
+}
+
 static void describe(const char *What, uint64_t Slice) {
   if (Slice == MainSlice)
     printf("%s main's", What);
@@ -119,10 +128,11 @@ static void describe(const char *What, uint64_t Slice) {
     printf("%s %llu us", What, (unsigned long long)(Slice / 1000));
 }
 
-// Home's threads named Prefix...: how many, and how many have Slice.
+// Home's threads named Prefix...: how many, how many have Slice, and how
+// many give what they start the default (SCHED_FLAG_RESET_ON_FORK).
 static void countNamed(const char *Prefix, uint64_t Slice, int *All,
-                       int *With) {
-  *All = *With = 0;
+                       int *With, int *Resetting) {
+  *All = *With = *Resetting = 0;
   DIR *Tasks = opendir("/proc/self/task");
   struct dirent *E;
   while (Tasks && (E = readdir(Tasks))) {
@@ -135,8 +145,10 @@ static void countNamed(const char *Prefix, uint64_t Slice, int *All,
       continue;
     if (fgets(Name, sizeof Name, F) &&
         strncmp(Name, Prefix, strlen(Prefix)) == 0) {
+      struct SchedAttr A = attributes(atoi(E->d_name));
       ++*All;
-      *With += attributes(atoi(E->d_name)).Runtime == Slice;
+      *With += A.Runtime == Slice;
+      *Resetting += (A.Flags & 1) != 0; // SCHED_FLAG_RESET_ON_FORK
     }
     fclose(F);
   }
@@ -150,25 +162,38 @@ int main(int Argc, char **Argv) {
     return 0;
   }
   struct SchedAttr Main = attributes(0);
+  Main.Size = sizeof Main;
+  Main.Flags = 0;
+  Main.Runtime = 0; // the kernel's default slice
+  if (syscall(SYS_sched_setattr, 0, &Main, 0) != 0) {
+    perror("sched_setattr");
+    return 1;
+  }
+  Main = attributes(0);
+  MainSlice = Main.Runtime;
+  HomePid = getpid();
   char Self[4096];
   ssize_t N = readlink("/proc/self/exe", Self, sizeof Self - 1);
   Self[N > 0 ? N : 0] = '\0';
   snprintf(Command, sizeof Command, "'%s' --slice", Self);
-  MainSlice = Main.Runtime;
-  HomePid = getpid();
   pthread_barrier_init(&Looked, NULL, Threads + 1);
   pthread_t Ids[Threads];
   for (int I = 0; I < Threads; ++I)
     pthread_create(&Ids[I], NULL, report, &Reports[I]);
   pthread_barrier_wait(&Looked);
-  int Shadows, ShortShadows, Loops, ShortLoops;
-  countNamed("grid-shadow-", 200000, &Shadows, &ShortShadows);
-  countNamed("grid-loop", 200000, &Loops, &ShortLoops);
+  int Shadows, ShortShadows, ResettingShadows;
+  int Loops, ShortLoops, ResettingLoops;
+  countNamed("grid-shadow-", 200000, &Shadows, &ShortShadows,
+             &ResettingShadows);
+  countNamed("grid-loop", 200000, &Loops, &ShortLoops, &ResettingLoops);
+  for (int I = 0; I < Threads; ++I) {
+    struct sched_param Param;
+    pthread_getschedparam(Ids[I], &Reports[I].PolicyAtHome, &Param);
+  }
   pthread_barrier_wait(&Looked);
   for (int I = 0; I < Threads; ++I)
     pthread_join(Ids[I], NULL);
 
-  printf("main: nice %d\n", Main.Nice);
   for (int Remote = 0; Remote <= 1; ++Remote)
     for (int I = 0; I < Threads; ++I) {
       struct Report *R = &Reports[I];
@@ -176,17 +201,21 @@ int main(int Argc, char **Argv) {
         continue;
       describe(Remote ? "thread on a node: slice" : "thread at home: slice",
                R->Slice);
-      printf(", nice %d", R->Nice);
+      if (R->Nice == Main.Nice)
+        printf(", nice main's");
+      else
+        printf(", nice %d against main's %d", R->Nice, Main.Nice);
       if (Remote)
-        printf(", %s, its child's slice %s, its command's %s",
-               R->Policy == SCHED_OTHER ? "SCHED_OTHER" : "another policy",
-               R->ChildKeptMain ? "main's" : "another",
-               R->CommandKeptMain ? "main's" : "another");
+        printf(", %s, its child's slice %s, its command's %s; at home %s",
+               policy(R->Policy), R->ChildKeptMain ? "main's" : "another",
+               R->CommandKeptMain ? "main's" : "another",
+               policy(R->PolicyAtHome));
       printf("\n");
     }
-  printf("home's shadows: %d, with a 200 us slice %d\n", Shadows,
-         ShortShadows);
-  printf("home's event loops: %d, with a 200 us slice %d\n", Loops,
-         ShortLoops);
+  printf("home's shadows: %d, with a 200 us slice %d, resetting on fork %d\n",
+         Shadows, ShortShadows, ResettingShadows);
+  printf("home's event loops: %d, with a 200 us slice %d, resetting on fork "
+         "%d\n",
+         Loops, ShortLoops, ResettingLoops);
   return 0;
 }
