@@ -271,14 +271,14 @@ int startStdThread(const __grid_site *Site, void *ThreadObject,
 
 // Only a thread Grid pinned needs unpinning, and such a thread exists only
 // once the machine has been built.
-ChildAffinityScope::ChildAffinityScope() {
+ChildStartScope::ChildStartScope() {
   if (local::LocalThreads::currentGridCore()) {
     machine().Threads.unpinCallingThread();
     Unpinned = true;
   }
 }
 
-ChildAffinityScope::~ChildAffinityScope() {
+ChildStartScope::~ChildStartScope() {
   if (Unpinned)
     machine().Threads.repinCallingThread();
 }

@@ -8,6 +8,7 @@
 #ifndef GRID_API_DISPATCH_H
 #define GRID_API_DISPATCH_H
 
+#include "core/Slices.h"
 #include "grid/abi.h"
 
 #include <cstdint>
@@ -37,18 +38,21 @@ void forgetHomeThread(pthread_t Thread);
 bool isHomeThread(pthread_t Thread);
 
 /// For the duration of a process creation (system, popen, posix_spawn,
-/// exec), a caller Grid pinned to a core is unpinned, so the child inherits
-/// the CPU affinity it would have without Grid. A fork child is unpinned by
-/// a pthread_atfork handler instead. errno is preserved.
-class ChildAffinityScope {
+/// exec), what Grid changed of the calling thread is undone, so the child
+/// inherits what it would have without Grid: a caller Grid pinned to a
+/// core is unpinned (its CPU affinity), and a shadow gives up its short
+/// time slice (core/Slices.h). A fork child undoes both itself
+/// (pthread_atfork handlers). errno is preserved.
+class ChildStartScope {
 public:
-  ChildAffinityScope();
-  ~ChildAffinityScope();
-  ChildAffinityScope(const ChildAffinityScope &) = delete;
-  ChildAffinityScope &operator=(const ChildAffinityScope &) = delete;
+  ChildStartScope();
+  ~ChildStartScope();
+  ChildStartScope(const ChildStartScope &) = delete;
+  ChildStartScope &operator=(const ChildStartScope &) = delete;
 
 private:
   bool Unpinned = false;
+  core::DefaultSliceWhile Slice;
 };
 
 } // namespace grid::api

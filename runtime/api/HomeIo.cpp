@@ -726,9 +726,6 @@ HomeAnswer ints(wire::Reader &R) {
   case IntCall::Exit:
     // The process's exit, as on one machine: home's exit handlers and
     // stdio's buffers, then the job ends (the thread that asked waits).
-    // The handlers are the program's: what they start takes the kernel's
-    // slice, not the shadow's.
-    core::defaultSlice();
     exit(int(A));
   case IntCall::FastExit:
     // _exit's: no handler of the program's runs, no buffer is written;
@@ -738,7 +735,6 @@ HomeAnswer ints(wire::Reader &R) {
   case IntCall::QuickExit:
     // The program's at_quick_exit handlers, then endJobNow (registered
     // before them, so it runs last).
-    core::defaultSlice();
     quick_exit(int(A));
   case IntCall::CloseRange:
     return answerInt(close_range(unsigned(Fd), unsigned(A), int(B)));
@@ -1243,12 +1239,9 @@ HomeAnswer serve(wire::Reader &R) {
     return {ftrylockfile(stream(R)), 0, {}};
   case Op::Vfscanf:
     return scan(R);
-  case Op::Spawn: {
-    core::DefaultSliceWhile Default; // the child's is not the shadow's
+  case Op::Spawn:
     return spawn(R);
-  }
   case Op::System: {
-    core::DefaultSliceWhile Default;
     auto *Site = pointer<const __grid_site>(R);
     bool HasCommand = R.u32() != 0;
     std::string Command = text(R);
@@ -1256,7 +1249,6 @@ HomeAnswer serve(wire::Reader &R) {
     return answer(Status, Status == -1);
   }
   case Op::Popen: {
-    core::DefaultSliceWhile Default;
     auto *Site = pointer<const __grid_site>(R);
     std::string Command = text(R), Mode = text(R);
     return answerStream(popenProcess(Site, Command.c_str(), Mode.c_str()));

@@ -471,7 +471,7 @@ int execProcess(const __grid_site *Site, uint32_t Kind, process::ExecKind How,
   } else {
     logLocal(Site, Kind, "the program replaces itself and stays where it is");
   }
-  ChildAffinityScope Affinity;
+  ChildStartScope Starting;
   if (!Env && How == process::ExecKind::PathEnv)
     Env = environ;
   return process::execLocal(How, File, Argv, Env);
@@ -481,7 +481,7 @@ int fexecveProcess(const __grid_site *Site, int Fd, char *const Argv[],
                    char *const Env[]) {
   // A descriptor names no file another node could open: always local.
   logLocal(Site, __grid_kind_Fexecve, "cannot move: it executes a descriptor");
-  ChildAffinityScope Affinity;
+  ChildStartScope Starting;
   return process::fexecveLocal(Fd, Argv, Env);
 }
 
@@ -532,7 +532,7 @@ int spawnProcess(const __grid_site *Site, uint32_t Kind, bool Search,
   } else {
     pid_t Child = 0;
     {
-      ChildAffinityScope Affinity;
+      ChildStartScope Starting;
       Rc = process::spawnLocal(Search, &Child, File, Actions, Attr, Argv, Env);
     }
     if (Rc == 0) {
@@ -568,7 +568,7 @@ int systemProcess(const __grid_site *Site, const char *Command) {
     int Result;
     uint64_t Work = Command ? trackLocal(Site, __grid_kind_System, 0) : 0;
     {
-      ChildAffinityScope Affinity;
+      ChildStartScope Starting;
       Result = process::systemLocal(Command);
     }
     if (Work) {
@@ -657,7 +657,7 @@ FILE *popenProcess(const __grid_site *Site, const char *Command,
     char *Argv[] = {const_cast<char *>("sh"), const_cast<char *>("-c"),
                     const_cast<char *>(Command), nullptr};
     {
-      ChildAffinityScope Affinity;
+      ChildStartScope Starting;
       Stream = openPipe(*M, Work, &Child, [&](auto *Actions, pid_t *Pid) {
         return process::spawnLocal(false, Pid, "/bin/sh", Actions, nullptr,
                                    Argv, environ);

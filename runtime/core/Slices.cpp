@@ -31,6 +31,7 @@ struct SchedAttr {
 };
 constexpr uint64_t ResetOnFork = 0x01; // SCHED_FLAG_RESET_ON_FORK
 std::atomic<unsigned> SliceUs{0};
+thread_local bool ProgramSlice = false; // shortenSlice(ProgramThread)
 
 // The calling thread's attributes, if its policy is SCHED_OTHER.
 bool ownAttributes(SchedAttr *A) {
@@ -46,12 +47,15 @@ void setSlice(SchedAttr A, uint64_t Flags, uint64_t Runtime) {
   [[maybe_unused]] long Rc = ::syscall(SYS_sched_setattr, 0, &A, 0);
 }
 
-// Whether the calling thread has the short slice shortenSlice gave a
-// program's thread (not one the program chose itself), with its attributes.
-bool shortForProgram(SchedAttr *A) {
-  unsigned Us = SliceUs.load(std::memory_order_relaxed);
-  return Us != 0 && ownAttributes(A) && !(A->Flags & ResetOnFork) &&
-         A->Runtime == uint64_t{Us} * 1000;
+// Gives the calling thread the kernel's default slice if shortenSlice gave
+// it a program's thread's.
+bool dropProgramSlice() {
+  SchedAttr A;
+  if (!ProgramSlice || !ownAttributes(&A))
+    return false;
+  setSlice(A, 0, 0); // 0: the kernel's default, which follows its setting
+  ProgramSlice = false;
+  return true;
 }
 } // namespace
 
@@ -60,23 +64,23 @@ void setSliceUs(unsigned Us) { SliceUs.store(Us, std::memory_order_relaxed); }
 void shortenSlice(SliceOf Whose) {
   unsigned Us = SliceUs.load(std::memory_order_relaxed);
   SchedAttr A;
-  if (Us != 0 && ownAttributes(&A))
-    setSlice(A, Whose == SliceOf::OwnThread ? ResetOnFork : 0,
-             uint64_t{Us} * 1000);
+  if (Us == 0 || !ownAttributes(&A))
+    return;
+  bool Own = Whose == SliceOf::OwnThread;
+  setSlice(A, Own ? ResetOnFork : 0, uint64_t{Us} * 1000);
+  ProgramSlice = !Own;
 }
 
-void defaultSlice() {
-  SchedAttr A;
-  if (shortForProgram(&A))
-    setSlice(A, 0, 0); // 0: the kernel's default, which follows its setting
+bool hasProgramSlice() { return ProgramSlice; }
+
+void defaultSlice() { dropProgramSlice(); }
+
+void defaultSliceInherited() {
+  ProgramSlice = true; // the creator's mark, which a new thread lacks
+  dropProgramSlice();
 }
 
-DefaultSliceWhile::DefaultSliceWhile() {
-  SchedAttr A;
-  Short = shortForProgram(&A);
-  if (Short)
-    setSlice(A, 0, 0);
-}
+DefaultSliceWhile::DefaultSliceWhile() : Short(dropProgramSlice()) {}
 
 DefaultSliceWhile::~DefaultSliceWhile() {
   if (Short)

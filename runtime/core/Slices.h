@@ -27,23 +27,32 @@ void setSliceUs(unsigned Us);
 /// pthread_getschedparam report, so a thread the program sees (a remote
 /// thread, or its shadow, which is that thread at home) goes without it
 /// and gives what it starts the default itself (defaultSlice,
-/// DefaultSliceWhile). A thread
+/// DefaultSliceWhile, where the runtime starts threads and processes). A thread
 /// whose policy is not SCHED_OTHER (the user's chrt) is left as it is; its
 /// nice value is kept. A kernel without custom slices (before 6.12)
 /// ignores the slice; a refusal is ignored too.
 enum class SliceOf { OwnThread, ProgramThread };
 void shortenSlice(SliceOf Whose);
 
+/// Whether the calling thread has the short slice
+/// shortenSlice(ProgramThread) gave it, which what it starts would inherit:
+/// a thread-local mark, no system call (a thread's creation asks).
+bool hasProgramSlice();
+
 /// Gives the calling thread the kernel's default slice again if it has
-/// the short one shortenSlice(ProgramThread) gave it (a slice the program
-/// chose stays): a child a remote thread forked, a shadow about to run the
-/// program's exit handlers.
+/// that short one (a slice the program chose stays): a fork child
+/// (threads::forkChild), whose thread it is.
 void defaultSlice();
 
+/// A new thread whose creator hasProgramSlice() (a shadow creating a
+/// thread for its remote thread; local::LocalThreads) inherited it: the
+/// kernel's default slice.
+void defaultSliceInherited();
+
 /// While it lives, the calling thread has the kernel's default slice if it
-/// had that short one: a shadow creating a thread, a process or a timer
-/// (glibc's SIGEV_THREAD helper) for its remote thread, which would
-/// inherit the short slice.
+/// had that short one: a shadow starting a process (api's
+/// ChildStartScope) or a timer (glibc's SIGEV_THREAD helper, which starts
+/// the notification threads) for its remote thread.
 class DefaultSliceWhile {
 public:
   DefaultSliceWhile();

@@ -10,6 +10,7 @@
 #include "local/Threads.h"
 
 #include "core/Core.h"
+#include "core/Slices.h"
 
 #include <cerrno>
 #include <cstring>
@@ -35,6 +36,9 @@ struct LocalThreads::Launch {
   bool Own;          // the attributes' own affinity: counted, never bound
   uint64_t WorkId;   // gridctl ps's entry, 0 if none
   std::atomic<pid_t> *Tid = nullptr; // GivenStack's, when it runs on one
+  // Its creator had a program thread's short slice (a shadow creating a
+  // thread for its remote thread), which the thread inherited.
+  bool DefaultSlice = false;
 };
 
 LocalThreads::LocalThreads(const topology::Topology &Topo)
@@ -138,6 +142,8 @@ void *LocalThreads::trampoline(void *Box) {
   // A new thread starts with errno 0; binding must not change what the
   // start routine sees.
   int SavedErrno = errno;
+  if (L->DefaultSlice)
+    core::defaultSliceInherited();
   // A thread of its own affinity is counted on its core, not Grid's to pin
   // (unpinCallingThread around a child's start would widen its mask).
   if (L->Core >= 0 && !L->Own) {
@@ -225,6 +231,7 @@ int LocalThreads::create(pthread_t *Thread, const pthread_attr_t *Attr,
       core::removeWork(WorkId);
     return EAGAIN; // what pthread_create reports when it lacks resources
   }
+  L->DefaultSlice = core::hasProgramSlice();
   if (Own)
     Core = ownAffinityCore(Attr);
   if (Core && *Core < Topo.cores().size()) {

@@ -926,10 +926,12 @@ void forkChild() {
   if (std::exchange(ForkHoldsCache, false))
     TheJob->Cache->unlockAfterFork();
   ForkHoldsMoves = false; // the child makes no grant
+  // A remote thread's short slice (or a shadow's, forking in the program's
+  // exit handlers) is Grid's doing, not the child's.
+  core::defaultSlice();
   bool Remote = sync::RemoteThread;
   if (Remote) {
     unpinRemoteChild();
-    core::defaultSlice(); // the thread's short one is the agent's doing
     for (int Signal :
          {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGABRT, SIGFPE, SIGILL}) {
       // A handler the program set at home, which its thread's node took
@@ -1489,11 +1491,7 @@ void serveCall(Shadow &S, wire::Reader &R) {
     pthread_t T{};
     acquire(); // the new thread may start here: it must see the creator's
                // writes (released before the call), wherever they are homed
-    int Err;
-    {
-      core::DefaultSliceWhile Default; // not the shadow's for a thread here
-      Err = Creator(Site, Kind, &T, Detached ? &Attr : nullptr, Start, Arg);
-    }
+    int Err = Creator(Site, Kind, &T, Detached ? &Attr : nullptr, Start, Arg);
     pthread_attr_destroy(&Attr);
     return reply(S, Err, 0, static_cast<uint64_t>(T));
   }

@@ -5,7 +5,8 @@
 // with GRID_SLICE_US=200:
 //  - the threads on nodes 1 and 2 have a 200 us slice, and main's nice;
 //    a child one of them forks has main's slice again, as does a command
-//    it runs with popen (its shadow at home starts it);
+//    it runs with popen and a thread it creates that is placed at home
+//    (its shadow at home starts both);
 //    pthread_getschedparam still says SCHED_OTHER;
 //  - the thread at home and main keep main's slice: they are the program's;
 //  - home's shadows ("grid-shadow-N") and its event loop ("grid-loop")
@@ -30,12 +31,14 @@
 // SHORT-NEXT: thread on a node: slice 200 us, nice main's, SCHED_OTHER, its child's slice main's, its command's main's; at home SCHED_OTHER
 // SHORT-NEXT: home's shadows: 2, with a 200 us slice 2, resetting on fork 0
 // SHORT-NEXT: home's event loops: 1, with a 200 us slice 1, resetting on fork 1
+// SHORT-NEXT: threads made by threads on nodes, at home: [[N:[1-9][0-9]*]], with main's slice [[N]]
 //
 // ZERO:      thread at home: slice main's, nice main's
 // ZERO-NEXT: thread on a node: slice main's, nice main's, SCHED_OTHER, its child's slice main's, its command's main's; at home SCHED_OTHER
 // ZERO-NEXT: thread on a node: slice main's, nice main's, SCHED_OTHER, its child's slice main's, its command's main's; at home SCHED_OTHER
 // ZERO-NEXT: home's shadows: 2, with a 200 us slice 0, resetting on fork 0
 // ZERO-NEXT: home's event loops: 1, with a 200 us slice 0, resetting on fork 0
+// ZERO-NEXT: threads made by threads on nodes, at home: [[N:[1-9][0-9]*]], with main's slice [[N]]
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <pthread.h>
@@ -87,6 +90,18 @@ struct Report {
 };
 static struct Report Reports[Threads];
 
+// Threads the ones on nodes create (through home, which places them round
+// robin: some land at home, created there by the creator's shadow).
+enum { Nested = 3 };
+static struct Report NestedReports[Threads][Nested];
+
+static void *nested(void *P) {
+  struct Report *R = P;
+  R->Remote = syscall(SYS_getpid) != HomePid;
+  R->Slice = attributes(0).Runtime;
+  return NULL;
+}
+
 static void *report(void *P) {
   struct Report *R = P;
   struct SchedAttr A = attributes(0);
@@ -113,6 +128,12 @@ static void *report(void *P) {
                          Slice == Expected;
     if (Out)
       pclose(Out);
+    pthread_t Made[Nested];
+    struct Report *Mine = NestedReports[R - Reports];
+    for (int I = 0; I < Nested; ++I)
+      pthread_create(&Made[I], NULL, nested, &Mine[I]);
+    for (int I = 0; I < Nested; ++I)
+      pthread_join(Made[I], NULL);
   }
   return NULL;
 }
@@ -217,5 +238,15 @@ int main(int Argc, char **Argv) {
   printf("home's event loops: %d, with a 200 us slice %d, resetting on fork "
          "%d\n",
          Loops, ShortLoops, ResettingLoops);
+  int AtHome = 0, AtHomeWithMain = 0;
+  for (int I = 0; I < Threads; ++I)
+    for (int J = 0; Reports[I].Remote && J < Nested; ++J)
+      if (!NestedReports[I][J].Remote) {
+        ++AtHome;
+        AtHomeWithMain += NestedReports[I][J].Slice == MainSlice;
+      }
+  printf("threads made by threads on nodes, at home: %d, with main's slice "
+         "%d\n",
+         AtHome, AtHomeWithMain);
   return 0;
 }
