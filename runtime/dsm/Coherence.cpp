@@ -54,6 +54,23 @@ void NodeCache::holdForFork(const std::vector<size_t> &Pages) {
       faultLocked(Page, /*Write=*/true, SIZE_MAX);
 }
 
+size_t NodeCache::holdRangeForFork(size_t First, size_t Count) {
+  Mutex.lock();
+  size_t End = std::min(First + Count, Limit), Missing = 0;
+  for (size_t Page = First; Page < End; ++Page) {
+    if (Homes.homeOf(Page) == Node || Held.get(Page) != Access::None)
+      continue;
+    if (Held.size() >= MaxCached) {
+      // Room only by eviction, which would take a page the child may read.
+      ++Missing;
+      continue;
+    }
+    faultLocked(Page, /*Write=*/false,
+                std::min(MaxCached - Held.size(), End - Page));
+  }
+  return Missing;
+}
+
 void NodeCache::unlockAfterFork() { Mutex.unlock(); }
 
 bool NodeCache::faultLocked(size_t Page, bool Write, size_t MaxRun) {

@@ -232,6 +232,13 @@ public:
   /// the node drops or write-protects a page meanwhile, so the child finds
   /// them all open.
   void holdForFork(const std::vector<size_t> &Pages);
+  /// A fork by a thread of another node (the globals, Count pages from
+  /// First): takes the cache's lock and brings in, read-only, the pages it
+  /// does not hold while it has room for them without dropping any (the
+  /// child keeps what the node holds), then keeps the lock until
+  /// unlockAfterFork, so the child's record of what is held is whole.
+  /// Returns how many pages it left out for want of room.
+  size_t holdRangeForFork(size_t First, size_t Count);
   void unlockAfterFork();
   /// Home migration: a page of another home whose diff was at least an
   /// eighth of a page (changed bytes and their runs' headers) in Releases

@@ -62,6 +62,101 @@ int findGlobals(dl_phdr_info *Info, size_t, void *Out) {
   return 1; // the first object is the executable
 }
 
+// Calls Fn(relocation, symbol table) for each relocation of an object's
+// DT_RELA table. glibc has already relocated the pointers of the dynamic
+// section it keeps in writable memory; one that it did not is taken as an
+// offset.
+template <typename F> void forEachRela(const dl_phdr_info *Info, F &&Fn) {
+  uintptr_t Bias = Info->dlpi_addr;
+  auto Absolute = [Bias](uintptr_t V) { return V < Bias ? V + Bias : V; };
+  const ElfW(Dyn) *Dynamic = nullptr;
+  for (int I = 0; I < Info->dlpi_phnum; ++I)
+    if (Info->dlpi_phdr[I].p_type == PT_DYNAMIC)
+      Dynamic = reinterpret_cast<const ElfW(Dyn) *>(Bias +
+                                                    Info->dlpi_phdr[I].p_vaddr);
+  if (!Dynamic)
+    return;
+  uintptr_t Rela = 0, Symbols = 0;
+  size_t RelaBytes = 0, RelaEntry = sizeof(ElfW(Rela));
+  for (const ElfW(Dyn) *D = Dynamic; D->d_tag != DT_NULL; ++D) {
+    if (D->d_tag == DT_RELA)
+      Rela = Absolute(D->d_un.d_ptr);
+    else if (D->d_tag == DT_RELASZ)
+      RelaBytes = D->d_un.d_val;
+    else if (D->d_tag == DT_RELAENT)
+      RelaEntry = D->d_un.d_val;
+    else if (D->d_tag == DT_SYMTAB)
+      Symbols = Absolute(D->d_un.d_ptr);
+  }
+  if (!Rela || !Symbols || RelaEntry < sizeof(ElfW(Rela)))
+    return;
+  for (size_t At = 0; At + sizeof(ElfW(Rela)) <= RelaBytes; At += RelaEntry)
+    Fn(*reinterpret_cast<const ElfW(Rela) *>(Rela + At),
+       reinterpret_cast<const ElfW(Sym) *>(Symbols));
+}
+
+using Copies = std::vector<std::pair<uintptr_t, size_t>>;
+
+// The room a library object's stand-in takes (Space::keepLibraryCopiesOwn).
+constexpr size_t standInBytes(size_t Size) { return (Size + 15) & ~size_t(15); }
+
+// The objects of shared libraries that the executable holds copies of
+// (R_X86_64_COPY: code built without -fPIC, such as GCC's PIE or any
+// -no-pie build, reading `environ` or `stderr` directly), as [address,
+// bytes). Every library reads and writes them there, through its GOT.
+int findLibraryCopies(dl_phdr_info *Info, size_t, void *Out) {
+  forEachRela(Info, [&](const ElfW(Rela) & R, const ElfW(Sym) * Symbols) {
+    const ElfW(Sym) &Symbol = Symbols[ELF64_R_SYM(R.r_info)];
+    if (ELF64_R_TYPE(R.r_info) == R_X86_64_COPY && Symbol.st_size)
+      static_cast<Copies *>(Out)->emplace_back(Info->dlpi_addr + R.r_offset,
+                                               Symbol.st_size);
+  });
+  return 1; // the first object is the executable
+}
+
+struct Redirect {
+  const Copies *From; // the executable's copies
+  std::byte *To;      // their stand-ins, in the same order, each 16-aligned
+  size_t Seen = 0;    // objects, the executable first
+};
+
+// Points every GOT slot of the shared objects (not the executable) that
+// holds the address of an object in Redirect::From at its stand-in.
+int redirectLibraryCopies(dl_phdr_info *Info, size_t, void *Out) {
+  auto *R = static_cast<Redirect *>(Out);
+  if (R->Seen++ == 0)
+    return 0; // the executable's own code keeps its copies
+  uintptr_t RelroBegin = 0, RelroEnd = 0;
+  for (int I = 0; I < Info->dlpi_phnum; ++I)
+    if (Info->dlpi_phdr[I].p_type == PT_GNU_RELRO) {
+      RelroBegin = pageDown(Info->dlpi_addr + Info->dlpi_phdr[I].p_vaddr);
+      RelroEnd = pageDown(Info->dlpi_addr + Info->dlpi_phdr[I].p_vaddr +
+                          Info->dlpi_phdr[I].p_memsz);
+    }
+  forEachRela(Info, [&](const ElfW(Rela) & Rel, const ElfW(Sym) *) {
+    auto Type = ELF64_R_TYPE(Rel.r_info);
+    if (Type != R_X86_64_GLOB_DAT && Type != R_X86_64_64)
+      return;
+    auto *Slot = reinterpret_cast<uintptr_t *>(Info->dlpi_addr + Rel.r_offset);
+    size_t Offset = 0;
+    for (auto [Address, Size] : *R->From) {
+      if (*Slot >= Address && *Slot < Address + Size) {
+        uintptr_t Page = pageDown(reinterpret_cast<uintptr_t>(Slot));
+        bool Relro = Page >= RelroBegin && Page < RelroEnd;
+        if (Relro && mprotect(reinterpret_cast<void *>(Page), PB,
+                              PROT_READ | PROT_WRITE) != 0)
+          return;
+        *Slot = reinterpret_cast<uintptr_t>(R->To + Offset) + (*Slot - Address);
+        if (Relro)
+          mprotect(reinterpret_cast<void *>(Page), PB, PROT_READ);
+        return;
+      }
+      Offset += standInBytes(Size);
+    }
+  });
+  return 0;
+}
+
 // A userfaultfd whose faults raise SIGBUS in the faulting thread, with
 // UFFDIO_COPY and write protection of anonymous memory (Linux 5.7), or -1
 // with Why set.
@@ -193,6 +288,10 @@ std::unique_ptr<Space> Space::create(unsigned Rank, unsigned Ranks,
                                      G.End - G.Begin, *S, &Why);
       if (!S->Globals)
         return Fail("sharing the program's globals: " + Why);
+      dl_iterate_phdr(findLibraryCopies, &S->LibraryCopies);
+      std::erase_if(S->LibraryCopies, [&](auto Copy) {
+        return Copy.first < G.Begin || Copy.first + Copy.second > G.End;
+      });
     }
   }
   return S;
@@ -599,6 +698,7 @@ void Space::closeGlobals() {
 }
 
 void Space::closeGlobalsLocked() {
+  keepLibraryCopiesOwn();
   if (!moveGlobalsAside()) {
     OwnGlobals.reset(new std::byte[Globals->size()]);
     std::memcpy(OwnGlobals.get(), Globals->base(), Globals->size());
@@ -657,7 +757,7 @@ void Space::closeAbsent(std::byte *Begin, std::byte *End) {
     mprotect(RunStart, End - RunStart, PROT_NONE);
 }
 
-void Space::detach() {
+void Space::detach(bool CacheHeld) {
   NodeCache *Was = Cache.exchange(nullptr);
   // A fault in progress completes before the globals change under it (it
   // would place a page where nothing is registered any more). Not in a
@@ -685,6 +785,10 @@ void Space::detach() {
   // A fork child has no registration (no UFFD_FEATURE_EVENT_FORK), and its
   // ioctls on the inherited descriptor would act on its parent's memory.
   GlobalsRegistered = false;
+  if (CacheHeld && Was && core::ownPid() != Owner) {
+    keepHeldGlobals(*Was);
+    return;
+  }
   if (SavedGlobals) {
     auto Begin = reinterpret_cast<uintptr_t>(Globals->base());
     for (auto [Low, High] : SavedPieces)
@@ -692,10 +796,76 @@ void Space::detach() {
              MREMAP_MAYMOVE | MREMAP_FIXED, reinterpret_cast<void *>(Low));
     SavedGlobals = nullptr;
     mprotect(Globals->base(), Globals->size(), PROT_READ | PROT_WRITE);
-    return;
-  }
-  if (mprotect(Globals->base(), Globals->size(), PROT_READ | PROT_WRITE) == 0)
+  } else if (mprotect(Globals->base(), Globals->size(),
+                      PROT_READ | PROT_WRITE) == 0) {
     std::memcpy(Globals->base(), OwnGlobals.get(), Globals->size());
+  }
+  takeLibraryCopiesBack();
+}
+
+// The objects of the libraries that the executable holds copies of (the C
+// library's `environ`, `stderr`) are the node's, but lie among the
+// program's globals, which the node shares with home: its own threads
+// reached them through closed pages (an agent's loop, resetting `TZ` as a
+// thread starts, could not fetch the page, and the job ended). The node's
+// libraries are given stand-ins with the values of the node's own, through
+// their GOTs, before the globals close; the program's code, which reads
+// the executable's copies directly, keeps home's.
+void Space::keepLibraryCopiesOwn() {
+  if (LibraryCopies.empty() || StandIns)
+    return;
+  size_t Bytes = 0;
+  for (auto [Address, Size] : LibraryCopies)
+    Bytes += standInBytes(Size);
+  void *Memory = mmap(nullptr, pageUp(Bytes), PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (Memory == MAP_FAILED)
+    return;
+  StandIns = static_cast<std::byte *>(Memory);
+  size_t Offset = 0;
+  for (auto [Address, Size] : LibraryCopies) {
+    std::memcpy(StandIns + Offset, reinterpret_cast<const void *>(Address),
+                Size);
+    Offset += standInBytes(Size);
+  }
+  Redirect R{&LibraryCopies, StandIns};
+  dl_iterate_phdr(redirectLibraryCopies, &R);
+}
+
+// The node's values of the libraries' objects into the executable's copies,
+// as it leaves the DSM: the program's code and its libraries agree again.
+void Space::takeLibraryCopiesBack() {
+  if (!StandIns)
+    return;
+  size_t Offset = 0;
+  for (auto [Address, Size] : LibraryCopies) {
+    std::memcpy(reinterpret_cast<void *>(Address), StandIns + Offset, Size);
+    Offset += standInBytes(Size);
+  }
+}
+
+// A fork child's globals: the pages its node held are home's as the forking
+// thread saw them (the parent's fork handler fetched what it could and held
+// the cache's lock, so Held is whole), and the program reads on in them;
+// the others come from the node's own globals, kept aside since they were
+// closed, and the libraries' objects from their stand-ins.
+void Space::keepHeldGlobals(const NodeCache &Held) {
+  std::byte *Base = Globals->base();
+  size_t Bytes = Globals->size();
+  // The pages moved aside are closed (moveGlobalsAside closes them first).
+  const std::byte *Own = SavedGlobals ? SavedGlobals : OwnGlobals.get();
+  if (mprotect(Base, Bytes, PROT_READ | PROT_WRITE) != 0 ||
+      (SavedGlobals && mprotect(SavedGlobals, Bytes, PROT_READ) != 0))
+    return;
+  for (size_t Offset = 0; Offset < Bytes; Offset += PB)
+    if (Held.access(reinterpret_cast<uintptr_t>(Base + Offset) / PB) ==
+        Access::None)
+      std::memcpy(Base + Offset, Own + Offset, PB);
+  takeLibraryCopiesBack();
+  if (SavedGlobals)
+    munmap(SavedGlobals, Bytes);
+  SavedGlobals = nullptr;
+  OwnGlobals.reset();
 }
 
 } // namespace grid::dsm

@@ -147,8 +147,15 @@ public:
   void closeGlobals();
 
   /// Stops taking part in the DSM (a fork child, an agent at exit): faults
-  /// are no longer served, and closed globals are opened as they are.
-  void detach();
+  /// are no longer served, and closed globals are opened with the rank's
+  /// own contents. A fork child whose parent held the cache's lock across
+  /// the fork (CacheHeld: NodeCache::holdRangeForFork) keeps instead the
+  /// pages of the globals its node held, home's; the others are the
+  /// rank's own. Either way the libraries' objects copied into the
+  /// executable (R_X86_64_COPY: `environ`, `stderr`), which the rank's
+  /// libraries use stand-ins for while the globals are closed, take the
+  /// rank's values.
+  void detach(bool CacheHeld = false);
 
 private:
   Space(unsigned Rank, unsigned Ranks) : Rank(Rank), Ranks(Ranks) {}
@@ -160,6 +167,9 @@ private:
   bool moveGlobalsAside();
   static void closeAbsent(std::byte *Begin, std::byte *End);
   void closeGlobalsLocked();
+  void keepHeldGlobals(const NodeCache &Held);
+  void keepLibraryCopiesOwn();
+  void takeLibraryCopiesBack();
 
   unsigned Rank, Ranks;
   std::unique_ptr<FaultRange> Range;   // RangeBase, Ranks slices
@@ -170,6 +180,11 @@ private:
   std::byte *SavedGlobals = nullptr;
   std::vector<std::pair<uintptr_t, uintptr_t>> SavedPieces;
   bool GlobalsClosed = false;
+  // The libraries' objects copied into the globals, [address, bytes), and
+  // (other ranks, once the globals closed) the node's own values of them,
+  // which its libraries use instead, each 16-aligned, in the same order.
+  std::vector<std::pair<uintptr_t, size_t>> LibraryCopies;
+  std::byte *StandIns = nullptr;
   std::atomic<NodeCache *> Cache{nullptr};
   std::atomic<OwnFaultHook> OwnHook{nullptr};
   std::byte *Staging = nullptr; // under the cache's lock

@@ -812,8 +812,10 @@ void waitForOutput(unsigned Node, uint64_t Before);
 
 // A fork child is a process of its own: it keeps a copy of the memory its
 // parent held and takes no part in the DSM (its parent's loop thread, which
-// would carry its messages, does not exist in it).
-void leaveDsm() {
+// would carry its messages, does not exist in it). CacheHeld: the fork
+// held the node's cache (forkPrepare), whose record of the pages held the
+// child may trust. Also the agent's exit, with its own globals back.
+void leaveDsm(bool CacheHeld) {
   sync::setClusterPath(nullptr);
   sync::HomeCaching.store(false);
   sync::setClusterCalls(false);
@@ -821,8 +823,9 @@ void leaveDsm() {
   sync::RemoteThread = false;
   dsm::setRemoteHeap(nullptr);
   if (TheJob && TheJob->Space)
-    TheJob->Space->detach();
+    TheJob->Space->detach(CacheHeld);
 }
+void leaveDsmAtExit() { leaveDsm(false); }
 
 // A fork: handlers that run in the child before leaveDsm (jemalloc's,
 // registered at the first malloc, run first) make mutexes, which are the
@@ -886,6 +889,12 @@ struct ThreadAction {
 // (takeThreadActions), which a remote thread's fork child keeps.
 std::atomic<uintptr_t> TakenHandler[64];
 
+// A remote thread's fork: the child keeps the pages of the globals its node
+// holds (Space::detach), home's, so the fork brings in the others first, as
+// far as the cache has room, and holds the cache's lock until the parent's
+// and the child's handlers, so that the child's record of what its node
+// held is whole (before 2026-11-29 the child read every global as it was
+// before main: test/dsm/fork-globals.c).
 // Home: a fork child takes no part in the DSM, so the pages that moved away
 // are brought back first, writable (the child may write them), and stay so
 // until the fork is done: the cache's lock is held from here to the parent's
@@ -906,6 +915,22 @@ void forkPrepare() {
       TheJob->Cache->holdForFork(Pages);
       ForkHoldsCache = true;
     }
+  } else if (sync::RemoteThread && TheJob && TheJob->Cache && TheJob->Space) {
+    auto [Begin, End] = TheJob->Space->globals();
+    if (Begin != End) {
+      size_t Missing = TheJob->Cache->holdRangeForFork(
+          reinterpret_cast<uintptr_t>(Begin) / PageBytes,
+          static_cast<size_t>(End - Begin) / PageBytes);
+      ForkHoldsCache = true;
+      static std::atomic<bool> Warned{false};
+      if (Missing && !Warned.exchange(true))
+        core::warn("a thread on node " + std::to_string(TheJob->C.rank()) +
+                   " forked while its node's cache (GRID_DSM_CACHE_PAGES) "
+                   "had no room for " +
+                   std::to_string(Missing) +
+                   " pages of the program's globals: the child reads "
+                   "those as they were before main");
+    }
   }
 }
 void forkParent() {
@@ -923,7 +948,8 @@ void forkChild() {
   // and SIGBUS ones sit in the DSM's chain, api/Signals.cpp, and stay)
   // give way to the defaults, and the child takes the mask its thread's
   // creator had at home, not the thread's own (every signal blocked).
-  if (std::exchange(ForkHoldsCache, false))
+  bool CacheHeld = std::exchange(ForkHoldsCache, false);
+  if (CacheHeld)
     TheJob->Cache->unlockAfterFork();
   ForkHoldsMoves = false; // the child makes no grant
   // A remote thread's short slice (or a shadow's, forking in the program's
@@ -945,7 +971,7 @@ void forkChild() {
       ::signal(Signal, SIG_DFL);
     }
   }
-  leaveDsm();
+  leaveDsm(CacheHeld);
   if (Remote)
     core::realSigmask(SIG_SETMASK, &CreatorMask, nullptr);
   --sync::InRuntime;
@@ -3544,7 +3570,7 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
   redirectOutput();
   // The agent's own exit runs the executable's finalisers: they read its
   // globals, which must not wait for a home that is gone.
-  atexit(leaveDsm);
+  atexit(leaveDsmAtExit);
   ThePath = new Path;
   sync::setClusterPath(ThePath);
   TheHeap = new HomeHeap;

@@ -423,6 +423,42 @@ TEST(DsmCoherence, PagesAFaultBroughtAlongAreNotEvictedByIt) {
     ASSERT_EQ(N.atHome(Page, 9), 0x77) << "page " << Page;
 }
 
+// A fork by a thread of another node brings in, read-only, the pages of a
+// range (the program's globals) that the node does not hold, in runs, as
+// far as the cache has room without dropping any page: the child keeps
+// what its node holds, so an eviction would take a page from it. The
+// pages left out are counted, and the lock is held until unlockAfterFork.
+TEST(DsmCoherence, AForkHoldsARangeAsFarAsTheCacheHasRoom) {
+  constexpr size_t Bound = 48;
+  BoundedNode N(512, Bound, 16);          // runs of 16
+  N.touch(3, /*Write=*/true, 1, 0x11);    // 3 to 18, written
+  N.touch(100, /*Write=*/false);          // 100 to 115, elsewhere
+  ASSERT_EQ(N.Cache->cachedPages(), 32u);
+  // Pages 0 to 59, of which 44 are not held: room for 16 of them, 0 to 2
+  // and 19 to 31.
+  EXPECT_EQ(N.Cache->holdRangeForFork(0, 60), 44u - 16u);
+  N.Cache->unlockAfterFork();
+  EXPECT_EQ(N.Cache->cachedPages(), Bound);
+  EXPECT_EQ(N.Cache->counts().Evicted, 0u) << "a page the child keeps went";
+  for (size_t Page = 100; Page < 116; ++Page)
+    EXPECT_EQ(N.Cache->access(Page), Access::Read) << "page " << Page;
+  for (size_t Page = 0; Page < 32; ++Page)
+    EXPECT_EQ(N.Cache->access(Page),
+              Page >= 3 && Page < 19 ? Access::ReadWrite : Access::Read)
+        << "page " << Page;
+  EXPECT_EQ(N.Cache->access(32), Access::None);
+  N.Cache->release();
+  EXPECT_EQ(N.atHome(3, 1), 0x11) << "the fork lost a write";
+  // The node's own pages (256 on) are never fetched; with room, every page
+  // of the range is held and none is left out.
+  BoundedNode Roomy(512, 512, 16);
+  EXPECT_EQ(Roomy.Cache->holdRangeForFork(200, 100), 0u);
+  Roomy.Cache->unlockAfterFork();
+  EXPECT_EQ(Roomy.Cache->cachedPages(), 56u);
+  EXPECT_EQ(Roomy.Cache->access(255), Access::Read);
+  EXPECT_EQ(Roomy.Cache->counts().Fetches, 56u);
+}
+
 // What a node keeps per page it caches (issue 5: DSM metadata within 1% of
 // the memory in use): a byte of state in a block of 64 neighbours and an
 // entry of the eviction queue, well under 16 bytes a page (0.4%), as
