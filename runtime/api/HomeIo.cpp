@@ -1311,6 +1311,14 @@ HomeAnswer serve(wire::Reader &R) {
     std::launder(reinterpret_cast<std::_Sp_locker *>(Locker))->~_Sp_locker();
     return {0, 0, {}};
   }
+  case Op::CpuTime: {
+    // libgridrt's getrusage: with the ended remote threads' time.
+    int Who = R.i32();
+    struct rusage Used = {};
+    if (Who != RUSAGE_SELF && Who != RUSAGE_CHILDREN)
+      return {-1, EINVAL, {}};
+    return answerStruct(getrusage(Who, &Used), Used);
+  }
   case Op::Sigmask: {
     // The shadow stands for the thread among home's threads: signals sent
     // to it, or to the process, find it with the thread's mask. Never its

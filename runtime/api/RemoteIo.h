@@ -166,6 +166,9 @@
 //             home's std::_Sp_locker took (its two bytes, the second in
 //             bits 8-15): std::atomic_load... of a shared_ptr (shared:
 //             the lock acquires, the unlock releases)
+//   CpuTime   i32 who (RUSAGE_SELF or RUSAGE_CHILDREN) -> getrusage's
+//             result, the struct rusage: home's process, with its threads
+//             on other nodes that ended (api/CpuTime.cpp)
 //   Stream    u32 stream (std::cout, cerr, clog, cin, then the wide ones),
 //             u32 call, u64 a, str bytes
 //                                       -> the stream buffer's answer, the
@@ -330,7 +333,8 @@ enum class Op : uint16_t {
   Stream,
   Sigmask,
   SpLocker,
-  Last = SpLocker,
+  CpuTime,
+  Last = CpuTime,
 };
 
 /// The calls of Op::Stream on home's stream buffer, with their argument a

@@ -102,7 +102,11 @@ enum class Msg : uint16_t {
   // Home -> agent: pthread_cancel of one of its threads (docs/design/dsm.md,
   // cancellation).
   ThreadCancel,
-  Last = ThreadCancel
+  // Agent -> home, every tenth of a second while it has threads: the CPU
+  // time of the program's threads there, ended and running (user, system;
+  // threads::remoteCpu).
+  NodeCpu,
+  Last = NodeCpu
 };
 
 /// Placed.outcome.

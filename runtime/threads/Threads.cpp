@@ -54,6 +54,7 @@
 #include <semaphore.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
@@ -1080,6 +1081,12 @@ std::atomic<uint64_t> AgentDirectoryBytes[dsm::MaxRanks];
 std::atomic<uint64_t> AgentInPlace[dsm::MaxRanks];
 std::atomic<uint64_t> AgentCarried[dsm::MaxRanks];
 
+// The CPU time of each node's threads: those that ended, as ThreadDone
+// carried it, and the latest NodeCpu, ended and running (remoteCpu).
+std::atomic<uint64_t> EndedUserNs[dsm::MaxRanks], EndedSystemNs[dsm::MaxRanks];
+std::atomic<uint64_t> ReportedUserNs[dsm::MaxRanks],
+    ReportedSystemNs[dsm::MaxRanks];
+
 void raiseTo(std::atomic<uint64_t> &Max, uint64_t Value) {
   uint64_t Now = Max.load();
   while (Now < Value && !Max.compare_exchange_weak(Now, Value)) {
@@ -2032,6 +2039,11 @@ void *shadowMain(void *Box) {
         raiseTo(AgentInPlace[S.Node], InPlace);
         raiseTo(AgentCarried[S.Node], Carried);
       }
+      uint64_t UserNs = R.u64(), SystemNs = R.u64();
+      if (R.ok() && S.Node < dsm::MaxRanks) {
+        EndedUserNs[S.Node].fetch_add(UserNs, std::memory_order_relaxed);
+        EndedSystemNs[S.Node].fetch_add(SystemNs, std::memory_order_relaxed);
+      }
       break;
     }
     serveCall(S, R);
@@ -2173,6 +2185,10 @@ struct Remote {
   // Whether its messages look at the node's output pipes first, as every
   // thread's do once the node forked: it wrote there itself (its warnings).
   bool LookAtPipes = false;
+  // The CPU time it used, user and system, as it ended (ThreadDone), and
+  // its CPU clock while it runs (0 until it has started): NodeCpu.
+  uint64_t UserNs = 0, SystemNs = 0;
+  std::atomic<clockid_t> CpuClock{0};
   // 1 once its cancellation is asked for (Msg::ThreadCancel, or its own
   // pthread_cancel) and not yet acted on; a futex word, which its
   // cancellable sleeps wait on.
@@ -2186,11 +2202,39 @@ struct Remote {
 };
 
 // Agent: the threads started here and not yet ended, by id, for
-// Msg::ThreadCancel.
+// Msg::ThreadCancel and NodeCpu.
 std::mutex RunningMutex;
 std::map<uint64_t, Remote *> &running() {
   static auto *Running = new std::map<uint64_t, Remote *>; // lives on
   return *Running;
+}
+// Agent: the CPU time of the threads that ended here (under RunningMutex,
+// as each leaves running()), and whether any thread ran here since the
+// last NodeCpu.
+uint64_t EndedHereUserNs = 0, EndedHereSystemNs = 0;
+bool RanSinceReport = false;
+
+// Agent, on the loop: the CPU time of the program's threads here, those
+// that ended and those running (whose time counts as user time until they
+// end), to home, which adds it to its process's (remoteCpu). Sent while
+// threads run here, and once after the last ended.
+void reportNodeCpu() {
+  uint64_t User, System;
+  {
+    std::lock_guard<std::mutex> Lock(RunningMutex);
+    if (running().empty() && !RanSinceReport)
+      return;
+    RanSinceReport = !running().empty();
+    User = EndedHereUserNs;
+    System = EndedHereSystemNs;
+    for (auto &[Id, R] : running()) {
+      timespec T;
+      clockid_t Clock = R->CpuClock.load(std::memory_order_acquire);
+      if (Clock != 0 && clock_gettime(Clock, &T) == 0)
+        User += uint64_t(T.tv_sec) * 1000000000u + uint64_t(T.tv_nsec);
+    }
+  }
+  TheJob->C.loop().send(0, wire::Writer(Msg::NodeCpu).u64(User).u64(System));
 }
 
 // The agent's thread starter (see launch()), which also takes what the
@@ -2460,6 +2504,16 @@ void remoteFinished(void *Box) {
   // however the thread ends; what key destructors write after goes home
   // unheld.
   flushHeld(/*Final=*/true);
+  // Its CPU time, which home adds to the process's (endedRemoteCpu): its
+  // key destructors' after this are not in it.
+  struct rusage Used = {};
+  if (getrusage(RUSAGE_THREAD, &Used) == 0) {
+    auto Ns = [](const timeval &T) {
+      return uint64_t(T.tv_sec) * 1000000000u + uint64_t(T.tv_usec) * 1000u;
+    };
+    R.UserNs = Ns(Used.ru_utime);
+    R.SystemNs = Ns(Used.ru_stime);
+  }
   // In a fork child the thread is the process's last: it ends with it,
   // and the node's starter is not there to join it.
   if (!inJobProcess())
@@ -2468,6 +2522,9 @@ void remoteFinished(void *Box) {
   {
     std::lock_guard<std::mutex> Lock(RunningMutex);
     running().erase(R.Id);
+    EndedHereUserNs += R.UserNs;
+    EndedHereSystemNs += R.SystemNs;
+    RanSinceReport = true;
   }
   std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
   TheStarter->Ended.push_back(&R);
@@ -2494,7 +2551,9 @@ void finish(Remote &R) {
       .u64(TheJob->Cache->cachedPages())
       .u64(TheJob->Cache->counts().InPlace)
       .u64(TheJob->Cache->counts().Carried)
-      .u64(TheJob->Space->directoryBytes());
+      .u64(TheJob->Space->directoryBytes())
+      .u64(R.UserNs)
+      .u64(R.SystemNs);
   // What the node's pipes hold (the C library's writes no call catches, a
   // warning written on the thread) goes before the thread's end, whether or
   // not a thread of the node forked: through the loop, which drains them.
@@ -2518,6 +2577,9 @@ void *remoteMain(void *Box) {
   // deadlocked the thread so). A child it forks takes its creator's mask
   // instead (forkChild), as it would have at home.
   CreatorMask = R.Mask;
+  clockid_t Clock;
+  if (pthread_getcpuclockid(pthread_self(), &Clock) == 0)
+    R.CpuClock.store(Clock, std::memory_order_release);
   sync::RemoteThread = true;
   // Its every call waits for home's answer, whose wake-up must not wait
   // behind other work's slice: the short slice the runtime's threads have.
@@ -3498,6 +3560,13 @@ void startHome(cluster::Cluster &C, bool ShareGlobals) {
                  [](int, wire::Reader &R) { deliverToShadow(R.whole()); });
   Loop.onMessage(Msg::ThreadDone,
                  [](int, wire::Reader &R) { deliverToShadow(R.whole()); });
+  Loop.onMessage(Msg::NodeCpu, [](int Source, wire::Reader &R) {
+    uint64_t User = R.u64(), System = R.u64();
+    if (R.ok() && Source > 0 && Source < static_cast<int>(dsm::MaxRanks)) {
+      raiseTo(ReportedUserNs[Source], User);
+      raiseTo(ReportedSystemNs[Source], System);
+    }
+  });
   Loop.onMessage(Msg::ThreadOutput, [](int Source, wire::Reader &R) {
     uint32_t Fd = R.u32();
     std::string_view Text = R.str();
@@ -3552,6 +3621,7 @@ void startAgent(cluster::Cluster &C, bool ShareGlobals) {
                  [](int, wire::Reader &R) { takeChangedActions(R); });
   Loop.onMessage(Msg::ThreadCancel,
                  [](int, wire::Reader &R) { takeCancel(R); });
+  Loop.every(0.1, reportNodeCpu);
   Loop.onMessage(Msg::HeldFlush, [](int, wire::Reader &) {
     std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
     TheStarter->HeldAsked = true;
@@ -3773,6 +3843,25 @@ void mainExiting() {
 }
 
 bool inJobProcess() { return TheJob && core::ownPid() == JobPid; }
+
+// Per node, the larger of its two counts (both only grow, and neither is
+// more than the node's threads used): ThreadDone's is exact once a thread
+// has ended, before the next NodeCpu says so; NodeCpu's counts the threads
+// still running. A running thread's time is user time until it ends.
+CpuTime remoteCpu() {
+  CpuTime All;
+  for (unsigned N = 1; N < dsm::MaxRanks; ++N) {
+    uint64_t EndedUser = EndedUserNs[N].load(std::memory_order_relaxed),
+             EndedSystem = EndedSystemNs[N].load(std::memory_order_relaxed),
+             User = ReportedUserNs[N].load(std::memory_order_relaxed),
+             System = ReportedSystemNs[N].load(std::memory_order_relaxed);
+    uint64_t Total = std::max(EndedUser + EndedSystem, User + System);
+    uint64_t SystemPart = std::max(EndedSystem, System);
+    All.UserNs += Total - SystemPart;
+    All.SystemNs += SystemPart;
+  }
+  return All;
+}
 
 void noteQuickExit(int Status) { QuickExitStatus.store(Status); }
 

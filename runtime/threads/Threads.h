@@ -123,6 +123,16 @@ struct JoinWait {
 int remoteJoin(pthread_t Thread, void **Result, const JoinWait &Wait = {});
 int remoteDetach(pthread_t Thread);
 
+/// Home: the CPU time the program's threads on other nodes used, user and
+/// system: each thread's as its node measured it at its end (getrusage's
+/// RUSAGE_THREAD; ThreadDone carries it), and each running thread's as its
+/// node last reported it (every tenth of a second, as user time: NodeCpu).
+/// api/CpuTime.cpp adds it to the process's own.
+struct CpuTime {
+  uint64_t UserNs = 0, SystemNs = 0;
+};
+CpuTime remoteCpu();
+
 /// What home answered to a call a remote thread made there.
 struct HomeAnswer {
   int64_t Value = 0;

@@ -1,0 +1,181 @@
+//===- api/CpuTime.cpp - The process's CPU time, on every node ------------===//
+//
+// The CPU time a process reads (clock, times, getrusage's RUSAGE_SELF,
+// clock_gettime's CLOCK_PROCESS_CPUTIME_ID) is its kernel's, which knows
+// nothing of the program's threads that ran on other nodes: a program that
+// timed its work with clock() read only home's share of it. libgridrt.so
+// defines these calls under their C library names:
+//  - at home, the C library's answer plus the CPU time of the remote
+//    threads (threads::remoteCpu): each one's as its node measured it at
+//    its end, so a program that joins its threads and then reads its CPU
+//    time reads all of it, as on one machine; a thread still running as
+//    its node last reported it, a tenth of a second ago at most.
+//  - on a remote thread, home's answer (Op::CpuTime), plus the thread's own
+//    time so far (it has not ended): the process is home's. RUSAGE_THREAD
+//    and CLOCK_THREAD_CPUTIME_ID stay the thread's own, on its node.
+// getrusage's other fields (memory, faults, switches) are home's process's
+// alone. Only libgridrt.so contains this file.
+//===----------------------------------------------------------------------===//
+
+#include "api/RemoteIo.h"
+#include "core/NextSymbol.h"
+#include "threads/Threads.h"
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <sys/resource.h>
+#include <sys/times.h>
+#include <unistd.h>
+
+#define GRID_INTERPOSE extern "C" __attribute__((visibility("default")))
+
+namespace {
+
+using namespace grid;
+namespace io = grid::api::io;
+
+// The C library's, looked up before any other constructor of libgridrt.so
+// runs: clock_gettime is called everywhere, early too.
+#define GRID_CPU_CALLS(X) X(clock) X(clock_gettime) X(getrusage) X(times)
+#define GRID_SLOT(Name) constinit decltype(&::Name) Real_##Name = nullptr;
+GRID_CPU_CALLS(GRID_SLOT)
+#undef GRID_SLOT
+#define GRID_RESOLVE(Name) core::resolveNext(Real_##Name, #Name);
+[[gnu::constructor(101)]] void resolveCpuCalls() {
+  GRID_CPU_CALLS(GRID_RESOLVE)
+}
+#undef GRID_RESOLVE
+#define REAL(Name) core::nextFunction(Real_##Name, #Name)
+
+constexpr uint64_t NsPerSecond = 1000000000;
+
+uint64_t nanoseconds(const timeval &T) {
+  return uint64_t(T.tv_sec) * NsPerSecond + uint64_t(T.tv_usec) * 1000;
+}
+timeval plus(const timeval &T, uint64_t Ns) {
+  uint64_t Us = uint64_t(T.tv_usec) + Ns / 1000 % 1000000;
+  return {T.tv_sec + static_cast<time_t>(Ns / NsPerSecond + Us / 1000000),
+          static_cast<suseconds_t>(Us % 1000000)};
+}
+
+// What the process's kernel does not see: at home, the remote threads; on
+// a remote thread, nothing (home's answer has them).
+threads::CpuTime unseen() {
+  if (io::remoteCaller())
+    return {};
+  return threads::remoteCpu();
+}
+
+// On a remote thread: home's getrusage of Who, with the thread's own time
+// for RUSAGE_SELF. False (errno set) if home cannot answer.
+bool usageAtHome(int Who, struct rusage *Out) {
+  threads::HomeAnswer A;
+  {
+    io::HomeCall C(io::Op::CpuTime);
+    C.args().i32(Who);
+    A = C.send();
+  }
+  if (A.Value != 0 || A.Data.size() != sizeof *Out) {
+    errno = A.Errno ? A.Errno : EIO;
+    return false;
+  }
+  std::memcpy(Out, A.Data.data(), sizeof *Out);
+  struct rusage Own = {};
+  if (Who == RUSAGE_SELF && REAL(getrusage)(RUSAGE_THREAD, &Own) == 0) {
+    Out->ru_utime = plus(Out->ru_utime, nanoseconds(Own.ru_utime));
+    Out->ru_stime = plus(Out->ru_stime, nanoseconds(Own.ru_stime));
+  }
+  return true;
+}
+
+// The process's user and system time, in nanoseconds, wherever it is read.
+bool processCpu(uint64_t *UserNs, uint64_t *SystemNs) {
+  struct rusage Used = {};
+  if (io::remoteCaller()) {
+    if (!usageAtHome(RUSAGE_SELF, &Used))
+      return false;
+  } else if (REAL(getrusage)(RUSAGE_SELF, &Used) != 0) {
+    return false;
+  }
+  threads::CpuTime Ended = unseen();
+  *UserNs = nanoseconds(Used.ru_utime) + Ended.UserNs;
+  *SystemNs = nanoseconds(Used.ru_stime) + Ended.SystemNs;
+  return true;
+}
+
+} // namespace
+
+GRID_INTERPOSE int getrusage(int Who, struct rusage *Usage) noexcept {
+  if (io::remoteCaller() && (Who == RUSAGE_SELF || Who == RUSAGE_CHILDREN))
+    return usageAtHome(Who, Usage) ? 0 : -1;
+  int Result = REAL(getrusage)(Who, Usage);
+  if (Result == 0 && Who == RUSAGE_SELF) {
+    threads::CpuTime Ended = unseen();
+    Usage->ru_utime = plus(Usage->ru_utime, Ended.UserNs);
+    Usage->ru_stime = plus(Usage->ru_stime, Ended.SystemNs);
+  }
+  return Result;
+}
+
+GRID_INTERPOSE clock_t clock() noexcept {
+  if (!io::remoteCaller()) {
+    threads::CpuTime Ended = unseen();
+    clock_t Here = REAL(clock)();
+    if (Here == clock_t(-1))
+      return Here;
+    return Here + static_cast<clock_t>((Ended.UserNs + Ended.SystemNs) /
+                                       (NsPerSecond / CLOCKS_PER_SEC));
+  }
+  uint64_t User, System;
+  if (!processCpu(&User, &System))
+    return clock_t(-1);
+  return static_cast<clock_t>((User + System) / (NsPerSecond / CLOCKS_PER_SEC));
+}
+
+GRID_INTERPOSE int clock_gettime(clockid_t Clock,
+                                 struct timespec *Time) noexcept {
+  if (__builtin_expect(Clock != CLOCK_PROCESS_CPUTIME_ID, 1))
+    return REAL(clock_gettime)(Clock, Time);
+  if (!io::remoteCaller()) {
+    int Result = REAL(clock_gettime)(Clock, Time);
+    if (Result != 0)
+      return Result;
+    threads::CpuTime Ended = unseen();
+    uint64_t Ns = uint64_t(Time->tv_nsec) + Ended.UserNs + Ended.SystemNs;
+    Time->tv_sec += static_cast<time_t>(Ns / NsPerSecond);
+    Time->tv_nsec = static_cast<long>(Ns % NsPerSecond);
+    return 0;
+  }
+  uint64_t User, System;
+  if (!processCpu(&User, &System))
+    return -1;
+  Time->tv_sec = static_cast<time_t>((User + System) / NsPerSecond);
+  Time->tv_nsec = static_cast<long>((User + System) % NsPerSecond);
+  return 0;
+}
+
+GRID_INTERPOSE clock_t times(struct tms *Buffer) noexcept {
+  clock_t Now = REAL(times)(Buffer);
+  if (Now == clock_t(-1) || !Buffer)
+    return Now;
+  long Ticks = sysconf(_SC_CLK_TCK);
+  auto ticks = [Ticks](uint64_t Ns) {
+    return static_cast<clock_t>(Ns / (NsPerSecond / uint64_t(Ticks)));
+  };
+  if (io::remoteCaller()) {
+    struct rusage Self = {}, Children = {};
+    if (!usageAtHome(RUSAGE_SELF, &Self) ||
+        !usageAtHome(RUSAGE_CHILDREN, &Children))
+      return clock_t(-1);
+    Buffer->tms_utime = ticks(nanoseconds(Self.ru_utime));
+    Buffer->tms_stime = ticks(nanoseconds(Self.ru_stime));
+    Buffer->tms_cutime = ticks(nanoseconds(Children.ru_utime));
+    Buffer->tms_cstime = ticks(nanoseconds(Children.ru_stime));
+    return Now;
+  }
+  threads::CpuTime Ended = unseen();
+  Buffer->tms_utime += ticks(Ended.UserNs);
+  Buffer->tms_stime += ticks(Ended.SystemNs);
+  return Now;
+}
