@@ -2031,16 +2031,14 @@ void *shadowMain(void *Box) {
     if (R.type() == Msg::ThreadDone) {
       Result = reinterpret_cast<void *>(R.u64());
       uint64_t CacheBytes = R.u64(), CachePages = R.u64(), InPlace = R.u64(),
-               Carried = R.u64(), DirectoryBytes = R.u64();
+               Carried = R.u64(), DirectoryBytes = R.u64(), UserNs = R.u64(),
+               SystemNs = R.u64();
       if (R.ok() && S.Node < dsm::MaxRanks) {
         raiseTo(AgentDirectoryBytes[S.Node], DirectoryBytes);
         raiseTo(AgentCacheBytes[S.Node], CacheBytes);
         raiseTo(AgentCachePages[S.Node], CachePages);
         raiseTo(AgentInPlace[S.Node], InPlace);
         raiseTo(AgentCarried[S.Node], Carried);
-      }
-      uint64_t UserNs = R.u64(), SystemNs = R.u64();
-      if (R.ok() && S.Node < dsm::MaxRanks) {
         EndedUserNs[S.Node].fetch_add(UserNs, std::memory_order_relaxed);
         EndedSystemNs[S.Node].fetch_add(SystemNs, std::memory_order_relaxed);
       }
