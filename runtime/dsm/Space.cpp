@@ -694,11 +694,13 @@ void Space::closeGlobals() {
   if (!Globals || Rank == 0 || GlobalsClosed || !C)
     return;
   GlobalsClosed = true;
+  // Outside the cache's lock: dl_iterate_phdr takes the loader's, which a
+  // thread in dlopen holds while it faults.
+  keepLibraryCopiesOwn();
   C->exclusive([&] { closeGlobalsLocked(); });
 }
 
 void Space::closeGlobalsLocked() {
-  keepLibraryCopiesOwn();
   if (!moveGlobalsAside()) {
     OwnGlobals.reset(new std::byte[Globals->size()]);
     std::memcpy(OwnGlobals.get(), Globals->base(), Globals->size());
