@@ -10,9 +10,10 @@
 //    its end, so a program that joins its threads and then reads its CPU
 //    time reads all of it, as on one machine; a thread still running as
 //    its node last reported it, a tenth of a second ago at most.
-//  - on a remote thread, home's answer (Op::CpuTime), plus the thread's own
-//    time so far (it has not ended): the process is home's. RUSAGE_THREAD
-//    and CLOCK_THREAD_CPUTIME_ID stay the thread's own, on its node.
+//  - on a remote thread, home's answer (Op::CpuTime), with the remote
+//    threads but the caller, plus the caller's own time so far, fresher
+//    than its node's last report: the process is home's. RUSAGE_THREAD and
+//    CLOCK_THREAD_CPUTIME_ID stay the thread's own, on its node.
 // getrusage's other fields (memory, faults, switches) are home's process's
 // alone. Only libgridrt.so contains this file.
 //===----------------------------------------------------------------------===//
@@ -53,11 +54,6 @@ constexpr uint64_t NsPerSecond = 1000000000;
 uint64_t nanoseconds(const timeval &T) {
   return uint64_t(T.tv_sec) * NsPerSecond + uint64_t(T.tv_usec) * 1000;
 }
-timeval plus(const timeval &T, uint64_t Ns) {
-  uint64_t Us = uint64_t(T.tv_usec) + Ns / 1000 % 1000000;
-  return {T.tv_sec + static_cast<time_t>(Ns / NsPerSecond + Us / 1000000),
-          static_cast<suseconds_t>(Us % 1000000)};
-}
 
 // What the process's kernel does not see: at home, the remote threads; on
 // a remote thread, nothing (home's answer has them).
@@ -67,13 +63,14 @@ threads::CpuTime unseen() {
   return threads::remoteCpu();
 }
 
-// On a remote thread: home's getrusage of Who, with the thread's own time
-// for RUSAGE_SELF. False (errno set) if home cannot answer.
+// On a remote thread: home's getrusage of Who, with the remote threads but
+// this one, whose own time so far is added here (home has only what its
+// node last reported). False (errno set) if home cannot answer.
 bool usageAtHome(int Who, struct rusage *Out) {
   threads::HomeAnswer A;
   {
     io::HomeCall C(io::Op::CpuTime);
-    C.args().i32(Who);
+    C.args().i32(Who).u64(threads::remoteThreadId());
     A = C.send();
   }
   if (A.Value != 0 || A.Data.size() != sizeof *Out) {
@@ -82,10 +79,9 @@ bool usageAtHome(int Who, struct rusage *Out) {
   }
   std::memcpy(Out, A.Data.data(), sizeof *Out);
   struct rusage Own = {};
-  if (Who == RUSAGE_SELF && REAL(getrusage)(RUSAGE_THREAD, &Own) == 0) {
-    Out->ru_utime = plus(Out->ru_utime, nanoseconds(Own.ru_utime));
-    Out->ru_stime = plus(Out->ru_stime, nanoseconds(Own.ru_stime));
-  }
+  if (Who == RUSAGE_SELF && REAL(getrusage)(RUSAGE_THREAD, &Own) == 0)
+    threads::addCpu(Out,
+                    {nanoseconds(Own.ru_utime), nanoseconds(Own.ru_stime)});
   return true;
 }
 
@@ -98,9 +94,9 @@ bool processCpu(uint64_t *UserNs, uint64_t *SystemNs) {
   } else if (REAL(getrusage)(RUSAGE_SELF, &Used) != 0) {
     return false;
   }
-  threads::CpuTime Ended = unseen();
-  *UserNs = nanoseconds(Used.ru_utime) + Ended.UserNs;
-  *SystemNs = nanoseconds(Used.ru_stime) + Ended.SystemNs;
+  threads::CpuTime Remote = unseen();
+  *UserNs = nanoseconds(Used.ru_utime) + Remote.UserNs;
+  *SystemNs = nanoseconds(Used.ru_stime) + Remote.SystemNs;
   return true;
 }
 
@@ -110,21 +106,18 @@ GRID_INTERPOSE int getrusage(int Who, struct rusage *Usage) noexcept {
   if (io::remoteCaller() && (Who == RUSAGE_SELF || Who == RUSAGE_CHILDREN))
     return usageAtHome(Who, Usage) ? 0 : -1;
   int Result = REAL(getrusage)(Who, Usage);
-  if (Result == 0 && Who == RUSAGE_SELF) {
-    threads::CpuTime Ended = unseen();
-    Usage->ru_utime = plus(Usage->ru_utime, Ended.UserNs);
-    Usage->ru_stime = plus(Usage->ru_stime, Ended.SystemNs);
-  }
+  if (Result == 0 && Who == RUSAGE_SELF)
+    threads::addCpu(Usage, unseen());
   return Result;
 }
 
 GRID_INTERPOSE clock_t clock() noexcept {
   if (!io::remoteCaller()) {
-    threads::CpuTime Ended = unseen();
+    threads::CpuTime Remote = unseen();
     clock_t Here = REAL(clock)();
     if (Here == clock_t(-1))
       return Here;
-    return Here + static_cast<clock_t>((Ended.UserNs + Ended.SystemNs) /
+    return Here + static_cast<clock_t>((Remote.UserNs + Remote.SystemNs) /
                                        (NsPerSecond / CLOCKS_PER_SEC));
   }
   uint64_t User, System;
@@ -141,8 +134,8 @@ GRID_INTERPOSE int clock_gettime(clockid_t Clock,
     int Result = REAL(clock_gettime)(Clock, Time);
     if (Result != 0)
       return Result;
-    threads::CpuTime Ended = unseen();
-    uint64_t Ns = uint64_t(Time->tv_nsec) + Ended.UserNs + Ended.SystemNs;
+    threads::CpuTime Remote = unseen();
+    uint64_t Ns = uint64_t(Time->tv_nsec) + Remote.UserNs + Remote.SystemNs;
     Time->tv_sec += static_cast<time_t>(Ns / NsPerSecond);
     Time->tv_nsec = static_cast<long>(Ns % NsPerSecond);
     return 0;
@@ -174,8 +167,8 @@ GRID_INTERPOSE clock_t times(struct tms *Buffer) noexcept {
     Buffer->tms_cstime = ticks(nanoseconds(Children.ru_stime));
     return Now;
   }
-  threads::CpuTime Ended = unseen();
-  Buffer->tms_utime += ticks(Ended.UserNs);
-  Buffer->tms_stime += ticks(Ended.SystemNs);
+  threads::CpuTime Remote = unseen();
+  Buffer->tms_utime += ticks(Remote.UserNs);
+  Buffer->tms_stime += ticks(Remote.SystemNs);
   return Now;
 }

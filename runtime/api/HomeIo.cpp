@@ -54,6 +54,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -1312,12 +1313,18 @@ HomeAnswer serve(wire::Reader &R) {
     return {0, 0, {}};
   }
   case Op::CpuTime: {
-    // libgridrt's getrusage: with the ended remote threads' time.
+    // The kernel's (not libgridrt's getrusage), with the remote threads'
+    // time but the caller's, which it adds itself (api/CpuTime.cpp).
     int Who = R.i32();
+    uint64_t Caller = R.u64();
     struct rusage Used = {};
     if (Who != RUSAGE_SELF && Who != RUSAGE_CHILDREN)
       return {-1, EINVAL, {}};
-    return answerStruct(getrusage(Who, &Used), Used);
+    if (syscall(SYS_getrusage, Who, &Used) != 0)
+      return answer(-1, true);
+    if (Who == RUSAGE_SELF)
+      threads::addCpu(&Used, threads::remoteCpuBut(Caller));
+    return answerStruct(0, Used);
   }
   case Op::Sigmask: {
     // The shadow stands for the thread among home's threads: signals sent

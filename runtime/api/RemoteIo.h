@@ -166,9 +166,10 @@
 //             home's std::_Sp_locker took (its two bytes, the second in
 //             bits 8-15): std::atomic_load... of a shared_ptr (shared:
 //             the lock acquires, the unlock releases)
-//   CpuTime   i32 who (RUSAGE_SELF or RUSAGE_CHILDREN) -> getrusage's
-//             result, the struct rusage: home's process, with its threads
-//             on other nodes that ended (api/CpuTime.cpp)
+//   CpuTime   i32 who (RUSAGE_SELF or RUSAGE_CHILDREN), u64 the caller's
+//             thread id              -> 0, the struct rusage: home's
+//             process, with its threads on other nodes but the caller
+//             (api/CpuTime.cpp)
 //   Stream    u32 stream (std::cout, cerr, clog, cin, then the wide ones),
 //             u32 call, u64 a, str bytes
 //                                       -> the stream buffer's answer, the

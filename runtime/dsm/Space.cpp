@@ -62,10 +62,10 @@ int findGlobals(dl_phdr_info *Info, size_t, void *Out) {
   return 1; // the first object is the executable
 }
 
-// Calls Fn(relocation, symbol table) for each relocation of an object's
-// DT_RELA table. glibc has already relocated the pointers of the dynamic
-// section it keeps in writable memory; one that it did not is taken as an
-// offset.
+// Calls Fn(relocation, symbol table, string table) for each relocation of
+// an object's DT_RELA table. glibc has already relocated the pointers of the
+// dynamic section it keeps in writable memory; one that it did not is taken as
+// an offset.
 template <typename F> void forEachRela(const dl_phdr_info *Info, F &&Fn) {
   uintptr_t Bias = Info->dlpi_addr;
   auto Absolute = [Bias](uintptr_t V) { return V < Bias ? V + Bias : V; };
@@ -76,7 +76,7 @@ template <typename F> void forEachRela(const dl_phdr_info *Info, F &&Fn) {
                                                     Info->dlpi_phdr[I].p_vaddr);
   if (!Dynamic)
     return;
-  uintptr_t Rela = 0, Symbols = 0;
+  uintptr_t Rela = 0, Symbols = 0, Strings = 0;
   size_t RelaBytes = 0, RelaEntry = sizeof(ElfW(Rela));
   for (const ElfW(Dyn) *D = Dynamic; D->d_tag != DT_NULL; ++D) {
     if (D->d_tag == DT_RELA)
@@ -87,12 +87,15 @@ template <typename F> void forEachRela(const dl_phdr_info *Info, F &&Fn) {
       RelaEntry = D->d_un.d_val;
     else if (D->d_tag == DT_SYMTAB)
       Symbols = Absolute(D->d_un.d_ptr);
+    else if (D->d_tag == DT_STRTAB)
+      Strings = Absolute(D->d_un.d_ptr);
   }
-  if (!Rela || !Symbols || RelaEntry < sizeof(ElfW(Rela)))
+  if (!Rela || !Symbols || !Strings || RelaEntry < sizeof(ElfW(Rela)))
     return;
   for (size_t At = 0; At + sizeof(ElfW(Rela)) <= RelaBytes; At += RelaEntry)
     Fn(*reinterpret_cast<const ElfW(Rela) *>(Rela + At),
-       reinterpret_cast<const ElfW(Sym) *>(Symbols));
+       reinterpret_cast<const ElfW(Sym) *>(Symbols),
+       reinterpret_cast<const char *>(Strings));
 }
 
 using Copies = std::vector<std::pair<uintptr_t, size_t>>;
@@ -100,14 +103,39 @@ using Copies = std::vector<std::pair<uintptr_t, size_t>>;
 // The room a library object's stand-in takes (Space::keepLibraryCopiesOwn).
 constexpr size_t standInBytes(size_t Size) { return (Size + 15) & ~size_t(15); }
 
-// The objects of shared libraries that the executable holds copies of
+// The C library's objects that the executable may hold copies of
 // (R_X86_64_COPY: code built without -fPIC, such as GCC's PIE or any
-// -no-pie build, reading `environ` or `stderr` directly), as [address,
-// bytes). Every library reads and writes them there, through its GOT.
+// -no-pie build, reading `environ` directly), and that are the process's
+// own state rather than the program's: pointers into its own memory (its
+// environment, its name in its arguments, the time zone's names) that the
+// C library itself changes (setenv, tzset). Every library reaches such an
+// object through its GOT, at the executable's copy. Others (stdout,
+// optind) are the program's, and stay shared with home.
+bool processState(const char *Name) {
+  static constexpr const char *Names[] = {"environ",
+                                          "__environ",
+                                          "_environ",
+                                          "tzname",
+                                          "__tzname",
+                                          "timezone",
+                                          "__timezone",
+                                          "daylight",
+                                          "__daylight",
+                                          "program_invocation_name",
+                                          "program_invocation_short_name"};
+  for (const char *N : Names)
+    if (std::strcmp(Name, N) == 0)
+      return true;
+  return false;
+}
+
+// Those copies, as [address, bytes).
 int findLibraryCopies(dl_phdr_info *Info, size_t, void *Out) {
-  forEachRela(Info, [&](const ElfW(Rela) & R, const ElfW(Sym) * Symbols) {
+  forEachRela(Info, [&](const ElfW(Rela) & R, const ElfW(Sym) * Symbols,
+                        const char *Strings) {
     const ElfW(Sym) &Symbol = Symbols[ELF64_R_SYM(R.r_info)];
-    if (ELF64_R_TYPE(R.r_info) == R_X86_64_COPY && Symbol.st_size)
+    if (ELF64_R_TYPE(R.r_info) == R_X86_64_COPY && Symbol.st_size &&
+        processState(Strings + Symbol.st_name))
       static_cast<Copies *>(Out)->emplace_back(Info->dlpi_addr + R.r_offset,
                                                Symbol.st_size);
   });
@@ -117,11 +145,25 @@ int findLibraryCopies(dl_phdr_info *Info, size_t, void *Out) {
 struct Redirect {
   const Copies *From; // the executable's copies
   std::byte *To;      // their stand-ins, in the same order, each 16-aligned
-  size_t Seen = 0;    // objects, the executable first
+  std::vector<Space::GotPatch> *Patched;
+  size_t Seen = 0; // objects, the executable first
 };
 
-// Points every GOT slot of the shared objects (not the executable) that
-// holds the address of an object in Redirect::From at its stand-in.
+// Writes Value into a GOT slot, opening its page for the write if it lies
+// in the object's RELRO part (read-only since relocation).
+void writeSlot(const Space::GotPatch &P, uintptr_t Value) {
+  auto *Page = reinterpret_cast<void *>(pageDown(P.Slot));
+  if (P.Relro && mprotect(Page, PB, PROT_READ | PROT_WRITE) != 0)
+    return;
+  __atomic_store_n(reinterpret_cast<uintptr_t *>(P.Slot), Value,
+                   __ATOMIC_RELAXED);
+  if (P.Relro)
+    mprotect(Page, PB, PROT_READ);
+}
+
+// Points every GOT slot (R_X86_64_GLOB_DAT) of the shared objects, not the
+// executable, that holds the address of an object in Redirect::From at its
+// stand-in, and records it.
 int redirectLibraryCopies(dl_phdr_info *Info, size_t, void *Out) {
   auto *R = static_cast<Redirect *>(Out);
   if (R->Seen++ == 0)
@@ -133,27 +175,26 @@ int redirectLibraryCopies(dl_phdr_info *Info, size_t, void *Out) {
       RelroEnd = pageDown(Info->dlpi_addr + Info->dlpi_phdr[I].p_vaddr +
                           Info->dlpi_phdr[I].p_memsz);
     }
-  forEachRela(Info, [&](const ElfW(Rela) & Rel, const ElfW(Sym) *) {
-    auto Type = ELF64_R_TYPE(Rel.r_info);
-    if (Type != R_X86_64_GLOB_DAT && Type != R_X86_64_64)
-      return;
-    auto *Slot = reinterpret_cast<uintptr_t *>(Info->dlpi_addr + Rel.r_offset);
-    size_t Offset = 0;
-    for (auto [Address, Size] : *R->From) {
-      if (*Slot >= Address && *Slot < Address + Size) {
-        uintptr_t Page = pageDown(reinterpret_cast<uintptr_t>(Slot));
-        bool Relro = Page >= RelroBegin && Page < RelroEnd;
-        if (Relro && mprotect(reinterpret_cast<void *>(Page), PB,
-                              PROT_READ | PROT_WRITE) != 0)
-          return;
-        *Slot = reinterpret_cast<uintptr_t>(R->To + Offset) + (*Slot - Address);
-        if (Relro)
-          mprotect(reinterpret_cast<void *>(Page), PB, PROT_READ);
-        return;
-      }
-      Offset += standInBytes(Size);
-    }
-  });
+  forEachRela(Info,
+              [&](const ElfW(Rela) & Rel, const ElfW(Sym) *, const char *) {
+                if (ELF64_R_TYPE(Rel.r_info) != R_X86_64_GLOB_DAT)
+                  return;
+                uintptr_t Slot = Info->dlpi_addr + Rel.r_offset;
+                uintptr_t Value = *reinterpret_cast<const uintptr_t *>(Slot);
+                size_t Offset = 0;
+                for (auto [Address, Size] : *R->From) {
+                  if (Value >= Address && Value < Address + Size) {
+                    Space::GotPatch P{Slot, Value,
+                                      pageDown(Slot) >= RelroBegin &&
+                                          pageDown(Slot) < RelroEnd};
+                    writeSlot(P, reinterpret_cast<uintptr_t>(R->To + Offset) +
+                                     (Value - Address));
+                    R->Patched->push_back(P);
+                    return;
+                  }
+                  Offset += standInBytes(Size);
+                }
+              });
   return 0;
 }
 
@@ -830,12 +871,16 @@ void Space::keepLibraryCopiesOwn() {
                 Size);
     Offset += standInBytes(Size);
   }
-  Redirect R{&LibraryCopies, StandIns};
+  Redirect R{&LibraryCopies, StandIns, &Patched};
   dl_iterate_phdr(redirectLibraryCopies, &R);
 }
 
-// The node's values of the libraries' objects into the executable's copies,
-// as it leaves the DSM: the program's code and its libraries agree again.
+// As the node leaves the DSM (a fork child, its exit): its values of the
+// libraries' objects go into the executable's copies, and the libraries'
+// GOT slots point at the copies again, so the program's code and its
+// libraries share them as without Grid (a child's setenv, say, then
+// changes the environment both read). No dl_iterate_phdr here: a fork
+// child may not take the loader's locks.
 void Space::takeLibraryCopiesBack() {
   if (!StandIns)
     return;
@@ -844,6 +889,10 @@ void Space::takeLibraryCopiesBack() {
     std::memcpy(reinterpret_cast<void *>(Address), StandIns + Offset, Size);
     Offset += standInBytes(Size);
   }
+  for (const GotPatch &P : Patched)
+    writeSlot(P, P.Original);
+  Patched.clear();
+  StandIns = nullptr; // left mapped: a thread may have read a slot
 }
 
 // A fork child's globals: the pages its node held are home's as the forking

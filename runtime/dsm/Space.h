@@ -151,10 +151,10 @@ public:
   /// own contents. A fork child whose parent held the cache's lock across
   /// the fork (CacheHeld: NodeCache::holdRangeForFork) keeps instead the
   /// pages of the globals its node held, home's; the others are the
-  /// rank's own. Either way the libraries' objects copied into the
-  /// executable (R_X86_64_COPY: `environ`, `stderr`), which the rank's
-  /// libraries use stand-ins for while the globals are closed, take the
-  /// rank's values.
+  /// rank's own. Either way the C library's process state copied into
+  /// the executable (R_X86_64_COPY: `environ`...), for which the rank's
+  /// libraries use stand-ins while the globals are closed, takes the
+  /// rank's values, and the libraries read it there again.
   void detach(bool CacheHeld = false);
 
 private:
@@ -168,6 +168,17 @@ private:
   static void closeAbsent(std::byte *Begin, std::byte *End);
   void closeGlobalsLocked();
   void keepHeldGlobals(const NodeCache &Held);
+
+public:
+  /// A GOT slot of a library pointed at a stand-in, with the address it
+  /// held (an object in the executable) and whether it lies in RELRO.
+  struct GotPatch {
+    uintptr_t Slot;
+    uintptr_t Original;
+    bool Relro;
+  };
+
+private:
   void keepLibraryCopiesOwn();
   void takeLibraryCopiesBack();
 
@@ -180,11 +191,13 @@ private:
   std::byte *SavedGlobals = nullptr;
   std::vector<std::pair<uintptr_t, uintptr_t>> SavedPieces;
   bool GlobalsClosed = false;
-  // The libraries' objects copied into the globals, [address, bytes), and
-  // (other ranks, once the globals closed) the node's own values of them,
-  // which its libraries use instead, each 16-aligned, in the same order.
+  // The C library's process state copied into the globals (environ...),
+  // [address, bytes), and (other ranks, once the globals closed) the
+  // node's own values of it, which its libraries use instead, each
+  // 16-aligned, in the same order, until the node leaves the DSM.
   std::vector<std::pair<uintptr_t, size_t>> LibraryCopies;
   std::byte *StandIns = nullptr;
+  std::vector<GotPatch> Patched; // the slots pointed at the stand-ins
   std::atomic<NodeCache *> Cache{nullptr};
   std::atomic<OwnFaultHook> OwnHook{nullptr};
   std::byte *Staging = nullptr; // under the cache's lock

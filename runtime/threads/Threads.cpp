@@ -58,6 +58,7 @@
 #include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -1081,11 +1082,76 @@ std::atomic<uint64_t> AgentDirectoryBytes[dsm::MaxRanks];
 std::atomic<uint64_t> AgentInPlace[dsm::MaxRanks];
 std::atomic<uint64_t> AgentCarried[dsm::MaxRanks];
 
-// The CPU time of each node's threads: those that ended, as ThreadDone
-// carried it, and the latest NodeCpu, ended and running (remoteCpu).
-std::atomic<uint64_t> EndedUserNs[dsm::MaxRanks], EndedSystemNs[dsm::MaxRanks];
-std::atomic<uint64_t> ReportedUserNs[dsm::MaxRanks],
-    ReportedSystemNs[dsm::MaxRanks];
+// Home: the CPU time of the remote threads (remoteCpu). An ended thread's
+// is exact, as its ThreadDone carried it; a running thread's is what its
+// node last reported (NodeCpu), as user time, kept per thread so that its
+// ThreadDone replaces it and a remote caller's own is left out. A report
+// its node sent before a thread ended may arrive after its ThreadDone: the
+// thread's id waits in JustEnded until a report without it (its node's
+// reports arrive in order) says that none will name it again. Changes are
+// made under Mutex with every signal blocked (a shadow runs the program's
+// handlers, which may read the process's time); the totals are read
+// without the lock, by their sequence number (odd while they change).
+struct CpuBook {
+  struct Entry {
+    unsigned Node;
+    uint64_t Ns;
+  };
+  std::mutex Mutex;
+  std::unordered_map<uint64_t, Entry> Running;      // by thread id
+  std::unordered_map<uint64_t, unsigned> JustEnded; // id -> its node
+  std::atomic<uint64_t> Seq{0}, EndedUserNs{0}, EndedSystemNs{0}, RunningNs{0};
+
+  template <typename F> void change(F &&Fn) {
+    sigset_t All, Was;
+    sigfillset(&All);
+    core::realSigmask(SIG_SETMASK, &All, &Was);
+    {
+      std::lock_guard<std::mutex> Lock(Mutex);
+      Seq.fetch_add(1, std::memory_order_acq_rel);
+      Fn();
+      Seq.fetch_add(1, std::memory_order_release);
+    }
+    core::realSigmask(SIG_SETMASK, &Was, nullptr);
+  }
+  void setRunning(uint64_t Id, unsigned Node, uint64_t Ns) {
+    auto [It, New] = Running.try_emplace(Id, Entry{Node, Ns});
+    if (!New && Ns > It->second.Ns) {
+      RunningNs.fetch_add(Ns - It->second.Ns, std::memory_order_relaxed);
+      It->second.Ns = Ns;
+    } else if (New) {
+      RunningNs.fetch_add(Ns, std::memory_order_relaxed);
+    }
+  }
+  void ended(uint64_t Id, unsigned Node, uint64_t User, uint64_t System) {
+    change([&] {
+      if (auto It = Running.find(Id); It != Running.end()) {
+        RunningNs.fetch_sub(It->second.Ns, std::memory_order_relaxed);
+        Running.erase(It);
+      }
+      JustEnded[Id] = Node;
+      EndedUserNs.fetch_add(User, std::memory_order_relaxed);
+      EndedSystemNs.fetch_add(System, std::memory_order_relaxed);
+    });
+  }
+  void reported(unsigned Node,
+                const std::vector<std::pair<uint64_t, uint64_t>> &Threads) {
+    change([&] {
+      for (auto It = JustEnded.begin(); It != JustEnded.end();) {
+        bool Named = std::any_of(Threads.begin(), Threads.end(),
+                                 [&](auto &T) { return T.first == It->first; });
+        if (It->second == Node && !Named)
+          It = JustEnded.erase(It);
+        else
+          ++It;
+      }
+      for (auto [Id, Ns] : Threads)
+        if (!JustEnded.count(Id))
+          setRunning(Id, Node, Ns);
+    });
+  }
+};
+CpuBook *TheCpuBook = new CpuBook; // lives on: read during exit
 
 void raiseTo(std::atomic<uint64_t> &Max, uint64_t Value) {
   uint64_t Now = Max.load();
@@ -2039,8 +2105,7 @@ void *shadowMain(void *Box) {
         raiseTo(AgentCachePages[S.Node], CachePages);
         raiseTo(AgentInPlace[S.Node], InPlace);
         raiseTo(AgentCarried[S.Node], Carried);
-        EndedUserNs[S.Node].fetch_add(UserNs, std::memory_order_relaxed);
-        EndedSystemNs[S.Node].fetch_add(SystemNs, std::memory_order_relaxed);
+        TheCpuBook->ended(S.Id, S.Node, UserNs, SystemNs);
       }
       break;
     }
@@ -2206,33 +2271,30 @@ std::map<uint64_t, Remote *> &running() {
   static auto *Running = new std::map<uint64_t, Remote *>; // lives on
   return *Running;
 }
-// Agent: the CPU time of the threads that ended here (under RunningMutex,
-// as each leaves running()), and whether any thread ran here since the
-// last NodeCpu.
-uint64_t EndedHereUserNs = 0, EndedHereSystemNs = 0;
-bool RanSinceReport = false;
+// Agent: whether a thread ended here since the last NodeCpu.
+bool EndedSinceReport = false;
 
-// Agent, on the loop: the CPU time of the program's threads here, those
-// that ended and those running (whose time counts as user time until they
-// end), to home, which adds it to its process's (remoteCpu). Sent while
-// threads run here, and once after the last ended.
+// Agent, on the loop: the CPU time so far of each of the program's threads
+// running here, to home, which adds it to its process's until the thread's
+// ThreadDone brings the exact time (remoteCpu). Sent while threads run
+// here, and once after the last ended (home then forgets their ids).
 void reportNodeCpu() {
-  uint64_t User, System;
+  wire::Writer W(Msg::NodeCpu);
   {
     std::lock_guard<std::mutex> Lock(RunningMutex);
-    if (running().empty() && !RanSinceReport)
+    if (running().empty() && !EndedSinceReport)
       return;
-    RanSinceReport = !running().empty();
-    User = EndedHereUserNs;
-    System = EndedHereSystemNs;
+    EndedSinceReport = false;
+    W.u32(static_cast<uint32_t>(running().size()));
     for (auto &[Id, R] : running()) {
-      timespec T;
+      timespec T = {};
       clockid_t Clock = R->CpuClock.load(std::memory_order_acquire);
-      if (Clock != 0 && clock_gettime(Clock, &T) == 0)
-        User += uint64_t(T.tv_sec) * 1000000000u + uint64_t(T.tv_nsec);
+      if (Clock == 0 || clock_gettime(Clock, &T) != 0)
+        T = {};
+      W.u64(Id).u64(uint64_t(T.tv_sec) * 1000000000u + uint64_t(T.tv_nsec));
     }
   }
-  TheJob->C.loop().send(0, wire::Writer(Msg::NodeCpu).u64(User).u64(System));
+  TheJob->C.loop().send(0, W);
 }
 
 // The agent's thread starter (see launch()), which also takes what the
@@ -2520,9 +2582,7 @@ void remoteFinished(void *Box) {
   {
     std::lock_guard<std::mutex> Lock(RunningMutex);
     running().erase(R.Id);
-    EndedHereUserNs += R.UserNs;
-    EndedHereSystemNs += R.SystemNs;
-    RanSinceReport = true;
+    EndedSinceReport = true;
   }
   std::lock_guard<std::mutex> Lock(TheStarter->Mutex);
   TheStarter->Ended.push_back(&R);
@@ -3559,11 +3619,14 @@ void startHome(cluster::Cluster &C, bool ShareGlobals) {
   Loop.onMessage(Msg::ThreadDone,
                  [](int, wire::Reader &R) { deliverToShadow(R.whole()); });
   Loop.onMessage(Msg::NodeCpu, [](int Source, wire::Reader &R) {
-    uint64_t User = R.u64(), System = R.u64();
-    if (R.ok() && Source > 0 && Source < static_cast<int>(dsm::MaxRanks)) {
-      raiseTo(ReportedUserNs[Source], User);
-      raiseTo(ReportedSystemNs[Source], System);
+    std::vector<std::pair<uint64_t, uint64_t>> Threads(
+        std::min<uint32_t>(R.u32(), 65536));
+    for (auto &[Id, Ns] : Threads) {
+      Id = R.u64();
+      Ns = R.u64();
     }
+    if (R.ok() && Source > 0 && Source < static_cast<int>(dsm::MaxRanks))
+      TheCpuBook->reported(static_cast<unsigned>(Source), Threads);
   });
   Loop.onMessage(Msg::ThreadOutput, [](int Source, wire::Reader &R) {
     uint32_t Fd = R.u32();
@@ -3842,23 +3905,48 @@ void mainExiting() {
 
 bool inJobProcess() { return TheJob && core::ownPid() == JobPid; }
 
-// Per node, the larger of its two counts (both only grow, and neither is
-// more than the node's threads used): ThreadDone's is exact once a thread
-// has ended, before the next NodeCpu says so; NodeCpu's counts the threads
-// still running. A running thread's time is user time until it ends.
 CpuTime remoteCpu() {
-  CpuTime All;
-  for (unsigned N = 1; N < dsm::MaxRanks; ++N) {
-    uint64_t EndedUser = EndedUserNs[N].load(std::memory_order_relaxed),
-             EndedSystem = EndedSystemNs[N].load(std::memory_order_relaxed),
-             User = ReportedUserNs[N].load(std::memory_order_relaxed),
-             System = ReportedSystemNs[N].load(std::memory_order_relaxed);
-    uint64_t Total = std::max(EndedUser + EndedSystem, User + System);
-    uint64_t SystemPart = std::max(EndedSystem, System);
-    All.UserNs += Total - SystemPart;
-    All.SystemNs += SystemPart;
+  // A fork child's process is its own (and the book's lock may be held).
+  if (!inJobProcess())
+    return {};
+  CpuBook &B = *TheCpuBook;
+  for (;;) {
+    uint64_t Seq = B.Seq.load(std::memory_order_acquire);
+    if (Seq & 1) {
+      sched_yield();
+      continue;
+    }
+    CpuTime Now{B.EndedUserNs.load(std::memory_order_relaxed) +
+                    B.RunningNs.load(std::memory_order_relaxed),
+                B.EndedSystemNs.load(std::memory_order_relaxed)};
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (B.Seq.load(std::memory_order_relaxed) == Seq)
+      return Now;
   }
-  return All;
+}
+
+CpuTime remoteCpuBut(uint64_t Thread) {
+  if (!inJobProcess())
+    return {};
+  CpuBook &B = *TheCpuBook;
+  std::lock_guard<std::mutex> Lock(B.Mutex);
+  CpuTime Now{B.EndedUserNs.load() + B.RunningNs.load(),
+              B.EndedSystemNs.load()};
+  if (auto It = B.Running.find(Thread); It != B.Running.end())
+    Now.UserNs -= It->second.Ns;
+  return Now;
+}
+
+uint64_t remoteThreadId() { return Current ? Current->Id : 0; }
+
+void addCpu(struct rusage *Usage, CpuTime Add) {
+  auto Plus = [](timeval &T, uint64_t Ns) {
+    uint64_t Us = uint64_t(T.tv_usec) + Ns / 1000 % 1000000;
+    T.tv_sec += static_cast<time_t>(Ns / 1000000000 + Us / 1000000);
+    T.tv_usec = static_cast<suseconds_t>(Us % 1000000);
+  };
+  Plus(Usage->ru_utime, Add.UserNs);
+  Plus(Usage->ru_stime, Add.SystemNs);
 }
 
 void noteQuickExit(int Status) { QuickExitStatus.store(Status); }

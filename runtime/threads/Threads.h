@@ -32,6 +32,8 @@
 #include <utility>
 #include <vector>
 
+struct rusage;
+
 namespace grid::threads {
 
 /// Home: maps the shared space, binds the heap to it, serves pages. Call
@@ -124,14 +126,23 @@ int remoteJoin(pthread_t Thread, void **Result, const JoinWait &Wait = {});
 int remoteDetach(pthread_t Thread);
 
 /// Home: the CPU time the program's threads on other nodes used, user and
-/// system: each thread's as its node measured it at its end (getrusage's
-/// RUSAGE_THREAD; ThreadDone carries it), and each running thread's as its
-/// node last reported it (every tenth of a second, as user time: NodeCpu).
-/// api/CpuTime.cpp adds it to the process's own.
+/// system: each ended thread's as its node measured it at its end
+/// (getrusage's RUSAGE_THREAD; ThreadDone carries it), and each running
+/// thread's as its node last reported it (every tenth of a second, as user
+/// time: NodeCpu). api/CpuTime.cpp adds it to the process's own. Zero
+/// elsewhere (an agent, a fork child). Lock-free (a signal handler's
+/// clock_gettime may read it).
 struct CpuTime {
   uint64_t UserNs = 0, SystemNs = 0;
 };
 CpuTime remoteCpu();
+/// The same without running thread Thread's (which its own call adds,
+/// fresher: Op::CpuTime).
+CpuTime remoteCpuBut(uint64_t Thread);
+/// On a remote thread, its id (home's shadow knows it by it); else 0.
+uint64_t remoteThreadId();
+/// Usage's user and system time, plus Add's.
+void addCpu(struct rusage *Usage, CpuTime Add);
 
 /// What home answered to a call a remote thread made there.
 struct HomeAnswer {
