@@ -432,6 +432,8 @@ pid_t forkProcess(const __grid_site *Site, uint32_t Kind) {
   bool Actions = Remote && &io::fetchSignalActionsForFork;
   if (Actions)
     io::fetchSignalActionsForFork();
+  if (Kind == __grid_kind_Vfork)
+    threads::nextForkIsVfork();
   pid_t Pid = process::forkLocal();
   if (Actions)
     Pid == 0 ? io::takeSignalActionsInChild() : io::dropSignalActionsForFork();

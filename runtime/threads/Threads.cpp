@@ -906,6 +906,10 @@ std::atomic<uintptr_t> TakenHandler[64];
 // child so in test/dsm/fork-after-move.c). No move starts meanwhile
 // (JobStore::movedPagesForFork). With no page moved, the lock is not held.
 thread_local bool ForkHoldsCache = false, ForkHoldsMoves = false;
+// The next fork of this thread is a vfork carried out as a fork: its child
+// may only exec or _exit (POSIX), so a remote thread brings in no globals
+// for it.
+thread_local bool NextForkIsVfork = false;
 void forkPrepare() {
   if (sync::RemoteThread)
     NodeForked.store(true, std::memory_order_seq_cst);
@@ -917,7 +921,8 @@ void forkPrepare() {
       TheJob->Cache->holdForFork(Pages);
       ForkHoldsCache = true;
     }
-  } else if (sync::RemoteThread && TheJob && TheJob->Cache && TheJob->Space) {
+  } else if (sync::RemoteThread && TheJob && TheJob->Cache && TheJob->Space &&
+             !std::exchange(NextForkIsVfork, false)) {
     auto [Begin, End] = TheJob->Space->globals();
     if (Begin != End) {
       size_t Missing = TheJob->Cache->holdRangeForFork(
@@ -936,6 +941,7 @@ void forkPrepare() {
   }
 }
 void forkParent() {
+  NextForkIsVfork = false;
   if (std::exchange(ForkHoldsCache, false))
     TheJob->Cache->unlockAfterFork();
   if (std::exchange(ForkHoldsMoves, false))
@@ -3938,6 +3944,8 @@ CpuTime remoteCpuBut(uint64_t Thread) {
 }
 
 uint64_t remoteThreadId() { return Current ? Current->Id : 0; }
+
+void nextForkIsVfork() { NextForkIsVfork = true; }
 
 void addCpu(struct rusage *Usage, CpuTime Add) {
   auto Plus = [](timeval &T, uint64_t Ns) {

@@ -141,6 +141,10 @@ CpuTime remoteCpu();
 CpuTime remoteCpuBut(uint64_t Thread);
 /// On a remote thread, its id (home's shadow knows it by it); else 0.
 uint64_t remoteThreadId();
+/// The calling thread's next fork is a vfork's (api::forkProcess): its
+/// child may only exec or _exit, so a remote thread does not bring in the
+/// program's globals for it (forkPrepare).
+void nextForkIsVfork();
 /// Usage's user and system time, plus Add's.
 void addCpu(struct rusage *Usage, CpuTime Add);
 
