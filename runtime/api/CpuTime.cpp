@@ -38,7 +38,7 @@ namespace io = grid::api::io;
 
 // The C library's, looked up before any other constructor of libgridrt.so
 // runs: clock_gettime is called everywhere, early too.
-#define GRID_CPU_CALLS(X) X(clock) X(clock_gettime) X(getrusage) X(times)
+#define GRID_CPU_CALLS(X) X(clock_gettime) X(getrusage) X(times)
 #define GRID_SLOT(Name) constinit decltype(&::Name) Real_##Name = nullptr;
 GRID_CPU_CALLS(GRID_SLOT)
 #undef GRID_SLOT
@@ -50,10 +50,6 @@ GRID_CPU_CALLS(GRID_SLOT)
 #define REAL(Name) core::nextFunction(Real_##Name, #Name)
 
 constexpr uint64_t NsPerSecond = 1000000000;
-
-uint64_t nanoseconds(const timeval &T) {
-  return uint64_t(T.tv_sec) * NsPerSecond + uint64_t(T.tv_usec) * 1000;
-}
 
 // What the process's kernel does not see: at home, the remote threads; on
 // a remote thread, nothing (home's answer has them).
@@ -80,23 +76,27 @@ bool usageAtHome(int Who, struct rusage *Out) {
   std::memcpy(Out, A.Data.data(), sizeof *Out);
   struct rusage Own = {};
   if (Who == RUSAGE_SELF && REAL(getrusage)(RUSAGE_THREAD, &Own) == 0)
-    threads::addCpu(Out,
-                    {nanoseconds(Own.ru_utime), nanoseconds(Own.ru_stime)});
+    threads::addCpu(Out, threads::cpuTimeOf(Own));
   return true;
 }
 
-// The process's user and system time, in nanoseconds, wherever it is read.
-bool processCpu(uint64_t *UserNs, uint64_t *SystemNs) {
-  struct rusage Used = {};
+// The process's CPU time, in nanoseconds, wherever it is read: at home the
+// kernel's with the remote threads', on a remote thread home's.
+bool processNs(uint64_t *Ns) {
   if (io::remoteCaller()) {
+    struct rusage Used = {};
     if (!usageAtHome(RUSAGE_SELF, &Used))
       return false;
-  } else if (REAL(getrusage)(RUSAGE_SELF, &Used) != 0) {
-    return false;
+    threads::CpuTime Time = threads::cpuTimeOf(Used);
+    *Ns = Time.UserNs + Time.SystemNs;
+    return true;
   }
+  timespec Here;
+  if (REAL(clock_gettime)(CLOCK_PROCESS_CPUTIME_ID, &Here) != 0)
+    return false;
   threads::CpuTime Remote = unseen();
-  *UserNs = nanoseconds(Used.ru_utime) + Remote.UserNs;
-  *SystemNs = nanoseconds(Used.ru_stime) + Remote.SystemNs;
+  *Ns = uint64_t(Here.tv_sec) * NsPerSecond + uint64_t(Here.tv_nsec) +
+        Remote.UserNs + Remote.SystemNs;
   return true;
 }
 
@@ -112,39 +112,21 @@ GRID_INTERPOSE int getrusage(int Who, struct rusage *Usage) noexcept {
 }
 
 GRID_INTERPOSE clock_t clock() noexcept {
-  if (!io::remoteCaller()) {
-    threads::CpuTime Remote = unseen();
-    clock_t Here = REAL(clock)();
-    if (Here == clock_t(-1))
-      return Here;
-    return Here + static_cast<clock_t>((Remote.UserNs + Remote.SystemNs) /
-                                       (NsPerSecond / CLOCKS_PER_SEC));
-  }
-  uint64_t User, System;
-  if (!processCpu(&User, &System))
+  uint64_t Ns;
+  if (!processNs(&Ns))
     return clock_t(-1);
-  return static_cast<clock_t>((User + System) / (NsPerSecond / CLOCKS_PER_SEC));
+  return static_cast<clock_t>(Ns / (NsPerSecond / CLOCKS_PER_SEC));
 }
 
 GRID_INTERPOSE int clock_gettime(clockid_t Clock,
                                  struct timespec *Time) noexcept {
   if (__builtin_expect(Clock != CLOCK_PROCESS_CPUTIME_ID, 1))
     return REAL(clock_gettime)(Clock, Time);
-  if (!io::remoteCaller()) {
-    int Result = REAL(clock_gettime)(Clock, Time);
-    if (Result != 0)
-      return Result;
-    threads::CpuTime Remote = unseen();
-    uint64_t Ns = uint64_t(Time->tv_nsec) + Remote.UserNs + Remote.SystemNs;
-    Time->tv_sec += static_cast<time_t>(Ns / NsPerSecond);
-    Time->tv_nsec = static_cast<long>(Ns % NsPerSecond);
-    return 0;
-  }
-  uint64_t User, System;
-  if (!processCpu(&User, &System))
+  uint64_t Ns;
+  if (!processNs(&Ns))
     return -1;
-  Time->tv_sec = static_cast<time_t>((User + System) / NsPerSecond);
-  Time->tv_nsec = static_cast<long>((User + System) % NsPerSecond);
+  Time->tv_sec = static_cast<time_t>(Ns / NsPerSecond);
+  Time->tv_nsec = static_cast<long>(Ns % NsPerSecond);
   return 0;
 }
 
@@ -161,10 +143,12 @@ GRID_INTERPOSE clock_t times(struct tms *Buffer) noexcept {
     if (!usageAtHome(RUSAGE_SELF, &Self) ||
         !usageAtHome(RUSAGE_CHILDREN, &Children))
       return clock_t(-1);
-    Buffer->tms_utime = ticks(nanoseconds(Self.ru_utime));
-    Buffer->tms_stime = ticks(nanoseconds(Self.ru_stime));
-    Buffer->tms_cutime = ticks(nanoseconds(Children.ru_utime));
-    Buffer->tms_cstime = ticks(nanoseconds(Children.ru_stime));
+    threads::CpuTime Own = threads::cpuTimeOf(Self),
+                     Waited = threads::cpuTimeOf(Children);
+    Buffer->tms_utime = ticks(Own.UserNs);
+    Buffer->tms_stime = ticks(Own.SystemNs);
+    Buffer->tms_cutime = ticks(Waited.UserNs);
+    Buffer->tms_cstime = ticks(Waited.SystemNs);
     return Now;
   }
   threads::CpuTime Remote = unseen();

@@ -100,9 +100,6 @@ template <typename F> void forEachRela(const dl_phdr_info *Info, F &&Fn) {
 
 using Copies = std::vector<std::pair<uintptr_t, size_t>>;
 
-// The room a library object's stand-in takes (Space::keepLibraryCopiesOwn).
-constexpr size_t standInBytes(size_t Size) { return (Size + 15) & ~size_t(15); }
-
 // The C library's objects that the executable may hold copies of
 // (R_X86_64_COPY: code built without -fPIC, such as GCC's PIE or any
 // -no-pie build, reading `environ` directly), and that are the process's
@@ -144,7 +141,7 @@ int findLibraryCopies(dl_phdr_info *Info, size_t, void *Out) {
 
 struct Redirect {
   const Copies *From; // the executable's copies
-  std::byte *To;      // their stand-ins, in the same order, each 16-aligned
+  intptr_t Shift;     // from a copy's address to its stand-in's
   std::vector<Space::GotPatch> *Patched;
   size_t Seen = 0; // objects, the executable first
 };
@@ -181,18 +178,15 @@ int redirectLibraryCopies(dl_phdr_info *Info, size_t, void *Out) {
                   return;
                 uintptr_t Slot = Info->dlpi_addr + Rel.r_offset;
                 uintptr_t Value = *reinterpret_cast<const uintptr_t *>(Slot);
-                size_t Offset = 0;
                 for (auto [Address, Size] : *R->From) {
                   if (Value >= Address && Value < Address + Size) {
                     Space::GotPatch P{Slot, Value,
                                       pageDown(Slot) >= RelroBegin &&
                                           pageDown(Slot) < RelroEnd};
-                    writeSlot(P, reinterpret_cast<uintptr_t>(R->To + Offset) +
-                                     (Value - Address));
+                    writeSlot(P, Value + R->Shift);
                     R->Patched->push_back(P);
                     return;
                   }
-                  Offset += standInBytes(Size);
                 }
               });
   return 0;
@@ -846,33 +840,35 @@ void Space::detach(bool CacheHeld) {
   takeLibraryCopiesBack();
 }
 
-// The objects of the libraries that the executable holds copies of (the C
-// library's `environ`, `stderr`) are the node's, but lie among the
-// program's globals, which the node shares with home: its own threads
-// reached them through closed pages (an agent's loop, resetting `TZ` as a
-// thread starts, could not fetch the page, and the job ended). The node's
-// libraries are given stand-ins with the values of the node's own, through
-// their GOTs, before the globals close; the program's code, which reads
-// the executable's copies directly, keeps home's.
+// The C library's process state that the executable holds copies of
+// (`environ`...) is the node's, but lies among the program's globals,
+// which the node shares with home: its own threads reached it through
+// closed pages (an agent's loop, resetting `TZ` as a thread starts, could
+// not fetch the page, and the job ended). The node's libraries are given
+// stand-ins with the node's own values, through their GOTs, before the
+// globals close; the program's code, which reads the executable's copies
+// directly, keeps home's. The stand-ins lie where the copies do in a
+// mapping of the globals' size, of which only their pages are touched.
 void Space::keepLibraryCopiesOwn() {
   if (LibraryCopies.empty() || StandIns)
     return;
-  size_t Bytes = 0;
-  for (auto [Address, Size] : LibraryCopies)
-    Bytes += standInBytes(Size);
-  void *Memory = mmap(nullptr, pageUp(Bytes), PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void *Memory = mmap(nullptr, Globals->size(), PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (Memory == MAP_FAILED)
     return;
   StandIns = static_cast<std::byte *>(Memory);
-  size_t Offset = 0;
-  for (auto [Address, Size] : LibraryCopies) {
-    std::memcpy(StandIns + Offset, reinterpret_cast<const void *>(Address),
+  for (auto [Address, Size] : LibraryCopies)
+    std::memcpy(standIn(Address), reinterpret_cast<const void *>(Address),
                 Size);
-    Offset += standInBytes(Size);
-  }
-  Redirect R{&LibraryCopies, StandIns, &Patched};
+  Redirect R{&LibraryCopies,
+             reinterpret_cast<intptr_t>(StandIns) -
+                 reinterpret_cast<intptr_t>(Globals->base()),
+             &Patched};
   dl_iterate_phdr(redirectLibraryCopies, &R);
+}
+
+std::byte *Space::standIn(uintptr_t Copy) const {
+  return StandIns + (Copy - reinterpret_cast<uintptr_t>(Globals->base()));
 }
 
 // As the node leaves the DSM (a fork child, its exit): its values of the
@@ -884,11 +880,8 @@ void Space::keepLibraryCopiesOwn() {
 void Space::takeLibraryCopiesBack() {
   if (!StandIns)
     return;
-  size_t Offset = 0;
-  for (auto [Address, Size] : LibraryCopies) {
-    std::memcpy(reinterpret_cast<void *>(Address), StandIns + Offset, Size);
-    Offset += standInBytes(Size);
-  }
+  for (auto [Address, Size] : LibraryCopies)
+    std::memcpy(reinterpret_cast<void *>(Address), standIn(Address), Size);
   for (const GotPatch &P : Patched)
     writeSlot(P, P.Original);
   Patched.clear();

@@ -181,6 +181,7 @@ public:
 private:
   void keepLibraryCopiesOwn();
   void takeLibraryCopiesBack();
+  std::byte *standIn(uintptr_t Copy) const;
 
   unsigned Rank, Ranks;
   std::unique_ptr<FaultRange> Range;   // RangeBase, Ranks slices
@@ -193,8 +194,9 @@ private:
   bool GlobalsClosed = false;
   // The C library's process state copied into the globals (environ...),
   // [address, bytes), and (other ranks, once the globals closed) the
-  // node's own values of it, which its libraries use instead, each
-  // 16-aligned, in the same order, until the node leaves the DSM.
+  // node's own values of it, which its libraries use instead until the
+  // node leaves the DSM: a mapping as large as the globals, each stand-in
+  // where its copy lies in them (standIn).
   std::vector<std::pair<uintptr_t, size_t>> LibraryCopies;
   std::byte *StandIns = nullptr;
   std::vector<GotPatch> Patched; // the slots pointed at the stand-ins

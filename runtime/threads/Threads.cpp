@@ -895,7 +895,7 @@ std::atomic<uintptr_t> TakenHandler[64];
 // holds (Space::detach), home's, so the fork brings in the others first, as
 // far as the cache has room, and holds the cache's lock until the parent's
 // and the child's handlers, so that the child's record of what its node
-// held is whole (before 2026-11-29 the child read every global as it was
+// held is whole (before 2026-11-28 the child read every global as it was
 // before main: test/dsm/fork-globals.c).
 // Home: a fork child takes no part in the DSM, so the pages that moved away
 // are brought back first, writable (the child may write them), and stay so
@@ -1121,12 +1121,10 @@ struct CpuBook {
     core::realSigmask(SIG_SETMASK, &Was, nullptr);
   }
   void setRunning(uint64_t Id, unsigned Node, uint64_t Ns) {
-    auto [It, New] = Running.try_emplace(Id, Entry{Node, Ns});
-    if (!New && Ns > It->second.Ns) {
-      RunningNs.fetch_add(Ns - It->second.Ns, std::memory_order_relaxed);
-      It->second.Ns = Ns;
-    } else if (New) {
-      RunningNs.fetch_add(Ns, std::memory_order_relaxed);
+    Entry &E = Running.try_emplace(Id, Entry{Node, 0}).first->second;
+    if (Ns > E.Ns) {
+      RunningNs.fetch_add(Ns - E.Ns, std::memory_order_relaxed);
+      E.Ns = Ns;
     }
   }
   void ended(uint64_t Id, unsigned Node, uint64_t User, uint64_t System) {
@@ -2570,15 +2568,13 @@ void remoteFinished(void *Box) {
   // however the thread ends; what key destructors write after goes home
   // unheld.
   flushHeld(/*Final=*/true);
-  // Its CPU time, which home adds to the process's (endedRemoteCpu): its
-  // key destructors' after this are not in it.
+  // Its CPU time, which home adds to the process's (remoteCpu): its key
+  // destructors' after this are not in it.
   struct rusage Used = {};
   if (getrusage(RUSAGE_THREAD, &Used) == 0) {
-    auto Ns = [](const timeval &T) {
-      return uint64_t(T.tv_sec) * 1000000000u + uint64_t(T.tv_usec) * 1000u;
-    };
-    R.UserNs = Ns(Used.ru_utime);
-    R.SystemNs = Ns(Used.ru_stime);
+    CpuTime Own = cpuTimeOf(Used);
+    R.UserNs = Own.UserNs;
+    R.SystemNs = Own.SystemNs;
   }
   // In a fork child the thread is the process's last: it ends with it,
   // and the node's starter is not there to join it.
@@ -3946,6 +3942,13 @@ CpuTime remoteCpuBut(uint64_t Thread) {
 uint64_t remoteThreadId() { return Current ? Current->Id : 0; }
 
 void nextForkIsVfork() { NextForkIsVfork = true; }
+
+CpuTime cpuTimeOf(const struct rusage &Usage) {
+  auto Ns = [](const timeval &T) {
+    return uint64_t(T.tv_sec) * 1000000000u + uint64_t(T.tv_usec) * 1000u;
+  };
+  return {Ns(Usage.ru_utime), Ns(Usage.ru_stime)};
+}
 
 void addCpu(struct rusage *Usage, CpuTime Add) {
   auto Plus = [](timeval &T, uint64_t Ns) {

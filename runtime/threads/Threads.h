@@ -145,6 +145,8 @@ uint64_t remoteThreadId();
 /// child may only exec or _exit, so a remote thread does not bring in the
 /// program's globals for it (forkPrepare).
 void nextForkIsVfork();
+/// Usage's user and system time, in nanoseconds.
+CpuTime cpuTimeOf(const struct rusage &Usage);
 /// Usage's user and system time, plus Add's.
 void addCpu(struct rusage *Usage, CpuTime Add);
 
