@@ -205,19 +205,7 @@ Value *AtomicsRewriter::fromInteger(IRBuilder<> &B, Value *V, Type *Ty) {
   return V;
 }
 
-void AtomicsRewriter::guard(Instruction &I) {
-  GuardSides Sides = splitOnCluster(I);
-  Instruction *Native = I.clone();
-  markNative(*Native);
-  Native->insertBefore(Sides.NativeEnd);
-  I.moveBefore(Sides.ColdEnd);
-  if (I.getType()->isVoidTy())
-    return;
-  std::string Name = I.getName().str();
-  I.setName(Name + ".cluster");
-  Native->setName(Name + ".native");
-  mergeSides(Sides, I, *Native, Name);
-}
+void AtomicsRewriter::guard(Instruction &I) { guardSides(I, *I.clone()); }
 
 ConstantInt *AtomicsRewriter::order(AtomicOrdering O) {
   return ConstantInt::get(Type::getInt32Ty(Ctx), static_cast<int>(toCABI(O)));

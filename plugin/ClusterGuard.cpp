@@ -17,7 +17,14 @@ namespace grid {
 namespace {
 constexpr const char *FlagName = "__grid_sync_cluster";
 constexpr const char *NativeKind = "grid.native";
-} // namespace
+
+// The two sides of a guard, each ending in a branch to the join block,
+// which holds what followed the split point.
+struct GuardSides {
+  Instruction *ColdEnd;
+  Instruction *NativeEnd;
+  BasicBlock *Join;
+};
 
 GuardSides splitOnCluster(Instruction &Before) {
   Module &M = *Before.getModule();
@@ -42,17 +49,6 @@ GuardSides splitOnCluster(Instruction &Before) {
   return Sides;
 }
 
-void markNative(Instruction &Native) {
-  Native.setMetadata(NativeKind, MDNode::get(Native.getContext(), {}));
-}
-
-bool isNative(const Instruction &I) { return I.getMetadata(NativeKind); }
-
-bool isGuardLoad(const Instruction &I) {
-  auto *L = dyn_cast<LoadInst>(&I);
-  return L && L->getPointerOperand()->getName() == FlagName;
-}
-
 PHINode *mergeSides(const GuardSides &Sides, Instruction &Cold,
                     Instruction &Native, StringRef Name) {
   IRBuilder<> B(Sides.Join, Sides.Join->begin());
@@ -68,6 +64,30 @@ PHINode *mergeSides(const GuardSides &Sides, Instruction &Cold,
   Merged->addIncoming(&Cold, Cold.getParent());
   Merged->addIncoming(&Native, Native.getParent());
   return Merged;
+}
+} // namespace
+
+void guardSides(Instruction &Cold, Instruction &Native) {
+  GuardSides Sides = splitOnCluster(Cold);
+  Cold.moveBefore(Sides.ColdEnd);
+  if (Native.getParent())
+    Native.moveBefore(Sides.NativeEnd);
+  else
+    Native.insertBefore(Sides.NativeEnd);
+  Native.setMetadata(NativeKind, MDNode::get(Native.getContext(), {}));
+  if (Cold.getType()->isVoidTy())
+    return;
+  std::string Name = Cold.getName().str();
+  Cold.setName(Name + ".cluster");
+  Native.setName(Name + ".native");
+  mergeSides(Sides, Cold, Native, Name);
+}
+
+bool isNative(const Instruction &I) { return I.getMetadata(NativeKind); }
+
+bool isGuardLoad(const Instruction &I) {
+  auto *L = dyn_cast<LoadInst>(&I);
+  return L && L->getPointerOperand()->getName() == FlagName;
 }
 
 } // namespace grid

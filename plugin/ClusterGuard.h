@@ -6,9 +6,9 @@
 // block on a relaxed load of the byte, puts the runtime's call on the cold
 // side (grid.cold) and the native instruction on the other (grid.native,
 // marked !grid.native so that a second run leaves it alone), and merges
-// the value in grid.join. (The same for the short pthread calls, lock and
-// unlock, showed no difference measurable on this machine against their
-// entry points' own test and tail jump, so they stay calls of the entries.)
+// the value in grid.join. grid-rewrite puts the same guard around the calls
+// of the short locks (abi.def's GRID_NATIVE_INLINE): their native side is
+// the libc call itself, the cold side the runtime's entry point.
 //===----------------------------------------------------------------------===//
 #ifndef GRID_PLUGIN_CLUSTERGUARD_H
 #define GRID_PLUGIN_CLUSTERGUARD_H
@@ -18,31 +18,20 @@
 
 namespace grid {
 
-/// The two sides of a guard, each ending in a branch to the join block,
-/// which holds what followed the split point.
-struct GuardSides {
-  llvm::Instruction *ColdEnd;
-  llvm::Instruction *NativeEnd;
-  llvm::BasicBlock *Join;
-};
+/// Puts Cold, which stands in a block, behind a relaxed load of
+/// __grid_sync_cluster: the block splits before it, Cold goes to the cold
+/// side (the byte set, marked unlikely) and Native, in no block or just
+/// after Cold, to the other, marked native. A value of theirs becomes a phi
+/// in the join block, named as Cold was (Cold and Native get ".cluster"
+/// and ".native"), which takes every use of either outside the two sides.
+void guardSides(llvm::Instruction &Cold, llvm::Instruction &Native);
 
-/// Splits the block before Before on a relaxed load of __grid_sync_cluster,
-/// the cold side (the byte set) marked unlikely.
-GuardSides splitOnCluster(llvm::Instruction &Before);
-
-/// Marks Native as the native side of a guard, and tells whether an
-/// instruction is one (a pass skips those).
-void markNative(llvm::Instruction &Native);
+/// Whether an instruction is the native side of a guard (a pass skips
+/// those).
 bool isNative(const llvm::Instruction &I);
 
 /// Whether I loads __grid_sync_cluster (the guard's own atomic).
 bool isGuardLoad(const llvm::Instruction &I);
-
-/// After Sides: a phi in the join block of Cold (from the cold side) and
-/// Native (from the native side), which takes Name and every use of Cold
-/// and Native outside the two sides.
-llvm::PHINode *mergeSides(const GuardSides &Sides, llvm::Instruction &Cold,
-                          llvm::Instruction &Native, llvm::StringRef Name);
 
 } // namespace grid
 

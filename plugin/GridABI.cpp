@@ -58,8 +58,21 @@ const EntryDesc Entries[] = {
 #include "grid/abi.def"
 };
 
+const StringRef NativeInline[] = {
+#define GRID_NATIVE_INLINE(Original) #Original,
+#include "grid/abi.def"
+};
+
+bool isNativeInline(StringRef Original) {
+  for (StringRef Name : NativeInline)
+    if (Name == Original)
+      return true;
+  return false;
+}
+
 const RewriteRule Rules[] = {
-#define GRID_REWRITE(Original, Name, Kind) {#Original, #Name, SiteKind::Kind},
+#define GRID_REWRITE(Original, Name, Kind)                                     \
+  {#Original, #Name, SiteKind::Kind, isNativeInline(#Original)},
 #include "grid/abi.def"
 };
 
@@ -103,7 +116,18 @@ StringRef siteKindName(SiteKind Kind) {
   return KindNames[static_cast<uint32_t>(Kind)];
 }
 
-ArrayRef<RewriteRule> rewriteRules() { return Rules; }
+ArrayRef<RewriteRule> rewriteRules() {
+  static const bool Checked = [] {
+    for (StringRef Name : NativeInline)
+      if (none_of(Rules,
+                  [&](const RewriteRule &R) { return R.Original == Name; }))
+        report_fatal_error("grid/abi.def: GRID_NATIVE_INLINE(" + Name +
+                           ") names no GRID_REWRITE original");
+    return true;
+  }();
+  (void)Checked;
+  return Rules;
+}
 
 StringRef stdThreadStartName() {
   for (const RewriteRule &R : Rules)

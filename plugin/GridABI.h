@@ -29,6 +29,8 @@ struct RewriteRule {
   llvm::StringRef Original; // linkage name of the libc/libstdc++ function
   llvm::StringRef Name;     // entry point without the __grid_ prefix
   SiteKind Kind;
+  bool NativeInline; // abi.def's GRID_NATIVE_INLINE: Original stays inline,
+                     // behind __grid_sync_cluster (ClusterGuard.h)
 };
 
 llvm::ArrayRef<RewriteRule> rewriteRules();

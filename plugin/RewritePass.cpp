@@ -12,11 +12,22 @@
 //    keeps &Original a single pointer, as without Grid. A variadic Original
 //    (execl, execlp, execle) gets a variadic thunk that forwards its va_list
 //    to __grid_v<Name>.
+//  - a call (not an invoke) of a GRID_NATIVE_INLINE original stays where it
+//    was on the native side of a guard on __grid_sync_cluster
+//    (ClusterGuard.h), marked !grid.native so that a second run leaves it,
+//    and the call of __grid_<Name> goes on the cold side, the two results
+//    merged after:
+//      %grid.cluster = load atomic i8, ptr @__grid_sync_cluster monotonic
+//      br (icmp ne %grid.cluster, 0), label %grid.cold, label %grid.native
+//      grid.cold:   %r.cluster = call @__grid_<Name>(site, args...)
+//      grid.native: %r.native = call @<Original>(args...), !grid.native
+//      grid.join:   %r = phi [%r.cluster, %grid.cold], [%r.native, ...]
 // -Rpass=grid prints one remark per rewrite at the user's line (for a
 // global's initializer, at the global's line when debug info has it).
 //
 //   opt -load-pass-plugin=GridPlugin-19.so -passes=grid-rewrite
 //===----------------------------------------------------------------------===//
+#include "ClusterGuard.h"
 #include "Compat.h"
 #include "Diagnostics.h"
 #include "GridABI.h"
@@ -144,7 +155,7 @@ bool Rewriter::run() {
   SmallVector<std::pair<CallBase *, const RewriteRule *>, 16> Calls;
   for (Function &F : M)
     for (Instruction &I : instructions(F))
-      if (auto *CB = dyn_cast<CallBase>(&I))
+      if (auto *CB = dyn_cast<CallBase>(&I); CB && !isNative(*CB))
         if (const RewriteRule *Rule = Originals.lookup(CB->getCalledOperand()))
           Calls.emplace_back(CB, Rule);
   for (auto [CB, Rule] : Calls)
@@ -348,6 +359,10 @@ bool Rewriter::rewriteCall(CallBase &CB, const RewriteRule &Rule) {
            << Rule.Name;
   });
 
+  if (Rule.NativeInline && isa<CallInst>(CB)) {
+    guardSides(*New, CB); // the original call stays, on the native side
+    return true;
+  }
   CB.replaceAllUsesWith(New);
   CB.eraseFromParent();
   return true;
