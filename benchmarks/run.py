@@ -1238,8 +1238,9 @@ def measure_locks(bench, build_dir, rounds, verbose):
                    "pthread mutexes, updates it, unlocks and adds to a "
                    "shared std::atomic (relaxed fetch_add); in-process wall "
                    "time from the first create to the last join, both builds "
-                   "run locally (no mpirun: the -fgrid entry points take the "
-                   "native path); checksums equal")]
+                   "run locally (no mpirun: the -fgrid build's locks and "
+                   "atomics take the native side of their test of "
+                   "__grid_sync_cluster); checksums equal")]
 
 
 DSM_LINE = re.compile(r"^grid: dsm: in use: heap (\d+) B, globals (\d+) B; "
@@ -1813,18 +1814,24 @@ READING_DSM = [
     "K` (one process), and the figures' commands above with those",
     "arguments. The runner runs the one-process kind in the same rounds as",
     "the Jacobi figures and gives its ratio in their notes.",
-    "The lock-heavy kernel makes two calls into libgridrt per operation",
-    "(lock, unlock: each a thread-local test, a relaxed load and a tail",
-    "jump to the C library) where the plain build calls the C library",
-    "directly; its atomic add stays inline behind a relaxed load of",
-    "__grid_sync_cluster (docs/design/plugin.md, atomics), where until",
-    "3e4931b it was a third call with a dispatch on its operation (the",
-    "figure was 1.085-1.120x then). One thread, uncontended, a lock, unlock",
-    "and add take 9.3 ns against 8.4 ns plain (13.5 ns with the call);",
-    "with 4 threads on 2 cores the rounds vary with the scheduling, and the",
-    "medians of 5 runs of 11 or 21 rounds on 2026-11-26 after 3e4931b",
-    "were 1.050x to 1.169x: the kernel's contention, not its calls, sets",
-    "the figure.",
+    "The lock-heavy kernel's lock and unlock are the C library's calls",
+    "behind a relaxed load of __grid_sync_cluster since c26c3c9",
+    "(2026-11-28; abi.def's GRID_NATIVE_INLINE, docs/design/plugin.md), as",
+    "its atomic add is since 3e4931b (a third call with a dispatch on its",
+    "operation before; the figure was 1.085-1.120x then). Until c26c3c9",
+    "each was a call into libgridrt (a thread-local test, a relaxed load",
+    "and a tail jump to the C library), which lengthens the critical",
+    "section the other threads wait behind: in a build of the kernel",
+    "without Grid's thread creation those calls cost 3.8% and the inline",
+    "test 0.5% (medians of 12 rounds, AMD machine, 2026-11-28), and the",
+    "figure was 1.115x in the recording before and 1.120x in 7 rounds just",
+    "before the change. One thread, uncontended, a lock, unlock and add",
+    "took 9.3 ns against 8.4 ns plain (13.5 ns with the atomic a call;",
+    "2026-11-26). With 4 threads on 2 cores the rounds vary with the",
+    "scheduling (the medians of 5 runs of 11 or 21 rounds on 2026-11-26",
+    "were 1.050x to 1.169x). What else the -fgrid build does in the timed",
+    "span: its first pthread_create reads the machine's topology (hwloc,",
+    "about 5 ms here, most of it loading hwloc's plugins), 1-2% of it.",
     "The metadata figures are mostly jemalloc's own (stats.metadata for",
     "the whole allocator, nearly all of it 'base': the radix tree that maps",
     "addresses to extents, whose leaves cover 1 GiB of address space each",
