@@ -338,7 +338,11 @@ bool Rewriter::rewriteCall(CallBase &CB, const RewriteRule &Rule) {
                          Bundles);
   } else if (auto *CI = dyn_cast<CallInst>(&CB)) {
     auto *Call = B.CreateCall(Entry, Args, Bundles);
-    Call->setTailCallKind(CI->getTailCallKind());
+    // musttail cannot hold for a callee with a parameter more ([[clang::
+    // musttail]] return pthread_mutex_lock(m)): the call stays a tail call,
+    // which the back end makes a jump where the arguments allow.
+    Call->setTailCallKind(CI->isMustTailCall() ? CallInst::TCK_Tail
+                                               : CI->getTailCallKind());
     New = Call;
   } else {
     remarkMissed(CB, Rule, "callbr is not supported");
@@ -359,8 +363,12 @@ bool Rewriter::rewriteCall(CallBase &CB, const RewriteRule &Rule) {
            << Rule.Name;
   });
 
-  if (Rule.NativeInline && isa<CallInst>(CB)) {
-    guardSides(*New, CB); // the original call stays, on the native side
+  if (auto *CI = dyn_cast<CallInst>(&CB); CI && Rule.NativeInline) {
+    // The original call stays, on the native side; no longer just before
+    // a ret, it may not be musttail.
+    if (CI->isMustTailCall())
+      CI->setTailCallKind(CallInst::TCK_Tail);
+    guardSides(*New, CB);
     return true;
   }
   CB.replaceAllUsesWith(New);

@@ -30,8 +30,17 @@ define i32 @critical(ptr %m, ptr %t) {
   ret i32 %r
 }
 
+; [[clang::musttail]] return pthread_mutex_lock(m): neither side can keep
+; musttail (the entry takes a parameter more, the native call is no longer
+; before the ret), so both are tail calls and the module stays valid (opt
+; verifies its output).
+define i32 @tail_lock(ptr %m) {
+  %r = musttail call i32 @pthread_mutex_lock(ptr %m)
+  ret i32 %r
+}
+
 ; Kinds 20-24 in abi.def's order.
-; CHECK: @__grid_sites = private constant [5 x {{.*}} i32 20, i32 0 }, {{.*}} i32 21, i32 1 }, {{.*}} i32 22, i32 2 }, {{.*}} i32 23, i32 3 }, {{.*}} i32 24, i32 4 }]
+; CHECK: @__grid_sites = private constant [6 x {{.*}} i32 20, i32 0 }, {{.*}} i32 21, i32 1 }, {{.*}} i32 22, i32 2 }, {{.*}} i32 23, i32 3 }, {{.*}} i32 24, i32 4 }, {{.*}} i32 20, i32 5 }]
 ; CHECK: @__grid_meta = {{.*}}\22kind\22:\22pthread_mutex_lock\22{{.*}}\22kind\22:\22pthread_mutex_trylock\22{{.*}}\22kind\22:\22pthread_mutex_timedlock\22{{.*}}\22kind\22:\22pthread_mutex_clocklock\22{{.*}}\22kind\22:\22pthread_mutex_unlock\22
 ; CHECK-LABEL: define {{.*}} @critical(
 ; CHECK: %grid.cluster = load atomic i8, ptr @__grid_sync_cluster monotonic, align 1
@@ -55,6 +64,9 @@ define i32 @critical(ptr %m, ptr %t) {
 ; CHECK: %e.native = {{(tail )?}}call i32 @pthread_mutex_unlock(ptr %m), !grid.native
 ; CHECK: %e = phi i32 [ %e.cluster, %grid.cold{{[0-9]+}} ], [ %e.native, %grid.native{{[0-9]+}} ]
 ; CHECK-NOT: call {{.*}} @pthread_mutex_
+; CHECK-LABEL: define {{.*}} @tail_lock(
+; CHECK-NOT: musttail
+; CHECK: ret i32
 ; CHECK: declare i32 @__grid_pthread_mutex_lock(ptr, ptr)
 ; CHECK: declare i32 @__grid_pthread_mutex_clocklock(ptr, ptr, i32, ptr)
 ; CHECK: ![[UNLIKELY]] = !{!"branch_weights", i32 1, i32 1048576}
