@@ -53,14 +53,11 @@ PHINode *mergeSides(const GuardSides &Sides, Instruction &Cold,
                     Instruction &Native, StringRef Name) {
   IRBuilder<> B(Sides.Join, Sides.Join->begin());
   PHINode *Merged = B.CreatePHI(Cold.getType(), 2, Name);
-  Cold.replaceUsesWithIf(Merged, [&](Use &U) {
-    auto *User = dyn_cast<Instruction>(U.getUser());
-    return !User || User->getParent() != Cold.getParent();
-  });
-  Native.replaceUsesWithIf(Merged, [&](Use &U) {
-    auto *User = dyn_cast<Instruction>(U.getUser());
-    return !User || User->getParent() != Native.getParent();
-  });
+  // Debug records too (replaceUsesWithIf leaves them): a #dbg_value of the
+  // value names the phi, not one side that the other path never defines.
+  // Before the phi takes the two as incoming values, uses outside the sides.
+  Cold.replaceUsesOutsideBlock(Merged, Cold.getParent());
+  Native.replaceUsesOutsideBlock(Merged, Native.getParent());
   Merged->addIncoming(&Cold, Cold.getParent());
   Merged->addIncoming(&Native, Native.getParent());
   return Merged;

@@ -23,7 +23,8 @@ namespace grid {
 /// side (the byte set, marked unlikely) and Native, in no block or just
 /// after Cold, to the other, marked native. A value of theirs becomes a phi
 /// in the join block, named as Cold was (Cold and Native get ".cluster"
-/// and ".native"), which takes every use of either outside the two sides.
+/// and ".native"), which takes every use of either outside the two sides,
+/// debug records included.
 void guardSides(llvm::Instruction &Cold, llvm::Instruction &Native);
 
 /// Whether an instruction is the native side of a guard (a pass skips

@@ -60,9 +60,12 @@ public:
 extern std::atomic<bool> HomeCaching;
 
 /// Sets or clears abi.h's __grid_sync_cluster, the inline guard of the
-/// atomics of code compiled with -fgrid: set whenever a call may need the
-/// cluster path (HomeCaching at home, an agent that runs threads), cleared
-/// in a fork child, which leaves the DSM.
+/// atomics and short lock calls of code compiled with -fgrid: set whenever
+/// a call may need the cluster path (HomeCaching at home, an agent that
+/// runs threads), before HomeCaching; cleared as a process leaves the DSM
+/// (a fork child, an agent's exit), after HomeCaching. While it is zero,
+/// clusterPath() is false: the entries of abi.def's GRID_NATIVE_INLINE
+/// functions rely on it.
 void setClusterCalls(bool On);
 
 inline bool clusterPath() {

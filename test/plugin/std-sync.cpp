@@ -13,6 +13,9 @@
 // RUN: cat %t.O0.ll %t.O2.ll | grep -v "[!]grid[.]native" | not grep -E "(call|invoke) .*@(pthread_(mutex|cond|rwlock|barrier|spin)_[a-z]*(lock|wait|signal|broadcast)|pthread_once|pthread_self|sem_(wait|trywait|timedwait|clockwait|post)|syscall|_ZNSt18condition_variable(4wait|10notify))\("
 // RUN: awk '/^define /{b=""} /^[A-Za-z0-9_.$-]+:/{b=$1} /(= atomicrmw |= cmpxchg |load atomic |store atomic |^ *fence (acquire|release|acq_rel|seq_cst)|call .*@pthread_(mutex|rwlock|spin)_[a-z]*lock[(])/ && !/@__grid_sync_cluster/ && b !~ /^grid[.]native/ {print b, $0; n++} END {exit n > 0}' %t.O0.ll %t.O2.ll
 // RUN: grep -c "grid.native" %t.O2.ll | grep -v "^0$"
+// RUN: grep -E "call .*@pthread_mutex_lock\(.*[!]grid[.]native" %t.O0.ll
+// RUN: grep -E "call .*@pthread_mutex_lock\(.*[!]grid[.]native" %t.O2.ll
+// RUN: grep -E "call .*@pthread_rwlock_wrlock\(.*[!]grid[.]native" %t.O2.ll
 // RUN: FileCheck %s < %t.O0.ll
 // RUN: FileCheck %s < %t.O2.ll
 #include <atomic>

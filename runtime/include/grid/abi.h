@@ -108,10 +108,12 @@ struct __grid_module {
 // Zero while every synchronisation call and atomic of this process may take
 // the native path: no thread of the program runs on another node, and home
 // caches no page of another. Code compiled with -fgrid loads it (relaxed)
-// before each atomic instruction it rewrites, and performs the atomic
-// itself while it is zero, calling __grid_atomic_* only once it is set.
-// Defined by libgridrt.so, which sets it before the first thread goes to
-// another node (home) or arrives (agent); a fork child clears its copy.
+// before each atomic instruction it rewrites and before each call of a
+// GRID_NATIVE_INLINE function (abi.def: the short locks), and performs the
+// atomic or makes the libc call itself while it is zero, calling the
+// __grid_ entry point only once it is set. Defined by libgridrt.so, which
+// sets it before the first thread goes to another node (home) or arrives
+// (agent); a fork child clears its copy, and an agent as it exits.
 extern unsigned char __grid_sync_cluster;
 
 #ifdef __cplusplus
