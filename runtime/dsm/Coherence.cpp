@@ -189,7 +189,11 @@ void NodeCache::releaseLocked() {
   auto Send = [&](size_t Page, const std::string &Diff) {
     if (Diff.empty())
       return;
-    if (MoveAfter && Diff.size() >= PageSize / 8 && Homes.claimable(Page)) {
+    // A large diff of a page that could move: counted whether migration is
+    // on or not (GRID_STATS tells which node would gain from it).
+    bool Rewrite = Diff.size() >= PageSize / 8 && Homes.claimable(Page);
+    Counts.Rewrites += Rewrite;
+    if (MoveAfter && Rewrite) {
       if (Rewrites.size() >= MaxRewrites)
         Rewrites.clear();
       if (++Rewrites[Page] >= MoveAfter) {

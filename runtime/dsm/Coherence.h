@@ -163,6 +163,8 @@ struct CacheCounts {
   uint64_t DiffBytes = 0;   // their encoded size
   uint64_t Invalidated = 0; // cached pages dropped by acquire
   uint64_t Evicted = 0;     // clean pages dropped to stay within the bound
+  uint64_t Rewrites = 0;    // diffs of at least PageSize / 8 of pages that
+                            // could move (home migration's candidates)
   uint64_t Claims = 0;      // pages asked of their home (home migration)
   uint64_t Adopted = 0;     // of which granted: now this node's home pages
   uint64_t Confirmed = 0;   // of which kept: this node's copy was the master

@@ -1087,6 +1087,33 @@ std::atomic<uint64_t> AgentDirectoryBytes[dsm::MaxRanks];
 // those, the ones the lock's answer carried.
 std::atomic<uint64_t> AgentInPlace[dsm::MaxRanks];
 std::atomic<uint64_t> AgentCarried[dsm::MaxRanks];
+// and what its cache did, its node's totals (dsm::CacheCounts) as the
+// thread ended.
+std::atomic<uint64_t> AgentFetches[dsm::MaxRanks];
+std::atomic<uint64_t> AgentReadAhead[dsm::MaxRanks];
+std::atomic<uint64_t> AgentTwins[dsm::MaxRanks];
+std::atomic<uint64_t> AgentDiffs[dsm::MaxRanks];
+std::atomic<uint64_t> AgentDiffBytes[dsm::MaxRanks];
+std::atomic<uint64_t> AgentInvalidated[dsm::MaxRanks];
+std::atomic<uint64_t> AgentEvicted[dsm::MaxRanks];
+std::atomic<uint64_t> AgentRewrites[dsm::MaxRanks];
+
+// GRID_STATS with migration off: a node that sent at least this many large
+// diffs of pages that could move gets a line saying GRID_DSM_MIGRATE would
+// move them (a page rewritten at 256 releases, or 256 pages at one).
+constexpr uint64_t RewritesWorthMoving = 256;
+
+// A node's cache activity, for GRID_STATS.
+std::string cacheActivity(unsigned Node, uint64_t Fetches, uint64_t ReadAhead,
+                          uint64_t Twins, uint64_t Diffs, uint64_t DiffBytes,
+                          uint64_t Invalidated, uint64_t Evicted) {
+  return "grid: dsm: node " + std::to_string(Node) + " fetched " +
+         std::to_string(Fetches) + " pages (" + std::to_string(ReadAhead) +
+         " read ahead), twinned " + std::to_string(Twins) + ", sent " +
+         std::to_string(Diffs) + " diffs (" + std::to_string(DiffBytes) +
+         " B), dropped " + std::to_string(Invalidated) + " at acquires and " +
+         std::to_string(Evicted) + " to stay within its bound\n";
+}
 
 // Home: the CPU time of the remote threads (remoteCpu). An ended thread's
 // is exact, as its ThreadDone carried it; a running thread's is what its
@@ -1194,6 +1221,30 @@ void printDsmStats() {
   if (!InPlace.empty())
     Text += "grid: dsm: lock pages fetched in place, one thread on the node: " +
             InPlace + "\n";
+  // What each node's cache did (home's holds the pages that moved away).
+  dsm::CacheCounts Home = TheJob->Cache->counts();
+  if (Home.Fetches || Home.Twins)
+    Text +=
+        cacheActivity(0, Home.Fetches, Home.ReadAhead, Home.Twins, Home.Diffs,
+                      Home.DiffBytes, Home.Invalidated, Home.Evicted);
+  std::string Movable;
+  for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N) {
+    if (AgentFetches[N].load() || AgentTwins[N].load())
+      Text += cacheActivity(N, AgentFetches[N].load(), AgentReadAhead[N].load(),
+                            AgentTwins[N].load(), AgentDiffs[N].load(),
+                            AgentDiffBytes[N].load(),
+                            AgentInvalidated[N].load(), AgentEvicted[N].load());
+    if (AgentRewrites[N].load() >= RewritesWorthMoving)
+      Movable += (Movable.empty() ? "" : ", ") + std::string("node ") +
+                 std::to_string(N) + " " +
+                 std::to_string(AgentRewrites[N].load());
+  }
+  if (!Movable.empty() && core::currentSettings().DsmMigrate == 0)
+    Text += "grid: dsm: diffs of an eighth of a page or more of pages of "
+            "home's heap: " +
+            Movable +
+            "; with GRID_DSM_MIGRATE=2 such pages move to the node that "
+            "writes them (docs/user-guide.md, home migration)\n";
   std::string Moved;
   for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N)
     if (uint64_t Pages = TheJob->Store.movedTo(N))
@@ -2103,7 +2154,18 @@ void *shadowMain(void *Box) {
       uint64_t CacheBytes = R.u64(), CachePages = R.u64(), InPlace = R.u64(),
                Carried = R.u64(), DirectoryBytes = R.u64(), UserNs = R.u64(),
                SystemNs = R.u64();
+      uint64_t Fetches = R.u64(), ReadAhead = R.u64(), Twins = R.u64(),
+               Diffs = R.u64(), DiffBytes = R.u64(), Invalidated = R.u64(),
+               Evicted = R.u64(), Rewrites = R.u64();
       if (R.ok() && S.Node < dsm::MaxRanks) {
+        raiseTo(AgentFetches[S.Node], Fetches);
+        raiseTo(AgentReadAhead[S.Node], ReadAhead);
+        raiseTo(AgentTwins[S.Node], Twins);
+        raiseTo(AgentDiffs[S.Node], Diffs);
+        raiseTo(AgentDiffBytes[S.Node], DiffBytes);
+        raiseTo(AgentInvalidated[S.Node], Invalidated);
+        raiseTo(AgentEvicted[S.Node], Evicted);
+        raiseTo(AgentRewrites[S.Node], Rewrites);
         raiseTo(AgentDirectoryBytes[S.Node], DirectoryBytes);
         raiseTo(AgentCacheBytes[S.Node], CacheBytes);
         raiseTo(AgentCachePages[S.Node], CachePages);
@@ -2602,6 +2664,7 @@ void finish(Remote &R) {
     R.Stash.clear();
   }
   releaseCache(&R); // R's line is the starter's now
+  dsm::CacheCounts C = TheJob->Cache->counts();
   wire::Writer W(Msg::ThreadDone);
   W.u64(R.Id)
       .u64(0) // its place (sendToShadow)
@@ -2609,11 +2672,19 @@ void finish(Remote &R) {
       .u64(reinterpret_cast<uint64_t>(R.Result))
       .u64(TheJob->Cache->metadataBytes())
       .u64(TheJob->Cache->cachedPages())
-      .u64(TheJob->Cache->counts().InPlace)
-      .u64(TheJob->Cache->counts().Carried)
+      .u64(C.InPlace)
+      .u64(C.Carried)
       .u64(TheJob->Space->directoryBytes())
       .u64(R.UserNs)
-      .u64(R.SystemNs);
+      .u64(R.SystemNs)
+      .u64(C.Fetches)
+      .u64(C.ReadAhead)
+      .u64(C.Twins)
+      .u64(C.Diffs)
+      .u64(C.DiffBytes)
+      .u64(C.Invalidated)
+      .u64(C.Evicted)
+      .u64(C.Rewrites);
   // What the node's pipes hold (the C library's writes no call catches, a
   // warning written on the thread) goes before the thread's end, whether or
   // not a thread of the node forked: through the loop, which drains them.

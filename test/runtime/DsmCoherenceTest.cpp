@@ -430,9 +430,9 @@ TEST(DsmCoherence, PagesAFaultBroughtAlongAreNotEvictedByIt) {
 // pages left out are counted, and the lock is held until unlockAfterFork.
 TEST(DsmCoherence, AForkHoldsARangeAsFarAsTheCacheHasRoom) {
   constexpr size_t Bound = 48;
-  BoundedNode N(512, Bound, 16);          // runs of 16
-  N.touch(3, /*Write=*/true, 1, 0x11);    // 3 to 18, written
-  N.touch(100, /*Write=*/false);          // 100 to 115, elsewhere
+  BoundedNode N(512, Bound, 16);       // runs of 16
+  N.touch(3, /*Write=*/true, 1, 0x11); // 3 to 18, written
+  N.touch(100, /*Write=*/false);       // 100 to 115, elsewhere
   ASSERT_EQ(N.Cache->cachedPages(), 32u);
   // Pages 0 to 59, of which 44 are not held: room for 16 of them, 0 to 2
   // and 19 to 31.
@@ -778,4 +778,20 @@ TEST(DsmMigration, OffNeverAsks) {
   EXPECT_EQ(M.Caches[1]->counts().Claims, 0u);
   EXPECT_EQ(M.D.Home[0], 0u);
   EXPECT_EQ(static_cast<uint8_t>(M.Views[0]->address(0)[4095]), 4);
+  // Counted all the same, for GRID_STATS to name the setting.
+  EXPECT_EQ(M.Caches[1]->counts().Rewrites, 4u);
+}
+
+TEST(DsmMigration, OnlyLargeDiffsOfMovablePagesCountAsRewrites) {
+  Moving M(0);
+  M.rewrite(1, 64, 1); // a lock's few bytes
+  M.Caches[1]->release();
+  EXPECT_EQ(M.Caches[1]->counts().Rewrites, 0u);
+  M.rewrite(1, PageSize / 8, 2); // an eighth of a page, and its header
+  M.Caches[1]->release();
+  EXPECT_EQ(M.Caches[1]->counts().Rewrites, 1u);
+  // Home's own writes of its own pages send no diff at all.
+  *M.at(0, 100, true) = std::byte{5};
+  M.Caches[0]->release();
+  EXPECT_EQ(M.Caches[0]->counts().Rewrites, 0u);
 }
