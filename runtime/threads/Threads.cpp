@@ -1077,26 +1077,32 @@ std::atomic<uint64_t> OutputSeen[dsm::MaxRanks];
 
 std::atomic<unsigned> RemoteLive[dsm::MaxRanks];
 
-// GRID_STATS: the largest cache metadata (and pages held) an agent reported
-// as one of its threads ended, per node.
-std::atomic<uint64_t> AgentCacheBytes[dsm::MaxRanks];
-std::atomic<uint64_t> AgentCachePages[dsm::MaxRanks];
-// and its directory of moved pages (dsm::Space::directoryBytes).
-std::atomic<uint64_t> AgentDirectoryBytes[dsm::MaxRanks];
-// and the lock pages its cache fetched in place (NodeCache::setSolo), and of
-// those, the ones the lock's answer carried.
-std::atomic<uint64_t> AgentInPlace[dsm::MaxRanks];
-std::atomic<uint64_t> AgentCarried[dsm::MaxRanks];
-// and what its cache did, its node's totals (dsm::CacheCounts) as the
-// thread ended.
-std::atomic<uint64_t> AgentFetches[dsm::MaxRanks];
-std::atomic<uint64_t> AgentReadAhead[dsm::MaxRanks];
-std::atomic<uint64_t> AgentTwins[dsm::MaxRanks];
-std::atomic<uint64_t> AgentDiffs[dsm::MaxRanks];
-std::atomic<uint64_t> AgentDiffBytes[dsm::MaxRanks];
-std::atomic<uint64_t> AgentInvalidated[dsm::MaxRanks];
-std::atomic<uint64_t> AgentEvicted[dsm::MaxRanks];
-std::atomic<uint64_t> AgentRewrites[dsm::MaxRanks];
+// GRID_STATS: what an agent reported of its cache as one of its threads
+// ended (ThreadDone), the largest of each per node: its metadata and pages
+// held, its directory of moved pages (dsm::Space::directoryBytes), the lock
+// pages it fetched in place (NodeCache::setSolo) and of those the ones the
+// lock's answer carried, and what it did (dsm::CacheCounts, the node's
+// totals). ThreadDone carries them in this order.
+enum class AgentStat : unsigned {
+  CacheBytes,
+  CachePages,
+  DirectoryBytes,
+  InPlace,
+  Carried,
+  Fetches,
+  ReadAhead,
+  Twins,
+  Diffs,
+  DiffBytes,
+  Invalidated,
+  Evicted,
+  Rewrites,
+};
+constexpr unsigned AgentStats = unsigned(AgentStat::Rewrites) + 1;
+std::atomic<uint64_t> AgentReport[dsm::MaxRanks][AgentStats];
+uint64_t agentStat(unsigned Node, AgentStat Stat) {
+  return AgentReport[Node][unsigned(Stat)].load();
+}
 
 // GRID_STATS with migration off: a node that sent at least this many large
 // diffs of pages that could move gets a line saying GRID_DSM_MIGRATE would
@@ -1208,16 +1214,17 @@ void printDsmStats() {
       " B";
   for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N)
     Text += ", node " + std::to_string(N) + " cache " +
-            std::to_string(AgentCacheBytes[N].load()) + " B (" +
-            std::to_string(AgentCachePages[N].load()) + " pages) directory " +
-            std::to_string(AgentDirectoryBytes[N].load()) + " B";
+            std::to_string(agentStat(N, AgentStat::CacheBytes)) + " B (" +
+            std::to_string(agentStat(N, AgentStat::CachePages)) +
+            " pages) directory " +
+            std::to_string(agentStat(N, AgentStat::DirectoryBytes)) + " B";
   Text += " (agents' as their threads ended, the largest)\n";
   std::string InPlace;
   for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N)
-    if (uint64_t Pages = AgentInPlace[N].load())
+    if (uint64_t Pages = agentStat(N, AgentStat::InPlace))
       InPlace += (InPlace.empty() ? "" : ", ") + std::string("node ") +
                  std::to_string(N) + " " + std::to_string(Pages) + " (" +
-                 std::to_string(AgentCarried[N].load()) + " carried)";
+                 std::to_string(agentStat(N, AgentStat::Carried)) + " carried)";
   if (!InPlace.empty())
     Text += "grid: dsm: lock pages fetched in place, one thread on the node: " +
             InPlace + "\n";
@@ -1229,15 +1236,17 @@ void printDsmStats() {
                       Home.DiffBytes, Home.Invalidated, Home.Evicted);
   std::string Movable;
   for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N) {
-    if (AgentFetches[N].load() || AgentTwins[N].load())
-      Text += cacheActivity(N, AgentFetches[N].load(), AgentReadAhead[N].load(),
-                            AgentTwins[N].load(), AgentDiffs[N].load(),
-                            AgentDiffBytes[N].load(),
-                            AgentInvalidated[N].load(), AgentEvicted[N].load());
-    if (AgentRewrites[N].load() >= RewritesWorthMoving)
+    if (agentStat(N, AgentStat::Fetches) || agentStat(N, AgentStat::Twins))
+      Text += cacheActivity(
+          N, agentStat(N, AgentStat::Fetches),
+          agentStat(N, AgentStat::ReadAhead), agentStat(N, AgentStat::Twins),
+          agentStat(N, AgentStat::Diffs), agentStat(N, AgentStat::DiffBytes),
+          agentStat(N, AgentStat::Invalidated),
+          agentStat(N, AgentStat::Evicted));
+    if (agentStat(N, AgentStat::Rewrites) >= RewritesWorthMoving)
       Movable += (Movable.empty() ? "" : ", ") + std::string("node ") +
                  std::to_string(N) + " " +
-                 std::to_string(AgentRewrites[N].load());
+                 std::to_string(agentStat(N, AgentStat::Rewrites));
   }
   if (!Movable.empty() && core::currentSettings().DsmMigrate == 0)
     Text += "grid: dsm: diffs of an eighth of a page or more of pages of "
@@ -2151,26 +2160,13 @@ void *shadowMain(void *Box) {
       waitForOutput(S.Node, R.u64()); // what the node sent before is written
     if (R.type() == Msg::ThreadDone) {
       Result = reinterpret_cast<void *>(R.u64());
-      uint64_t CacheBytes = R.u64(), CachePages = R.u64(), InPlace = R.u64(),
-               Carried = R.u64(), DirectoryBytes = R.u64(), UserNs = R.u64(),
-               SystemNs = R.u64();
-      uint64_t Fetches = R.u64(), ReadAhead = R.u64(), Twins = R.u64(),
-               Diffs = R.u64(), DiffBytes = R.u64(), Invalidated = R.u64(),
-               Evicted = R.u64(), Rewrites = R.u64();
+      uint64_t UserNs = R.u64(), SystemNs = R.u64();
+      uint64_t Report[AgentStats];
+      for (uint64_t &Value : Report)
+        Value = R.u64();
       if (R.ok() && S.Node < dsm::MaxRanks) {
-        raiseTo(AgentFetches[S.Node], Fetches);
-        raiseTo(AgentReadAhead[S.Node], ReadAhead);
-        raiseTo(AgentTwins[S.Node], Twins);
-        raiseTo(AgentDiffs[S.Node], Diffs);
-        raiseTo(AgentDiffBytes[S.Node], DiffBytes);
-        raiseTo(AgentInvalidated[S.Node], Invalidated);
-        raiseTo(AgentEvicted[S.Node], Evicted);
-        raiseTo(AgentRewrites[S.Node], Rewrites);
-        raiseTo(AgentDirectoryBytes[S.Node], DirectoryBytes);
-        raiseTo(AgentCacheBytes[S.Node], CacheBytes);
-        raiseTo(AgentCachePages[S.Node], CachePages);
-        raiseTo(AgentInPlace[S.Node], InPlace);
-        raiseTo(AgentCarried[S.Node], Carried);
+        for (unsigned Stat = 0; Stat < AgentStats; ++Stat)
+          raiseTo(AgentReport[S.Node][Stat], Report[Stat]);
         TheCpuBook->ended(S.Id, S.Node, UserNs, SystemNs);
       }
       break;
@@ -2670,21 +2666,25 @@ void finish(Remote &R) {
       .u64(0) // its place (sendToShadow)
       .u64(0) // the output stamp
       .u64(reinterpret_cast<uint64_t>(R.Result))
-      .u64(TheJob->Cache->metadataBytes())
-      .u64(TheJob->Cache->cachedPages())
-      .u64(C.InPlace)
-      .u64(C.Carried)
-      .u64(TheJob->Space->directoryBytes())
       .u64(R.UserNs)
-      .u64(R.SystemNs)
-      .u64(C.Fetches)
-      .u64(C.ReadAhead)
-      .u64(C.Twins)
-      .u64(C.Diffs)
-      .u64(C.DiffBytes)
-      .u64(C.Invalidated)
-      .u64(C.Evicted)
-      .u64(C.Rewrites);
+      .u64(R.SystemNs);
+  // GRID_STATS: its node's cache, in AgentStat's order.
+  const uint64_t Report[] = {TheJob->Cache->metadataBytes(),
+                             TheJob->Cache->cachedPages(),
+                             TheJob->Space->directoryBytes(),
+                             C.InPlace,
+                             C.Carried,
+                             C.Fetches,
+                             C.ReadAhead,
+                             C.Twins,
+                             C.Diffs,
+                             C.DiffBytes,
+                             C.Invalidated,
+                             C.Evicted,
+                             C.Rewrites};
+  static_assert(std::size(Report) == AgentStats);
+  for (uint64_t Value : Report)
+    W.u64(Value);
   // What the node's pipes hold (the C library's writes no call catches, a
   // warning written on the thread) goes before the thread's end, whether or
   // not a thread of the node forked: through the loop, which drains them.
