@@ -420,7 +420,8 @@ bool Space::moving(size_t Page) const {
 
 bool Space::movable(size_t Page) const {
   std::atomic<uint16_t> *M = moveOf(Page);
-  return M && M->load(std::memory_order_acquire) == 0;
+  return M && Page * PB - RangeBase < (size_t(1) << 30) &&
+         M->load(std::memory_order_acquire) == 0;
 }
 
 void Space::pin(size_t Page) {

@@ -74,7 +74,10 @@ public:
   unsigned dataHomeOf(size_t Page) const;
   /// Whether Page is on its way to another home: fetches and diffs wait.
   bool moving(size_t Page) const;
-  /// Whether Page may still move: a page of rank 0's heap, never moved.
+  /// Whether Page may still move: a page of the first GiB of rank 0's heap
+  /// (the most home's grant looks up, dsm::heapPageOfOneBlock), never moved
+  /// nor pinned. Home also grants only a page of one block (of 16 KiB or
+  /// more), which a node cannot tell.
   bool movable(size_t Page) const;
   /// Page's entry in the directory of moved pages, or null: Page is not in
   /// rank 0's heap, and never moves.

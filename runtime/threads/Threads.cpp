@@ -1228,7 +1228,8 @@ void printDsmStats() {
   if (!InPlace.empty())
     Text += "grid: dsm: lock pages fetched in place, one thread on the node: " +
             InPlace + "\n";
-  // What each node's cache did (home's holds the pages that moved away).
+  // What each node's cache did (home's: other ranks' memory it read, the
+  // pages of its heap that moved away among them).
   dsm::CacheCounts Home = TheJob->Cache->counts();
   if (Home.Fetches || Home.Twins)
     Text +=
@@ -1249,11 +1250,12 @@ void printDsmStats() {
                  std::to_string(agentStat(N, AgentStat::Rewrites));
   }
   if (!Movable.empty() && core::currentSettings().DsmMigrate == 0)
-    Text += "grid: dsm: diffs of an eighth of a page or more of pages of "
-            "home's heap: " +
+    Text += "grid: dsm: diffs of an eighth of a page or more of pages home "
+            "may move: " +
             Movable +
-            "; with GRID_DSM_MIGRATE=2 such pages move to the node that "
-            "writes them (docs/user-guide.md, home migration)\n";
+            "; with GRID_DSM_MIGRATE=2 those of blocks of 16 KiB or more that "
+            "hold no lock or atomic move to the node that writes them "
+            "(docs/design/dsm.md, home migration)\n";
   std::string Moved;
   for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N)
     if (uint64_t Pages = TheJob->Store.movedTo(N))

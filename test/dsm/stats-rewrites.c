@@ -5,7 +5,9 @@
 // spread) rewrites every byte of 4 pages of a block main allocated, at
 // each of 100 releases (a mutex's unlock): 400 diffs of a whole page. With
 // GRID_DSM_MIGRATE=2 the pages move to node 1 after its second release,
-// and no such line appears.
+// and no such line appears; with GRID_DSM_MIGRATE=255 (the most releases
+// before a move) none moves in 100 rounds, and no line names the setting
+// already set.
 //
 // RUN: %grid-clang -fgrid -g %s -o %t
 // RUN: %mpirun3t %t > %t.out 2> %t.err
@@ -14,13 +16,19 @@
 // RUN: %mpirun3t -x GRID_DSM_MIGRATE=2 %t > %t.move.out 2> %t.move.err
 // RUN: FileCheck %s --check-prefix=OUT < %t.move.out
 // RUN: FileCheck %s --check-prefix=MOVED < %t.move.err
+// RUN: %mpirun3t -x GRID_DSM_MIGRATE=255 %t > %t.late.out 2> %t.late.err
+// RUN: FileCheck %s --check-prefix=OUT < %t.late.out
+// RUN: FileCheck %s --check-prefix=LATE < %t.late.err
 //
 // OUT: sum 1638400, rounds 100
 // CHECK: grid: dsm: node 1 fetched {{[1-9][0-9]*}} pages ({{[0-9]+}} read ahead), twinned {{[1-9][0-9][0-9][0-9]*}}, sent {{[4-9][0-9][0-9]|[1-9][0-9][0-9][0-9]+}} diffs ({{[1-9][0-9]*}} B), dropped {{[0-9]+}} at acquires and 0 to stay within its bound
-// CHECK: grid: dsm: diffs of an eighth of a page or more of pages of home's heap: node 1 {{[4-9][0-9][0-9]|[1-9][0-9][0-9][0-9]+}}; with GRID_DSM_MIGRATE=2 such pages move to the node that writes them
+// CHECK: grid: dsm: diffs of an eighth of a page or more of pages home may move: node 1 {{[4-9][0-9][0-9]|[1-9][0-9][0-9][0-9]+}}; with GRID_DSM_MIGRATE=2 those of blocks of 16 KiB or more that hold no lock or atomic move to the node that writes them (docs/design/dsm.md, home migration)
 // MOVED: grid: dsm: node 1 fetched
-// MOVED-NOT: such pages move to the node that writes them
+// MOVED-NOT: GRID_DSM_MIGRATE=2
 // MOVED: grid: dsm: pages of home's heap moved to their writer: node 1 4
+// LATE: grid: dsm: node 1 fetched {{[1-9][0-9]*}} pages ({{[0-9]+}} read ahead), twinned {{[0-9]+}}, sent {{[4-9][0-9][0-9]|[1-9][0-9][0-9][0-9]+}} diffs
+// LATE-NOT: GRID_DSM_MIGRATE=2
+// LATE-NOT: moved to their writer
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

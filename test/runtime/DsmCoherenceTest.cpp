@@ -787,11 +787,20 @@ TEST(DsmMigration, OnlyLargeDiffsOfMovablePagesCountAsRewrites) {
   M.rewrite(1, 64, 1); // a lock's few bytes
   M.Caches[1]->release();
   EXPECT_EQ(M.Caches[1]->counts().Rewrites, 0u);
-  M.rewrite(1, PageSize / 8, 2); // an eighth of a page, and its header
+  // A run's 4-byte header counts: 507 bytes make a diff of 511, 508 of 512,
+  // an eighth of a page.
+  M.rewrite(1, PageSize / 8 - 5, 2);
+  M.Caches[1]->release();
+  EXPECT_EQ(M.Caches[1]->counts().Rewrites, 0u);
+  M.rewrite(1, PageSize / 8 - 4, 3);
   M.Caches[1]->release();
   EXPECT_EQ(M.Caches[1]->counts().Rewrites, 1u);
-  // Home's own writes of its own pages send no diff at all.
-  *M.at(0, 100, true) = std::byte{5};
+  // A whole page of another node's, which home may not claim: not counted.
+  M.D.Home[1] = 1;
+  M.Views[0]->protect(1, Access::None); // no longer node 0's own
+  for (size_t I = 0; I < PageSize; ++I)
+    *M.at(0, PageSize + I, true) = std::byte{7};
   M.Caches[0]->release();
+  EXPECT_EQ(M.Caches[0]->counts().Diffs, 1u);
   EXPECT_EQ(M.Caches[0]->counts().Rewrites, 0u);
 }
