@@ -30,6 +30,7 @@
 #include "topology/Topology.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <clocale>
@@ -1099,9 +1100,30 @@ enum class AgentStat : unsigned {
   Rewrites,
 };
 constexpr unsigned AgentStats = unsigned(AgentStat::Rewrites) + 1;
+struct CacheReport {
+  std::array<uint64_t, AgentStats> Values{};
+  uint64_t operator[](AgentStat Stat) const { return Values[unsigned(Stat)]; }
+};
 std::atomic<uint64_t> AgentReport[dsm::MaxRanks][AgentStats];
-uint64_t agentStat(unsigned Node, AgentStat Stat) {
-  return AgentReport[Node][unsigned(Stat)].load();
+
+// This rank's cache as a report: what an agent sends with each ThreadDone,
+// and home's own at its exit.
+CacheReport cacheReport() {
+  dsm::CacheCounts C = TheJob->Cache->counts();
+  return {{TheJob->Cache->metadataBytes(), TheJob->Cache->cachedPages(),
+           TheJob->Space->directoryBytes(), C.InPlace, C.Carried, C.Fetches,
+           C.ReadAhead, C.Twins, C.Diffs, C.DiffBytes, C.Invalidated, C.Evicted,
+           C.Rewrites}};
+}
+
+// Home: node Node's cache, its own or as its agent last reported it.
+CacheReport reportOf(unsigned Node) {
+  if (Node == 0)
+    return cacheReport();
+  CacheReport R;
+  for (unsigned Stat = 0; Stat < AgentStats; ++Stat)
+    R.Values[Stat] = AgentReport[Node][Stat].load();
+  return R;
 }
 
 // GRID_STATS with migration off: a node that sent at least this many large
@@ -1109,16 +1131,18 @@ uint64_t agentStat(unsigned Node, AgentStat Stat) {
 // move them (a page rewritten at 256 releases, or 256 pages at one).
 constexpr uint64_t RewritesWorthMoving = 256;
 
-// A node's cache activity, for GRID_STATS.
-std::string cacheActivity(unsigned Node, uint64_t Fetches, uint64_t ReadAhead,
-                          uint64_t Twins, uint64_t Diffs, uint64_t DiffBytes,
-                          uint64_t Invalidated, uint64_t Evicted) {
+// A node's cache activity, for GRID_STATS; empty if it did nothing.
+std::string cacheActivity(unsigned Node, const CacheReport &R) {
+  using S = AgentStat;
+  if (!R[S::Fetches] && !R[S::Twins])
+    return "";
   return "grid: dsm: node " + std::to_string(Node) + " fetched " +
-         std::to_string(Fetches) + " pages (" + std::to_string(ReadAhead) +
-         " read ahead), twinned " + std::to_string(Twins) + ", sent " +
-         std::to_string(Diffs) + " diffs (" + std::to_string(DiffBytes) +
-         " B), dropped " + std::to_string(Invalidated) + " at acquires and " +
-         std::to_string(Evicted) + " to stay within its bound\n";
+         std::to_string(R[S::Fetches]) + " pages (" +
+         std::to_string(R[S::ReadAhead]) + " read ahead), twinned " +
+         std::to_string(R[S::Twins]) + ", sent " + std::to_string(R[S::Diffs]) +
+         " diffs (" + std::to_string(R[S::DiffBytes]) + " B), dropped " +
+         std::to_string(R[S::Invalidated]) + " at acquires and " +
+         std::to_string(R[S::Evicted]) + " to stay within its bound\n";
 }
 
 // Home: the CPU time of the remote threads (remoteCpu). An ended thread's
@@ -1203,51 +1227,40 @@ void raiseTo(std::atomic<uint64_t> &Max, uint64_t Value) {
 void printDsmStats() {
   if (!core::currentSettings().Stats || core::isForkChild())
     return;
+  using S = AgentStat;
+  unsigned Nodes = std::min<unsigned>(TheJob->Space->ranks(), dsm::MaxRanks);
+  std::vector<CacheReport> Reports;
+  for (unsigned N = 0; N < Nodes; ++N)
+    Reports.push_back(reportOf(N));
   auto [GlobalsBegin, GlobalsEnd] = TheJob->Space->globals();
   std::string Text =
       "grid: dsm: in use: heap " + std::to_string(dsm::heapAllocatedBytes()) +
       " B, globals " + std::to_string(GlobalsEnd - GlobalsBegin) +
-      " B; metadata: heap " + std::to_string(dsm::heapMetadataBytes()) +
-      " B, node 0 cache " + std::to_string(TheJob->Cache->metadataBytes()) +
-      " B (" + std::to_string(TheJob->Cache->cachedPages()) +
-      " pages) directory " + std::to_string(TheJob->Space->directoryBytes()) +
-      " B";
-  for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N)
+      " B; metadata: heap " + std::to_string(dsm::heapMetadataBytes()) + " B";
+  for (unsigned N = 0; N < Nodes; ++N)
     Text += ", node " + std::to_string(N) + " cache " +
-            std::to_string(agentStat(N, AgentStat::CacheBytes)) + " B (" +
-            std::to_string(agentStat(N, AgentStat::CachePages)) +
-            " pages) directory " +
-            std::to_string(agentStat(N, AgentStat::DirectoryBytes)) + " B";
+            std::to_string(Reports[N][S::CacheBytes]) + " B (" +
+            std::to_string(Reports[N][S::CachePages]) + " pages) directory " +
+            std::to_string(Reports[N][S::DirectoryBytes]) + " B";
   Text += " (agents' as their threads ended, the largest)\n";
   std::string InPlace;
-  for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N)
-    if (uint64_t Pages = agentStat(N, AgentStat::InPlace))
+  for (unsigned N = 1; N < Nodes; ++N)
+    if (uint64_t Pages = Reports[N][S::InPlace])
       InPlace += (InPlace.empty() ? "" : ", ") + std::string("node ") +
                  std::to_string(N) + " " + std::to_string(Pages) + " (" +
-                 std::to_string(agentStat(N, AgentStat::Carried)) + " carried)";
+                 std::to_string(Reports[N][S::Carried]) + " carried)";
   if (!InPlace.empty())
     Text += "grid: dsm: lock pages fetched in place, one thread on the node: " +
             InPlace + "\n";
   // What each node's cache did (home's: other ranks' memory it read, the
   // pages of its heap that moved away among them).
-  dsm::CacheCounts Home = TheJob->Cache->counts();
-  if (Home.Fetches || Home.Twins)
-    Text +=
-        cacheActivity(0, Home.Fetches, Home.ReadAhead, Home.Twins, Home.Diffs,
-                      Home.DiffBytes, Home.Invalidated, Home.Evicted);
   std::string Movable;
-  for (unsigned N = 1; N < TheJob->Space->ranks() && N < dsm::MaxRanks; ++N) {
-    if (agentStat(N, AgentStat::Fetches) || agentStat(N, AgentStat::Twins))
-      Text += cacheActivity(
-          N, agentStat(N, AgentStat::Fetches),
-          agentStat(N, AgentStat::ReadAhead), agentStat(N, AgentStat::Twins),
-          agentStat(N, AgentStat::Diffs), agentStat(N, AgentStat::DiffBytes),
-          agentStat(N, AgentStat::Invalidated),
-          agentStat(N, AgentStat::Evicted));
-    if (agentStat(N, AgentStat::Rewrites) >= RewritesWorthMoving)
+  for (unsigned N = 0; N < Nodes; ++N) {
+    Text += cacheActivity(N, Reports[N]);
+    if (Reports[N][S::Rewrites] >= RewritesWorthMoving)
       Movable += (Movable.empty() ? "" : ", ") + std::string("node ") +
                  std::to_string(N) + " " +
-                 std::to_string(agentStat(N, AgentStat::Rewrites));
+                 std::to_string(Reports[N][S::Rewrites]);
   }
   if (!Movable.empty() && core::currentSettings().DsmMigrate == 0)
     Text += "grid: dsm: diffs of an eighth of a page or more of pages home "
@@ -2163,12 +2176,12 @@ void *shadowMain(void *Box) {
     if (R.type() == Msg::ThreadDone) {
       Result = reinterpret_cast<void *>(R.u64());
       uint64_t UserNs = R.u64(), SystemNs = R.u64();
-      uint64_t Report[AgentStats];
-      for (uint64_t &Value : Report)
+      CacheReport Report;
+      for (uint64_t &Value : Report.Values)
         Value = R.u64();
       if (R.ok() && S.Node < dsm::MaxRanks) {
         for (unsigned Stat = 0; Stat < AgentStats; ++Stat)
-          raiseTo(AgentReport[S.Node][Stat], Report[Stat]);
+          raiseTo(AgentReport[S.Node][Stat], Report.Values[Stat]);
         TheCpuBook->ended(S.Id, S.Node, UserNs, SystemNs);
       }
       break;
@@ -2662,7 +2675,6 @@ void finish(Remote &R) {
     R.Stash.clear();
   }
   releaseCache(&R); // R's line is the starter's now
-  dsm::CacheCounts C = TheJob->Cache->counts();
   wire::Writer W(Msg::ThreadDone);
   W.u64(R.Id)
       .u64(0) // its place (sendToShadow)
@@ -2671,21 +2683,7 @@ void finish(Remote &R) {
       .u64(R.UserNs)
       .u64(R.SystemNs);
   // GRID_STATS: its node's cache, in AgentStat's order.
-  const uint64_t Report[] = {TheJob->Cache->metadataBytes(),
-                             TheJob->Cache->cachedPages(),
-                             TheJob->Space->directoryBytes(),
-                             C.InPlace,
-                             C.Carried,
-                             C.Fetches,
-                             C.ReadAhead,
-                             C.Twins,
-                             C.Diffs,
-                             C.DiffBytes,
-                             C.Invalidated,
-                             C.Evicted,
-                             C.Rewrites};
-  static_assert(std::size(Report) == AgentStats);
-  for (uint64_t Value : Report)
+  for (uint64_t Value : cacheReport().Values)
     W.u64(Value);
   // What the node's pipes hold (the C library's writes no call catches, a
   // warning written on the thread) goes before the thread's end, whether or
